@@ -1,0 +1,217 @@
+"""Coordinate systems used in China: EPSG transforms with pyproj, and the GCJ-02 / BD-09 offsets.
+
+GCJ-02 (AMap, Tencent, most phone apps) and BD-09 (Baidu) are not EPSG systems: they shift
+WGS 84 by a published non-linear formula, hundreds of metres. geogrid stores everything in
+EPSG:4326; :func:`to_storage_crs` is the one door in.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from pyproj import CRS
+
+from geogrid.errors import CRSError
+
+STORAGE_CRS: Final = "EPSG:4326"
+OFFSET_SYSTEMS: Final = ("gcj02", "bd09")
+_A: Final = 6378245.0
+_EE: Final = 0.00669342162296594323
+_X_PI: Final = np.pi * 3000.0 / 180.0
+_DECLARE_HINT: Final = (
+    "declare it with --source-crs (EPSG:4326 for WGS 84, EPSG:4490 for CGCS2000, "
+    "an EPSG code for projected data, or gcj02 / bd09 for AMap / Baidu coordinates)"
+)
+
+Coords = NDArray[np.float64]
+
+
+def _in_china(lon: Coords, lat: Coords) -> NDArray[np.bool_]:
+    return (lon > 72.004) & (lon < 137.8347) & (lat > 0.8293) & (lat < 55.8271)
+
+
+def _offset(lon: Coords, lat: Coords) -> tuple[Coords, Coords]:
+    x, y = lon - 105.0, lat - 35.0
+    common = (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
+    dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
+    dlat += common
+    dlat += (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
+    dlat += (160.0 * np.sin(y / 12.0 * np.pi) + 320.0 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0
+    dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
+    dlon += common
+    dlon += (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
+    dlon += (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0
+    radlat = lat / 180.0 * np.pi
+    magic = 1.0 - _EE * np.sin(radlat) ** 2
+    sqrtmagic = np.sqrt(magic)
+    dlat = (dlat * 180.0) / ((_A * (1.0 - _EE)) / (magic * sqrtmagic) * np.pi)
+    dlon = (dlon * 180.0) / (_A / sqrtmagic * np.cos(radlat) * np.pi)
+    inside = _in_china(lon, lat)
+    return np.where(inside, dlon, 0.0), np.where(inside, dlat, 0.0)
+
+
+def wgs84_to_gcj02(lon: Coords, lat: Coords) -> tuple[Coords, Coords]:
+    """The published forward formula; points outside China are returned unchanged."""
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    dlon, dlat = _offset(lon, lat)
+    return lon + dlon, lat + dlat
+
+
+def gcj02_to_wgs84(
+    lon: Coords, lat: Coords, *, tolerance_deg: float = 1e-9, max_iter: int = 30
+) -> tuple[Coords, Coords]:
+    """Invert the GCJ-02 formula by fixed-point iteration (converges to well under 1 mm)."""
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    wlon, wlat = lon.copy(), lat.copy()
+    for _ in range(max_iter):
+        glon, glat = wgs84_to_gcj02(wlon, wlat)
+        elon, elat = glon - lon, glat - lat
+        wlon, wlat = wlon - elon, wlat - elat
+        if np.all(np.abs(elon) < tolerance_deg) and np.all(np.abs(elat) < tolerance_deg):
+            break
+    return wlon, wlat
+
+
+def gcj02_to_bd09(lon: Coords, lat: Coords) -> tuple[Coords, Coords]:
+    """GCJ-02 to Baidu's BD-09."""
+    x, y = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _X_PI)
+    theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _X_PI)
+    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+
+
+def bd09_to_gcj02(lon: Coords, lat: Coords) -> tuple[Coords, Coords]:
+    """Baidu's BD-09 to GCJ-02."""
+    x = np.asarray(lon, dtype=float) - 0.0065
+    y = np.asarray(lat, dtype=float) - 0.006
+    z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _X_PI)
+    theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
+    return z * np.cos(theta), z * np.sin(theta)
+
+
+def bd09_to_wgs84(lon: Coords, lat: Coords) -> tuple[Coords, Coords]:
+    """Baidu's BD-09 to WGS 84."""
+    return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
+
+
+def wgs84_to_bd09(lon: Coords, lat: Coords) -> tuple[Coords, Coords]:
+    """WGS 84 to Baidu's BD-09."""
+    return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
+
+
+_TO_WGS84 = {"gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
+_FROM_WGS84 = {"gcj02": wgs84_to_gcj02, "bd09": wgs84_to_bd09}
+
+
+def _apply(geoms: gpd.GeoSeries, func: object) -> gpd.GeoSeries:
+    def on_xy(xy: Coords) -> Coords:
+        lon, lat = func(xy[:, 0], xy[:, 1])  # type: ignore[operator]
+        return np.column_stack([lon, lat])
+
+    values = shapely.transform(np.asarray(geoms.values), on_xy)
+    return gpd.GeoSeries(values, index=geoms.index, crs=STORAGE_CRS)
+
+
+def offset_to_wgs84(geoms: gpd.GeoSeries, system: str) -> gpd.GeoSeries:
+    """Remove the GCJ-02 or BD-09 offset from lon/lat geometries."""
+    return _apply(geoms, _TO_WGS84[_offset_system(system)])
+
+
+def wgs84_to_offset(geoms: gpd.GeoSeries, system: str) -> gpd.GeoSeries:
+    """Add the GCJ-02 or BD-09 offset (for showing data on AMap or Baidu base maps)."""
+    return _apply(geoms, _FROM_WGS84[_offset_system(system)])
+
+
+def _offset_system(name: str) -> str:
+    key = name.lower().replace("-", "").replace("_", "")
+    if key not in OFFSET_SYSTEMS:
+        raise CRSError(f"unknown offset system {name!r}; expected one of {', '.join(OFFSET_SYSTEMS)}")
+    return key
+
+
+def parse_source_crs(value: str | None) -> str | CRS | None:
+    """Parse a user's ``--source-crs``: ``gcj02``, ``bd09`` or anything pyproj understands."""
+    if value is None or value == "":
+        return None
+    key = value.lower().replace("-", "").replace("_", "")
+    if key in OFFSET_SYSTEMS:
+        return key
+    try:
+        return CRS.from_user_input(value)
+    except Exception as exc:  # pyproj raises its own CRSError with a long text
+        raise CRSError(f"unknown CRS {value!r}; {_DECLARE_HINT}") from exc
+
+
+def describe_crs(crs: str | CRS | None) -> str:
+    """A short label for a CRS, recorded with every layer: 'EPSG:4490', 'gcj02', ..."""
+    if crs is None:
+        return "unknown"
+    if isinstance(crs, str):
+        return crs
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.to_string()
+
+
+def to_storage_crs(
+    frame: gpd.GeoDataFrame, *, source_crs: str | CRS | None = None, file: str | None = None
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Return ``frame`` in EPSG:4326 and a label of the CRS it came in.
+
+    A frame without a CRS is refused unless ``source_crs`` declares one; a declared CRS that
+    contradicts the file's own is refused naming both. ``gcj02`` / ``bd09`` mean lon/lat with
+    that offset, whatever geographic CRS the file claims.
+    """
+    declared = parse_source_crs(source_crs) if isinstance(source_crs, str) else source_crs
+    if declared is None and frame.crs is None:
+        raise CRSError(f"the file has no CRS; {_DECLARE_HINT}", file=file)
+    if isinstance(declared, str):
+        if frame.crs is not None and not CRS.from_user_input(frame.crs).is_geographic:
+            raise CRSError(
+                f"--source-crs {declared} means lon/lat with an offset, but the file is in the "
+                f"projected CRS {describe_crs(frame.crs)}",
+                file=file,
+            )
+        _check_lonlat(frame, file=file)
+        out = frame.set_crs(STORAGE_CRS, allow_override=True)
+        out = out.set_geometry(offset_to_wgs84(out.geometry, declared))
+        return out, declared
+    crs = CRS.from_user_input(frame.crs) if declared is None else declared
+    if frame.crs is not None and declared is not None and not CRS.from_user_input(frame.crs).equals(
+        declared, ignore_axis_order=True
+    ):
+        raise CRSError(
+            f"--source-crs {describe_crs(declared)} contradicts the file's own CRS "
+            f"{describe_crs(frame.crs)}; drop --source-crs or fix the file",
+            file=file,
+        )
+    out = frame.set_crs(crs, allow_override=True)
+    if crs.is_geographic:
+        _check_lonlat(out, file=file)
+    return out.to_crs(STORAGE_CRS), describe_crs(crs)
+
+
+def _check_lonlat(frame: gpd.GeoDataFrame, *, file: str | None) -> None:
+    if frame.empty or frame.geometry.is_empty.all():
+        return
+    minx, miny, maxx, maxy = frame.total_bounds
+    if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+        raise CRSError(
+            f"coordinates ({minx:.1f}, {miny:.1f}) .. ({maxx:.1f}, {maxy:.1f}) are not lon/lat "
+            f"although the CRS is geographic; the data looks projected, {_DECLARE_HINT}",
+            file=file,
+        )
+
+
+def metric_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
+    """The UTM zone of the data (WGS 84 datum): metric work is done there."""
+    if frame.crs is None:
+        raise CRSError("cannot choose a metric CRS for data without a CRS")
+    geographic = frame.to_crs(STORAGE_CRS) if not CRS.from_user_input(frame.crs).is_geographic else frame
+    utm = geographic.estimate_utm_crs()
+    if utm is None:  # pragma: no cover - only for empty or degenerate input
+        raise CRSError("cannot choose a metric CRS: the data has no extent")
+    return utm
