@@ -129,7 +129,9 @@ def wgs84_to_offset(geoms: gpd.GeoSeries, system: str) -> gpd.GeoSeries:
 def _offset_system(name: str) -> str:
     key = name.lower().replace("-", "").replace("_", "")
     if key not in OFFSET_SYSTEMS:
-        raise CRSError(f"unknown offset system {name!r}; expected one of {', '.join(OFFSET_SYSTEMS)}")
+        raise CRSError(
+            f"unknown offset system {name!r}; expected one of {', '.join(OFFSET_SYSTEMS)}"
+        )
     return key
 
 
@@ -180,8 +182,10 @@ def to_storage_crs(
         out = out.set_geometry(offset_to_wgs84(out.geometry, declared))
         return out, declared
     crs = CRS.from_user_input(frame.crs) if declared is None else declared
-    if frame.crs is not None and declared is not None and not CRS.from_user_input(frame.crs).equals(
-        declared, ignore_axis_order=True
+    if (
+        frame.crs is not None
+        and declared is not None
+        and not CRS.from_user_input(frame.crs).equals(declared, ignore_axis_order=True)
     ):
         raise CRSError(
             f"--source-crs {describe_crs(declared)} contradicts the file's own CRS "
@@ -210,7 +214,9 @@ def metric_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
     """The UTM zone of the data (WGS 84 datum): metric work is done there."""
     if frame.crs is None:
         raise CRSError("cannot choose a metric CRS for data without a CRS")
-    geographic = frame.to_crs(STORAGE_CRS) if not CRS.from_user_input(frame.crs).is_geographic else frame
+    geographic = (
+        frame.to_crs(STORAGE_CRS) if not CRS.from_user_input(frame.crs).is_geographic else frame
+    )
     utm = geographic.estimate_utm_crs()
     if utm is None:  # pragma: no cover - only for empty or degenerate input
         raise CRSError("cannot choose a metric CRS: the data has no extent")

@@ -50,7 +50,9 @@ BUILDINGS = LayerSpec(
     ("levels", "households", "households_source", "compound_id", "use", "synthetic"),
 )
 ROADS = LayerSpec("roads", "line", "road_id", (), ("road_class", "name", "synthetic"))
-WATERWAYS = LayerSpec("waterways", "line", "waterway_id", (), ("waterway_class", "name", "synthetic"))
+WATERWAYS = LayerSpec(
+    "waterways", "line", "waterway_id", (), ("waterway_class", "name", "synthetic")
+)
 RAILWAYS = LayerSpec("railways", "line", "railway_id", (), ("name", "synthetic"))
 COMPOUNDS = LayerSpec("compounds", "polygon", "compound_id", (), ("name", "synthetic"))
 
@@ -58,7 +60,11 @@ LAYERS: Final[dict[str, LayerSpec]] = {
     spec.name: spec
     for spec in (DISTRICTS, STREETS, COMMUNITIES, BUILDINGS, ROADS, WATERWAYS, RAILWAYS, COMPOUNDS)
 }
-BARRIER_LAYERS: Final[dict[str, str]] = {"roads": "road", "waterways": "waterway", "railways": "railway"}
+BARRIER_LAYERS: Final[dict[str, str]] = {
+    "roads": "road",
+    "waterways": "waterway",
+    "railways": "railway",
+}
 
 
 def layer_spec(name: str) -> LayerSpec:
@@ -68,4 +74,6 @@ def layer_spec(name: str) -> LayerSpec:
     try:
         return LAYERS[name]
     except KeyError:
-        raise InputError(f"unknown layer kind {name!r}; expected one of {', '.join(LAYERS)}") from None
+        raise InputError(
+            f"unknown layer kind {name!r}; expected one of {', '.join(LAYERS)}"
+        ) from None

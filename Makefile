@@ -1,0 +1,46 @@
+# Two commands do all the set-up on a fresh Debian machine (as root): `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+APT_PACKAGES := python3-venv libsqlite3-mod-spatialite postgresql-15 postgresql-15-postgis-3
+SYSTEM_STAMP := $(VENV)/.system-packages
+PYTHON_STAMP := $(VENV)/.python-packages
+
+.PHONY: demo test lint bench bench-synth bench-import bench-partition bench-incidents clean
+
+demo: $(PYTHON_STAMP)
+	$(BIN)/geogrid demo --serve
+
+test: $(PYTHON_STAMP)
+	GEOGRID_TEST_POSTGRES_URL=$$(scripts/ensure-postgres.sh) $(BIN)/pytest
+
+lint: $(PYTHON_STAMP)
+	$(BIN)/ruff check geogrid tests benchmarks
+	$(BIN)/ruff format --check geogrid tests benchmarks
+	$(BIN)/mypy geogrid
+
+bench: bench-synth bench-import bench-partition bench-incidents
+
+bench-synth bench-import bench-partition: $(PYTHON_STAMP)
+	$(BIN)/python benchmarks/$(subst -,_,$@).py
+
+bench-incidents: $(PYTHON_STAMP)
+	GEOGRID_TEST_POSTGRES_URL=$$(scripts/ensure-postgres.sh) $(BIN)/python benchmarks/bench_incidents.py
+
+$(SYSTEM_STAMP):
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+	$(PYTHON) -m venv $(VENV)
+	touch $@
+
+$(PYTHON_STAMP): $(SYSTEM_STAMP) pyproject.toml
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev,bench]"
+	touch $@
+
+clean:
+	rm -rf $(VENV) geogrid.sqlite out benchmarks/out

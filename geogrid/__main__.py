@@ -1,0 +1,3 @@
+from geogrid.cli import main
+
+main()

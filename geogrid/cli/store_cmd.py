@@ -1,0 +1,93 @@
+"""`geogrid info`, `geogrid migrate` and `geogrid plans`: what is in the store."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from geogrid.cli._common import DatabaseUrl, console, load_settings, opened_store
+from geogrid.store import layer_counts, layer_sources, list_plans, publish_plan
+
+
+def register(app: typer.Typer) -> None:
+    app.command("info")(info)
+    app.command("migrate")(migrate)
+    plans = typer.Typer(help="List and publish grid plans.", no_args_is_help=True)
+    plans.command("list")(plans_list)
+    plans.command("publish")(plans_publish)
+    app.add_typer(plans, name="plans")
+
+
+def info(
+    database_url: DatabaseUrl = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables")] = False,
+) -> None:
+    """Counts per layer, the CRS each layer came in, and its validation summary."""
+    settings = load_settings(database_url)
+    with opened_store(settings) as store:
+        counts = layer_counts(store.engine)
+        sources = layer_sources(store.engine)
+    if as_json:
+        payload = {"store": store.kind, "counts": counts, "layers": sources}
+        typer.echo(json.dumps(payload, default=str, ensure_ascii=False, indent=2))
+        return
+    console.print(f"store: [bold]{store.kind}[/bold] ({_redacted(settings.store.database_url)})")
+    table = Table("layer", "features", "source CRS", "source file", "validation")
+    by_layer = {s["layer"]: s for s in sources}
+    for layer, count in counts.items():
+        source = by_layer.get(layer, {})
+        table.add_row(
+            layer,
+            f"{count:,}",
+            source.get("source_crs", ""),
+            source.get("source_file", ""),
+            _validation_summary(source.get("validation")),
+        )
+    console.print(table)
+
+
+def _validation_summary(validation: dict[str, object] | None) -> str:
+    if not validation:
+        return ""
+    return ", ".join(f"{k}: {v}" for k, v in validation.items() if isinstance(v, int | str))
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def migrate(database_url: DatabaseUrl = None) -> None:
+    """Create the schema or bring it to the newest revision."""
+    with opened_store(load_settings(database_url)) as store:
+        console.print(f"{store.kind} store is at the newest schema")
+
+
+def plans_list(database_url: DatabaseUrl = None) -> None:
+    """Every grid plan, newest first."""
+    with opened_store(load_settings(database_url)) as store:
+        plans = list_plans(store.engine)
+    table = Table("id", "status", "author", "created", "note")
+    for plan in plans:
+        table.add_row(
+            str(plan["id"]),
+            plan["status"],
+            plan["author"],
+            str(plan["created_at"])[:19],
+            plan["note"],
+        )
+    console.print(table)
+
+
+def plans_publish(
+    plan_id: Annotated[int, typer.Argument(help="The draft plan to publish")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Publish a draft plan; the plan published before it is archived."""
+    with opened_store(load_settings(database_url)) as store, store.transaction() as conn:
+        publish_plan(conn, plan_id)
+    console.print(f"plan {plan_id} published")

@@ -1,0 +1,119 @@
+"""Open the store: a SpatiaLite file (the embedded default) or PostGIS, and migrate it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+# GEOS and PROJ from the shapely/pyproj wheels must be loaded before mod_spatialite brings the
+# system's copies into the process, or the interpreter can crash at exit.
+import pyogrio  # noqa: F401
+import pyproj  # noqa: F401
+import shapely  # noqa: F401
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from geogrid.errors import StoreError
+from geogrid.settings import StoreSettings
+
+StoreKind = Literal["spatialite", "postgis"]
+_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+@dataclass
+class Store:
+    """An open store: the engine and what kind of database is behind it."""
+
+    engine: Engine
+    kind: StoreKind
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction: everything inside commits together or not at all."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision (creates it on a new store)."""
+        from alembic import command
+        from alembic.config import Config
+
+        _prepare(self.engine, self.kind)
+        with self.engine.begin() as conn:
+            config = Config()
+            config.set_main_option("script_location", str(_MIGRATIONS))
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(settings: StoreSettings) -> Store:
+    """Create the engine for the configured database; nothing is written yet."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        return Store(_spatialite_engine(settings), "spatialite")
+    if url.get_backend_name() == "postgresql":
+        if url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")
+        engine = create_engine(url, echo=settings.echo_sql, pool_pre_ping=True)
+        return Store(engine, "postgis")
+    raise StoreError(
+        f"unsupported database {url.get_backend_name()!r} in DATABASE_URL; use sqlite:///FILE "
+        "(SpatiaLite) or postgresql+psycopg://USER@HOST/DB (PostGIS)"
+    )
+
+
+def _spatialite_engine(settings: StoreSettings) -> Engine:
+    try:
+        import pysqlite3.dbapi2 as sqlite_module  # the stdlib build cannot load extensions
+    except ImportError as exc:  # pragma: no cover - a dependency of geogrid
+        raise StoreError("pysqlite3-binary is not installed; it is needed for SpatiaLite") from exc
+    url = make_url(settings.database_url)
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, module=sqlite_module, echo=settings.echo_sql)
+    library = settings.spatialite_library
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Autocommit at the driver level, so that SQLAlchemy's BEGIN below governs DDL too.
+        dbapi_conn.isolation_level = None
+        dbapi_conn.enable_load_extension(True)
+        try:
+            dbapi_conn.load_extension(library)
+        except Exception as exc:
+            raise StoreError(
+                f"cannot load SpatiaLite ({library}): {exc}; install Debian's "
+                "libsqlite3-mod-spatialite or set GEOGRID_SPATIALITE_LIBRARY"
+            ) from exc
+        finally:
+            dbapi_conn.enable_load_extension(False)
+        dbapi_conn.execute("PRAGMA foreign_keys = ON")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _prepare(engine: Engine, kind: StoreKind) -> None:
+    if kind == "postgis":
+        with engine.begin() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+        return
+    # InitSpatialMetaData runs its own transaction, so it goes through the raw connection.
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'spatial_ref_sys'")
+        (tables,) = cursor.fetchone() or (0,)
+        if not tables:
+            cursor.execute("SELECT InitSpatialMetaData(1, 'WGS84')")
+    finally:
+        raw.close()

@@ -1,0 +1,137 @@
+"""Grid plans: versioned sets of grids (draft -> published -> archived)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from geoalchemy2 import WKBElement
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from geogrid.crs import STORAGE_CRS, metric_crs
+from geogrid.errors import Conflict, InputError, NotFound
+from geogrid.schema import GRID_LEVELS
+from geogrid.store import tables as t
+from geogrid.store.layers import _execute, frame_with_geometry
+
+_GRID_FIELDS = ("code", "parent_code", "name", "households", "buildings")
+_PLANS = t.table_of(t.GridPlan)
+_GRIDS = t.table_of(t.Grid)
+
+
+def save_plan(
+    conn: Connection,
+    grids: dict[str, gpd.GeoDataFrame],
+    *,
+    report: dict[str, Any] | None = None,
+    author: str,
+    note: str = "",
+    based_on: int | None = None,
+) -> int:
+    """Store a new draft plan with its grids (keyed by level) inside the caller's transaction."""
+    for level in grids:
+        if level not in GRID_LEVELS:
+            raise InputError(f"unknown grid level {level!r}; expected one of {GRID_LEVELS}")
+    plan_id = conn.execute(
+        insert(_PLANS).returning(_PLANS.c.id),
+        {
+            "status": "draft",
+            "author": author,
+            "note": note,
+            "created_at": t.utcnow(),
+            "based_on": based_on,
+            "report": report,
+        },
+    ).scalar_one()
+    for level, frame in grids.items():
+        rows = _grid_rows(frame.to_crs(STORAGE_CRS), level=level, plan_id=plan_id)
+        if rows:
+            conn.execute(insert(_GRIDS), rows)
+    return int(plan_id)
+
+
+def _grid_rows(frame: gpd.GeoDataFrame, *, level: str, plan_id: int) -> list[dict[str, Any]]:
+    if frame.empty:
+        return []
+    if "code" not in frame.columns:
+        raise InputError(f"{level} grids have no 'code' field", field="code")
+    duplicated = frame["code"][frame["code"].duplicated()]
+    if len(duplicated):
+        raise Conflict(f"{level} grid code {duplicated.iloc[0]} appears more than once")
+    area = frame.geometry.to_crs(metric_crs(frame)).area.to_numpy()
+    wkb = shapely.to_wkb(np.asarray(frame.geometry.values), output_dimension=2)
+    rows = []
+    for i, (_, record) in enumerate(frame.iterrows()):
+        row = {name: record.get(name) for name in _GRID_FIELDS}
+        row = {k: (None if _missing(v) else v) for k, v in row.items()}
+        row |= {
+            "plan_id": plan_id,
+            "level": level,
+            "code": str(record["code"]),
+            "households": int(row["households"] or 0),
+            "buildings": int(row["buildings"] or 0),
+            "area_m2": float(area[i]),
+            "geom": WKBElement(wkb[i], srid=t.SRID),
+        }
+        rows.append(row)
+    return rows
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def read_plan(
+    bind: Engine | Connection, plan_id: int, level: str | None = None
+) -> gpd.GeoDataFrame:
+    """The grids of a plan (one level, or all) in EPSG:4326, ordered by level and code."""
+    plan_info(bind, plan_id)
+    table = _GRIDS
+    columns = [table.c[name] for name in ("level", *_GRID_FIELDS, "area_m2")]
+    stmt = select(*columns, func.ST_AsBinary(table.c.geom).label("wkb")).where(
+        table.c.plan_id == plan_id
+    )
+    if level is not None:
+        stmt = stmt.where(table.c.level == level)
+    rows = _execute(bind, stmt.order_by(table.c.level, table.c.code))
+    frame = pd.DataFrame(rows, columns=[c.name for c in columns] + ["wkb"])
+    return frame_with_geometry(frame)
+
+
+def plan_info(bind: Engine | Connection, plan_id: int) -> dict[str, Any]:
+    """One plan's metadata and report, or NotFound."""
+    table = _PLANS
+    rows = _execute(bind, select(table).where(table.c.id == plan_id))
+    if not rows:
+        raise NotFound(f"grid plan {plan_id} does not exist")
+    return dict(rows[0]._mapping)
+
+
+def list_plans(bind: Engine | Connection) -> list[dict[str, Any]]:
+    """Every plan, newest first, without the grids."""
+    table = _PLANS
+    return [dict(r._mapping) for r in _execute(bind, select(table).order_by(table.c.id.desc()))]
+
+
+def publish_plan(conn: Connection, plan_id: int) -> None:
+    """Publish a draft; the plan published before it is archived (one published plan at a time)."""
+    info = plan_info(conn, plan_id)
+    if info["status"] != "draft":
+        raise Conflict(f"grid plan {plan_id} is {info['status']}; only a draft can be published")
+    table = _PLANS
+    conn.execute(update(table).where(table.c.status == "published").values(status="archived"))
+    conn.execute(
+        update(table)
+        .where(table.c.id == plan_id)
+        .values(status="published", published_at=t.utcnow())
+    )
+
+
+def published_plan_id(bind: Engine | Connection) -> int | None:
+    """The id of the published plan, if any."""
+    table = _PLANS
+    rows = _execute(bind, select(table.c.id).where(table.c.status == "published"))
+    return int(rows[0][0]) if rows else None
