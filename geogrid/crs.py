@@ -7,6 +7,7 @@ EPSG:4326; :func:`to_storage_crs` is the one door in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 import geopandas as gpd
@@ -61,19 +62,29 @@ def wgs84_to_gcj02(lon: Coords, lat: Coords) -> tuple[Coords, Coords]:
     return lon + dlon, lat + dlat
 
 
-def gcj02_to_wgs84(
-    lon: Coords, lat: Coords, *, tolerance_deg: float = 1e-9, max_iter: int = 30
+def _invert(
+    forward: Callable[[Coords, Coords], tuple[Coords, Coords]],
+    lon: Coords,
+    lat: Coords,
+    *,
+    tolerance_deg: float = 1e-10,
+    max_iter: int = 30,
 ) -> tuple[Coords, Coords]:
-    """Invert the GCJ-02 formula by fixed-point iteration (converges to well under 1 mm)."""
+    """Invert a near-identity shift by fixed-point iteration (to well under a millimetre)."""
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     wlon, wlat = lon.copy(), lat.copy()
     for _ in range(max_iter):
-        glon, glat = wgs84_to_gcj02(wlon, wlat)
-        elon, elat = glon - lon, glat - lat
+        flon, flat = forward(wlon, wlat)
+        elon, elat = flon - lon, flat - lat
         wlon, wlat = wlon - elon, wlat - elat
         if np.all(np.abs(elon) < tolerance_deg) and np.all(np.abs(elat) < tolerance_deg):
             break
     return wlon, wlat
+
+
+def gcj02_to_wgs84(lon: Coords, lat: Coords) -> tuple[Coords, Coords]:
+    """The inverse of the published GCJ-02 formula, by iteration."""
+    return _invert(wgs84_to_gcj02, lon, lat)
 
 
 def gcj02_to_bd09(lon: Coords, lat: Coords) -> tuple[Coords, Coords]:
@@ -85,12 +96,8 @@ def gcj02_to_bd09(lon: Coords, lat: Coords) -> tuple[Coords, Coords]:
 
 
 def bd09_to_gcj02(lon: Coords, lat: Coords) -> tuple[Coords, Coords]:
-    """Baidu's BD-09 to GCJ-02."""
-    x = np.asarray(lon, dtype=float) - 0.0065
-    y = np.asarray(lat, dtype=float) - 0.006
-    z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _X_PI)
-    theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
-    return z * np.cos(theta), z * np.sin(theta)
+    """Baidu's BD-09 to GCJ-02: the exact inverse of :func:`gcj02_to_bd09`, by iteration."""
+    return _invert(gcj02_to_bd09, lon, lat)
 
 
 def bd09_to_wgs84(lon: Coords, lat: Coords) -> tuple[Coords, Coords]:
