@@ -20,7 +20,7 @@ app = typer.Typer(
 # Each module adds its commands with register(app).
 _COMMAND_MODULES = (
     "store_cmd",
-    # "synth_cmd",
+    "synth_cmd",
     # "import_cmd",
     # "export_cmd",
     # "partition_cmd",
