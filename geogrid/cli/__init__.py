@@ -21,9 +21,9 @@ app = typer.Typer(
 _COMMAND_MODULES = (
     "store_cmd",
     "synth_cmd",
-    # "import_cmd",
-    # "export_cmd",
-    # "partition_cmd",
+    "import_cmd",
+    "export_cmd",
+    "partition_cmd",
     # "incidents_cmd",
     "serve_cmd",
     # "demo_cmd",

@@ -53,8 +53,11 @@ def opened_store(settings: Settings) -> Iterator[Store]:
 
 
 def progress_bar() -> Progress:
-    """The one progress bar style of the CLI (goes to stderr, so stdout stays clean)."""
-    return Progress(
+    """The one progress bar style of the CLI, on stderr so stdout stays clean.
+
+    Off when stderr is not a terminal: a failing command then leaves exactly one line there.
+    """
+    bar = Progress(
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -63,3 +66,5 @@ def progress_bar() -> Progress:
         console=err_console,
         transient=False,
     )
+    bar.disable = not err_console.is_terminal
+    return bar

@@ -1,0 +1,190 @@
+"""`geogrid import`: read a file, validate and repair it, estimate households, store it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pydantic
+import typer
+from rich.table import Table
+
+from geogrid.cli._common import (
+    DatabaseUrl,
+    console,
+    load_settings,
+    opened_store,
+    progress_bar,
+)
+from geogrid.errors import InputError, ValidationFailed
+from geogrid.importer import ImportOptions, ImportResult, import_file
+from geogrid.io import load_mapping_file, merge_mappings, parse_map_options
+from geogrid.schema import LAYERS
+from geogrid.settings import HouseholdSettings
+from geogrid.validation import SEVERITIES, Thresholds, ValidationReport
+
+_SHOWN_PER_SEVERITY = 15
+_STYLE = {"error": "red", "warning": "yellow", "info": "dim"}
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_command)
+
+
+def import_command(
+    path: Annotated[
+        Path, typer.Argument(help="GeoJSON, GeoPackage, Shapefile (.shp/.zip), GeoParquet or CSV")
+    ],
+    layer: Annotated[
+        str | None,
+        typer.Option(
+            "--layer", "-l", help=f"Layer kind: {', '.join(LAYERS)}; by default the layer names"
+        ),
+    ] = None,
+    source_layer: Annotated[
+        str | None, typer.Option("--source-layer", help="Only this layer of a GeoPackage")
+    ] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map", "-m", help="field=COLUMN (or layer.field=COLUMN), e.g. --map name=MC"
+        ),
+    ] = None,
+    mapping_file: Annotated[
+        Path | None, typer.Option("--mapping", help="A JSON or TOML field mapping")
+    ] = None,
+    source_crs: Annotated[
+        str | None,
+        typer.Option(
+            "--source-crs",
+            help="The CRS when the file has none or it is wrong: EPSG:4490, gcj02, bd09",
+        ),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="Text encoding of Shapefile / CSV (default: UTF-8, then GB18030)"),
+    ] = None,
+    wkt_column: Annotated[str | None, typer.Option(help="CSV: the WKT column")] = None,
+    lon_column: Annotated[str | None, typer.Option(help="CSV: the longitude column")] = None,
+    lat_column: Annotated[str | None, typer.Option(help="CSV: the latitude column")] = None,
+    mode: Annotated[
+        str, typer.Option(help="replace the stored layer, or append to it")
+    ] = "replace",
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the validation report as JSON here")
+    ] = None,
+    households_total: Annotated[
+        int | None, typer.Option(help="Scale estimated households so the scope adds up to this")
+    ] = None,
+    scope: Annotated[
+        str | None, typer.Option(help="District / street / community code the total applies to")
+    ] = None,
+    census: Annotated[
+        str | None, typer.Option(help="Scale households to this district's 2020 census (adcode)")
+    ] = None,
+    overlap_m2: Annotated[float, typer.Option(help="Overlaps above this (m²) are errors")] = 1.0,
+    gap_m2: Annotated[float, typer.Option(help="Gaps above this (m²) are errors")] = 1.0,
+    spill_m2: Annotated[
+        float, typer.Option(help="Spills out of the parent above this (m²) are errors")
+    ] = 1.0,
+    dwelling_size_m2: Annotated[
+        float | None, typer.Option(help="Households estimate: floor area per dwelling (m²)")
+    ] = None,
+    residential_share: Annotated[
+        float | None, typer.Option(help="Households estimate: residential share of floor area")
+    ] = None,
+    default_levels: Annotated[
+        int | None, typer.Option(help="Households estimate: levels of buildings that give none")
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Import a file into the store: validated, repaired, in one transaction."""
+    settings = load_settings(database_url)
+    overrides = {
+        "dwelling_size_m2": dwelling_size_m2,
+        "residential_share": residential_share,
+        "default_levels": default_levels,
+    }
+    try:
+        households = HouseholdSettings(
+            **settings.households.model_dump()
+            | {k: v for k, v in overrides.items() if v is not None}
+        )
+    except pydantic.ValidationError as exc:
+        error = exc.errors()[0]
+        raise InputError(f"--{str(error['loc'][0]).replace('_', '-')}: {error['msg']}") from None
+    mapping = parse_map_options(map_ or [])
+    if mapping_file is not None:
+        mapping = merge_mappings(load_mapping_file(mapping_file), mapping)
+    lonlat = (lon_column, lat_column) if lon_column or lat_column else None
+    options = ImportOptions(
+        layer=layer,
+        source_layer=source_layer,
+        mapping=mapping,
+        source_crs=source_crs,
+        encoding=encoding,
+        wkt_column=wkt_column,
+        lonlat_columns=(lonlat[0] or "lon", lonlat[1] or "lat") if lonlat else None,
+        mode=mode,
+        thresholds=Thresholds(overlap_m2=overlap_m2, gap_m2=gap_m2, spill_m2=spill_m2),
+        households=households,
+        households_total=households_total,
+        scope=scope,
+        census=census,
+    )
+    bar = progress_bar()
+    with opened_store(settings) as store, bar:
+        task = bar.add_task(f"importing {path.name}", total=None)
+
+        def tick(what: str, done: int, total: int) -> None:
+            bar.update(task, description=what, completed=done, total=total)
+
+        try:
+            result = import_file(store, path, options, progress=tick)
+        except ValidationFailed as exc:
+            bar.stop()
+            _show(exc.report)
+            if report is not None:
+                exc.report.write_json(report)
+            raise
+    _show(result.report)
+    _show_written(result)
+    if report is not None:
+        result.report.write_json(report)
+
+
+def _show(report: ValidationReport) -> None:
+    if not report.findings:
+        return
+    table = Table("severity", "check", "layer", "feature", "field", "message", title="validation")
+    for severity in SEVERITIES:
+        found = [f for f in report.findings if f.severity == severity]
+        for finding in found[:_SHOWN_PER_SEVERITY]:
+            table.add_row(
+                f"[{_STYLE[severity]}]{severity}[/]",
+                finding.check,
+                finding.layer,
+                finding.feature or "",
+                finding.field or "",
+                finding.message,
+            )
+        if len(found) > _SHOWN_PER_SEVERITY:
+            table.add_row(severity, "...", "", "", "", f"{len(found) - _SHOWN_PER_SEVERITY} more")
+    console.print(table)
+
+
+def _show_written(result: ImportResult) -> None:
+    table = Table("layer", "features", "source CRS", title="imported")
+    for kind, count in result.written.items():
+        table.add_row(kind, f"{count:,}", result.source_crs[kind])
+    console.print(table)
+    households = result.assumptions.get("buildings", {}).get("households")
+    if households:
+        console.print(
+            f"households: {households['given']:,} given, {households['estimated']:,} estimated"
+            + (
+                f", scaled to {households['total']:,} ({households['total_source']})"
+                if households.get("total") is not None
+                else ""
+            )
+        )

@@ -1,0 +1,246 @@
+"""The import use case: read -> map fields -> normalise the CRS -> validate and repair ->
+estimate households -> write, all layers of a file in ONE transaction.
+
+When anything fails (a file that cannot be read, a validation error, a database error) the store
+is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from sqlalchemy import Connection
+
+from geogrid.crs import to_storage_crs
+from geogrid.errors import InputError
+from geogrid.households import HouseholdTotal, fill_households
+from geogrid.io import FieldMapping, SourceLayer, apply_mapping, layer_for, read_layers
+from geogrid.schema import LAYERS, layer_spec
+from geogrid.settings import HouseholdSettings
+from geogrid.store import Store
+from geogrid.store.layers import read_layer, write_layer
+from geogrid.validation import Context, Thresholds, ValidationReport, validate_layer
+
+# Parents before children, so that checks across layers see the parents of this import.
+IMPORT_ORDER: Final = (
+    "districts",
+    "streets",
+    "communities",
+    "compounds",
+    "buildings",
+    "roads",
+    "waterways",
+    "railways",
+)
+_CONTEXT_LAYERS: Final = ("districts", "streets", "communities")
+
+Progress = Callable[[str, int, int], None]
+"""Called with (what is being done, steps done, steps in all)."""
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """Everything an import can be told; defaults suit files written by ``geogrid synth``."""
+
+    layer: str | None = None
+    source_layer: str | None = None
+    mapping: FieldMapping | None = None
+    source_crs: str | None = None
+    encoding: str | None = None
+    wkt_column: str | None = None
+    lonlat_columns: tuple[str, str] | None = None
+    mode: str = "replace"
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    households: HouseholdSettings = field(default_factory=HouseholdSettings)
+    households_total: int | None = None
+    scope: str | None = None
+    census: str | None = None
+
+
+@dataclass
+class ImportResult:
+    """What an import wrote, with its report and the CRS each layer came in."""
+
+    report: ValidationReport
+    written: dict[str, int] = field(default_factory=dict)
+    source_crs: dict[str, str] = field(default_factory=dict)
+    assumptions: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class _Prepared:
+    kind: str
+    frame: gpd.GeoDataFrame
+    file: str
+    crs: str
+    notes: list[str]
+
+
+def import_file(
+    store: Store,
+    path: str | Path,
+    options: ImportOptions | None = None,
+    *,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import every layer of ``path`` into ``store`` in one transaction.
+
+    Raises
+    ------
+    InputError, CRSError
+        The file cannot be read, mapped or placed; names the file (and field).
+    ValidationFailed
+        Validation found errors; ``.report`` holds every finding. Nothing was written.
+    """
+    options = options or ImportOptions()
+    if options.mode not in ("replace", "append"):
+        raise InputError(f"unknown mode {options.mode!r}; expected replace or append")
+    tick = progress or (lambda _what, _done, _total: None)
+    tick(f"reading {Path(path).name}", 0, 1)
+    prepared = [_prepare(source, options) for source in _sources(path, options)]
+    prepared.sort(key=lambda p: IMPORT_ORDER.index(p.kind))
+    total = 2 * len(prepared) + 1
+    result = ImportResult(ValidationReport())
+    for item in prepared:
+        for note in item.notes:
+            result.report.add("info", "read", note, layer=item.kind, file=item.file)
+    with store.transaction() as conn:
+        context = _stored_context(conn)
+        for step, item in enumerate(prepared, start=1):
+            tick(f"validating {item.kind}", step, total)
+            _validate(conn, item, context, options, result.report)
+        result.report.raise_if_errors()
+        for step, item in enumerate(prepared, start=len(prepared) + 1):
+            tick(f"writing {item.kind} ({len(item.frame):,})", step, total)
+            assumptions: dict[str, Any] = {"notes": item.notes}
+            if item.kind == "buildings":
+                item.frame, households = _households(item.frame, options, context)
+                assumptions["households"] = households
+            result.written[item.kind] = write_layer(
+                conn,
+                item.kind,
+                item.frame,
+                source_file=str(item.file),
+                source_crs=item.crs,
+                mode=options.mode,
+                assumptions=assumptions,
+                validation=result.report.for_layer(item.kind).brief(),
+            )
+            result.source_crs[item.kind] = item.crs
+            result.assumptions[item.kind] = assumptions
+    tick("done", total, total)
+    return result
+
+
+def _sources(path: str | Path, options: ImportOptions) -> list[SourceLayer]:
+    sources = read_layers(
+        path,
+        layer=options.source_layer,
+        encoding=options.encoding,
+        wkt_column=options.wkt_column,
+        lonlat_columns=options.lonlat_columns,
+    )
+    if options.layer is not None and len(sources) > 1:
+        named = [s for s in sources if s.name == options.layer]
+        if len(named) != 1:
+            raise InputError(
+                f"the file has {len(sources)} layers ({', '.join(s.name for s in sources)}); "
+                "say which one is meant with --source-layer",
+                file=str(path),
+            )
+        sources = named
+    kinds = [layer_for(s.name, options.layer, file=s.file) for s in sources]
+    if len(set(kinds)) < len(kinds):
+        raise InputError("two layers of the file map to the same layer kind", file=str(path))
+    return sources
+
+
+def _prepare(source: SourceLayer, options: ImportOptions) -> _Prepared:
+    kind = layer_for(source.name, options.layer, file=source.file)
+    frame, notes = apply_mapping(source.frame, layer_spec(kind), options.mapping, file=source.file)
+    frame, crs = to_storage_crs(frame, source_crs=options.source_crs, file=source.file)
+    return _Prepared(kind, frame, source.file, crs, [*source.notes, *notes])
+
+
+def _stored_context(conn: Connection) -> Context:
+    context = Context()
+    for name in _CONTEXT_LAYERS:
+        setattr(context, name, read_layer(conn, name))
+    return context
+
+
+def _validate(
+    conn: Connection,
+    item: _Prepared,
+    context: Context,
+    options: ImportOptions,
+    report: ValidationReport,
+) -> None:
+    stored_ids: set[str] = set()
+    if options.mode == "append":
+        id_field = LAYERS[item.kind].id_field
+        stored_ids = set(read_layer(conn, item.kind, columns=[])[id_field].astype(str))
+    context.stored_ids = stored_ids
+    item.frame, found = validate_layer(
+        item.frame,
+        item.kind,
+        file=item.file,
+        context=context,
+        thresholds=options.thresholds,
+        source_crs=item.crs,
+    )
+    report.extend(found)
+    if item.kind in _CONTEXT_LAYERS:
+        stored = getattr(context, item.kind)
+        fresh = item.frame
+        if options.mode == "append" and stored is not None and len(stored):
+            fresh = pd.concat([stored, fresh], ignore_index=True)
+        setattr(context, item.kind, gpd.GeoDataFrame(fresh, crs=item.frame.crs))
+
+
+def _households(
+    buildings: gpd.GeoDataFrame, options: ImportOptions, context: Context
+) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    total = None
+    scope = options.scope
+    if options.census is not None:
+        from geogrid.boundaries import census_households
+
+        scope = scope or options.census
+        total = HouseholdTotal(
+            census_households(options.census), f"2020 census, district {options.census}", scope
+        )
+    elif options.households_total is not None:
+        total = HouseholdTotal(options.households_total, "--households-total", scope)
+    in_scope = None if total is None or scope is None else _in_scope(buildings, scope, context)
+    return fill_households(buildings, settings=options.households, total=total, in_scope=in_scope)
+
+
+def _in_scope(buildings: gpd.GeoDataFrame, code: str, context: Context) -> pd.Series:
+    """Buildings inside a stored district (6 digits), street (9) or community (12)."""
+    layer = {6: "districts", 9: "streets", 12: "communities"}.get(len(code))
+    if layer is None:
+        raise InputError(f"scope {code!r} is not a 6-, 9- or 12-digit NBS code", field="scope")
+    parents = getattr(context, layer)
+    area = None
+    if parents is not None and len(parents) and code in set(parents["code"]):
+        area = shapely.union_all(parents.loc[parents["code"] == code].geometry.to_numpy())
+    elif layer == "districts" and context.streets is not None and len(context.streets):
+        # synth and many sources carry streets but no district outline
+        streets = context.streets[context.streets.get("district_code") == code]
+        area = shapely.union_all(streets.geometry.to_numpy()) if len(streets) else None
+    if area is None:
+        raise InputError(
+            f"{layer[:-1]} {code} is not in the store or this import; import it first or "
+            "leave out the scope",
+            field="scope",
+        )
+    points = buildings.geometry.representative_point().to_numpy()
+    shapely.prepare(area)
+    return pd.Series(shapely.contains(area, points), index=buildings.index)

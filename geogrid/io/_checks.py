@@ -1,0 +1,177 @@
+"""Feature-by-feature checks of geometry (empty, wrong type, invalid -> repaired) and ids."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from geogrid.schema import layer_spec
+
+if TYPE_CHECKING:
+    from geogrid.validation import ValidationReport
+
+_FAMILY_TYPES: Final = {
+    "polygon": ("Polygon", "MultiPolygon"),
+    "line": ("LineString", "MultiLineString"),
+    "point": ("Point", "MultiPoint"),
+}
+
+
+def feature_label(frame: gpd.GeoDataFrame, layer: str) -> pd.Series:
+    """The id of each feature, or its row number when it has none."""
+    ids = frame[layer_spec(layer).id_field]
+    rows = pd.Series([f"row {i + 1}" for i in range(len(frame))], index=frame.index)
+    return ids.where(ids.notna(), rows).astype(str)
+
+
+def check_geometries(
+    frame: gpd.GeoDataFrame, layer: str, *, file: str, report: ValidationReport
+) -> gpd.GeoDataFrame:
+    """Empty and wrong-type geometries are errors; invalid ones are repaired and listed."""
+    family = layer_spec(layer).geometry
+    allowed = _FAMILY_TYPES[family]
+    labels = feature_label(frame, layer)
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    out = geoms.copy()
+    for i, geom in enumerate(geoms):
+        label = labels.iloc[i]
+        if geom is None or geom.is_empty:
+            report.add(
+                "error",
+                "empty_geometry",
+                "the geometry is empty",
+                layer=layer,
+                file=file,
+                feature=label,
+                field="geometry",
+            )
+            continue
+        if geom.geom_type == "GeometryCollection":
+            part = _family_part(geom, family)
+            if part is None:
+                report.add(
+                    "error",
+                    "wrong_geometry_type",
+                    f"a GeometryCollection without a {family}; {layer} need {family}s",
+                    layer=layer,
+                    file=file,
+                    feature=label,
+                    field="geometry",
+                )
+                continue
+            report.add(
+                "warning",
+                "wrong_geometry_type",
+                f"a GeometryCollection: kept only its {family} part",
+                layer=layer,
+                file=file,
+                feature=label,
+                field="geometry",
+            )
+            geom = part
+        elif geom.geom_type not in allowed:
+            report.add(
+                "error",
+                "wrong_geometry_type",
+                f"the geometry is a {geom.geom_type}; {layer} need {' or '.join(allowed)}",
+                layer=layer,
+                file=file,
+                feature=label,
+                field="geometry",
+            )
+            continue
+        if not geom.is_valid:
+            geom = _repair(geom, family, layer=layer, file=file, label=label, report=report)
+        out[i] = geom
+    return frame.set_geometry(gpd.GeoSeries(out, index=frame.index, crs=frame.crs))
+
+
+def _repair(
+    geom: BaseGeometry, family: str, *, layer: str, file: str, label: str, report: ValidationReport
+) -> BaseGeometry | None:
+    reason = shapely.is_valid_reason(geom)
+    fixed = _family_part(shapely.make_valid(geom), family)
+    if fixed is None or fixed.is_empty:
+        report.add(
+            "error",
+            "invalid_geometry",
+            f"invalid geometry ({reason}) cannot be repaired into a {family}",
+            layer=layer,
+            file=file,
+            feature=label,
+            field="geometry",
+        )
+        return geom
+    report.add(
+        "warning",
+        "invalid_geometry",
+        f"invalid geometry ({reason}) repaired with make_valid, kept the {family} part",
+        layer=layer,
+        file=file,
+        feature=label,
+        field="geometry",
+    )
+    return fixed
+
+
+def _family_part(geom: BaseGeometry, family: str) -> BaseGeometry | None:
+    allowed = _FAMILY_TYPES[family]
+    if geom.geom_type in allowed:
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in allowed and not p.is_empty]
+    if not parts:
+        return None
+    if family == "polygon":
+        return shapely.union_all(parts)
+    if family == "line":
+        return shapely.multilinestrings(parts) if len(parts) > 1 else parts[0]
+    return shapely.multipoints(parts) if len(parts) > 1 else parts[0]
+
+
+def check_ids(
+    frame: gpd.GeoDataFrame,
+    layer: str,
+    *,
+    file: str,
+    report: ValidationReport,
+    stored: set[str],
+) -> None:
+    """Every feature needs an id (a code for districts, streets, communities), unique in the file."""
+    id_field = layer_spec(layer).id_field
+    ids = frame[id_field]
+    for i in np.flatnonzero(ids.isna().to_numpy()):
+        report.add(
+            "error",
+            "missing_id",
+            f"the feature has no {id_field}",
+            layer=layer,
+            file=file,
+            feature=f"row {i + 1}",
+            field=id_field,
+        )
+    counts = ids.dropna().value_counts()
+    for value, n in counts[counts > 1].items():
+        report.add(
+            "error",
+            "duplicate_id",
+            f"{id_field} {value} appears {n} times in the file",
+            layer=layer,
+            file=file,
+            feature=value,
+            field=id_field,
+        )
+    for value in sorted(set(ids.dropna()) & stored):
+        report.add(
+            "error",
+            "duplicate_id",
+            f"{id_field} {value} is already in the store; import with --mode replace",
+            layer=layer,
+            file=file,
+            feature=value,
+            field=id_field,
+        )

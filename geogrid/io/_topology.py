@@ -1,0 +1,334 @@
+"""Checks across features and layers: overlaps, spills out of the parent, gaps, strays, offsets.
+
+Areas are measured in square metres in the UTM zone of the data. Parents (districts of streets,
+streets of communities, communities of buildings) come from the store or from the same import.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from geogrid.crs import OFFSET_SYSTEMS, STORAGE_CRS, metric_crs, offset_to_wgs84
+from geogrid.io._checks import feature_label
+
+if TYPE_CHECKING:
+    from geogrid.validation import Context, Thresholds, ValidationReport
+
+_PARENT_FIELD: Final = {"streets": "district_code", "communities": "street_code"}
+_SINGULAR: Final = {
+    "districts": "district",
+    "streets": "street",
+    "communities": "community",
+    "buildings": "building",
+}
+# After converting an offset system the strays must (nearly) disappear to call it an offset.
+_FIT_SHARE: Final = 0.1
+_SEGMENT_DEG: Final = 0.0002
+_STRAY_SHARE: Final = 0.01
+_OFFSET_NAMES: Final = {"gcj02": "GCJ-02 (AMap, Tencent)", "bd09": "BD-09 (Baidu)"}
+
+
+def _geoms(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray:
+    series = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else frame
+    return np.asarray(series.to_numpy(), dtype=object)
+
+
+def _area_m2(geoms: np.ndarray, crs: CRS) -> np.ndarray:
+    """Areas in m² of lon/lat geometries.
+
+    The set operations run in lon/lat, where the data's edges are straight; projecting first
+    would bend shared edges differently and make false slivers along them. For the same reason
+    edges are cut into pieces of about 20 m before projecting: a 2 km sliver along a parallel
+    would otherwise measure tens of m² in UTM.
+    """
+    if len(geoms) == 0:
+        return np.empty(0)
+    dense = shapely.segmentize(geoms, _SEGMENT_DEG)
+    return np.asarray(
+        gpd.GeoSeries(dense, crs=STORAGE_CRS).to_crs(crs).area.to_numpy(), dtype=float
+    )
+
+
+def check_overlaps(
+    frame: gpd.GeoDataFrame,
+    layer: str,
+    *,
+    file: str,
+    report: ValidationReport,
+    thresholds: Thresholds,
+) -> None:
+    """Features of one layer must not overlap; overlaps below the threshold are ignored slivers."""
+    crs = metric_crs(frame)
+    geoms = _geoms(frame)
+    labels = feature_label(frame, layer).to_numpy()
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    areas = _area_m2(shapely.intersection(geoms[left], geoms[right]), crs)
+    big = areas > thresholds.overlap_m2
+    for i, j, area in zip(left[big], right[big], areas[big], strict=True):
+        report.add(
+            "error",
+            "overlap",
+            f"overlaps {_SINGULAR.get(layer, layer)} {labels[j]} by {area:,.1f} m²",
+            layer=layer,
+            file=file,
+            feature=labels[i],
+            field="geometry",
+            area_m2=area,
+        )
+    _slivers(
+        report,
+        int(((areas > 0) & ~big).sum()),
+        "overlap",
+        thresholds.overlap_m2,
+        layer=layer,
+        file=file,
+    )
+
+
+def _slivers(
+    report: ValidationReport, count: int, kind: str, limit: float, *, layer: str, file: str
+) -> None:
+    if count:
+        report.add(
+            "info",
+            f"{kind}_sliver",
+            f"{count} {kind} sliver(s) below {limit:g} m² ignored",
+            layer=layer,
+            file=file,
+        )
+
+
+def check_parents(
+    frame: gpd.GeoDataFrame,
+    layer: str,
+    *,
+    file: str,
+    report: ValidationReport,
+    context: Context,
+    thresholds: Thresholds,
+    source_crs: str | None,
+) -> None:
+    """Streets inside their district, communities inside their street, buildings in a community."""
+    parent_layer, parents = context.parents(layer)
+    if not parent_layer:
+        return
+    if parents is None:
+        report.add(
+            "info",
+            "no_parents",
+            f"no {parent_layer} in the store or this import: containment not checked",
+            layer=layer,
+            file=file,
+        )
+        return
+    strays = _strays(frame, layer, parents, thresholds)
+    if layer == "buildings":
+        for label in feature_label(frame, layer)[strays]:
+            report.add(
+                "warning",
+                "outside_parent",
+                "the building lies outside every community",
+                layer=layer,
+                file=file,
+                feature=label,
+                field="geometry",
+            )
+    else:
+        _check_spills(frame, layer, parents, file=file, report=report, thresholds=thresholds)
+    if source_crs not in OFFSET_SYSTEMS:
+        _check_offset(
+            frame,
+            strays,
+            parents,
+            layer,
+            parent_layer,
+            file=file,
+            report=report,
+            thresholds=thresholds,
+        )
+
+
+def _within_any(points: gpd.GeoSeries, parents: gpd.GeoDataFrame) -> np.ndarray:
+    tree = shapely.STRtree(_geoms(parents))
+    hit, _ = tree.query(_geoms(points), predicate="within")
+    inside = np.zeros(len(points), dtype=bool)
+    inside[hit] = True
+    return inside
+
+
+def _strays(
+    frame: gpd.GeoDataFrame, layer: str, parents: gpd.GeoDataFrame, thresholds: Thresholds
+) -> np.ndarray:
+    """Buildings outside every community; areas more than 1 % outside their own parent."""
+    if layer == "buildings":
+        return ~_within_any(frame.geometry.representative_point(), parents)
+    by_code = parents.drop_duplicates("code").set_index("code").geometry
+    field = _PARENT_FIELD[layer]
+    codes = frame[field] if field in frame.columns else pd.Series(None, index=frame.index)
+    everywhere = shapely.union_all(_geoms(parents))
+    own = np.asarray([by_code.get(code, everywhere) for code in codes], dtype=object)
+    crs = metric_crs(frame)
+    geoms = _geoms(frame)
+    outside = _area_m2(shapely.difference(geoms, own), crs)
+    return outside > np.maximum(thresholds.spill_m2, _STRAY_SHARE * _area_m2(geoms, crs))
+
+
+def _check_spills(
+    frame: gpd.GeoDataFrame,
+    layer: str,
+    parents: gpd.GeoDataFrame,
+    *,
+    file: str,
+    report: ValidationReport,
+    thresholds: Thresholds,
+) -> None:
+    parent_field = _PARENT_FIELD[layer]
+    parent_name = _SINGULAR["districts" if layer == "streets" else "streets"]
+    labels = feature_label(frame, layer)
+    by_code = parents.drop_duplicates("code").set_index("code").geometry
+    codes = (
+        frame[parent_field] if parent_field in frame.columns else pd.Series(None, index=frame.index)
+    )
+    unknown = codes.notna() & ~codes.isin(by_code.index)
+    for code, group in labels[unknown].groupby(codes[unknown]):
+        report.add(
+            "warning",
+            "unknown_parent",
+            f"{parent_field} {code} is not in the store or this import "
+            f"({len(group)} feature(s)): containment not checked",
+            layer=layer,
+            file=file,
+            feature=group.iloc[0],
+            field=parent_field,
+        )
+    known = codes.notna() & codes.isin(by_code.index)
+    if not known.any():
+        return
+    mine = _geoms(frame[known])
+    theirs = _geoms(by_code.loc[codes[known]])
+    spills = _area_m2(shapely.difference(mine, theirs), metric_crs(frame))
+    big = spills > thresholds.spill_m2
+    for label, code, area in zip(labels[known][big], codes[known][big], spills[big], strict=True):
+        report.add(
+            "error",
+            "spill",
+            f"spills out of its {parent_name} {code} by {area:,.1f} m²",
+            layer=layer,
+            file=file,
+            feature=label,
+            field="geometry",
+            area_m2=area,
+        )
+    _slivers(
+        report,
+        int(((spills > 0) & ~big).sum()),
+        "spill",
+        thresholds.spill_m2,
+        layer=layer,
+        file=file,
+    )
+
+
+def _check_offset(
+    frame: gpd.GeoDataFrame,
+    strays: np.ndarray,
+    parents: gpd.GeoDataFrame,
+    layer: str,
+    parent_layer: str,
+    *,
+    file: str,
+    report: ValidationReport,
+    thresholds: Thresholds,
+) -> None:
+    """GCJ-02 or BD-09 data declared as WGS 84 lands hundreds of metres off its parents.
+
+    Said so only when converting makes (nearly) all the strays fit: true WGS 84 data with a few
+    strays gets more of them when shifted.
+    """
+    n_out, n = int(strays.sum()), len(frame)
+    if n_out < min(2, n) or n_out < thresholds.offset_share * n:
+        return
+    minx, miny, maxx, maxy = frame.total_bounds
+    if minx < 72.0 or maxx > 137.9 or miny < 0.8 or maxy > 55.9:
+        return
+    for system in OFFSET_SYSTEMS:
+        moved = frame.set_geometry(offset_to_wgs84(frame.geometry, system))
+        still_out = int(_strays(moved, layer, parents, thresholds).sum())
+        if still_out <= _FIT_SHARE * n_out:
+            shift = _median_shift(frame.geometry, moved.geometry)
+            name = _OFFSET_NAMES[system]
+            fit = "they would fit" if still_out == 0 else f"all but {still_out} would fit"
+            report.add(
+                "error",
+                "crs_offset",
+                f"{n_out} of {n} {layer} lie outside their {parent_layer}; converted from "
+                f"{name} (a shift of about {shift:.0f} m) {fit}. The file looks like {name} "
+                f"coordinates declared as WGS 84: import it again with --source-crs {system}",
+                layer=layer,
+                file=file,
+                field="geometry",
+            )
+            return
+
+
+def _median_shift(before: gpd.GeoSeries, after: gpd.GeoSeries) -> float:
+    crs = metric_crs(before)
+    moved = (
+        before.representative_point().to_crs(crs).distance(after.representative_point().to_crs(crs))
+    )
+    return float(np.median(moved))
+
+
+def check_gaps(
+    frame: gpd.GeoDataFrame,
+    *,
+    file: str,
+    report: ValidationReport,
+    context: Context,
+    thresholds: Thresholds,
+) -> None:
+    """The communities of a street must cover it: no gaps above the threshold."""
+    crs = metric_crs(frame)
+    streets = context.streets
+    street_geoms = (
+        streets.set_index("code").geometry if streets is not None and len(streets) else None
+    )
+    codes = frame["street_code"].fillna("")
+    slivers = 0
+    for code, group in frame.groupby(codes):
+        covered = shapely.union_all(_geoms(group))
+        if street_geoms is not None and code in street_geoms.index:
+            gap = shapely.difference(street_geoms.loc[code], covered)
+        else:
+            gap = _holes(covered)
+        parts = np.asarray([p for p in shapely.get_parts(gap) if not p.is_empty], dtype=object)
+        for part, area in zip(parts, _area_m2(parts, crs), strict=True):
+            if area <= thresholds.gap_m2:
+                slivers += area > 0
+                continue
+            where = part.representative_point()
+            report.add(
+                "error",
+                "gap",
+                f"a gap of {area:,.1f} m² between the communities of street {code or '?'} "
+                f"near ({where.x:.5f}, {where.y:.5f})",
+                layer="communities",
+                file=file,
+                feature=code or None,
+                field="geometry",
+                area_m2=area,
+            )
+    _slivers(report, slivers, "gap", thresholds.gap_m2, layer="communities", file=file)
+
+
+def _holes(geom: shapely.Geometry) -> shapely.Geometry:
+    rings = [shapely.Polygon(ring) for poly in shapely.get_parts(geom) for ring in poly.interiors]
+    return shapely.union_all(rings) if rings else shapely.Polygon()

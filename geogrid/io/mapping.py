@@ -1,0 +1,252 @@
+"""Map a file's columns onto the schema fields of a layer kind.
+
+A mapping says which column holds which schema field: ``--map name=MC --map code=DM`` on the
+command line, or a JSON / TOML file, either flat (``{"name": "MC"}``) or per layer kind
+(``{"communities": {"name": "MC"}}``). Columns named like a schema field are taken as they are,
+so files written by ``geogrid synth`` or ``geogrid export`` need no mapping.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Final
+
+import geopandas as gpd
+import pandas as pd
+
+from geogrid.errors import InputError
+from geogrid.schema import LAYERS, LayerSpec
+
+FieldMapping = dict[str, dict[str, str]]
+"""Per layer kind (or ``*`` for every kind): schema field -> source column."""
+
+ANY_LAYER: Final = "*"
+# Ids of map features (OSM, most GIS exports) are often in a column called "id".
+_ID_FALLBACKS: Final = ("id", "fid", "osm_id", "objectid")
+_CODE_LAYERS: Final = ("districts", "streets", "communities")
+SHAPEFILE_NAMES: Final[dict[str, str]] = {
+    "households_source": "hh_source",
+    "district_code": "distr_code",
+    "street_code": "strt_code",
+    "waterway_class": "ww_class",
+    "waterway_id": "ww_id",
+    "railway_id": "rail_id",
+    "building_id": "bldg_id",
+    "compound_id": "compnd_id",
+    "parent_code": "parent_cd",
+}
+"""Shapefile fields hold 10 characters: the short names export writes and import reads back."""
+
+
+def parse_map_options(options: Iterable[str]) -> FieldMapping:
+    """Parse ``field=COLUMN`` or ``layer.field=COLUMN`` options."""
+    mapping: FieldMapping = {}
+    for option in options:
+        key, sep, column = option.partition("=")
+        if not sep or not key.strip() or not column.strip():
+            raise InputError(f"--map {option!r} must look like field=COLUMN, e.g. --map name=MC")
+        layer, dot, name = key.strip().rpartition(".")
+        mapping.setdefault(layer if dot else ANY_LAYER, {})[name] = column.strip()
+    _check_fields(mapping, source="--map")
+    return mapping
+
+
+def load_mapping_file(path: str | Path) -> FieldMapping:
+    """Read a JSON or TOML mapping file, flat or keyed by layer kind."""
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".toml":
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        else:
+            data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read the mapping: {exc}", file=str(path)) from exc
+    if not isinstance(data, dict):
+        raise InputError("a mapping must be an object of field = column", file=str(path))
+    mapping: FieldMapping = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            mapping.setdefault(key, {}).update({str(k): str(v) for k, v in value.items()})
+        else:
+            mapping.setdefault(ANY_LAYER, {})[str(key)] = str(value)
+    _check_fields(mapping, source=str(path))
+    return mapping
+
+
+def merge_mappings(*mappings: FieldMapping) -> FieldMapping:
+    """Later mappings win, field by field."""
+    merged: FieldMapping = {}
+    for mapping in mappings:
+        for layer, fields in mapping.items():
+            merged.setdefault(layer, {}).update(fields)
+    return merged
+
+
+def _check_fields(mapping: FieldMapping, *, source: str) -> None:
+    for layer, fields in mapping.items():
+        if layer != ANY_LAYER and layer not in LAYERS:
+            raise InputError(
+                f"unknown layer kind {layer!r}; expected one of {', '.join(LAYERS)}", file=source
+            )
+        known = (
+            {f for spec in LAYERS.values() for f in spec.fields}
+            if layer == ANY_LAYER
+            else set(LAYERS[layer].fields)
+        )
+        for name in fields:
+            if name not in known:
+                raise InputError(
+                    f"unknown schema field {name!r}; fields are: {', '.join(sorted(known))}",
+                    file=source,
+                    field=name,
+                )
+
+
+def apply_mapping(
+    frame: gpd.GeoDataFrame,
+    spec: LayerSpec,
+    mapping: FieldMapping | None = None,
+    *,
+    file: str,
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Return a frame with the schema fields of ``spec`` (plus geometry) and notes.
+
+    Raises :class:`InputError` naming every required field without a column, and the columns
+    the file has.
+    """
+    fields = {**(mapping or {}).get(ANY_LAYER, {}), **(mapping or {}).get(spec.name, {})}
+    lookup = {
+        str(column).lower(): str(column)
+        for column in frame.columns
+        if column != frame.geometry.name
+    }
+    notes: list[str] = []
+    chosen: dict[str, str] = {}
+    for name in spec.fields:
+        column = fields.get(name)
+        if column is not None:
+            if column not in frame.columns:
+                raise InputError(
+                    f"the mapping names column {column!r} for field {name!r}, but the file has: "
+                    f"{', '.join(lookup.values()) or 'no columns'}",
+                    file=file,
+                    field=name,
+                )
+            chosen[name] = column
+        elif name.lower() in lookup:
+            chosen[name] = lookup[name.lower()]
+        elif SHAPEFILE_NAMES.get(name, "").lower() in lookup:
+            chosen[name] = lookup[SHAPEFILE_NAMES[name].lower()]
+    if spec.id_field not in chosen and spec.name not in _CODE_LAYERS:
+        fallback = next((lookup[c] for c in _ID_FALLBACKS if c in lookup), None)
+        if fallback is not None:
+            chosen[spec.id_field] = fallback
+            notes.append(f"{spec.id_field} taken from column {fallback!r}")
+    required = (spec.id_field, *spec.required) if spec.name in _CODE_LAYERS else spec.required
+    missing = [name for name in required if name not in chosen]
+    if missing:
+        hint = " ".join(f"--map {name}=COLUMN" for name in missing)
+        raise InputError(
+            f"required field(s) {', '.join(missing)} of {spec.name} have no column; map them with "
+            f"{hint}; the file has: {', '.join(lookup.values()) or 'no columns'}",
+            file=file,
+            field=missing[0],
+        )
+    out = gpd.GeoDataFrame(
+        {name: frame[column].to_numpy() for name, column in chosen.items()},
+        geometry=frame.geometry.to_numpy(),
+        crs=frame.crs,
+        index=frame.index,
+    )
+    if spec.id_field not in out.columns:
+        out[spec.id_field] = [str(i + 1) for i in range(len(out))]
+        notes.append(f"the file has no {spec.id_field}: numbered the features 1..{len(out)}")
+    out[spec.id_field] = _as_ids(out[spec.id_field])
+    return out[[*[f for f in spec.fields if f in out.columns], "geometry"]], notes
+
+
+def _as_ids(values: pd.Series) -> pd.Series:
+    """Codes and ids as text; numbers read from CSV or DBF as 370212001.0 lose the '.0'."""
+
+    def one(value: object) -> object:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return None
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        text = str(value).strip()
+        return text or None
+
+    return values.map(one).astype(object)
+
+
+def field_hints(spec: LayerSpec) -> str:
+    """A short line listing a kind's fields, for help texts."""
+    return f"{spec.name}: {', '.join(spec.fields)} (required: {', '.join(spec.required) or 'none'})"
+
+
+def layer_for(source_name: str, requested: str | None, *, file: str) -> str:
+    """The layer kind of a source layer: as requested, or by the layer's (file's) name."""
+    if requested is not None:
+        if requested not in LAYERS:
+            raise InputError(
+                f"unknown layer kind {requested!r}; expected one of {', '.join(LAYERS)}", file=file
+            )
+        return requested
+    key = source_name.lower()
+    if key in LAYERS:
+        return key
+    raise InputError(
+        f"cannot tell which layer kind {source_name!r} is; pass --layer ({', '.join(LAYERS)})",
+        file=file,
+    )
+
+
+def value_aliases() -> Mapping[str, Mapping[str, str]]:
+    """Known spellings of coded values (OSM highway tags, Chinese area types) per field."""
+    return _VALUE_ALIASES
+
+
+_VALUE_ALIASES: Final[dict[str, dict[str, str]]] = {
+    "road_class": {
+        "motorway": "motorway",
+        "motorway_link": "motorway",
+        "trunk": "arterial",
+        "trunk_link": "arterial",
+        "primary": "arterial",
+        "primary_link": "arterial",
+        "secondary": "secondary",
+        "secondary_link": "secondary",
+        "tertiary": "secondary",
+        "tertiary_link": "secondary",
+        "residential": "local",
+        "unclassified": "local",
+        "living_street": "local",
+        "service": "local",
+        "road": "local",
+        "track": "path",
+        "footway": "path",
+        "cycleway": "path",
+        "path": "path",
+        "pedestrian": "path",
+        "steps": "path",
+        "高速": "motorway",
+        "主干路": "arterial",
+        "次干路": "secondary",
+        "支路": "local",
+    },
+    "area_type": {
+        "urban": "urban_community",
+        "community": "urban_community",
+        "社区": "urban_community",
+        "城市社区": "urban_community",
+        "村": "village",
+        "行政村": "village",
+        "农村": "general_rural",
+        "一般农村": "general_rural",
+        "山区": "mountainous",
+        "mountain": "mountainous",
+    },
+}

@@ -1,0 +1,215 @@
+"""The validation report of an import: what was wrong, what was repaired, what blocks.
+
+Each finding names the file, the layer, the feature (its id) and the field. Errors block the
+import (:class:`~geogrid.errors.ValidationFailed` carries the report); warnings and notes do not.
+The checks live in :mod:`geogrid.io._checks` and :mod:`geogrid.io._values` (feature by
+feature) and :mod:`geogrid.io._topology` (across features and layers); :func:`validate_layer`
+runs them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import shapely
+
+from geogrid.errors import ValidationFailed
+from geogrid.io import _checks, _topology, _values
+
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Sizes above which a topology finding is an error; smaller slivers are ignored."""
+
+    overlap_m2: float = 1.0
+    gap_m2: float = 1.0
+    spill_m2: float = 1.0
+    offset_share: float = 0.05
+    """Share of features outside their parents that triggers the GCJ-02 / BD-09 test."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing validation found."""
+
+    severity: Severity
+    check: str
+    message: str
+    layer: str
+    file: str | None = None
+    feature: str | None = None
+    field: str | None = None
+    area_m2: float | None = None
+
+    def line(self) -> str:
+        where = ", ".join(
+            f"{label} {value}"
+            for label, value in (
+                ("file", self.file),
+                ("layer", self.layer),
+                ("feature", self.feature),
+                ("field", self.field),
+            )
+            if value is not None
+        )
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class ValidationReport:
+    """Every finding of one import, in the order found."""
+
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(
+        self,
+        severity: Severity,
+        check: str,
+        message: str,
+        *,
+        layer: str,
+        file: str | None = None,
+        feature: object = None,
+        field: str | None = None,
+        area_m2: float | None = None,
+    ) -> None:
+        self.findings.append(
+            Finding(
+                severity,
+                check,
+                message,
+                layer,
+                file,
+                None if feature is None else str(feature),
+                field,
+                None if area_m2 is None else round(float(area_m2), 2),
+            )
+        )
+
+    def extend(self, other: ValidationReport) -> None:
+        self.findings.extend(other.findings)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        """Counts per check and severity."""
+        counts = Counter((f.check, f.severity) for f in self.findings)
+        out: dict[str, dict[str, int]] = {}
+        for (check, severity), n in sorted(counts.items()):
+            out.setdefault(check, {})[severity] = n
+        return out
+
+    def for_layer(self, layer: str) -> ValidationReport:
+        """The findings about one layer."""
+        return ValidationReport([f for f in self.findings if f.layer == layer])
+
+    def brief(self) -> dict[str, Any]:
+        """Counts only: kept with the layer in the store."""
+        return {
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "summary": self.summary(),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "summary": self.summary(),
+            "findings": [asdict(f) for f in self.findings],
+        }
+
+    def write_json(self, path: str | Path) -> None:
+        Path(path).write_text(
+            json.dumps(self.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+
+    def raise_if_errors(self) -> None:
+        """Raise :class:`ValidationFailed` (with this report) when any error was found."""
+        errors = self.errors
+        if not errors:
+            return
+        # An offset diagnosis explains the many spills that follow it, so it leads.
+        first = next((f for f in errors if f.check == "crs_offset"), errors[0])
+        more = f" (and {len(errors) - 1} more error(s), see the report)" if len(errors) > 1 else ""
+        raise ValidationFailed(f"import refused: {first.line()}{more}", report=self)
+
+
+@dataclass
+class Context:
+    """What the checks across layers compare against: the store, updated by this import."""
+
+    districts: gpd.GeoDataFrame | None = None
+    streets: gpd.GeoDataFrame | None = None
+    communities: gpd.GeoDataFrame | None = None
+    stored_ids: set[str] = field(default_factory=set)
+    """Ids of the layer already in the store, checked for clashes when appending."""
+
+    def parents(self, layer: str) -> tuple[str, gpd.GeoDataFrame | None]:
+        """The parent layer of ``layer`` and its features, when there are any."""
+        name = {"streets": "districts", "communities": "streets", "buildings": "communities"}.get(
+            layer, ""
+        )
+        frame = getattr(self, name, None) if name else None
+        return name, frame if frame is not None and len(frame) else None
+
+
+def validate_layer(
+    frame: gpd.GeoDataFrame,
+    layer: str,
+    *,
+    file: str,
+    context: Context | None = None,
+    thresholds: Thresholds | None = None,
+    source_crs: str | None = None,
+) -> tuple[gpd.GeoDataFrame, ValidationReport]:
+    """Check and repair one mapped layer in EPSG:4326.
+
+    Returns the repaired frame (invalid geometries made valid, coded values normalised) and the
+    report; the caller decides what to do with errors (:meth:`ValidationReport.raise_if_errors`).
+    """
+    report = ValidationReport()
+    context = context or Context()
+    thresholds = thresholds or Thresholds()
+    frame = _checks.check_geometries(frame, layer, file=file, report=report)
+    _checks.check_ids(frame, layer, file=file, report=report, stored=context.stored_ids)
+    frame = _values.check_values(frame, layer, file=file, report=report)
+    frame = _values.check_codes(frame, layer, file=file, report=report)
+    geoms = frame.geometry.to_numpy()
+    usable = frame[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    if len(usable) and layer in ("streets", "communities", "districts"):
+        _topology.check_overlaps(usable, layer, file=file, report=report, thresholds=thresholds)
+    if len(usable):
+        _topology.check_parents(
+            usable,
+            layer,
+            file=file,
+            report=report,
+            context=context,
+            thresholds=thresholds,
+            source_crs=source_crs,
+        )
+    if len(usable) and layer == "communities":
+        _topology.check_gaps(
+            usable, file=file, report=report, context=context, thresholds=thresholds
+        )
+    return frame, report
