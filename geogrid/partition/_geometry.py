@@ -1,0 +1,37 @@
+"""Polygon helpers shared by the engine: grouped coverage unions and tiling errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+
+IntArray = NDArray[np.int64]
+
+
+def union_groups(geoms: NDArray[np.object_], labels: IntArray, n: int) -> NDArray[np.object_]:
+    """The coverage union of the geometries of each label 0..n-1 (they must share edges)."""
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(n + 1))
+    out = np.empty(n, dtype=object)
+    for g in range(n):
+        members = geoms[order[bounds[g] : bounds[g + 1]]]
+        out[g] = members[0] if len(members) == 1 else shapely.coverage_union_all(members)
+    bad = np.flatnonzero(~shapely.is_valid(out))
+    for g in bad.tolist():  # a coverage union trusts its input; a full union repairs what it cannot
+        out[g] = shapely.union_all(shapely.make_valid(geoms[labels == g]))
+    return out
+
+
+def coverage_error(parent: shapely.Geometry, grids: NDArray[np.object_]) -> tuple[float, float]:
+    """Gap and overlap area (m²) of ``grids`` against the ``parent`` they should tile.
+
+    Measured with a full overlay union (not a coverage union, which trusts its input).
+    """
+    if len(grids) == 0:
+        return float(shapely.area(parent)), 0.0
+    union = shapely.union_all(grids)
+    gap = float(shapely.area(shapely.difference(parent, union)))
+    outside = float(shapely.area(shapely.difference(union, parent)))
+    overlap = float(shapely.area(grids).sum() - shapely.area(union)) + outside
+    return gap, max(overlap, 0.0)

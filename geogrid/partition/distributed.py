@@ -1,0 +1,48 @@
+"""Scale-out with dask.distributed: parents are independent, so each is one task.
+
+Results are gathered in input order, so the plan is the same as a single-process run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from geogrid.errors import GeogridError
+from geogrid.partition.parent import ParentInput, ParentPlan, plan_parent
+
+LOCAL = "local"
+
+
+def run_distributed(
+    items: list[ParentInput],
+    *,
+    seed: int,
+    scheduler: str = LOCAL,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[ParentPlan]:
+    """Plan each parent as a dask task on a local cluster or at a scheduler address."""
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    try:
+        if scheduler == LOCAL:
+            cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=None)
+            client = Client(cluster)
+        else:
+            client = Client(scheduler, timeout=10)
+    except OSError as exc:
+        raise GeogridError(f"cannot reach the dask scheduler at {scheduler}: {exc}") from exc
+    try:
+        # heaviest parents first so the last task does not run alone
+        order = sorted(range(len(items)), key=lambda i: -len(items[i].points))
+        futures = {client.submit(plan_parent, items[i], seed=seed, pure=False): i for i in order}
+        out: list[ParentPlan | None] = [None] * len(items)
+        for done, future in enumerate(as_completed(futures), start=1):
+            out[futures[future]] = future.result()
+            if progress is not None:
+                progress(done, len(items))
+        return [plan for plan in out if plan is not None]
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,140 @@
+"""Divide one unit graph into grids of a band: oversize units alone, islands apart, rest split."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from geogrid.partition.balance import Graph, split, violations
+from geogrid.partition.bands import Band, choose_k
+
+IntArray = NDArray[np.int64]
+RETRIES = 4
+
+
+@dataclass
+class Division:
+    """Part label per unit, whether each part is forced out of band, and why."""
+
+    labels: IntArray
+    exempt: NDArray[np.bool_]
+    weights: IntArray
+    reasons: list[str] = field(default_factory=list)
+
+
+def divide(graph: Graph, band: Band, *, seed: int = 0, what: str = "grid") -> Division:
+    """Split ``graph`` into connected parts within ``band`` wherever the households allow.
+
+    A unit heavier than the band is its own part (a building is never cut). Each connected
+    piece of the remaining graph is split on its own; a piece too light for a part of its own
+    joins a neighbouring oversize part when it has one.
+    """
+    n = graph.n
+    labels = np.full(n, -1, dtype=np.int64)
+    exempt: list[bool] = []
+    reasons: list[str] = []
+    pinned = np.flatnonzero(graph.weight > band.hi)
+    for u in pinned:
+        labels[u] = len(exempt)
+        exempt.append(True)
+    if len(pinned):
+        reasons.append(
+            f"{len(pinned)} {what} unit(s) hold more households than the band's {band.hi} "
+            f"(up to {int(graph.weight[pinned].max())}); each stays whole as its own grid"
+        )
+    free = np.flatnonzero(labels < 0)
+    if len(free) == 0:
+        return Division(labels, np.asarray(exempt, dtype=bool), graph.weight, reasons)
+    sub = graph.subgraph(free)
+    count, comp = sub.components()
+    for c in range(count):
+        nodes = np.flatnonzero(comp == c)
+        total = int(sub.weight[nodes].sum())
+        host = _pinned_neighbour(graph, free[nodes], labels) if total < band.lo else -1
+        if host >= 0:
+            labels[free[nodes]] = host
+            continue
+        division = choose_k(total, band)
+        reason = division.reason
+        sub_c = sub.subgraph(nodes)
+        part = _best_split(sub_c, division.k, band, seed=seed)
+        feasible = division.feasible
+        if feasible and violations(sub_c, part, band):
+            feasible = packable(sub_c.weight, band)
+            if not feasible:
+                reason = (
+                    f"{total} households in units of up to {int(sub_c.weight.max())} "
+                    f"cannot be packed into grids of {band.lo}-{band.hi}"
+                )
+        if not feasible:
+            reasons.append(
+                reason + (f" (a detached piece of {len(nodes)} units)" if count > 1 else "")
+            )
+        labels[free[nodes]] = part + len(exempt)
+        exempt.extend([not feasible] * (int(part.max()) + 1))
+    return Division(labels, np.asarray(exempt, dtype=bool), graph.weight, reasons)
+
+
+def _best_split(graph: Graph, k: int, band: Band, *, seed: int) -> IntArray:
+    """Split; when parts stay out of band, try the other valid counts and seeds, keep the best."""
+    best = split(graph, k, band, seed=seed)
+    worst = violations(graph, best, band)
+    total = int(graph.weight.sum())
+    counts = [c for c in range(max(1, -(-total // band.hi)), total // max(band.lo, 1) + 1)]
+    tries = [(c, seed) for c in sorted(counts, key=lambda c: (abs(c - k), c)) if c != k][:2]
+    tries += [(k, seed + extra) for extra in range(1, RETRIES + 1)]
+    for count, s in tries:
+        if worst == 0:
+            break
+        labels = split(graph, count, band, seed=s)
+        bad = violations(graph, labels, band)
+        if bad < worst:
+            best, worst = labels, bad
+    return best
+
+
+def packable(weights: IntArray, band: Band, *, exact: int = 12) -> bool:
+    """Whether the weights could fill some number of bins within ``band`` at all.
+
+    A relaxation (connectivity ignored, units lighter than the heaviest ``exact`` poured like
+    sand), so False proves that no division within the band exists.
+    """
+    w = np.sort(np.asarray(weights, dtype=np.int64))[::-1]
+    total = int(w.sum())
+    big, sand = w[:exact].tolist(), int(w[exact:].sum())
+    for k in range(max(1, -(-total // band.hi)), total // max(band.lo, 1) + 1):
+        if _fits(big, [0] * k, band, sand):
+            return True
+    return False
+
+
+def _fits(big: list[int], bins: list[int], band: Band, sand: int) -> bool:
+    if not big:
+        need = sum(max(0, band.lo - b) for b in bins)
+        room = sum(band.hi - b for b in bins)
+        return need <= sand <= room
+    head, rest = big[0], big[1:]
+    tried: set[int] = set()
+    for i, b in enumerate(bins):
+        if b in tried or b + head > band.hi:
+            continue
+        tried.add(b)  # bins holding the same amount are interchangeable
+        bins[i] += head
+        ok = _fits(rest, bins, band, sand)
+        bins[i] -= head
+        if ok:
+            return True
+    return False
+
+
+def _pinned_neighbour(graph: Graph, nodes: IntArray, labels: IntArray) -> int:
+    """The label of the oversize unit sharing the longest edge with ``nodes``, or -1."""
+    best, best_cost = -1, 0.0
+    for u in nodes.tolist():
+        lo, hi = graph.indptr[u], graph.indptr[u + 1]
+        for v, c in zip(graph.indices[lo:hi].tolist(), graph.cost[lo:hi].tolist(), strict=True):
+            if labels[v] >= 0 and (c > best_cost or (c == best_cost and labels[v] < best)):
+                best, best_cost = int(labels[v]), c
+    return best

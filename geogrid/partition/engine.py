@@ -1,0 +1,149 @@
+"""``partition_plan``: parents, buildings and barrier lines in; grids per level and a report out."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import CRS
+
+from geogrid.errors import InputError
+from geogrid.partition.inputs import parent_items
+from geogrid.partition.parent import LevelResult, ParentInput, ParentPlan, plan_parent
+from geogrid.partition.quality import level_report
+
+Progress = Callable[[int, int], None]
+GRID_COLUMNS = ("code", "parent_code", "level", "households", "buildings")
+ENGINE_LEVELS = ("large", "medium", "basic", "micro")
+
+
+@dataclass
+class Plan:
+    """Grids per level (in the caller's CRS) and the quality report."""
+
+    grids: dict[str, gpd.GeoDataFrame]
+    report: dict[str, Any]
+
+
+def partition_plan(
+    parents: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame,
+    *,
+    roads: gpd.GeoDataFrame | None = None,
+    waterways: gpd.GeoDataFrame | None = None,
+    railways: gpd.GeoDataFrame | None = None,
+    levels: Sequence[str] = ("basic", "micro"),
+    seed: int = 0,
+    only: Sequence[str] | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> Plan:
+    """Divide each parent into basic grids and each basic grid into micro grids.
+
+    Parameters
+    ----------
+    parents
+        Communities / villages (or streets), with ``code`` and optionally ``area_type``.
+    buildings
+        Footprints with ``households`` (and optionally ``compound_id``).
+    roads, waterways, railways
+        Barrier lines: grid boundaries follow them where a balanced division allows.
+    levels
+        Grid levels to return; basic and micro are always computed, ``large`` / ``medium``
+        group basic grids above them.
+    seed
+        Seed of the initial METIS split: the same input and seed give the same plan.
+    only
+        Parent codes to divide (the others are left out).
+    scheduler
+        ``None`` for this process, ``"local"`` for a local dask cluster, or the address of a
+        ``dask.distributed`` scheduler.
+    progress
+        Called with (parents done, parents in all).
+    """
+    unknown = set(levels) - set(ENGINE_LEVELS)
+    if unknown:
+        raise InputError(f"unknown grid level(s) {sorted(unknown)}; expected {ENGINE_LEVELS}")
+    start = time.perf_counter()
+    items, metric = parent_items(
+        parents, buildings, [roads, waterways, railways], only=set(only) if only else None
+    )
+    prepared = time.perf_counter()
+    plans = run_items(items, seed=seed, scheduler=scheduler, progress=progress)
+    ran = time.perf_counter()
+    grids, report = _collect(items, plans, metric, parents.crs, levels)
+    seconds = {"prepare": prepared - start}
+    for plan in plans:
+        for stage, value in plan.seconds.items():
+            seconds[stage] = seconds.get(stage, 0.0) + value
+    if scheduler is not None:
+        seconds["distributed_wall"] = ran - prepared
+    seconds["collect"] = time.perf_counter() - ran
+    seconds["total"] = time.perf_counter() - start
+    report["seconds"] = {k: round(v, 3) for k, v in seconds.items()}
+    return Plan(grids, report)
+
+
+def run_items(
+    items: list[ParentInput],
+    *,
+    seed: int,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> list[ParentPlan]:
+    """Plan every parent, here or on a dask cluster (same result either way)."""
+    if scheduler is not None:
+        from geogrid.partition.distributed import run_distributed
+
+        return run_distributed(items, seed=seed, scheduler=scheduler, progress=progress)
+    out = []
+    for i, item in enumerate(items):
+        out.append(plan_parent(item, seed=seed))
+        if progress is not None:
+            progress(i + 1, len(items))
+    return out
+
+
+def _collect(
+    items: list[ParentInput],
+    plans: list[ParentPlan],
+    metric: CRS,
+    crs: Any,
+    levels: Sequence[str],
+) -> tuple[dict[str, gpd.GeoDataFrame], dict[str, Any]]:
+    wanted = [lv for lv in ENGINE_LEVELS if lv in levels]
+    grids: dict[str, gpd.GeoDataFrame] = {}
+    report: dict[str, Any] = {}
+    upper: dict[str, list[LevelResult]] = {}
+    if "large" in wanted or "medium" in wanted:
+        from geogrid.partition.upper import upper_levels
+
+        upper = upper_levels(items, plans)
+    for level in wanted:
+        results = upper[level] if level in upper else [p.levels[level] for p in plans]
+        grids[level] = _frame(results, level, metric, crs)
+        report[level] = level_report(results)
+    return grids, report
+
+
+def _frame(results: list[LevelResult], level: str, metric: CRS, crs: Any) -> gpd.GeoDataFrame:
+    codes = [c for r in results for c in r.codes]
+    frame = gpd.GeoDataFrame(
+        {
+            "code": pd.Series(codes, dtype=object),
+            "parent_code": pd.Series([c for r in results for c in r.parent_codes], dtype=object),
+            "level": level,
+            "households": np.concatenate([r.households for r in results]) if results else [],
+            "buildings": np.concatenate([r.buildings for r in results]) if results else [],
+        },
+        geometry=gpd.GeoSeries(
+            np.concatenate([r.geoms for r in results]) if results else [], crs=metric
+        ),
+    )
+    frame = frame.sort_values("code", kind="stable").reset_index(drop=True)
+    return frame.to_crs(crs)

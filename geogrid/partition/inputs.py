@@ -1,0 +1,145 @@
+"""Check the engine's input frames and cut them into one work item per parent (metric CRS)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+from pyproj import CRS
+
+from geogrid.crs import metric_crs
+from geogrid.errors import CRSError, InputError
+from geogrid.partition.parent import ParentInput
+
+POLYGONAL = ("Polygon", "MultiPolygon")
+
+
+def parent_items(
+    parents: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame,
+    barriers: list[gpd.GeoDataFrame],
+    *,
+    only: set[str] | None = None,
+) -> tuple[list[ParentInput], CRS]:
+    """One :class:`ParentInput` per parent, sorted by code, in the metric CRS of the parents."""
+    _check_frame(parents, "parents", ("code",))
+    _check_frame(buildings, "buildings", ())
+    metric = metric_crs(parents)
+    par = parents.to_crs(metric)
+    codes = par["code"].astype(str).to_numpy()
+    if len(set(codes)) != len(codes):
+        dup = pd.Series(codes)[pd.Series(codes).duplicated()].iloc[0]
+        raise InputError(f"parent code {dup!r} occurs more than once", feature=dup, field="code")
+    order = np.argsort(codes, kind="stable")
+    geoms = shapely.make_valid(par.geometry.to_numpy()[order])
+    geoms = np.asarray([_polygonal(g) for g in geoms], dtype=object)
+    codes = codes[order]
+    area_types = (
+        par["area_type"].to_numpy()[order] if "area_type" in par.columns else [None] * len(codes)
+    )
+    bld = buildings.to_crs(metric)
+    footprints = shapely.make_valid(bld.geometry.to_numpy())
+    points = shapely.point_on_surface(footprints)
+    households = _households(bld)
+    compound = _compounds(bld)
+    owner = _owner(points, geoms)
+    lines = _barrier_lines(barriers, metric)
+    ltree = shapely.STRtree(lines)
+    items = []
+    for i, code in enumerate(codes):
+        if only is not None and code not in only:
+            continue
+        sel = np.flatnonzero(owner == i)
+        near = np.sort(ltree.query(geoms[i])) if len(lines) else np.zeros(0, dtype=np.int64)
+        items.append(
+            ParentInput(
+                code=str(code),
+                area_type=None if pd.isna(area_types[i]) else str(area_types[i]),
+                geometry=geoms[i],
+                points=points[sel],
+                footprints=footprints[sel],
+                households=households[sel],
+                compound=compound[sel],
+                lines=lines[near],
+            )
+        )
+    return items, metric
+
+
+def _check_frame(frame: gpd.GeoDataFrame, name: str, fields: tuple[str, ...]) -> None:
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise InputError(f"{name} must be a GeoDataFrame, not {type(frame).__name__}")
+    if frame.crs is None:
+        raise CRSError(f"{name} have no CRS; set one (EPSG:4326 for lon/lat)")
+    for field in fields:
+        if field not in frame.columns:
+            raise InputError(f"{name} have no {field!r} field", field=field)
+    kinds = set(frame.geom_type.dropna())
+    if kinds - set(POLYGONAL):
+        raise InputError(f"{name} must be polygons, found {', '.join(sorted(kinds))}")
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    if shapely.get_type_id(geom) in (3, 6):
+        return geom
+    polys = [g for g in shapely.get_parts(geom) if g.geom_type in POLYGONAL]
+    return shapely.union_all(polys) if polys else shapely.Polygon()
+
+
+def _households(bld: gpd.GeoDataFrame) -> NDArray[np.int64]:
+    if "households" not in bld.columns:
+        raise InputError(
+            "buildings have no 'households' field; estimate them on import", field="households"
+        )
+    hh = pd.to_numeric(bld["households"], errors="coerce").fillna(0).to_numpy()
+    bad = np.flatnonzero(hh < 0)
+    if len(bad):
+        feature = bld["building_id"].iloc[bad[0]] if "building_id" in bld.columns else int(bad[0])
+        raise InputError(
+            f"negative households ({hh[bad[0]]:g})", feature=feature, field="households"
+        )
+    return np.round(hh).astype(np.int64)
+
+
+def _compounds(bld: gpd.GeoDataFrame) -> NDArray[np.int64]:
+    if "compound_id" not in bld.columns:
+        return np.full(len(bld), -1, dtype=np.int64)
+    ids = bld["compound_id"].astype("string").fillna("").to_numpy(dtype=str)
+    uniq, inv = np.unique(ids, return_inverse=True)
+    out = inv.astype(np.int64)
+    if len(uniq) and uniq[0] == "":
+        out -= 1  # "" sorts first: no compound
+    return out
+
+
+def _owner(points: NDArray[np.object_], parents: NDArray[np.object_]) -> NDArray[np.int64]:
+    """The parent holding each building's interior point (the first by code), -1 if none."""
+    owner = np.full(len(points), -1, dtype=np.int64)
+    if len(points) == 0:
+        return owner
+    pi, gi = shapely.STRtree(parents).query(points, predicate="intersects")
+    order = np.lexsort((gi, pi))
+    pi, gi = pi[order], gi[order]
+    first = np.r_[True, pi[1:] != pi[:-1]] if len(pi) else np.zeros(0, dtype=bool)
+    owner[pi[first]] = gi[first]
+    return owner
+
+
+def _barrier_lines(frames: list[gpd.GeoDataFrame], metric: CRS) -> NDArray[np.object_]:
+    parts = []
+    for frame in frames:
+        if frame is None or frame.empty:
+            continue
+        if frame.crs is None:
+            raise CRSError("a barrier layer (roads, waterways, railways) has no CRS")
+        geoms = frame.to_crs(metric).geometry.to_numpy()
+        geoms = geoms[~shapely.is_empty(geoms) & ~pd.isna(geoms)]
+        polys = np.isin(shapely.get_type_id(geoms), (3, 6))
+        geoms = np.concatenate([geoms[~polys], shapely.boundary(geoms[polys])])
+        parts.append(shapely.get_parts(shapely.line_merge(geoms)))
+    if not parts:
+        return np.empty(0, dtype=object)
+    lines = np.concatenate(parts)
+    return np.asarray(lines[shapely.length(lines) > 0], dtype=object)

@@ -1,0 +1,246 @@
+"""Plan one parent: its units, basic grids, micro grids and their polygons (metric CRS).
+
+Parents are independent, so this is the piece of work a single process loops over and a dask
+cluster maps over; both give the same plan.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from geogrid.partition._geometry import coverage_error, union_groups
+from geogrid.partition.balance import Graph
+from geogrid.partition.bands import Band, band_for
+from geogrid.partition.codes import reading_order, sequence_code
+from geogrid.partition.divide import Division, divide
+from geogrid.partition.units import Units, build_units
+
+IntArray = NDArray[np.int64]
+BARRIER_COST = 0.08  # cutting along a road costs a twelfth of cutting through a block
+
+
+@dataclass
+class ParentInput:
+    """What one parent needs, in a metric CRS."""
+
+    code: str
+    area_type: str | None
+    geometry: shapely.Geometry
+    points: NDArray[np.object_]
+    households: IntArray
+    compound: IntArray
+    lines: NDArray[np.object_]
+    footprints: NDArray[np.object_] | None = None
+
+
+@dataclass
+class LevelResult:
+    """Grids of one level in one parent, with what the quality report needs."""
+
+    codes: list[str]
+    parent_codes: list[str]
+    households: IntArray
+    buildings: IntArray
+    geoms: NDArray[np.object_]
+    exempt: NDArray[np.bool_]
+    band: tuple[int, int]
+    cut_barrier: float = 0.0
+    cut_total: float = 0.0
+    gap: float = 0.0
+    overlap: float = 0.0
+    infeasible: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ParentPlan:
+    """The grids of one parent, per level, and seconds per stage."""
+
+    code: str
+    levels: dict[str, LevelResult]
+    seconds: dict[str, float]
+    unit_labels: dict[str, IntArray]
+
+
+def plan_parent(item: ParentInput, *, seed: int = 0) -> ParentPlan:
+    """Units, basic and micro grids of one parent."""
+    clock = _Clock()
+    units = build_units(
+        item.geometry, item.points, item.households, item.compound, item.lines, item.footprints
+    )
+    clock.lap("units")
+    faces = _graph(units)
+    graph = faces.contract(units.group)  # one node per building (its faces never part)
+    comp = np.full(graph.n, -1, dtype=np.int64)
+    np.maximum.at(comp, units.group, units.compound)
+    basic_band = band_for(item.area_type, "basic")
+    groups = _compound_groups(graph, comp, basic_band.hi)
+    div = divide(graph.contract(groups), basic_band, seed=seed, what="building")
+    if _misses(div, basic_band) and groups.max() + 1 < graph.n:
+        # compounds are kept whole only where they fit: retry with every unit free
+        free = divide(graph, basic_band, seed=seed, what="building")
+        if _misses(free, basic_band) < _misses(div, basic_band):
+            div, groups = free, np.arange(graph.n, dtype=np.int64)
+    basic_of_unit = div.labels[groups]
+    clock.lap("basic")
+    micro_band = band_for(item.area_type, "micro")
+    micro_of_unit = np.full(graph.n, -1, dtype=np.int64)
+    micro_exempt: list[bool] = []
+    micro_notes: list[dict[str, Any]] = []
+    for b in range(int(basic_of_unit.max()) + 1):
+        nodes = np.flatnonzero(basic_of_unit == b)
+        mdiv = divide(graph.subgraph(nodes), micro_band, seed=seed, what="building")
+        micro_of_unit[nodes] = mdiv.labels + len(micro_exempt)
+        micro_exempt.extend(mdiv.exempt.tolist())
+        if mdiv.reasons:
+            micro_notes.append({"basic_index": b, "reasons": mdiv.reasons})
+    clock.lap("micro")
+    basic_of_face, micro_of_face = basic_of_unit[units.group], micro_of_unit[units.group]
+    result = _assemble(item, units, basic_of_face, div.exempt, micro_of_face, micro_exempt)
+    basic, micro = result
+    if div.reasons:
+        basic.infeasible.append(_note(item.code, int(units.households.sum()), div.reasons, basic))
+    for note in micro_notes:
+        code = basic.codes[note["basic_index"]]
+        hh = int(basic.households[note["basic_index"]])
+        micro.infeasible.append(_note(code, hh, note["reasons"], micro, parent=code))
+    clock.lap("merge")
+    for level in (basic, micro):
+        level.gap, level.overlap = coverage_error(item.geometry, level.geoms)
+    clock.lap("quality")
+    return ParentPlan(
+        item.code,
+        {"basic": basic, "micro": micro},
+        clock.seconds,
+        {"basic": basic_of_face, "micro": micro_of_face},
+    )
+
+
+def _misses(div: Division, band: Band) -> int:
+    """Parts out of band that the band could have held."""
+    weights = np.bincount(div.labels, weights=div.weights, minlength=len(div.exempt))
+    out = (weights < band.lo) | (weights > band.hi)
+    return int((out & ~div.exempt).sum())
+
+
+def _graph(units: Units) -> Graph:
+    cost = units.shared * np.where(units.barrier, BARRIER_COST, 1.0)
+    return Graph(units.indptr, units.indices, cost, units.households)
+
+
+def _compound_groups(graph: Graph, compound: IntArray, limit: int) -> IntArray:
+    """Units of one compound that touch each other form a group when it fits one grid."""
+    n = graph.n
+    src = np.repeat(np.arange(n), np.diff(graph.indptr))
+    same = (compound[src] >= 0) & (compound[src] == compound[graph.indices])
+    m = csr_matrix((np.ones(int(same.sum())), (src[same], graph.indices[same])), shape=(n, n))
+    _, group = connected_components(m, directed=False)
+    size = np.bincount(group, weights=graph.weight)
+    too_big = size[group] > limit
+    group = group.astype(np.int64)
+    group[too_big] = group.max() + 1 + np.flatnonzero(too_big)
+    _, dense = np.unique(group, return_inverse=True)
+    return dense.reshape(-1).astype(np.int64)
+
+
+def _assemble(
+    item: ParentInput,
+    units: Units,
+    basic_of_unit: IntArray,
+    basic_exempt: NDArray[np.bool_],
+    micro_of_unit: IntArray,
+    micro_exempt: list[bool],
+) -> tuple[LevelResult, LevelResult]:
+    nmicro = int(micro_of_unit.max()) + 1
+    micro_geoms = union_groups(units.geoms, micro_of_unit, nmicro)
+    micro_basic = np.zeros(nmicro, dtype=np.int64)
+    micro_basic[micro_of_unit] = basic_of_unit
+    nbasic = int(basic_of_unit.max()) + 1
+    basic_geoms = union_groups(micro_geoms, micro_basic, nbasic)
+    # sequence numbers: basic grids in reading order within the parent, micro within each basic
+    bcent = shapely.centroid(basic_geoms)
+    brank = reading_order(
+        shapely.get_x(bcent), shapely.get_y(bcent), area=float(shapely.area(item.geometry))
+    )
+    bcodes = [sequence_code(item.code, int(r) + 1) for r in brank]
+    mcent = shapely.centroid(micro_geoms)
+    mx, my = shapely.get_x(mcent), shapely.get_y(mcent)
+    mcodes = [""] * nmicro
+    for b in range(nbasic):
+        idx = np.flatnonzero(micro_basic == b)
+        rank = reading_order(mx[idx], my[idx], area=float(shapely.area(basic_geoms[b])))
+        for i, r in zip(idx.tolist(), rank.tolist(), strict=True):
+            mcodes[i] = sequence_code(bcodes[b], r + 1)
+    src = np.repeat(np.arange(units.n), np.diff(units.indptr))
+    half = src < units.indices  # each edge once
+    basic = _level(
+        bcodes,
+        [item.code] * nbasic,
+        units,
+        basic_of_unit,
+        basic_geoms,
+        basic_exempt,
+        band_for(item.area_type, "basic"),
+        src,
+        half,
+    )
+    micro = _level(
+        mcodes,
+        [bcodes[b] for b in micro_basic],
+        units,
+        micro_of_unit,
+        micro_geoms,
+        np.asarray(micro_exempt, dtype=bool),
+        band_for(item.area_type, "micro"),
+        src,
+        half & (basic_of_unit[src] == basic_of_unit[units.indices]),
+    )
+    return basic, micro
+
+
+def _level(codes, parents, units, labels, geoms, exempt, band, src, edges):  # type: ignore[no-untyped-def]
+    n = len(codes)
+    cut = edges & (labels[src] != labels[units.indices])
+    return LevelResult(
+        codes=list(codes),
+        parent_codes=list(parents),
+        households=np.bincount(labels, weights=units.households, minlength=n).astype(np.int64),
+        buildings=np.bincount(labels, weights=units.buildings, minlength=n).astype(np.int64),
+        geoms=geoms,
+        exempt=exempt,
+        band=(band.lo, band.hi),
+        cut_barrier=float(units.shared[cut & units.barrier].sum()),
+        cut_total=float(units.shared[cut].sum()),
+    )
+
+
+def _note(
+    code: str, households: int, reasons: list[str], level: LevelResult, parent: str | None = None
+) -> dict[str, Any]:
+    grids = [
+        c for c, p in zip(level.codes, level.parent_codes, strict=True) if p == (parent or code)
+    ]
+    return {
+        "code": code,
+        "households": households,
+        "reason": "; ".join(reasons),
+        "grids": len(grids),
+    }
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self._t
+        self._t = now

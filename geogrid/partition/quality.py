@@ -1,0 +1,63 @@
+"""The quality report of a plan: per level, the figures the issue asks for, with fixed keys."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+
+from geogrid.partition.parent import LevelResult
+
+LEVEL_KEYS: Final = (
+    "count",
+    "households_min",
+    "households_median",
+    "households_max",
+    "households_cv",
+    "within_band_share",
+    "polsby_popper_mean",
+    "polsby_popper_min",
+    "barrier_boundary_share",
+    "gap_area_m2",
+    "overlap_area_m2",
+    "disconnected",
+    "infeasible_parents",
+)
+
+
+def level_report(results: list[LevelResult]) -> dict[str, Any]:
+    """The report of one level from every parent's results (metric geometries)."""
+    hh = _cat([r.households for r in results], np.int64)
+    geoms = _cat([r.geoms for r in results], object)
+    exempt = _cat([r.exempt for r in results], bool)
+    lo = _cat([np.full(len(r.households), r.band[0]) for r in results], np.int64)
+    hi = _cat([np.full(len(r.households), r.band[1]) for r in results], np.int64)
+    within = (hh >= lo) & (hh <= hi)
+    judged = within[~exempt]
+    pp = 4 * np.pi * shapely.area(geoms) / np.maximum(shapely.length(geoms), 1e-9) ** 2
+    cut_total = sum(r.cut_total for r in results)
+    cut_barrier = sum(r.cut_barrier for r in results)
+    mean = float(hh.mean()) if len(hh) else 0.0
+    return {
+        "count": len(hh),
+        "households_min": int(hh.min()) if len(hh) else 0,
+        "households_median": float(np.median(hh)) if len(hh) else 0.0,
+        "households_max": int(hh.max()) if len(hh) else 0,
+        "households_cv": round(float(hh.std() / mean), 4) if mean else 0.0,
+        "within_band_share": round(float(judged.mean()), 5) if len(judged) else 1.0,
+        "polsby_popper_mean": round(float(pp.mean()), 4) if len(pp) else 0.0,
+        "polsby_popper_min": round(float(pp.min()), 4) if len(pp) else 0.0,
+        "barrier_boundary_share": round(cut_barrier / cut_total, 4) if cut_total else None,
+        "gap_area_m2": round(sum(r.gap for r in results), 3),
+        "overlap_area_m2": round(sum(r.overlap for r in results), 3),
+        "disconnected": int((shapely.get_num_geometries(geoms) != 1).sum()),
+        "infeasible_parents": [note for r in results for note in r.infeasible],
+    }
+
+
+def _cat(arrays: list[Any], dtype: Any) -> NDArray[Any]:
+    if not arrays:
+        return np.zeros(0, dtype=dtype)
+    return np.concatenate([np.asarray(a, dtype=dtype) for a in arrays])

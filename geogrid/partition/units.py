@@ -1,0 +1,258 @@
+"""Units: the cells of one parent that grids are built from, and the graph between them.
+
+A parent is first cut into blocks by its barrier lines (roads, waterways, railways), then each
+block into one Voronoi cell per building. All edges are noded together and polygonized, so the
+cells tile the parent exactly with matching vertices (a valid coverage): grids are then exact
+coverage unions of cells, and cell edges on block boundaries lie on barrier lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+_MM = 1000.0  # coordinates are hashed at millimetre precision to match shared edges
+
+
+@dataclass
+class Units:
+    """The cells of one parent (metric CRS) and their adjacency (CSR, both directions)."""
+
+    geoms: NDArray[np.object_]
+    households: IntArray
+    buildings: IntArray
+    block: IntArray
+    compound: IntArray
+    area: FloatArray
+    outer: FloatArray
+    x: FloatArray
+    y: FloatArray
+    indptr: IntArray
+    indices: IntArray
+    shared: FloatArray
+    barrier: NDArray[np.bool_]
+    building_unit: IntArray
+    group: IntArray
+
+    @property
+    def n(self) -> int:
+        return len(self.geoms)
+
+    @property
+    def perimeter(self) -> FloatArray:
+        """Outer length plus every shared edge: the cell's own perimeter."""
+        per_edge = np.add.reduceat(self.shared, self.indptr[:-1]) if len(self.shared) else None
+        inner = np.zeros(self.n)
+        if per_edge is not None:
+            has = np.diff(self.indptr) > 0
+            inner[has] = per_edge[has]
+        return self.outer + inner
+
+
+def blocks_of(parent: shapely.Geometry, lines: NDArray[np.object_]) -> NDArray[np.object_]:
+    """Faces of the parent cut by barrier lines (dangling line ends do not cut)."""
+    clipped = shapely.intersection(lines, parent) if len(lines) else np.empty(0, dtype=object)
+    clipped = clipped[~shapely.is_empty(clipped)]
+    linework = shapely.union_all(np.concatenate([[shapely.boundary(parent)], clipped]))
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(linework)))
+    inside = shapely.covered_by(shapely.point_on_surface(faces), parent)
+    return np.asarray(faces[inside & (shapely.area(faces) > 0)], dtype=object)
+
+
+def build_units(
+    parent: shapely.Geometry,
+    points: NDArray[np.object_],
+    households: IntArray,
+    compound: IntArray,
+    lines: NDArray[np.object_],
+    footprints: NDArray[np.object_] | None = None,
+) -> Units:
+    """Faces of ``parent`` and the building group of each (metric CRS).
+
+    Parameters
+    ----------
+    parent
+        The parent polygon.
+    points
+        One point inside each building footprint (the cell generator).
+    households, compound
+        Per building: household count and compound index (-1 for none).
+    lines
+        Barrier lines near the parent.
+    footprints
+        Building footprints. One that reaches out of its cell is added to the linework and
+        all its faces join its building's group, so no grid ever cuts a building.
+    """
+    blocks = blocks_of(parent, lines)
+    pblock = _locate(points, blocks)
+    key, bgroup = _dedupe(points, pblock)
+    cells, rows = _voronoi_cells(key, blocks)
+    cell_block = blocks[key[rows, 0].astype(np.int64)]
+    clipped = shapely.intersection(cells, cell_block)
+    edges = [shapely.boundary(blocks), shapely.boundary(clipped)]
+    crossing = np.zeros(len(points), dtype=bool)
+    if footprints is not None and len(points):
+        # a building's own area: its clipped cell, or its block / the parent if alone there
+        own = np.asarray(
+            blocks[pblock.clip(0)] if len(blocks) else [parent] * len(points), dtype=object
+        )
+        own[pblock < 0] = parent
+        cell_of = np.full(len(key), -1, dtype=np.int64)
+        cell_of[rows] = np.arange(len(rows))
+        has_cell = cell_of[bgroup] >= 0
+        own[has_cell] = clipped[cell_of[bgroup[has_cell]]]
+        crossing = ~shapely.covered_by(footprints, own)
+        if crossing.any():
+            edges.append(shapely.intersection(shapely.boundary(footprints[crossing]), parent))
+    linework = shapely.union_all(np.concatenate([np.atleast_1d(e) for e in edges]))
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(linework)))
+    faces = faces[shapely.covered_by(shapely.point_on_surface(faces), parent)]
+    faces = _sorted(faces)
+    n = len(faces)
+    reps = shapely.point_on_surface(faces)
+    building_unit = _nearest_fallback(points, faces, _locate(points, faces))
+    group = _groups(n, building_unit, bgroup, len(key), reps, footprints, crossing)
+    hh = np.bincount(building_unit, weights=households, minlength=n).astype(np.int64)
+    nb = np.bincount(building_unit, minlength=n).astype(np.int64)
+    ucomp = np.full(n, -1, dtype=np.int64)
+    has = compound >= 0
+    ucomp[building_unit[has]] = compound[has]
+    indptr, indices, shared, outer = _adjacency(faces)
+    unit_block = _locate(reps, blocks)
+    cent = shapely.centroid(faces)
+    return Units(
+        geoms=faces,
+        households=hh,
+        buildings=nb,
+        block=unit_block,
+        compound=ucomp,
+        area=shapely.area(faces),
+        outer=outer,
+        x=shapely.get_x(cent),
+        y=shapely.get_y(cent),
+        indptr=indptr,
+        indices=indices,
+        shared=shared,
+        barrier=unit_block[np.repeat(np.arange(n), np.diff(indptr))] != unit_block[indices],
+        building_unit=building_unit,
+        group=group,
+    )
+
+
+def _groups(
+    n: int,
+    building_unit: IntArray,
+    bgroup: IntArray,
+    ngen: int,
+    reps: NDArray[np.object_],
+    footprints: NDArray[np.object_] | None,
+    crossing: NDArray[np.bool_],
+) -> IntArray:
+    """Group of each face: its generator's, the crossing footprint's it lies in, or its own."""
+    group = np.full(n, -1, dtype=np.int64)
+    group[building_unit] = bgroup
+    if footprints is not None and crossing.any():
+        idx = np.flatnonzero(crossing)
+        fi, bi = shapely.STRtree(footprints[idx]).query(reps, predicate="within")
+        group[fi] = bgroup[idx[bi]]
+    frag = np.flatnonzero(group < 0)
+    group[frag] = ngen + np.arange(len(frag))
+    _, dense = np.unique(group, return_inverse=True)
+    return dense.reshape(-1).astype(np.int64)
+
+
+def _dedupe(points: NDArray[np.object_], pblock: IntArray) -> tuple[FloatArray, IntArray]:
+    """Distinct (block, x, y) generators and each building's index among them."""
+    xy = np.round(shapely.get_coordinates(points), 3) if len(points) else np.zeros((0, 2))
+    keyed = np.column_stack([pblock.astype(float), xy])
+    key, inv = np.unique(keyed, axis=0, return_inverse=True)
+    return key, inv.reshape(-1).astype(np.int64)
+
+
+def _voronoi_cells(
+    key: FloatArray, blocks: NDArray[np.object_]
+) -> tuple[NDArray[np.object_], IntArray]:
+    """Voronoi cells of the generators of each block holding two or more, and their key rows."""
+    blk = key[:, 0].astype(np.int64)
+    counts = np.bincount(blk[blk >= 0], minlength=len(blocks))
+    multi = np.flatnonzero(counts >= 2)
+    rows = np.flatnonzero((blk >= 0) & np.isin(blk, multi))
+    if len(rows) == 0:
+        return np.empty(0, dtype=object), rows.astype(np.int64)
+    mp = shapely.multipoints(key[rows, 1:], indices=np.searchsorted(multi, blk[rows]))
+    vor = shapely.voronoi_polygons(mp, extend_to=blocks[multi], ordered=True)
+    # rows are sorted by block, and ordered=True keeps the input order within each block
+    return np.asarray(shapely.get_parts(vor), dtype=object), rows.astype(np.int64)
+
+
+def _sorted(faces: NDArray[np.object_]) -> NDArray[np.object_]:
+    """A canonical order (north to south, west to east) so results do not depend on GEOS order."""
+    p = shapely.point_on_surface(faces)
+    order = np.lexsort((np.round(shapely.get_x(p), 3), -np.round(shapely.get_y(p), 3)))
+    return np.asarray(faces[order], dtype=object)
+
+
+def _locate(points: NDArray[np.object_], polys: NDArray[np.object_]) -> IntArray:
+    """Index of the polygon holding each point (the lowest on ties), -1 where none does."""
+    out = np.full(len(points), -1, dtype=np.int64)
+    if len(points) == 0 or len(polys) == 0:
+        return out
+    pi, gi = shapely.STRtree(polys).query(points, predicate="intersects")
+    order = np.lexsort((gi, pi))
+    pi, gi = pi[order], gi[order]
+    first = np.r_[True, pi[1:] != pi[:-1]]
+    out[pi[first]] = gi[first]
+    return out
+
+
+def _nearest_fallback(
+    points: NDArray[np.object_], polys: NDArray[np.object_], found: IntArray
+) -> IntArray:
+    missing = np.flatnonzero(found < 0)
+    if len(missing):
+        _, gi = shapely.STRtree(polys).query_nearest(points[missing], all_matches=False)
+        found = found.copy()
+        found[missing] = gi
+    return found
+
+
+def _adjacency(faces: NDArray[np.object_]) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+    """Shared edge lengths between faces of a noded coverage, by hashing their segments."""
+    n = len(faces)
+    rings, ring_face = shapely.get_rings(faces, return_index=True)
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    same = ring_of[1:] == ring_of[:-1]
+    a, b = xy[:-1][same], xy[1:][same]
+    face = ring_face[ring_of[:-1][same]]
+    length = np.hypot(*(b - a).T)
+    ka, kb = np.round(a * _MM).astype(np.int64), np.round(b * _MM).astype(np.int64)
+    swap = (ka[:, 0] > kb[:, 0]) | ((ka[:, 0] == kb[:, 0]) & (ka[:, 1] > kb[:, 1]))
+    lo = np.where(swap[:, None], kb, ka)
+    hi = np.where(swap[:, None], ka, kb)
+    keys = np.column_stack([lo, hi])
+    order = np.lexsort(keys.T[::-1])
+    keys, face, length = keys[order], face[order], length[order]
+    dup = np.all(keys[1:] == keys[:-1], axis=1)
+    first = np.flatnonzero(dup)
+    fa, fb, ln = face[first], face[first + 1], length[first]
+    paired = np.zeros(len(keys), dtype=bool)
+    paired[first] = True
+    paired[first + 1] = True
+    outer = np.bincount(face[~paired], weights=length[~paired], minlength=n)
+    keep = fa != fb
+    fa, fb, ln = fa[keep], fb[keep], ln[keep]
+    src = np.concatenate([fa, fb])
+    dst = np.concatenate([fb, fa])
+    ln2 = np.concatenate([ln, ln])
+    pair = src * n + dst
+    upair, inv = np.unique(pair, return_inverse=True)
+    shared = np.bincount(inv, weights=ln2)
+    usrc, udst = upair // n, upair % n
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(indptr, usrc + 1, 1)
+    return np.cumsum(indptr), udst.astype(np.int64), shared.astype(float), outer.astype(float)

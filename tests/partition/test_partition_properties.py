@@ -1,0 +1,107 @@
+"""Property tests: random parents, buildings and roads keep every invariant of a plan."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import shapely
+from conftest import assert_invariants
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from partition_citygen import city
+
+from geogrid.partition.bands import Band, choose_k
+from geogrid.partition.divide import packable
+from geogrid.partition.engine import partition_plan
+
+FAST = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _plan(layers, seed=0):  # type: ignore[no-untyped-def]
+    return partition_plan(
+        layers["communities"],
+        layers["buildings"],
+        roads=layers["roads"],
+        waterways=layers["waterways"],
+        seed=seed,
+    )
+
+
+@FAST
+@given(
+    seed=st.integers(0, 10_000),
+    communities=st.integers(1, 3),
+    buildings=st.integers(60, 260),
+    per_building=st.floats(2.0, 9.0),
+    spacing=st.sampled_from([90.0, 150.0, 400.0]),
+)
+def test_random_cities_keep_every_invariant(
+    seed: int, communities: int, buildings: int, per_building: float, spacing: float
+) -> None:
+    layers = city(
+        communities=communities,
+        buildings=buildings,
+        seed=seed,
+        households=int(buildings * per_building),
+        road_spacing=spacing,
+    )
+    plan = _plan(layers)
+    assert_invariants(plan, layers["communities"], layers["buildings"])
+    report = plan.report
+    assert report["basic"]["disconnected"] == 0
+    assert report["micro"]["disconnected"] == 0
+    assert report["basic"]["within_band_share"] >= 0.99
+    assert report["micro"]["within_band_share"] >= 0.95
+    assert report["basic"]["gap_area_m2"] < 1.0 and report["basic"]["overlap_area_m2"] < 1.0
+
+
+@settings(max_examples=3, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_same_input_and_seed_give_the_same_plan(seed: int) -> None:
+    layers = city(communities=2, buildings=180, households=900, seed=seed)
+    first, second = _plan(layers, seed=seed), _plan(layers, seed=seed)
+    for level in ("basic", "micro"):
+        a, b = first.grids[level], second.grids[level]
+        assert list(a.code) == list(b.code)
+        assert list(a.households) == list(b.households)
+        assert all(shapely.to_wkb(a.geometry.to_numpy()) == shapely.to_wkb(b.geometry.to_numpy()))
+
+
+def test_codes_run_west_to_east_then_north_to_south() -> None:
+    layers = city(communities=1, buildings=400, households=2400, seed=3)
+    basic = _plan(layers).grids["basic"].to_crs(32651)
+    parent = layers["communities"]["code"].iloc[0]
+    assert (basic.code.str.len() == 15).all() and basic.code.str.startswith(parent).all()
+    first = basic.set_index("code").geometry.centroid
+    top = first.y.max()
+    assert first.loc[f"{parent}001"].y > top - math.sqrt(basic.area.mean()) * 1.01
+
+
+@settings(max_examples=40, deadline=None)
+@given(total=st.integers(0, 5000), lo=st.integers(5, 400), width=st.integers(0, 400))
+def test_choose_k_meets_the_band_whenever_any_count_does(total: int, lo: int, width: int) -> None:
+    band = Band(lo, lo + width, lo + width // 2)
+    division = choose_k(total, band)
+    exists = any(band.holds(total / k) for k in range(1, max(total, 1) + 1))
+    assert division.feasible == (exists and total > 0)
+    if division.feasible:
+        assert band.holds(total / division.k)
+
+
+@settings(max_examples=40, deadline=None)
+@given(weights=st.lists(st.integers(0, 60), min_size=1, max_size=7))
+def test_packable_is_false_only_when_no_packing_exists(weights: list[int]) -> None:
+    band = Band(20, 40, 30)
+    found = False
+    n = len(weights)
+    for k in range(1, n + 1):
+        for assign in np.ndindex(*([k] * n)):
+            sums = np.bincount(np.asarray(assign), weights=weights, minlength=k)
+            if all(band.holds(s) for s in sums):
+                found = True
+                break
+        if found:
+            break
+    if not packable(np.asarray(weights), band):
+        assert not found
