@@ -24,7 +24,7 @@ _COMMAND_MODULES = (
     "import_cmd",
     "export_cmd",
     "partition_cmd",
-    # "incidents_cmd",
+    "incidents_cmd",
     "serve_cmd",
     # "demo_cmd",
 )

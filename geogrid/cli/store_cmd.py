@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 
 from geogrid.cli._common import DatabaseUrl, console, load_settings, opened_store
-from geogrid.store import layer_counts, layer_sources, list_plans, publish_plan
+from geogrid.store import layer_counts, layer_sources, list_plans
+from geogrid.store.incident_bulk import publish_and_reattribute
 
 
 def register(app: typer.Typer) -> None:
@@ -87,7 +88,9 @@ def plans_publish(
     plan_id: Annotated[int, typer.Argument(help="The draft plan to publish")],
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Publish a draft plan; the plan published before it is archived."""
+    """Publish a draft plan; the one published before is archived, incidents are re-attributed."""
     with opened_store(load_settings(database_url)) as store, store.transaction() as conn:
-        publish_plan(conn, plan_id)
-    console.print(f"plan {plan_id} published")
+        summary = publish_and_reattribute(conn, plan_id)
+    console.print(
+        f"plan {plan_id} published; {summary.attributed:,} incidents attributed to its grids"
+    )

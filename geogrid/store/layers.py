@@ -18,6 +18,7 @@ from geogrid.crs import STORAGE_CRS
 from geogrid.errors import CRSError, InputError
 from geogrid.schema import BARRIER_LAYERS, layer_spec
 from geogrid.store import tables as t
+from geogrid.store.incident_tables import Incident
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ def layer_counts(bind: Engine | Connection) -> dict[str, int]:
         for column, value in binding.fixed.items():
             stmt = stmt.where(binding.table.c[column] == value)
         counts[name] = int(_execute(bind, stmt)[0][0])
-    for model in (t.GridPlan, t.Grid):
+    for model in (t.GridPlan, t.Grid, Incident):
         stmt = select(func.count()).select_from(t.table_of(model))
         counts[str(model.__tablename__)] = int(_execute(bind, stmt)[0][0])
     return counts

@@ -38,7 +38,7 @@ def test_health_reports_store_kind_and_counts(store: Store) -> None:
         body = client.get("/health").json()
     assert body["store"] == store.kind
     assert body["counts"]["streets"] == 1 and body["counts"]["grids"] == 1
-    assert body["counts"]["buildings"] == 0
+    assert body["counts"]["buildings"] == 0 and body["counts"]["incidents"] == 0
 
 
 def test_layers_and_plans_as_geojson(store: Store) -> None:

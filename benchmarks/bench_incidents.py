@@ -1,0 +1,196 @@
+"""Benchmark: bulk import of synthetic incidents and the per-grid statistics query.
+
+Builds a plan of ~1,400 square basic grids (4 micro grids each) in a fresh database, generates a
+synthetic year of incidents, imports them (all or nothing) and times the statistics of all basic
+grids of the district. Writes benchmarks/results/incidents.json.
+
+    .venv/bin/python benchmarks/bench_incidents.py --count 1000000 --stores postgis,spatialite
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from geogrid.incidents.deadlines import WorkCalendar
+from geogrid.incidents.synthetic import synthesize_incidents
+from geogrid.settings import StoreSettings
+from geogrid.store import Store, open_store, publish_plan, save_plan
+from geogrid.store._incident_copy import LAST_TIMINGS
+from geogrid.store.incident_bulk import import_incidents
+from geogrid.store.incident_stats import incident_stats
+
+RESULTS = Path(__file__).resolve().parent / "results" / "incidents.json"
+ADMIN = os.environ.get(
+    "GEOGRID_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+DISTRICT = "370212"
+
+
+def square_grids(
+    n: int = 38, size: float = 0.006, origin: tuple[float, float] = (120.40, 36.05)
+) -> dict[str, gpd.GeoDataFrame]:
+    """n x n basic grids in 19 streets x 4 communities-ish codes, each split into 4 micro grids."""
+    basic, micro = [], []
+    for i in range(n):
+        for j in range(n):
+            k = i * n + j
+            community = f"{DISTRICT}{1 + k // 200:03d}{1 + (k // 20) % 10:03d}"
+            code = f"{community}{k % 20 + 1:02d}"
+            x0, y0 = origin[0] + i * size, origin[1] + j * size
+            basic.append(
+                {
+                    "code": code,
+                    "parent_code": community,
+                    "geometry": shapely.box(x0, y0, x0 + size, y0 + size),
+                }
+            )
+            h = size / 2
+            for m, (dx, dy) in enumerate(((0, 0), (h, 0), (0, h), (h, h)), 1):
+                micro.append(
+                    {
+                        "code": f"{code}{m:02d}",
+                        "parent_code": code,
+                        "geometry": shapely.box(x0 + dx, y0 + dy, x0 + dx + h, y0 + dy + h),
+                    }
+                )
+    return {
+        "basic": gpd.GeoDataFrame(basic, crs="EPSG:4326"),
+        "micro": gpd.GeoDataFrame(micro, crs="EPSG:4326"),
+    }
+
+
+def fresh_store(kind: str, tmp: Path) -> tuple[Store, str]:
+    if kind == "spatialite":
+        path = tmp / f"bench_{uuid.uuid4().hex[:8]}.sqlite"
+        return open_store(StoreSettings(database_url=f"sqlite:///{path}")), str(path)
+    name = f"geogrid_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = make_url(ADMIN).set(database=name).render_as_string(hide_password=False)
+    return open_store(StoreSettings(database_url=url)), name
+
+
+def drop(kind: str, store: Store, handle: str) -> None:
+    store.dispose()
+    if kind == "spatialite":
+        Path(handle).unlink(missing_ok=True)
+        return
+    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{handle}"'))
+    admin.dispose()
+
+
+def run(kind: str, count: int, seed: int, tmp: Path, repeats: int) -> dict[str, object]:
+    store, handle = fresh_store(kind, tmp)
+    try:
+        store.migrate()
+        grids = square_grids()
+        with store.transaction() as conn:
+            plan = save_plan(conn, grids, report={}, author="bench")
+            publish_plan(conn, plan)
+        t0 = time.perf_counter()
+        frame = synthesize_incidents(
+            grids["basic"], year=2025, count=count, seed=seed, calendar=WorkCalendar()
+        )
+        synth_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        with store.transaction() as conn:
+            summary = import_incidents(
+                conn,
+                frame,
+                source_file=f"synthetic:seed={seed}",
+                fmt="synthetic",
+                calendar=WorkCalendar(),
+                synthetic=True,
+            )
+        import_s = time.perf_counter() - t0
+        if kind == "postgis":
+            with store.engine.connect() as conn:
+                conn.exec_driver_sql("ANALYZE incidents")
+                conn.exec_driver_sql("ANALYZE incident_grids")
+                conn.commit()
+        else:
+            with store.engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE")
+        as_of = datetime(2026, 1, 1, tzinfo=UTC)
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            stats = incident_stats(store.engine, by="basic", within=DISTRICT, as_of=as_of)
+            times.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        incident_stats(
+            store.engine,
+            by="basic",
+            within=DISTRICT,
+            as_of=as_of,
+            categories=["01", "02"],
+            start=datetime(2025, 6, 1, tzinfo=UTC),
+            end=datetime(2025, 9, 1, tzinfo=UTC),
+        )
+        filtered_s = time.perf_counter() - t0
+        return {
+            "store": kind,
+            "incidents": count,
+            "basic_grids": len(grids["basic"]),
+            "micro_grids": len(grids["micro"]),
+            "synthesize_s": round(synth_s, 2),
+            "import_s": round(import_s, 2),
+            "import_rate_per_s": round(count / import_s),
+            "import_inner_s": round(summary.seconds, 2),
+            "import_steps_s": dict(LAST_TIMINGS),
+            "stats_rows": len(stats),
+            "stats_median_s": round(statistics.median(times), 3),
+            "stats_runs_s": [round(x, 3) for x in times],
+            "stats_filtered_s": round(filtered_s, 3),
+            "settlement_rate": round(float(stats["closed"].sum() / stats["accepted"].sum()), 4),
+        }
+    finally:
+        drop(kind, store, handle)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--stores", default="postgis,spatialite")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--tmp", type=Path, default=Path("/tmp"))
+    args = parser.parse_args()
+    results = []
+    for kind in args.stores.split(","):
+        result = run(kind, args.count, args.seed, args.tmp, args.repeats)
+        print(json.dumps(result))
+        results.append(result)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "date": datetime.now(UTC).date().isoformat(),
+                "machine": f"{os.cpu_count()} cores (shared), Python {platform.python_version()}",
+                "results": results,
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,305 @@
+"""``geogrid synth-incidents`` and ``geogrid incidents ...``: intake, workflow, statistics."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from geogrid.cli._common import DatabaseUrl, console, load_settings, opened_store, progress_bar
+from geogrid.errors import InputError
+
+incidents_app = typer.Typer(
+    help="Grid incidents: import, workflow, statistics.", no_args_is_help=True
+)
+
+Plan = Annotated[
+    int | None, typer.Option("--plan", help="grid plan id (default: the published plan)")
+]
+Holidays = Annotated[
+    Path | None,
+    typer.Option(
+        "--holidays", help="holiday list: one date a line, +DATE for a make-up working day"
+    ),
+]
+CalendarHours = Annotated[
+    bool, typer.Option("--calendar-hours", help="count every deadline in calendar hours")
+]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``synth-incidents`` and the ``incidents`` group to ``app``."""
+    app.command("synth-incidents")(synth_incidents)
+    app.add_typer(incidents_app, name="incidents")
+
+
+def _calendar(holidays: Path | None, calendar_hours: bool):  # type: ignore[no-untyped-def]
+    from geogrid.incidents.deadlines import CHINESE_WEEK, load_calendar
+
+    if calendar_hours:
+        return None
+    return load_calendar(str(holidays)) if holidays else CHINESE_WEEK
+
+
+def _time(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InputError(f"{value!r} is not an ISO date or time", field=name) from exc
+    if parsed.tzinfo is None:  # dates and naive times are Beijing time
+        from zoneinfo import ZoneInfo
+
+        parsed = parsed.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    return parsed.astimezone(UTC)
+
+
+def synth_incidents(
+    plan: Annotated[
+        int, typer.Option("--plan", help="grid plan whose basic grids get the incidents")
+    ],
+    year: Annotated[int, typer.Option("--year")] = 2025,
+    count: Annotated[int, typer.Option("--count", help="number of incidents")] = 50_000,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    hot_spots: Annotated[int, typer.Option("--hot-spots", help="planted hot-spot grids")] = 5,
+    holidays: Holidays = None,
+    calendar_hours: CalendarHours = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Generate a synthetic year of incidents over a plan and import them (labelled synthetic)."""
+    from geogrid.incidents.synthetic import synthesize_incidents
+    from geogrid.store import read_plan
+    from geogrid.store.incident_bulk import import_incidents
+
+    calendar = _calendar(holidays, calendar_hours)
+    with opened_store(load_settings(database_url)) as store:
+        basic = read_plan(store.engine, plan, "basic")
+        if basic.empty:
+            raise InputError(f"grid plan {plan} has no basic grids", field="plan")
+        frame = synthesize_incidents(
+            basic, year=year, count=count, seed=seed, hot_spots=hot_spots, calendar=calendar
+        )
+        with progress_bar() as bar, store.transaction() as conn:
+            task = bar.add_task("importing", total=count)
+            summary = import_incidents(
+                conn,
+                frame,
+                source_file=f"synthetic:year={year},seed={seed}",
+                fmt="synthetic",
+                plan_id=plan,
+                actor="synth-incidents",
+                calendar=calendar,
+                synthetic=True,
+                progress=lambda n: bar.advance(task, n),
+            )
+    typer.echo(
+        f"imported {summary.count} synthetic incidents for {year} over plan {plan} "
+        f"({summary.outside_grids} outside every grid) in {summary.seconds:.1f} s"
+    )
+
+
+@incidents_app.command("import")
+def import_file(
+    path: Annotated[Path, typer.Argument(help="CSV, GeoJSON or Open311 GeoReport v2 JSON")],
+    fmt: Annotated[str | None, typer.Option("--format", help="csv | geojson | open311")] = None,
+    source_crs: Annotated[
+        str, typer.Option("--source-crs", help="EPSG:4326, EPSG:4490 (CGCS2000), gcj02 or bd09")
+    ] = "EPSG:4326",
+    plan: Plan = None,
+    actor: Annotated[str, typer.Option("--actor")] = "import",
+    holidays: Holidays = None,
+    calendar_hours: CalendarHours = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Import a file of incidents: every record or none (bad records are listed)."""
+    from geogrid.incidents.formats import read_incident_file
+    from geogrid.store.incident_bulk import import_incidents
+
+    frame, fmt = read_incident_file(path, fmt=fmt)
+    calendar = _calendar(holidays, calendar_hours)
+    with opened_store(load_settings(database_url)) as store, progress_bar() as bar:
+        task = bar.add_task(f"importing {path.name}", total=len(frame))
+        with store.transaction() as conn:
+            summary = import_incidents(
+                conn,
+                frame,
+                source_file=str(path),
+                fmt=fmt,
+                source_crs=source_crs,
+                plan_id=plan,
+                actor=actor,
+                calendar=calendar,
+                progress=lambda n: bar.advance(task, n),
+            )
+    flags = ", ".join(f"{k} {v}" for k, v in summary.flags.items()) or "none"
+    typer.echo(
+        f"imported {summary.count} incidents from {path} ({fmt}); plan {summary.plan_id}: "
+        f"{summary.attributed} attributed, {summary.outside_grids} outside every grid; "
+        f"flags: {flags}"
+    )
+
+
+@incidents_app.command("stats")
+def stats(
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by", help="basic | micro | community | street | district | department | category"
+        ),
+    ] = "basic",
+    plan: Plan = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help="from this report time (ISO)")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--end", help="before this report time (ISO)")] = None,
+    category: Annotated[
+        list[str] | None, typer.Option("--category", help="category code, repeatable")
+    ] = None,
+    within: Annotated[
+        str | None, typer.Option("--within", help="district / street / community code")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="write all rows to CSV")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="rows to print")] = 20,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Statistics per grid, community, street, district, department or category."""
+    from geogrid.store.incident_stats import incident_stats
+
+    with opened_store(load_settings(database_url)) as store:
+        frame = incident_stats(
+            store.engine,
+            by=by,
+            plan_id=plan,
+            start=_time(start, "start"),
+            end=_time(end, "end"),
+            categories=category,
+            within=within,
+        )
+    _show(frame, out=out, limit=limit, title=f"incidents by {by}")
+
+
+@incidents_app.command("trend")
+def trend(
+    period: Annotated[str, typer.Option("--period", help="day | week | month")] = "month",
+    start: Annotated[str | None, typer.Option("--start")] = None,
+    end: Annotated[str | None, typer.Option("--end")] = None,
+    category: Annotated[list[str] | None, typer.Option("--category")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="write to CSV")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Reported, closed and on-time counts per day, week or month."""
+    from geogrid.store.incident_stats import incident_trend
+
+    with opened_store(load_settings(database_url)) as store:
+        frame = incident_trend(
+            store.engine,
+            period=period,
+            start=_time(start, "start"),
+            end=_time(end, "end"),
+            categories=category,
+        )
+    _show(frame, out=out, limit=400, title=f"incidents per {period}")
+
+
+@incidents_app.command("ranking")
+def ranking(
+    start: Annotated[str | None, typer.Option("--start")] = None,
+    end: Annotated[str | None, typer.Option("--end")] = None,
+    top: Annotated[int, typer.Option("--top", help="departments on each list")] = 3,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The red and black list of departments (overdue and rework per accepted incident)."""
+    from geogrid.store.incident_stats import department_ranking
+
+    with opened_store(load_settings(database_url)) as store:
+        frame = department_ranking(
+            store.engine, start=_time(start, "start"), end=_time(end, "end"), top=top
+        )
+    columns = ["rank", "list", "key", "accepted", "overdue", "reworked", "on_time_rate", "penalty"]
+    _show(frame[columns], out=None, limit=100, title="departments")
+
+
+@incidents_app.command("overdue")
+def overdue(database_url: DatabaseUrl = None) -> None:
+    """Flag incidents past their handling deadline and escalate the dispatched ones."""
+    from geogrid.store.incidents import flag_overdue
+
+    with opened_store(load_settings(database_url)) as store, store.transaction() as conn:
+        flagged = flag_overdue(conn)
+    typer.echo(f"{len(flagged)} incident(s) newly overdue")
+
+
+@incidents_app.command("reattribute")
+def reattribute(
+    plan: Annotated[int, typer.Option("--plan", help="plan to attribute every incident to")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Attribute every incident to the grids of a plan (other plans' attribution is kept)."""
+    from geogrid.store.incident_bulk import attribute_incidents
+
+    with opened_store(load_settings(database_url)) as store, store.transaction() as conn:
+        summary = attribute_incidents(conn, plan)
+    typer.echo(
+        f"attributed {summary.count} incidents to plan {plan}: "
+        f"{summary.outside_grids} outside every grid"
+    )
+
+
+@incidents_app.command("act")
+def act(
+    incident: Annotated[int, typer.Argument(help="incident id")],
+    action: Annotated[
+        str,
+        typer.Argument(
+            help="accept, reject, dispatch, escalate, respond, finish, verify, return_for_rework, close, evaluate, reopen"
+        ),
+    ],
+    actor: Annotated[str, typer.Option("--actor")],
+    note: Annotated[str, typer.Option("--note")] = "",
+    department: Annotated[str | None, typer.Option("--department")] = None,
+    level: Annotated[
+        str | None, typer.Option("--level", help="community | street | district")
+    ] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="invalid | duplicate")] = None,
+    satisfied: Annotated[bool | None, typer.Option("--satisfied/--unsatisfied")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Apply one workflow action to an incident (recorded with actor, time and note)."""
+    from geogrid.store.incidents import transition
+
+    with opened_store(load_settings(database_url)) as store, store.transaction() as conn:
+        result = transition(
+            conn,
+            incident,
+            action,
+            actor=actor,
+            note=note,
+            department=department,
+            level=level,
+            reason=reason,
+            satisfied=satisfied,
+        )
+    typer.echo(
+        f"incident {incident}: {result['status']} "
+        f"({result['dispatch_level'] or '-'}, {result['department'] or '-'})"
+    )
+
+
+def _show(frame, *, out: Path | None, limit: int, title: str) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    if out is not None:
+        frame.to_csv(out, index=False)
+        typer.echo(f"wrote {len(frame)} rows to {out}")
+        return
+    table = Table(title=f"{title} ({len(frame)} rows)")
+    for column in frame.columns:
+        table.add_column(
+            str(column), justify="right" if frame[column].dtype.kind in "fiu" else "left"
+        )
+    for row in frame.head(limit).itertuples(index=False):
+        table.add_row(*[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row])
+    console.print(table)

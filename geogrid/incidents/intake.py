@@ -1,0 +1,374 @@
+"""Validate and normalise incident records, one or a million at a time (pure, vectorised).
+
+Records arrive as a DataFrame with canonical or aliased column names (see ``ALIASES``); the
+readers in :mod:`geogrid.incidents.formats` turn CSV, GeoJSON and Open311 GeoReport v2 files
+into such frames. :func:`normalise` returns the records ready to store (WGS 84 lon/lat, UTC epoch
+seconds, taxonomy resolved, deadlines computed) and every problem found, naming record and field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pyproj import CRS, Transformer
+
+from geogrid.crs import bd09_to_wgs84, gcj02_to_wgs84
+from geogrid.errors import CRSError, InputError, ValidationFailed
+from geogrid.incidents.deadlines import CHINESE_WEEK, LOCAL_TZ, WorkCalendar, due_dates_array
+from geogrid.incidents.taxonomy import PRIORITIES, Taxonomy, default_taxonomy
+from geogrid.incidents.workflow import Status
+
+ALIASES = {
+    "id": "ref", "incident_id": "ref", "service_request_id": "ref", "case_id": "ref",
+    "longitude": "lon", "lng": "lon", "long": "lon", "x": "lon",
+    "latitude": "lat", "y": "lat",
+    "category_code": "category", "item_code": "category", "service_code": "category",
+    "requested_datetime": "reported_at", "reported": "reported_at", "time": "reported_at",
+    "media_url": "photos", "media_urls": "photos", "source_crs": "crs",
+}  # fmt: skip
+TIME_FIELDS = (
+    "reported_at", "accepted_at", "dispatched_at", "responded_at", "handled_at",
+    "verified_at", "closed_at", "evaluated_at",
+)  # fmt: skip
+COUNT_FIELDS = ("rework_count", "reopen_count", "escalation_count")
+MAX_PROBLEMS = 50
+
+
+@dataclass
+class Problem:
+    """One thing wrong with one record."""
+
+    record: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"record {self.record}, field {self.field}: {self.message}"
+
+
+@dataclass
+class IntakeBatch:
+    """Normalised records and what was found on the way (errors block storing them)."""
+
+    records: pd.DataFrame
+    errors: list[Problem] = field(default_factory=list)
+    error_count: int = 0
+
+    def raise_errors(self, *, file: str | None = None) -> None:
+        """ValidationFailed listing the first problems, if there are any."""
+        if not self.error_count:
+            return
+        shown = "; ".join(str(p) for p in self.errors[:5])
+        more = f" (and {self.error_count - 5} more)" if self.error_count > 5 else ""
+        report = {"errors": [vars(p) for p in self.errors], "error_count": self.error_count}
+        raise ValidationFailed(
+            f"{self.error_count} bad incident record(s), nothing imported: {shown}{more}",
+            report=report,
+            file=file,
+        )
+
+    def add(
+        self,
+        mask: Any,
+        refs: pd.Series,
+        field_name: str,
+        message: str | pd.Series | Callable[[int], str],
+    ) -> None:
+        """Record a problem for every row where ``mask`` holds (``message`` may be per row)."""
+        mask = np.asarray(mask, dtype=bool)
+        count = int(mask.sum())
+        if not count:
+            return
+        self.error_count += count
+        rows = np.flatnonzero(mask)[: max(0, MAX_PROBLEMS - len(self.errors))]
+        for i in rows:
+            if isinstance(message, str):
+                text = message
+            elif isinstance(message, pd.Series):
+                text = str(message.iloc[i])
+            else:
+                text = message(int(i))
+            self.errors.append(Problem(str(refs.iloc[i]), field_name, text))
+
+
+def canonical_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rename aliased columns (``longitude`` -> ``lon``, ...) to the canonical names."""
+    renamed = {
+        c: ALIASES.get(str(c).strip().lower(), str(c).strip().lower()) for c in frame.columns
+    }
+    out = frame.rename(columns=renamed)
+    return out.loc[:, ~out.columns.duplicated()]
+
+
+def normalise(
+    frame: pd.DataFrame,
+    *,
+    source_crs: str = "EPSG:4326",
+    taxonomy: Taxonomy | None = None,
+    calendar: WorkCalendar | None = CHINESE_WEEK,
+    source: str = "import",
+) -> IntakeBatch:
+    """Validate and normalise incident records; nothing is dropped, problems are listed."""
+    taxonomy = taxonomy or default_taxonomy()
+    data = canonical_columns(frame).reset_index(drop=True)
+    n = len(data)
+    out = pd.DataFrame(index=data.index)
+    if "ref" in data:
+        refs = data["ref"].astype("string").str.strip()
+    else:
+        refs = pd.Series([None] * n, dtype="string")
+    batch = IntakeBatch(out)
+    missing_ref = refs.isna() | (refs == "")
+    row_labels = pd.Series([f"#{i + 1}" for i in range(n)], dtype="string")
+    refs = refs.where(~missing_ref, row_labels)
+    batch.add(missing_ref, refs, "ref", "the record has no id")
+    dup = refs.duplicated(keep=False) & ~missing_ref
+    batch.add(dup, refs, "ref", "the id appears more than once in this batch")
+    out["ref"] = refs.astype(str)
+    _locations(data, out, batch, refs, source_crs=source_crs)
+    _classify(data, out, batch, refs, taxonomy)
+    _times(data, out, batch, refs)
+    _workflow_fields(data, out, batch, refs)
+    tiers = out["tier"].where(out["tier"].notna(), "yellow").to_numpy(dtype=str)
+    ok = out["reported_at"].notna().to_numpy()
+    reported = out["reported_at"].fillna(0).to_numpy(dtype=np.int64)
+    response, handling = due_dates_array(reported, tiers, taxonomy.tiers, calendar=calendar)
+    out["response_due"] = np.where(ok, response, 0)
+    out["handling_due"] = np.where(ok, handling, 0)
+    out["description"] = _text(data, "description", "")
+    out["reporter"] = _text(data, "reporter", None)
+    out["source"] = _text(data, "source", source)
+    out["photos"] = _photos(data)
+    out["synthetic"] = (
+        data["synthetic"].fillna(False).astype(bool) if "synthetic" in data else False
+    )
+    out["flags"] = ""
+    return batch
+
+
+def _locations(
+    data: pd.DataFrame, out: pd.DataFrame, batch: IntakeBatch, refs: pd.Series, *, source_crs: str
+) -> None:
+    lon = (
+        pd.to_numeric(data["lon"], errors="coerce")
+        if "lon" in data
+        else pd.Series(np.nan, index=data.index)
+    )
+    lat = (
+        pd.to_numeric(data["lat"], errors="coerce")
+        if "lat" in data
+        else pd.Series(np.nan, index=data.index)
+    )
+    missing = lon.isna() | lat.isna()
+    batch.add(
+        missing, refs, "location", "the record has no location (lon/lat missing or not a number)"
+    )
+    crs = (
+        data["crs"].fillna(source_crs).astype(str)
+        if "crs" in data
+        else pd.Series(source_crs, index=data.index)
+    )
+    labels = crs.map({c: _crs_label(c) for c in crs.unique()})
+    bad_crs = labels.isna()
+    batch.add(
+        bad_crs,
+        refs,
+        "crs",
+        lambda i: f"unknown CRS {crs.iloc[i]}; use EPSG:4326, EPSG:4490, gcj02 or bd09",
+    )
+    x, y = lon.to_numpy(dtype=float).copy(), lat.to_numpy(dtype=float).copy()
+    for label in labels.dropna().unique():
+        mask = (labels == label).to_numpy() & ~missing.to_numpy()
+        if mask.any():
+            x[mask], y[mask] = _to_wgs84(x[mask], y[mask], str(label))
+    outside = ~missing & ~bad_crs & ~((np.abs(x) <= 180) & (np.abs(y) <= 90))
+    batch.add(outside, refs, "location", "coordinates are not lon/lat (out of range)")
+    out["lon"], out["lat"] = x, y
+    out["location_crs"] = labels.fillna("unknown")
+
+
+def _crs_label(value: str) -> str | None:
+    key = value.strip().lower().replace("-", "").replace("_", "").replace(" ", "")
+    if key in ("gcj02", "bd09"):
+        return key
+    if key in ("wgs84", "epsg4326", "epsg:4326"):
+        return "EPSG:4326"
+    if key in ("cgcs2000", "epsg4490", "epsg:4490"):
+        return "EPSG:4490"
+    try:
+        epsg = CRS.from_user_input(value).to_epsg()
+    except Exception:
+        return None
+    return f"EPSG:{epsg}" if epsg else None
+
+
+def _to_wgs84(x: np.ndarray, y: np.ndarray, label: str) -> tuple[np.ndarray, np.ndarray]:
+    if label == "gcj02":
+        return gcj02_to_wgs84(x, y)
+    if label == "bd09":
+        return bd09_to_wgs84(x, y)
+    if label in ("EPSG:4326", "EPSG:4490"):  # CGCS2000 is within a metre of WGS 84
+        return x, y
+    try:
+        transformer = Transformer.from_crs(label, "EPSG:4326", always_xy=True)
+    except Exception as exc:  # pragma: no cover - labels come from pyproj itself
+        raise CRSError(f"cannot transform from {label}") from exc
+    return transformer.transform(x, y)
+
+
+def _classify(
+    data: pd.DataFrame, out: pd.DataFrame, batch: IntakeBatch, refs: pd.Series, taxonomy: Taxonomy
+) -> None:
+    codes = (
+        data["category"].astype("string").str.strip()
+        if "category" in data
+        else pd.Series(pd.NA, index=data.index, dtype="string")
+    )
+    table = {}
+    for code in codes.dropna().unique():
+        try:
+            table[str(code)] = taxonomy.resolve(str(code))
+        except InputError:
+            continue
+    keys = codes.astype(object).where(codes.notna(), None)
+    unknown = ~keys.isin(list(table))
+    batch.add(
+        unknown,
+        refs,
+        "category",
+        lambda i: (
+            f"unknown category {codes.iloc[i]!s}; "
+            f"expected a code of the responsibility list {taxonomy.name!r}"
+        ),
+    )
+    for name in ("category_code", "subcategory_code", "item_code", "department", "tier", "level"):
+        lookup = {code: getattr(entry, name) for code, entry in table.items()}
+        out[name if name != "level" else "handling_level"] = keys.map(lookup).astype(object)
+    if "priority" in data:
+        priority = data["priority"].astype("string").str.strip().str.lower()
+        priority = priority.mask(priority == "")
+        bad = priority.notna() & ~priority.isin(PRIORITIES)
+        batch.add(
+            bad,
+            refs,
+            "priority",
+            lambda i: (
+                f"unknown priority {priority.iloc[i]}; expected one of {', '.join(PRIORITIES)}"
+            ),
+        )
+        out["tier"] = priority.where(priority.isin(PRIORITIES), out["tier"]).astype(object)
+    out["priority"] = out["tier"]
+
+
+def parse_times(values: pd.Series) -> pd.Series:
+    """Epoch seconds (Int64) from ISO strings or datetimes; naive times are Beijing time."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        stamps = values if values.dt.tz is not None else values.dt.tz_localize(LOCAL_TZ)
+        return _epoch(stamps).where(values.notna())
+    text = values.astype("string").str.strip()
+    text = text.mask(text == "")
+    aware = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True).fillna(False).astype(bool)
+    result = pd.Series(pd.NA, index=values.index, dtype="Int64")
+    for mask, naive in ((aware, False), (~aware & text.notna(), True)):
+        if not mask.any():
+            continue
+        parsed = pd.to_datetime(text[mask], format="ISO8601", errors="coerce", utc=not naive)
+        if naive:
+            parsed = parsed.dt.tz_localize(LOCAL_TZ)
+        result[mask] = _epoch(parsed).where(parsed.notna())
+    return result
+
+
+def _epoch(stamps: pd.Series) -> pd.Series:
+    utc = stamps.dt.tz_convert("UTC").dt.floor("s").dt.as_unit("s")
+    return pd.Series(utc.astype("int64"), index=stamps.index).astype("Int64").where(stamps.notna())
+
+
+def _times(data: pd.DataFrame, out: pd.DataFrame, batch: IntakeBatch, refs: pd.Series) -> None:
+    for name in TIME_FIELDS:
+        if name not in data:
+            out[name] = pd.Series(pd.NA, index=data.index, dtype="Int64")
+            continue
+        column = data[name]
+        parsed = parse_times(column)
+        given = column.notna()
+        if not pd.api.types.is_datetime64_any_dtype(column):
+            given &= column.astype("string").str.strip() != ""
+        bad = given & parsed.isna()
+        batch.add(
+            bad,
+            refs,
+            name,
+            lambda i, c=column: (  # type: ignore[misc]
+                f"malformed time {c.iloc[i]!r}; expected ISO 8601 such as 2025-03-01T08:30:00+08:00"
+            ),
+        )
+        out[name] = parsed
+    batch.add(
+        out["reported_at"].isna() & ~(data.get("reported_at", pd.Series(index=data.index)).notna()),
+        refs,
+        "reported_at",
+        "the record has no report time",
+    )
+
+
+def _workflow_fields(
+    data: pd.DataFrame, out: pd.DataFrame, batch: IntakeBatch, refs: pd.Series
+) -> None:
+    status = (
+        data["status"].astype("string").str.strip().str.lower()
+        if "status" in data
+        else pd.Series("reported", index=data.index, dtype="string")
+    )
+    status = status.fillna("reported").replace({"open": "reported"})
+    valid = status.isin([s.value for s in Status])
+    batch.add(~valid, refs, "status", lambda i: f"unknown status {status.iloc[i]}")
+    out["status"] = status.where(valid, "reported").astype(str)
+    out["dispatch_level"] = _text(data, "dispatch_level", None)
+    if "department" in data:
+        out["department"] = data["department"].where(data["department"].notna(), out["department"])
+    for name in COUNT_FIELDS:
+        out[name] = (
+            pd.to_numeric(data[name], errors="coerce").fillna(0).astype(int) if name in data else 0
+        )
+    satisfied = (
+        data["satisfied"]
+        if "satisfied" in data
+        else pd.Series(None, index=data.index, dtype=object)
+    )
+    out["satisfied"] = satisfied.map(_boolean)
+
+
+def _boolean(value: Any) -> bool | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    return str(value).strip().lower() in ("1", "true", "yes", "y", "satisfied")
+
+
+def _text(data: pd.DataFrame, name: str, default: str | None) -> pd.Series:
+    if name not in data:
+        return pd.Series(default, index=data.index, dtype=object)
+    return data[name].astype(object).where(data[name].notna(), default)
+
+
+def _photos(data: pd.DataFrame) -> pd.Series:
+    if "photos" not in data:
+        return pd.Series(None, index=data.index, dtype=object)
+
+    def one(value: Any) -> str | None:
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return None
+        items = (
+            value if isinstance(value, list | tuple) else str(value).replace(",", ";").split(";")
+        )
+        refs = [str(v).strip() for v in items if str(v).strip()]
+        return json.dumps(refs) if refs else None
+
+    return data["photos"].map(one)

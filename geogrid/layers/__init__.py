@@ -1,0 +1,1 @@
+"""Pure analytics over incidents and grids (no database, web or folium imports)."""

@@ -1,0 +1,249 @@
+"""Bulk intake of incidents (all or nothing) and their attribution to the grids of a plan.
+
+Records are validated and attributed in memory (vectorised), then loaded into a staging table
+(PostGIS: ``COPY``; SpatiaLite: ``executemany``) and moved into ``incidents`` and
+``incident_grids`` with one ``INSERT ... SELECT`` each, inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from sqlalchemy import Connection, Table, delete, insert, select, text
+
+from geogrid.incidents.attribution import FAR_OUTSIDE_M, Attribution, attribute
+from geogrid.incidents.deadlines import CHINESE_WEEK, WorkCalendar
+from geogrid.incidents.intake import IntakeBatch, normalise
+from geogrid.incidents.taxonomy import Taxonomy
+from geogrid.store import incident_tables as it
+from geogrid.store import tables as t
+from geogrid.store._incident_copy import copy_table, load
+from geogrid.store._incident_sql import dialect, fact_expressions
+from geogrid.store.incident_tables import GRID_FACTS
+from geogrid.store.plans import publish_plan, published_plan_id, read_plan
+
+_CHUNK = 100_000
+_IMPORTS: Table = it.IncidentImport.__table__  # type: ignore[assignment]
+_GRIDS: Table = it.IncidentGrid.__table__  # type: ignore[assignment]
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ImportSummary:
+    """What a bulk import did."""
+
+    import_id: int | None
+    count: int
+    plan_id: int | None
+    attributed: int = 0
+    outside_grids: int = 0
+    flags: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def plan_grids(
+    conn: Connection, plan_id: int | None
+) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+    """The basic and micro grids of a plan (None without a plan)."""
+    if plan_id is None:
+        return None, None
+    basic = read_plan(conn, plan_id, "basic")
+    micro = read_plan(conn, plan_id, "micro")
+    return basic, (micro if len(micro) else None)
+
+
+def prepare_records(
+    conn: Connection,
+    frame: pd.DataFrame,
+    *,
+    source_crs: str = "EPSG:4326",
+    plan_id: int | None = None,
+    taxonomy: Taxonomy | None = None,
+    calendar: WorkCalendar | None = CHINESE_WEEK,
+    source: str = "import",
+    far_m: float = FAR_OUTSIDE_M,
+    grids: tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None] | None = None,
+) -> tuple[IntakeBatch, Attribution]:
+    """Normalise and attribute records; problems (incl. far outside the district) are listed."""
+    batch = normalise(
+        frame, source_crs=source_crs, taxonomy=taxonomy, calendar=calendar, source=source
+    )
+    records = batch.records
+    basic, micro = grids if grids is not None else plan_grids(conn, plan_id)
+    lon, lat = records["lon"].to_numpy(), records["lat"].to_numpy()
+    located = np.isfinite(lon) & np.isfinite(lat)
+    att = attribute(
+        np.where(located, lon, 0.0),
+        np.where(located, lat, 0.0),
+        basic,
+        micro,
+        declared=records["location_crs"].to_numpy(),
+    )
+    far = located & (att.outside_m > far_m)
+    message = pd.Series(
+        [
+            f"location ({x:.5f}, {y:.5f}) lies {d / 1000:.1f} km outside the district"
+            for x, y, d in zip(lon[far], lat[far], att.outside_m[far], strict=True)
+        ],
+        index=np.flatnonzero(far),
+        dtype=object,
+    ).reindex(range(len(records)))
+    batch.add(far, records["ref"], "location", message)
+    records["flags"] = np.where(located, att.flags, "")
+    records["basic_code"], records["micro_code"] = att.basic, att.micro
+    return batch, att
+
+
+def import_incidents(
+    conn: Connection,
+    frame: pd.DataFrame,
+    *,
+    source_file: str,
+    fmt: str = "records",
+    source_crs: str = "EPSG:4326",
+    plan_id: int | None = None,
+    actor: str = "import",
+    taxonomy: Taxonomy | None = None,
+    calendar: WorkCalendar | None = CHINESE_WEEK,
+    synthetic: bool = False,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Validate, attribute and store a batch of incidents: every record or none.
+
+    ``plan_id`` defaults to the published plan. Raises ValidationFailed listing the bad records
+    (record id and field) and leaves the store untouched.
+    """
+    started = time.perf_counter()
+    plan_id = plan_id if plan_id is not None else published_plan_id(conn)
+    batch, att = prepare_records(
+        conn,
+        frame,
+        source_crs=source_crs,
+        plan_id=plan_id,
+        taxonomy=taxonomy,
+        calendar=calendar,
+        source=fmt,
+    )
+    batch.raise_errors(file=source_file)
+    records = batch.records
+    if synthetic:
+        records["synthetic"] = True
+    import_id = conn.execute(
+        insert(_IMPORTS).returning(_IMPORTS.c.id),
+        {
+            "source_file": source_file,
+            "format": fmt,
+            "source_crs": source_crs,
+            "record_count": len(records),
+            "actor": actor,
+            "imported_at": t.utcnow(),
+            "synthetic": synthetic,
+        },
+    ).scalar_one()
+    write_records(conn, records, plan_id=plan_id, import_id=int(import_id), progress=progress)
+    flags = pd.Series(",".join(att.flags[att.flags != ""]).split(",")).value_counts()
+    return ImportSummary(
+        import_id=int(import_id),
+        count=len(records),
+        plan_id=plan_id,
+        attributed=int(np.sum(att.basic != None)),  # noqa: E711
+        outside_grids=int(np.sum(att.basic == None)) if plan_id is not None else 0,  # noqa: E711
+        flags={str(k): int(v) for k, v in flags.items() if k},
+        seconds=time.perf_counter() - started,
+    )
+
+
+def write_records(
+    conn: Connection,
+    records: pd.DataFrame,
+    *,
+    plan_id: int | None,
+    import_id: int | None,
+    progress: Progress | None = None,
+) -> None:
+    """Load normalised records inside the caller's transaction; a stored id fails the lot."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        load(
+            cursor, dialect(conn), records, plan_id=plan_id, import_id=import_id, progress=progress
+        )
+    finally:
+        cursor.close()
+
+
+def attribute_incidents(conn: Connection, plan_id: int) -> ImportSummary:
+    """(Re-)attribute every stored incident to the grids of ``plan_id``.
+
+    Rows of other plans are left as they are, so statistics under an old plan stay available.
+    """
+    started = time.perf_counter()
+    kind = dialect(conn)
+    x, y = ("ST_X(geom)", "ST_Y(geom)") if kind == "postgis" else ("X(geom)", "Y(geom)")
+    rows = conn.execute(text(f"SELECT id, {x}, {y} FROM incidents")).all()
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    lon = np.array([r[1] for r in rows], dtype=float)
+    lat = np.array([r[2] for r in rows], dtype=float)
+    basic, micro = plan_grids(conn, plan_id)
+    att = attribute(lon, lat, basic, micro)
+    table = _GRIDS
+    conn.execute(delete(table).where(table.c.plan_id == plan_id))
+    frame = pd.DataFrame({"incident_id": ids, "basic_code": att.basic, "micro_code": att.micro})
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute("DROP TABLE IF EXISTS grid_staging")
+        cursor.execute(
+            "CREATE TEMP TABLE grid_staging (incident_id bigint, basic_code text, micro_code text)"
+        )
+        if kind == "postgis":
+            copy_table(
+                cursor,
+                "grid_staging",
+                pa.table(
+                    {
+                        "incident_id": pa.array(ids),
+                        "basic_code": pa.array(att.basic, type=pa.string()),
+                        "micro_code": pa.array(att.micro, type=pa.string()),
+                    }
+                ),
+                None,
+            )
+        for start in range(0, len(frame) if kind == "spatialite" else 0, _CHUNK):
+            chunk = frame.iloc[start : start + _CHUNK].astype(object)
+            chunk = chunk.where(chunk.notna(), None)
+            cursor.executemany(
+                "INSERT INTO grid_staging VALUES (?, ?, ?)",
+                list(chunk.itertuples(index=False, name=None)),
+            )
+        cursor.execute(
+            f"INSERT INTO incident_grids (plan_id, incident_id, basic_code, micro_code, {', '.join(GRID_FACTS)}) "
+            f"SELECT {int(plan_id)}, i.id, s.basic_code, s.micro_code, {', '.join(fact_expressions(kind))} "
+            "FROM grid_staging s JOIN incidents i ON i.id = s.incident_id"
+        )
+        cursor.execute("DROP TABLE grid_staging")
+    finally:
+        cursor.close()
+    lost = int(np.sum(att.basic == None))  # noqa: E711
+    return ImportSummary(
+        None, len(ids), plan_id, len(ids) - lost, lost, seconds=time.perf_counter() - started
+    )
+
+
+def publish_and_reattribute(conn: Connection, plan_id: int) -> ImportSummary:
+    """Publish a draft plan and attribute every incident to its grids, in one transaction."""
+    publish_plan(conn, plan_id)
+    return attribute_incidents(conn, plan_id)
+
+
+def attributed_plans(
+    conn: Connection, incident_id: int
+) -> dict[int, tuple[str | None, str | None]]:
+    """Plan id -> (basic code, micro code) of one incident, under every plan it was attributed to."""
+    table = _GRIDS
+    rows = conn.execute(select(table).where(table.c.incident_id == incident_id)).all()
+    return {int(r.plan_id): (r.basic_code, r.micro_code) for r in rows}

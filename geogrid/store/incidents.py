@@ -1,0 +1,299 @@
+"""Incident repository: intake of one incident, workflow transitions, the overdue sweep, reads.
+
+Every function works inside the caller's transaction (``with store.transaction() as conn``), so a
+refused transition or a bad record changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, Engine, Table, func, insert, select, update
+
+from geogrid.crs import STORAGE_CRS
+from geogrid.errors import Conflict, InputError, NotFound
+from geogrid.incidents.deadlines import CHINESE_WEEK, WorkCalendar
+from geogrid.incidents.intake import canonical_columns
+from geogrid.incidents.taxonomy import Taxonomy
+from geogrid.incidents.workflow import CLOSED_STATES, State, Status, apply
+from geogrid.store import incident_tables as it
+from geogrid.store import tables as t
+from geogrid.store._incident_sql import bind_time, dialect, utc
+from geogrid.store.incident_bulk import prepare_records, write_records
+from geogrid.store.incident_tables import grid_facts
+from geogrid.store.plans import published_plan_id
+
+_INCIDENTS: Table = it.Incident.__table__  # type: ignore[assignment]
+_EVENTS: Table = it.IncidentEvent.__table__  # type: ignore[assignment]
+_GRIDS: Table = it.IncidentGrid.__table__  # type: ignore[assignment]
+_GRID: Table = t.Grid.__table__  # type: ignore[assignment]
+_NEAR_DEG = 0.1  # grids within ~10 km are enough to attribute one point and judge "far outside"
+
+
+def report_incident(
+    conn: Connection,
+    record: Mapping[str, Any],
+    *,
+    actor: str,
+    source_crs: str = "EPSG:4326",
+    plan_id: int | None = None,
+    taxonomy: Taxonomy | None = None,
+    calendar: WorkCalendar | None = CHINESE_WEEK,
+    source: str = "app",
+) -> dict[str, Any]:
+    """File one incident: validate, normalise its location, attribute it to its grids, store it.
+
+    ``record`` holds ``ref`` (generated when missing), ``lon``/``lat`` (or ``longitude``...),
+    ``category``, ``reported_at`` (default: now), ``priority``, ``description``, ``reporter``,
+    ``photos``. Bad input raises InputError naming the record and field; a stored id, Conflict.
+    """
+    data = dict(record)
+    data.setdefault("reported_at", t.utcnow().isoformat())
+    if not data.get("ref") and not data.get("id"):
+        data["ref"] = f"INC-{t.utcnow():%Y%m%d%H%M%S%f}"
+    plan_id = plan_id if plan_id is not None else published_plan_id(conn)
+    frame = pd.DataFrame([data])
+    grids = _grids_near(conn, plan_id, frame)
+    batch, _ = prepare_records(
+        conn,
+        frame,
+        source_crs=source_crs,
+        plan_id=plan_id,
+        taxonomy=taxonomy,
+        calendar=calendar,
+        source=source,
+        grids=grids,
+    )
+    if batch.errors:
+        problem = batch.errors[0]
+        raise InputError(problem.message, feature=problem.record, field=problem.field)
+    records = batch.records
+    ref = str(records["ref"].iloc[0])
+    if conn.execute(select(_INCIDENTS.c.id).where(_INCIDENTS.c.ref == ref)).first():
+        raise Conflict(f"incident {ref} already exists")
+    records["status"] = Status.REPORTED.value
+    write_records(conn, records, plan_id=plan_id, import_id=None)
+    incident_id = conn.execute(select(_INCIDENTS.c.id).where(_INCIDENTS.c.ref == ref)).scalar_one()
+    reported = datetime.fromtimestamp(int(records["reported_at"].iloc[0]), tz=UTC)
+    _event(conn, incident_id, "report", None, Status.REPORTED.value, actor, reported, "", None)
+    return get_incident(conn, incident_id)
+
+
+def _grids_near(
+    conn: Connection, plan_id: int | None, frame: pd.DataFrame
+) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+    if plan_id is None:
+        return None, None
+    columns = canonical_columns(frame)
+    if "lon" not in columns or "lat" not in columns:
+        return None, None
+    lon = pd.to_numeric(columns["lon"], errors="coerce")
+    lat = pd.to_numeric(columns["lat"], errors="coerce")
+    if lon.isna().any() or lat.isna().any():
+        return None, None
+    x, y = float(lon.iloc[0]), float(lat.iloc[0])
+    # Offsets (GCJ-02, BD-09) are under 1 km, well inside the window.
+    box = shapely.box(x - _NEAR_DEG, y - _NEAR_DEG, x + _NEAR_DEG, y + _NEAR_DEG).wkt
+    grid = _GRID
+    envelope = func.ST_GeomFromText(box, t.SRID)
+    near = (
+        grid.c.geom.op("&&")(envelope)
+        if dialect(conn) == "postgis"
+        else func.MbrIntersects(grid.c.geom, envelope)
+    )
+    rows = conn.execute(
+        select(grid.c.level, grid.c.code, func.ST_AsBinary(grid.c.geom)).where(
+            grid.c.plan_id == plan_id, grid.c.level.in_(("basic", "micro")), near
+        )
+    ).all()
+    frames = []
+    for level in ("basic", "micro"):
+        picked = [(r[1], shapely.from_wkb(bytes(r[2]))) for r in rows if r[0] == level]
+        frames.append(
+            gpd.GeoDataFrame(
+                {"code": [p[0] for p in picked]}, geometry=[p[1] for p in picked], crs=STORAGE_CRS
+            )
+            if picked
+            else None
+        )
+    if frames[0] is None:
+        raise InputError(
+            f"location ({x:.5f}, {y:.5f}) lies far outside the district: no grid of plan "
+            f"{plan_id} within {_NEAR_DEG * 111:.0f} km",
+            feature=str(columns["ref"].iloc[0]) if "ref" in columns else None,
+            field="location",
+        )
+    return frames[0], frames[1]
+
+
+def get_incident(bind: Engine | Connection, incident_id: int) -> dict[str, Any]:
+    """One incident with its current state, deadlines and location (lon/lat in WGS 84)."""
+    x, y = _xy(bind)
+    row = _first(
+        bind,
+        select(_INCIDENTS, x.label("lon"), y.label("lat")).where(_INCIDENTS.c.id == incident_id),
+    )
+    if row is None:
+        raise NotFound(f"incident {incident_id} does not exist")
+    out = {k: v for k, v in row._mapping.items() if k != "geom"}
+    for key, value in out.items():
+        if isinstance(value, datetime):
+            out[key] = utc(value)
+    return out
+
+
+def _xy(bind: Engine | Connection) -> tuple[Any, Any]:
+    if dialect(bind) == "postgis":
+        return func.ST_X(_INCIDENTS.c.geom), func.ST_Y(_INCIDENTS.c.geom)
+    return func.X(_INCIDENTS.c.geom), func.Y(_INCIDENTS.c.geom)
+
+
+def _first(bind: Engine | Connection, stmt: Any) -> Any:
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            return conn.execute(stmt).first()
+    return bind.execute(stmt).first()
+
+
+def incident_events(bind: Engine | Connection, incident_id: int) -> list[dict[str, Any]]:
+    """Every recorded transition of an incident, oldest first."""
+    stmt = select(_EVENTS).where(_EVENTS.c.incident_id == incident_id).order_by(_EVENTS.c.id)
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            rows = conn.execute(stmt).all()
+    else:
+        rows = bind.execute(stmt).all()
+    return [dict(r._mapping) | {"at": utc(r.at)} for r in rows]
+
+
+def transition(
+    conn: Connection,
+    incident_id: int,
+    action: str,
+    *,
+    actor: str,
+    at: datetime | None = None,
+    note: str = "",
+    department: str | None = None,
+    level: str | None = None,
+    reason: str | None = None,
+    satisfied: bool | None = None,
+) -> dict[str, Any]:
+    """Apply one workflow action and record it; IllegalTransition changes nothing."""
+    stmt = select(
+        _INCIDENTS.c.status,
+        _INCIDENTS.c.dispatch_level,
+        _INCIDENTS.c.department,
+        _INCIDENTS.c.rework_count,
+        _INCIDENTS.c.reopen_count,
+        _INCIDENTS.c.escalation_count,
+    ).where(_INCIDENTS.c.id == incident_id)
+    if dialect(conn) == "postgis":
+        stmt = stmt.with_for_update()
+    row = conn.execute(stmt).first()
+    if row is None:
+        raise NotFound(f"incident {incident_id} does not exist")
+    state = State(
+        Status(row.status),
+        row.dispatch_level,
+        row.department,
+        row.rework_count,
+        row.reopen_count,
+        row.escalation_count,
+    )
+    when = utc(at) or t.utcnow()
+    change = apply(
+        state,
+        action,
+        at=when,
+        incident=incident_id,
+        department=department,
+        level=level,
+        reason=reason,
+        satisfied=satisfied,
+    )
+    conn.execute(update(_INCIDENTS).where(_INCIDENTS.c.id == incident_id).values(**change.values))
+    _event(
+        conn,
+        incident_id,
+        action,
+        state.status.value,
+        change.after.status.value,
+        actor,
+        when,
+        note,
+        change.details or None,
+    )
+    incident = get_incident(conn, incident_id)
+    # keep the copy that statistics read in step, under every plan
+    conn.execute(
+        update(_GRIDS).where(_GRIDS.c.incident_id == incident_id).values(**grid_facts(incident))
+    )
+    return incident
+
+
+def _event(
+    conn: Connection,
+    incident_id: int,
+    action: str,
+    before: str | None,
+    after: str,
+    actor: str,
+    at: datetime,
+    note: str,
+    details: dict[str, Any] | None,
+) -> None:
+    conn.execute(
+        insert(_EVENTS),
+        {
+            "incident_id": incident_id,
+            "action": action,
+            "from_status": before,
+            "to_status": after,
+            "actor": actor,
+            "at": at,
+            "note": note,
+            "details": details,
+        },
+    )
+
+
+def flag_overdue(
+    conn: Connection, *, now: datetime | None = None, actor: str = "system"
+) -> list[int]:
+    """Flag open incidents past their handling deadline and escalate the dispatched ones.
+
+    Each incident is flagged (and escalated) once; returns the ids newly flagged.
+    """
+    kind = dialect(conn)
+    now = utc(now) or t.utcnow()
+    open_states = [s.value for s in Status if s not in CLOSED_STATES and s != Status.REJECTED]
+    rows = conn.execute(
+        select(_INCIDENTS.c.id, _INCIDENTS.c.status, _INCIDENTS.c.dispatch_level).where(
+            _INCIDENTS.c.status.in_(open_states),
+            _INCIDENTS.c.handling_due < bind_time(now, kind),
+            _INCIDENTS.c.overdue == False,  # noqa: E712
+        )
+    ).all()
+    ids = [int(r.id) for r in rows]
+    if ids:
+        conn.execute(update(_INCIDENTS).where(_INCIDENTS.c.id.in_(ids)).values(overdue=True))
+    for r in rows:
+        if (
+            r.status in (Status.DISPATCHED.value, Status.HANDLING.value)
+            and r.dispatch_level != "district"
+        ):
+            transition(
+                conn,
+                int(r.id),
+                "escalate",
+                actor=actor,
+                at=now,
+                note="overdue: escalated automatically",
+            )
+    return ids
