@@ -26,7 +26,7 @@ _COMMAND_MODULES = (
     "partition_cmd",
     "incidents_cmd",
     "serve_cmd",
-    # "demo_cmd",
+    "demo_cmd",
 )
 
 for _name in _COMMAND_MODULES:

@@ -10,10 +10,11 @@ import geopandas as gpd
 import typer
 from rich.table import Table
 
+from geogrid.cli._common import DatabaseUrl, console, load_settings, opened_store, progress_bar
 from geogrid.errors import InputError
-from geogrid.partition.engine import ENGINE_LEVELS, Plan, partition_plan
+from geogrid.partition.engine import ENGINE_LEVELS, Plan
+from geogrid.partition_jobs import INPUT_LAYERS, partition_store, run_partition
 
-BARRIERS = ("roads", "waterways", "railways")
 FIXED_DATE = "2000-01-01T00:00:00Z"
 
 
@@ -35,30 +36,79 @@ def partition(
     seed: Annotated[
         int, typer.Option(help="Seed: the same input and seed give the same plan.")
     ] = 0,
-    only: Annotated[str | None, typer.Option(help="Comma-separated parent codes.")] = None,
+    only: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated parent codes (or, with a redraw, basic grid codes)."),
+    ] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="'local' for a local dask cluster, or a scheduler address.")
     ] = None,
+    redraw_from: Annotated[
+        Path | None,
+        typer.Option(help="Redraw this plan GeoPackage instead of dividing from scratch."),
+    ] = None,
+    based_on: Annotated[
+        int | None, typer.Option(help="Redraw this stored plan (store only).")
+    ] = None,
     author: Annotated[str, typer.Option(help="Author of the stored draft plan.")] = "geogrid",
     note: Annotated[str, typer.Option(help="Note stored with the draft plan.")] = "",
-    database_url: Annotated[
-        str | None, typer.Option("--database-url", envvar="DATABASE_URL", help="Store URL.")
-    ] = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
-    """Divide communities into basic and micro grids (and large / medium above them)."""
-    wanted = _levels(levels)
-    layers = _read_file(input) if input is not None else _read_store(database_url)
-    plan = _run(layers, wanted, seed=seed, only=only, scheduler=scheduler)
-    if out is not None:
-        _write_plan(plan, out)
-    if report is not None:
-        report.write_text(json.dumps(plan.report, indent=2, ensure_ascii=False) + "\n")
-    from geogrid.cli._common import console
+    """Divide communities into basic and micro grids (and large / medium above them).
 
-    console.print(summary_table(plan.report))
-    if input is None:
-        plan_id = _save_store(plan, database_url, author=author, note=note)
+    With INPUT it works file to file (--out, --report); without, on the store, saving a draft
+    plan. --redraw-from / --based-on change only the grids that must change.
+    """
+    wanted = _levels(levels)
+    codes = [c.strip() for c in only.split(",") if c.strip()] if only else None
+    if input is not None and based_on is not None:
+        raise InputError("--based-on names a stored plan; with an INPUT file use --redraw-from")
+    if input is None and redraw_from is not None:
+        raise InputError("--redraw-from works file to file; on the store use --based-on")
+    with progress_bar() as bar:
+        task = bar.add_task("partition", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        if input is None:
+            plan_id, plan_report = _on_store(
+                database_url, wanted, seed=seed, only=codes, scheduler=scheduler,
+                based_on=based_on, author=author, note=note, progress=progress,
+            )  # fmt: skip
+        else:
+            current = _read_plan_file(redraw_from) if redraw_from is not None else None
+            plan = run_partition(
+                _read_file(input), levels=wanted, seed=seed, only=codes, scheduler=scheduler,
+                current=current, progress=progress,
+            )  # fmt: skip
+            plan_report, plan_id = plan.report, None
+            if out is not None:
+                _write_plan(plan, out)
+    if report is not None:
+        report.write_text(json.dumps(plan_report, indent=2, ensure_ascii=False) + "\n")
+    console.print(summary_table(plan_report))
+    if "redraw" in plan_report:
+        console.print(_redraw_line(plan_report["redraw"]))
+    if plan_id is not None:
         console.print(f"stored draft plan [bold]{plan_id}[/bold]")
+
+
+def _on_store(database_url: str | None, levels: list[str], **options: Any) -> tuple[int, Any]:
+    with opened_store(load_settings(database_url)) as store:
+        return partition_store(store, levels=levels, **options)
+
+
+def _redraw_line(redraw: dict[str, Any]) -> str:
+    parts = []
+    for level in ("basic", "micro"):
+        r = redraw[level]
+        parts.append(
+            f"{level}: {r['kept_grids']} of {r['grids_before']} grids kept "
+            f"({r['kept_grid_share']:.1%}), {r['kept_household_share']:.1%} of households, "
+            f"{r['new_grids']} new"
+        )
+    return "redraw kept geometry and code — " + "; ".join(parts)
 
 
 def _levels(text: str) -> list[str]:
@@ -76,7 +126,7 @@ def _read_file(path: Path) -> dict[str, gpd.GeoDataFrame | None]:
         raise InputError("no such file", file=str(path))
     names = {name for name, _ in pyogrio.list_layers(path)}
     layers: dict[str, gpd.GeoDataFrame | None] = {}
-    for name in ("communities", "streets", "buildings", *BARRIERS):
+    for name in INPUT_LAYERS:
         layers[name] = gpd.read_file(path, layer=name) if name in names else None
     if layers["buildings"] is None:
         raise InputError("no 'buildings' layer", file=str(path))
@@ -85,61 +135,25 @@ def _read_file(path: Path) -> dict[str, gpd.GeoDataFrame | None]:
     return layers
 
 
-def _read_store(database_url: str | None) -> dict[str, gpd.GeoDataFrame | None]:
-    from geogrid.cli._common import load_settings, opened_store
-    from geogrid.store import read_layer
+def _read_plan_file(path: Path) -> dict[str, gpd.GeoDataFrame]:
+    import pyogrio
 
-    with opened_store(load_settings(database_url)) as store:
-        return {
-            name: read_layer(store.engine, name)
-            for name in ("communities", "streets", "buildings", *BARRIERS)
-        }
-
-
-def _save_store(plan: Plan, database_url: str | None, *, author: str, note: str) -> int:
-    from geogrid.cli._common import load_settings, opened_store
-    from geogrid.store import save_plan
-
-    with opened_store(load_settings(database_url)) as store, store.transaction() as conn:
-        return save_plan(conn, plan.grids, report=plan.report, author=author, note=note)
+    if not path.exists():
+        raise InputError("no such plan file", file=str(path))
+    names = {name for name, _ in pyogrio.list_layers(path)}
+    grids = {
+        level: gpd.read_file(path, layer=f"{level}_grids")
+        for level in ENGINE_LEVELS
+        if f"{level}_grids" in names
+    }
+    for level in ("basic", "micro"):
+        if level not in grids:
+            raise InputError(f"no '{level}_grids' layer in the plan to redraw", file=str(path))
+    return grids
 
 
 def _empty(frame: gpd.GeoDataFrame | None) -> bool:
     return frame is None or frame.empty
-
-
-def _run(
-    layers: dict[str, gpd.GeoDataFrame | None],
-    levels: list[str],
-    *,
-    seed: int,
-    only: str | None,
-    scheduler: str | None,
-) -> Plan:
-    from geogrid.cli._common import progress_bar
-
-    parents = layers["communities"]
-    if _empty(parents):
-        parents = layers["streets"]
-    if _empty(layers["buildings"]):
-        raise InputError("there are no buildings to divide by; import or synthesise them first")
-    assert parents is not None and layers["buildings"] is not None
-    codes = [c.strip() for c in only.split(",") if c.strip()] if only else None
-    with progress_bar() as bar:
-        task = bar.add_task("partition", total=None)
-        plan = partition_plan(
-            parents,
-            layers["buildings"],
-            roads=layers.get("roads"),
-            waterways=layers.get("waterways"),
-            railways=layers.get("railways"),
-            levels=levels,
-            seed=seed,
-            only=codes,
-            scheduler=scheduler,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-        )
-    return plan
 
 
 def _write_plan(plan: Plan, out: Path) -> None:

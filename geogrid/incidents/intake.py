@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyproj
 from pyproj import CRS, Transformer
 
 from geogrid.crs import bd09_to_wgs84, gcj02_to_wgs84
@@ -24,17 +26,37 @@ from geogrid.incidents.taxonomy import PRIORITIES, Taxonomy, default_taxonomy
 from geogrid.incidents.workflow import Status
 
 ALIASES = {
-    "id": "ref", "incident_id": "ref", "service_request_id": "ref", "case_id": "ref",
-    "longitude": "lon", "lng": "lon", "long": "lon", "x": "lon",
-    "latitude": "lat", "y": "lat",
-    "category_code": "category", "item_code": "category", "service_code": "category",
-    "requested_datetime": "reported_at", "reported": "reported_at", "time": "reported_at",
-    "media_url": "photos", "media_urls": "photos", "source_crs": "crs",
-}  # fmt: skip
+    "id": "ref",
+    "incident_id": "ref",
+    "service_request_id": "ref",
+    "case_id": "ref",
+    "longitude": "lon",
+    "lng": "lon",
+    "long": "lon",
+    "x": "lon",
+    "latitude": "lat",
+    "y": "lat",
+    "category_code": "category",
+    "item_code": "category",
+    "service_code": "category",
+    "requested_datetime": "reported_at",
+    "reported": "reported_at",
+    "time": "reported_at",
+    "media_url": "photos",
+    "media_urls": "photos",
+    "source_crs": "crs",
+}
+"""Column names that mean a canonical field (the Open311 names among them)."""
 TIME_FIELDS = (
-    "reported_at", "accepted_at", "dispatched_at", "responded_at", "handled_at",
-    "verified_at", "closed_at", "evaluated_at",
-)  # fmt: skip
+    "reported_at",
+    "accepted_at",
+    "dispatched_at",
+    "responded_at",
+    "handled_at",
+    "verified_at",
+    "closed_at",
+    "evaluated_at",
+)
 COUNT_FIELDS = ("rework_count", "reopen_count", "escalation_count")
 MAX_PROBLEMS = 50
 
@@ -154,16 +176,7 @@ def normalise(
 def _locations(
     data: pd.DataFrame, out: pd.DataFrame, batch: IntakeBatch, refs: pd.Series, *, source_crs: str
 ) -> None:
-    lon = (
-        pd.to_numeric(data["lon"], errors="coerce")
-        if "lon" in data
-        else pd.Series(np.nan, index=data.index)
-    )
-    lat = (
-        pd.to_numeric(data["lat"], errors="coerce")
-        if "lat" in data
-        else pd.Series(np.nan, index=data.index)
-    )
+    lon, lat = _number(data, "lon"), _number(data, "lat")
     missing = lon.isna() | lat.isna()
     batch.add(
         missing, refs, "location", "the record has no location (lon/lat missing or not a number)"
@@ -192,6 +205,13 @@ def _locations(
     out["location_crs"] = labels.fillna("unknown")
 
 
+def _number(data: pd.DataFrame, name: str) -> pd.Series:
+    """A numeric column (NaN where it is not a number, or all NaN when it is missing)."""
+    if name not in data:
+        return pd.Series(np.nan, index=data.index)
+    return pd.to_numeric(data[name], errors="coerce")
+
+
 def _crs_label(value: str) -> str | None:
     key = value.strip().lower().replace("-", "").replace("_", "").replace(" ", "")
     if key in ("gcj02", "bd09"):
@@ -202,7 +222,7 @@ def _crs_label(value: str) -> str | None:
         return "EPSG:4490"
     try:
         epsg = CRS.from_user_input(value).to_epsg()
-    except Exception:
+    except pyproj.exceptions.CRSError:
         return None
     return f"EPSG:{epsg}" if epsg else None
 
@@ -216,8 +236,8 @@ def _to_wgs84(x: np.ndarray, y: np.ndarray, label: str) -> tuple[np.ndarray, np.
         return x, y
     try:
         transformer = Transformer.from_crs(label, "EPSG:4326", always_xy=True)
-    except Exception as exc:  # pragma: no cover - labels come from pyproj itself
-        raise CRSError(f"cannot transform from {label}") from exc
+    except pyproj.exceptions.ProjError as exc:
+        raise CRSError(f"cannot transform from {label} to WGS 84", field="crs") from exc
     return transformer.transform(x, y)
 
 
@@ -299,21 +319,19 @@ def _times(data: pd.DataFrame, out: pd.DataFrame, batch: IntakeBatch, refs: pd.S
         given = column.notna()
         if not pd.api.types.is_datetime64_any_dtype(column):
             given &= column.astype("string").str.strip() != ""
-        bad = given & parsed.isna()
-        batch.add(
-            bad,
-            refs,
-            name,
-            lambda i, c=column: (  # type: ignore[misc]
-                f"malformed time {c.iloc[i]!r}; expected ISO 8601 such as 2025-03-01T08:30:00+08:00"
-            ),
-        )
+        batch.add(given & parsed.isna(), refs, name, partial(_malformed_time, column))
         out[name] = parsed
     batch.add(
         out["reported_at"].isna() & ~(data.get("reported_at", pd.Series(index=data.index)).notna()),
         refs,
         "reported_at",
         "the record has no report time",
+    )
+
+
+def _malformed_time(column: pd.Series, row: int) -> str:
+    return (
+        f"malformed time {column.iloc[row]!r}; expected ISO 8601 such as 2025-03-01T08:30:00+08:00"
     )
 
 

@@ -20,8 +20,20 @@ from geogrid.incidents.deadlines import CHINESE_WEEK, LOCAL_TZ, WorkCalendar, du
 from geogrid.incidents.taxonomy import Taxonomy, default_taxonomy
 
 # Share of each category (by code) in a year of reports.
-CATEGORY_MIX = {"01": 22, "02": 20, "03": 10, "04": 6, "05": 8, "06": 7, "07": 5, "08": 6,
-                "09": 5, "10": 6, "11": 3, "12": 2}  # fmt: skip
+CATEGORY_MIX = {
+    "01": 22,
+    "02": 20,
+    "03": 10,
+    "04": 6,
+    "05": 8,
+    "06": 7,
+    "07": 5,
+    "08": 6,
+    "09": 5,
+    "10": 6,
+    "11": 3,
+    "12": 2,
+}
 SUMMER_CATEGORIES = ("02", "04", "11")  # sanitation, greenery, environment peak in summer
 WEEKDAY = np.array([1.15, 1.1, 1.05, 1.05, 1.0, 0.7, 0.6])
 HOUR = np.array(
@@ -57,16 +69,22 @@ def synthesize_incidents(
     tiers = np.where(upgrade, "red", tiers)
     _, handling_due = due_dates_array(reported, tiers, taxonomy.tiers, calendar=calendar)
     end = int((as_of or datetime(year + 1, 1, 1, tzinfo=UTC)).timestamp())
-    frame = pd.DataFrame({
-        "ref": [f"SYN{year}-{seed}-{i:07d}" for i in range(count)],
-        "lon": lon, "lat": lat, "crs": "EPSG:4326",
-        "category": items, "priority": tiers,
-        "description": [f"（合成）{e.name}" for e in entries],
-        "reporter": "synthetic", "source": rng.choice([s for s, _ in SOURCES], count, p=[p for _, p in SOURCES]),
-        "department": [e.department for e in entries],
-        "dispatch_level": [e.level for e in entries],
-        "synthetic": True,
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "ref": [f"SYN{year}-{seed}-{i:07d}" for i in range(count)],
+            "lon": lon,
+            "lat": lat,
+            "crs": "EPSG:4326",
+            "category": items,
+            "priority": tiers,
+            "description": [f"（合成）{e.name}" for e in entries],
+            "reporter": "synthetic",
+            "source": rng.choice([s for s, _ in SOURCES], count, p=[p for _, p in SOURCES]),
+            "department": [e.department for e in entries],
+            "dispatch_level": [e.level for e in entries],
+            "synthetic": True,
+        }
+    )
     _workflow(rng, frame, reported, handling_due, end)
     return frame
 
@@ -137,6 +155,19 @@ def _locations(
     return lon, lat
 
 
+_STAGES = (
+    "reported",
+    "accepted",
+    "dispatched",
+    "handling",
+    "handled",
+    "verified",
+    "closed",
+    "evaluated",
+)
+"""Workflow states in order; each has its time stamp (handling: ``responded_at``)."""
+
+
 def _workflow(
     rng: np.random.Generator,
     frame: pd.DataFrame,
@@ -144,6 +175,43 @@ def _workflow(
     due: NDArray[np.int64],
     end: int,
 ) -> None:
+    """Add the status, time stamps and counts each incident has reached by ``end``."""
+    n = len(frame)
+    stamps, late = _stage_times(rng, frame, reported, due)
+    rework = np.where(rng.random(n) < 0.06, 1 + (rng.random(n) < 0.2), 0)
+    rejected = rng.random(n) < 0.03
+    evaluates = rng.random(n) < 0.7
+    status = np.full(n, "reported", dtype=object)
+    for name, stamp in zip(_STAGES, stamps.values(), strict=True):
+        reached = stamp <= end
+        if name == "evaluated":
+            reached &= evaluates
+        status[reached] = name
+    status[rejected & (stamps["accepted_at"] <= end)] = "rejected"
+    satisfied = np.where(late, rng.random(n) < 0.65, rng.random(n) < 0.93)
+    _keep_reached_stamps(frame, stamps, status)
+    frame["status"] = status
+    reached_handling = np.isin(status, _STAGES[4:]) | (status == "handling")
+    frame["rework_count"] = np.where(reached_handling, rework, 0)
+    frame["escalation_count"] = (late & (frame["dispatch_level"] != "district")).astype(int)
+    frame["dispatch_level"] = np.where(
+        frame["escalation_count"] > 0,
+        frame["dispatch_level"].map({"community": "street", "street": "district"}),
+        frame["dispatch_level"],
+    )
+    frame["satisfied"] = pd.Series(satisfied, dtype=object).where(status == "evaluated", None)
+    frame.loc[
+        np.isin(status, ["reported", "accepted", "rejected"]), ["department", "dispatch_level"]
+    ] = None
+
+
+def _stage_times(
+    rng: np.random.Generator,
+    frame: pd.DataFrame,
+    reported: NDArray[np.int64],
+    due: NDArray[np.int64],
+) -> tuple[dict[str, NDArray[np.int64]], NDArray[np.bool_]]:
+    """When each stage would be reached, and which incidents run late (weak departments more)."""
     n = len(frame)
     departments = frame["department"].unique()
     weakness = dict(zip(departments, rng.lognormal(0, 0.7, len(departments)), strict=True))
@@ -162,48 +230,30 @@ def _workflow(
     verified = np.maximum(verified, handled + 60)
     closed = np.maximum(closed, verified + 60)
     evaluated = closed + rng.exponential(6 * 3600, n).astype(np.int64)
-    rework = np.where(rng.random(n) < 0.06, 1 + (rng.random(n) < 0.2), 0)
-    rejected = rng.random(n) < 0.03
-    stamps = {"reported_at": reported, "accepted_at": accepted, "dispatched_at": dispatched,
-              "responded_at": responded, "handled_at": handled, "verified_at": verified,
-              "closed_at": closed, "evaluated_at": evaluated}  # fmt: skip
-    order = [
-        "reported",
-        "accepted",
-        "dispatched",
-        "handling",
-        "handled",
-        "verified",
-        "closed",
-        "evaluated",
-    ]
-    evaluates = rng.random(n) < 0.7
-    status = np.full(n, "reported", dtype=object)
-    for name, stamp in zip(order, stamps.values(), strict=True):
-        reached = stamp <= end
-        if name == "evaluated":
-            reached &= evaluates
-        status[reached] = name
-    status[rejected & (accepted <= end)] = "rejected"
-    satisfied = np.where(late, rng.random(n) < 0.65, rng.random(n) < 0.93)
-    rank = pd.Series(status).map({s: i for i, s in enumerate(order)} | {"rejected": -1}).to_numpy()
+    stamps = {
+        "reported_at": reported,
+        "accepted_at": accepted,
+        "dispatched_at": dispatched,
+        "responded_at": responded,
+        "handled_at": handled,
+        "verified_at": verified,
+        "closed_at": closed,
+        "evaluated_at": evaluated,
+    }
+    return stamps, late
+
+
+def _keep_reached_stamps(
+    frame: pd.DataFrame, stamps: dict[str, NDArray[np.int64]], status: NDArray[np.object_]
+) -> None:
+    """Time stamps of the stages reached (a rejection: report, acceptance, closed at once)."""
+    ranks = {name: i for i, name in enumerate(_STAGES)} | {"rejected": -1}
+    rank = pd.Series(status).map(ranks).to_numpy()
     for name, stamp in stamps.items():
-        stage = order.index(name.removesuffix("_at")) if name != "responded_at" else 3
+        stage = _STAGES.index(name.removesuffix("_at")) if name != "responded_at" else 3
         kept = (rank >= stage) | ((rank == -1) & (name in ("reported_at", "accepted_at")))
-        values = pd.to_datetime(pd.Series(stamp), unit="s", utc=True)
-        frame[name] = values.where(kept)
-    frame.loc[rejected & (status == "rejected"), "closed_at"] = pd.to_datetime(
-        pd.Series(accepted[rejected & (status == "rejected")]), unit="s", utc=True
+        frame[name] = pd.to_datetime(pd.Series(stamp), unit="s", utc=True).where(kept)
+    rejected = status == "rejected"
+    frame.loc[rejected, "closed_at"] = pd.to_datetime(
+        pd.Series(stamps["accepted_at"][rejected]), unit="s", utc=True
     ).to_numpy()
-    frame["status"] = status
-    frame["rework_count"] = np.where(np.isin(status, order[4:]) | (status == "handling"), rework, 0)
-    frame["escalation_count"] = (late & (frame["dispatch_level"] != "district")).astype(int)
-    frame["dispatch_level"] = np.where(
-        frame["escalation_count"] > 0,
-        frame["dispatch_level"].map({"community": "street", "street": "district"}),
-        frame["dispatch_level"],
-    )
-    frame["satisfied"] = pd.Series(satisfied, dtype=object).where(status == "evaluated", None)
-    frame.loc[
-        np.isin(status, ["reported", "accepted", "rejected"]), ["department", "dispatch_level"]
-    ] = None

@@ -12,9 +12,17 @@ import numpy as np
 import pandas as pd
 
 CLOSED = ("closed", "evaluated")
-NOT_ACCEPTED = ("reported", "rejected")
-COUNTS = ("reported", "accepted", "open", "closed", "overdue", "on_time", "reworked",
-          "evaluated", "satisfied")  # fmt: skip
+COUNTS = (
+    "reported",
+    "accepted",
+    "open",
+    "closed",
+    "overdue",
+    "on_time",
+    "reworked",
+    "evaluated",
+    "satisfied",
+)
 RATES = ("settlement_rate", "on_time_rate", "rework_rate", "satisfaction_rate")
 MEDIANS = ("median_response_h", "median_handling_h")
 COLUMNS = ("key", *COUNTS, *RATES, *MEDIANS)
@@ -35,8 +43,14 @@ def add_rates(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-# Per-incident state codes used by :func:`aggregate_rows`.
+# Per-incident state codes used by :func:`aggregate_rows` (and stored by the store).
 STATE_REPORTED, STATE_OPEN, STATE_CLOSED, STATE_REJECTED = 0, 1, 2, 3
+STATE_CODES = {
+    "reported": STATE_REPORTED,
+    "rejected": STATE_REJECTED,
+    **dict.fromkeys(CLOSED, STATE_CLOSED),
+}
+"""The state code of each status; every other status is STATE_OPEN (accepted, not closed)."""
 ROW_COLUMNS = (
     "key",
     "state",
@@ -54,20 +68,22 @@ def aggregate_rows(rows: pd.DataFrame) -> pd.DataFrame:
     reported, 1 accepted and not closed, 2 closed, 3 rejected; flags are 0/1; ``satisfied`` is
     null when not evaluated; ``handling_h`` is null unless closed."""
     state = rows["state"].to_numpy()
-    flags = pd.DataFrame({
-        "key": rows["key"],
-        "reported": 1,
-        "accepted": (state == STATE_OPEN) | (state == STATE_CLOSED),
-        "open": (state == STATE_REPORTED) | (state == STATE_OPEN),
-        "closed": state == STATE_CLOSED,
-        "overdue": rows["overdue"].fillna(0).astype(bool),
-        "on_time": rows["on_time"].fillna(0).astype(bool),
-        "reworked": rows["reworked"].fillna(0).astype(bool),
-        "evaluated": rows["satisfied"].notna(),
-        "satisfied": rows["satisfied"].fillna(0).astype(bool),
-        "response_h": rows["response_h"].astype(float),
-        "handling_h": rows["handling_h"].astype(float),
-    })  # fmt: skip
+    flags = pd.DataFrame(
+        {
+            "key": rows["key"],
+            "reported": 1,
+            "accepted": (state == STATE_OPEN) | (state == STATE_CLOSED),
+            "open": (state == STATE_REPORTED) | (state == STATE_OPEN),
+            "closed": state == STATE_CLOSED,
+            "overdue": rows["overdue"].fillna(0).astype(bool),
+            "on_time": rows["on_time"].fillna(0).astype(bool),
+            "reworked": rows["reworked"].fillna(0).astype(bool),
+            "evaluated": rows["satisfied"].notna(),
+            "satisfied": rows["satisfied"].fillna(0).astype(bool),
+            "response_h": rows["response_h"].astype(float),
+            "handling_h": rows["handling_h"].astype(float),
+        }
+    )
     grouped = flags.groupby("key", dropna=False, sort=True)
     counts = grouped[list(COUNTS)].sum().astype(int)
     counts["median_response_h"] = grouped["response_h"].median()
@@ -83,22 +99,31 @@ def summarise(incidents: pd.DataFrame, *, as_of: datetime) -> pd.DataFrame:
     closed = status.isin(CLOSED)
     live = ~closed & (status != "rejected")
     due = incidents["handling_due"]
+    reported, closed_at = incidents["reported_at"], incidents["closed_at"]
     state = np.select(
         [status == "reported", closed, status == "rejected"],
         [STATE_REPORTED, STATE_CLOSED, STATE_REJECTED],
         STATE_OPEN,
     )
-    rows = pd.DataFrame({
-        "key": incidents["key"],
-        "state": state,
-        "overdue": (closed & (incidents["closed_at"] > due)) | (live & (due < pd.Timestamp(as_of))),
-        "on_time": closed & (incidents["closed_at"] <= due),
-        "reworked": incidents["rework_count"] > 0,
-        "satisfied": incidents["satisfied"].map(lambda v: None if v is None or pd.isna(v) else int(bool(v))),
-        "response_h": (incidents["responded_at"] - incidents["reported_at"]).dt.total_seconds() / 3600,
-        "handling_h": ((incidents["closed_at"] - incidents["reported_at"]).dt.total_seconds() / 3600).where(closed),
-    })  # fmt: skip
+    rows = pd.DataFrame(
+        {
+            "key": incidents["key"],
+            "state": state,
+            "overdue": (closed & (closed_at > due)) | (live & (due < pd.Timestamp(as_of))),
+            "on_time": closed & (closed_at <= due),
+            "reworked": incidents["rework_count"] > 0,
+            "satisfied": incidents["satisfied"].map(
+                lambda v: None if v is None or pd.isna(v) else int(bool(v))
+            ),
+            "response_h": _hours(incidents["responded_at"] - reported),
+            "handling_h": _hours(closed_at - reported).where(closed),
+        }
+    )
     return aggregate_rows(rows)
+
+
+def _hours(durations: pd.Series) -> pd.Series:
+    return durations.dt.total_seconds() / 3600
 
 
 def rank_departments(stats: pd.DataFrame, *, top: int = 3, min_accepted: int = 1) -> pd.DataFrame:

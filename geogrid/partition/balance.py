@@ -31,6 +31,7 @@ class Graph:
     indices: IntArray
     cost: FloatArray
     weight: IntArray
+    block: IntArray | None = None  # the road block of each node (-1 none): pieces move whole
 
     @property
     def n(self) -> int:
@@ -40,7 +41,11 @@ class Graph:
         m = self._matrix()[nodes][:, nodes].tocsr()
         m.sort_indices()
         return Graph(
-            m.indptr.astype(np.int64), m.indices.astype(np.int64), m.data, self.weight[nodes]
+            m.indptr.astype(np.int64),
+            m.indices.astype(np.int64),
+            m.data,
+            self.weight[nodes],
+            None if self.block is None else self.block[nodes],
         )
 
     def contract(self, group: IntArray) -> Graph:
@@ -52,7 +57,11 @@ class Graph:
         m.eliminate_zeros()
         m.sort_indices()
         w = np.bincount(group, weights=self.weight, minlength=g).astype(np.int64)
-        return Graph(m.indptr.astype(np.int64), m.indices.astype(np.int64), m.data, w)
+        block = None
+        if self.block is not None:
+            block = np.full(g, -1, dtype=np.int64)
+            np.maximum.at(block, group, self.block)
+        return Graph(m.indptr.astype(np.int64), m.indices.astype(np.int64), m.data, w, block)
 
     def components(self) -> tuple[int, IntArray]:
         count, labels = connected_components(self._matrix(), directed=False)
@@ -76,6 +85,9 @@ def split(graph: Graph, k: int, band: Band, *, seed: int = 0) -> IntArray:
     if repair.dissolve_light():
         repair.balance()
     repair.refine()
+    if graph.block is not None:
+        repair.snap_blocks(graph.block.tolist())
+        repair.refine()
     repair.connect()
     return _compact_labels(np.asarray(repair.labels, dtype=np.int64))
 
@@ -316,3 +328,84 @@ class _Repair:
                     moved += 1
             if not moved:
                 return
+
+    # -- whole blocks ---------------------------------------------------------------------
+    def snap_blocks(self, block: list[int], passes: int = 3) -> None:
+        """Move each connected piece of a road block that lies in one part to the part it
+        shares the costliest cut with, when that shortens the cut and keeps both in band: grid
+        boundaries then run along the roads around the block instead of through it."""
+        for _ in range(passes):
+            moved = False
+            for piece in self._block_pieces(block):
+                if self._move_piece(piece):
+                    moved = True
+            if not moved:
+                return
+
+    def _block_pieces(self, block: list[int]) -> list[list[int]]:
+        """Connected sets of nodes of one block and one part, lightest first."""
+        seen: set[int] = set()
+        pieces = []
+        for s in range(len(self.w)):
+            if s in seen or block[s] < 0:
+                continue
+            p, b = self.labels[s], block[s]
+            seen.add(s)
+            piece, queue = [s], deque([s])
+            while queue:
+                u = queue.popleft()
+                for v, _ in self.nbrs[u]:
+                    if v not in seen and self.labels[v] == p and block[v] == b:
+                        seen.add(v)
+                        piece.append(v)
+                        queue.append(v)
+            pieces.append(piece)
+        pieces.sort(key=lambda c: (sum(self.w[u] for u in c), min(c)))
+        return pieces
+
+    def _move_piece(self, piece: list[int]) -> bool:
+        p = self.labels[piece[0]]
+        if any(self.labels[u] != p for u in piece) or len(piece) >= self.size[p]:
+            return False
+        inside = set(piece)
+        stay = 0.0
+        to: dict[int, float] = {}
+        for u in piece:
+            for v, c in self.nbrs[u]:
+                if v in inside:
+                    continue
+                q = self.labels[v]
+                if q == p:
+                    stay += c
+                else:
+                    to[q] = to.get(q, 0.0) + c
+        if not to:
+            return False
+        q = min(to, key=lambda r: (-to[r], r))
+        if stay >= to[q] * 0.9999:
+            return False
+        wp = sum(self.w[u] for u in piece)
+        if self._pen(self.pw[p] - wp) > self._pen(self.pw[p]):
+            return False
+        if self._pen(self.pw[q] + wp) > self._pen(self.pw[q]):
+            return False
+        if not self._connected_without(p, inside):
+            return False
+        for u in piece:
+            self._move(u, q)
+        return True
+
+    def _connected_without(self, p: int, gone: set[int]) -> bool:
+        """Whether part p minus the nodes ``gone`` is still one connected piece."""
+        rest = [u for u, q in enumerate(self.labels) if q == p and u not in gone]
+        if not rest:
+            return False
+        seen = {rest[0]}
+        queue = deque([rest[0]])
+        while queue:
+            u = queue.popleft()
+            for v, _ in self.nbrs[u]:
+                if v not in seen and v not in gone and self.labels[v] == p:
+                    seen.add(v)
+                    queue.append(v)
+        return len(seen) == len(rest)

@@ -11,6 +11,7 @@ from geogrid.errors import GeogridError
 from geogrid.partition.parent import ParentInput, ParentPlan, plan_parent
 
 LOCAL = "local"
+LOCAL_WORKERS = 2
 
 
 def run_distributed(
@@ -26,7 +27,12 @@ def run_distributed(
     cluster = None
     try:
         if scheduler == LOCAL:
-            cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=None)
+            cluster = LocalCluster(
+                n_workers=LOCAL_WORKERS,
+                processes=True,
+                threads_per_worker=1,
+                dashboard_address=None,
+            )
             client = Client(cluster)
         else:
             client = Client(scheduler, timeout=10)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
+from geogrid.partition._local import mend
 from geogrid.partition.balance import Graph, split, violations
 from geogrid.partition.bands import Band, choose_k
 
@@ -24,18 +26,31 @@ class Division:
     reasons: list[str] = field(default_factory=list)
 
 
-def divide(graph: Graph, band: Band, *, seed: int = 0, what: str = "grid") -> Division:
+def divide(
+    graph: Graph,
+    band: Band,
+    *,
+    seed: int = 0,
+    what: str = "grid",
+    fixed: Sequence[IntArray] = (),
+) -> Division:
     """Split ``graph`` into connected parts within ``band`` wherever the households allow.
 
-    A unit heavier than the band is its own part (a building is never cut). Each connected
-    piece of the remaining graph is split on its own; a piece too light for a part of its own
-    joins a neighbouring oversize part when it has one.
+    A unit heavier than the band is its own part (a building is never cut), and so is each set
+    of nodes in ``fixed`` (an institution with a grid of its own); both are exempt from the
+    band. Each connected piece of the remaining graph is split on its own; a piece too light
+    for a part of its own joins a neighbouring exempt part when it has one.
     """
     n = graph.n
     labels = np.full(n, -1, dtype=np.int64)
     exempt: list[bool] = []
     reasons: list[str] = []
-    pinned = np.flatnonzero(graph.weight > band.hi)
+    for nodes in fixed:
+        nodes = nodes[labels[nodes] < 0]
+        if len(nodes):
+            labels[nodes] = len(exempt)
+            exempt.append(True)
+    pinned = np.flatnonzero((graph.weight > band.hi) & (labels < 0))
     for u in pinned:
         labels[u] = len(exempt)
         exempt.append(True)
@@ -60,6 +75,8 @@ def divide(graph: Graph, band: Band, *, seed: int = 0, what: str = "grid") -> Di
         reason = division.reason
         sub_c = sub.subgraph(nodes)
         part = _best_split(sub_c, division.k, band, seed=seed)
+        if violations(sub_c, part, band):
+            part = mend(sub_c, part, band, seed=seed)
         feasible = division.feasible
         if feasible and violations(sub_c, part, band):
             feasible = packable(sub_c.weight, band)

@@ -10,6 +10,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from pyproj import CRS
 
 from geogrid.errors import InputError
@@ -20,6 +21,7 @@ from geogrid.partition.quality import level_report
 Progress = Callable[[int, int], None]
 GRID_COLUMNS = ("code", "parent_code", "level", "households", "buildings")
 ENGINE_LEVELS = ("large", "medium", "basic", "micro")
+SLIVER_M2 = 1.0
 
 
 @dataclass
@@ -119,19 +121,30 @@ def _collect(
     wanted = [lv for lv in ENGINE_LEVELS if lv in levels]
     grids: dict[str, gpd.GeoDataFrame] = {}
     report: dict[str, Any] = {}
-    upper: dict[str, list[LevelResult]] = {}
+    upper = None
     if "large" in wanted or "medium" in wanted:
         from geogrid.partition.upper import upper_levels
 
         upper = upper_levels(items, plans)
     for level in wanted:
-        results = upper[level] if level in upper else [p.levels[level] for p in plans]
-        grids[level] = _frame(results, level, metric, crs)
-        report[level] = level_report(results)
+        if upper is not None and level in upper.results:
+            results = upper.results[level]
+            report[level] = level_report(results)
+            # a group of whole communities is multi-part wherever a member has islands: only a
+            # group whose mainlands fall apart is a failure
+            report[level]["disconnected"] = upper.disconnected[level]
+            report[level]["multipart_parent_grids"] = upper.multipart_parent_grids[level]
+        else:
+            results = [p.levels[level] for p in plans]
+            report[level] = level_report(results)
+        grids[level] = grid_frame(results, level, metric, crs)
+        report[level]["repaired_on_reprojection"] = int(grids[level].attrs.get("repaired", 0))
+        report[level]["sliver_area_dropped_m2"] = grids[level].attrs.get("sliver_m2", 0.0)
     return grids, report
 
 
-def _frame(results: list[LevelResult], level: str, metric: CRS, crs: Any) -> gpd.GeoDataFrame:
+def grid_frame(results: list[LevelResult], level: str, metric: CRS, crs: Any) -> gpd.GeoDataFrame:
+    """One level's grids of every parent as a frame sorted by code, in ``crs``."""
     codes = [c for r in results for c in r.codes]
     frame = gpd.GeoDataFrame(
         {
@@ -146,4 +159,29 @@ def _frame(results: list[LevelResult], level: str, metric: CRS, crs: Any) -> gpd
         ),
     )
     frame = frame.sort_values("code", kind="stable").reset_index(drop=True)
-    return frame.to_crs(crs)
+    return _reprojected(frame, crs)
+
+
+def _reprojected(frame: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
+    """``frame`` in ``crs``, each polygon still valid.
+
+    A grid with a sliver hanging on a neck narrower than a millimetre (valid in the metric CRS)
+    can cross itself once the curved reprojection moves its points a hair. Such grids are
+    repaired, and slivers below SLIVER_M2 cut off there are dropped (counted in ``attrs``).
+    """
+    out = frame.to_crs(crs)
+    geoms = out.geometry.to_numpy().copy()
+    bad = np.flatnonzero(~shapely.is_valid(geoms))
+    dropped = 0.0
+    for i in bad.tolist():
+        parts = shapely.get_parts(shapely.make_valid(geoms[i], method="structure"))
+        parts = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+        area = gpd.GeoSeries(parts, crs=crs).to_crs(frame.crs).area.to_numpy()
+        keep = area >= min(SLIVER_M2, float(area.max()))
+        dropped += float(area[~keep].sum())
+        geoms[i] = parts[keep][0] if keep.sum() == 1 else shapely.multipolygons(parts[keep])
+    if len(bad):
+        out = out.set_geometry(gpd.GeoSeries(geoms, crs=out.crs, index=out.index))
+    out.attrs["repaired"] = len(bad)
+    out.attrs["sliver_m2"] = round(dropped, 3)
+    return out

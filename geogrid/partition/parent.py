@@ -7,6 +7,7 @@ cluster maps over; both give the same plan.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,9 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from geogrid.partition._geometry import coverage_error, union_groups
+from geogrid.partition._holes import fill_holes
+from geogrid.partition._institutions import Institution, institution_nodes
+from geogrid.partition._institutions import dedicated_grids as _dedicated_grids
 from geogrid.partition.balance import Graph
 from geogrid.partition.bands import Band, band_for
 from geogrid.partition.codes import reading_order, sequence_code
@@ -24,7 +28,7 @@ from geogrid.partition.divide import Division, divide
 from geogrid.partition.units import Units, build_units
 
 IntArray = NDArray[np.int64]
-BARRIER_COST = 0.08  # cutting along a road costs a twelfth of cutting through a block
+BARRIER_COST = 0.03  # cutting along a road costs a thirtieth of cutting through a block
 
 
 @dataclass
@@ -39,6 +43,7 @@ class ParentInput:
     compound: IntArray
     lines: NDArray[np.object_]
     footprints: NDArray[np.object_] | None = None
+    uses: NDArray[np.object_] | None = None  # building use (residential, school, ...)
 
 
 @dataclass
@@ -57,6 +62,7 @@ class LevelResult:
     gap: float = 0.0
     overlap: float = 0.0
     infeasible: list[dict[str, Any]] = field(default_factory=list)
+    dedicated: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -69,8 +75,14 @@ class ParentPlan:
     unit_labels: dict[str, IntArray]
 
 
-def plan_parent(item: ParentInput, *, seed: int = 0) -> ParentPlan:
-    """Units, basic and micro grids of one parent."""
+def plan_parent(
+    item: ParentInput, *, seed: int = 0, dedicated_uses: Sequence[str] = ()
+) -> ParentPlan:
+    """Units, basic and micro grids of one parent.
+
+    ``dedicated_uses``: buildings of these uses (school, hospital, ...) get basic grids of their
+    own, one per institution (its touching buildings of one use and their compound).
+    """
     clock = _Clock()
     units = build_units(
         item.geometry, item.points, item.households, item.compound, item.lines, item.footprints
@@ -80,33 +92,25 @@ def plan_parent(item: ParentInput, *, seed: int = 0) -> ParentPlan:
     graph = faces.contract(units.group)  # one node per building (its faces never part)
     comp = np.full(graph.n, -1, dtype=np.int64)
     np.maximum.at(comp, units.group, units.compound)
+    edge = np.bincount(units.group, weights=units.outer, minlength=graph.n) > 1e-6
+    institutions = institution_nodes(
+        item.uses, units.group[units.building_unit], graph, comp, dedicated_uses
+    )
     basic_band = band_for(item.area_type, "basic")
-    groups = _compound_groups(graph, comp, basic_band.hi)
-    div = divide(graph.contract(groups), basic_band, seed=seed, what="building")
-    if _misses(div, basic_band) and groups.max() + 1 < graph.n:
-        # compounds are kept whole only where they fit: retry with every unit free
-        free = divide(graph, basic_band, seed=seed, what="building")
-        if _misses(free, basic_band) < _misses(div, basic_band):
-            div, groups = free, np.arange(graph.n, dtype=np.int64)
-    basic_of_unit = div.labels[groups]
+    basic_of_unit, basic_exempt, reasons = _basic(graph, comp, basic_band, institutions, seed)
+    basic_of_unit, basic_exempt = fill_holes(graph, basic_of_unit, basic_exempt, edge, basic_band)
     clock.lap("basic")
     micro_band = band_for(item.area_type, "micro")
-    micro_of_unit = np.full(graph.n, -1, dtype=np.int64)
-    micro_exempt: list[bool] = []
-    micro_notes: list[dict[str, Any]] = []
-    for b in range(int(basic_of_unit.max()) + 1):
-        nodes = np.flatnonzero(basic_of_unit == b)
-        mdiv = divide(graph.subgraph(nodes), micro_band, seed=seed, what="building")
-        micro_of_unit[nodes] = mdiv.labels + len(micro_exempt)
-        micro_exempt.extend(mdiv.exempt.tolist())
-        if mdiv.reasons:
-            micro_notes.append({"basic_index": b, "reasons": mdiv.reasons})
+    micro_of_unit, micro_exempt, micro_notes = _micro(graph, basic_of_unit, edge, micro_band, seed)
     clock.lap("micro")
     basic_of_face, micro_of_face = basic_of_unit[units.group], micro_of_unit[units.group]
-    result = _assemble(item, units, basic_of_face, div.exempt, micro_of_face, micro_exempt)
-    basic, micro = result
-    if div.reasons:
-        basic.infeasible.append(_note(item.code, int(units.households.sum()), div.reasons, basic))
+    basic, micro = _assemble(
+        item, units, basic_of_face, basic_exempt, micro_of_face, micro_exempt.tolist()
+    )
+    if reasons:
+        basic.infeasible.append(_note(item.code, int(units.households.sum()), reasons, basic))
+    for b, use, count in _dedicated_grids(basic_of_unit, institutions):
+        basic.dedicated.append({"code": basic.codes[b], "use": use, "buildings": count})
     for note in micro_notes:
         code = basic.codes[note["basic_index"]]
         hh = int(basic.households[note["basic_index"]])
@@ -123,6 +127,49 @@ def plan_parent(item: ParentInput, *, seed: int = 0) -> ParentPlan:
     )
 
 
+def _basic(
+    graph: Graph, comp: IntArray, band: Band, institutions: list[Institution], seed: int
+) -> tuple[IntArray, NDArray[np.bool_], list[str]]:
+    """Basic grid of each node, exempt flag of each grid, and why the band cannot be met."""
+    fixed = [inst.nodes for inst in institutions]
+    groups = _compound_groups(graph, comp, band.hi)
+    div = divide(
+        graph.contract(groups), band, seed=seed, what="building", fixed=_fixed(fixed, groups)
+    )
+    if _misses(div, band) and groups.max() + 1 < graph.n:
+        # compounds are kept whole only where they fit: retry with every unit free
+        free = divide(graph, band, seed=seed, what="building", fixed=fixed)
+        if _misses(free, band) < _misses(div, band):
+            div, groups = free, np.arange(graph.n, dtype=np.int64)
+    return div.labels[groups], div.exempt, div.reasons
+
+
+def _fixed(fixed: list[IntArray], groups: IntArray) -> list[IntArray]:
+    return [np.unique(groups[nodes]) for nodes in fixed]
+
+
+def _micro(
+    graph: Graph, basic_of_unit: IntArray, edge: NDArray[np.bool_], band: Band, seed: int
+) -> tuple[IntArray, NDArray[np.bool_], list[dict[str, Any]]]:
+    """Micro grid of each node (numbered across the parent), exempt flags and notes."""
+    micro_of_unit = np.full(graph.n, -1, dtype=np.int64)
+    exempt: list[bool] = []
+    notes: list[dict[str, Any]] = []
+    src = np.repeat(np.arange(graph.n), np.diff(graph.indptr))
+    crosses = basic_of_unit[src] != basic_of_unit[graph.indices]
+    rim = edge | (np.bincount(src[crosses], minlength=graph.n) > 0)
+    for b in range(int(basic_of_unit.max()) + 1):
+        nodes = np.flatnonzero(basic_of_unit == b)
+        sub = graph.subgraph(nodes)
+        mdiv = divide(sub, band, seed=seed, what="building")
+        labels, flags = fill_holes(sub, mdiv.labels, mdiv.exempt, rim[nodes], band)
+        micro_of_unit[nodes] = labels + len(exempt)
+        exempt.extend(flags.tolist())
+        if mdiv.reasons:
+            notes.append({"basic_index": b, "reasons": mdiv.reasons})
+    return micro_of_unit, np.asarray(exempt, dtype=bool), notes
+
+
 def _misses(div: Division, band: Band) -> int:
     """Parts out of band that the band could have held."""
     weights = np.bincount(div.labels, weights=div.weights, minlength=len(div.exempt))
@@ -131,8 +178,8 @@ def _misses(div: Division, band: Band) -> int:
 
 
 def _graph(units: Units) -> Graph:
-    cost = units.shared * np.where(units.barrier, BARRIER_COST, 1.0)
-    return Graph(units.indptr, units.indices, cost, units.households)
+    cost = units.edge_cost(BARRIER_COST)
+    return Graph(units.indptr, units.indices, cost, units.households, units.block)
 
 
 def _compound_groups(graph: Graph, compound: IntArray, limit: int) -> IntArray:
@@ -216,7 +263,7 @@ def _level(codes, parents, units, labels, geoms, exempt, band, src, edges):  # t
         geoms=geoms,
         exempt=exempt,
         band=(band.lo, band.hi),
-        cut_barrier=float(units.shared[cut & units.barrier].sum()),
+        cut_barrier=float(units.on_barrier[cut].sum()),
         cut_total=float(units.shared[cut].sum()),
     )
 

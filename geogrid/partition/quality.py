@@ -25,6 +25,14 @@ LEVEL_KEYS: Final = (
     "disconnected",
     "infeasible_parents",
 )
+WITHIN_BAND_BASIS: Final = (
+    "grids not exempt from the band: leaves out only grids forced out of it, i.e. a building "
+    "with more households than the band (its own grid), the grids of a parent or detached "
+    "piece of one whose households fit no division within the band (listed in "
+    "infeasible_parents), and dedicated institution grids; the other grids of a listed parent "
+    "are judged. within_band_share_feasible_parents leaves out every grid of a listed parent; "
+    "within_band_share_all judges every grid."
+)
 
 
 def level_report(results: list[LevelResult]) -> dict[str, Any]:
@@ -36,6 +44,9 @@ def level_report(results: list[LevelResult]) -> dict[str, Any]:
     hi = _cat([np.full(len(r.households), r.band[1]) for r in results], np.int64)
     within = (hh >= lo) & (hh <= hi)
     judged = within[~exempt]
+    listed = {note["code"] for r in results for note in r.infeasible}
+    parent_ok = np.asarray([p not in listed for r in results for p in r.parent_codes], dtype=bool)
+    feasible = within[parent_ok & ~exempt]
     pp = 4 * np.pi * shapely.area(geoms) / np.maximum(shapely.length(geoms), 1e-9) ** 2
     cut_total = sum(r.cut_total for r in results)
     cut_barrier = sum(r.cut_barrier for r in results)
@@ -47,6 +58,11 @@ def level_report(results: list[LevelResult]) -> dict[str, Any]:
         "households_max": int(hh.max()) if len(hh) else 0,
         "households_cv": round(float(hh.std() / mean), 4) if mean else 0.0,
         "within_band_share": round(float(judged.mean()), 5) if len(judged) else 1.0,
+        "within_band_basis": WITHIN_BAND_BASIS,
+        "within_band_judged": len(judged),
+        "within_band_share_feasible_parents": _share(feasible),
+        "within_band_share_all": _share(within),
+        "exempt_grids": int(exempt.sum()),
         "polsby_popper_mean": round(float(pp.mean()), 4) if len(pp) else 0.0,
         "polsby_popper_min": round(float(pp.min()), 4) if len(pp) else 0.0,
         "barrier_boundary_share": round(cut_barrier / cut_total, 4) if cut_total else None,
@@ -54,7 +70,12 @@ def level_report(results: list[LevelResult]) -> dict[str, Any]:
         "overlap_area_m2": round(sum(r.overlap for r in results), 3),
         "disconnected": int((shapely.get_num_geometries(geoms) != 1).sum()),
         "infeasible_parents": [note for r in results for note in r.infeasible],
+        "dedicated_grids": [d for r in results for d in getattr(r, "dedicated", [])],
     }
+
+
+def _share(flags: NDArray[np.bool_]) -> float:
+    return round(float(flags.mean()), 5) if len(flags) else 1.0
 
 
 def _cat(arrays: list[Any], dtype: Any) -> NDArray[Any]:

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 _MM = 1000.0  # coordinates are hashed at millimetre precision to match shared edges
+ON_BARRIER_M = 1.0  # a cell edge this close to a barrier line lies on it
 
 
 @dataclass
@@ -35,9 +36,22 @@ class Units:
     indptr: IntArray
     indices: IntArray
     shared: FloatArray
-    barrier: NDArray[np.bool_]
+    barrier: NDArray[np.bool_]  # the edge lies mostly on a barrier line
     building_unit: IntArray
     group: IntArray
+    shared_barrier: FloatArray | None = None  # length of each edge on a barrier line
+
+    @property
+    def on_barrier(self) -> FloatArray:
+        """Length of each shared edge that lies on a barrier line."""
+        if self.shared_barrier is None:
+            return np.where(self.barrier, self.shared, 0.0)
+        return self.shared_barrier
+
+    def edge_cost(self, barrier_cost: float) -> FloatArray:
+        """What cutting each edge costs: its length, a barrier stretch at ``barrier_cost``."""
+        on = self.on_barrier
+        return self.shared - on + barrier_cost * on
 
     @property
     def n(self) -> int:
@@ -54,10 +68,15 @@ class Units:
         return self.outer + inner
 
 
+def clip_lines(parent: shapely.Geometry, lines: NDArray[np.object_]) -> NDArray[np.object_]:
+    """The barrier lines' stretches inside the parent."""
+    clipped = shapely.intersection(lines, parent) if len(lines) else np.empty(0, dtype=object)
+    return np.asarray(clipped[~shapely.is_empty(clipped)], dtype=object)
+
+
 def blocks_of(parent: shapely.Geometry, lines: NDArray[np.object_]) -> NDArray[np.object_]:
     """Faces of the parent cut by barrier lines (dangling line ends do not cut)."""
-    clipped = shapely.intersection(lines, parent) if len(lines) else np.empty(0, dtype=object)
-    clipped = clipped[~shapely.is_empty(clipped)]
+    clipped = clip_lines(parent, lines)
     linework = shapely.union_all(np.concatenate([[shapely.boundary(parent)], clipped]))
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(linework)))
     inside = shapely.covered_by(shapely.point_on_surface(faces), parent)
@@ -122,7 +141,7 @@ def build_units(
     ucomp = np.full(n, -1, dtype=np.int64)
     has = compound >= 0
     ucomp[building_unit[has]] = compound[has]
-    indptr, indices, shared, outer = _adjacency(faces)
+    indptr, indices, shared, outer, on = _adjacency(faces, clip_lines(parent, lines))
     unit_block = _locate(reps, blocks)
     cent = shapely.centroid(faces)
     return Units(
@@ -138,9 +157,10 @@ def build_units(
         indptr=indptr,
         indices=indices,
         shared=shared,
-        barrier=unit_block[np.repeat(np.arange(n), np.diff(indptr))] != unit_block[indices],
+        barrier=on > 0.5 * shared,
         building_unit=building_unit,
         group=group,
+        shared_barrier=on,
     )
 
 
@@ -221,8 +241,11 @@ def _nearest_fallback(
     return found
 
 
-def _adjacency(faces: NDArray[np.object_]) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
-    """Shared edge lengths between faces of a noded coverage, by hashing their segments."""
+def _adjacency(
+    faces: NDArray[np.object_], lines: NDArray[np.object_]
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
+    """Shared edge lengths between faces of a noded coverage, by hashing their segments, and
+    how much of each lies on a barrier line (both ends within ``ON_BARRIER_M`` of one)."""
     n = len(faces)
     rings, ring_face = shapely.get_rings(faces, return_index=True)
     xy, ring_of = shapely.get_coordinates(rings, return_index=True)
@@ -240,19 +263,44 @@ def _adjacency(faces: NDArray[np.object_]) -> tuple[IntArray, IntArray, FloatArr
     dup = np.all(keys[1:] == keys[:-1], axis=1)
     first = np.flatnonzero(dup)
     fa, fb, ln = face[first], face[first + 1], length[first]
+    onb = ln * _on_lines(keys[first] / _MM, lines)
     paired = np.zeros(len(keys), dtype=bool)
     paired[first] = True
     paired[first + 1] = True
     outer = np.bincount(face[~paired], weights=length[~paired], minlength=n)
     keep = fa != fb
-    fa, fb, ln = fa[keep], fb[keep], ln[keep]
+    fa, fb, ln, onb = fa[keep], fb[keep], ln[keep], onb[keep]
     src = np.concatenate([fa, fb])
     dst = np.concatenate([fb, fa])
-    ln2 = np.concatenate([ln, ln])
     pair = src * n + dst
     upair, inv = np.unique(pair, return_inverse=True)
-    shared = np.bincount(inv, weights=ln2)
+    shared = np.bincount(inv, weights=np.concatenate([ln, ln]))
+    on = np.minimum(np.bincount(inv, weights=np.concatenate([onb, onb])), shared)
     usrc, udst = upair // n, upair % n
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.add.at(indptr, usrc + 1, 1)
-    return np.cumsum(indptr), udst.astype(np.int64), shared.astype(float), outer.astype(float)
+    return (
+        np.cumsum(indptr),
+        udst.astype(np.int64),
+        shared.astype(float),
+        outer.astype(float),
+        on.astype(float),
+    )
+
+
+def _on_lines(segments: FloatArray, lines: NDArray[np.object_]) -> FloatArray:
+    """1.0 for each segment (x0, y0, x1, y1) whose both ends lie near a line, else 0.0."""
+    out = np.zeros(len(segments))
+    if len(lines) == 0 or len(segments) == 0:
+        return out
+    tree = shapely.STRtree(lines)
+    near = np.ones(len(segments), dtype=bool)
+    for cols in ((0, 1), (2, 3), None):
+        xy = (segments[:, 0:2] + segments[:, 2:4]) / 2 if cols is None else segments[:, list(cols)]
+        idx = np.flatnonzero(near)
+        hit, _ = tree.query(shapely.points(xy[idx]), predicate="dwithin", distance=ON_BARRIER_M)
+        ok = np.zeros(len(idx), dtype=bool)
+        ok[hit] = True
+        near[idx[~ok]] = False
+    out[near] = 1.0
+    return out

@@ -4,11 +4,16 @@ Chang'an has fewer large (270) and medium (355) grids than communities (513), so
 above the community: a large grid is a group of communities of one street, a medium grid a
 group of communities of one large grid. Codes: large = street code + 2 digits, medium = large
 code + 2 digits (lengths 11 and 13 keep them apart from community and basic codes).
+
+Communities are joined through their mainlands (largest parts) only, so a group is connected on
+the ground; a community that is itself multi-part (islands) makes its group multi-part too, which
+is counted apart (``multipart_parent_grids``) from a real failure (``disconnected``).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 import shapely
@@ -24,22 +29,34 @@ from geogrid.partition.parent import LevelResult, ParentInput, ParentPlan
 IntArray = NDArray[np.int64]
 
 
-def upper_levels(items: list[ParentInput], plans: list[ParentPlan]) -> dict[str, list[LevelResult]]:
-    """Large and medium grids of every street (one result per street)."""
+@dataclass
+class UpperLevels:
+    """Large and medium grids (one result per street) and their connectivity per level."""
+
+    results: dict[str, list[LevelResult]]
+    disconnected: dict[str, int]
+    multipart_parent_grids: dict[str, int]
+
+
+def upper_levels(items: list[ParentInput], plans: list[ParentPlan]) -> UpperLevels:
+    """Large and medium grids of every street, grouping whole communities by households."""
     streets: dict[str, list[int]] = {}
     for i, item in enumerate(items):
         streets.setdefault(item.code[:9], []).append(i)
     large: list[LevelResult] = []
     medium: list[LevelResult] = []
+    broken = {"large": 0, "medium": 0}
+    inherited = {"large": 0, "medium": 0}
     for street, idx in sorted(streets.items()):
         geoms = np.asarray([items[i].geometry for i in idx], dtype=object)
+        mainlands = np.asarray([_mainland(g) for g in geoms], dtype=object)
         hh = np.asarray([int(plans[i].levels["basic"].households.sum()) for i in idx])
         nb = np.asarray([int(plans[i].levels["basic"].buildings.sum()) for i in idx])
         kinds = Counter()  # type: Counter[str | None]
         for i, h in zip(idx, hh.tolist(), strict=True):
             kinds[items[i].area_type] += h
         area_type = min(kinds, key=lambda k: (-kinds[k], str(k)))
-        graph = _parent_graph(geoms, hh)
+        graph = _parent_graph(mainlands, hh)
         ldiv = divide(graph, band_for(area_type, "large"), what="community")
         lres, lcodes = _result(
             street,
@@ -62,6 +79,7 @@ def upper_levels(items: list[ParentInput], plans: list[ParentPlan]) -> dict[str,
                 }
             )
         large.append(lres)
+        _count_parts(ldiv.labels, geoms, mainlands, "large", broken, inherited)
         med_labels = np.zeros(len(idx), dtype=np.int64)
         med_exempt: list[bool] = []
         med_parent: list[str] = []
@@ -83,7 +101,31 @@ def upper_levels(items: list[ParentInput], plans: list[ParentPlan]) -> dict[str,
             med_parent,
         )
         medium.append(mres)
-    return {"large": large, "medium": medium}
+        _count_parts(med_labels, geoms, mainlands, "medium", broken, inherited)
+    return UpperLevels({"large": large, "medium": medium}, broken, inherited)
+
+
+def _mainland(geom: shapely.Geometry) -> shapely.Geometry:
+    """The largest polygon of a (multi)polygon."""
+    parts = shapely.get_parts(geom)
+    return parts[int(np.argmax(shapely.area(parts)))] if len(parts) else geom
+
+
+def _count_parts(
+    labels: IntArray,
+    geoms: NDArray[np.object_],
+    mainlands: NDArray[np.object_],
+    level: str,
+    broken: dict[str, int],
+    inherited: dict[str, int],
+) -> None:
+    """Count grids whose mainlands fall apart (failures) and grids multi-part by islands only."""
+    for g in range(int(labels.max()) + 1):
+        members = labels == g
+        if shapely.get_num_geometries(shapely.union_all(mainlands[members])) > 1:
+            broken[level] += 1
+        elif shapely.get_num_geometries(shapely.union_all(geoms[members])) > 1:
+            inherited[level] += 1
 
 
 def _parent_graph(geoms: NDArray[np.object_], hh: NDArray[np.int64]) -> Graph:

@@ -21,26 +21,43 @@ import pyarrow.csv as pacsv
 import shapely
 
 from geogrid.errors import ValidationFailed
+from geogrid.layers.incident_stats import STATE_CLOSED, STATE_CODES, STATE_OPEN
 from geogrid.store._incident_sql import (
     COUNT_FIELDS,
-    FLAG_FIELDS,
-    INCIDENT_FIELDS,
+    INCIDENT_COLUMNS,
     STAGING_COLUMNS,
     TIME_FIELDS,
-    from_epoch,
-    insert_from_staging,
-    staging_ddl,
+    fact_expressions,
+    is_closed,
+    state_code,
 )
-from geogrid.store.incident_tables import GRID_FACTS, STATE_CODES
+from geogrid.store.engine import StoreKind
+from geogrid.store.incident_tables import GRID_FACTS
+from geogrid.store.tables import SRID
 
 Progress = Callable[[int], None]
+"""Called with the number of records just loaded."""
 CHUNK = 100_000
 LARGE_LOAD = 100_000
 LAST_TIMINGS: dict[str, float] = {}  # seconds per step of the last load (for benchmarks)
-_TABLES = ("incidents", "incident_grids")
+_GRID_COLUMNS = ("plan_id", "incident_id", "basic_code", "micro_code", *GRID_FACTS)
+_INTEGER_COLUMNS = (
+    "id",
+    "incident_id",
+    "import_id",
+    "plan_id",
+    "state",
+    "due_s",
+    "response_s",
+    "handling_s",
+    *COUNT_FIELDS,
+)
+_BOOLEAN_COLUMNS = ("satisfied", "synthetic")
 
 
 class _Clock:
+    """Seconds per named step, for LAST_TIMINGS."""
+
     def __init__(self) -> None:
         self.laps: dict[str, float] = {}
         self._last = time.perf_counter()
@@ -51,17 +68,9 @@ class _Clock:
         self._last = now
 
 
-def class_codes(records: pd.DataFrame) -> pd.Series:
-    """The most specific category code of each record (item, else sub-category, else category)."""
-    out = records["item_code"].astype(object)
-    for name in ("subcategory_code", "category_code"):
-        out = out.where(out.notna(), records[name].astype(object))
-    return out
-
-
 def load(
     cursor: Any,
-    kind: str,
+    kind: StoreKind,
     records: pd.DataFrame,
     *,
     plan_id: int | None,
@@ -71,22 +80,46 @@ def load(
     """Load normalised records (see :func:`geogrid.incidents.intake.normalise`)."""
     clock = _Clock()
     records = records.copy()
-    records["class_code"] = class_codes(records)
+    records["class_code"] = _class_codes(records)
     records["id"] = _reserve_ids(cursor, kind, len(records))
     clock.lap("reserve_ids")
-    if kind == "postgis":
-        _load_postgis(
-            cursor, records, plan_id=plan_id, import_id=import_id, progress=progress, clock=clock
-        )
-    else:
-        _load_spatialite(
-            cursor, records, plan_id=plan_id, import_id=import_id, progress=progress, clock=clock
-        )
+    loader = _load_postgis if kind == "postgis" else _load_spatialite
+    loader(cursor, records, plan_id=plan_id, import_id=import_id, progress=progress, clock=clock)
     LAST_TIMINGS.clear()
     LAST_TIMINGS.update(clock.laps)
 
 
-def _reserve_ids(cursor: Any, kind: str, n: int) -> np.ndarray:
+def load_attribution(
+    cursor: Any, kind: StoreKind, attribution: pd.DataFrame, *, plan_id: int
+) -> None:
+    """Add the incident_grids rows of ``plan_id`` from (incident_id, basic_code, micro_code)
+    rows; the facts are copied from the stored incidents."""
+    cursor.execute("DROP TABLE IF EXISTS grid_staging")
+    cursor.execute(
+        "CREATE TEMP TABLE grid_staging (incident_id bigint, basic_code text, micro_code text)"
+    )
+    if kind == "postgis":
+        copy_table(cursor, "grid_staging", _arrow_table(attribution), None)
+    else:
+        _insert_rows(cursor, "grid_staging", attribution, None)
+    cursor.execute(
+        f"INSERT INTO incident_grids ({', '.join(_GRID_COLUMNS)}) "
+        f"SELECT {int(plan_id)}, i.id, s.basic_code, s.micro_code, "
+        f"{', '.join(fact_expressions(kind))} "
+        "FROM grid_staging s JOIN incidents i ON i.id = s.incident_id"
+    )
+    cursor.execute("DROP TABLE grid_staging")
+
+
+def _class_codes(records: pd.DataFrame) -> pd.Series:
+    """The most specific category code of each record (item, else sub-category, else category)."""
+    out = records["item_code"].astype(object)
+    for name in ("subcategory_code", "category_code"):
+        out = out.where(out.notna(), records[name].astype(object))
+    return out
+
+
+def _reserve_ids(cursor: Any, kind: StoreKind, n: int) -> np.ndarray:
     if kind == "spatialite":  # one writer at a time: the next ids are free
         cursor.execute("SELECT coalesce(max(id), 0) FROM incidents")
         first = int(cursor.fetchone()[0]) + 1
@@ -104,10 +137,6 @@ def _reserve_ids(cursor: Any, kind: str, n: int) -> np.ndarray:
 
 
 # --- PostGIS ----------------------------------------------------------------------------------
-
-_INCIDENT_COPY = ("id", *INCIDENT_FIELDS, *TIME_FIELDS, *COUNT_FIELDS, *FLAG_FIELDS,
-                  "overdue", "import_id", "geom")  # fmt: skip
-_GRID_COPY = ("plan_id", "incident_id", "basic_code", "micro_code", *GRID_FACTS)
 
 
 def _load_postgis(
@@ -153,15 +182,16 @@ def _estimated_rows(cursor: Any) -> int:
 
 def _drop_secondary(cursor: Any) -> list[str]:
     """Drop foreign keys and non-unique indexes of the incident tables; return how to rebuild."""
+    tables = "ARRAY['incidents'::regclass, 'incident_grids'::regclass]"
     cursor.execute(
         "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE contype = 'f' AND conrelid = ANY(ARRAY['incidents'::regclass, 'incident_grids'::regclass])"
+        f"WHERE contype = 'f' AND conrelid = ANY({tables})"
     )
     foreign = cursor.fetchall()
     cursor.execute(
         "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
         "JOIN pg_class c ON c.oid = i.indexrelid WHERE NOT i.indisunique "
-        "AND i.indrelid = ANY(ARRAY['incidents'::regclass, 'incident_grids'::regclass])"
+        f"AND i.indrelid = ANY({tables})"
     )
     indexes = cursor.fetchall()
     for table, name, _ in foreign:
@@ -175,6 +205,7 @@ def _drop_secondary(cursor: Any) -> list[str]:
 
 
 def copy_table(cursor: Any, table: str, data: pa.Table, progress: Progress | None) -> None:
+    """``COPY`` an Arrow table into ``table`` as CSV, in chunks."""
     options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
     with cursor.copy(
         f"COPY {table} ({', '.join(data.column_names)}) FROM STDIN (FORMAT csv)"
@@ -188,35 +219,25 @@ def copy_table(cursor: Any, table: str, data: pa.Table, progress: Progress | Non
                 progress(chunk.num_rows)
 
 
-def _timestamps(values: pd.Series) -> pa.Array:
-    seconds = pd.to_numeric(values, errors="coerce").astype("Int64")
-    return pa.array(seconds, type=pa.int64()).cast(pa.timestamp("s", tz="UTC"))
-
-
 def _column(records: pd.DataFrame, name: str) -> pa.Array:
+    """One column as Arrow: timestamps from epoch seconds, integers, booleans, else text."""
     values = records[name]
     if name in TIME_FIELDS:
-        return _timestamps(values)
-    if name in ("satisfied", "synthetic"):
+        seconds = pd.to_numeric(values, errors="coerce").astype("Int64")
+        return pa.array(seconds, type=pa.int64()).cast(pa.timestamp("s", tz="UTC"))
+    if name in _BOOLEAN_COLUMNS:
         return pa.array(values.astype(object).where(values.notna(), None), type=pa.bool_())
-    if name in (
-        "id",
-        "incident_id",
-        "import_id",
-        "plan_id",
-        "state",
-        "due_s",
-        "response_s",
-        "handling_s",
-        *COUNT_FIELDS,
-    ):
+    if name in _INTEGER_COLUMNS:
         return pa.array(pd.to_numeric(values, errors="coerce").astype("Int64"), type=pa.int64())
     return pa.array(values.astype(object).where(values.notna(), None), type=pa.string())
 
 
+def _arrow_table(frame: pd.DataFrame) -> pa.Table:
+    return pa.table({name: _column(frame, name) for name in frame.columns})
+
+
 def _incident_table(records: pd.DataFrame, import_id: int | None) -> pa.Table:
     frame = records.assign(
-        overdue=False,
         import_id=import_id,
         description=records["description"].fillna(""),
         flags=records["flags"].fillna(""),
@@ -224,50 +245,56 @@ def _incident_table(records: pd.DataFrame, import_id: int | None) -> pa.Table:
     )
     points = shapely.points(frame["lon"].to_numpy(), frame["lat"].to_numpy())
     columns = {
-        name: _column(frame, name) for name in _INCIDENT_COPY if name not in ("geom", "overdue")
+        name: _column(frame, name) for name in INCIDENT_COLUMNS if name not in ("geom", "overdue")
     }
     columns["overdue"] = pa.array(np.zeros(len(frame), dtype=bool))
     columns["geom"] = pa.array(
-        shapely.to_wkb(shapely.set_srid(points, 4326), hex=True, include_srid=True)
+        shapely.to_wkb(shapely.set_srid(points, SRID), hex=True, include_srid=True)
     )
-    return pa.table({name: columns[name] for name in _INCIDENT_COPY})
-
-
-def grid_fact_frame(records: pd.DataFrame) -> pd.DataFrame:
-    """The incident_grids facts of normalised records (times in epoch seconds)."""
-    reported = pd.to_numeric(records["reported_at"]).astype("Int64")
-    state = records["status"].map(STATE_CODES).fillna(1).astype(int)
-    closed = pd.to_numeric(records["closed_at"]).astype("Int64")
-    return pd.DataFrame({
-        "incident_id": records["id"],
-        "basic_code": records["basic_code"],
-        "micro_code": records["micro_code"],
-        "class_code": class_codes(records),
-        "department": records["department"],
-        "state": state,
-        "reported_at": reported,
-        "handling_due": records["handling_due"],
-        "due_s": pd.to_numeric(records["handling_due"]).astype("Int64") - reported,
-        "response_s": pd.to_numeric(records["responded_at"]).astype("Int64") - reported,
-        "handling_s": (closed - reported).where(state == 2),
-        "rework_count": records["rework_count"],
-        "satisfied": records["satisfied"],
-    }, index=records.index)  # fmt: skip
+    return pa.table({name: columns[name] for name in INCIDENT_COLUMNS})
 
 
 def _grid_table(records: pd.DataFrame, plan_id: int) -> pa.Table:
-    frame = grid_fact_frame(records).assign(plan_id=plan_id)
-    return pa.table({name: _column(frame, name) for name in _GRID_COPY})
+    """The incident_grids rows of normalised records (times in epoch seconds)."""
+    reported = pd.to_numeric(records["reported_at"]).astype("Int64")
+    state = records["status"].map(STATE_CODES).fillna(STATE_OPEN).astype(int)
+    closed = pd.to_numeric(records["closed_at"]).astype("Int64")
+    frame = pd.DataFrame(
+        {
+            "plan_id": plan_id,
+            "incident_id": records["id"],
+            "basic_code": records["basic_code"],
+            "micro_code": records["micro_code"],
+            "class_code": records["class_code"],
+            "department": records["department"],
+            "state": state,
+            "reported_at": reported,
+            "handling_due": records["handling_due"],
+            "due_s": pd.to_numeric(records["handling_due"]).astype("Int64") - reported,
+            "response_s": pd.to_numeric(records["responded_at"]).astype("Int64") - reported,
+            "handling_s": (closed - reported).where(state == STATE_CLOSED),
+            "rework_count": records["rework_count"],
+            "satisfied": records["satisfied"],
+        },
+        index=records.index,
+    )
+    return _arrow_table(frame[list(_GRID_COLUMNS)])
 
 
 # --- SpatiaLite -------------------------------------------------------------------------------
 
+_STAGED = ("id", "class_code", *STAGING_COLUMNS)
+_STAGING_TYPES = (
+    {name: "bigint" for name in TIME_FIELDS}
+    | {name: "integer" for name in COUNT_FIELDS}
+    | {"id": "integer", "satisfied": "boolean", "synthetic": "boolean"}
+    | {"lon": "double precision", "lat": "double precision"}
+)
 _SPATIALITE_FACTS = {
-    "state": "CASE s.status WHEN 'reported' THEN 0 WHEN 'rejected' THEN 3 WHEN 'closed' THEN 2 "
-    "WHEN 'evaluated' THEN 2 ELSE 1 END",
+    "state": state_code("s.status"),
     "due_s": "s.handling_due - s.reported_at",
     "response_s": "s.responded_at - s.reported_at",
-    "handling_s": "CASE WHEN s.status IN ('closed', 'evaluated') THEN s.closed_at - s.reported_at END",
+    "handling_s": f"CASE WHEN {is_closed('s.status')} THEN s.closed_at - s.reported_at END",
 }
 
 
@@ -280,49 +307,73 @@ def _load_spatialite(
     progress: Progress | None,
     clock: _Clock,
 ) -> None:
-    staged = records.reindex(columns=["id", "class_code", *STAGING_COLUMNS])
+    columns = ", ".join(f"{name} {_STAGING_TYPES.get(name, 'text')}" for name in _STAGED)
     cursor.execute("DROP TABLE IF EXISTS incident_staging")
+    cursor.execute(f"CREATE TEMP TABLE incident_staging ({columns})")
+    _insert_rows(cursor, "incident_staging", records.reindex(columns=list(_STAGED)), progress)
+    clock.lap("stage")
+    _refuse_stored_refs(cursor)
+    values = ", ".join(_staged_value(name, import_id) for name in INCIDENT_COLUMNS)
     cursor.execute(
-        staging_ddl("spatialite").replace("(ref text", "(id integer, class_code text, ref text")
+        f"INSERT INTO incidents ({', '.join(INCIDENT_COLUMNS)}) "
+        f"SELECT {values} FROM incident_staging s"
     )
-    marks = ", ".join("?" * len(staged.columns))
-    sql = f"INSERT INTO incident_staging ({', '.join(staged.columns)}) VALUES ({marks})"
-    for start in range(0, len(staged), CHUNK):
-        chunk = staged.iloc[start : start + CHUNK].astype(object)
+    clock.lap("insert_incidents")
+    if plan_id is not None:
+        facts = ", ".join(_SPATIALITE_FACTS.get(name) or _staged_value(name) for name in GRID_FACTS)
+        cursor.execute(
+            f"INSERT INTO incident_grids ({', '.join(_GRID_COLUMNS)}) "
+            f"SELECT {int(plan_id)}, s.id, s.basic_code, s.micro_code, {facts} "
+            "FROM incident_staging s"
+        )
+        clock.lap("insert_attribution")
+    cursor.execute("DROP TABLE incident_staging")
+
+
+def _insert_rows(cursor: Any, table: str, frame: pd.DataFrame, progress: Progress | None) -> None:
+    """``executemany`` in chunks; missing values go in as NULL."""
+    marks = ", ".join("?" * len(frame.columns))
+    sql = f"INSERT INTO {table} ({', '.join(frame.columns)}) VALUES ({marks})"
+    for start in range(0, len(frame), CHUNK):
+        chunk = frame.iloc[start : start + CHUNK].astype(object)
         chunk = chunk.where(chunk.notna(), None)
         cursor.executemany(sql, chunk.itertuples(index=False, name=None))
         if progress:
             progress(len(chunk))
-    clock.lap("stage")
+
+
+def _refuse_stored_refs(cursor: Any) -> None:
+    """ValidationFailed naming the staged ids that are already stored (up to 50)."""
     cursor.execute(
         "SELECT s.ref FROM incident_staging s JOIN incidents i ON i.ref = s.ref LIMIT 50"
     )
     found = [row[0] for row in cursor.fetchall()]
-    if found:
-        problems = [
-            {"record": ref, "field": "ref", "message": "an incident with this id is already stored"}
-            for ref in found
-        ]
-        raise ValidationFailed(
-            f"incident id(s) already stored, nothing imported: {', '.join(found[:5])}"
-            + (" ..." if len(found) > 5 else ""),
-            report={"errors": problems, "error_count": len(found)},
-        )
-    cursor.execute(
-        insert_from_staging("spatialite", import_id)
-        .replace("INSERT INTO incidents (", "INSERT INTO incidents (id, ")
-        .replace("SELECT ", "SELECT s.id, ", 1)
+    if not found:
+        return
+    problems = [
+        {"record": ref, "field": "ref", "message": "an incident with this id is already stored"}
+        for ref in found
+    ]
+    raise ValidationFailed(
+        f"incident id(s) already stored, nothing imported: {', '.join(found[:5])}"
+        + (" ..." if len(found) > 5 else ""),
+        report={"errors": problems, "error_count": len(found)},
     )
-    clock.lap("insert_incidents")
-    if plan_id is not None:
-        facts = ", ".join(
-            _SPATIALITE_FACTS.get(n)
-            or (from_epoch(n, "spatialite") if n in TIME_FIELDS else f"s.{n}")
-            for n in GRID_FACTS
-        )
-        cursor.execute(
-            f"INSERT INTO incident_grids ({', '.join(_GRID_COPY)}) "
-            f"SELECT {int(plan_id)}, s.id, s.basic_code, s.micro_code, {facts} FROM incident_staging s"
-        )
-        clock.lap("insert_attribution")
-    cursor.execute("DROP TABLE incident_staging")
+
+
+def _staged_value(name: str, import_id: int | None = None) -> str:
+    """SQL over ``incident_staging s`` giving one column of ``incidents``."""
+    if name in TIME_FIELDS:
+        # SQLAlchemy's own storage format for DateTime on SQLite, always UTC here
+        return f"(strftime('%Y-%m-%d %H:%M:%S', s.{name}, 'unixepoch') || '.000000')"
+    if name in ("description", "flags"):
+        return f"coalesce(s.{name}, '')"
+    if name == "synthetic":
+        return "coalesce(s.synthetic, 0)"
+    if name == "overdue":
+        return "0"
+    if name == "import_id":
+        return "NULL" if import_id is None else str(int(import_id))
+    if name == "geom":
+        return f"MakePoint(s.lon, s.lat, {SRID})"
+    return f"s.{name}"

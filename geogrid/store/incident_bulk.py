@@ -8,14 +8,12 @@ Records are validated and attributed in memory (vectorised), then loaded into a 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-from sqlalchemy import Connection, Table, delete, insert, select, text
+from sqlalchemy import Connection, delete, insert, select, text
 
 from geogrid.incidents.attribution import FAR_OUTSIDE_M, Attribution, attribute
 from geogrid.incidents.deadlines import CHINESE_WEEK, WorkCalendar
@@ -23,15 +21,14 @@ from geogrid.incidents.intake import IntakeBatch, normalise
 from geogrid.incidents.taxonomy import Taxonomy
 from geogrid.store import incident_tables as it
 from geogrid.store import tables as t
-from geogrid.store._incident_copy import copy_table, load
-from geogrid.store._incident_sql import dialect, fact_expressions
-from geogrid.store.incident_tables import GRID_FACTS
+from geogrid.store._bind import driver_cursor, store_kind
+from geogrid.store._incident_copy import Progress, load, load_attribution
 from geogrid.store.plans import publish_plan, published_plan_id, read_plan
 
-_CHUNK = 100_000
-_IMPORTS: Table = it.IncidentImport.__table__  # type: ignore[assignment]
-_GRIDS: Table = it.IncidentGrid.__table__  # type: ignore[assignment]
-Progress = Callable[[int], None]
+_IMPORTS = t.table_of(it.IncidentImport)
+_GRIDS = t.table_of(it.IncidentGrid)
+PlanGrids = tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]
+"""The basic and the micro grids of a plan (None where there are none)."""
 
 
 @dataclass
@@ -47,9 +44,7 @@ class ImportSummary:
     seconds: float = 0.0
 
 
-def plan_grids(
-    conn: Connection, plan_id: int | None
-) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+def plan_grids(conn: Connection, plan_id: int | None) -> PlanGrids:
     """The basic and micro grids of a plan (None without a plan)."""
     if plan_id is None:
         return None, None
@@ -68,7 +63,7 @@ def prepare_records(
     calendar: WorkCalendar | None = CHINESE_WEEK,
     source: str = "import",
     far_m: float = FAR_OUTSIDE_M,
-    grids: tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None] | None = None,
+    grids: PlanGrids | None = None,
 ) -> tuple[IntakeBatch, Attribution]:
     """Normalise and attribute records; problems (incl. far outside the district) are listed."""
     batch = normalise(
@@ -152,8 +147,8 @@ def import_incidents(
         import_id=int(import_id),
         count=len(records),
         plan_id=plan_id,
-        attributed=int(np.sum(att.basic != None)),  # noqa: E711
-        outside_grids=int(np.sum(att.basic == None)) if plan_id is not None else 0,  # noqa: E711
+        attributed=len(records) - _outside(att),
+        outside_grids=_outside(att) if plan_id is not None else 0,
         flags={str(k): int(v) for k, v in flags.items() if k},
         seconds=time.perf_counter() - started,
     )
@@ -168,13 +163,15 @@ def write_records(
     progress: Progress | None = None,
 ) -> None:
     """Load normalised records inside the caller's transaction; a stored id fails the lot."""
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
+    with driver_cursor(conn) as cursor:
         load(
-            cursor, dialect(conn), records, plan_id=plan_id, import_id=import_id, progress=progress
+            cursor,
+            store_kind(conn),
+            records,
+            plan_id=plan_id,
+            import_id=import_id,
+            progress=progress,
         )
-    finally:
-        cursor.close()
 
 
 def attribute_incidents(conn: Connection, plan_id: int) -> ImportSummary:
@@ -183,55 +180,28 @@ def attribute_incidents(conn: Connection, plan_id: int) -> ImportSummary:
     Rows of other plans are left as they are, so statistics under an old plan stay available.
     """
     started = time.perf_counter()
-    kind = dialect(conn)
+    kind = store_kind(conn)
     x, y = ("ST_X(geom)", "ST_Y(geom)") if kind == "postgis" else ("X(geom)", "Y(geom)")
     rows = conn.execute(text(f"SELECT id, {x}, {y} FROM incidents")).all()
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     lon = np.array([r[1] for r in rows], dtype=float)
     lat = np.array([r[2] for r in rows], dtype=float)
-    basic, micro = plan_grids(conn, plan_id)
-    att = attribute(lon, lat, basic, micro)
-    table = _GRIDS
-    conn.execute(delete(table).where(table.c.plan_id == plan_id))
-    frame = pd.DataFrame({"incident_id": ids, "basic_code": att.basic, "micro_code": att.micro})
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute("DROP TABLE IF EXISTS grid_staging")
-        cursor.execute(
-            "CREATE TEMP TABLE grid_staging (incident_id bigint, basic_code text, micro_code text)"
-        )
-        if kind == "postgis":
-            copy_table(
-                cursor,
-                "grid_staging",
-                pa.table(
-                    {
-                        "incident_id": pa.array(ids),
-                        "basic_code": pa.array(att.basic, type=pa.string()),
-                        "micro_code": pa.array(att.micro, type=pa.string()),
-                    }
-                ),
-                None,
-            )
-        for start in range(0, len(frame) if kind == "spatialite" else 0, _CHUNK):
-            chunk = frame.iloc[start : start + _CHUNK].astype(object)
-            chunk = chunk.where(chunk.notna(), None)
-            cursor.executemany(
-                "INSERT INTO grid_staging VALUES (?, ?, ?)",
-                list(chunk.itertuples(index=False, name=None)),
-            )
-        cursor.execute(
-            f"INSERT INTO incident_grids (plan_id, incident_id, basic_code, micro_code, {', '.join(GRID_FACTS)}) "
-            f"SELECT {int(plan_id)}, i.id, s.basic_code, s.micro_code, {', '.join(fact_expressions(kind))} "
-            "FROM grid_staging s JOIN incidents i ON i.id = s.incident_id"
-        )
-        cursor.execute("DROP TABLE grid_staging")
-    finally:
-        cursor.close()
-    lost = int(np.sum(att.basic == None))  # noqa: E711
+    att = attribute(lon, lat, *plan_grids(conn, plan_id))
+    conn.execute(delete(_GRIDS).where(_GRIDS.c.plan_id == plan_id))
+    attribution = pd.DataFrame(
+        {"incident_id": ids, "basic_code": att.basic, "micro_code": att.micro}
+    )
+    with driver_cursor(conn) as cursor:
+        load_attribution(cursor, kind, attribution, plan_id=plan_id)
+    lost = _outside(att)
     return ImportSummary(
         None, len(ids), plan_id, len(ids) - lost, lost, seconds=time.perf_counter() - started
     )
+
+
+def _outside(att: Attribution) -> int:
+    """How many points lie outside every basic grid."""
+    return int(np.sum(att.basic == None))  # noqa: E711 - elementwise on an object array
 
 
 def publish_and_reattribute(conn: Connection, plan_id: int) -> ImportSummary:
@@ -244,6 +214,5 @@ def attributed_plans(
     conn: Connection, incident_id: int
 ) -> dict[int, tuple[str | None, str | None]]:
     """Plan id -> (basic code, micro code) of one incident, under every plan it was attributed to."""
-    table = _GRIDS
-    rows = conn.execute(select(table).where(table.c.incident_id == incident_id)).all()
+    rows = conn.execute(select(_GRIDS).where(_GRIDS.c.incident_id == incident_id)).all()
     return {int(r.plan_id): (r.basic_code, r.micro_code) for r in rows}

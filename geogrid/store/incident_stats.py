@@ -21,9 +21,11 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
 from geogrid.errors import InputError
+from geogrid.incidents.deadlines import LOCAL_TZ
 from geogrid.layers.incident_stats import COLUMNS, COUNTS, add_rates, rank_departments
 from geogrid.store import tables as t
-from geogrid.store._incident_sql import bind_time, dialect, fact_expressions
+from geogrid.store._bind import connected, driver_cursor, fetch_all, store_kind
+from geogrid.store._incident_sql import bind_time, fact_expressions
 from geogrid.store.incident_tables import GRID_FACTS
 from geogrid.store.plans import published_plan_id
 
@@ -59,7 +61,7 @@ def _source(
     within: str | None,
 ) -> tuple[str, dict[str, Any]]:
     """``FROM ... WHERE ...`` over the facts (alias ``f``) and its parameters."""
-    kind = dialect(bind)
+    kind = store_kind(bind)
     clauses: list[str] = []
     params: dict[str, Any] = {}
     if grids or within:
@@ -113,51 +115,50 @@ def incident_stats(
     """
     if by not in GROUPS:
         raise InputError(f"unknown grouping {by!r}; expected one of {GROUPS}", field="by")
-    if isinstance(bind, Engine):
-        with bind.begin() as conn:
-            return incident_stats(
-                conn,
-                by=by,
-                plan_id=plan_id,
-                start=start,
-                end=end,
-                categories=categories,
-                within=within,
-                as_of=as_of,
-            )
-    kind = dialect(bind)
-    source, params = _source(
-        bind,
-        grids=by in GRID_KEYS,
-        plan_id=plan_id,
-        start=start,
-        end=end,
-        categories=categories,
-        within=within,
-    )
-    params["as_of"] = bind_time(as_of or t.utcnow(), kind)
-    key = GRID_KEYS.get(by) or OTHER_KEYS[by]
-    if kind == "postgis":
-        arrays = (
-            ", array_agg(f.response_s) FILTER (WHERE f.response_s IS NOT NULL)"
-            ", array_agg(f.handling_s) FILTER (WHERE f.handling_s IS NOT NULL)"
+    with connected(bind) as conn:
+        source, params = _source(
+            conn,
+            grids=by in GRID_KEYS,
+            plan_id=plan_id,
+            start=start,
+            end=end,
+            categories=categories,
+            within=within,
         )
-        with _hash_aggregate(bind):
-            rows = _binary_rows(
-                bind, f"SELECT {key}, {_COUNTS}{arrays} {source} GROUP BY 1", params
-            )
-        frame = pd.DataFrame([r[:10] for r in rows], columns=["key", *COUNTS])
-        frame["median_response_h"] = [_median(r[10]) for r in rows]
-        frame["median_handling_h"] = [_median(r[11]) for r in rows]
-    else:
-        counted = bind.execute(text(f"SELECT {key}, {_COUNTS} {source} GROUP BY 1"), params).all()
-        frame = pd.DataFrame([tuple(r) for r in counted], columns=["key", *COUNTS])
-        durations = bind.execute(
-            text(f"SELECT {key}, f.response_s, f.handling_s {source}"), params
-        ).all()
-        frame = frame.merge(_medians(durations), on="key", how="left")
+        params["as_of"] = bind_time(as_of or t.utcnow(), store_kind(conn))
+        key = GRID_KEYS.get(by) or OTHER_KEYS[by]
+        if store_kind(conn) == "postgis":
+            frame = _postgis_stats(conn, key, source, params)
+        else:
+            frame = _spatialite_stats(conn, key, source, params)
     frame = frame.sort_values("key", na_position="last").reset_index(drop=True)
     return add_rates(frame).reindex(columns=list(COLUMNS))
+
+
+def _postgis_stats(conn: Connection, key: str, source: str, params: dict[str, Any]) -> pd.DataFrame:
+    """Counts and medians in one pass: the durations of each group come back as int4 arrays."""
+    arrays = (
+        ", array_agg(f.response_s) FILTER (WHERE f.response_s IS NOT NULL)"
+        ", array_agg(f.handling_s) FILTER (WHERE f.handling_s IS NOT NULL)"
+    )
+    with _hash_aggregate(conn):
+        rows = _binary_rows(conn, f"SELECT {key}, {_COUNTS}{arrays} {source} GROUP BY 1", params)
+    frame = pd.DataFrame([r[: 1 + len(COUNTS)] for r in rows], columns=["key", *COUNTS])
+    frame["median_response_h"] = [_median(r[-2]) for r in rows]
+    frame["median_handling_h"] = [_median(r[-1]) for r in rows]
+    return frame
+
+
+def _spatialite_stats(
+    conn: Connection, key: str, source: str, params: dict[str, Any]
+) -> pd.DataFrame:
+    """Counts in SQL; the medians from the fetched durations."""
+    counted = conn.execute(text(f"SELECT {key}, {_COUNTS} {source} GROUP BY 1"), params).all()
+    frame = pd.DataFrame([tuple(r) for r in counted], columns=["key", *COUNTS])
+    durations = conn.execute(
+        text(f"SELECT {key}, f.response_s, f.handling_s {source}"), params
+    ).all()
+    return frame.merge(_medians(durations), on="key", how="left")
 
 
 @contextmanager
@@ -181,8 +182,7 @@ def _hash_aggregate(conn: Connection) -> Iterator[None]:
 def _binary_rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[Any]:
     """Run on the psycopg connection with binary results: a million durations in int4 arrays
     arrive as packed integers instead of text to parse."""
-    raw = conn.connection.driver_connection
-    with raw.cursor(binary=True) as cursor:  # type: ignore[union-attr]
+    with driver_cursor(conn, binary=True) as cursor:
         cursor.execute(re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql), params)
         return list(cursor.fetchall())
 
@@ -217,7 +217,7 @@ def incident_trend(
     """Reported, closed and on-time counts per day, week (from Monday) or month, Beijing time."""
     if period not in PERIODS:
         raise InputError(f"unknown period {period!r}; expected one of {PERIODS}", field="period")
-    kind = dialect(bind)
+    kind = store_kind(bind)
     source, params = _source(
         bind,
         grids=False,
@@ -228,8 +228,9 @@ def incident_trend(
         within=within,
     )
     if kind == "postgis":
-        bucket = f"to_char(date_trunc('{period}', f.reported_at AT TIME ZONE 'Asia/Shanghai'), 'YYYY-MM-DD')"
-    else:
+        local = f"f.reported_at AT TIME ZONE '{LOCAL_TZ}'"
+        bucket = f"to_char(date_trunc('{period}', {local}), 'YYYY-MM-DD')"
+    else:  # SQLite knows no time zones; Beijing has had no daylight saving time since 1991
         bucket = {
             "day": "date(f.reported_at, '+8 hours')",
             "week": "date(f.reported_at, '+8 hours', 'weekday 0', '-6 days')",
@@ -240,11 +241,7 @@ def incident_trend(
           count(*) FILTER (WHERE f.handling_s <= f.due_s) AS on_time
         {source} GROUP BY 1 ORDER BY 1
     """
-    if isinstance(bind, Engine):
-        with bind.connect() as conn:
-            rows = conn.execute(text(sql), params).all()
-    else:
-        rows = bind.execute(text(sql), params).all()
+    rows = fetch_all(bind, text(sql), params)
     return pd.DataFrame(
         [tuple(r) for r in rows], columns=["period", "reported", "closed", "on_time"]
     )

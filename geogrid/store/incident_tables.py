@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from geogrid.layers.incident_stats import STATE_CLOSED, STATE_CODES, STATE_OPEN
 from geogrid.store.tables import SRID, Base, utcnow
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid alias).
@@ -129,9 +130,8 @@ class IncidentGrid(Base):
     micro_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
     class_code: Mapped[str] = mapped_column(String(6))
     department: Mapped[str | None] = mapped_column(String(60), nullable=True)
-    state: Mapped[int] = mapped_column(
-        SmallInteger
-    )  # 0 reported, 1 in progress, 2 closed, 3 rejected
+    # 0 reported, 1 in progress, 2 closed, 3 rejected (geogrid.layers.incident_stats.STATE_CODES)
+    state: Mapped[int] = mapped_column(SmallInteger)
     reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     handling_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     due_s: Mapped[int] = mapped_column(Integer)  # handling window in seconds
@@ -141,10 +141,19 @@ class IncidentGrid(Base):
     satisfied: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
 
-# The incident facts copied into incident_grids (class_code is the most specific category code).
-GRID_FACTS = ("class_code", "department", "state", "reported_at", "handling_due", "due_s",
-              "response_s", "handling_s", "rework_count", "satisfied")  # fmt: skip
-STATE_CODES = {"reported": 0, "rejected": 3, "closed": 2, "evaluated": 2}  # others: 1
+GRID_FACTS = (
+    "class_code",
+    "department",
+    "state",
+    "reported_at",
+    "handling_due",
+    "due_s",
+    "response_s",
+    "handling_s",
+    "rework_count",
+    "satisfied",
+)
+"""The incident facts copied into incident_grids (class_code: the most specific category code)."""
 
 
 def grid_facts(incident: dict[str, Any]) -> dict[str, Any]:
@@ -154,7 +163,7 @@ def grid_facts(incident: dict[str, Any]) -> dict[str, Any]:
     def seconds(value: datetime | None) -> int | None:
         return None if value is None else round((value - reported).total_seconds())
 
-    state = STATE_CODES.get(incident["status"], 1)
+    state = STATE_CODES.get(incident["status"], STATE_OPEN)
     return {
         "class_code": incident["item_code"]
         or incident["subcategory_code"]
@@ -165,7 +174,7 @@ def grid_facts(incident: dict[str, Any]) -> dict[str, Any]:
         "handling_due": incident["handling_due"],
         "due_s": seconds(incident["handling_due"]),
         "response_s": seconds(incident["responded_at"]),
-        "handling_s": seconds(incident["closed_at"]) if state == 2 else None,
+        "handling_s": seconds(incident["closed_at"]) if state == STATE_CLOSED else None,
         "rework_count": incident["rework_count"],
         "satisfied": incident["satisfied"],
     }

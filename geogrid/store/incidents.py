@@ -13,7 +13,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, Engine, Table, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from geogrid.crs import STORAGE_CRS
 from geogrid.errors import Conflict, InputError, NotFound
@@ -23,15 +23,16 @@ from geogrid.incidents.taxonomy import Taxonomy
 from geogrid.incidents.workflow import CLOSED_STATES, State, Status, apply
 from geogrid.store import incident_tables as it
 from geogrid.store import tables as t
-from geogrid.store._incident_sql import bind_time, dialect, utc
-from geogrid.store.incident_bulk import prepare_records, write_records
+from geogrid.store._bind import fetch_all, store_kind
+from geogrid.store._incident_sql import bind_time, utc
+from geogrid.store.incident_bulk import PlanGrids, prepare_records, write_records
 from geogrid.store.incident_tables import grid_facts
 from geogrid.store.plans import published_plan_id
 
-_INCIDENTS: Table = it.Incident.__table__  # type: ignore[assignment]
-_EVENTS: Table = it.IncidentEvent.__table__  # type: ignore[assignment]
-_GRIDS: Table = it.IncidentGrid.__table__  # type: ignore[assignment]
-_GRID: Table = t.Grid.__table__  # type: ignore[assignment]
+_INCIDENTS = t.table_of(it.Incident)
+_EVENTS = t.table_of(it.IncidentEvent)
+_INCIDENT_GRIDS = t.table_of(it.IncidentGrid)
+_GRIDS = t.table_of(t.Grid)
 _NEAR_DEG = 0.1  # grids within ~10 km are enough to attribute one point and judge "far outside"
 
 
@@ -84,9 +85,8 @@ def report_incident(
     return get_incident(conn, incident_id)
 
 
-def _grids_near(
-    conn: Connection, plan_id: int | None, frame: pd.DataFrame
-) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+def _grids_near(conn: Connection, plan_id: int | None, frame: pd.DataFrame) -> PlanGrids:
+    """The basic and micro grids of the plan around the one record's location."""
     if plan_id is None:
         return None, None
     columns = canonical_columns(frame)
@@ -99,16 +99,15 @@ def _grids_near(
     x, y = float(lon.iloc[0]), float(lat.iloc[0])
     # Offsets (GCJ-02, BD-09) are under 1 km, well inside the window.
     box = shapely.box(x - _NEAR_DEG, y - _NEAR_DEG, x + _NEAR_DEG, y + _NEAR_DEG).wkt
-    grid = _GRID
     envelope = func.ST_GeomFromText(box, t.SRID)
     near = (
-        grid.c.geom.op("&&")(envelope)
-        if dialect(conn) == "postgis"
-        else func.MbrIntersects(grid.c.geom, envelope)
+        _GRIDS.c.geom.op("&&")(envelope)
+        if store_kind(conn) == "postgis"
+        else func.MbrIntersects(_GRIDS.c.geom, envelope)
     )
     rows = conn.execute(
-        select(grid.c.level, grid.c.code, func.ST_AsBinary(grid.c.geom)).where(
-            grid.c.plan_id == plan_id, grid.c.level.in_(("basic", "micro")), near
+        select(_GRIDS.c.level, _GRIDS.c.code, func.ST_AsBinary(_GRIDS.c.geom)).where(
+            _GRIDS.c.plan_id == plan_id, _GRIDS.c.level.in_(("basic", "micro")), near
         )
     ).all()
     frames = []
@@ -134,13 +133,13 @@ def _grids_near(
 def get_incident(bind: Engine | Connection, incident_id: int) -> dict[str, Any]:
     """One incident with its current state, deadlines and location (lon/lat in WGS 84)."""
     x, y = _xy(bind)
-    row = _first(
+    rows = fetch_all(
         bind,
         select(_INCIDENTS, x.label("lon"), y.label("lat")).where(_INCIDENTS.c.id == incident_id),
     )
-    if row is None:
+    if not rows:
         raise NotFound(f"incident {incident_id} does not exist")
-    out = {k: v for k, v in row._mapping.items() if k != "geom"}
+    out = {k: v for k, v in rows[0]._mapping.items() if k != "geom"}
     for key, value in out.items():
         if isinstance(value, datetime):
             out[key] = utc(value)
@@ -148,26 +147,15 @@ def get_incident(bind: Engine | Connection, incident_id: int) -> dict[str, Any]:
 
 
 def _xy(bind: Engine | Connection) -> tuple[Any, Any]:
-    if dialect(bind) == "postgis":
+    if store_kind(bind) == "postgis":
         return func.ST_X(_INCIDENTS.c.geom), func.ST_Y(_INCIDENTS.c.geom)
     return func.X(_INCIDENTS.c.geom), func.Y(_INCIDENTS.c.geom)
-
-
-def _first(bind: Engine | Connection, stmt: Any) -> Any:
-    if isinstance(bind, Engine):
-        with bind.connect() as conn:
-            return conn.execute(stmt).first()
-    return bind.execute(stmt).first()
 
 
 def incident_events(bind: Engine | Connection, incident_id: int) -> list[dict[str, Any]]:
     """Every recorded transition of an incident, oldest first."""
     stmt = select(_EVENTS).where(_EVENTS.c.incident_id == incident_id).order_by(_EVENTS.c.id)
-    if isinstance(bind, Engine):
-        with bind.connect() as conn:
-            rows = conn.execute(stmt).all()
-    else:
-        rows = bind.execute(stmt).all()
+    rows = fetch_all(bind, stmt)
     return [dict(r._mapping) | {"at": utc(r.at)} for r in rows]
 
 
@@ -193,7 +181,7 @@ def transition(
         _INCIDENTS.c.reopen_count,
         _INCIDENTS.c.escalation_count,
     ).where(_INCIDENTS.c.id == incident_id)
-    if dialect(conn) == "postgis":
+    if store_kind(conn) == "postgis":
         stmt = stmt.with_for_update()
     row = conn.execute(stmt).first()
     if row is None:
@@ -232,7 +220,9 @@ def transition(
     incident = get_incident(conn, incident_id)
     # keep the copy that statistics read in step, under every plan
     conn.execute(
-        update(_GRIDS).where(_GRIDS.c.incident_id == incident_id).values(**grid_facts(incident))
+        update(_INCIDENT_GRIDS)
+        .where(_INCIDENT_GRIDS.c.incident_id == incident_id)
+        .values(**grid_facts(incident))
     )
     return incident
 
@@ -270,7 +260,7 @@ def flag_overdue(
 
     Each incident is flagged (and escalated) once; returns the ids newly flagged.
     """
-    kind = dialect(conn)
+    kind = store_kind(conn)
     now = utc(now) or t.utcnow()
     open_states = [s.value for s in Status if s not in CLOSED_STATES and s != Status.REJECTED]
     rows = conn.execute(

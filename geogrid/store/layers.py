@@ -18,6 +18,7 @@ from geogrid.crs import STORAGE_CRS
 from geogrid.errors import CRSError, InputError
 from geogrid.schema import BARRIER_LAYERS, layer_spec
 from geogrid.store import tables as t
+from geogrid.store._bind import fetch_all, store_kind
 from geogrid.store.incident_tables import Incident
 
 
@@ -28,6 +29,12 @@ class _Binding:
     table: Table
     rename: dict[str, str] = field(default_factory=dict)
     fixed: dict[str, Any] = field(default_factory=dict)
+
+    def only_this_layer(self, stmt: Any) -> Any:
+        """``stmt`` limited to the rows of this layer (barrier kinds share one table)."""
+        for column, value in self.fixed.items():
+            stmt = stmt.where(self.table.c[column] == value)
+        return stmt
 
 
 def _binding(name: str) -> _Binding:
@@ -97,10 +104,7 @@ def write_layer(
         raise InputError(f"unknown write mode {mode!r}; expected replace or append")
     binding = _binding(name)
     if mode == "replace":
-        stmt = delete(binding.table)
-        for column, value in binding.fixed.items():
-            stmt = stmt.where(binding.table.c[column] == value)
-        conn.execute(stmt)
+        conn.execute(binding.only_this_layer(delete(binding.table)))
     records = _records(name, frame, binding)
     if records:
         conn.execute(insert(binding.table), records)
@@ -139,16 +143,16 @@ def read_layer(
     ]
     if columns is not None:
         wanted = [c for c in wanted if back.get(c.name, c.name) in {spec.id_field, *columns}]
-    stmt = select(*wanted, func.ST_AsBinary(binding.table.c.geom).label("wkb"))
-    for column, value in binding.fixed.items():
-        stmt = stmt.where(binding.table.c[column] == value)
+    stmt = binding.only_this_layer(
+        select(*wanted, func.ST_AsBinary(binding.table.c.geom).label("wkb"))
+    )
     if bbox is not None:
         envelope = func.BuildMbr(*bbox, t.SRID)
-        if _dialect(bind) == "postgresql":
+        if store_kind(bind) == "postgis":
             envelope = func.ST_MakeEnvelope(*bbox, t.SRID)
         stmt = stmt.where(func.ST_Intersects(binding.table.c.geom, envelope))
     stmt = stmt.order_by(binding.table.primary_key.columns.values()[0])
-    rows = _execute(bind, stmt)
+    rows = fetch_all(bind, stmt)
     frame = pd.DataFrame(rows, columns=[c.name for c in wanted] + ["wkb"])
     return frame_with_geometry(frame.rename(columns=back))
 
@@ -161,34 +165,21 @@ def frame_with_geometry(frame: pd.DataFrame) -> gpd.GeoDataFrame:
 
 
 def layer_counts(bind: Engine | Connection) -> dict[str, int]:
-    """Feature counts per layer kind, plus plans and grids."""
+    """Feature counts per layer kind, plus plans, grids and incidents."""
     counts: dict[str, int] = {}
     for name in ("districts", "streets", "communities", "compounds", "buildings", *BARRIER_LAYERS):
         binding = _binding(name)
-        stmt = select(func.count()).select_from(binding.table)
-        for column, value in binding.fixed.items():
-            stmt = stmt.where(binding.table.c[column] == value)
-        counts[name] = int(_execute(bind, stmt)[0][0])
+        stmt = binding.only_this_layer(select(func.count()).select_from(binding.table))
+        counts[name] = int(fetch_all(bind, stmt)[0][0])
     for model in (t.GridPlan, t.Grid, Incident):
         stmt = select(func.count()).select_from(t.table_of(model))
-        counts[str(model.__tablename__)] = int(_execute(bind, stmt)[0][0])
+        counts[str(model.__tablename__)] = int(fetch_all(bind, stmt)[0][0])
     return counts
 
 
 def layer_sources(bind: Engine | Connection) -> list[dict[str, Any]]:
     """The newest source record of each layer: file, CRS as received, assumptions."""
     table = t.table_of(t.LayerSource)
-    rows = _execute(bind, select(table).order_by(table.c.id))
+    rows = fetch_all(bind, select(table).order_by(table.c.id))
     newest = {row._mapping["layer"]: dict(row._mapping) for row in rows}
     return list(newest.values())
-
-
-def _dialect(bind: Engine | Connection) -> str:
-    return bind.dialect.name
-
-
-def _execute(bind: Engine | Connection, stmt: Any) -> list[Any]:
-    if isinstance(bind, Engine):
-        with bind.connect() as conn:
-            return list(conn.execute(stmt).all())
-    return list(bind.execute(stmt).all())

@@ -15,7 +15,8 @@ from geogrid.crs import STORAGE_CRS, metric_crs
 from geogrid.errors import Conflict, InputError, NotFound
 from geogrid.schema import GRID_LEVELS
 from geogrid.store import tables as t
-from geogrid.store.layers import _execute, frame_with_geometry
+from geogrid.store._bind import fetch_all
+from geogrid.store.layers import frame_with_geometry
 
 _GRID_FIELDS = ("code", "parent_code", "name", "households", "buildings")
 _PLANS = t.table_of(t.GridPlan)
@@ -89,22 +90,20 @@ def read_plan(
 ) -> gpd.GeoDataFrame:
     """The grids of a plan (one level, or all) in EPSG:4326, ordered by level and code."""
     plan_info(bind, plan_id)
-    table = _GRIDS
-    columns = [table.c[name] for name in ("level", *_GRID_FIELDS, "area_m2")]
-    stmt = select(*columns, func.ST_AsBinary(table.c.geom).label("wkb")).where(
-        table.c.plan_id == plan_id
+    columns = [_GRIDS.c[name] for name in ("level", *_GRID_FIELDS, "area_m2")]
+    stmt = select(*columns, func.ST_AsBinary(_GRIDS.c.geom).label("wkb")).where(
+        _GRIDS.c.plan_id == plan_id
     )
     if level is not None:
-        stmt = stmt.where(table.c.level == level)
-    rows = _execute(bind, stmt.order_by(table.c.level, table.c.code))
+        stmt = stmt.where(_GRIDS.c.level == level)
+    rows = fetch_all(bind, stmt.order_by(_GRIDS.c.level, _GRIDS.c.code))
     frame = pd.DataFrame(rows, columns=[c.name for c in columns] + ["wkb"])
     return frame_with_geometry(frame)
 
 
 def plan_info(bind: Engine | Connection, plan_id: int) -> dict[str, Any]:
     """One plan's metadata and report, or NotFound."""
-    table = _PLANS
-    rows = _execute(bind, select(table).where(table.c.id == plan_id))
+    rows = fetch_all(bind, select(_PLANS).where(_PLANS.c.id == plan_id))
     if not rows:
         raise NotFound(f"grid plan {plan_id} does not exist")
     return dict(rows[0]._mapping)
@@ -112,8 +111,7 @@ def plan_info(bind: Engine | Connection, plan_id: int) -> dict[str, Any]:
 
 def list_plans(bind: Engine | Connection) -> list[dict[str, Any]]:
     """Every plan, newest first, without the grids."""
-    table = _PLANS
-    return [dict(r._mapping) for r in _execute(bind, select(table).order_by(table.c.id.desc()))]
+    return [dict(r._mapping) for r in fetch_all(bind, select(_PLANS).order_by(_PLANS.c.id.desc()))]
 
 
 def publish_plan(conn: Connection, plan_id: int) -> None:
@@ -121,17 +119,15 @@ def publish_plan(conn: Connection, plan_id: int) -> None:
     info = plan_info(conn, plan_id)
     if info["status"] != "draft":
         raise Conflict(f"grid plan {plan_id} is {info['status']}; only a draft can be published")
-    table = _PLANS
-    conn.execute(update(table).where(table.c.status == "published").values(status="archived"))
+    conn.execute(update(_PLANS).where(_PLANS.c.status == "published").values(status="archived"))
     conn.execute(
-        update(table)
-        .where(table.c.id == plan_id)
+        update(_PLANS)
+        .where(_PLANS.c.id == plan_id)
         .values(status="published", published_at=t.utcnow())
     )
 
 
 def published_plan_id(bind: Engine | Connection) -> int | None:
     """The id of the published plan, if any."""
-    table = _PLANS
-    rows = _execute(bind, select(table.c.id).where(table.c.status == "published"))
+    rows = fetch_all(bind, select(_PLANS.c.id).where(_PLANS.c.status == "published"))
     return int(rows[0][0]) if rows else None

@@ -55,15 +55,16 @@ def fit(area: BaseGeometry, shapes: NDArray[np.object_]) -> NDArray[np.bool_]:
 
 def split(
     area: BaseGeometry, *, angle: float, size: float, gap: float, rng: np.random.Generator
-) -> NDArray[np.object_]:
-    """Cut ``area`` into squares of about ``size`` metres separated by ``gap`` (paths, walls)."""
+) -> tuple[NDArray[np.object_], Array]:
+    """Cut ``area`` into squares of about ``size`` metres separated by ``gap`` (paths, walls);
+    also the squares' centres."""
     # a lattice over the grown extent, so the area's edges are covered too
     pad = lattice(area.buffer(size), angle=angle, dx=size, dy=size, rng=rng)
     if len(pad) == 0:
-        return np.asarray([area], dtype=object)
+        return np.asarray([area], dtype=object), pad
     cells = rectangles(pad, size - gap, size - gap, angle)
     tree = shapely.STRtree(cells)
     hit = np.sort(tree.query(area, predicate="intersects"))
     pieces = shapely.get_parts(shapely.intersection(cells[hit], area))
     pieces = pieces[shapely.get_type_id(pieces) == 3]
-    return np.asarray(pieces, dtype=object)
+    return np.asarray(pieces, dtype=object), pad

@@ -31,6 +31,7 @@ class Parts:
     compound: list[NDArray[np.int64]] = field(default_factory=list)
     group: list[NDArray[np.int64]] = field(default_factory=list)  # 0 tower, 1 house, 2 other
     compounds: list[BaseGeometry] = field(default_factory=list)
+    paths: list[BaseGeometry] = field(default_factory=list)  # walkways between split squares
     tower_share: float = 0.0  # the share of households that live in towers
 
     def add(

@@ -18,6 +18,7 @@ from geogrid.synth import plan, roads
 from geogrid.synth.buildings import SETBACK
 from geogrid.synth.fill import fill_rural, fill_urban, households_of
 from geogrid.synth.frames import Collected, to_layers
+from geogrid.synth.paths import community_paths
 from geogrid.synth.tiling import GRID, harmonise
 
 Progress = Callable[[str, float], None]
@@ -119,12 +120,22 @@ def synth_city(
             if kinds[i] == "urban_community"
             else fill_rural(faces, hh, area_type=kinds[i], angle=angle, rng=rng)
         )
+        arrays = households_of(parts, hh)
+        edge = shapely.get_parts(shapely.boundary(comm))
+        paths = community_paths(
+            arrays,
+            parts.compounds,
+            parts.paths,
+            angle=angle,
+            others=np.concatenate([local, near, edge]),
+        )
         collected.add_community(
             i,
             local,
             "path" if kinds[i] == "mountainous" else "local",
-            households_of(parts, hh),
+            arrays,
             parts.compounds,
+            paths=paths,
         )
         report("buildings", (i + 1) / len(comm_polys))
 

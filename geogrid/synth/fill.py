@@ -23,6 +23,7 @@ from geogrid.synth.buildings import (
     place_free,
     settle_households,
 )
+from geogrid.synth.paths import gap_lines
 from geogrid.synth.tiling import sample_points
 
 HOUSEHOLDS_PER_HOUSE = {
@@ -85,7 +86,11 @@ def fill_urban(
     pieces: list[BaseGeometry] = []
     for piece in inner_blocks(faces):
         if piece.area > 80_000:
-            pieces.extend(split(piece, angle=angle, size=rng.uniform(200, 260), gap=8.0, rng=rng))
+            size = rng.uniform(200, 260)
+            squares, centres = split(piece, angle=angle, size=size, gap=8.0, rng=rng)
+            pieces.extend(squares)
+            walkways = shapely.intersection(gap_lines(centres, size, angle), piece)
+            parts.paths.extend(shapely.get_parts(walkways[~shapely.is_empty(walkways)]))
         else:
             pieces.append(piece)
     compounds = [p for p in pieces if p.area >= 2_500]

@@ -47,8 +47,12 @@ class Collected:
         road_class: str,
         buildings: dict[str, np.ndarray],
         compounds: list[BaseGeometry],
+        *,
+        paths: NDArray[np.object_] | None = None,
     ) -> None:
         self.local.append((index, local, road_class))
+        if paths is not None and len(paths):
+            self.local.append((index, paths, "path"))
         self.buildings.append((index, buildings))
         self.compounds.append((index, compounds))
 

@@ -99,10 +99,21 @@ def test_an_id_already_stored_fails_the_import(
 def test_geojson_and_open311(published: tuple[Store, int], tmp_path: Path) -> None:
     store, _ = published
     lon, lat = grid_center(2, 2)
-    geojson = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "id": "F-1", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-         "properties": {"category": "0301", "reported_at": "2025-01-02T08:00:00Z", "photos": ["p.jpg"]}},
-    ]}  # fmt: skip
+    geojson = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": "F-1",
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": {
+                    "category": "0301",
+                    "reported_at": "2025-01-02T08:00:00Z",
+                    "photos": ["p.jpg"],
+                },
+            },
+        ],
+    }
     open311 = [
         {
             "service_request_id": "311-9",

@@ -54,6 +54,11 @@ def test_random_cities_keep_every_invariant(
     assert report["basic"]["within_band_share"] >= 0.99
     assert report["micro"]["within_band_share"] >= 0.95
     assert report["basic"]["gap_area_m2"] < 1.0 and report["basic"]["overlap_area_m2"] < 1.0
+    # no grid has a hole its parent lacks (the generated communities have none)
+    for level in ("basic", "micro"):
+        rings = [len(p.interiors) for g in plan.grids[level].geometry for p in shapely.get_parts(g)]
+        assert sum(rings) == 0, level
+        assert "within_band_basis" in report[level]
 
 
 @settings(max_examples=3, deadline=None)

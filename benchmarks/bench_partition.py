@@ -1,0 +1,172 @@
+"""Partition benchmark: scale, side-by-side tools, redraw, and real Liechtenstein data.
+
+Run: ``.venv/bin/python benchmarks/bench_partition.py`` (all parts) or
+``--parts scale,compare,redraw,liechtenstein``; results go to benchmarks/results/partition.json.
+Every heavy run is a subprocess: peak memory is its own, and a tool past ``--timeout`` is stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "benchmarks"), str(REPO / "tests" / "partition")]
+RESULTS = REPO / "benchmarks" / "results" / "partition.json"
+LEVELS = ("large", "medium", "basic", "micro")
+SCALE_RUNS = (("370212", 1.0), ("370212", 2.0), ("370212", 4.0), ("610116", 1.0))
+COMPARE_PARENTS = (6, 40, 167)  # about 2,000, 16,000 and all 65,000 units of Laoshan
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--parts", default="scale,compare,redraw,liechtenstein")
+    ap.add_argument("--timeout", type=float, default=300.0, help="seconds per tool and size")
+    ap.add_argument("--one", help=argparse.SUPPRESS)
+    ap.add_argument("--tool", nargs=3, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(_scale_one(*args.one.split(":"))))
+        return
+    if args.tool:
+        from partition.compare import run_tool
+
+        print(json.dumps(run_tool(args.tool[0], args.tool[1], int(args.tool[2]))))
+        return
+    out: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    out["machine"] = {"cores": 2, "python": platform.python_version(), "date": str(date.today())}
+    for part in args.parts.split(","):
+        print(f"== {part}", flush=True)
+        out[part] = {"scale": _scale, "compare": _compare, "redraw": _redraw,
+                     "liechtenstein": _liechtenstein}[part](args)  # fmt: skip
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {RESULTS}")
+
+
+def _sub(args: list[str], timeout: float) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    try:
+        run = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
+                             timeout=timeout)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return {"skipped": f"did not finish within {timeout:.0f} s"}
+    if run.returncode != 0:
+        return {"skipped": "failed: " + run.stderr.strip().splitlines()[-1][:300]}
+    return json.loads(run.stdout.strip().splitlines()[-1]) | {
+        "wall_seconds": round(time.perf_counter() - t0, 1)
+    }
+
+
+def _scale(args: argparse.Namespace) -> list[dict[str, Any]]:
+    rows = []
+    for code, scale in SCALE_RUNS:
+        row = {"district": code, "scale": scale} | _sub(["--one", f"{code}:{scale}"], 1800)
+        print(json.dumps({k: v for k, v in row.items() if k != "report"}), flush=True)
+        rows.append(row)
+    return rows
+
+
+def _scale_one(code: str, scale: str) -> dict[str, Any]:
+    from geogrid.partition.engine import partition_plan
+    from geogrid.synth import synth_city
+
+    t0 = time.perf_counter()
+    city = synth_city(code, seed=1, scale=float(scale))
+    synth = time.perf_counter() - t0
+    plan = partition_plan(
+        city["communities"], city["buildings"], roads=city["roads"],
+        waterways=city["waterways"], levels=LEVELS,
+    )  # fmt: skip
+    return {
+        "buildings": len(city["buildings"]),
+        "households": int(city["buildings"]["households"].sum()),
+        "communities": len(city["communities"]),
+        "synth_seconds": round(synth, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "report": plan.report,
+    }
+
+
+def _compare(args: argparse.Namespace) -> dict[str, Any]:
+    from partition.compare import TOOLS, build_graphs
+
+    from geogrid.synth import synth_city
+
+    path = str(Path(tempfile.gettempdir()) / "geogrid_bench_graphs.pkl")
+    graphs = build_graphs(synth_city("370212", seed=1), path)
+    print(json.dumps(graphs), flush=True)
+    out: dict[str, Any] = {"graphs": graphs, "timeout_seconds": args.timeout, "runs": []}
+    for tool in TOOLS:
+        stop = ""
+        for n in COMPARE_PARENTS:
+            if stop:
+                row = {"skipped": stop}
+            else:
+                row = _sub(["--tool", tool, path, str(n)], args.timeout)
+                if "skipped" in row:
+                    stop = f"not run: {row['skipped']} at {n} parents"
+            row = {"tool": tool, "parents_requested": n} | row
+            print(json.dumps(row), flush=True)
+            out["runs"].append(row)
+    return out
+
+
+def _redraw(args: argparse.Namespace) -> dict[str, Any]:
+    from partition_growth import add_buildings
+
+    from geogrid.partition.engine import partition_plan
+    from geogrid.partition.redraw import redraw_plan
+    from geogrid.synth import synth_city
+
+    city = synth_city("370212", seed=1)
+    barriers = {"roads": city["roads"], "waterways": city["waterways"]}
+    first = partition_plan(city["communities"], city["buildings"], **barriers)
+    grown = add_buildings(city, share=0.05, seed=1)
+    t0 = time.perf_counter()
+    plan = redraw_plan(first.grids, city["communities"], grown, **barriers)
+    out = {
+        "buildings_before": len(city["buildings"]),
+        "buildings_added": len(grown) - len(city["buildings"]),
+        "households_added": int(grown["households"].sum() - city["buildings"]["households"].sum()),
+        "redraw_seconds": round(time.perf_counter() - t0, 2),
+        "redraw": plan.report["redraw"],
+        "report": {k: v for k, v in plan.report.items() if k != "redraw"},
+    }
+    print(json.dumps(out["redraw"]), flush=True)
+    return out
+
+
+def _liechtenstein(args: argparse.Namespace) -> dict[str, Any]:
+    from partition.li_map import write_map
+    from partition_liechtenstein import liechtenstein
+
+    from geogrid.partition.engine import partition_plan
+
+    layers = liechtenstein()
+    plan = partition_plan(
+        layers["communities"], layers["buildings"], roads=layers["roads"],
+        waterways=layers["waterways"],
+    )  # fmt: skip
+    path = write_map(plan.grids, layers["roads"], REPO / "maps" / "liechtenstein_partition.html")
+    print(json.dumps({k: plan.report[k]["within_band_share"] for k in ("basic", "micro")}))
+    return {
+        "municipalities": len(layers["communities"]),
+        "buildings": len(layers["buildings"]),
+        "households_estimated": int(layers["buildings"]["households"].sum()),
+        "report": plan.report,
+        "map": str(path.relative_to(REPO)),
+    }
+
+
+if __name__ == "__main__":
+    main()

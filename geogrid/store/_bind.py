@@ -1,0 +1,49 @@
+"""Run statements on an engine or inside the caller's connection; tell the two databases apart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row
+
+from geogrid.errors import StoreError
+from geogrid.store.engine import StoreKind
+
+
+def store_kind(bind: Engine | Connection) -> StoreKind:
+    """``postgis`` or ``spatialite``: the database behind an engine or connection."""
+    return "postgis" if bind.dialect.name == "postgresql" else "spatialite"
+
+
+@contextmanager
+def connected(bind: Engine | Connection) -> Iterator[Connection]:
+    """The caller's connection as it is, or a connection of the engine for this block only."""
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            yield conn
+    else:
+        yield bind
+
+
+def fetch_all(bind: Engine | Connection, stmt: Any, params: Any = None) -> list[Row[Any]]:
+    """Every row of ``stmt`` (a Core statement or ``text``) on an engine or connection."""
+    with connected(bind) as conn:
+        return list(conn.execute(stmt, params).all())
+
+
+@contextmanager
+def driver_cursor(conn: Connection, **options: Any) -> Iterator[Any]:
+    """A cursor of the driver's own connection (psycopg or sqlite), inside the transaction.
+
+    Bulk loads go through it: ``COPY`` and ``executemany`` without SQLAlchemy's per-row work.
+    """
+    raw = conn.connection.driver_connection
+    if raw is None:
+        raise StoreError("the database connection is closed")
+    cursor = raw.cursor(**options)
+    try:
+        yield cursor
+    finally:
+        cursor.close()
