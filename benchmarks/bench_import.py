@@ -2,7 +2,8 @@
 
 Usage: ``.venv/bin/python benchmarks/bench_import.py [--district 370212] [--seed 1]``.
 PostGIS comes from ``GEOGRID_TEST_POSTGRES_URL`` (default postgres@127.0.0.1:5432); a throwaway
-database is created and dropped. Results go to ``benchmarks/results/import.json``.
+database is created and dropped (see ``_stores.py``). Results go to
+``benchmarks/results/import.json``.
 
 Two runs per store: the whole GeoPackage as ``geogrid synth`` writes it (every layer, one
 transaction), then the buildings again without household counts, estimated and scaled to the
@@ -16,30 +17,24 @@ import argparse
 import json
 import os
 import platform
+import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from geogrid.importer import ImportOptions, import_file
-from geogrid.settings import StoreSettings
-from geogrid.store import Store, open_store
+from geogrid.store import Store
 
-RESULTS = Path(__file__).resolve().parent / "results" / "import.json"
-LIECHTENSTEIN = (
-    Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "liechtenstein_osm2013"
-)
-ADMIN_URL = os.environ.get(
-    "GEOGRID_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO / "benchmarks")]
+from _stores import throwaway_store  # noqa: E402
+
+RESULTS = REPO / "benchmarks" / "results" / "import.json"
+LIECHTENSTEIN = REPO / ".." / "shared" / "data" / "liechtenstein_osm2013"
 
 
 def _city(folder: Path, district: str, seed: int) -> tuple[Path, Path, dict[str, Any]]:
@@ -77,20 +72,6 @@ def _liechtenstein(folder: Path) -> tuple[Path, Path, dict[str, Any]]:
             "census_district": None,
         },
     )
-
-
-@contextmanager
-def _postgis() -> Iterator[str]:
-    name = f"geogrid_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _timed_import(store: Store, path: Path, options: ImportOptions) -> dict[str, Any]:
@@ -136,13 +117,9 @@ def main() -> None:
         folder = Path(tmp)
         city, bare, data = _city(folder, args.district, args.seed)
         results: dict[str, Any] = {}
-        spatialite = open_store(StoreSettings(database_url=f"sqlite:///{folder / 'bench.sqlite'}"))
-        results["spatialite"] = _run(spatialite, city, bare, data["census_district"])
-        spatialite.dispose()
-        with _postgis() as url:
-            postgis = open_store(StoreSettings(database_url=url))
-            results["postgis"] = _run(postgis, city, bare, data["census_district"])
-            postgis.dispose()
+        for kind in ("spatialite", "postgis"):
+            with throwaway_store(kind, folder) as store:
+                results[kind] = _run(store, city, bare, data["census_district"])
     payload = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {

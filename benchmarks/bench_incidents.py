@@ -14,93 +14,38 @@ import json
 import os
 import platform
 import statistics
+import sys
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-import geopandas as gpd
-import shapely
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
 from geogrid.incidents.deadlines import WorkCalendar
 from geogrid.incidents.synthetic import synthesize_incidents
-from geogrid.settings import StoreSettings
-from geogrid.store import Store, open_store, publish_plan, save_plan
+from geogrid.store import publish_plan, save_plan
 from geogrid.store._incident_copy import LAST_TIMINGS
 from geogrid.store.incident_bulk import import_incidents
 from geogrid.store.incident_stats import incident_stats
 
-RESULTS = Path(__file__).resolve().parent / "results" / "incidents.json"
-ADMIN = os.environ.get(
-    "GEOGRID_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO / "benchmarks"), str(REPO / "tests" / "incidents")]
+from _stores import throwaway_store  # noqa: E402
+from incident_plans import square_grids  # noqa: E402
+
+RESULTS = REPO / "benchmarks" / "results" / "incidents.json"
 DISTRICT = "370212"
 
 
-def square_grids(
-    n: int = 38, size: float = 0.006, origin: tuple[float, float] = (120.40, 36.05)
-) -> dict[str, gpd.GeoDataFrame]:
-    """n x n basic grids in 19 streets x 4 communities-ish codes, each split into 4 micro grids."""
-    basic, micro = [], []
-    for i in range(n):
-        for j in range(n):
-            k = i * n + j
-            community = f"{DISTRICT}{1 + k // 200:03d}{1 + (k // 20) % 10:03d}"
-            code = f"{community}{k % 20 + 1:02d}"
-            x0, y0 = origin[0] + i * size, origin[1] + j * size
-            basic.append(
-                {
-                    "code": code,
-                    "parent_code": community,
-                    "geometry": shapely.box(x0, y0, x0 + size, y0 + size),
-                }
-            )
-            h = size / 2
-            for m, (dx, dy) in enumerate(((0, 0), (h, 0), (0, h), (h, h)), 1):
-                micro.append(
-                    {
-                        "code": f"{code}{m:02d}",
-                        "parent_code": code,
-                        "geometry": shapely.box(x0 + dx, y0 + dy, x0 + dx + h, y0 + dy + h),
-                    }
-                )
-    return {
-        "basic": gpd.GeoDataFrame(basic, crs="EPSG:4326"),
-        "micro": gpd.GeoDataFrame(micro, crs="EPSG:4326"),
-    }
-
-
-def fresh_store(kind: str, tmp: Path) -> tuple[Store, str]:
-    if kind == "spatialite":
-        path = tmp / f"bench_{uuid.uuid4().hex[:8]}.sqlite"
-        return open_store(StoreSettings(database_url=f"sqlite:///{path}")), str(path)
-    name = f"geogrid_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = make_url(ADMIN).set(database=name).render_as_string(hide_password=False)
-    return open_store(StoreSettings(database_url=url)), name
-
-
-def drop(kind: str, store: Store, handle: str) -> None:
-    store.dispose()
-    if kind == "spatialite":
-        Path(handle).unlink(missing_ok=True)
-        return
-    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{handle}"'))
-    admin.dispose()
+def _community(k: int) -> str:
+    """The community of basic grid k: 20 grids to a community, 10 communities to a street."""
+    return f"{DISTRICT}{1 + k // 200:03d}{1 + (k // 20) % 10:03d}"
 
 
 def run(kind: str, count: int, seed: int, tmp: Path, repeats: int) -> dict[str, object]:
-    store, handle = fresh_store(kind, tmp)
-    try:
+    with throwaway_store(kind, tmp) as store:
         store.migrate()
-        grids = square_grids()
+        grids = square_grids(
+            n=38, size=0.006, origin=(120.40, 36.05), community=_community, per_community=20
+        )
         with store.transaction() as conn:
             plan = save_plan(conn, grids, report={}, author="bench")
             publish_plan(conn, plan)
@@ -161,8 +106,6 @@ def run(kind: str, count: int, seed: int, tmp: Path, repeats: int) -> dict[str, 
             "stats_filtered_s": round(filtered_s, 3),
             "settlement_rate": round(float(stats["closed"].sum() / stats["accepted"].sum()), 4),
         }
-    finally:
-        drop(kind, store, handle)
 
 
 def main() -> None:

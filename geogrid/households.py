@@ -107,8 +107,6 @@ def fill_households(
     has = given.notna()
     raw = estimate_households(out, settings=settings)
     counts = given.copy()
-    scope = in_scope if in_scope is not None else pd.Series(True, index=out.index)
-    scope = scope.reindex(out.index, fill_value=False).astype(bool)
     assumptions: dict[str, Any] = {
         "method": METHOD,
         **settings.model_dump(),
@@ -116,29 +114,9 @@ def fill_households(
         "estimated": int((~has).sum()),
     }
     if total is not None:
-        target = total.households - int(given[has & scope].sum())
-        if target < 0:
-            raise InputError(
-                f"the given households inside {total.scope or 'the file'} "
-                f"({int(given[has & scope].sum())}) exceed the total {total.households} "
-                f"({total.source})",
-                field="households",
-            )
-        pick = scope & ~has
-        if not pick.any() and target:
-            raise InputError(
-                f"no building without a household count inside {total.scope or 'the file'} can "
-                f"take the {target} households left of the total {total.households}",
-                field="households",
-            )
-        counts[pick] = largest_remainder(raw[pick], target)
-        raw_sum = float(raw[pick].sum())
-        assumptions |= {
-            "total": total.households,
-            "total_source": total.source,
-            "scope": total.scope,
-            "scale_factor": round(target / raw_sum, 6) if raw_sum else None,
-        }
+        scope = in_scope if in_scope is not None else pd.Series(True, index=out.index)
+        scope = scope.reindex(out.index, fill_value=False).astype(bool)
+        assumptions |= _scale_to_total(counts, raw, has & scope, scope & ~has, total)
     rest = ~has & counts.isna()
     counts[rest] = largest_remainder(raw[rest], round(float(raw[rest].sum())))
     out["households"] = counts.round().astype("Int64")
@@ -150,3 +128,39 @@ def fill_households(
     # A count read back from an export keeps its label; any other count is given.
     out["households_source"] = incoming.where(has, "estimated").fillna("given").astype(object)
     return out, assumptions
+
+
+def _scale_to_total(
+    counts: pd.Series,
+    raw: pd.Series,
+    given_in_scope: pd.Series,
+    pick: pd.Series,
+    total: HouseholdTotal,
+) -> dict[str, Any]:
+    """Fill ``counts`` of the ``pick`` buildings so that the scope adds up to ``total``.
+
+    Returns the assumptions to keep: the total, its source and scope, and the scale factor.
+    """
+    inside = int(counts[given_in_scope].sum())
+    target = total.households - inside
+    where = total.scope or "the file"
+    if target < 0:
+        raise InputError(
+            f"the given households inside {where} ({inside}) exceed the total "
+            f"{total.households} ({total.source})",
+            field="households",
+        )
+    if not pick.any() and target:
+        raise InputError(
+            f"no building without a household count inside {where} can take the {target} "
+            f"households left of the total {total.households}",
+            field="households",
+        )
+    counts[pick] = largest_remainder(raw[pick], target)
+    raw_sum = float(raw[pick].sum())
+    return {
+        "total": total.households,
+        "total_source": total.source,
+        "scope": total.scope,
+        "scale_factor": round(target / raw_sum, 6) if raw_sum else None,
+    }

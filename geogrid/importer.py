@@ -39,6 +39,12 @@ IMPORT_ORDER: Final = (
     "railways",
 )
 _CONTEXT_LAYERS: Final = ("districts", "streets", "communities")
+# The layer a scope code of each length names (NBS: 6-digit district ... 12-digit community).
+_SCOPE_LAYERS: Final = {
+    6: ("districts", "district"),
+    9: ("streets", "street"),
+    12: ("communities", "community"),
+}
 
 Progress = Callable[[str, int, int], None]
 """Called with (what is being done, steps done, steps in all)."""
@@ -224,9 +230,9 @@ def _households(
 
 def _in_scope(buildings: gpd.GeoDataFrame, code: str, context: Context) -> pd.Series:
     """Buildings inside a stored district (6 digits), street (9) or community (12)."""
-    layer = {6: "districts", 9: "streets", 12: "communities"}.get(len(code))
-    if layer is None:
+    if len(code) not in _SCOPE_LAYERS:
         raise InputError(f"scope {code!r} is not a 6-, 9- or 12-digit NBS code", field="scope")
+    layer, singular = _SCOPE_LAYERS[len(code)]
     parents = getattr(context, layer)
     area = None
     if parents is not None and len(parents) and code in set(parents["code"]):
@@ -237,7 +243,7 @@ def _in_scope(buildings: gpd.GeoDataFrame, code: str, context: Context) -> pd.Se
         area = shapely.union_all(streets.geometry.to_numpy()) if len(streets) else None
     if area is None:
         raise InputError(
-            f"{layer[:-1]} {code} is not in the store or this import; import it first or "
+            f"{singular} {code} is not in the store or this import; import it first or "
             "leave out the scope",
             field="scope",
         )

@@ -154,6 +154,36 @@ class ValidationReport:
         raise ValidationFailed(f"import refused: {first.line()}{more}", report=self)
 
 
+@dataclass(frozen=True)
+class LayerFindings:
+    """Adds findings about one layer of one file to a report (what the checks are given)."""
+
+    report: ValidationReport
+    layer: str
+    file: str
+
+    def add(
+        self,
+        severity: Severity,
+        check: str,
+        message: str,
+        *,
+        feature: object = None,
+        field: str | None = None,
+        area_m2: float | None = None,
+    ) -> None:
+        self.report.add(
+            severity,
+            check,
+            message,
+            layer=self.layer,
+            file=self.file,
+            feature=feature,
+            field=field,
+            area_m2=area_m2,
+        )
+
+
 @dataclass
 class Context:
     """What the checks across layers compare against: the store, updated by this import."""
@@ -188,28 +218,22 @@ def validate_layer(
     report; the caller decides what to do with errors (:meth:`ValidationReport.raise_if_errors`).
     """
     report = ValidationReport()
+    findings = LayerFindings(report, layer, file)
     context = context or Context()
     thresholds = thresholds or Thresholds()
-    frame = _checks.check_geometries(frame, layer, file=file, report=report)
-    _checks.check_ids(frame, layer, file=file, report=report, stored=context.stored_ids)
-    frame = _values.check_values(frame, layer, file=file, report=report)
-    frame = _values.check_codes(frame, layer, file=file, report=report)
+    frame = _checks.check_geometries(frame, findings)
+    _checks.check_ids(frame, findings, stored=context.stored_ids)
+    frame = _values.check_values(frame, findings)
+    frame = _values.check_codes(frame, findings)
     geoms = frame.geometry.to_numpy()
     usable = frame[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
-    if len(usable) and layer in ("streets", "communities", "districts"):
-        _topology.check_overlaps(usable, layer, file=file, report=report, thresholds=thresholds)
-    if len(usable):
-        _topology.check_parents(
-            usable,
-            layer,
-            file=file,
-            report=report,
-            context=context,
-            thresholds=thresholds,
-            source_crs=source_crs,
-        )
-    if len(usable) and layer == "communities":
-        _topology.check_gaps(
-            usable, file=file, report=report, context=context, thresholds=thresholds
-        )
+    if not len(usable):
+        return frame, report
+    if layer in ("streets", "communities", "districts"):
+        _topology.check_overlaps(usable, findings, thresholds=thresholds)
+    _topology.check_parents(
+        usable, findings, context=context, thresholds=thresholds, source_crs=source_crs
+    )
+    if layer == "communities":
+        _topology.check_gaps(usable, findings, context=context, thresholds=thresholds)
     return frame, report

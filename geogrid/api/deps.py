@@ -11,11 +11,13 @@ from geogrid.store import Store
 
 
 def get_store(request: Request) -> Store:
+    """The store the lifespan opened."""
     store: Store = request.app.state.store
     return store
 
 
 def get_settings(request: Request) -> Settings:
+    """The settings the app was built with."""
     settings: Settings = request.app.state.settings
     return settings
 

@@ -29,6 +29,7 @@ def status_for(exc: errors.GeogridError) -> int:
 
 
 async def _handle(_request: Request, exc: Exception) -> JSONResponse:
+    """The error's class, message, and the file / feature / field it names, as JSON."""
     assert isinstance(exc, errors.GeogridError)
     body: dict[str, object] = {"error": type(exc).__name__, "detail": str(exc)}
     for attribute in ("file", "feature", "field"):
@@ -39,4 +40,5 @@ async def _handle(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """Answer every GeogridError with the status of the table above."""
     app.add_exception_handler(errors.GeogridError, _handle)

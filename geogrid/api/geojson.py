@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 
 def feature_collection(frame: gpd.GeoDataFrame, *, extra: dict[str, Any] | None = None) -> Response:
+    """A FeatureCollection response of ``frame``; ``extra`` adds top-level members."""
     body = json.loads(frame.to_crs("EPSG:4326").to_json(na="null", show_bbox=False, drop_id=True))
     body |= extra or {}
     return Response(

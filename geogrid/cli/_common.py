@@ -16,6 +16,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from sqlalchemy import Connection
 
 from geogrid.settings import Settings
 from geogrid.store import Store, open_store
@@ -50,6 +51,13 @@ def opened_store(settings: Settings) -> Iterator[Store]:
         yield store
     finally:
         store.dispose()
+
+
+@contextmanager
+def store_transaction(database_url: str | None) -> Iterator[Connection]:
+    """One transaction on the configured store: for commands that change one thing."""
+    with opened_store(load_settings(database_url)) as store, store.transaction() as conn:
+        yield conn
 
 
 def progress_bar() -> Progress:

@@ -16,8 +16,7 @@ from geogrid.cli._common import (
     progress_bar,
 )
 from geogrid.errors import InputError, NotFound
-from geogrid.io import EXPORT_FORMATS, to_export_crs, write_layers
-from geogrid.io.writers import SUFFIXES
+from geogrid.io import EXPORT_FORMATS, file_format, to_export_crs, write_layers
 from geogrid.schema import GRID_LEVELS, LAYERS
 from geogrid.store import Store
 from geogrid.store.layers import read_layer
@@ -25,6 +24,7 @@ from geogrid.store.plans import read_plan
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``geogrid export`` to ``app``."""
     app.command("export")(export_command)
 
 
@@ -74,18 +74,17 @@ def export_command(
 
 
 def _format_of(out: Path) -> str:
-    suffix = out.suffix.lower()
-    if suffix == ".zip":
-        return "shp"
-    for fmt, known in SUFFIXES.items():
-        if suffix == known or (fmt == "geojson" and suffix == ".json"):
-            return fmt
-    raise InputError(
-        f"cannot tell the format from {out.name!r}; pass --format ({', '.join(EXPORT_FORMATS)})"
-    )
+    """The format an output file's suffix names (the same suffixes import reads)."""
+    try:
+        return file_format(out)
+    except InputError:
+        raise InputError(
+            f"cannot tell the format from {out.name!r}; pass --format ({', '.join(EXPORT_FORMATS)})"
+        ) from None
 
 
 def _layers(store: Store, layer: str | None, fmt: str) -> dict[str, gpd.GeoDataFrame]:
+    """The stored layer asked for, or every layer that has features (GeoPackage only)."""
     if layer is None and fmt != "gpkg":
         raise InputError(
             f"{fmt} holds one layer: pass --layer ({', '.join(LAYERS)}) or use --format gpkg"
@@ -102,6 +101,7 @@ def _layers(store: Store, layer: str | None, fmt: str) -> dict[str, gpd.GeoDataF
 
 
 def _plan_layers(store: Store, plan: int, level: str | None) -> dict[str, gpd.GeoDataFrame]:
+    """The grids of a plan (one level or all) as one layer named after them."""
     if level is not None and level not in GRID_LEVELS:
         raise InputError(f"unknown grid level {level!r}; expected one of {', '.join(GRID_LEVELS)}")
     grids = read_plan(store.engine, plan, level)

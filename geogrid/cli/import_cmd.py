@@ -28,6 +28,7 @@ _STYLE = {"error": "red", "warning": "yellow", "info": "dim"}
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``geogrid import`` to ``app``."""
     app.command("import")(import_command)
 
 
@@ -100,23 +101,15 @@ def import_command(
 ) -> None:
     """Import a file into the store: validated, repaired, in one transaction."""
     settings = load_settings(database_url)
-    overrides = {
-        "dwelling_size_m2": dwelling_size_m2,
-        "residential_share": residential_share,
-        "default_levels": default_levels,
-    }
-    try:
-        households = HouseholdSettings(
-            **settings.households.model_dump()
-            | {k: v for k, v in overrides.items() if v is not None}
-        )
-    except pydantic.ValidationError as exc:
-        error = exc.errors()[0]
-        raise InputError(f"--{str(error['loc'][0]).replace('_', '-')}: {error['msg']}") from None
+    households = _household_settings(
+        settings.households,
+        dwelling_size_m2=dwelling_size_m2,
+        residential_share=residential_share,
+        default_levels=default_levels,
+    )
     mapping = parse_map_options(map_ or [])
     if mapping_file is not None:
         mapping = merge_mappings(load_mapping_file(mapping_file), mapping)
-    lonlat = (lon_column, lat_column) if lon_column or lat_column else None
     options = ImportOptions(
         layer=layer,
         source_layer=source_layer,
@@ -124,7 +117,9 @@ def import_command(
         source_crs=source_crs,
         encoding=encoding,
         wkt_column=wkt_column,
-        lonlat_columns=(lonlat[0] or "lon", lonlat[1] or "lat") if lonlat else None,
+        lonlat_columns=(
+            (lon_column or "lon", lat_column or "lat") if lon_column or lat_column else None
+        ),
         mode=mode,
         thresholds=Thresholds(overlap_m2=overlap_m2, gap_m2=gap_m2, spill_m2=spill_m2),
         households=households,
@@ -153,7 +148,20 @@ def import_command(
         result.report.write_json(report)
 
 
+def _household_settings(
+    configured: HouseholdSettings, **overrides: float | int | None
+) -> HouseholdSettings:
+    """The configured household estimate with the options given on the command line."""
+    given = {name: value for name, value in overrides.items() if value is not None}
+    try:
+        return HouseholdSettings(**configured.model_dump() | given)
+    except pydantic.ValidationError as exc:
+        error = exc.errors()[0]
+        raise InputError(f"--{str(error['loc'][0]).replace('_', '-')}: {error['msg']}") from None
+
+
 def _show(report: ValidationReport) -> None:
+    """The findings as a table, at most a few of each severity."""
     if not report.findings:
         return
     table = Table("severity", "check", "layer", "feature", "field", "message", title="validation")
@@ -174,6 +182,7 @@ def _show(report: ValidationReport) -> None:
 
 
 def _show_written(result: ImportResult) -> None:
+    """What was written, with the CRS each layer came in and how households were counted."""
     table = Table("layer", "features", "source CRS", title="imported")
     for kind, count in result.written.items():
         table.add_row(kind, f"{count:,}", result.source_crs[kind])

@@ -5,11 +5,28 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
+import pandas as pd
 import typer
+from rich.table import Table
 
-from geogrid.cli._common import DatabaseUrl, console, load_settings, opened_store, progress_bar
+from geogrid.cli._common import (
+    DatabaseUrl,
+    console,
+    load_settings,
+    opened_store,
+    progress_bar,
+    store_transaction,
+)
 from geogrid.errors import InputError
+from geogrid.incidents.deadlines import CHINESE_WEEK, LOCAL_TZ, WorkCalendar, load_calendar
+from geogrid.incidents.formats import read_incident_file
+from geogrid.incidents.synthetic import synthesize_incidents
+from geogrid.store import read_plan
+from geogrid.store.incident_bulk import attribute_incidents, import_incidents
+from geogrid.store.incident_stats import department_ranking, incident_stats, incident_trend
+from geogrid.store.incidents import flag_overdue, transition
 
 incidents_app = typer.Typer(
     help="Grid incidents: import, workflow, statistics.", no_args_is_help=True
@@ -35,25 +52,23 @@ def register(app: typer.Typer) -> None:
     app.add_typer(incidents_app, name="incidents")
 
 
-def _calendar(holidays: Path | None, calendar_hours: bool):  # type: ignore[no-untyped-def]
-    from geogrid.incidents.deadlines import CHINESE_WEEK, load_calendar
-
+def _calendar(holidays: Path | None, calendar_hours: bool) -> WorkCalendar | None:
+    """The work calendar deadlines count in; None counts calendar hours."""
     if calendar_hours:
         return None
     return load_calendar(str(holidays)) if holidays else CHINESE_WEEK
 
 
 def _time(value: str | None, name: str) -> datetime | None:
+    """An ISO date or time from the command line, in UTC; naive values are Beijing time."""
     if value is None:
         return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
         raise InputError(f"{value!r} is not an ISO date or time", field=name) from exc
-    if parsed.tzinfo is None:  # dates and naive times are Beijing time
-        from zoneinfo import ZoneInfo
-
-        parsed = parsed.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(LOCAL_TZ))
     return parsed.astimezone(UTC)
 
 
@@ -70,10 +85,6 @@ def synth_incidents(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Generate a synthetic year of incidents over a plan and import them (labelled synthetic)."""
-    from geogrid.incidents.synthetic import synthesize_incidents
-    from geogrid.store import read_plan
-    from geogrid.store.incident_bulk import import_incidents
-
     calendar = _calendar(holidays, calendar_hours)
     with opened_store(load_settings(database_url)) as store:
         basic = read_plan(store.engine, plan, "basic")
@@ -115,9 +126,6 @@ def import_file(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Import a file of incidents: every record or none (bad records are listed)."""
-    from geogrid.incidents.formats import read_incident_file
-    from geogrid.store.incident_bulk import import_incidents
-
     frame, fmt = read_incident_file(path, fmt=fmt)
     calendar = _calendar(holidays, calendar_hours)
     with opened_store(load_settings(database_url)) as store, progress_bar() as bar:
@@ -166,8 +174,6 @@ def stats(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Statistics per grid, community, street, district, department or category."""
-    from geogrid.store.incident_stats import incident_stats
-
     with opened_store(load_settings(database_url)) as store:
         frame = incident_stats(
             store.engine,
@@ -191,8 +197,6 @@ def trend(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Reported, closed and on-time counts per day, week or month."""
-    from geogrid.store.incident_stats import incident_trend
-
     with opened_store(load_settings(database_url)) as store:
         frame = incident_trend(
             store.engine,
@@ -212,8 +216,6 @@ def ranking(
     database_url: DatabaseUrl = None,
 ) -> None:
     """The red and black list of departments (overdue and rework per accepted incident)."""
-    from geogrid.store.incident_stats import department_ranking
-
     with opened_store(load_settings(database_url)) as store:
         frame = department_ranking(
             store.engine, start=_time(start, "start"), end=_time(end, "end"), top=top
@@ -225,9 +227,7 @@ def ranking(
 @incidents_app.command("overdue")
 def overdue(database_url: DatabaseUrl = None) -> None:
     """Flag incidents past their handling deadline and escalate the dispatched ones."""
-    from geogrid.store.incidents import flag_overdue
-
-    with opened_store(load_settings(database_url)) as store, store.transaction() as conn:
+    with store_transaction(database_url) as conn:
         flagged = flag_overdue(conn)
     typer.echo(f"{len(flagged)} incident(s) newly overdue")
 
@@ -238,9 +238,7 @@ def reattribute(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Attribute every incident to the grids of a plan (other plans' attribution is kept)."""
-    from geogrid.store.incident_bulk import attribute_incidents
-
-    with opened_store(load_settings(database_url)) as store, store.transaction() as conn:
+    with store_transaction(database_url) as conn:
         summary = attribute_incidents(conn, plan)
     typer.echo(
         f"attributed {summary.count} incidents to plan {plan}: "
@@ -268,9 +266,7 @@ def act(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Apply one workflow action to an incident (recorded with actor, time and note)."""
-    from geogrid.store.incidents import transition
-
-    with opened_store(load_settings(database_url)) as store, store.transaction() as conn:
+    with store_transaction(database_url) as conn:
         result = transition(
             conn,
             incident,
@@ -288,9 +284,8 @@ def act(
     )
 
 
-def _show(frame, *, out: Path | None, limit: int, title: str) -> None:  # type: ignore[no-untyped-def]
-    from rich.table import Table
-
+def _show(frame: pd.DataFrame, *, out: Path | None, limit: int, title: str) -> None:
+    """Write ``frame`` to CSV at ``out``, or print its first ``limit`` rows as a table."""
     if out is not None:
         frame.to_csv(out, index=False)
         typer.echo(f"wrote {len(frame)} rows to {out}")

@@ -7,13 +7,21 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from sqlalchemy.engine import make_url
 
-from geogrid.cli._common import DatabaseUrl, console, load_settings, opened_store
+from geogrid.cli._common import (
+    DatabaseUrl,
+    console,
+    load_settings,
+    opened_store,
+    store_transaction,
+)
 from geogrid.store import layer_counts, layer_sources, list_plans
 from geogrid.store.incident_bulk import publish_and_reattribute
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``info``, ``migrate`` and the ``plans`` group to ``app``."""
     app.command("info")(info)
     app.command("migrate")(migrate)
     plans = typer.Typer(help="List and publish grid plans.", no_args_is_help=True)
@@ -51,14 +59,14 @@ def info(
 
 
 def _validation_summary(validation: dict[str, object] | None) -> str:
+    """The counts of a layer's stored validation summary, on one line."""
     if not validation:
         return ""
     return ", ".join(f"{k}: {v}" for k, v in validation.items() if isinstance(v, int | str))
 
 
 def _redacted(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
+    """The database URL without its password."""
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -89,7 +97,7 @@ def plans_publish(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Publish a draft plan; the one published before is archived, incidents are re-attributed."""
-    with opened_store(load_settings(database_url)) as store, store.transaction() as conn:
+    with store_transaction(database_url) as conn:
         summary = publish_and_reattribute(conn, plan_id)
     console.print(
         f"plan {plan_id} published; {summary.attributed:,} incidents attributed to its grids"

@@ -35,12 +35,14 @@ class WorkCalendar:
     tz: str = LOCAL_TZ
 
     def is_workday(self, day: date) -> bool:
+        """A weekday that is no holiday, or a make-up working day."""
         if day in self.workdays:
             return True
         return day.weekday() not in self.weekend and day not in self.holidays
 
     @property
     def hours_per_day(self) -> float:
+        """Working hours of one working day."""
         return sum(_seconds(end) - _seconds(start) for start, end in self.periods) / 3600.0
 
     def add_hours(self, start: datetime, hours: float) -> datetime:

@@ -39,11 +39,15 @@ def read_incident_file(path: str | Path, *, fmt: str | None = None) -> tuple[pd.
 
 
 def _guess(source: Path) -> str:
+    """The format by suffix, else by content: a FeatureCollection is GeoJSON, else Open311."""
     if source.suffix.lower() in (".csv", ".txt"):
         return "csv"
     if source.suffix.lower() == ".geojson":
         return "geojson"
-    head = source.read_text(encoding="utf-8")[:2000].lstrip()
+    try:
+        head = source.read_text(encoding="utf-8")[:2000].lstrip()
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read the file as UTF-8 text: {exc}", file=str(source)) from exc
     if head.startswith("{") and '"FeatureCollection"' in head:
         return "geojson"
     return "open311"

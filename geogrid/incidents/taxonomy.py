@@ -48,7 +48,9 @@ class Classification:
 class Taxonomy:
     """A loaded responsibility list; look codes (or names) up with :meth:`resolve`."""
 
-    def __init__(self, tiers: dict[str, Tier], entries: dict[str, Classification], name: str):
+    def __init__(
+        self, tiers: dict[str, Tier], entries: dict[str, Classification], name: str
+    ) -> None:
         self.tiers = tiers
         self.entries = entries
         self.name = name
@@ -56,14 +58,17 @@ class Taxonomy:
 
     @property
     def categories(self) -> list[Classification]:
+        """The top-level categories (2-digit codes)."""
         return [e for e in self.entries.values() if e.subcategory_code is None]
 
     @property
     def subcategories(self) -> list[Classification]:
+        """The sub-categories (4-digit codes)."""
         return [e for e in self.entries.values() if e.subcategory_code and e.item_code is None]
 
     @property
     def items(self) -> list[Classification]:
+        """The items (6-digit codes)."""
         return [e for e in self.entries.values() if e.item_code is not None]
 
     def resolve(self, value: str, *, feature: str | int | None = None) -> Classification:
@@ -80,6 +85,7 @@ class Taxonomy:
         return found
 
     def tier(self, name: str) -> Tier:
+        """A deadline tier by name, else InputError listing the tiers."""
         if name not in self.tiers:
             raise InputError(
                 f"unknown deadline tier {name!r}; expected one of {sorted(self.tiers)}"

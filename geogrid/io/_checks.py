@@ -13,7 +13,7 @@ from shapely.geometry.base import BaseGeometry
 from geogrid.schema import layer_spec
 
 if TYPE_CHECKING:
-    from geogrid.validation import ValidationReport
+    from geogrid.validation import LayerFindings
 
 _FAMILY_TYPES: Final = {
     "polygon": ("Polygon", "MultiPolygon"),
@@ -29,10 +29,16 @@ def feature_label(frame: gpd.GeoDataFrame, layer: str) -> pd.Series:
     return ids.where(ids.notna(), rows).astype(str)
 
 
-def check_geometries(
-    frame: gpd.GeoDataFrame, layer: str, *, file: str, report: ValidationReport
-) -> gpd.GeoDataFrame:
+def column_or_none(frame: pd.DataFrame, name: str) -> pd.Series:
+    """The column ``name``, or all None when the frame has no such column."""
+    if name in frame.columns:
+        return frame[name]
+    return pd.Series(None, index=frame.index, dtype=object)
+
+
+def check_geometries(frame: gpd.GeoDataFrame, findings: LayerFindings) -> gpd.GeoDataFrame:
     """Empty and wrong-type geometries are errors; invalid ones are repaired and listed."""
+    layer = findings.layer
     family = layer_spec(layer).geometry
     allowed = _FAMILY_TYPES[family]
     labels = feature_label(frame, layer)
@@ -41,78 +47,62 @@ def check_geometries(
     for i, geom in enumerate(geoms):
         label = labels.iloc[i]
         if geom is None or geom.is_empty:
-            report.add(
-                "error",
-                "empty_geometry",
-                "the geometry is empty",
-                layer=layer,
-                file=file,
-                feature=label,
-                field="geometry",
+            findings.add(
+                "error", "empty_geometry", "the geometry is empty", feature=label, field="geometry"
             )
             continue
         if geom.geom_type == "GeometryCollection":
             part = _family_part(geom, family)
             if part is None:
-                report.add(
+                findings.add(
                     "error",
                     "wrong_geometry_type",
                     f"a GeometryCollection without a {family}; {layer} need {family}s",
-                    layer=layer,
-                    file=file,
                     feature=label,
                     field="geometry",
                 )
                 continue
-            report.add(
+            findings.add(
                 "warning",
                 "wrong_geometry_type",
                 f"a GeometryCollection: kept only its {family} part",
-                layer=layer,
-                file=file,
                 feature=label,
                 field="geometry",
             )
             geom = part
         elif geom.geom_type not in allowed:
-            report.add(
+            findings.add(
                 "error",
                 "wrong_geometry_type",
                 f"the geometry is a {geom.geom_type}; {layer} need {' or '.join(allowed)}",
-                layer=layer,
-                file=file,
                 feature=label,
                 field="geometry",
             )
             continue
         if not geom.is_valid:
-            geom = _repair(geom, family, layer=layer, file=file, label=label, report=report)
+            geom = _repair(geom, family, label=label, findings=findings)
         out[i] = geom
     return frame.set_geometry(gpd.GeoSeries(out, index=frame.index, crs=frame.crs))
 
 
 def _repair(
-    geom: BaseGeometry, family: str, *, layer: str, file: str, label: str, report: ValidationReport
+    geom: BaseGeometry, family: str, *, label: str, findings: LayerFindings
 ) -> BaseGeometry | None:
     reason = shapely.is_valid_reason(geom)
     fixed = _family_part(shapely.make_valid(geom), family)
     if fixed is None or fixed.is_empty:
-        report.add(
+        findings.add(
             "error",
             "invalid_geometry",
             f"invalid geometry ({reason}) cannot be repaired into a {family}",
-            layer=layer,
-            file=file,
             feature=label,
             field="geometry",
         )
         return geom
-    report.add(
+    findings.add(
         "warning",
         "invalid_geometry",
         f"invalid geometry ({reason}) repaired with make_valid, kept the {family} part",
-        layer=layer,
-        file=file,
         feature=label,
         field="geometry",
     )
@@ -133,45 +123,32 @@ def _family_part(geom: BaseGeometry, family: str) -> BaseGeometry | None:
     return shapely.multipoints(parts) if len(parts) > 1 else parts[0]
 
 
-def check_ids(
-    frame: gpd.GeoDataFrame,
-    layer: str,
-    *,
-    file: str,
-    report: ValidationReport,
-    stored: set[str],
-) -> None:
+def check_ids(frame: gpd.GeoDataFrame, findings: LayerFindings, *, stored: set[str]) -> None:
     """Every feature needs an id (a code for districts, streets, communities), unique in the file."""
-    id_field = layer_spec(layer).id_field
+    id_field = layer_spec(findings.layer).id_field
     ids = frame[id_field]
     for i in np.flatnonzero(ids.isna().to_numpy()):
-        report.add(
+        findings.add(
             "error",
             "missing_id",
             f"the feature has no {id_field}",
-            layer=layer,
-            file=file,
             feature=f"row {i + 1}",
             field=id_field,
         )
     counts = ids.dropna().value_counts()
     for value, n in counts[counts > 1].items():
-        report.add(
+        findings.add(
             "error",
             "duplicate_id",
             f"{id_field} {value} appears {n} times in the file",
-            layer=layer,
-            file=file,
             feature=value,
             field=id_field,
         )
     for value in sorted(set(ids.dropna()) & stored):
-        report.add(
+        findings.add(
             "error",
             "duplicate_id",
             f"{id_field} {value} is already in the store; import with --mode replace",
-            layer=layer,
-            file=file,
             feature=value,
             field=id_field,
         )

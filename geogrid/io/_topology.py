@@ -10,15 +10,14 @@ from typing import TYPE_CHECKING, Final
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from pyproj import CRS
 
 from geogrid.crs import OFFSET_SYSTEMS, STORAGE_CRS, metric_crs, offset_to_wgs84
-from geogrid.io._checks import feature_label
+from geogrid.io._checks import column_or_none, feature_label
 
 if TYPE_CHECKING:
-    from geogrid.validation import Context, Thresholds, ValidationReport
+    from geogrid.validation import Context, LayerFindings, Thresholds
 
 _PARENT_FIELD: Final = {"streets": "district_code", "communities": "street_code"}
 _SINGULAR: Final = {
@@ -56,14 +55,10 @@ def _area_m2(geoms: np.ndarray, crs: CRS) -> np.ndarray:
 
 
 def check_overlaps(
-    frame: gpd.GeoDataFrame,
-    layer: str,
-    *,
-    file: str,
-    report: ValidationReport,
-    thresholds: Thresholds,
+    frame: gpd.GeoDataFrame, findings: LayerFindings, *, thresholds: Thresholds
 ) -> None:
     """Features of one layer must not overlap; overlaps below the threshold are ignored slivers."""
+    layer = findings.layer
     crs = metric_crs(frame)
     geoms = _geoms(frame)
     labels = feature_label(frame, layer).to_numpy()
@@ -73,87 +68,58 @@ def check_overlaps(
     areas = _area_m2(shapely.intersection(geoms[left], geoms[right]), crs)
     big = areas > thresholds.overlap_m2
     for i, j, area in zip(left[big], right[big], areas[big], strict=True):
-        report.add(
+        findings.add(
             "error",
             "overlap",
             f"overlaps {_SINGULAR.get(layer, layer)} {labels[j]} by {area:,.1f} m²",
-            layer=layer,
-            file=file,
             feature=labels[i],
             field="geometry",
             area_m2=area,
         )
-    _slivers(
-        report,
-        int(((areas > 0) & ~big).sum()),
-        "overlap",
-        thresholds.overlap_m2,
-        layer=layer,
-        file=file,
-    )
+    _slivers(findings, int(((areas > 0) & ~big).sum()), "overlap", thresholds.overlap_m2)
 
 
-def _slivers(
-    report: ValidationReport, count: int, kind: str, limit: float, *, layer: str, file: str
-) -> None:
+def _slivers(findings: LayerFindings, count: int, kind: str, limit: float) -> None:
     if count:
-        report.add(
-            "info",
-            f"{kind}_sliver",
-            f"{count} {kind} sliver(s) below {limit:g} m² ignored",
-            layer=layer,
-            file=file,
+        findings.add(
+            "info", f"{kind}_sliver", f"{count} {kind} sliver(s) below {limit:g} m² ignored"
         )
 
 
 def check_parents(
     frame: gpd.GeoDataFrame,
-    layer: str,
+    findings: LayerFindings,
     *,
-    file: str,
-    report: ValidationReport,
     context: Context,
     thresholds: Thresholds,
     source_crs: str | None,
 ) -> None:
     """Streets inside their district, communities inside their street, buildings in a community."""
+    layer = findings.layer
     parent_layer, parents = context.parents(layer)
     if not parent_layer:
         return
     if parents is None:
-        report.add(
+        findings.add(
             "info",
             "no_parents",
             f"no {parent_layer} in the store or this import: containment not checked",
-            layer=layer,
-            file=file,
         )
         return
     strays = _strays(frame, layer, parents, thresholds)
     if layer == "buildings":
         for label in feature_label(frame, layer)[strays]:
-            report.add(
+            findings.add(
                 "warning",
                 "outside_parent",
                 "the building lies outside every community",
-                layer=layer,
-                file=file,
                 feature=label,
                 field="geometry",
             )
     else:
-        _check_spills(frame, layer, parents, file=file, report=report, thresholds=thresholds)
+        _check_spills(frame, parents, findings, thresholds=thresholds)
     if source_crs not in OFFSET_SYSTEMS:
-        _check_offset(
-            frame,
-            strays,
-            parents,
-            layer,
-            parent_layer,
-            file=file,
-            report=report,
-            thresholds=thresholds,
-        )
+        _check_offset(frame, strays, parents, parent_layer, findings, thresholds=thresholds)
 
 
 def _within_any(points: gpd.GeoSeries, parents: gpd.GeoDataFrame) -> np.ndarray:
@@ -172,7 +138,7 @@ def _strays(
         return ~_within_any(frame.geometry.representative_point(), parents)
     by_code = parents.drop_duplicates("code").set_index("code").geometry
     field = _PARENT_FIELD[layer]
-    codes = frame[field] if field in frame.columns else pd.Series(None, index=frame.index)
+    codes = column_or_none(frame, field)
     everywhere = shapely.union_all(_geoms(parents))
     own = np.asarray([by_code.get(code, everywhere) for code in codes], dtype=object)
     crs = metric_crs(frame)
@@ -183,29 +149,24 @@ def _strays(
 
 def _check_spills(
     frame: gpd.GeoDataFrame,
-    layer: str,
     parents: gpd.GeoDataFrame,
+    findings: LayerFindings,
     *,
-    file: str,
-    report: ValidationReport,
     thresholds: Thresholds,
 ) -> None:
+    layer = findings.layer
     parent_field = _PARENT_FIELD[layer]
     parent_name = _SINGULAR["districts" if layer == "streets" else "streets"]
     labels = feature_label(frame, layer)
     by_code = parents.drop_duplicates("code").set_index("code").geometry
-    codes = (
-        frame[parent_field] if parent_field in frame.columns else pd.Series(None, index=frame.index)
-    )
+    codes = column_or_none(frame, parent_field)
     unknown = codes.notna() & ~codes.isin(by_code.index)
     for code, group in labels[unknown].groupby(codes[unknown]):
-        report.add(
+        findings.add(
             "warning",
             "unknown_parent",
             f"{parent_field} {code} is not in the store or this import "
             f"({len(group)} feature(s)): containment not checked",
-            layer=layer,
-            file=file,
             feature=group.iloc[0],
             field=parent_field,
         )
@@ -217,35 +178,24 @@ def _check_spills(
     spills = _area_m2(shapely.difference(mine, theirs), metric_crs(frame))
     big = spills > thresholds.spill_m2
     for label, code, area in zip(labels[known][big], codes[known][big], spills[big], strict=True):
-        report.add(
+        findings.add(
             "error",
             "spill",
             f"spills out of its {parent_name} {code} by {area:,.1f} m²",
-            layer=layer,
-            file=file,
             feature=label,
             field="geometry",
             area_m2=area,
         )
-    _slivers(
-        report,
-        int(((spills > 0) & ~big).sum()),
-        "spill",
-        thresholds.spill_m2,
-        layer=layer,
-        file=file,
-    )
+    _slivers(findings, int(((spills > 0) & ~big).sum()), "spill", thresholds.spill_m2)
 
 
 def _check_offset(
     frame: gpd.GeoDataFrame,
     strays: np.ndarray,
     parents: gpd.GeoDataFrame,
-    layer: str,
     parent_layer: str,
+    findings: LayerFindings,
     *,
-    file: str,
-    report: ValidationReport,
     thresholds: Thresholds,
 ) -> None:
     """GCJ-02 or BD-09 data declared as WGS 84 lands hundreds of metres off its parents.
@@ -253,6 +203,7 @@ def _check_offset(
     Said so only when converting makes (nearly) all the strays fit: true WGS 84 data with a few
     strays gets more of them when shifted.
     """
+    layer = findings.layer
     n_out, n = int(strays.sum()), len(frame)
     if n_out < min(2, n) or n_out < thresholds.offset_share * n:
         return
@@ -266,14 +217,12 @@ def _check_offset(
             shift = _median_shift(frame.geometry, moved.geometry)
             name = _OFFSET_NAMES[system]
             fit = "they would fit" if still_out == 0 else f"all but {still_out} would fit"
-            report.add(
+            findings.add(
                 "error",
                 "crs_offset",
                 f"{n_out} of {n} {layer} lie outside their {parent_layer}; converted from "
                 f"{name} (a shift of about {shift:.0f} m) {fit}. The file looks like {name} "
                 f"coordinates declared as WGS 84: import it again with --source-crs {system}",
-                layer=layer,
-                file=file,
                 field="geometry",
             )
             return
@@ -288,12 +237,7 @@ def _median_shift(before: gpd.GeoSeries, after: gpd.GeoSeries) -> float:
 
 
 def check_gaps(
-    frame: gpd.GeoDataFrame,
-    *,
-    file: str,
-    report: ValidationReport,
-    context: Context,
-    thresholds: Thresholds,
+    frame: gpd.GeoDataFrame, findings: LayerFindings, *, context: Context, thresholds: Thresholds
 ) -> None:
     """The communities of a street must cover it: no gaps above the threshold."""
     crs = metric_crs(frame)
@@ -315,18 +259,16 @@ def check_gaps(
                 slivers += area > 0
                 continue
             where = part.representative_point()
-            report.add(
+            findings.add(
                 "error",
                 "gap",
                 f"a gap of {area:,.1f} m² between the communities of street {code or '?'} "
                 f"near ({where.x:.5f}, {where.y:.5f})",
-                layer="communities",
-                file=file,
                 feature=code or None,
                 field="geometry",
                 area_m2=area,
             )
-    _slivers(report, slivers, "gap", thresholds.gap_m2, layer="communities", file=file)
+    _slivers(findings, slivers, "gap", thresholds.gap_m2)
 
 
 def _holes(geom: shapely.Geometry) -> shapely.Geometry:

@@ -22,7 +22,6 @@ import shapely
 from geogrid.errors import InputError
 
 FALLBACK_ENCODINGS: Final = ("utf-8", "gb18030")
-FORMATS: Final = ("geojson", "gpkg", "shp", "parquet", "csv")
 _SUFFIX_FORMAT: Final = {
     ".geojson": "geojson",
     ".json": "geojson",
@@ -111,6 +110,7 @@ def _read_ogr(path: Path, target: Path | str, **kwargs: object) -> gpd.GeoDataFr
 
 
 def _unreadable(path: Path, exc: BaseException) -> InputError:
+    """GDAL and Arrow report a corrupt file through many exception types: one InputError."""
     reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     # GDAL prefixes SQLite errors with the failing statement; the cause is what matters.
     reason = reason.rsplit("failed: ", 1)[-1][:160]

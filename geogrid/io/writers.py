@@ -22,14 +22,6 @@ from geogrid.errors import InputError
 from geogrid.io.mapping import SHAPEFILE_NAMES
 
 EXPORT_FORMATS: Final = ("geojson", "gpkg", "shp", "parquet", "csv")
-SUFFIXES: Final = {
-    "geojson": ".geojson",
-    "gpkg": ".gpkg",
-    "shp": ".shp",
-    "parquet": ".parquet",
-    "csv": ".csv",
-}
-_DRIVERS: Final = {"geojson": "GeoJSON", "gpkg": "GPKG", "shp": "ESRI Shapefile"}
 
 
 def to_export_crs(frame: gpd.GeoDataFrame, crs: str | None) -> tuple[gpd.GeoDataFrame, str]:

@@ -49,6 +49,7 @@ class Store:
             command.upgrade(config, "head")
 
     def dispose(self) -> None:
+        """Close every pooled connection."""
         self.engine.dispose()
 
 
@@ -86,7 +87,7 @@ def _spatialite_engine(settings: StoreSettings) -> Engine:
         dbapi_conn.enable_load_extension(True)
         try:
             dbapi_conn.load_extension(library)
-        except Exception as exc:
+        except sqlite_module.Error as exc:
             raise StoreError(
                 f"cannot load SpatiaLite ({library}): {exc}; install Debian's "
                 "libsqlite3-mod-spatialite or set GEOGRID_SPATIALITE_LIBRARY"

@@ -81,7 +81,15 @@ def report_incident(
     write_records(conn, records, plan_id=plan_id, import_id=None)
     incident_id = conn.execute(select(_INCIDENTS.c.id).where(_INCIDENTS.c.ref == ref)).scalar_one()
     reported = datetime.fromtimestamp(int(records["reported_at"].iloc[0]), tz=UTC)
-    _event(conn, incident_id, "report", None, Status.REPORTED.value, actor, reported, "", None)
+    _event(
+        conn,
+        incident_id,
+        action="report",
+        before=None,
+        after=Status.REPORTED.value,
+        actor=actor,
+        at=reported,
+    )
     return get_incident(conn, incident_id)
 
 
@@ -97,6 +105,20 @@ def _grids_near(conn: Connection, plan_id: int | None, frame: pd.DataFrame) -> P
     if lon.isna().any() or lat.isna().any():
         return None, None
     x, y = float(lon.iloc[0]), float(lat.iloc[0])
+    rows = _grids_in_window(conn, plan_id, x, y)
+    basic, micro = (_level_frame(rows, level) for level in ("basic", "micro"))
+    if basic is None:
+        raise InputError(
+            f"location ({x:.5f}, {y:.5f}) lies far outside the district: no grid of plan "
+            f"{plan_id} within {_NEAR_DEG * 111:.0f} km",
+            feature=str(columns["ref"].iloc[0]) if "ref" in columns else None,
+            field="location",
+        )
+    return basic, micro
+
+
+def _grids_in_window(conn: Connection, plan_id: int, x: float, y: float) -> list[Any]:
+    """(level, code, WKB) of the basic and micro grids whose boxes meet a window around (x, y)."""
     # Offsets (GCJ-02, BD-09) are under 1 km, well inside the window.
     box = shapely.box(x - _NEAR_DEG, y - _NEAR_DEG, x + _NEAR_DEG, y + _NEAR_DEG).wkt
     envelope = func.ST_GeomFromText(box, t.SRID)
@@ -105,29 +127,22 @@ def _grids_near(conn: Connection, plan_id: int | None, frame: pd.DataFrame) -> P
         if store_kind(conn) == "postgis"
         else func.MbrIntersects(_GRIDS.c.geom, envelope)
     )
-    rows = conn.execute(
-        select(_GRIDS.c.level, _GRIDS.c.code, func.ST_AsBinary(_GRIDS.c.geom)).where(
-            _GRIDS.c.plan_id == plan_id, _GRIDS.c.level.in_(("basic", "micro")), near
-        )
-    ).all()
-    frames = []
-    for level in ("basic", "micro"):
-        picked = [(r[1], shapely.from_wkb(bytes(r[2]))) for r in rows if r[0] == level]
-        frames.append(
-            gpd.GeoDataFrame(
-                {"code": [p[0] for p in picked]}, geometry=[p[1] for p in picked], crs=STORAGE_CRS
-            )
-            if picked
-            else None
-        )
-    if frames[0] is None:
-        raise InputError(
-            f"location ({x:.5f}, {y:.5f}) lies far outside the district: no grid of plan "
-            f"{plan_id} within {_NEAR_DEG * 111:.0f} km",
-            feature=str(columns["ref"].iloc[0]) if "ref" in columns else None,
-            field="location",
-        )
-    return frames[0], frames[1]
+    stmt = select(_GRIDS.c.level, _GRIDS.c.code, func.ST_AsBinary(_GRIDS.c.geom)).where(
+        _GRIDS.c.plan_id == plan_id, _GRIDS.c.level.in_(("basic", "micro")), near
+    )
+    return list(conn.execute(stmt).all())
+
+
+def _level_frame(rows: list[Any], level: str) -> gpd.GeoDataFrame | None:
+    """The grids of one level among (level, code, WKB) rows; None when there are none."""
+    picked = [(code, wkb) for row_level, code, wkb in rows if row_level == level]
+    if not picked:
+        return None
+    return gpd.GeoDataFrame(
+        {"code": [code for code, _ in picked]},
+        geometry=[shapely.from_wkb(bytes(wkb)) for _, wkb in picked],
+        crs=STORAGE_CRS,
+    )
 
 
 def get_incident(bind: Engine | Connection, incident_id: int) -> dict[str, Any]:
@@ -173,27 +188,7 @@ def transition(
     satisfied: bool | None = None,
 ) -> dict[str, Any]:
     """Apply one workflow action and record it; IllegalTransition changes nothing."""
-    stmt = select(
-        _INCIDENTS.c.status,
-        _INCIDENTS.c.dispatch_level,
-        _INCIDENTS.c.department,
-        _INCIDENTS.c.rework_count,
-        _INCIDENTS.c.reopen_count,
-        _INCIDENTS.c.escalation_count,
-    ).where(_INCIDENTS.c.id == incident_id)
-    if store_kind(conn) == "postgis":
-        stmt = stmt.with_for_update()
-    row = conn.execute(stmt).first()
-    if row is None:
-        raise NotFound(f"incident {incident_id} does not exist")
-    state = State(
-        Status(row.status),
-        row.dispatch_level,
-        row.department,
-        row.rework_count,
-        row.reopen_count,
-        row.escalation_count,
-    )
+    state = _locked_state(conn, incident_id)
     when = utc(at) or t.utcnow()
     change = apply(
         state,
@@ -209,13 +204,13 @@ def transition(
     _event(
         conn,
         incident_id,
-        action,
-        state.status.value,
-        change.after.status.value,
-        actor,
-        when,
-        note,
-        change.details or None,
+        action=action,
+        before=state.status.value,
+        after=change.after.status.value,
+        actor=actor,
+        at=when,
+        note=note,
+        details=change.details or None,
     )
     incident = get_incident(conn, incident_id)
     # keep the copy that statistics read in step, under every plan
@@ -227,17 +222,44 @@ def transition(
     return incident
 
 
+def _locked_state(conn: Connection, incident_id: int) -> State:
+    """The workflow state of an incident, locked against concurrent transitions on PostGIS."""
+    stmt = select(
+        _INCIDENTS.c.status,
+        _INCIDENTS.c.dispatch_level,
+        _INCIDENTS.c.department,
+        _INCIDENTS.c.rework_count,
+        _INCIDENTS.c.reopen_count,
+        _INCIDENTS.c.escalation_count,
+    ).where(_INCIDENTS.c.id == incident_id)
+    if store_kind(conn) == "postgis":
+        stmt = stmt.with_for_update()
+    row = conn.execute(stmt).first()
+    if row is None:
+        raise NotFound(f"incident {incident_id} does not exist")
+    return State(
+        Status(row.status),
+        row.dispatch_level,
+        row.department,
+        row.rework_count,
+        row.reopen_count,
+        row.escalation_count,
+    )
+
+
 def _event(
     conn: Connection,
     incident_id: int,
+    *,
     action: str,
     before: str | None,
     after: str,
     actor: str,
     at: datetime,
-    note: str,
-    details: dict[str, Any] | None,
+    note: str = "",
+    details: dict[str, Any] | None = None,
 ) -> None:
+    """Record one transition in incident_events."""
     conn.execute(
         insert(_EVENTS),
         {

@@ -29,10 +29,12 @@ SRID = 4326
 
 
 def _geometry(kind: str = "GEOMETRY") -> Geometry:
+    """A geometry column in the storage SRID with a spatial index."""
     return Geometry(geometry_type=kind, srid=SRID, spatial_index=True)
 
 
 def utcnow() -> datetime:
+    """Now, as an aware datetime in UTC (every stored time is UTC)."""
     return datetime.now(UTC)
 
 
@@ -63,6 +65,8 @@ class LayerSource(Base):
 
 
 class District(Base):
+    """A district (区/县): 6-digit NBS code (the adcode)."""
+
     __tablename__ = "districts"
 
     code: Mapped[str] = mapped_column(String(6), primary_key=True)
@@ -109,6 +113,8 @@ class Compound(Base):
 
 
 class Building(Base):
+    """A building with its households, given or estimated (``households_source``)."""
+
     __tablename__ = "buildings"
 
     building_id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -11,17 +11,9 @@ from incident_plans import COMMUNITY, SIZE, grid_center, square_plan
 
 from geogrid.errors import ValidationFailed
 from geogrid.incidents.formats import read_incident_file
-from geogrid.store import Store, publish_plan
+from geogrid.store import Store
 from geogrid.store.incident_bulk import import_incidents, publish_and_reattribute
 from geogrid.store.incident_stats import incident_stats
-
-
-@pytest.fixture
-def published(store: Store) -> tuple[Store, int]:
-    with store.transaction() as conn:
-        plan = square_plan(conn)
-        publish_plan(conn, plan)
-    return store, plan
 
 
 def _csv(path: Path, rows: list[dict[str, object]]) -> Path:

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from incident_plans import COMMUNITY, ORIGIN, SIZE, grid_center, square_plan
+from incident_plans import COMMUNITY, ORIGIN, SIZE, grid_center
 
 from geogrid.crs import wgs84_to_gcj02
 from geogrid.errors import Conflict, InputError
-from geogrid.store import Store, publish_plan
+from geogrid.store import Store
 from geogrid.store.incident_bulk import attributed_plans
 from geogrid.store.incidents import get_incident, incident_events, report_incident
-
-
-@pytest.fixture
-def published(store: Store) -> tuple[Store, int]:
-    with store.transaction() as conn:
-        plan = square_plan(conn)
-        publish_plan(conn, plan)
-    return store, plan
 
 
 def _record(ref: str, lon: float, lat: float, **extra: object) -> dict[str, object]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from incident_plans import grid_center, square_plan
@@ -34,7 +35,7 @@ def incident(store: Store) -> tuple[Store, int]:
         return store, report_incident(conn, record, actor="网格员")["id"]
 
 
-def _run(store: Store, incident_id: int, steps: list[tuple[str, dict[str, object]]]) -> dict:
+def _run(store: Store, incident_id: int, steps: list[tuple[str, dict[str, Any]]]) -> dict:
     out: dict = {}
     for i, (action, params) in enumerate(steps, 1):
         with store.transaction() as conn:
@@ -46,11 +47,11 @@ def _run(store: Store, incident_id: int, steps: list[tuple[str, dict[str, object
                 at=T0 + timedelta(hours=i),
                 note=f"step {i}",
                 **params,
-            )  # type: ignore[arg-type]
+            )
     return out
 
 
-FULL_LOOP = [
+FULL_LOOP: list[tuple[str, dict[str, Any]]] = [
     ("accept", {}),
     ("dispatch", {"department": "市政公用事业服务中心", "level": "community"}),
     ("escalate", {}),

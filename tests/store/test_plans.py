@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pytest
-from shapely.geometry import box
+from shapely.geometry import Polygon, box
 
 from geogrid.errors import Conflict, NotFound
 from geogrid.store import (
@@ -19,26 +19,34 @@ from geogrid.store import (
 )
 
 
-def _grids() -> dict[str, gpd.GeoDataFrame]:
-    basic = gpd.GeoDataFrame(
+def _level(
+    codes: list[str], households: list[int], buildings: list[int], boxes: list[Polygon]
+) -> gpd.GeoDataFrame:
+    """Grids whose parent is their code without its last 3 digits."""
+    return gpd.GeoDataFrame(
         {
-            "code": ["370212001001001", "370212001001002"],
-            "parent_code": ["370212001001", "370212001001"],
-            "households": [420, 380],
-            "buildings": [12, 9],
+            "code": codes,
+            "parent_code": [code[:-3] for code in codes],
+            "households": households,
+            "buildings": buildings,
         },
-        geometry=[box(120.40, 36.10, 120.41, 36.11), box(120.41, 36.10, 120.42, 36.11)],
+        geometry=boxes,
         crs="EPSG:4326",
     )
-    micro = gpd.GeoDataFrame(
-        {
-            "code": ["370212001001001001", "370212001001001002"],
-            "parent_code": ["370212001001001", "370212001001001"],
-            "households": [20, 25],
-            "buildings": [1, 2],
-        },
-        geometry=[box(120.40, 36.10, 120.405, 36.11), box(120.405, 36.10, 120.41, 36.11)],
-        crs="EPSG:4326",
+
+
+def _grids() -> dict[str, gpd.GeoDataFrame]:
+    basic = _level(
+        ["370212001001001", "370212001001002"],
+        [420, 380],
+        [12, 9],
+        [box(120.40, 36.10, 120.41, 36.11), box(120.41, 36.10, 120.42, 36.11)],
+    )
+    micro = _level(
+        ["370212001001001001", "370212001001001002"],
+        [20, 25],
+        [1, 2],
+        [box(120.40, 36.10, 120.405, 36.11), box(120.405, 36.10, 120.41, 36.11)],
     )
     return {"basic": basic, "micro": micro}
 

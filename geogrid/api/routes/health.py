@@ -1,3 +1,5 @@
+"""``/health``: is the store reachable, and what does it hold."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,3 +1,5 @@
+"""``/layers``: the map layers as GeoJSON."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -15,6 +17,7 @@ router = APIRouter(prefix="/layers", tags=["layers"])
 
 
 def parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
+    """``minlon,minlat,maxlon,maxlat`` as four floats, or InputError naming the field."""
     if bbox is None:
         return None
     try:

@@ -1,3 +1,5 @@
+"""``/plans``: grid plans, their quality reports and their grids as GeoJSON."""
+
 from __future__ import annotations
 
 from typing import Annotated, Any
