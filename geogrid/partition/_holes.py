@@ -157,8 +157,10 @@ def _redivide(
     leaves = np.bincount(src[inside[src] & ~inside[graph.indices]], minlength=graph.n) > 0
     rim = (edge | leaves)[region]
     before = sum(not band.holds(int(graph.weight[labels == q].sum())) for q in parts)
-    for seed in range(3):
-        new = split(sub, len(parts), band, seed=seed)
+    # the enclave is often the cheapest cut (a ring road around a core): then cut by length
+    plain = Graph(sub.indptr, sub.indices, np.ones(len(sub.cost)), sub.weight, sub.block)
+    for graph_try, seed in [(sub, 0), (sub, 1), (plain, 0), (plain, 1), (plain, 2)]:
+        new = split(graph_try, len(parts), band, seed=seed)
         bad = violations(sub, new, band)
         if bad > before or _enclaves_all(sub, new, rim):
             continue

@@ -144,9 +144,11 @@ class _Repair:
         k = int(labels.max()) + 1
         self.pw = [0] * k
         self.size = [0] * k
+        self.members: list[set[int]] = [set() for _ in range(k)]
         for u, p in enumerate(self.labels):
             self.pw[p] += self.w[u]
             self.size[p] += 1
+            self.members[p].add(u)
 
     # -- connectivity -----------------------------------------------------------------------
     def connect(self) -> None:
@@ -203,6 +205,8 @@ class _Repair:
         self.pw[q] += self.w[u]
         self.size[p] -= 1
         self.size[q] += 1
+        self.members[p].discard(u)
+        self.members[q].add(u)
 
     def _stays_connected(self, u: int) -> bool:
         """Whether u's part stays connected without u (search until u's part-neighbours meet)."""
@@ -241,17 +245,16 @@ class _Repair:
             if not bad:
                 return
             near = set(bad)
-            for u, p in enumerate(self.labels):
-                if p in bad:
+            for p in bad:
+                for u in self.members[p]:
                     near.update(self.labels[v] for v, _ in self.nbrs[u])
             if not self._best_balance_move(near):
                 return
 
     def _best_balance_move(self, near: set[int]) -> bool:
         cands = []
-        for u, p in enumerate(self.labels):
-            if p not in near or self.size[p] == 1:
-                continue
+        movable = [(u, r) for r in near if self.size[r] > 1 for u in self.members[r]]
+        for u, p in movable:
             wu, wp = self.w[u], self.pw[p]
             if wu == 0:
                 continue

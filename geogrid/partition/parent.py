@@ -28,7 +28,7 @@ from geogrid.partition.divide import Division, divide
 from geogrid.partition.units import Units, build_units
 
 IntArray = NDArray[np.int64]
-BARRIER_COST = 0.03  # cutting along a road costs a thirtieth of cutting through a block
+BARRIER_COST = 0.05  # cutting along a road costs a twentieth of cutting through a block
 
 
 @dataclass
