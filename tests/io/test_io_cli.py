@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import geopandas as gpd
+from _cli import run_geogrid
 from _corpus import CORPUS, LIECHTENSTEIN
-
-
-def _geogrid(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"DATABASE_URL": f"sqlite:///{db}", "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "geogrid", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
 
 
 def test_import_then_export(tmp_path: Path, li_streets: Path) -> None:
     db = tmp_path / "g.sqlite"
-    done = _geogrid("import", str(li_streets), "--layer", "streets", "--map", "code=DM", db=db)
+    done = run_geogrid("import", str(li_streets), "--layer", "streets", "--map", "code=DM", db=db)
     assert done.returncode == 0, done.stderr
     assert "streets" in done.stdout and done.stderr == ""
     report = tmp_path / "report.json"
-    done = _geogrid(
+    done = run_geogrid(
         "import",
         str(LIECHTENSTEIN / "li_buildings.geojson"),
         "-l",
@@ -44,12 +31,12 @@ def test_import_then_export(tmp_path: Path, li_streets: Path) -> None:
     assert "scaled to 9,000" in done.stdout
     assert json.loads(report.read_text(encoding="utf-8"))["ok"] is True
     out = tmp_path / "li.gpkg"
-    done = _geogrid("export", "--out", str(out), db=db)
+    done = run_geogrid("export", "--out", str(out), db=db)
     assert done.returncode == 0, done.stderr
     buildings = gpd.read_file(out, layer="buildings")
     assert len(buildings) == 3723 and buildings["households"].sum() == 9000
     assert len(gpd.read_file(out, layer="streets")) == 12
-    done = _geogrid(
+    done = run_geogrid(
         "export",
         "--layer",
         "streets",
@@ -68,11 +55,11 @@ def test_import_then_export(tmp_path: Path, li_streets: Path) -> None:
 def test_refused_import_is_one_line_on_stderr_with_a_report(tmp_path: Path) -> None:
     db = tmp_path / "g.sqlite"
     for name in ("streets", "communities"):
-        done = _geogrid("import", str(CORPUS / f"base_{name}.geojson"), "-l", name, db=db)
+        done = run_geogrid("import", str(CORPUS / f"base_{name}.geojson"), "-l", name, db=db)
         assert done.returncode == 0, done.stderr
     report = tmp_path / "report.json"
     bad = CORPUS / "gcj02_declared_wgs84.geojson"
-    done = _geogrid("import", str(bad), "-l", "communities", "--report", str(report), db=db)
+    done = run_geogrid("import", str(bad), "-l", "communities", "--report", str(report), db=db)
     assert done.returncode == 1
     [line] = done.stderr.strip().splitlines()
     assert line.startswith("geogrid: error: import refused: file ") and str(bad) in line
@@ -84,14 +71,16 @@ def test_refused_import_is_one_line_on_stderr_with_a_report(tmp_path: Path) -> N
 
 def test_unreadable_file_and_bad_options(tmp_path: Path) -> None:
     db = tmp_path / "g.sqlite"
-    done = _geogrid("import", str(CORPUS / "truncated.gpkg"), db=db)
+    done = run_geogrid("import", str(CORPUS / "truncated.gpkg"), db=db)
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         line
         for line in done.stderr.strip().splitlines()
         if line.startswith("geogrid: error: file ")
     ]
-    done = _geogrid("export", "--layer", "buildings", "--out", str(tmp_path / "b.geojson"), db=db)
+    done = run_geogrid(
+        "export", "--layer", "buildings", "--out", str(tmp_path / "b.geojson"), db=db
+    )
     assert done.returncode == 1
     assert (
         done.stderr.strip() == "geogrid: error: the store has no buildings yet; import them first"
@@ -121,10 +110,12 @@ def test_export_a_plan_level(tmp_path: Path) -> None:
         plan_id = save_plan(conn, {"basic": basic}, report={}, author="test")
     store.dispose()
     out = tmp_path / "basic.zip"
-    done = _geogrid("export", "--plan", str(plan_id), "--level", "basic", "--out", str(out), db=db)
+    done = run_geogrid(
+        "export", "--plan", str(plan_id), "--level", "basic", "--out", str(out), db=db
+    )
     assert done.returncode == 0, done.stderr
     grids = gpd.read_file(out)
     assert sorted(grids["code"]) == sorted(basic["code"])
     assert sorted(grids["households"]) == [280, 300, 310, 320]
-    done = _geogrid("export", "--plan", "99", "--out", str(out), db=db)
+    done = run_geogrid("export", "--plan", "99", "--out", str(out), db=db)
     assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1
