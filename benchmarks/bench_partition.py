@@ -1,4 +1,5 @@
-"""Partition benchmark: scale, side-by-side tools, redraw, and real Liechtenstein data.
+"""Partition benchmark: scale, determinism, dedicated grids, side-by-side tools, redraw, and
+real Liechtenstein data.
 
 Run: ``.venv/bin/python benchmarks/bench_partition.py`` (all parts) or
 ``--parts scale,compare,redraw,liechtenstein``; results go to benchmarks/results/partition.json.
@@ -8,6 +9,7 @@ Every heavy run is a subprocess: peak memory is its own, and a tool past ``--tim
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import platform
 import resource
@@ -23,8 +25,19 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks"), str(REPO / "tests" / "partition")]
 RESULTS = REPO / "benchmarks" / "results" / "partition.json"
 LEVELS = ("large", "medium", "basic", "micro")
-SCALE_RUNS = (("370212", 1.0), ("370212", 2.0), ("370212", 4.0), ("610116", 1.0))
-COMPARE_PARENTS = (6, 40, 167)  # about 2,000, 16,000 and all 65,000 units of Laoshan
+# district, scale, mode: "" single process; "again" the same run once more (determinism);
+# "local" on a local dask cluster (same plan?); "dedicated" schools and hospitals get own grids
+SCALE_RUNS = (
+    ("370212", 1.0, ""),
+    ("370212", 1.0, "again"),
+    ("370212", 1.0, "local"),
+    ("370212", 1.0, "dedicated"),
+    ("370212", 2.0, ""),
+    ("370212", 4.0, ""),
+    ("610116", 1.0, ""),
+)
+DEDICATED = ("hospital", "school")
+COMPARE_PARENTS = (1, 6, 40, 167)  # about 450, 2,900, 17,000 and all 78,000 nodes of Laoshan
 
 
 def main() -> None:
@@ -43,7 +56,14 @@ def main() -> None:
         print(json.dumps(run_tool(args.tool[0], args.tool[1], int(args.tool[2]))))
         return
     out: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    out["machine"] = {"cores": 2, "python": platform.python_version(), "date": str(date.today())}
+    out["machine"] = {
+        "cores": 2,
+        "shared": "with other engineers' jobs",
+        "python": platform.python_version(),
+        "date": str(date.today()),
+        "load_average_at_start": [round(v, 2) for v in _loadavg()],
+        "commit": _commit(),
+    }
     for part in args.parts.split(","):
         print(f"== {part}", flush=True)
         out[part] = {"scale": _scale, "compare": _compare, "redraw": _redraw,
@@ -51,6 +71,21 @@ def main() -> None:
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {RESULTS}")
+
+
+def _loadavg() -> tuple[float, ...]:
+    import os
+
+    return os.getloadavg()
+
+
+def _commit() -> str:
+    """HEAD and whether the tree had changes (the measured state)."""
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "geogrid"],
+                           capture_output=True, text=True).stdout.strip()  # fmt: skip
+    return head + (" + uncommitted changes in geogrid/" if dirty else "")
 
 
 def _sub(args: list[str], timeout: float) -> dict[str, Any]:
@@ -67,50 +102,78 @@ def _sub(args: list[str], timeout: float) -> dict[str, Any]:
     }
 
 
-def _scale(args: argparse.Namespace) -> list[dict[str, Any]]:
+def _scale(args: argparse.Namespace) -> dict[str, Any]:
     rows = []
-    for code, scale in SCALE_RUNS:
-        row = {"district": code, "scale": scale} | _sub(["--one", f"{code}:{scale}"], 1800)
+    for code, scale, mode in SCALE_RUNS:
+        row = {"district": code, "scale": scale, "mode": mode or "single process"}
+        row |= _sub(["--one", f"{code}:{scale}:{mode}"], 1800)
         print(json.dumps({k: v for k, v in row.items() if k != "report"}), flush=True)
         rows.append(row)
-    return rows
+    laoshan = {r["mode"]: r.get("digest") for r in rows if r["district"] == "370212"}
+    same = laoshan["single process"] == laoshan["again"] is not None
+    return {
+        "runs": rows,
+        "deterministic_two_runs": same,
+        "local_cluster_same_plan": laoshan["single process"] == laoshan["local"] is not None,
+    }
 
 
-def _scale_one(code: str, scale: str) -> dict[str, Any]:
+def _scale_one(code: str, scale: str, mode: str = "") -> dict[str, Any]:
     from geogrid.partition.engine import partition_plan
     from geogrid.synth import synth_city
 
     t0 = time.perf_counter()
     city = synth_city(code, seed=1, scale=float(scale))
     synth = time.perf_counter() - t0
+    t1 = time.perf_counter()
     plan = partition_plan(
         city["communities"], city["buildings"], roads=city["roads"],
         waterways=city["waterways"], levels=LEVELS,
+        scheduler="local" if mode == "local" else None,
+        dedicated_uses=DEDICATED if mode == "dedicated" else (),
     )  # fmt: skip
+    wall = time.perf_counter() - t1
     return {
         "buildings": len(city["buildings"]),
         "households": int(city["buildings"]["households"].sum()),
         "communities": len(city["communities"]),
         "synth_seconds": round(synth, 2),
+        "partition_wall_seconds": round(wall, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "digest": _digest(plan.grids),
         "report": plan.report,
     }
 
 
+def _digest(grids: dict[str, Any]) -> str:
+    """A hash of every level's codes, parents, households and WKB: equal plans, equal digests."""
+    h = hashlib.sha256()
+    for level in sorted(grids):
+        frame = grids[level]
+        h.update(level.encode())
+        for col in ("code", "parent_code", "households", "buildings"):
+            h.update("\x1f".join(map(str, frame[col].tolist())).encode())
+        for wkb in frame.geometry.to_wkb():
+            h.update(wkb)
+    return h.hexdigest()[:16]
+
+
 def _compare(args: argparse.Namespace) -> dict[str, Any]:
-    from partition.compare import TOOLS, build_graphs
+    from partition.compare import GIVEN, TOOLS, build_graphs
 
     from geogrid.synth import synth_city
 
     path = str(Path(tempfile.gettempdir()) / "geogrid_bench_graphs.pkl")
     graphs = build_graphs(synth_city("370212", seed=1), path)
     print(json.dumps(graphs), flush=True)
-    out: dict[str, Any] = {"graphs": graphs, "timeout_seconds": args.timeout, "runs": []}
+    out: dict[str, Any] = {
+        "graphs": graphs, "timeout_seconds": args.timeout, "given": GIVEN, "runs": [],
+    }  # fmt: skip
     for tool in TOOLS:
         stop = ""
         for n in COMPARE_PARENTS:
             if stop:
-                row = {"skipped": stop}
+                row = {"skipped": stop}  # it did not finish a smaller size
             else:
                 row = _sub(["--tool", tool, path, str(n)], args.timeout)
                 if "skipped" in row:

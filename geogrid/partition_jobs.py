@@ -55,9 +55,14 @@ def run_partition(
     only: Sequence[str] | None = None,
     scheduler: str | None = None,
     current: dict[str, gpd.GeoDataFrame] | None = None,
+    dedicated_uses: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> Plan:
-    """A first plan of the layers, or a redraw of ``current`` when it is given."""
+    """A first plan of the layers, or a redraw of ``current`` when it is given.
+
+    ``dedicated_uses`` (school, hospital, ...) gives each such institution a basic grid of its
+    own (first plans only).
+    """
     buildings = layers.get("buildings")
     if buildings is None or buildings.empty:
         raise InputError("there are no buildings to divide by; import or synthesise them first")
@@ -67,12 +72,20 @@ def run_partition(
         return partition_plan(
             parents,
             buildings,
-            **barriers,
+            roads=barriers["roads"],
+            waterways=barriers["waterways"],
+            railways=barriers["railways"],
             levels=levels,
             seed=seed,
             only=only,
             scheduler=scheduler,
+            dedicated_uses=dedicated_uses,
             progress=progress,
+        )
+    if dedicated_uses:
+        raise InputError(
+            "dedicated institution grids are drawn in a first plan; a redraw keeps the current "
+            "plan's grids (leave out --dedicated, or partition afresh)"
         )
     from geogrid.partition.redraw import redraw_plan
 
@@ -107,6 +120,7 @@ def partition_store(
     based_on: int | None = None,
     author: str = "geogrid",
     note: str = "",
+    dedicated_uses: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> tuple[int, dict[str, Any]]:
     """Partition what the store holds (or redraw plan ``based_on``); save a draft plan.
@@ -121,6 +135,7 @@ def partition_store(
         only=only,
         scheduler=scheduler,
         current=current,
+        dedicated_uses=dedicated_uses,
         progress=progress,
     )
     with store.transaction() as conn:

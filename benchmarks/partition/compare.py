@@ -1,14 +1,19 @@
 """Side by side on the engine's own unit graphs: geogrid, pymetis, GerryChain, spopt.
 
-Every tool divides each parent's building graph (the graph geogrid itself divides: Voronoi cells
-of buildings inside road blocks, a building's cells merged) into as many grids as geogrid aims at
-(``choose_k``). Metrics are computed the same way for every tool, on the cells.
+Every tool divides each parent's building graph, the very graph ``plan_parent`` divides (Voronoi
+cells of buildings inside road blocks, a building's cells merged into one node, the engine's edge
+costs with roads cheap to cut), with the same household weight per node. Tools that take a grid
+count get the count geogrid aims at (``choose_k``); MaxP, which picks its own count, gets the
+band's floor as its threshold. The geogrid row is the engine's full per-parent division
+(``plan_parent``: compound grouping, institutions, split, repair, holes), timed by its ``basic``
+stage. Metrics are computed the same way for every tool, on the cells.
 """
 
 from __future__ import annotations
 
 import pickle
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,16 +23,31 @@ from numpy.typing import NDArray
 from geogrid.partition.balance import Graph
 from geogrid.partition.bands import band_for, choose_k
 from geogrid.partition.inputs import parent_items
-from geogrid.partition.parent import BARRIER_COST
+from geogrid.partition.parent import ParentInput
+from geogrid.partition.parent import _graph as engine_graph
 from geogrid.partition.units import build_units
 
+MAXP_CONSTRUCTION, MAXP_SA = 10, 2  # spopt's defaults (99, 10) did not finish 445 units in 300 s
 TOOLS = ("geogrid", "pymetis", "gerrychain", "spopt_maxp", "spopt_kmeans")
+GIVEN = {
+    "geogrid": "the engine's own plan_parent (basic level), seed 0",
+    "pymetis": "k-way, k = choose_k, node weight = households, edge weight = engine edge cost "
+    "x 10, METIS contig option where the parent's graph is connected (recursive bisection, "
+    "pymetis' default for k <= 8, ignores it)",
+    "gerrychain": "recursive_tree_part, k = choose_k, pop = households, epsilon = 0.1, rng 0",
+    "spopt_maxp": "MaxPHeuristic, threshold = the parent band's floor (300 urban), attributes = node "
+    "centroid x/y, top_n = 2, 10 construction and 2 annealing iterations (defaults 99 and 10 "
+    "did not finish one parent of 445 units in 300 s); picks its own number of regions",
+    "spopt_kmeans": "RegionKMeansHeuristic, k = choose_k, attributes = node centroid x/y, seed 0; "
+    "the method has no weights, so households are not balanced",
+}
 
 
 @dataclass
 class ParentGraph:
     """One parent's building graph, and its cells (for compactness)."""
 
+    item: ParentInput
     graph: Graph
     band: tuple[int, int, int]
     k: int
@@ -42,7 +62,7 @@ class ParentGraph:
 
 
 def build_graphs(layers: dict[str, Any], path: str) -> dict[str, Any]:
-    """Unit graphs of every parent, pickled to ``path``; returns their sizes."""
+    """Unit graphs of every parent (as ``plan_parent`` builds them), pickled to ``path``."""
     t0 = time.perf_counter()
     items, _ = parent_items(
         layers["communities"], layers["buildings"], [layers["roads"], layers["waterways"]]
@@ -53,8 +73,7 @@ def build_graphs(layers: dict[str, Any], path: str) -> dict[str, Any]:
             item.geometry, item.points, item.households, item.compound, item.lines,
             item.footprints,
         )  # fmt: skip
-        cost = u.shared * np.where(u.barrier, BARRIER_COST, 1.0)
-        g = Graph(u.indptr, u.indices, cost, u.households).contract(u.group)
+        g = engine_graph(u).contract(u.group)
         band = band_for(item.area_type, "basic")
         n = g.n
         w = np.bincount(u.group, weights=u.area, minlength=n)
@@ -62,6 +81,7 @@ def build_graphs(layers: dict[str, Any], path: str) -> dict[str, Any]:
         y = np.bincount(u.group, weights=u.y * u.area, minlength=n) / np.maximum(w, 1e-9)
         out.append(
             ParentGraph(
+                item,
                 g,
                 (band.lo, band.hi, band.target),
                 choose_k(int(g.weight.sum()), band).k,
@@ -77,9 +97,12 @@ def build_graphs(layers: dict[str, Any], path: str) -> dict[str, Any]:
         )
     with open(path, "wb") as fh:
         pickle.dump(out, fh)
+    counts = np.cumsum([p.graph.n for p in out])
     return {
         "parents": len(out),
-        "units": int(sum(p.graph.n for p in out)),
+        "units": int(counts[-1]) if len(counts) else 0,
+        "units_of_first": {str(n): int(counts[min(n, len(out)) - 1]) for n in (1, 6, 40)},
+        "connected_parent_graphs": int(sum(p.graph.components()[0] == 1 for p in out)),
         "grids_aimed_at": int(sum(p.k for p in out)),
         "seconds": round(time.perf_counter() - t0, 2),
     }
@@ -89,30 +112,57 @@ def run_tool(tool: str, path: str, parents: int) -> dict[str, Any]:
     """Run ``tool`` on the first ``parents`` parent graphs; the metrics of its division."""
     with open(path, "rb") as fh:
         graphs: list[ParentGraph] = pickle.load(fh)[:parents]
-    fn = {"geogrid": _geogrid, "pymetis": _pymetis, "gerrychain": _gerrychain,
-          "spopt_maxp": _maxp, "spopt_kmeans": _kmeans}[tool]  # fmt: skip
-    labels, failed = [], 0
+    fn: Callable[[ParentGraph], tuple[NDArray[np.int64], float]] = {
+        "geogrid": _geogrid, "pymetis": _timed(_pymetis), "gerrychain": _timed(_gerrychain),
+        "spopt_maxp": _timed(_maxp), "spopt_kmeans": _timed(_kmeans),
+    }[tool]  # fmt: skip
+    labels: list[NDArray[np.int64] | None] = []
+    failed, seconds = 0, 0.0
     t0 = time.perf_counter()
     for p in graphs:
+        if tool != "geogrid" and (p.k <= 1 or p.graph.n <= 1):
+            labels.append(np.zeros(p.graph.n, np.int64))
+            continue
         try:
-            labels.append(fn(p) if p.k > 1 and p.graph.n > 1 else np.zeros(p.graph.n, np.int64))
+            lab, sec = fn(p)
         except Exception:  # a tool that gives up on a parent: counted, not hidden
             failed += 1
             labels.append(None)
-    seconds = time.perf_counter() - t0
+            continue
+        labels.append(lab)
+        seconds += sec
     return _metrics(graphs, labels) | {
         "seconds": round(seconds, 2),
+        "process_seconds": round(time.perf_counter() - t0, 2),
         "units": int(sum(p.graph.n for p in graphs)),
         "parents": len(graphs),
         "failed_parents": failed,
+        "given": GIVEN[tool],
     }
 
 
-def _geogrid(p: ParentGraph) -> NDArray[np.int64]:
-    from geogrid.partition.bands import Band
-    from geogrid.partition.divide import divide
+def _timed(
+    fn: Callable[[ParentGraph], NDArray[np.int64]],
+) -> Callable[[ParentGraph], tuple[NDArray[np.int64], float]]:
+    def run(p: ParentGraph) -> tuple[NDArray[np.int64], float]:
+        t0 = time.perf_counter()
+        lab = fn(p)
+        return lab, time.perf_counter() - t0
 
-    return divide(p.graph, Band(*p.band)).labels
+    return run
+
+
+def _geogrid(p: ParentGraph) -> tuple[NDArray[np.int64], float]:
+    """The engine's basic grids of the parent, per node of the same graph; its basic stage time."""
+    from geogrid.partition.parent import plan_parent
+
+    plan = plan_parent(p.item, seed=0)
+    of_cell = plan.unit_labels["basic"]
+    labels = np.full(p.graph.n, -1, dtype=np.int64)
+    labels[p.group] = of_cell
+    if len(of_cell) != len(p.group) or (labels < 0).any():
+        raise RuntimeError("the engine divided another graph than the one compared")
+    return labels, plan.seconds["basic"]
 
 
 def _pymetis(p: ParentGraph) -> NDArray[np.int64]:
@@ -120,9 +170,11 @@ def _pymetis(p: ParentGraph) -> NDArray[np.int64]:
 
     g = p.graph
     ew = np.maximum(1, np.round(g.cost * 10)).astype(np.int64)
+    # k-way: METIS keeps parts contiguous only there (recursive bisection ignores the option)
+    options = pymetis.Options(contig=1 if _connected(g) else 0)
     _, parts = pymetis.part_graph(
-        p.k, xadj=g.indptr, adjncy=g.indices, vweights=np.maximum(g.weight, 0), eweights=ew,
-        contiguous=_connected(g),
+        p.k, pymetis.CSRAdjacency(g.indptr, g.indices), vweights=np.maximum(g.weight, 0),
+        eweights=ew, recursive=False, options=options,
     )  # fmt: skip
     return np.asarray(parts, dtype=np.int64)
 
@@ -166,7 +218,10 @@ def _maxp(p: ParentGraph) -> NDArray[np.int64]:
     from spopt.region import MaxPHeuristic
 
     frame = pd.DataFrame({"x": p.x, "y": p.y, "hh": p.graph.weight.astype(float)})
-    model = MaxPHeuristic(frame, _weights(p), ["x", "y"], "hh", float(p.band[0]), top_n=2)
+    model = MaxPHeuristic(
+        frame, _weights(p), ["x", "y"], "hh", float(p.band[0]), top_n=2,
+        max_iterations_construction=MAXP_CONSTRUCTION, max_iterations_sa=MAXP_SA,
+    )  # fmt: skip
     model.solve()
     return np.asarray(model.labels_, dtype=np.int64)
 
@@ -180,7 +235,20 @@ def _kmeans(p: ParentGraph) -> NDArray[np.int64]:
 
 
 def _metrics(graphs: list[ParentGraph], labels: list[Any]) -> dict[str, Any]:
-    hh, within, near, pp, broken = [], [], [], [], 0
+    """Grids, band and target shares, CV, disconnected parts and PP of every tool's division.
+
+    The target of a parent is its households over the number of grids the tool made there;
+    "feasible" parents are those whose households fit a whole number of grids in the band;
+    "connected" parents those whose graph is in one piece (a detached piece of a parent is a grid
+    of its own in geogrid, however light, and a disconnected part with the other tools).
+    """
+    hh: list[float] = []
+    within: list[bool] = []
+    within_feasible: list[bool] = []
+    within_whole: list[bool] = []
+    near: list[bool] = []
+    pp: list[float] = []
+    broken = broken_connected = 0
     for p, lab in zip(graphs, labels, strict=True):
         if lab is None:
             continue
@@ -188,14 +256,22 @@ def _metrics(graphs: list[ParentGraph], labels: list[Any]) -> dict[str, Any]:
         n = int(lab.max()) + 1
         w = np.bincount(lab, weights=p.graph.weight, minlength=n)
         lo, hi, _ = p.band
-        target = w.sum() / max(p.k, 1)
+        target = w.sum() / n
+        inside = (w >= lo) & (w <= hi)
         hh.extend(w.tolist())
-        within.extend(((w >= lo) & (w <= hi)).tolist())
+        within.extend(inside.tolist())
+        feasible = choose_k(int(w.sum()), band_for(p.item.area_type, "basic")).feasible
+        whole = p.graph.components()[0] == 1
+        if feasible:
+            within_feasible.extend(inside.tolist())
+        if feasible and whole:
+            within_whole.extend(inside.tolist())
         near.extend((np.abs(w - target) <= 0.1 * target).tolist())
         for g in range(n):
             nodes = np.flatnonzero(lab == g)
             if len(nodes) > 1 and p.graph.subgraph(nodes).components()[0] > 1:
                 broken += 1
+                broken_connected += int(whole)
         cell = lab[p.group]
         src = np.repeat(np.arange(len(cell)), np.diff(p.cell_indptr))
         cut = cell[src] != cell[p.cell_indices]
@@ -206,9 +282,16 @@ def _metrics(graphs: list[ParentGraph], labels: list[Any]) -> dict[str, Any]:
     arr = np.asarray(hh)
     return {
         "grids": len(hh),
-        "within_band_share": round(float(np.mean(within)), 4) if within else None,
-        "within_10pct_of_target_share": round(float(np.mean(near)), 4) if near else None,
+        "within_band_share": _mean(within),
+        "within_band_share_feasible_parents": _mean(within_feasible),
+        "within_band_share_feasible_connected_parents": _mean(within_whole),
+        "within_10pct_of_target_share": _mean(near),
         "households_cv": round(float(arr.std() / arr.mean()), 4) if len(arr) else None,
         "disconnected": broken,
-        "polsby_popper_mean": round(float(np.mean(pp)), 4) if pp else None,
+        "disconnected_in_connected_parents": broken_connected,
+        "polsby_popper_mean": _mean(pp),
     }
+
+
+def _mean(values: list[Any]) -> float | None:
+    return round(float(np.mean(values)), 4) if values else None

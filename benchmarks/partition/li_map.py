@@ -47,14 +47,16 @@ def write_map(grids: dict[str, gpd.GeoDataFrame], roads: gpd.GeoDataFrame, path:
     legend = (
         '<div style="position:fixed;bottom:24px;left:24px;z-index:9999;background:white;'
         'padding:8px 10px;border:1px solid #999;font:12px sans-serif">'
-        "<b>geogrid plan, Liechtenstein</b><br>"
+        "<b>geogrid plan, Liechtenstein</b> (municipalities as parents)<br>"
         '<span style="border:2px solid #222;background:#377eb866;padding:0 8px"></span> basic grid'
-        " (300-500 households, estimated)<br>"
+        " (band 300-500 households)<br>"
         '<span style="border-top:1px solid #555;padding:0 8px"></span> micro grid (10-30)<br>'
         '<span style="border-top:2px solid #d95f02;padding:0 8px"></span> road<br>'
-        f"<small>{ATTRIBUTION}</small></div>"
+        "<small>Data: OpenStreetMap, snapshot 2013-08-03, &copy; OpenStreetMap contributors,"
+        " ODbL.<br>Households are <b>estimated</b> from building footprints (2 levels assumed"
+        " where OSM has none), not counted.</small></div>"
     )
-    m.get_root().html.add_child(folium.Element(legend))
+    m.get_root().html.add_child(folium.Element(legend))  # type: ignore[attr-defined]
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     path.parent.mkdir(parents=True, exist_ok=True)
     m.save(str(path))

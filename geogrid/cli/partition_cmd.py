@@ -50,6 +50,13 @@ def partition(
     based_on: Annotated[
         int | None, typer.Option(help="Redraw this stored plan (store only).")
     ] = None,
+    dedicated: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated building uses (e.g. school,hospital) whose institutions get "
+            "basic grids of their own."
+        ),
+    ] = None,
     author: Annotated[str, typer.Option(help="Author of the stored draft plan.")] = "geogrid",
     note: Annotated[str, typer.Option(help="Note stored with the draft plan.")] = "",
     database_url: DatabaseUrl = None,
@@ -61,6 +68,7 @@ def partition(
     """
     wanted = _levels(levels)
     codes = [c.strip() for c in only.split(",") if c.strip()] if only else None
+    uses = _uses(dedicated)
     if input is not None and based_on is not None:
         raise InputError("--based-on names a stored plan; with an INPUT file use --redraw-from")
     if input is None and redraw_from is not None:
@@ -74,13 +82,14 @@ def partition(
         if input is None:
             plan_id, plan_report = _on_store(
                 database_url, wanted, seed=seed, only=codes, scheduler=scheduler,
-                based_on=based_on, author=author, note=note, progress=progress,
+                based_on=based_on, author=author, note=note, dedicated_uses=uses,
+                progress=progress,
             )  # fmt: skip
         else:
             current = _read_plan_file(redraw_from) if redraw_from is not None else None
             plan = run_partition(
                 _read_file(input), levels=wanted, seed=seed, only=codes, scheduler=scheduler,
-                current=current, progress=progress,
+                current=current, dedicated_uses=uses, progress=progress,
             )  # fmt: skip
             plan_report, plan_id = plan.report, None
             if out is not None:
@@ -90,6 +99,9 @@ def partition(
     console.print(summary_table(plan_report))
     if "redraw" in plan_report:
         console.print(_redraw_line(plan_report["redraw"]))
+    dedicated_grids = plan_report.get("basic", {}).get("dedicated_grids", [])
+    if dedicated_grids:
+        console.print(f"{len(dedicated_grids)} dedicated institution grid(s)")
     if plan_id is not None:
         console.print(f"stored draft plan [bold]{plan_id}[/bold]")
 
@@ -117,6 +129,13 @@ def _levels(text: str) -> list[str]:
     if bad or not wanted:
         raise InputError(f"--levels {text!r}: expected a comma-separated subset of {ENGINE_LEVELS}")
     return wanted
+
+
+def _uses(text: str | None) -> list[str]:
+    uses = sorted({part.strip().lower() for part in (text or "").split(",") if part.strip()})
+    if text is not None and not uses:
+        raise InputError(f"--dedicated {text!r}: expected comma-separated building uses")
+    return uses
 
 
 def _read_file(path: Path) -> dict[str, gpd.GeoDataFrame | None]:

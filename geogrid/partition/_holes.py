@@ -3,7 +3,9 @@
 An enclave is a connected set of units of other grids that a grid P surrounds: none of its units
 touches the edge of the area being divided. It joins P when the band allows; otherwise the
 lightest chain of P's units from the enclave to P's outer side goes to the enclave's grid, which
-cuts P's ring open while both grids stay in band and connected.
+cuts P's ring open while both grids stay in band and connected; else P and its enclave are
+divided afresh. Where all of that fails, the enclave joins P even beyond the band (a hole is
+worse than a band miss), and the caller is told which grids that made.
 """
 
 from __future__ import annotations
@@ -24,9 +26,15 @@ CORRIDORS = 24  # corridors tried per enclave
 
 
 def fill_holes(
-    graph: Graph, labels: IntArray, exempt: BoolArray, edge: BoolArray, band: Band
-) -> tuple[IntArray, BoolArray]:
-    """Labels (0..k-1) and exempt flags with every enclave merged or opened where possible.
+    graph: Graph,
+    labels: IntArray,
+    exempt: BoolArray,
+    edge: BoolArray,
+    band: Band,
+    *,
+    locked: BoolArray | None = None,
+) -> tuple[IntArray, BoolArray, BoolArray]:
+    """Labels (0..k-1), exempt flags, and the parts that took an enclave beyond the band.
 
     Parameters
     ----------
@@ -36,20 +44,47 @@ def fill_holes(
         Part of each unit, and whether each part is exempt from the band.
     edge
         Units touching the edge of the area (its outline or a hole it has).
+    locked
+        Per part: never swallowed by the part around it (an institution's own grid).
     """
     labels = np.asarray(labels, dtype=np.int64).copy()
     exempt = np.asarray(exempt, dtype=bool).copy()
+    k = int(labels.max()) + 1 if len(labels) else 0
+    locked = np.zeros(k, dtype=bool) if locked is None else np.asarray(locked, dtype=bool)
+    over = np.zeros(k, dtype=bool)
     nbrs = [graph.indices[graph.indptr[u] : graph.indptr[u + 1]].tolist() for u in range(graph.n)]
     for _ in range(PASSES):
         changed = False
         for p, enclave in _enclaves_all(graph, labels, edge):
-            if _resolve(graph, nbrs, labels, exempt, edge, band, p, enclave):
+            if _resolve(graph, nbrs, labels, exempt, locked, edge, band, p, enclave):
                 changed = True
+            elif not locked[p] and not locked[np.unique(labels[enclave])].any():
+                _swallow(graph, labels, exempt, over, p, enclave, band)
+                changed = True
+            if changed:
                 break  # labels changed: find the enclaves afresh
         if not changed:
             break
     used, dense = np.unique(labels, return_inverse=True)
-    return dense.reshape(-1).astype(np.int64), exempt[used]
+    return dense.reshape(-1).astype(np.int64), exempt[used], over[used]
+
+
+def _swallow(
+    graph: Graph,
+    labels: IntArray,
+    exempt: BoolArray,
+    over: BoolArray,
+    p: int,
+    enclave: IntArray,
+    band: Band,
+) -> None:
+    """The enclave joins p whatever the band says; p is exempt only if it now holds an exempt
+    part (an oversize building, a parent that fits no division), else it is judged."""
+    inner = np.unique(labels[enclave])
+    exempt[p] = bool(exempt[p] or exempt[inner].any())
+    labels[enclave] = p
+    if not exempt[p] and not band.holds(int(graph.weight[labels == p].sum())):
+        over[p] = True
 
 
 def _part_graph(graph: Graph, labels: IntArray, edge: BoolArray) -> tuple[list[set[int]], set[int]]:
@@ -105,6 +140,7 @@ def _resolve(
     nbrs: list[list[int]],
     labels: IntArray,
     exempt: BoolArray,
+    locked: BoolArray,
     edge: BoolArray,
     band: Band,
     p: int,
@@ -119,20 +155,23 @@ def _resolve(
         labels[enclave] = p
         return True
     inside = set(enclave.tolist())
-    for path in _corridors(graph, nbrs, labels, edge, p, inside):
-        q = _host(nbrs, labels, path[0], inside)
-        moved = int(w[path].sum())
-        qw = int(w[labels == q].sum())
-        if not exempt[p] and _pen(band, pw - moved) > _pen(band, pw):
-            continue
-        if exempt[q] and moved > 0:
-            continue
-        if not exempt[q] and _pen(band, qw + moved) > _pen(band, qw):
-            continue
-        if not _connected_without(nbrs, labels, p, set(path)):
-            continue
-        labels[path] = q
-        return True
+    paths = _corridors(graph, nbrs, labels, edge, p, inside)
+    # an exempt grid (an oversize building) takes households only when nothing else opens p
+    for lenient in (False, True):
+        for path in paths:
+            q = _host(nbrs, labels, path[0], inside)
+            moved = int(w[path].sum())
+            qw = int(w[labels == q].sum())
+            if not exempt[p] and _pen(band, pw - moved) > _pen(band, pw):
+                continue
+            if exempt[q] and moved > 0 and (locked[q] or not lenient):
+                continue
+            if not exempt[q] and _pen(band, qw + moved) > _pen(band, qw):
+                continue
+            if not _connected_without(nbrs, labels, p, set(path)):
+                continue
+            labels[path] = q
+            return True
     return _redivide(graph, labels, exempt, edge, band, p, enclave)
 
 
@@ -157,8 +196,9 @@ def _redivide(
     leaves = np.bincount(src[inside[src] & ~inside[graph.indices]], minlength=graph.n) > 0
     rim = (edge | leaves)[region]
     before = sum(not band.holds(int(graph.weight[labels == q].sum())) for q in parts)
-    # the enclave is often the cheapest cut (a ring road around a core): then cut by length
-    plain = Graph(sub.indptr, sub.indices, np.ones(len(sub.cost)), sub.weight, sub.block)
+    # the enclave is often the cheapest cut (a ring road around a core): then cut by length,
+    # with no whole-block moves (they would rebuild the ring around the core block)
+    plain = Graph(sub.indptr, sub.indices, np.ones(len(sub.cost)), sub.weight, None)
     for graph_try, seed in [(sub, 0), (sub, 1), (plain, 0), (plain, 1), (plain, 2)]:
         new = split(graph_try, len(parts), band, seed=seed)
         bad = violations(sub, new, band)

@@ -60,6 +60,8 @@ def institution_nodes(
     for c in np.unique(cluster[code >= 0]).tolist():
         nodes = np.flatnonzero((cluster == c) & (code >= 0)).astype(np.int64)
         count = int(np.isin(node_of_building[dedicated_building], nodes).sum())
+        if count == 0:
+            continue  # a piece of an institution's compound cut off from it: not an institution
         out.append(Institution(wanted[int(code[nodes[0]])], nodes, count))
     out.sort(key=lambda inst: int(inst.nodes.min()))
     return out

@@ -107,24 +107,29 @@ def _grow_once(
     pw: list[int] = []
     seeds = [u for u in nodes if weight[u] > 0]
     rng.shuffle(seeds)
+    left = sum(weight[u] for u in nodes)  # not yet in a part
     for s in seeds:
         if s in owner:
             continue
         pid = len(parts)
         owner[s] = pid
         members, total = [s], weight[s]
-        goal = rng.randint(band.lo, band.hi)
+        # what is left after this part must still fill a part: near the end that caps it
+        tail = 2 * band.lo <= left <= band.hi + band.lo
+        cap = min(band.hi, left - band.lo) if tail else band.hi
+        goal = rng.randint(band.lo, cap)
         while total < goal:
             frontier = sorted(
                 {v for u in members for v, _ in nbrs[u] if v in inside and v not in owner}
             )
-            fits = [v for v in frontier if total + weight[v] <= band.hi]
+            fits = [v for v in frontier if total + weight[v] <= cap]
             if not fits:
                 break
             v = fits[rng.randrange(len(fits))]
             owner[v] = pid
             members.append(v)
             total += weight[v]
+        left -= total
         parts.append(members)
         pw.append(total)
     _attach_empty(nodes, inside, nbrs, owner, parts)

@@ -5,7 +5,7 @@ Results are gathered in input order, so the plan is the same as a single-process
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from geogrid.errors import GeogridError
 from geogrid.partition.parent import ParentInput, ParentPlan, plan_parent
@@ -19,9 +19,14 @@ def run_distributed(
     *,
     seed: int,
     scheduler: str = LOCAL,
+    connect_timeout: float = 10.0,
+    dedicated_uses: Sequence[str] = (),
     progress: Callable[[int, int], None] | None = None,
 ) -> list[ParentPlan]:
-    """Plan each parent as a dask task on a local cluster or at a scheduler address."""
+    """Plan each parent as a dask task on a local cluster or at a scheduler address.
+
+    ``connect_timeout``: seconds to wait for the scheduler at an address before giving up.
+    """
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -35,13 +40,17 @@ def run_distributed(
             )
             client = Client(cluster)
         else:
-            client = Client(scheduler, timeout=10)
+            client = Client(scheduler, timeout=connect_timeout)
     except OSError as exc:
         raise GeogridError(f"cannot reach the dask scheduler at {scheduler}: {exc}") from exc
     try:
         # heaviest parents first so the last task does not run alone
         order = sorted(range(len(items)), key=lambda i: -len(items[i].points))
-        futures = {client.submit(plan_parent, items[i], seed=seed, pure=False): i for i in order}
+        uses = tuple(dedicated_uses)
+        futures = {
+            client.submit(plan_parent, items[i], seed=seed, dedicated_uses=uses, pure=False): i
+            for i in order
+        }
         out: list[ParentPlan | None] = [None] * len(items)
         for done, future in enumerate(as_completed(futures), start=1):
             out[futures[future]] = future.result()

@@ -43,6 +43,8 @@ def partition_plan(
     seed: int = 0,
     only: Sequence[str] | None = None,
     scheduler: str | None = None,
+    connect_timeout: float = 10.0,
+    dedicated_uses: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> Plan:
     """Divide each parent into basic grids and each basic grid into micro grids.
@@ -65,6 +67,11 @@ def partition_plan(
     scheduler
         ``None`` for this process, ``"local"`` for a local dask cluster, or the address of a
         ``dask.distributed`` scheduler.
+    connect_timeout
+        Seconds to wait for a scheduler at an address before giving up.
+    dedicated_uses
+        Building uses (``school``, ``hospital``, ...) whose institutions get basic grids of
+        their own, listed under ``basic.dedicated_grids`` in the report; needs a ``use`` field.
     progress
         Called with (parents done, parents in all).
     """
@@ -76,7 +83,15 @@ def partition_plan(
         parents, buildings, [roads, waterways, railways], only=set(only) if only else None
     )
     prepared = time.perf_counter()
-    plans = run_items(items, seed=seed, scheduler=scheduler, progress=progress)
+    dedicated = _dedicated(dedicated_uses, buildings)
+    plans = run_items(
+        items,
+        seed=seed,
+        scheduler=scheduler,
+        connect_timeout=connect_timeout,
+        dedicated_uses=dedicated,
+        progress=progress,
+    )
     ran = time.perf_counter()
     grids, report = _collect(items, plans, metric, parents.crs, levels)
     seconds = {"prepare": prepared - start}
@@ -96,19 +111,41 @@ def run_items(
     *,
     seed: int,
     scheduler: str | None = None,
+    connect_timeout: float = 10.0,
+    dedicated_uses: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> list[ParentPlan]:
     """Plan every parent, here or on a dask cluster (same result either way)."""
     if scheduler is not None:
         from geogrid.partition.distributed import run_distributed
 
-        return run_distributed(items, seed=seed, scheduler=scheduler, progress=progress)
+        return run_distributed(
+            items,
+            seed=seed,
+            scheduler=scheduler,
+            connect_timeout=connect_timeout,
+            dedicated_uses=dedicated_uses,
+            progress=progress,
+        )
     out = []
     for i, item in enumerate(items):
-        out.append(plan_parent(item, seed=seed))
+        out.append(plan_parent(item, seed=seed, dedicated_uses=dedicated_uses))
         if progress is not None:
             progress(i + 1, len(items))
     return out
+
+
+def _dedicated(uses: Sequence[str], buildings: gpd.GeoDataFrame) -> tuple[str, ...]:
+    """The dedicated uses, normalised like the buildings' ``use`` (sorted, lower case)."""
+    if isinstance(uses, str):
+        raise InputError("dedicated_uses must be a sequence of uses, not one string", field="use")
+    wanted = tuple(sorted({u.strip().lower() for u in uses if u.strip()}))
+    if wanted and "use" not in buildings.columns:
+        raise InputError(
+            f"dedicated grids for {', '.join(wanted)} need a 'use' field on the buildings",
+            field="use",
+        )
+    return wanted
 
 
 def _collect(

@@ -44,6 +44,7 @@ def parent_items(
     points = shapely.point_on_surface(footprints)
     households = _households(bld)
     compound = _compounds(bld)
+    uses = _uses(bld)
     owner = _owner(points, geoms)
     lines = _barrier_lines(barriers, metric)
     ltree = shapely.STRtree(lines)
@@ -63,6 +64,7 @@ def parent_items(
                 households=households[sel],
                 compound=compound[sel],
                 lines=lines[near],
+                uses=None if uses is None else uses[sel],
             )
         )
     return items, metric
@@ -112,6 +114,13 @@ def _compounds(bld: gpd.GeoDataFrame) -> NDArray[np.int64]:
     if len(uniq) and uniq[0] == "":
         out -= 1  # "" sorts first: no compound
     return out
+
+
+def _uses(bld: gpd.GeoDataFrame) -> NDArray[np.object_] | None:
+    """Each building's use (``""`` where unknown), or None when buildings carry no ``use``."""
+    if "use" not in bld.columns:
+        return None
+    return np.asarray(bld["use"].astype("string").fillna("").str.strip().str.lower(), dtype=object)
 
 
 def _owner(points: NDArray[np.object_], parents: NDArray[np.object_]) -> NDArray[np.int64]:

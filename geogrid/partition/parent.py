@@ -63,6 +63,7 @@ class LevelResult:
     overlap: float = 0.0
     infeasible: list[dict[str, Any]] = field(default_factory=list)
     dedicated: list[dict[str, Any]] = field(default_factory=list)
+    enclaves_joined: list[str] = field(default_factory=list)  # took an enclave beyond the band
 
 
 @dataclass
@@ -98,15 +99,23 @@ def plan_parent(
     )
     basic_band = band_for(item.area_type, "basic")
     basic_of_unit, basic_exempt, reasons = _basic(graph, comp, basic_band, institutions, seed)
-    basic_of_unit, basic_exempt = fill_holes(graph, basic_of_unit, basic_exempt, edge, basic_band)
+    locked = np.zeros(len(basic_exempt), dtype=bool)
+    locked[[b for b, _, _ in _dedicated_grids(basic_of_unit, institutions)]] = True
+    basic_of_unit, basic_exempt, basic_over = fill_holes(
+        graph, basic_of_unit, basic_exempt, edge, basic_band, locked=locked
+    )
     clock.lap("basic")
     micro_band = band_for(item.area_type, "micro")
-    micro_of_unit, micro_exempt, micro_notes = _micro(graph, basic_of_unit, edge, micro_band, seed)
+    micro_of_unit, micro_exempt, micro_over, micro_notes = _micro(
+        graph, basic_of_unit, edge, micro_band, seed
+    )
     clock.lap("micro")
     basic_of_face, micro_of_face = basic_of_unit[units.group], micro_of_unit[units.group]
     basic, micro = _assemble(
         item, units, basic_of_face, basic_exempt, micro_of_face, micro_exempt.tolist()
     )
+    basic.enclaves_joined = _codes(basic.codes, basic_over)
+    micro.enclaves_joined = _codes(micro.codes, micro_over)
     if reasons:
         basic.infeasible.append(_note(item.code, int(units.households.sum()), reasons, basic))
     for b, use, count in _dedicated_grids(basic_of_unit, institutions):
@@ -150,10 +159,12 @@ def _fixed(fixed: list[IntArray], groups: IntArray) -> list[IntArray]:
 
 def _micro(
     graph: Graph, basic_of_unit: IntArray, edge: NDArray[np.bool_], band: Band, seed: int
-) -> tuple[IntArray, NDArray[np.bool_], list[dict[str, Any]]]:
-    """Micro grid of each node (numbered across the parent), exempt flags and notes."""
+) -> tuple[IntArray, NDArray[np.bool_], NDArray[np.bool_], list[dict[str, Any]]]:
+    """Micro grid of each node (numbered across the parent), exempt flags, grids that took an
+    enclave beyond the band, and notes."""
     micro_of_unit = np.full(graph.n, -1, dtype=np.int64)
     exempt: list[bool] = []
+    over: list[bool] = []
     notes: list[dict[str, Any]] = []
     src = np.repeat(np.arange(graph.n), np.diff(graph.indptr))
     crosses = basic_of_unit[src] != basic_of_unit[graph.indices]
@@ -162,12 +173,17 @@ def _micro(
         nodes = np.flatnonzero(basic_of_unit == b)
         sub = graph.subgraph(nodes)
         mdiv = divide(sub, band, seed=seed, what="building")
-        labels, flags = fill_holes(sub, mdiv.labels, mdiv.exempt, rim[nodes], band)
+        labels, flags, joined = fill_holes(sub, mdiv.labels, mdiv.exempt, rim[nodes], band)
         micro_of_unit[nodes] = labels + len(exempt)
         exempt.extend(flags.tolist())
+        over.extend(joined.tolist())
         if mdiv.reasons:
             notes.append({"basic_index": b, "reasons": mdiv.reasons})
-    return micro_of_unit, np.asarray(exempt, dtype=bool), notes
+    return micro_of_unit, np.asarray(exempt, dtype=bool), np.asarray(over, dtype=bool), notes
+
+
+def _codes(codes: list[str], flags: NDArray[np.bool_]) -> list[str]:
+    return [c for c, f in zip(codes, flags.tolist(), strict=True) if f]
 
 
 def _misses(div: Division, band: Band) -> int:

@@ -71,6 +71,8 @@ def level_report(results: list[LevelResult]) -> dict[str, Any]:
         "disconnected": int((shapely.get_num_geometries(geoms) != 1).sum()),
         "infeasible_parents": [note for r in results for note in r.infeasible],
         "dedicated_grids": [d for r in results for d in getattr(r, "dedicated", [])],
+        # grids that took in an enclave beyond the band (a hole would be worse): judged, listed
+        "enclaves_joined_out_of_band": [c for r in results for c in r.enclaves_joined],
     }
 
 

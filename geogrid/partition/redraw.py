@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import NDArray
 from pyproj import CRS
 
 from geogrid.errors import InputError
@@ -85,12 +86,14 @@ def redraw_plan(
     report: dict[str, Any] = {}
     for level in [lv for lv in ENGINE_LEVELS if lv in levels]:
         if level in ("basic", "micro"):
+            fresh = grid_frame(per_level[level], level, metric, parents.crs)
             frames[level] = _keep_geometry(
-                grid_frame(per_level[level], level, metric, parents.crs),
+                fresh,
                 current[level],
                 {c for g in grids[level] for c, k in zip(g.codes, g.kept, strict=True) if k},
             )
             report[level] = level_report(per_level[level])
+            report[level]["repaired_on_reprojection"] = int(fresh.attrs.get("repaired", 0))
         elif level in current:
             frames[level] = _carried(current[level], frames.get("basic"), metric)
             frames[level] = frames[level].to_crs(parents.crs)
@@ -114,10 +117,31 @@ def _keep_geometry(
         return frame
     before = dict(zip(old["code"].astype(str), old.geometry.to_numpy(), strict=True))
     geoms = frame.geometry.to_numpy().copy()
+    carried = np.zeros(len(geoms), dtype=bool)
     for i, code in enumerate(frame["code"].astype(str)):
         if code in kept and code in before:
             geoms[i] = before[code]
+            carried[i] = True
+    _match_carried(geoms, carried)
     return frame.set_geometry(gpd.GeoSeries(geoms, crs=frame.crs, index=frame.index))
+
+
+def _match_carried(geoms: NDArray[np.object_], carried: NDArray[np.bool_]) -> None:
+    """Make shared edges of new and carried grids match vertex for vertex (a valid coverage):
+    a new grid's vertex that misses a carried one by a rounding error (a reprojection round
+    trip) moves onto it, and where new grids meet on a carried grid's edge, that edge gets
+    their vertex (its shape moves by that rounding error at most)."""
+    if not carried.any() or carried.all():
+        return
+    tol = 1e-12 * max(1.0, float(np.abs(shapely.get_coordinates(geoms[carried])).max()))
+    for src, ref in ((~carried, carried), (carried, ~carried)):
+        tree = shapely.STRtree(geoms[ref])
+        idx = np.flatnonzero(ref)
+        for i in np.flatnonzero(src).tolist():
+            near = idx[tree.query(geoms[i], predicate="dwithin", distance=tol)]
+            if len(near):
+                pts = shapely.multipoints(shapely.get_coordinates(geoms[near]))
+                geoms[i] = shapely.snap(geoms[i], pts, tol)
 
 
 def _chosen(

@@ -14,6 +14,8 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from geogrid.partition._linework import faces_of, glue_slivers
+
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 _MM = 1000.0  # coordinates are hashed at millimetre precision to match shared edges
@@ -76,11 +78,7 @@ def clip_lines(parent: shapely.Geometry, lines: NDArray[np.object_]) -> NDArray[
 
 def blocks_of(parent: shapely.Geometry, lines: NDArray[np.object_]) -> NDArray[np.object_]:
     """Faces of the parent cut by barrier lines (dangling line ends do not cut)."""
-    clipped = clip_lines(parent, lines)
-    linework = shapely.union_all(np.concatenate([[shapely.boundary(parent)], clipped]))
-    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(linework)))
-    inside = shapely.covered_by(shapely.point_on_surface(faces), parent)
-    return np.asarray(faces[inside & (shapely.area(faces) > 0)], dtype=object)
+    return faces_of(parent, clip_lines(parent, lines))
 
 
 def build_units(
@@ -128,10 +126,7 @@ def build_units(
         crossing = ~shapely.covered_by(footprints, own)
         if crossing.any():
             edges.append(shapely.intersection(shapely.boundary(footprints[crossing]), parent))
-    linework = shapely.union_all(np.concatenate([np.atleast_1d(e) for e in edges]))
-    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(linework)))
-    faces = faces[shapely.covered_by(shapely.point_on_surface(faces), parent)]
-    faces = _sorted(faces)
+    faces = _sorted(faces_of(parent, np.concatenate([np.atleast_1d(e) for e in edges])))
     n = len(faces)
     reps = shapely.point_on_surface(faces)
     building_unit = _nearest_fallback(points, faces, _locate(points, faces))
@@ -142,6 +137,9 @@ def build_units(
     has = compound >= 0
     ucomp[building_unit[has]] = compound[has]
     indptr, indices, shared, outer, on = _adjacency(faces, clip_lines(parent, lines))
+    area = shapely.area(faces)
+    alone = np.bincount(group, minlength=n)[group] == 1
+    group = glue_slivers(group, nb > 0, alone, area, shapely.length(faces), indptr, indices, shared)
     unit_block = _locate(reps, blocks)
     cent = shapely.centroid(faces)
     return Units(
@@ -150,7 +148,7 @@ def build_units(
         buildings=nb,
         block=unit_block,
         compound=ucomp,
-        area=shapely.area(faces),
+        area=area,
         outer=outer,
         x=shapely.get_x(cent),
         y=shapely.get_y(cent),

@@ -1,17 +1,35 @@
-"""Shared checks of the partition invariants (used by the property and real-data tests)."""
+"""Shared checks of the partition invariants (used by the property and real-data tests), and
+the hypothesis profiles: ``ci`` (derandomized, so a CI run is reproducible) when the environment
+variable ``CI`` is set, else the default profile (random examples, failures kept in
+``.hypothesis/`` and replayed)."""
 
 from __future__ import annotations
+
+import os
 
 import geopandas as gpd
 import numpy as np
 import shapely
+from hypothesis import settings
 
 from geogrid.crs import metric_crs
 from geogrid.partition.engine import Plan
 
+settings.register_profile("ci", derandomize=True)
+settings.load_profile("ci" if os.environ.get("CI") else "default")
+
 
 def assert_invariants(plan: Plan, parents: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> None:
-    """Exact tiling, nesting, connectivity and whole buildings, measured on the output."""
+    """Exact tiling, nesting, connectivity, whole buildings, and valid polygons in the caller's
+    CRS forming a valid coverage of each parent, measured on the output."""
+    for level in ("basic", "micro"):
+        grids = plan.grids[level]
+        assert grids.crs == parents.crs
+        assert shapely.is_valid(grids.geometry.to_numpy()).all(), level
+        assert plan.report[level]["repaired_on_reprojection"] == 0, level
+        for code in np.unique(grids.parent_code.to_numpy()):
+            mine = grids.geometry.to_numpy()[grids.parent_code.to_numpy() == code]
+            assert shapely.coverage_is_valid(mine), (level, code)
     metric = metric_crs(parents)
     par = parents.to_crs(metric).set_index("code")
     basic = plan.grids["basic"].to_crs(metric)

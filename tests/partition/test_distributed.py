@@ -34,4 +34,9 @@ def test_local_cluster_gives_the_same_plan() -> None:
 def test_unreachable_scheduler_is_a_clear_error() -> None:
     layers = city(communities=1, buildings=60, households=300, seed=1)
     with pytest.raises(GeogridError, match="cannot reach the dask scheduler"):
-        partition_plan(layers["communities"], layers["buildings"], scheduler="tcp://127.0.0.1:9")
+        partition_plan(
+            layers["communities"],
+            layers["buildings"],
+            scheduler="tcp://127.0.0.1:9",
+            connect_timeout=0.5,
+        )

@@ -64,7 +64,7 @@ def test_an_enclave_is_merged_or_opened_and_parts_stay_connected(
     graph = _lattice_graph(n, weight)
     total = int(weight.sum())
     band = Band(1, total, total // 2)
-    out, exempt = fill_holes(graph, labels, np.zeros(2, dtype=bool), edge.ravel(), band)
+    out, exempt, _ = fill_holes(graph, labels, np.zeros(2, dtype=bool), edge.ravel(), band)
     assert len(exempt) == int(out.max()) + 1
     assert not _enclosed(graph, out, edge.ravel())
     m = csr_matrix((graph.cost, graph.indices, graph.indptr), shape=(graph.n, graph.n))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+import shapely
 from conftest import assert_invariants
 from partition_growth import add_buildings
 
@@ -40,6 +41,11 @@ def _by_code(frame: gpd.GeoDataFrame) -> dict[str, object]:
     return dict(zip(frame["code"], frame.geometry, strict=True))
 
 
+def _same_shape(a: shapely.Geometry, b: shapely.Geometry) -> bool:
+    """Equal, or equal but for vertices added on edges within a micrometre."""
+    return bool(a.equals(b) or shapely.hausdorff_distance(a, b) < 1e-6)
+
+
 def test_five_percent_more_buildings_keeps_most_grids(
     city: dict[str, gpd.GeoDataFrame], first: Plan
 ) -> None:
@@ -52,7 +58,8 @@ def test_five_percent_more_buildings_keeps_most_grids(
     assert stats["micro"]["new_grids"] > 0  # the growth did push some grids out of band
     for level in ("basic", "micro"):
         before, after = _by_code(first.grids[level]), _by_code(plan.grids[level])
-        kept = [c for c in after if c in before and after[c].equals(before[c])]
+        # a kept grid keeps its shape; it gains a vertex where two new grids meet its edge
+        kept = [c for c in after if c in before and _same_shape(after[c], before[c])]
         assert len(kept) == stats[level]["kept_grids"]
         for code in set(after) - set(before):  # new grids: numbers after the highest before
             parent = code[:-3]

@@ -1,0 +1,237 @@
+"""Greedy, deterministic local moves on the part labels of one connected unit graph:
+connectivity (every part one piece), balance (every part in its band), compactness (shorter
+cuts). The moves of whole road-block pieces live in ``_block_moves``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+from numpy.typing import NDArray
+
+from geogrid.partition._graph import Graph
+from geogrid.partition.bands import Band
+
+IntArray = NDArray[np.int64]
+
+
+class Repair:
+    """Part labels of a graph's nodes, with part weights, sizes and members kept current."""
+
+    """Greedy, deterministic local moves on the part labels of one connected graph."""
+
+    def __init__(self, graph: Graph, labels: IntArray, band: Band) -> None:
+        self.band = band
+        self.w = graph.weight.tolist()
+        ip, ix, cost = graph.indptr.tolist(), graph.indices.tolist(), graph.cost.tolist()
+        self.nbrs = [
+            list(zip(ix[ip[u] : ip[u + 1]], cost[ip[u] : ip[u + 1]], strict=True))
+            for u in range(graph.n)
+        ]
+        self.labels = labels.tolist()
+        k = int(labels.max()) + 1
+        self.pw = [0] * k
+        self.size = [0] * k
+        self.members: list[set[int]] = [set() for _ in range(k)]
+        for u, p in enumerate(self.labels):
+            self.pw[p] += self.w[u]
+            self.size[p] += 1
+            self.members[p].add(u)
+
+    # -- connectivity -----------------------------------------------------------------------
+    def connect(self) -> None:
+        """Give every piece of a part but its heaviest to the neighbour it shares most with."""
+        for _ in range(50):
+            moved = False
+            for p in range(len(self.pw)):
+                pieces = self._pieces(p)
+                if len(pieces) <= 1:
+                    continue
+                pieces.sort(key=lambda c: (-sum(self.w[u] for u in c), -len(c), min(c)))
+                for piece in pieces[1:]:
+                    self._give_piece(piece, p)
+                    moved = True
+            if not moved:
+                return
+
+    def _pieces(self, p: int) -> list[list[int]]:
+        members = [u for u, q in enumerate(self.labels) if q == p]
+        seen: set[int] = set()
+        pieces = []
+        for s in members:
+            if s in seen:
+                continue
+            seen.add(s)
+            piece, queue = [s], deque([s])
+            while queue:
+                u = queue.popleft()
+                for v, _ in self.nbrs[u]:
+                    if v not in seen and self.labels[v] == p:
+                        seen.add(v)
+                        piece.append(v)
+                        queue.append(v)
+            pieces.append(piece)
+        return pieces
+
+    def _give_piece(self, piece: list[int], p: int) -> None:
+        border: dict[int, float] = {}
+        for u in piece:
+            for v, c in self.nbrs[u]:
+                q = self.labels[v]
+                if q != p:
+                    border[q] = border.get(q, 0.0) + c
+        if not border:
+            return
+        q = min(border, key=lambda r: (-border[r], r))
+        for u in piece:
+            self.move(u, q)
+
+    def move(self, u: int, q: int) -> None:
+        p = self.labels[u]
+        self.labels[u] = q
+        self.pw[p] -= self.w[u]
+        self.pw[q] += self.w[u]
+        self.size[p] -= 1
+        self.size[q] += 1
+        self.members[p].discard(u)
+        self.members[q].add(u)
+
+    def _stays_connected(self, u: int) -> bool:
+        """Whether u's part stays connected without u (search until u's part-neighbours meet)."""
+        p = self.labels[u]
+        targets = {v for v, _ in self.nbrs[u] if self.labels[v] == p}
+        if len(targets) <= 1:
+            return len(targets) == 1 or self.size[p] == 1
+        start = min(targets)
+        seen = {start, u}
+        queue = deque([start])
+        found = 1
+        while queue:
+            x = queue.popleft()
+            for v, _ in self.nbrs[x]:
+                if v not in seen and self.labels[v] == p:
+                    seen.add(v)
+                    if v in targets:
+                        found += 1
+                        if found == len(targets):
+                            return True
+                    queue.append(v)
+        return False
+
+    # -- balance ----------------------------------------------------------------------------
+    def pen(self, x: int) -> int:
+        return max(0, self.band.lo - x) + max(0, x - self.band.hi)
+
+    def _dev(self, x: int) -> int:
+        return (x - self.band.target) ** 2
+
+    def balance(self, max_moves: int | None = None) -> None:
+        """Move boundary units while the band violation, then the spread, strictly decreases."""
+        limit = max_moves if max_moves is not None else 4 * len(self.w) + 50
+        for _ in range(limit):
+            bad = {p for p, x in enumerate(self.pw) if self.pen(x) > 0}
+            if not bad:
+                return
+            near = set(bad)
+            for p in bad:
+                for u in self.members[p]:
+                    near.update(self.labels[v] for v, _ in self.nbrs[u])
+            if not self._best_balance_move(near):
+                return
+
+    def _best_balance_move(self, near: set[int]) -> bool:
+        cands = []
+        movable = [(u, r) for r in near if self.size[r] > 1 for u in self.members[r]]
+        for u, p in movable:
+            wu, wp = self.w[u], self.pw[p]
+            if wu == 0:
+                continue
+            gain: dict[int, float] = {}
+            own = 0.0
+            for v, c in self.nbrs[u]:
+                q = self.labels[v]
+                if q == p:
+                    own += c
+                elif q in near:
+                    gain[q] = gain.get(q, 0.0) + c
+            for q, cq in gain.items():
+                wq = self.pw[q]
+                dpen = self.pen(wp - wu) + self.pen(wq + wu) - self.pen(wp) - self.pen(wq)
+                ddev = self._dev(wp - wu) + self._dev(wq + wu) - self._dev(wp) - self._dev(wq)
+                if dpen < 0 or (dpen == 0 and ddev < 0):
+                    cands.append((dpen, own - cq, ddev, u, q))
+        cands.sort()
+        for _, _, _, u, q in cands[:64]:
+            if self._stays_connected(u):
+                self.move(u, q)
+                return True
+        return False
+
+    def dissolve_light(self) -> bool:
+        """Merge each part still below the band into the neighbour it fits best."""
+        merged = False
+        for p in sorted(range(len(self.pw)), key=lambda r: (self.pw[r], r)):
+            if self.size[p] == 0 or self.pw[p] >= self.band.lo:
+                continue
+            border: dict[int, float] = {}
+            for u, q in enumerate(self.labels):
+                if q == p:
+                    for v, c in self.nbrs[u]:
+                        r = self.labels[v]
+                        if r != p:
+                            border[r] = border.get(r, 0.0) + c
+            fits = [r for r in border if self.pw[r] + self.pw[p] <= self.band.hi]
+            if not fits:
+                continue
+            q = min(fits, key=lambda r: (-border[r], r))
+            for u in [u for u, r in enumerate(self.labels) if r == p]:
+                self.move(u, q)
+            merged = True
+        return merged
+
+    # -- compactness ------------------------------------------------------------------------
+    def refine(self, passes: int = 3) -> None:
+        """Move boundary units that cut less, keeping every part's band state no worse."""
+        for _ in range(passes):
+            moved = 0
+            for u in range(len(self.w)):
+                p = self.labels[u]
+                if self.size[p] == 1:
+                    continue
+                own = 0.0
+                gain: dict[int, float] = {}
+                for v, c in self.nbrs[u]:
+                    q = self.labels[v]
+                    if q == p:
+                        own += c
+                    else:
+                        gain[q] = gain.get(q, 0.0) + c
+                if not gain:
+                    continue
+                q = min(gain, key=lambda r: (-gain[r], r))
+                if gain[q] <= own * 1.0001:
+                    continue
+                wu, wp, wq = self.w[u], self.pw[p], self.pw[q]
+                if self.pen(wp - wu) > self.pen(wp) or self.pen(wq + wu) > self.pen(wq):
+                    continue
+                if self._stays_connected(u):
+                    self.move(u, q)
+                    moved += 1
+            if not moved:
+                return
+
+    def connected_without(self, p: int, gone: set[int]) -> bool:
+        """Whether part p minus the nodes ``gone`` is still one connected piece."""
+        rest = [u for u, q in enumerate(self.labels) if q == p and u not in gone]
+        if not rest:
+            return False
+        seen = {rest[0]}
+        queue = deque([rest[0]])
+        while queue:
+            u = queue.popleft()
+            for v, _ in self.nbrs[u]:
+                if v not in seen and v not in gone and self.labels[v] == p:
+                    seen.add(v)
+                    queue.append(v)
+        return len(seen) == len(rest)
