@@ -33,10 +33,12 @@ def faces_of(parent: shapely.Geometry, lines: NDArray[np.object_]) -> NDArray[np
     """Faces of ``parent`` cut by ``lines`` (dangling ends cut nothing), tiling it exactly."""
     outline = shapely.boundary(parent)
     inner, connectors = _inner_lines(parent, outline, lines)
-    # the inner lines are noded among themselves and meet the connectors only at their ends,
-    # so only the outline and the connectors need noding together
-    rim = shapely.get_parts(shapely.union_all(np.concatenate([[outline], connectors])))
-    faces = shapely.get_parts(shapely.polygonize(np.concatenate([inner, rim])))
+    # the inner lines are noded among themselves; only the outline, the connectors and the
+    # inner lines they might cross (as near the outline as a loose end) need noding together
+    close = shapely.dwithin(inner, outline, 2 * RIM_M)
+    rim = np.concatenate([[outline], connectors, inner[close]])
+    noded = shapely.get_parts(shapely.union_all(rim))
+    faces = shapely.get_parts(shapely.polygonize(np.concatenate([inner[~close], noded])))
     faces = faces[shapely.area(faces) > 0]
     inside = shapely.covered_by(shapely.point_on_surface(faces), parent)
     return np.asarray(faces[inside], dtype=object)

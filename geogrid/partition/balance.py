@@ -22,6 +22,7 @@ __all__ = ["Graph", "split", "violations"]
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 UFACTOR_SHARE = 0.5
+NCUTS = 4  # METIS tries this many initial cuts and keeps the cheapest: one can miss a road
 
 
 def split(graph: Graph, k: int, band: Band, *, seed: int = 0) -> IntArray:
@@ -56,7 +57,7 @@ def _metis(graph: Graph, k: int, seed: int, *, ufactor: int = 1) -> IntArray:
     eweights = np.maximum(np.round(graph.cost * scale), 1).astype(np.int64)
     vweights = graph.weight * 64 + 1  # empty units weigh a little: no part is left empty
     # recursive bisection: k-way METIS leaves parts empty on small graphs with heavy vertices
-    options = pymetis.Options(seed=seed, ufactor=ufactor, niter=10)
+    options = pymetis.Options(seed=seed, ufactor=ufactor, niter=10, ncuts=NCUTS)
     _, parts = pymetis.part_graph(
         k,
         pymetis.CSRAdjacency(graph.indptr, graph.indices),

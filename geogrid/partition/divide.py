@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 from geogrid.partition._local import mend
 from geogrid.partition.balance import Graph, split, violations
@@ -14,6 +16,7 @@ from geogrid.partition.bands import Band, choose_k
 
 IntArray = NDArray[np.int64]
 RETRIES = 4
+STRANDED_MAX_NODES = 400  # the stranded-piece proof looks at graphs up to this size
 
 
 @dataclass
@@ -85,6 +88,12 @@ def divide(
                     f"{total} households in units of up to {int(sub_c.weight.max())} "
                     f"cannot be packed into grids of {band.lo}-{band.hi}"
                 )
+            elif (cut := stranded(sub_c, band)) is not None:
+                feasible = False
+                reason = (
+                    f"a piece of {cut[0]} households reachable only through a unit of {cut[1]} "
+                    f"can neither be a grid of {band.lo}-{band.hi} nor join that unit's"
+                )
         if not feasible:
             reasons.append(
                 reason + (f" (a detached piece of {len(nodes)} units)" if count > 1 else "")
@@ -125,6 +134,25 @@ def packable(weights: IntArray, band: Band, *, exact: int = 12) -> bool:
         if _fits(big, [0] * k, band, sand):
             return True
     return False
+
+
+def stranded(graph: Graph, band: Band) -> tuple[int, int] | None:
+    """(piece, unit) households of a piece that only one unit ``h`` leads to, too light for a
+    grid and too heavy to join h's: then no connected division within the band exists (every
+    part holding some of the piece lies in it or holds h). None if there is no such piece."""
+    if graph.n > STRANDED_MAX_NODES:
+        return None
+    m = csr_matrix((np.ones(len(graph.indices)), graph.indices, graph.indptr), (graph.n, graph.n))
+    for h in range(graph.n):
+        rest = np.flatnonzero(np.arange(graph.n) != h)
+        count, comp = connected_components(m[rest][:, rest], directed=False)
+        if count < 2:
+            continue
+        weight = np.bincount(comp, weights=graph.weight[rest], minlength=count)
+        bad = np.flatnonzero((weight < band.lo) & (weight + graph.weight[h] > band.hi))
+        if len(bad):
+            return int(weight[bad[0]]), int(graph.weight[h])
+    return None
 
 
 def _fits(big: list[int], bins: list[int], band: Band, sand: int) -> bool:

@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from partition_citygen import city
 
+from geogrid.partition.balance import Graph
 from geogrid.partition.bands import Band, choose_k
-from geogrid.partition.divide import packable
+from geogrid.partition.divide import packable, stranded
 from geogrid.partition.engine import partition_plan
 
 FAST = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -42,6 +43,11 @@ def _plan(layers, seed=0):  # type: ignore[no-untyped-def]
 @example(seed=191, communities=3, buildings=75, per_building=6.0, spacing=150.0)
 @example(seed=5056, communities=3, buildings=74, per_building=9.0, spacing=150.0)
 @example(seed=5056, communities=3, buildings=73, per_building=5.0, spacing=400.0)
+# found by longer random runs: a road end snapped a hair off the outline (a cell not cut), a
+# parent of exactly two grids' worth (300 + 300), a building reachable only through a tower
+@example(seed=5158, communities=2, buildings=92, per_building=8.8, spacing=90.0)
+@example(seed=4680, communities=3, buildings=232, per_building=8.7, spacing=90.0)
+@example(seed=8335, communities=2, buildings=88, per_building=6.9, spacing=90.0)
 def test_random_cities_keep_every_invariant(
     seed: int, communities: int, buildings: int, per_building: float, spacing: float
 ) -> None:
@@ -116,3 +122,14 @@ def test_packable_is_false_only_when_no_packing_exists(weights: list[int]) -> No
             break
     if not packable(np.asarray(weights), band):
         assert not found
+
+
+def test_a_piece_reachable_only_through_a_heavy_unit_is_stranded() -> None:
+    # a path 0 - 1 - 2 - 3: unit 0 (2 households) only reaches the others through unit 1 (29)
+    indptr = np.array([0, 1, 3, 5, 6])
+    indices = np.array([1, 0, 2, 1, 3, 2])
+    band = Band(10, 30, 20)
+    graph = Graph(indptr, indices, np.ones(6), np.array([2, 29, 12, 12]))
+    assert stranded(graph, band) == (2, 29)
+    lighter = Graph(indptr, indices, np.ones(6), np.array([2, 27, 12, 12]))
+    assert stranded(lighter, band) is None

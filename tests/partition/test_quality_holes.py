@@ -108,3 +108,36 @@ def test_a_parent_with_a_hole_keeps_it_and_adds_none() -> None:
         assert new_holes(geoms, parent) == 0
     union = shapely.union_all(plan.levels["basic"].geoms)
     assert shapely.area(shapely.symmetric_difference(union, parent)) < 1.0  # the hole is kept
+
+
+@FAST
+@given(
+    size=st.integers(5, 8),
+    seed=st.integers(0, 1000),
+    inner_exempt=st.booleans(),
+    slack=st.integers(0, 3),
+)
+def test_an_enclave_nothing_else_resolves_joins_the_grid_around_it(
+    size: int, seed: int, inner_exempt: bool, slack: int
+) -> None:
+    # the ring is at the bottom of the band (any corridor would leave it), the core too heavy
+    # to join it within the band: the core joins it all the same, and that is told
+    rng = np.random.default_rng(seed)
+    n = size
+    weight = rng.integers(1, 6, n * n).astype(np.int64)
+    labels = np.zeros((n, n), dtype=np.int64)
+    labels[1:-1, 1:-1] = 1
+    labels = labels.ravel()
+    ring = int(weight[labels == 0].sum())
+    core = int(weight[labels == 1].sum())
+    band = Band(ring, ring + core - 1 - slack, ring)
+    edge = labels == 0
+    graph = _lattice_graph(n, weight)
+    exempt = np.asarray([False, inner_exempt])
+    out, flags, over = fill_holes(graph, labels, exempt, edge, band)
+    assert not _enclosed(graph, out, edge)
+    assert len(flags) == len(over) == int(out.max()) + 1
+    pw = np.bincount(out, weights=weight)
+    for p in np.flatnonzero(over):  # told: judged and out of band
+        assert not flags[p] and not band.holds(int(pw[p]))
+    assert np.bincount(out, weights=weight).sum() == ring + core
