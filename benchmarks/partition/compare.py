@@ -123,11 +123,13 @@ def run_tool(tool: str, path: str, parents: int) -> dict[str, Any]:
         if tool != "geogrid" and (p.k <= 1 or p.graph.n <= 1):
             labels.append(np.zeros(p.graph.n, np.int64))
             continue
+        t1 = time.perf_counter()
         try:
             lab, sec = fn(p)
         except Exception:  # a tool that gives up on a parent: counted, not hidden
             failed += 1
             labels.append(None)
+            seconds += time.perf_counter() - t1  # the time it spent before giving up counts
             continue
         labels.append(lab)
         seconds += sec
