@@ -114,9 +114,11 @@ _TO_WGS84 = {"gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
 _FROM_WGS84 = {"gcj02": wgs84_to_gcj02, "bd09": wgs84_to_bd09}
 
 
-def _apply(geoms: gpd.GeoSeries, func: object) -> gpd.GeoSeries:
+def _apply(
+    geoms: gpd.GeoSeries, func: Callable[[Coords, Coords], tuple[Coords, Coords]]
+) -> gpd.GeoSeries:
     def on_xy(xy: Coords) -> Coords:
-        lon, lat = func(xy[:, 0], xy[:, 1])  # type: ignore[operator]
+        lon, lat = func(xy[:, 0], xy[:, 1])
         return np.column_stack([lon, lat])
 
     values = shapely.transform(np.asarray(geoms.values), on_xy)

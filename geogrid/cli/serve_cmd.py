@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from geogrid.cli._common import DatabaseUrl, load_settings
+from geogrid.settings import Settings
 
 
 def register(app: typer.Typer) -> None:
@@ -23,13 +24,11 @@ def serve(
     run_api(settings, host=host, port=port)
 
 
-def run_api(settings: object, *, host: str | None = None, port: int | None = None) -> None:
+def run_api(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
     import uvicorn
 
     from geogrid.api import create_app
-    from geogrid.settings import Settings
 
-    assert isinstance(settings, Settings)
     uvicorn.run(
         create_app(settings),
         host=host or settings.api.host,
