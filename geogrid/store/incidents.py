@@ -23,7 +23,7 @@ from geogrid.incidents.taxonomy import Taxonomy
 from geogrid.incidents.workflow import CLOSED_STATES, State, Status, apply
 from geogrid.store import incident_tables as it
 from geogrid.store import tables as t
-from geogrid.store._bind import fetch_all, store_kind
+from geogrid.store._bind import existing_id, fetch_all, store_kind
 from geogrid.store._incident_sql import bind_time, utc
 from geogrid.store.incident_bulk import PlanGrids, prepare_records, write_records
 from geogrid.store.incident_tables import grid_facts
@@ -149,6 +149,7 @@ def _level_frame(rows: list[Any], level: str) -> gpd.GeoDataFrame | None:
 def get_incident(bind: Engine | Connection, incident_id: int) -> dict[str, Any]:
     """One incident with its current state, deadlines and location (lon/lat in WGS 84)."""
     x, y = _xy(bind)
+    incident_id = existing_id(incident_id, "incident")
     rows = fetch_all(
         bind,
         select(_INCIDENTS, x.label("lon"), y.label("lat")).where(_INCIDENTS.c.id == incident_id),
@@ -233,7 +234,7 @@ def _locked_state(conn: Connection, incident_id: int) -> State:
         _INCIDENTS.c.rework_count,
         _INCIDENTS.c.reopen_count,
         _INCIDENTS.c.escalation_count,
-    ).where(_INCIDENTS.c.id == incident_id)
+    ).where(_INCIDENTS.c.id == existing_id(incident_id, "incident"))
     if store_kind(conn) == "postgis":
         stmt = stmt.with_for_update()
     row = conn.execute(stmt).first()
