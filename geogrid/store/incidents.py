@@ -7,6 +7,7 @@ refused transition or a bad record changes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -278,35 +279,71 @@ def _event(
     )
 
 
+_NEXT_LEVEL = {"community": "street", "street": "district"}
+
+
+@dataclass(frozen=True)
+class OverdueChange:
+    """What the overdue sweep does to one incident: flag it, and escalate it when dispatched."""
+
+    id: int
+    ref: str
+    status: str
+    department: str | None
+    handling_due: datetime
+    escalate_to: str | None  # the next dispatch level, or None: flagged only
+
+
+def overdue_changes(conn: Connection, *, now: datetime | None = None) -> list[OverdueChange]:
+    """The incidents the sweep would change at ``now``, oldest deadline first; changes nothing.
+
+    Open incidents past their handling deadline and not flagged yet are flagged; those being
+    handled below district level are also escalated one level.
+    """
+    now = utc(now) or t.utcnow()
+    open_states = [s.value for s in Status if s not in CLOSED_STATES and s != Status.REJECTED]
+    c = _INCIDENTS.c
+    rows = conn.execute(
+        select(c.id, c.ref, c.status, c.department, c.dispatch_level, c.handling_due)
+        .where(
+            c.status.in_(open_states),
+            c.handling_due < bind_time(now, store_kind(conn)),
+            c.overdue == False,  # noqa: E712
+        )
+        .order_by(c.handling_due, c.id)
+    ).all()
+    escalating = (Status.DISPATCHED.value, Status.HANDLING.value)
+    return [
+        OverdueChange(
+            id=int(r.id),
+            ref=str(r.ref),
+            status=str(r.status),
+            department=r.department,
+            handling_due=utc(r.handling_due) or now,
+            escalate_to=_NEXT_LEVEL.get(r.dispatch_level) if r.status in escalating else None,
+        )
+        for r in rows
+    ]
+
+
 def flag_overdue(
     conn: Connection, *, now: datetime | None = None, actor: str = "system"
 ) -> list[int]:
-    """Flag open incidents past their handling deadline and escalate the dispatched ones.
+    """Apply :func:`overdue_changes`: flag each incident once, escalate the dispatched ones.
 
-    Each incident is flagged (and escalated) once; returns the ids newly flagged.
+    Returns the ids newly flagged.
     """
-    kind = store_kind(conn)
     now = utc(now) or t.utcnow()
-    open_states = [s.value for s in Status if s not in CLOSED_STATES and s != Status.REJECTED]
-    rows = conn.execute(
-        select(_INCIDENTS.c.id, _INCIDENTS.c.status, _INCIDENTS.c.dispatch_level).where(
-            _INCIDENTS.c.status.in_(open_states),
-            _INCIDENTS.c.handling_due < bind_time(now, kind),
-            _INCIDENTS.c.overdue == False,  # noqa: E712
-        )
-    ).all()
-    ids = [int(r.id) for r in rows]
+    changes = overdue_changes(conn, now=now)
+    ids = [change.id for change in changes]
     if ids:
         conn.execute(update(_INCIDENTS).where(_INCIDENTS.c.id.in_(ids)).values(overdue=True))
         bump_data_version(conn, INCIDENTS)
-    for r in rows:
-        if (
-            r.status in (Status.DISPATCHED.value, Status.HANDLING.value)
-            and r.dispatch_level != "district"
-        ):
+    for change in changes:
+        if change.escalate_to is not None:
             transition(
                 conn,
-                int(r.id),
+                change.id,
                 "escalate",
                 actor=actor,
                 at=now,

@@ -40,12 +40,10 @@ def test_import_then_export(tmp_path: Path, li_streets: Path) -> None:
         "export",
         "--layer",
         "streets",
-        "--format",
-        "csv",
         "--crs",
         "gcj02",
         "--out",
-        str(tmp_path / "s.csv"),
+        str(tmp_path / "s.gpkg"),
         db=db,
     )
     assert done.returncode == 0, done.stderr
