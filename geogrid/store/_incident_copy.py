@@ -1,10 +1,13 @@
 """Fast loading of normalised incident records: ``COPY`` on PostGIS, ``executemany`` on SpatiaLite.
 
 Ids are reserved up front, so that ``incidents`` and ``incident_grids`` are loaded side by side
-without joining on the external id. Large loads on PostGIS drop the secondary indexes and foreign
-keys of both tables inside the transaction and rebuild them afterwards (one sorted build and one
-validating join instead of a million index insertions and trigger calls); the tables are locked
-against writers for the duration, readers are not blocked until the rebuild.
+without joining on the external id. Large loads on PostGIS (at least ``LARGE_LOAD`` records and
+at least as many as the table holds) drop the secondary indexes and foreign keys of both tables
+inside the transaction and rebuild them afterwards: one sorted build and one validating join
+instead of a million index insertions and trigger calls. Dropping an index takes an ACCESS
+EXCLUSIVE lock, so for the whole of such a load **readers of both tables wait too**; it is meant
+for initial and bulk loads, not for a store that serves while it loads. Smaller loads keep the
+indexes and block nobody.
 """
 
 from __future__ import annotations
@@ -120,19 +123,27 @@ def _class_codes(records: pd.DataFrame) -> pd.Series:
 
 
 def _reserve_ids(cursor: Any, kind: StoreKind, n: int) -> np.ndarray:
-    if kind == "spatialite":  # one writer at a time: the next ids are free
+    """Ids for ``n`` new incidents, taken before the rows are written.
+
+    SpatiaLite has one writer at a time, so the ids after the largest are free. On PostGIS a
+    load under ``LARGE_LOAD`` records draws them from the sequence (no table lock: a single
+    report never waits for, nor blocks, the workflow updates of other incidents); a larger load
+    locks the table against other writers and moves the sequence past one block at once.
+    """
+    if kind == "spatialite":
         cursor.execute("SELECT coalesce(max(id), 0) FROM incidents")
         first = int(cursor.fetchone()[0]) + 1
         return np.arange(first, first + n, dtype=np.int64)
-    # Writers wait for this load; readers go on. The sequence is moved past the reserved block.
+    if n < LARGE_LOAD:
+        cursor.execute("SELECT nextval('incidents_id_seq') FROM generate_series(1, %s)", (n,))
+        return np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
     cursor.execute("LOCK TABLE incidents IN SHARE ROW EXCLUSIVE MODE")
     cursor.execute(
         "SELECT greatest((SELECT coalesce(max(id), 0) FROM incidents), "
         "(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM incidents_id_seq))"
     )
     first = int(cursor.fetchone()[0]) + 1
-    if n:
-        cursor.execute("SELECT setval('incidents_id_seq', %s)", (first + n - 1,))
+    cursor.execute("SELECT setval('incidents_id_seq', %s)", (first + n - 1,))
     return np.arange(first, first + n, dtype=np.int64)
 
 
