@@ -21,6 +21,7 @@ from geogrid.crs import to_storage_crs
 from geogrid.errors import InputError
 from geogrid.households import HouseholdTotal, fill_households
 from geogrid.io import FieldMapping, SourceLayer, apply_mapping, layer_for, read_layers
+from geogrid.io._checks import feature_label
 from geogrid.schema import LAYERS, layer_spec
 from geogrid.settings import HouseholdSettings
 from geogrid.store import Store
@@ -86,6 +87,8 @@ class _Prepared:
     file: str
     crs: str
     notes: list[str]
+    repairs: list[tuple[str, str, str]] = field(default_factory=list)
+    """(feature, check, message) of each repair made while reading."""
 
 
 def import_file(
@@ -116,6 +119,16 @@ def import_file(
     for item in prepared:
         for note in item.notes:
             result.report.add("info", "read", note, layer=item.kind, file=item.file)
+        for feature, check, message in item.repairs:
+            result.report.add(
+                "warning",
+                check,
+                message,
+                layer=item.kind,
+                file=item.file,
+                feature=feature,
+                field="geometry",
+            )
     with store.transaction() as conn:
         context = _stored_context(conn)
         for step, item in enumerate(prepared, start=1):
@@ -170,8 +183,10 @@ def _sources(path: str | Path, options: ImportOptions) -> list[SourceLayer]:
 def _prepare(source: SourceLayer, options: ImportOptions) -> _Prepared:
     kind = layer_for(source.name, options.layer, file=source.file)
     frame, notes = apply_mapping(source.frame, layer_spec(kind), options.mapping, file=source.file)
-    frame, crs = to_storage_crs(frame, source_crs=options.source_crs, file=source.file)
-    return _Prepared(kind, frame, source.file, crs, [*source.notes, *notes])
+    labels = feature_label(frame, kind)
+    repairs = [(labels.iloc[r.row], r.check, r.message) for r in source.repairs]
+    frame, crs = to_storage_crs(frame, source_crs=options.source_crs, file=source.file, notes=notes)
+    return _Prepared(kind, frame, source.file, crs, [*source.notes, *notes], repairs)
 
 
 def _stored_context(conn: Connection) -> Context:

@@ -122,11 +122,12 @@ class ValidationReport:
         return ValidationReport([f for f in self.findings if f.layer == layer])
 
     def brief(self) -> dict[str, Any]:
-        """Counts only: kept with the layer in the store."""
+        """Kept with the layer in the store: the counts and every finding (each repair)."""
         return {
             "errors": len(self.errors),
             "warnings": len(self.warnings),
             "summary": self.summary(),
+            "findings": [asdict(f) for f in self.findings],
         }
 
     def to_dict(self) -> dict[str, Any]:
