@@ -239,7 +239,7 @@ def _fits(frame: gpd.GeoDataFrame, crs: CRS) -> bool:
         return True
     if crs.is_geographic:
         minx, miny, maxx, maxy = bounds
-        return -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90
+        return minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90
     return crs_fit.fits(bounds, crs)
 
 
