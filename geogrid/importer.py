@@ -8,7 +8,7 @@ is left exactly as it was.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -107,7 +107,7 @@ def import_file(
     ValidationFailed
         Validation found errors; ``.report`` holds every finding. Nothing was written.
     """
-    options = options or ImportOptions()
+    options = _layer_choice(options or ImportOptions())
     if options.mode not in ("replace", "append"):
         raise InputError(f"unknown mode {options.mode!r}; expected replace or append")
     tick = progress or (lambda _what, _done, _total: None)
@@ -157,6 +157,17 @@ def import_file(
     return result
 
 
+def _layer_choice(options: ImportOptions) -> ImportOptions:
+    """``layer`` may name a layer of the source: ``NAME`` (not a layer kind) or ``NAME:KIND``."""
+    layer = options.layer
+    if layer is None or layer in LAYERS:
+        return options
+    name, sep, kind = layer.rpartition(":")
+    if sep and kind in LAYERS and name:
+        return replace(options, source_layer=name, layer=kind)
+    return replace(options, source_layer=layer, layer=None)
+
+
 def _sources(path: str | Path, options: ImportOptions) -> list[SourceLayer]:
     sources = read_layers(
         path,
@@ -174,14 +185,24 @@ def _sources(path: str | Path, options: ImportOptions) -> list[SourceLayer]:
                 file=str(path),
             )
         sources = named
-    kinds = [layer_for(s.name, options.layer, file=s.file) for s in sources]
+    kinds = [_kind(s, options) for s in sources]
     if len(set(kinds)) < len(kinds):
         raise InputError("two layers of the file map to the same layer kind", file=str(path))
     return sources
 
 
+def _kind(source: SourceLayer, options: ImportOptions) -> str:
+    """The layer kind: as requested, else by the layer's name, else by the file's name."""
+    try:
+        return layer_for(source.name, options.layer, file=source.file)
+    except InputError:
+        if source.alias is None:
+            raise
+        return layer_for(source.alias, options.layer, file=source.file)
+
+
 def _prepare(source: SourceLayer, options: ImportOptions) -> _Prepared:
-    kind = layer_for(source.name, options.layer, file=source.file)
+    kind = _kind(source, options)
     frame, notes = apply_mapping(source.frame, layer_spec(kind), options.mapping, file=source.file)
     labels = feature_label(frame, kind)
     repairs = [(labels.iloc[r.row], r.check, r.message) for r in source.repairs]

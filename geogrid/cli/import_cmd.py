@@ -34,16 +34,24 @@ def register(app: typer.Typer) -> None:
 
 def import_command(
     path: Annotated[
-        Path, typer.Argument(help="GeoJSON, GeoPackage, Shapefile (.shp/.zip), GeoParquet or CSV")
+        Path,
+        typer.Argument(
+            help="Any vector format GDAL reads (GeoJSON, GeoPackage, Shapefile also zipped, KML, "
+            "File Geodatabase also zipped, GML, MapInfo, FlatGeobuf, ...), GeoParquet or CSV"
+        ),
     ],
     layer: Annotated[
         str | None,
         typer.Option(
-            "--layer", "-l", help=f"Layer kind: {', '.join(LAYERS)}; by default the layer names"
+            "--layer",
+            "-l",
+            help=f"Layer kind ({', '.join(LAYERS)}; by default the layer names), or the name "
+            "of one layer of a multi-layer source, NAME or NAME:KIND",
         ),
     ] = None,
     source_layer: Annotated[
-        str | None, typer.Option("--source-layer", help="Only this layer of a GeoPackage")
+        str | None,
+        typer.Option("--source-layer", help="Only this layer of a multi-layer source"),
     ] = None,
     map_: Annotated[
         list[str] | None,
@@ -63,7 +71,7 @@ def import_command(
     ] = None,
     encoding: Annotated[
         str | None,
-        typer.Option(help="Text encoding of Shapefile / CSV (default: UTF-8, then GB18030)"),
+        typer.Option(help="Text encoding of the attributes (default: UTF-8, then GB18030)"),
     ] = None,
     wkt_column: Annotated[str | None, typer.Option(help="CSV: the WKT column")] = None,
     lon_column: Annotated[str | None, typer.Option(help="CSV: the longitude column")] = None,

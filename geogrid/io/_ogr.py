@@ -81,7 +81,10 @@ def gdal_target(path: Path) -> str:
 def spatial_layers(path: Path, target: str) -> list[str]:
     """The names of the layers of a source that have geometry."""
     try:
-        listing = pyogrio.list_layers(target)
+        with warnings.catch_warnings():
+            # M and open rings: noted and repaired when the layer is read
+            warnings.simplefilter("ignore")
+            listing = pyogrio.list_layers(target)
     except Exception as exc:
         raise unreadable(path, exc) from exc
     return [str(name) for name, geom_type in listing if geom_type is not None]
@@ -109,9 +112,10 @@ def read_layer(
     kwargs: dict[str, Any] = {"layer": layer} if layer is not None else {}
     if encoding is not None:
         kwargs["encoding"] = encoding
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(record=True) as caught:
         # GDAL warns about each open ring; they are repaired and reported below, by feature.
-        warnings.simplefilter("ignore", RuntimeWarning)
+        # pyogrio drops M coordinates with a warning; it becomes a note below.
+        warnings.simplefilter("always")
         try:
             meta, _fids, wkb, field_data = pyogrio.raw.read(target, **kwargs)
         except UnicodeDecodeError:
@@ -123,8 +127,15 @@ def read_layer(
     columns = {str(name): values for name, values in zip(meta["fields"], field_data, strict=True)}
     geoms, repairs = _parse(wkb)
     frame = gpd.GeoDataFrame(pd.DataFrame(columns), geometry=geoms, crs=meta.get("crs"))
-    name = layer if layer is not None else str(pyogrio.list_layers(target)[0][0])
+    name = layer if layer is not None else spatial_layers(path, target)[0]
     raw = RawLayer(name, frame, repairs=repairs, encoding=meta.get("encoding"))
+    measured = [str(w.message) for w in caught if "Measured (M)" in str(w.message)]
+    if measured:
+        kind = measured[0].split("Original type ", 1)[-1].split(" is converted")[0]
+        count = int((~shapely.is_missing(np.asarray(geoms, dtype=object))).sum())
+        raw.notes.append(
+            f"dropped the M (measure) coordinate of {count} feature(s) (the layer is {kind})"
+        )
     drop_z_and_m(raw)
     return raw
 

@@ -48,6 +48,8 @@ class SourceLayer:
     encoding: str | None = None
     repairs: list[Repair] = field(default_factory=list)
     """Repairs made while reading, by row position (named by feature id after mapping)."""
+    alias: str | None = None
+    """Another name that may tell the layer kind: the file's, when the layer's does not."""
 
 
 def file_format(path: Path) -> str:
@@ -97,6 +99,9 @@ def read_layers(
     fmt = file_format(path)
     if fmt == "csv":
         layers = [_read_csv(path, encoding, wkt_column, lonlat_columns)]
+        raw = RawLayer(layers[0].name, layers[0].frame, layers[0].notes)
+        _ogr.drop_z_and_m(raw)
+        layers[0].frame = raw.frame
     elif fmt == "parquet":
         raw = RawLayer(path.stem, _read_parquet(path))
         _ogr.drop_z_and_m(raw)
@@ -107,8 +112,10 @@ def read_layers(
         target = _ogr.gdal_target(path)
         names = _ogr.choose_layers(path, target, layer)
         if len(names) == 1 and layer is None:
-            # one layer: named by the file, as GeoJSON layers always were
-            return [_decoded(path, target, None, encoding, name=_stem(path))]
+            # one layer: named by GDAL (a GeoPackage's table) or else by the file ("src" in KML)
+            [one] = [_decoded(path, target, None, encoding, name=names[0])]
+            one.alias = _stem(path)
+            return [one]
         layers = [_decoded(path, target, name, encoding, name=name) for name in names]
     return layers
 
