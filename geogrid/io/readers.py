@@ -52,7 +52,31 @@ class SourceLayer:
     """Another name that may tell the layer kind: the file's, when the layer's does not."""
 
 
+_EXPORT_SUFFIX: Final = {
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".gpkg": "gpkg",
+    ".shp": "shp",
+    ".zip": "shp",
+    ".parquet": "parquet",
+    ".geoparquet": "parquet",
+    ".csv": "csv",
+    ".txt": "csv",
+}
+
+
 def file_format(path: Path) -> str:
+    """The format key of a path by its suffix (what export writes), or a clear error."""
+    fmt = _EXPORT_SUFFIX.get(path.suffix.lower())
+    if fmt is None:
+        known = ", ".join(sorted(_EXPORT_SUFFIX))
+        raise InputError(
+            f"unknown file type {path.suffix!r}; expected one of {known}", file=str(path)
+        )
+    return fmt
+
+
+def read_route(path: Path) -> str:
     """How a path is read: csv, parquet, shp (also a zip holding one) or gdal (GDAL detects)."""
     fmt = _SUFFIX_FORMAT.get(path.suffix.lower())
     if fmt is not None:
@@ -96,7 +120,7 @@ def read_layers(
     path = Path(path)
     if not path.exists():
         raise InputError("no such file", file=str(path))
-    fmt = file_format(path)
+    fmt = read_route(path)
     if fmt == "csv":
         layers = [_read_csv(path, encoding, wkt_column, lonlat_columns)]
         raw = RawLayer(layers[0].name, layers[0].frame, layers[0].notes)
