@@ -68,6 +68,8 @@ class ImportOptions:
     households_total: int | None = None
     scope: str | None = None
     census: str | None = None
+    repair: bool = False
+    """Repair boundary layers into a valid coverage (see :mod:`geogrid.io._coverage`)."""
 
 
 @dataclass
@@ -236,6 +238,7 @@ def _validate(
         context=context,
         thresholds=options.thresholds,
         source_crs=item.crs,
+        repair=options.repair,
     )
     report.extend(found)
     if item.kind in _CONTEXT_LAYERS:

@@ -96,6 +96,18 @@ def import_command(
     spill_m2: Annotated[
         float, typer.Option(help="Spills out of the parent above this (m²) are errors")
     ] = 1.0,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Repair boundary layers into a valid coverage: duplicate ids renumbered, "
+            "spills clipped to the parent, overlaps and small gaps given to the neighbour "
+            "with the longest shared border; each fix is listed in the report",
+        ),
+    ] = False,
+    repair_gap_m2: Annotated[
+        float, typer.Option(help="With --repair: gaps up to this size (m²) are filled")
+    ] = 100.0,
     dwelling_size_m2: Annotated[
         float | None, typer.Option(help="Households estimate: floor area per dwelling (m²)")
     ] = None,
@@ -129,7 +141,10 @@ def import_command(
             (lon_column or "lon", lat_column or "lat") if lon_column or lat_column else None
         ),
         mode=mode,
-        thresholds=Thresholds(overlap_m2=overlap_m2, gap_m2=gap_m2, spill_m2=spill_m2),
+        thresholds=Thresholds(
+            overlap_m2=overlap_m2, gap_m2=gap_m2, spill_m2=spill_m2, repair_gap_m2=repair_gap_m2
+        ),
+        repair=repair,
         households=households,
         households_total=households_total,
         scope=scope,
