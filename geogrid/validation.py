@@ -19,7 +19,7 @@ import geopandas as gpd
 import shapely
 
 from geogrid.errors import ValidationFailed
-from geogrid.io import _checks, _coverage, _topology, _values
+from geogrid.io import _checks, _coverage, _dangles, _topology, _values
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -250,4 +250,6 @@ def validate_layer(
         _topology.check_gaps(usable, findings, context=context, thresholds=thresholds)
     if layer == "buildings":
         _topology.check_straddles(usable, findings, context=context)
+    if layer == "roads":
+        _dangles.check_dangles(usable, findings, context=context)
     return frame, report
