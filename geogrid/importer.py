@@ -15,12 +15,13 @@ from typing import Any, Final
 import geopandas as gpd
 import pandas as pd
 import shapely
+from pyproj import CRS
 from sqlalchemy import Connection
 
 from geogrid.crs import to_storage_crs
 from geogrid.errors import InputError
 from geogrid.households import HouseholdTotal, fill_households
-from geogrid.io import FieldMapping, SourceLayer, apply_mapping, layer_for, read_layers
+from geogrid.io import FieldMapping, SourceLayer, _provenance, apply_mapping, layer_for, read_layers
 from geogrid.io._checks import feature_label
 from geogrid.schema import LAYERS, layer_spec
 from geogrid.settings import HouseholdSettings
@@ -91,6 +92,8 @@ class _Prepared:
     notes: list[str]
     repairs: list[tuple[str, str, str]] = field(default_factory=list)
     """(feature, check, message) of each repair made while reading."""
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    """(check, message) about the whole layer, e.g. a suspected GCJ-02 file."""
 
 
 def import_file(
@@ -121,6 +124,8 @@ def import_file(
     for item in prepared:
         for note in item.notes:
             result.report.add("info", "read", note, layer=item.kind, file=item.file)
+        for check, message in item.warnings:
+            result.report.add("warning", check, message, layer=item.kind, file=item.file)
         for feature, check, message in item.repairs:
             result.report.add(
                 "warning",
@@ -208,8 +213,27 @@ def _prepare(source: SourceLayer, options: ImportOptions) -> _Prepared:
     frame, notes = apply_mapping(source.frame, layer_spec(kind), options.mapping, file=source.file)
     labels = feature_label(frame, kind)
     repairs = [(labels.iloc[r.row], r.check, r.message) for r in source.repairs]
+    own_crs = source.frame.crs
     frame, crs = to_storage_crs(frame, source_crs=options.source_crs, file=source.file, notes=notes)
-    return _Prepared(kind, frame, source.file, crs, [*source.notes, *notes], repairs)
+    warnings = []
+    if options.source_crs is None and (
+        own_crs is None or CRS.from_user_input(own_crs).is_geographic
+    ):
+        seeds = _seeds() if kind in ("districts", "streets") else None
+        suspected = _provenance.suspicion(list(source.frame.columns), frame, seeds=seeds)
+        if suspected is not None:
+            warnings.append(("suspected_gcj02", suspected))
+    return _Prepared(kind, frame, source.file, crs, [*source.notes, *notes], repairs, warnings)
+
+
+def _seeds() -> gpd.GeoDataFrame | None:
+    """The seed district outlines (WGS 84), or None when the seed data is not there."""
+    from geogrid.boundaries import districts
+
+    try:
+        return districts()
+    except InputError:
+        return None
 
 
 def _stored_context(conn: Connection) -> Context:
