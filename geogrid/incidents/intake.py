@@ -136,9 +136,10 @@ def normalise(
     for clash in clashes:
         mask = np.zeros(n, dtype=bool)
         mask[clash.rows] = True
-        messages = pd.Series("", index=range(n), dtype=object)
-        messages.iloc[clash.rows] = clash.messages
-        batch.add(mask, refs, clash.field, messages)
+        texts = [""] * n
+        for row, message in zip(clash.rows, clash.messages, strict=True):
+            texts[int(row)] = message
+        batch.add(mask, refs, clash.field, pd.Series(texts, dtype=object))
     _locations(data, out, batch, refs, source_crs=source_crs)
     _classify(data, out, batch, refs, taxonomy)
     _times(data, out, batch, refs)
@@ -369,16 +370,13 @@ def _workflow_fields(
             continue
         counted = data[name].map(values.count)
         bad = counted.isna()
-        batch.add(
-            bad,
-            refs,
-            name,
-            lambda i, name=name: (
-                f"{data[name].iloc[i]!r} is not a whole number of times; write it as 0, 1, 2 ..."
-            ),
-        )
+        batch.add(bad, refs, name, partial(_not_a_count, data[name]))
         out[name] = counted.fillna(0).astype(int)
     out["satisfied"] = _yes_no(data, "satisfied", batch, refs)
+
+
+def _not_a_count(column: pd.Series, row: int) -> str:
+    return f"{column.iloc[row]!r} is not a whole number of times; write it as 0, 1, 2 ..."
 
 
 def _yes_no(data: pd.DataFrame, name: str, batch: IntakeBatch, refs: pd.Series) -> pd.Series:

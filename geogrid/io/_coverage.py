@@ -19,6 +19,7 @@ Afterwards the layer is a valid coverage (``shapely.coverage_is_valid``). Works 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 import geopandas as gpd
@@ -73,8 +74,8 @@ def _geoms(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray:
 
 
 def _place(geom: shapely.Geometry) -> str:
-    point = geom.representative_point()
-    return f"({point.x:.5f}, {point.y:.5f})"
+    point = shapely.point_on_surface(geom)
+    return f"({shapely.get_x(point):.5f}, {shapely.get_y(point):.5f})"
 
 
 def _renumber(frame: gpd.GeoDataFrame, findings: LayerFindings, crs: CRS) -> gpd.GeoDataFrame:
@@ -158,13 +159,18 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.union_all(parts) if len(parts) != 1 else parts[0]
 
 
+def _coverage_clean(geoms: np.ndarray) -> np.ndarray:
+    """GEOS CoverageCleaner (shapely >= 2.2): overlaps to the longest shared border."""
+    clean: Callable[..., np.ndarray] = shapely.coverage_clean  # type: ignore[attr-defined]
+    return np.array(
+        list(clean(geoms, gap_width=0.0, merge_strategy="longest_border")), dtype=object
+    )
+
+
 def _clean(frame: gpd.GeoDataFrame, findings: LayerFindings, crs: CRS) -> gpd.GeoDataFrame:
     """GEOS coverage cleaning: overlaps to the longest shared border, edges made identical."""
     before = _geoms(frame)
-    after = np.asarray(
-        shapely.coverage_clean(before, gap_width=0.0, merge_strategy="longest_border"),
-        dtype=object,
-    )
+    after = _coverage_clean(before)
     labels = frame[layer_spec(findings.layer).id_field].astype(str).to_numpy()
     lost = shapely.difference(before, after)
     losers = np.flatnonzero(area_m2(lost, crs) >= _MIN_REPORTED_M2)
@@ -228,6 +234,6 @@ def _fill_gaps(
             )
     out = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
     if filled:  # the filled pieces' edges must match their other neighbours vertex by vertex
-        cleaned = shapely.coverage_clean(geoms, gap_width=0.0, merge_strategy="longest_border")
+        cleaned = _coverage_clean(geoms)
         out = out.set_geometry(gpd.GeoSeries(cleaned, index=frame.index, crs=frame.crs))
     return out

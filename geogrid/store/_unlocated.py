@@ -59,7 +59,7 @@ def write_unlocated(conn: Connection, records: pd.DataFrame, *, import_id: int |
             "address": str(row["address"]),
             "category_code": row.get("category_code"),
             "reported_at": _at(row.get("reported_at")),
-            "record": _jsonable(row),
+            "record": _jsonable({str(k): v for k, v in row.items()}),
             "flagged_at": now,
         }
         for row in records.to_dict(orient="records")
