@@ -13,8 +13,9 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geogrid.errors import InputError
-from geogrid.partition.inputs import parent_items
+from geogrid.errors import InputError, InvariantBroken
+from geogrid.partition.inputs import Prepared, prepare
+from geogrid.partition.intake import REACH_M, household_account
 from geogrid.partition.parent import LevelResult, ParentInput, ParentPlan, plan_parent
 from geogrid.partition.quality import level_report
 
@@ -45,6 +46,7 @@ def partition_plan(
     scheduler: str | None = None,
     connect_timeout: float = 10.0,
     dedicated_uses: Sequence[str] = (),
+    reach_m: float = REACH_M,
     progress: Progress | None = None,
 ) -> Plan:
     """Divide each parent into basic grids and each basic grid into micro grids.
@@ -72,6 +74,10 @@ def partition_plan(
     dedicated_uses
         Building uses (``school``, ``hospital``, ...) whose institutions get basic grids of
         their own, listed under ``basic.dedicated_grids`` in the report; needs a ``use`` field.
+    reach_m
+        A building whose interior point lies in no parent goes to the parent its footprint
+        overlaps most, else to the nearest parent within this many metres; the rest are listed
+        under ``households.unassigned`` in the report, each with its reason.
     progress
         Called with (parents done, parents in all).
     """
@@ -79,9 +85,14 @@ def partition_plan(
     if unknown:
         raise InputError(f"unknown grid level(s) {sorted(unknown)}; expected {ENGINE_LEVELS}")
     start = time.perf_counter()
-    items, metric = parent_items(
-        parents, buildings, [roads, waterways, railways], only=set(only) if only else None
+    prep = prepare(
+        parents,
+        buildings,
+        [roads, waterways, railways],
+        only=set(only) if only else None,
+        reach_m=reach_m,
     )
+    items, metric = prep.items, prep.metric
     prepared = time.perf_counter()
     dedicated = _dedicated(dedicated_uses, buildings)
     plans = run_items(
@@ -93,7 +104,15 @@ def partition_plan(
         progress=progress,
     )
     ran = time.perf_counter()
-    grids, report = _collect(items, plans, metric, parents.crs, levels)
+    grids, levels_report = _collect(items, plans, metric, parents.crs, levels)
+    report = {"households": _account(prep, plans), **levels_report}
+    for level in ("basic", "micro"):
+        if level in report:
+            # grids of two parents overlap where the parents do: measured against them all
+            report[level]["overlap_between_parents_m2"] = round(prep.parent_overlap_m2, 3)
+            report[level]["overlap_area_m2"] = round(
+                report[level]["overlap_area_m2"] + prep.parent_overlap_m2, 3
+            )
     seconds = {"prepare": prepared - start}
     for plan in plans:
         for stage, value in plan.seconds.items():
@@ -133,6 +152,28 @@ def run_items(
         if progress is not None:
             progress(i + 1, len(items))
     return out
+
+
+def _account(prep: Prepared, plans: list[ParentPlan]) -> dict[str, Any]:
+    """The household account; raises InvariantBroken when a household went missing."""
+    in_grids = {
+        level: int(sum(int(p.levels[level].households.sum()) for p in plans))
+        for level in ("basic", "micro")
+    }
+    account = household_account(
+        households_in=int(prep.households.sum()),
+        buildings_in=len(prep.households),
+        in_grids=in_grids,
+        unassigned=prep.unassigned,
+        placement=prep.placement,
+        households=prep.households,
+    )
+    if not account["balanced"]:
+        raise InvariantBroken(
+            f"households lost: {account['households_in']} in, {in_grids} in grids, "
+            f"{account['unassigned_households']} listed as unassigned"
+        )
+    return account
 
 
 def _dedicated(uses: Sequence[str], buildings: gpd.GeoDataFrame) -> tuple[str, ...]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -11,9 +14,24 @@ from pyproj import CRS
 
 from geogrid.crs import metric_crs
 from geogrid.errors import CRSError, InputError
+from geogrid.partition.intake import REACH_M, Placement, place_buildings, unassigned_rows
 from geogrid.partition.parent import ParentInput
 
 POLYGONAL = ("Polygon", "MultiPolygon")
+OVERLAP_M2 = 1.0  # parents overlapping by more than this are refused
+
+
+@dataclass
+class Prepared:
+    """The engine's input cut per parent (metric CRS), and where every building went."""
+
+    items: list[ParentInput]
+    metric: CRS
+    placement: Placement
+    households: NDArray[np.int64]  # per input building row
+    unassigned: list[dict[str, Any]]  # buildings in no grid, with their reasons
+    network: dict[str, Any] = field(default_factory=dict)  # fixes made to the line network
+    parent_overlap_m2: float = 0.0  # parents overlap by this much (each pair within the limit)
 
 
 def parent_items(
@@ -24,6 +42,25 @@ def parent_items(
     only: set[str] | None = None,
 ) -> tuple[list[ParentInput], CRS]:
     """One :class:`ParentInput` per parent, sorted by code, in the metric CRS of the parents."""
+    prepared = prepare(parents, buildings, barriers, only=only)
+    return prepared.items, prepared.metric
+
+
+def prepare(
+    parents: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame,
+    barriers: list[gpd.GeoDataFrame],
+    *,
+    only: set[str] | None = None,
+    reach_m: float = REACH_M,
+    overlap_m2: float = OVERLAP_M2,
+) -> Prepared:
+    """Check the frames, place every building in a parent (see :mod:`.intake`) and cut the
+    input into one :class:`ParentInput` per parent, sorted by code, in the parents' metric CRS.
+
+    Raises InputError on a frame without CRS, a duplicate parent code, non-polygons, or
+    parents that overlap by more than ``overlap_m2`` (grids would copy the overlap).
+    """
     _check_frame(parents, "parents", ("code",))
     _check_frame(buildings, "buildings", ())
     metric = metric_crs(parents)
@@ -36,21 +73,24 @@ def parent_items(
     geoms = shapely.make_valid(par.geometry.to_numpy()[order])
     geoms = np.asarray([_polygonal(g) for g in geoms], dtype=object)
     codes = codes[order]
+    between = _refuse_overlaps(geoms, codes, overlap_m2)
     area_types = (
         par["area_type"].to_numpy()[order] if "area_type" in par.columns else [None] * len(codes)
     )
     bld = buildings.to_crs(metric)
-    footprints = shapely.make_valid(bld.geometry.to_numpy())
-    points = shapely.point_on_surface(footprints)
+    footprints = np.asarray(shapely.make_valid(bld.geometry.to_numpy()), dtype=object)
+    points = np.asarray(shapely.point_on_surface(footprints), dtype=object)
     households = _households(bld)
     compound = _compounds(bld)
     uses = _uses(bld)
-    owner = _owner(points, geoms)
+    placement = place_buildings(points, footprints, geoms, _owner(points, geoms), reach_m=reach_m)
+    owner, points, footprints = placement.owner, placement.points, placement.footprints
     lines = _barrier_lines(barriers, metric)
     ltree = shapely.STRtree(lines)
+    selected = np.asarray([only is None or c in only for c in codes], dtype=bool)
     items = []
     for i, code in enumerate(codes):
-        if only is not None and code not in only:
+        if not selected[i]:
             continue
         sel = np.flatnonzero(owner == i)
         near = np.sort(ltree.query(geoms[i])) if len(lines) else np.zeros(0, dtype=np.int64)
@@ -67,7 +107,42 @@ def parent_items(
                 uses=None if uses is None else uses[sel],
             )
         )
-    return items, metric
+    ids = (
+        bld["building_id"].to_numpy(dtype=object)
+        if "building_id" in bld.columns
+        else np.arange(len(bld)).astype(object)
+    )
+    unassigned = unassigned_rows(
+        placement, households=households, ids=ids, codes=codes, selected=selected, reach_m=reach_m
+    )
+    return Prepared(items, metric, placement, households, unassigned, parent_overlap_m2=between)
+
+
+def _refuse_overlaps(geoms: NDArray[np.object_], codes: NDArray[np.str_], limit: float) -> float:
+    """Parents must form a coverage: refuse any two that overlap by more than ``limit`` m².
+
+    Returns the area (m²) the parents overlap by in all (each pair within the limit)."""
+    a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = a < b
+    a, b = a[keep], b[keep]
+    if len(a) == 0:
+        return 0.0
+    area = shapely.area(shapely.intersection(geoms[a], geoms[b]))
+    bad = np.flatnonzero(area > limit)
+    if len(bad) == 0:
+        return float(area.sum())
+    worst = bad[np.argmax(area[bad])]
+    more = (
+        f" (and {len(bad) - 1} more pair(s), {area[bad].sum():.1f} m² in all)"
+        if len(bad) > 1
+        else ""
+    )
+    raise InputError(
+        f"parents {codes[a[worst]]} and {codes[b[worst]]} overlap by {area[worst]:.1f} m²{more}; "
+        "grids would copy it: repair the parents first (import's --overlap-m2 only lets "
+        "such overlaps in)",
+        feature=str(codes[a[worst]]),
+    )
 
 
 def _check_frame(frame: gpd.GeoDataFrame, name: str, fields: tuple[str, ...]) -> None:
@@ -75,9 +150,9 @@ def _check_frame(frame: gpd.GeoDataFrame, name: str, fields: tuple[str, ...]) ->
         raise InputError(f"{name} must be a GeoDataFrame, not {type(frame).__name__}")
     if frame.crs is None:
         raise CRSError(f"{name} have no CRS; set one (EPSG:4326 for lon/lat)")
-    for field in fields:
-        if field not in frame.columns:
-            raise InputError(f"{name} have no {field!r} field", field=field)
+    for name_ in fields:
+        if name_ not in frame.columns:
+            raise InputError(f"{name} have no {name_!r} field", field=name_)
     kinds = set(frame.geom_type.dropna())
     if kinds - set(POLYGONAL):
         raise InputError(f"{name} must be polygons, found {', '.join(sorted(kinds))}")

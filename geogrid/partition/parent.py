@@ -25,6 +25,7 @@ from geogrid.partition.balance import Graph
 from geogrid.partition.bands import Band, band_for
 from geogrid.partition.codes import reading_order, sequence_code
 from geogrid.partition.divide import Division, divide
+from geogrid.partition.exemptions import exemption_reasons, shared_over_band
 from geogrid.partition.units import Units, build_units
 
 IntArray = NDArray[np.int64]
@@ -64,6 +65,8 @@ class LevelResult:
     infeasible: list[dict[str, Any]] = field(default_factory=list)
     dedicated: list[dict[str, Any]] = field(default_factory=list)
     enclaves_joined: list[str] = field(default_factory=list)  # took an enclave beyond the band
+    exempt_reason: list[str] = field(default_factory=list)  # per grid, "" if judged
+    over_band_shared: int = 0  # grids where an over-band building took in an enclave
 
 
 @dataclass
@@ -104,9 +107,13 @@ def plan_parent(
     basic_of_unit, basic_exempt, basic_over = fill_holes(
         graph, basic_of_unit, basic_exempt, edge, basic_band, locked=locked
     )
+    dedicated = {b for b, _, _ in _dedicated_grids(basic_of_unit, institutions)}
+    basic_why = exemption_reasons(
+        graph, basic_of_unit, basic_exempt, basic_band, dedicated=dedicated
+    )
     clock.lap("basic")
     micro_band = band_for(item.area_type, "micro")
-    micro_of_unit, micro_exempt, micro_over, micro_notes = _micro(
+    micro_of_unit, micro_exempt, micro_over, micro_notes, micro_why = _micro(
         graph, basic_of_unit, edge, micro_band, seed
     )
     clock.lap("micro")
@@ -116,6 +123,9 @@ def plan_parent(
     )
     basic.enclaves_joined = _codes(basic.codes, basic_over)
     micro.enclaves_joined = _codes(micro.codes, micro_over)
+    basic.exempt_reason, micro.exempt_reason = basic_why, micro_why
+    basic.over_band_shared = shared_over_band(graph, basic_of_unit, basic_band, len(basic_why))
+    micro.over_band_shared = shared_over_band(graph, micro_of_unit, micro_band, len(micro_why))
     if reasons:
         basic.infeasible.append(_note(item.code, int(units.households.sum()), reasons, basic))
     for b, use, count in _dedicated_grids(basic_of_unit, institutions):
@@ -159,12 +169,13 @@ def _fixed(fixed: list[IntArray], groups: IntArray) -> list[IntArray]:
 
 def _micro(
     graph: Graph, basic_of_unit: IntArray, edge: NDArray[np.bool_], band: Band, seed: int
-) -> tuple[IntArray, NDArray[np.bool_], NDArray[np.bool_], list[dict[str, Any]]]:
+) -> tuple[IntArray, NDArray[np.bool_], NDArray[np.bool_], list[dict[str, Any]], list[str]]:
     """Micro grid of each node (numbered across the parent), exempt flags, grids that took an
-    enclave beyond the band, and notes."""
+    enclave beyond the band, notes, and each grid's exemption reason."""
     micro_of_unit = np.full(graph.n, -1, dtype=np.int64)
     exempt: list[bool] = []
     over: list[bool] = []
+    why: list[str] = []
     notes: list[dict[str, Any]] = []
     src = np.repeat(np.arange(graph.n), np.diff(graph.indptr))
     crosses = basic_of_unit[src] != basic_of_unit[graph.indices]
@@ -174,12 +185,14 @@ def _micro(
         sub = graph.subgraph(nodes)
         mdiv = divide(sub, band, seed=seed, what="building")
         labels, flags, joined = fill_holes(sub, mdiv.labels, mdiv.exempt, rim[nodes], band)
+        why.extend(exemption_reasons(sub, labels, flags, band))
         micro_of_unit[nodes] = labels + len(exempt)
         exempt.extend(flags.tolist())
         over.extend(joined.tolist())
         if mdiv.reasons:
             notes.append({"basic_index": b, "reasons": mdiv.reasons})
-    return micro_of_unit, np.asarray(exempt, dtype=bool), np.asarray(over, dtype=bool), notes
+    flags = np.asarray(exempt, dtype=bool)
+    return micro_of_unit, flags, np.asarray(over, dtype=bool), notes, why
 
 
 def _codes(codes: list[str], flags: NDArray[np.bool_]) -> list[str]:

@@ -8,6 +8,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from geogrid.partition.exemptions import REASONS
 from geogrid.partition.parent import LevelResult
 
 LEVEL_KEYS: Final = (
@@ -26,12 +27,13 @@ LEVEL_KEYS: Final = (
     "infeasible_parents",
 )
 WITHIN_BAND_BASIS: Final = (
-    "grids not exempt from the band: leaves out only grids forced out of it, i.e. a building "
-    "with more households than the band (its own grid), the grids of a parent or detached "
-    "piece of one whose households fit no division within the band (listed in "
-    "infeasible_parents), and dedicated institution grids; the other grids of a listed parent "
-    "are judged. within_band_share_feasible_parents leaves out every grid of a listed parent; "
-    "within_band_share_all judges every grid."
+    "every grid, each against the band of its parent's area type. Grids outside it are either "
+    "misses (judged grids out of band) or exempt, counted by reason in exemptions: a building "
+    "with more households than the band (single_over_band_building, a grid alone), a parent "
+    "too small for one grid, a parent whose households fit no division within the band, a "
+    "detached piece of a parent, a dedicated institution grid. within_band_share_judged leaves "
+    "the exempt grids out; within_band_share_feasible_parents also every grid of a parent "
+    "listed in infeasible_parents."
 )
 
 
@@ -57,12 +59,19 @@ def level_report(results: list[LevelResult]) -> dict[str, Any]:
         "households_median": float(np.median(hh)) if len(hh) else 0.0,
         "households_max": int(hh.max()) if len(hh) else 0,
         "households_cv": round(float(hh.std() / mean), 4) if mean else 0.0,
-        "within_band_share": round(float(judged.mean()), 5) if len(judged) else 1.0,
+        "within_band_share": _share(within),
         "within_band_basis": WITHIN_BAND_BASIS,
+        "within_band_share_judged": _share(judged),
         "within_band_judged": len(judged),
+        "misses": int((~judged).sum()),
         "within_band_share_feasible_parents": _share(feasible),
-        "within_band_share_all": _share(within),
+        "within_band_share_all": _share(within),  # the headline, under its older name
         "exempt_grids": int(exempt.sum()),
+        "exemptions": _exemptions(results),
+        "over_band_building_shared": sum(r.over_band_shared for r in results),
+        "empty_grids": [
+            c for r in results for c, h in zip(r.codes, r.households, strict=True) if h == 0
+        ],
         "polsby_popper_mean": round(float(pp.mean()), 4) if len(pp) else 0.0,
         "polsby_popper_min": round(float(pp.min()), 4) if len(pp) else 0.0,
         "barrier_boundary_share": round(cut_barrier / cut_total, 4) if cut_total else None,
@@ -74,6 +83,17 @@ def level_report(results: list[LevelResult]) -> dict[str, Any]:
         # grids that took in an enclave beyond the band (a hole would be worse): judged, listed
         "enclaves_joined_out_of_band": [c for r in results for c in r.enclaves_joined],
     }
+
+
+def _exemptions(results: list[LevelResult]) -> dict[str, int]:
+    """Exempt grids counted by reason (every reason listed, 0 where none)."""
+    counts = dict.fromkeys(REASONS, 0)
+    for r in results:
+        reasons = r.exempt_reason or ["unclassified" if e else "" for e in r.exempt.tolist()]
+        for why in reasons:
+            if why:
+                counts[why] = counts.get(why, 0) + 1
+    return counts
 
 
 def _share(flags: NDArray[np.bool_]) -> float:
