@@ -30,6 +30,10 @@ def main() -> None:
         print(json.dumps(res["redraw"]["redraw"], indent=1))
     if "liechtenstein" in res:
         print(level_table(res["liechtenstein"]["report"]))
+    if "figures" in res:
+        from figures import figures_table
+
+        print(figures_table(res["figures"]["runs"]))
 
 
 def _pct(x: float | None, digits: int = 1) -> str:

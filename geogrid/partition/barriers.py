@@ -19,7 +19,24 @@ from numpy.typing import NDArray
 CLASSES: Final = ("major", "secondary", "local")  # most important first
 COST: Final[dict[str, float]] = {"major": 0.01, "secondary": 0.03, "local": 0.1}
 # road_class / waterway_class values (OSM highway=* and waterway=* and common Chinese usage)
-_LOCAL_ROADS: Final = ["tertiary", "local", "residential", "unclassified", "service", "living_street", "lane", "hutong", "alley", "path", "footway", "cycleway", "track", "pedestrian", "steps", "branch"]
+_LOCAL_ROADS: Final = [
+    "tertiary",
+    "local",
+    "residential",
+    "unclassified",
+    "service",
+    "living_street",
+    "lane",
+    "hutong",
+    "alley",
+    "path",
+    "footway",
+    "cycleway",
+    "track",
+    "pedestrian",
+    "steps",
+    "branch",
+]
 ROAD_CLASS: Final[dict[str, str]] = {
     **dict.fromkeys(
         ("motorway", "trunk", "primary", "expressway", "ring", "ring_road", "arterial", "major"),

@@ -15,7 +15,9 @@ from pyproj import CRS
 from geogrid.crs import metric_crs
 from geogrid.errors import CRSError, InputError
 from geogrid.partition.intake import REACH_M, Placement, place_buildings, unassigned_rows
+from geogrid.partition.network import SNAP_M, barrier_network
 from geogrid.partition.parent import ParentInput
+from geogrid.partition.settlements import GAP_M, RURAL, settlements
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 OVERLAP_M2 = 1.0  # parents overlapping by more than this are refused
@@ -54,6 +56,8 @@ def prepare(
     only: set[str] | None = None,
     reach_m: float = REACH_M,
     overlap_m2: float = OVERLAP_M2,
+    snap_m: float = SNAP_M,
+    settlement_gap_m: float = GAP_M,
 ) -> Prepared:
     """Check the frames, place every building in a parent (see :mod:`.intake`) and cut the
     input into one :class:`ParentInput` per parent, sorted by code, in the parents' metric CRS.
@@ -85,7 +89,8 @@ def prepare(
     uses = _uses(bld)
     placement = place_buildings(points, footprints, geoms, _owner(points, geoms), reach_m=reach_m)
     owner, points, footprints = placement.owner, placement.points, placement.footprints
-    lines = _barrier_lines(barriers, metric)
+    network = barrier_network(barriers, shapely.boundary(geoms), metric, snap_m=snap_m)
+    lines = network.lines
     ltree = shapely.STRtree(lines)
     selected = np.asarray([only is None or c in only for c in codes], dtype=bool)
     items = []
@@ -104,6 +109,8 @@ def prepare(
                 households=households[sel],
                 compound=compound[sel],
                 lines=lines[near],
+                line_class=network.classes[near],
+                settlement=_settlements(area_types[i], footprints[sel], settlement_gap_m),
                 uses=None if uses is None else uses[sel],
             )
         )
@@ -115,7 +122,24 @@ def prepare(
     unassigned = unassigned_rows(
         placement, households=households, ids=ids, codes=codes, selected=selected, reach_m=reach_m
     )
-    return Prepared(items, metric, placement, households, unassigned, parent_overlap_m2=between)
+    return Prepared(
+        items,
+        metric,
+        placement,
+        households,
+        unassigned,
+        network=network.fixes,
+        parent_overlap_m2=between,
+    )
+
+
+def _settlements(
+    area_type: str | None, footprints: NDArray[np.object_], gap_m: float
+) -> NDArray[np.int64] | None:
+    """Natural villages of a village, rural or mountain parent (None elsewhere)."""
+    if area_type not in RURAL or gap_m <= 0:
+        return None
+    return settlements(footprints, gap_m=gap_m)
 
 
 def _refuse_overlaps(geoms: NDArray[np.object_], codes: NDArray[np.str_], limit: float) -> float:
@@ -209,21 +233,3 @@ def _owner(points: NDArray[np.object_], parents: NDArray[np.object_]) -> NDArray
     first = np.r_[True, pi[1:] != pi[:-1]] if len(pi) else np.zeros(0, dtype=bool)
     owner[pi[first]] = gi[first]
     return owner
-
-
-def _barrier_lines(frames: list[gpd.GeoDataFrame], metric: CRS) -> NDArray[np.object_]:
-    parts = []
-    for frame in frames:
-        if frame is None or frame.empty:
-            continue
-        if frame.crs is None:
-            raise CRSError("a barrier layer (roads, waterways, railways) has no CRS")
-        geoms = frame.to_crs(metric).geometry.to_numpy()
-        geoms = geoms[~shapely.is_empty(geoms) & ~pd.isna(geoms)]
-        polys = np.isin(shapely.get_type_id(geoms), (3, 6))
-        geoms = np.concatenate([geoms[~polys], shapely.boundary(geoms[polys])])
-        parts.append(shapely.get_parts(shapely.line_merge(geoms)))
-    if not parts:
-        return np.empty(0, dtype=object)
-    lines = np.concatenate(parts)
-    return np.asarray(lines[shapely.length(lines) > 0], dtype=object)

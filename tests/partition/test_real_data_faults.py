@@ -5,12 +5,14 @@ Hand-built inputs in UTM 51N (metres), so every expected figure can be worked ou
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import pytest
 import shapely
 
 from geogrid.errors import InputError
-from geogrid.partition.engine import partition_plan
+from geogrid.partition.engine import Plan, partition_plan
 
 UTM = "EPSG:32651"
 X0, Y0 = 500_000.0, 4_000_000.0
@@ -123,3 +125,107 @@ def test_empty_basic_grids_are_listed() -> None:
     plan = partition_plan(_community(), _buildings(rows))
     assert plan.report["basic"]["empty_grids"] == []
     assert plan.report["basic"]["within_band_share"] == 1.0
+
+
+CASE = Path(__file__).parent.parent / "data" / "cases" / "c15"
+
+
+def _c15(roads: str) -> Plan:
+    read = lambda name: gpd.read_file(CASE / f"{name}.geojson")  # noqa: E731
+    return partition_plan(read("communities"), read("buildings"), roads=read(roads))
+
+
+def test_roads_that_stop_short_give_the_snapped_networks_grids() -> None:
+    # case c15: a main road 15 m short of the boundary at both ends, a side road 8 m short
+    dangling, snapped = _c15("roads"), _c15("roads_snapped")
+    a, b = dangling.grids["basic"], snapped.grids["basic"]
+    assert a.households.tolist() == b.households.tolist() == [300, 400, 400, 300]
+    metric = a.estimate_utm_crs()
+    diff = shapely.symmetric_difference(
+        a.to_crs(metric).geometry.to_numpy(), b.to_crs(metric).geometry.to_numpy()
+    )
+    assert shapely.area(diff).max() < 1.0
+    assert dangling.report["basic"]["barrier_boundary_share"] == 1.0
+    # both ends of the main road and the north end of the side road
+    assert dangling.report["network"]["dangles_extended"] == 3
+    assert snapped.report["network"]["dangles_extended"] == 0
+
+
+def test_without_snapping_the_short_roads_cut_nothing() -> None:
+    read = lambda name: gpd.read_file(CASE / f"{name}.geojson")  # noqa: E731
+    plan = partition_plan(read("communities"), read("buildings"), roads=read("roads"), snap_m=0.0)
+    assert plan.report["network"]["dangles_extended"] == 0
+    assert plan.report["basic"]["barrier_boundary_share"] == 0.0
+
+
+def test_the_network_drops_duplicates_and_merges_false_nodes_by_class() -> None:
+    from geogrid.partition.barriers import CLASSES
+    from geogrid.partition.network import barrier_network
+
+    a = shapely.LineString([(X0, Y0 + 300), (X0 + 300, Y0 + 300)])
+    b = shapely.LineString([(X0 + 300, Y0 + 300), (X0 + 600, Y0 + 300)])  # continues a
+    roads = gpd.GeoDataFrame(
+        {"road_class": ["residential", "residential", "primary", "secondary"]},
+        geometry=[a, b, a.reverse(), shapely.LineString([(X0 + 300, Y0), (X0 + 300, Y0 + 300)])],
+        crs=UTM,
+    )
+    rail = gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(X0, Y0 + 500), (X0 + 600, Y0 + 500)])], crs=UTM
+    )
+    net = barrier_network([roads, None, rail], _community().boundary.to_numpy(), UTM, snap_m=0.0)
+    # the primary road lies on the first residential stretch: the primary one is kept
+    assert net.fixes["duplicates_removed"] == 1
+    # the secondary road ends where the two residential stretches meet: that node is real
+    assert net.fixes["false_nodes_removed"] == 0
+    assert sorted(CLASSES[c] for c in net.classes) == ["local", "major", "major", "secondary"]
+
+
+def test_units_carry_the_codes_of_their_grids_and_make_them_up_exactly() -> None:
+    rows = _houses(8, 8, 10)  # 640 households: two basic grids
+    plan = partition_plan(_community(), _buildings(rows), with_units=True)
+    units = plan.units
+    assert units is not None and units.crs == plan.grids["basic"].crs
+    assert int(units.households.sum()) == 640 and int(units.buildings.sum()) == 64
+    basic = plan.grids["basic"].set_index("code")
+    by_grid = units.groupby("basic_code").households.sum()
+    assert by_grid.to_dict() == basic.households.to_dict()
+    assert (units.micro_code.str[:15] == units.basic_code).all()
+    metric = units.to_crs(UTM)
+    for code, geom in basic.to_crs(UTM).geometry.items():
+        cells = shapely.union_all(metric[metric.basic_code == code].geometry.to_numpy())
+        assert shapely.area(shapely.symmetric_difference(cells, geom)) < 1e-3
+
+
+def test_convexity_is_reported_against_the_parents() -> None:
+    plan = partition_plan(_community(), _buildings(_houses(8, 8, 10)))
+    report = plan.report["basic"]
+    assert report["parent_convexity_mean"] == 1.0  # a square
+    assert 0.0 < report["convexity_min"] <= report["convexity_mean"] <= 1.0
+
+
+def _hamlet(x0: float, houses: int, households: int, tag: str) -> list[tuple]:
+    """``houses`` 10 m houses 15 m apart in rows of four: one natural village."""
+    return [
+        (f"{tag}{i}", households, shapely.box(x0 + 15 * (i % 4), Y0 + 250 + 15 * (i // 4),
+                                              x0 + 10 + 15 * (i % 4), Y0 + 260 + 15 * (i // 4)))
+        for i in range(houses)
+    ]  # fmt: skip
+
+
+def test_natural_villages_are_clustered_and_kept_whole_where_they_fit() -> None:
+    comm = _community(width=1200.0).assign(area_type="village")  # basic band 200-400
+    rows = _hamlet(X0 + 50, 10, 20, "A") + _hamlet(X0 + 350, 8, 20, "C")
+    rows += _hamlet(X0 + 650, 10, 20, "B") + _hamlet(X0 + 950, 8, 20, "D")
+    plan = partition_plan(comm, _buildings(rows))
+    figures = plan.report["basic"]["settlements"]
+    assert figures == {"settlements": 4, "fit_band": 4, "split": 0, "split_fitting": 0}
+    assert sorted(plan.grids["basic"].households.tolist()) == [360, 360]
+
+
+def test_settlements_are_footprint_clusters() -> None:
+    from geogrid.partition.settlements import settlements
+
+    rows = _hamlet(X0, 8, 1, "A") + _hamlet(X0 + 100, 4, 1, "B")  # 45 m between the hamlets
+    foot = _buildings(rows).geometry.to_numpy()
+    assert settlements(foot, gap_m=50.0).tolist() == [0] * 12
+    assert settlements(foot, gap_m=40.0).tolist() == [0] * 8 + [1] * 4
