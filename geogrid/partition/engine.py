@@ -51,6 +51,7 @@ def partition_plan(
     reach_m: float = REACH_M,
     snap_m: float = SNAP_M,
     with_units: bool = False,
+    streets: gpd.GeoDataFrame | None = None,
     progress: Progress | None = None,
 ) -> Plan:
     """Divide each parent into basic grids and each basic grid into micro grids.
@@ -90,6 +91,9 @@ def partition_plan(
         Also return ``Plan.units``: every cell (in the parents' CRS) with ``parent_code``,
         ``basic_code``, ``micro_code``, ``households`` and ``buildings``; grids are exact
         unions of their cells.
+    streets
+        The streets the parents divide (optional): the grids' gap is then measured against
+        them too, so land no parent covers counts (``gap_between_parents_m2``).
     progress
         Called with (parents done, parents in all).
     """
@@ -120,13 +124,17 @@ def partition_plan(
     ran = time.perf_counter()
     grids, levels_report = _collect(items, plans, metric, parents.crs, levels)
     report = {"households": _account(prep, plans), "network": prep.network, **levels_report}
+    between = _gap_between(streets, items, metric) if streets is not None and not only else 0.0
     for level in ("basic", "micro"):
         if level in report:
-            # grids of two parents overlap where the parents do: measured against them all
+            # grids of two parents overlap where the parents do, and leave uncovered what the
+            # parents leave of their streets: measured against them all, not per parent
             report[level]["overlap_between_parents_m2"] = round(prep.parent_overlap_m2, 3)
             report[level]["overlap_area_m2"] = round(
                 report[level]["overlap_area_m2"] + prep.parent_overlap_m2, 3
             )
+            report[level]["gap_between_parents_m2"] = round(between, 3)
+            report[level]["gap_area_m2"] = round(report[level]["gap_area_m2"] + between, 3)
     seconds = {"prepare": prepared - start}
     for plan in plans:
         for stage, value in plan.seconds.items():
@@ -197,6 +205,15 @@ def run_items(
         if progress is not None:
             progress(i + 1, len(items))
     return out
+
+
+def _gap_between(streets: gpd.GeoDataFrame, items: list[ParentInput], metric: CRS) -> float:
+    """Area (m²) of the streets that no parent covers."""
+    if streets.empty or not items:
+        return 0.0
+    outline = shapely.union_all(streets.to_crs(metric).geometry.to_numpy())
+    covered = shapely.union_all(np.asarray([it.geometry for it in items], dtype=object))
+    return float(shapely.area(shapely.difference(outline, covered)))
 
 
 def _account(prep: Prepared, plans: list[ParentPlan]) -> dict[str, Any]:

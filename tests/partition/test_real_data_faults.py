@@ -229,3 +229,15 @@ def test_settlements_are_footprint_clusters() -> None:
     foot = _buildings(rows).geometry.to_numpy()
     assert settlements(foot, gap_m=50.0).tolist() == [0] * 12
     assert settlements(foot, gap_m=40.0).tolist() == [0] * 8 + [1] * 4
+
+
+def test_gaps_are_measured_against_the_street_not_per_parent() -> None:
+    # the community covers the west half of its street (600 m x 600 m); the east half is in
+    # no parent, so the grids leave 360,000 m² of the street uncovered
+    street = gpd.GeoDataFrame(
+        {"code": ["370212001"]}, geometry=[shapely.box(X0, Y0, X0 + 1200, Y0 + 600)], crs=UTM
+    )
+    plan = partition_plan(_community(), _buildings(_houses(6, 6, 10)), streets=street)
+    assert plan.report["basic"]["gap_between_parents_m2"] == 360_000.0
+    assert plan.report["basic"]["gap_area_m2"] == 360_000.0
+    assert plan.report["micro"]["gap_area_m2"] == 360_000.0
