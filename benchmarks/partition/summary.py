@@ -83,7 +83,7 @@ def level_table(report: dict[str, Any]) -> str:
             continue
         r = report[level]
         rows.append(
-            f"| {level} | {r['count']:,} | {_pct(r['within_band_share'], 2)} | "
+            f"| {level} | {r['count']:,} | {_pct(r.get('within_band_share_judged', r['within_band_share']), 2)} | "
             f"{_pct(r.get('within_band_share_feasible_parents'), 2)} | "
             f"{_pct(r.get('within_band_share_all'), 1)} | {r['households_median']:g} | "
             f"{r['households_cv']:.2f} | {r['polsby_popper_mean']:.3f} | "

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 CLASSES: Final = ("major", "secondary", "local")  # most important first
-COST: Final[dict[str, float]] = {"major": 0.01, "secondary": 0.03, "local": 0.1}
+COST: Final[dict[str, float]] = {"major": 0.005, "secondary": 0.02, "local": 0.05}
 # road_class / waterway_class values (OSM highway=* and waterway=* and common Chinese usage)
 _LOCAL_ROADS: Final = [
     "tertiary",
@@ -56,18 +56,21 @@ def line_classes(frame: gpd.GeoDataFrame, layer: int) -> NDArray[np.int64]:
     """Class index (into CLASSES) of each line of a barrier frame.
 
     ``layer`` is the frame's place in (roads, waterways, railways): railways are all major,
-    roads are classed by ``road_class``, waterways by ``waterway_class`` (rivers when unknown).
+    roads are classed by ``road_class`` (or OSM's ``highway``), waterways by
+    ``waterway_class`` (or OSM's ``waterway``; rivers when unknown).
     """
     if layer == 2:
         return np.zeros(len(frame), dtype=np.int64)
-    column, table, default = (
-        ("road_class", ROAD_CLASS, UNKNOWN)
+    columns, table, default = (
+        (("road_class", "highway"), ROAD_CLASS, UNKNOWN)
         if layer == 0
-        else ("waterway_class", WATERWAY_CLASS, "major")
+        else (("waterway_class", "waterway"), WATERWAY_CLASS, "major")
     )
-    if column not in frame.columns:
+    column = next((c for c in columns if c in frame.columns), None)
+    if column is None:
         return np.full(len(frame), CLASSES.index(default), dtype=np.int64)
     values = frame[column].astype("string").fillna("").str.strip().str.lower()
+    values = values.str.removesuffix("_link")  # OSM: motorway_link, primary_link, ...
     names = values.map(lambda v: table.get(v, default))
     return np.asarray([CLASSES.index(n) for n in names], dtype=np.int64)
 

@@ -201,10 +201,11 @@ def _basic(
     div = divide(
         graph.contract(groups), band, seed=seed, what="building", fixed=_fixed(fixed, groups)
     )
-    if _misses(div, band) and groups.max() + 1 < graph.n:
-        # compounds are kept whole only where they fit: retry with every unit free
+    if _out_of_band(div, band) and groups.max() + 1 < graph.n:
+        # compounds and villages are kept whole only where they fit: retry with every unit
+        # free, and keep that when it leaves fewer grids out of band (missed or exempt)
         free = divide(graph, band, seed=seed, what="building", fixed=fixed)
-        if _misses(free, band) < _misses(div, band):
+        if _out_of_band(free, band) < _out_of_band(div, band):
             div, groups = free, np.arange(graph.n, dtype=np.int64)
     return div.labels[groups], div.exempt, div.reasons
 
@@ -245,11 +246,12 @@ def _codes(codes: list[str], flags: NDArray[np.bool_]) -> list[str]:
     return [c for c, f in zip(codes, flags.tolist(), strict=True) if f]
 
 
-def _misses(div: Division, band: Band) -> int:
-    """Parts out of band that the band could have held."""
+def _out_of_band(div: Division, band: Band) -> int:
+    """Parts out of band, missed or exempt, but for over-band buildings (grids alone)."""
     weights = np.bincount(div.labels, weights=div.weights, minlength=len(div.exempt))
-    out = (weights < band.lo) | (weights > band.hi)
-    return int((out & ~div.exempt).sum())
+    heavy = np.zeros(len(div.exempt), dtype=bool)
+    heavy[div.labels[div.weights > band.hi]] = True
+    return int((((weights < band.lo) | (weights > band.hi)) & ~heavy).sum())
 
 
 def _graph(units: Units) -> Graph:

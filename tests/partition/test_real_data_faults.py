@@ -241,3 +241,20 @@ def test_gaps_are_measured_against_the_street_not_per_parent() -> None:
     assert plan.report["basic"]["gap_between_parents_m2"] == 360_000.0
     assert plan.report["basic"]["gap_area_m2"] == 360_000.0
     assert plan.report["micro"]["gap_area_m2"] == 360_000.0
+
+
+def test_barrier_classes_come_from_road_class_or_osm_tags() -> None:
+    from geogrid.partition.barriers import CLASSES, line_classes
+
+    line = shapely.LineString([(0, 0), (1, 1)])
+    roads = gpd.GeoDataFrame(
+        {"highway": ["primary_link", "secondary", "residential", "hutong", None]},
+        geometry=[line] * 5,
+        crs=UTM,
+    )
+    assert [CLASSES[c] for c in line_classes(roads, 0)] == [
+        "major", "secondary", "local", "local", "secondary",
+    ]  # fmt: skip
+    water = gpd.GeoDataFrame({"waterway": ["canal", "stream"]}, geometry=[line] * 2, crs=UTM)
+    assert [CLASSES[c] for c in line_classes(water, 1)] == ["major", "local"]
+    assert [CLASSES[c] for c in line_classes(water, 2)] == ["major", "major"]  # railways
