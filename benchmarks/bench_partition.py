@@ -42,7 +42,10 @@ COMPARE_PARENTS = (1, 6, 40, 167)  # about 450, 2,900, 17,000 and all 78,000 nod
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--parts", default="scale,compare,redraw,liechtenstein")
+    ap.add_argument("--parts", default="scale,compare,redraw,liechtenstein,figures")
+    ap.add_argument(
+        "--scale", type=float, default=1.0, help="Laoshan scale of the figures part (issue 12)"
+    )
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per tool and size")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     ap.add_argument("--tool", nargs=3, help=argparse.SUPPRESS)
@@ -67,7 +70,7 @@ def main() -> None:
     for part in args.parts.split(","):
         print(f"== {part}", flush=True)
         out[part] = {"scale": _scale, "compare": _compare, "redraw": _redraw,
-                     "liechtenstein": _liechtenstein}[part](args)  # fmt: skip
+                     "liechtenstein": _liechtenstein, "figures": _figures}[part](args)  # fmt: skip
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {RESULTS}")
@@ -235,6 +238,30 @@ def _liechtenstein(args: argparse.Namespace) -> dict[str, Any]:
         "report": plan.report,
         "map": str(path.relative_to(REPO)),
     }
+
+
+def _figures(args: argparse.Namespace) -> dict[str, Any]:
+    """Issue 12's figures: synthetic Laoshan and real Liechtenstein side by side."""
+    from partition.figures import figures, figures_table
+    from partition_liechtenstein import liechtenstein
+
+    from geogrid.partition.engine import partition_plan
+
+    laoshan = _sub(["--one", f"370212:{args.scale}:"], 1800)
+    layers = liechtenstein()
+    t0 = time.perf_counter()
+    plan = partition_plan(
+        layers["communities"], layers["buildings"], roads=layers["roads"],
+        waterways=layers["waterways"],
+    )  # fmt: skip
+    li_wall = round(time.perf_counter() - t0, 2)
+    runs = {
+        f"synthetic Laoshan {args.scale:g}x": figures(laoshan["report"])
+        | {"partition_wall_seconds": laoshan["partition_wall_seconds"]},
+        "Liechtenstein (OSM 2013)": figures(plan.report) | {"partition_wall_seconds": li_wall},
+    }
+    print(figures_table(runs))
+    return {"scale": args.scale, "runs": runs}
 
 
 if __name__ == "__main__":

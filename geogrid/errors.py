@@ -62,3 +62,7 @@ class InfeasibleError(GeogridError):
 
 class StoreError(GeogridError):
     """The store cannot be reached or is not set up (for example, SpatiaLite is missing)."""
+
+
+class InvariantBroken(GeogridError):
+    """The engine broke a promise of its own (households lost, grids not tiling): a bug."""

@@ -81,6 +81,7 @@ def run_partition(
             only=only,
             scheduler=scheduler,
             dedicated_uses=dedicated_uses,
+            streets=layers.get("streets"),
             progress=progress,
         )
     if dedicated_uses:

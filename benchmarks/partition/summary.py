@@ -30,6 +30,10 @@ def main() -> None:
         print(json.dumps(res["redraw"]["redraw"], indent=1))
     if "liechtenstein" in res:
         print(level_table(res["liechtenstein"]["report"]))
+    if "figures" in res:
+        from figures import figures_table
+
+        print(figures_table(res["figures"]["runs"]))
 
 
 def _pct(x: float | None, digits: int = 1) -> str:
@@ -79,7 +83,7 @@ def level_table(report: dict[str, Any]) -> str:
             continue
         r = report[level]
         rows.append(
-            f"| {level} | {r['count']:,} | {_pct(r['within_band_share'], 2)} | "
+            f"| {level} | {r['count']:,} | {_pct(r.get('within_band_share_judged', r['within_band_share']), 2)} | "
             f"{_pct(r.get('within_band_share_feasible_parents'), 2)} | "
             f"{_pct(r.get('within_band_share_all'), 1)} | {r['households_median']:g} | "
             f"{r['households_cv']:.2f} | {r['polsby_popper_mean']:.3f} | "

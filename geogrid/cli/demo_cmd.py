@@ -138,6 +138,9 @@ def _summary(kind: str, counts: dict[str, int], plan_id: int, report: dict[str, 
     basic = report.get("basic", {})
     console.print(
         f"plan {plan_id} published: {basic.get('count', 0):,} basic grids, "
-        f"{basic.get('within_band_share', 0):.1%} within band, "
+        f"{basic.get('within_band_share', 0):.1%} of them within band "
+        f"({sum(basic.get('exemptions', {}).values()):,} exempt by rule, "
+        f"{basic.get('misses', 0):,} missed), "
+        f"{report.get('households', {}).get('unassigned_households', 0):,} households in no grid, "
         f"{report.get('seconds', {}).get('total', 0):.1f} s"
     )

@@ -7,13 +7,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import geopandas as gpd
+import pandas as pd
 import typer
 from rich.table import Table
 
 from geogrid.cli._common import DatabaseUrl, console, load_settings, opened_store, progress_bar
 from geogrid.errors import InputError
+from geogrid.households import fill_households
 from geogrid.partition.engine import ENGINE_LEVELS, Plan
 from geogrid.partition_jobs import INPUT_LAYERS, partition_store, run_partition
+from geogrid.settings import HouseholdSettings
 
 FIXED_DATE = "2000-01-01T00:00:00Z"
 
@@ -87,16 +90,23 @@ def partition(
             )  # fmt: skip
         else:
             current = _read_plan_file(redraw_from) if redraw_from is not None else None
+            layers, estimate = _read_file(input, load_settings(database_url).households)
             plan = run_partition(
-                _read_file(input), levels=wanted, seed=seed, only=codes, scheduler=scheduler,
+                layers, levels=wanted, seed=seed, only=codes, scheduler=scheduler,
                 current=current, dedicated_uses=uses, progress=progress,
             )  # fmt: skip
             plan_report, plan_id = plan.report, None
+            if estimate is not None and "households" in plan_report:
+                plan_report["households"]["estimated"] = estimate
             if out is not None:
                 _write_plan(plan, out)
     if report is not None:
         report.write_text(json.dumps(plan_report, indent=2, ensure_ascii=False) + "\n")
+    for line in household_lines(plan_report):
+        console.print(line)
     console.print(summary_table(plan_report))
+    for line in exemption_lines(plan_report):
+        console.print(line)
     if "redraw" in plan_report:
         console.print(_redraw_line(plan_report["redraw"]))
     dedicated_grids = plan_report.get("basic", {}).get("dedicated_grids", [])
@@ -138,7 +148,11 @@ def _uses(text: str | None) -> list[str]:
     return uses
 
 
-def _read_file(path: Path) -> dict[str, gpd.GeoDataFrame | None]:
+def _read_file(
+    path: Path, households: HouseholdSettings
+) -> tuple[dict[str, gpd.GeoDataFrame | None], dict[str, Any] | None]:
+    """The input layers, buildings without a household count estimated as import does
+    (with the assumptions made, or None when every building had a count)."""
     import pyogrio
 
     if not path.exists():
@@ -151,7 +165,16 @@ def _read_file(path: Path) -> dict[str, gpd.GeoDataFrame | None]:
         raise InputError("no 'buildings' layer", file=str(path))
     if _empty(layers["communities"]) and _empty(layers["streets"]):
         raise InputError("no 'communities' (or 'streets') layer to divide", file=str(path))
-    return layers
+    buildings = layers["buildings"]
+    given = (
+        pd.to_numeric(buildings["households"], errors="coerce")
+        if "households" in buildings.columns
+        else pd.Series(float("nan"), index=buildings.index)
+    )
+    if not given.isna().any():
+        return layers, None
+    layers["buildings"], assumptions = fill_households(buildings, settings=households)
+    return layers, assumptions
 
 
 def _read_plan_file(path: Path) -> dict[str, gpd.GeoDataFrame]:
@@ -198,6 +221,7 @@ def summary_table(report: dict[str, Any]) -> Table:
         "hh median",
         "hh CV",
         "in band",
+        "misses",
         "PP mean",
         "PP min",
         "on barriers",
@@ -218,6 +242,7 @@ def summary_table(report: dict[str, Any]) -> Table:
             f"{r['households_median']:g}",
             f"{r['households_cv']:.2f}",
             f"{r['within_band_share']:.2%}",
+            str(r.get("misses", "-")),
             f"{r['polsby_popper_mean']:.3f}",
             f"{r['polsby_popper_min']:.3f}",
             "-" if barrier is None else f"{barrier:.1%}",
@@ -229,3 +254,43 @@ def summary_table(report: dict[str, Any]) -> Table:
     seconds = report.get("seconds", {})
     table.caption = "seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in seconds.items())
     return table
+
+
+def household_lines(report: dict[str, Any]) -> list[str]:
+    """The household account first: in, in grids, unassigned by reason, estimated."""
+    acc = report.get("households")
+    if not acc:
+        return []
+    lines = [
+        f"households: {acc['households_in']:,} in, {acc['in_grids']['basic']:,} in grids, "
+        f"{acc['unassigned_households']:,} unassigned ({acc['unassigned_buildings']:,} buildings)"
+    ]
+    for reason, n in acc["unassigned_by_reason"].items():
+        lines.append(
+            f"  unassigned, {reason.replace('_', ' ')}: {n['buildings']:,} buildings, "
+            f"{n['households']:,} households"
+        )
+    for how, n in acc["placed_from_outside"].items():
+        if n["buildings"]:
+            lines.append(
+                f"  outside every parent, placed by {how}: {n['buildings']:,} buildings, "
+                f"{n['households']:,} households"
+            )
+    if "estimated" in acc:
+        lines.append(f"  households estimated for {acc['estimated']['estimated']:,} buildings")
+    return lines
+
+
+def exemption_lines(report: dict[str, Any]) -> list[str]:
+    """Per level: grids exempt from the band by reason, and basic grids without households."""
+    lines = []
+    for level in ENGINE_LEVELS:
+        r = report.get(level, {})
+        counts = {k: v for k, v in r.get("exemptions", {}).items() if v}
+        if counts:
+            text = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items())
+            lines.append(f"{level}: exempt from the band: {text}")
+    empty = report.get("basic", {}).get("empty_grids", [])
+    if empty:
+        lines.append(f"basic grids without households: {', '.join(empty)}")
+    return lines

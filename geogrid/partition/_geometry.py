@@ -35,3 +35,9 @@ def coverage_error(parent: shapely.Geometry, grids: NDArray[np.object_]) -> tupl
     outside = float(shapely.area(shapely.difference(union, parent)))
     overlap = float(shapely.area(grids).sum() - shapely.area(union)) + outside
     return gap, max(overlap, 0.0)
+
+
+def convexity(geoms: NDArray[np.object_]) -> NDArray[np.float64]:
+    """Area over convex-hull area of each polygon (1 for a convex one, 0 for an empty one)."""
+    hull = shapely.area(shapely.convex_hull(geoms))
+    return np.divide(shapely.area(geoms), hull, out=np.zeros(len(geoms)), where=hull > 0)

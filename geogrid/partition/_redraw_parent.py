@@ -20,9 +20,10 @@ from scipy.sparse.csgraph import connected_components
 from geogrid.partition._geometry import union_groups
 from geogrid.partition.balance import Graph
 from geogrid.partition.bands import Band, band_for
+from geogrid.partition.barriers import class_costs
 from geogrid.partition.codes import reading_order, sequence_code
 from geogrid.partition.divide import divide
-from geogrid.partition.parent import BARRIER_COST, LevelResult, ParentInput, plan_parent
+from geogrid.partition.parent import LevelResult, ParentInput, plan_parent
 from geogrid.partition.units import build_units
 
 IntArray = NDArray[np.int64]
@@ -39,6 +40,19 @@ class OldGrids:
     households: IntArray
 
 
+@dataclass(frozen=True)
+class GridRow:
+    """One grid after the redraw (metric CRS); ``kept``: geometry and code as they were."""
+
+    code: str
+    parent: str
+    geom: shapely.Geometry
+    households: int
+    buildings: int
+    exempt: bool
+    kept: bool
+
+
 @dataclass
 class Grids:
     """Grids of one level after the redraw, and which of them were kept as they were."""
@@ -52,14 +66,33 @@ class Grids:
     kept: list[bool] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
 
-    def add(self, code, parent, geom, hh, nb, exempt, kept):  # type: ignore[no-untyped-def]
-        self.codes.append(code)
-        self.parents.append(parent)
-        self.geoms.append(geom)
-        self.households.append(int(hh))
-        self.buildings.append(int(nb))
-        self.exempt.append(bool(exempt))
-        self.kept.append(kept)
+    def add(self, row: GridRow) -> None:
+        self.codes.append(row.code)
+        self.parents.append(row.parent)
+        self.geoms.append(row.geom)
+        self.households.append(int(row.households))
+        self.buildings.append(int(row.buildings))
+        self.exempt.append(bool(row.exempt))
+        self.kept.append(row.kept)
+
+
+@dataclass(frozen=True)
+class Located:
+    """The current grids of one parent with today's buildings located in them.
+
+    Index spaces: *building* (rows of the parent's input), *micro* and *basic* (grids of the
+    current plan, in ``micro`` / ``basic`` order).
+    """
+
+    basic: OldGrids
+    micro: OldGrids
+    micro_basic: IntArray  # per micro grid: its basic grid
+    micro_of_building: IntArray  # per building: the micro grid holding it
+    micro_households: IntArray  # per micro grid: households today
+    micro_buildings: IntArray  # per micro grid: buildings today
+    basic_households: IntArray  # per basic grid: households today
+    straddled: list[tuple[int, int]]  # micro grid pairs a building lies across
+    bands: tuple[Band, Band]  # basic, micro
 
 
 def redraw_parent(
@@ -78,15 +111,18 @@ def redraw_parent(
         _fresh(item, basic, out_b, out_m, seed=seed)
         return out_b, out_m
     m_of = _locate(item.points, micro.geoms)
-    b_of = micro_basic[m_of]
     nb_m = np.bincount(m_of, minlength=len(micro.codes))
     hh_m = np.bincount(m_of, weights=item.households, minlength=len(micro.codes)).astype(np.int64)
     hh_b = np.bincount(micro_basic, weights=hh_m, minlength=len(basic.codes)).astype(np.int64)
     bband, mband = band_for(item.area_type, "basic"), band_for(item.area_type, "micro")
-    straddled = _straddled(item.footprints, m_of, micro.geoms)
+    now = Located(
+        basic, micro, micro_basic, m_of, hh_m, nb_m, hh_b,
+        _straddled(item.footprints, m_of, micro.geoms), (bband, mband),
+    )  # fmt: skip
+    b_of = micro_basic[m_of]
     seeds = _violating(hh_b, basic.households, bband)
     seeds |= np.isin(np.asarray(basic.codes), list(chosen))
-    links = [(int(micro_basic[a]), int(micro_basic[b])) for a, b in straddled]
+    links = [(int(micro_basic[a]), int(micro_basic[b])) for a, b in now.straddled]
     links = [(a, b) for a, b in links if a != b]
     for a, b in links:
         seeds[[a, b]] = True
@@ -104,23 +140,28 @@ def redraw_parent(
         _fresh(item, basic, out_b, out_m, seed=seed)
         return out_b, out_m
     for b in np.flatnonzero(~redrawn).tolist():
-        _keep_basic(item, b, basic, micro, micro_basic, m_of, hh_m, nb_m, hh_b, bband, mband,
-                    straddled, out_b, out_m, seed=seed)  # fmt: skip
+        kept, micro_rows = _keep_basic(item, b, now, seed=seed)
+        out_b.add(kept)
+        for row in micro_rows:
+            out_m.add(row)
     _add_new_basic(item, basic, new_basic, out_b, out_m)
     return out_b, out_m
 
 
-def _keep_basic(  # type: ignore[no-untyped-def]
-    item, b, basic, micro, micro_basic, m_of, hh_m, nb_m, hh_b, bband, mband, straddled, out_b,
-    out_m, *, seed,
-):  # fmt: skip
-    """Keep basic grid b; redraw only those of its micro grids that must change."""
-    code = basic.codes[b]
-    out_b.add(code, item.code, basic.geoms[b], hh_b[b], nb_m[micro_basic == b].sum(),
-              not bband.holds(hh_b[b]) and hh_b[b] == basic.households[b], True)  # fmt: skip
-    mine = np.flatnonzero(micro_basic == b)
+def _keep_basic(
+    item: ParentInput, b: int, now: Located, *, seed: int
+) -> tuple[GridRow, list[GridRow]]:
+    """Basic grid ``b`` kept, and its micro grids: kept, or redrawn where they must change."""
+    basic, micro, hh_m, nb_m = now.basic, now.micro, now.micro_households, now.micro_buildings
+    bband, mband = now.bands
+    code, hh_b = basic.codes[b], int(now.basic_households[b])
+    mine = np.flatnonzero(now.micro_basic == b)
+    kept = GridRow(
+        code, item.code, basic.geoms[b], hh_b, int(nb_m[mine].sum()),
+        not bband.holds(hh_b) and hh_b == basic.households[b], True,
+    )  # fmt: skip
     local = {int(m): i for i, m in enumerate(mine)}
-    links = [(local[a], local[c]) for a, c in straddled if a in local and c in local and a != c]
+    links = [(local[a], local[c]) for a, c in now.straddled if a in local and c in local and a != c]
     seeds = _violating(hh_m[mine], micro.households[mine], mband)
     for a, c in links:
         seeds[[a, c]] = True
@@ -128,31 +169,41 @@ def _keep_basic(  # type: ignore[no-untyped-def]
     redrawn = np.zeros(len(mine), dtype=bool)
     for region in regions:
         redrawn[region] = True
+    rows = []
     for i in np.flatnonzero(~redrawn).tolist():
         m = int(mine[i])
         exempt = not mband.holds(hh_m[m]) and hh_m[m] == micro.households[m]
-        out_m.add(micro.codes[m], code, micro.geoms[m], hh_m[m], nb_m[m], exempt, True)
+        rows.append(GridRow(micro.codes[m], code, micro.geoms[m], hh_m[m], nb_m[m], exempt, True))
     if not regions:
-        return
+        return kept, rows
     seq = _max_seq(micro.codes[m] for m in mine)
     fresh: list[tuple[Any, int, int, bool]] = []
     for region in regions:
-        sel = np.flatnonzero(np.isin(m_of, mine[region]))
+        sel = np.flatnonzero(np.isin(now.micro_of_building, mine[region]))
         geom = _union(micro.geoms[mine[region]])
         fresh.extend(_divide_region(_sub_item(item, geom, sel), mband, seed=seed))
     cent = shapely.centroid(np.asarray([f[0] for f in fresh], dtype=object))
     rank = reading_order(shapely.get_x(cent), shapely.get_y(cent), area=float(basic.geoms[b].area))
     for (geom, hh, nb, exempt), r in zip(fresh, rank.tolist(), strict=True):
-        out_m.add(sequence_code(code, seq + 1 + r), code, geom, hh, nb, exempt, False)
+        rows.append(GridRow(sequence_code(code, seq + 1 + r), code, geom, hh, nb, exempt, False))
+    return kept, rows
 
 
-def _add_new_basic(item, basic, new_basic, out_b, out_m):  # type: ignore[no-untyped-def]
+def _add_new_basic(
+    item: ParentInput,
+    basic: OldGrids,
+    new_basic: list[tuple[LevelResult, LevelResult, IntArray]],
+    out_b: Grids,
+    out_m: Grids,
+) -> None:
     """New basic grids get sequence numbers after the highest the parent ever had."""
     if not new_basic:
         return
     geoms = np.concatenate([lv.geoms for lv, _, _ in new_basic])
     cent = shapely.centroid(geoms)
-    rank = reading_order(shapely.get_x(cent), shapely.get_y(cent), area=float(item.geometry.area))
+    rank = reading_order(
+        shapely.get_x(cent), shapely.get_y(cent), area=float(shapely.area(item.geometry))
+    )
     seq = _max_seq(basic.codes)
     i = 0
     for lv_b, lv_m, _ in new_basic:
@@ -160,14 +211,14 @@ def _add_new_basic(item, basic, new_basic, out_b, out_m):  # type: ignore[no-unt
         for j, old in enumerate(lv_b.codes):
             new = sequence_code(item.code, seq + 1 + int(rank[i]))
             rename[old] = new
-            out_b.add(new, item.code, lv_b.geoms[j], lv_b.households[j], lv_b.buildings[j],
-                      lv_b.exempt[j], False)  # fmt: skip
+            out_b.add(GridRow(new, item.code, lv_b.geoms[j], lv_b.households[j],
+                              lv_b.buildings[j], lv_b.exempt[j], False))  # fmt: skip
             i += 1
         out_b.notes.extend(lv_b.infeasible)
         for j, old in enumerate(lv_m.codes):
             parent = rename[lv_m.parent_codes[j]]
-            out_m.add(parent + old[len(lv_m.parent_codes[j]) :], parent, lv_m.geoms[j],
-                      lv_m.households[j], lv_m.buildings[j], lv_m.exempt[j], False)  # fmt: skip
+            out_m.add(GridRow(parent + old[len(lv_m.parent_codes[j]) :], parent, lv_m.geoms[j],
+                              lv_m.households[j], lv_m.buildings[j], lv_m.exempt[j], False))  # fmt: skip
         out_m.notes.extend(
             note | {"code": rename.get(note["code"], note["code"])} for note in lv_m.infeasible
         )
@@ -181,7 +232,7 @@ def _fresh(item: ParentInput, basic: OldGrids, out_b: Grids, out_m: Grids, *, se
 
 
 def _sub_item(item: ParentInput, geom: shapely.Geometry, sel: IntArray) -> ParentInput:
-    near = item.lines[shapely.intersects(item.lines, geom)] if len(item.lines) else item.lines
+    hit = shapely.intersects(item.lines, geom) if len(item.lines) else np.zeros(0, dtype=bool)
     return ParentInput(
         code=item.code,
         area_type=item.area_type,
@@ -189,8 +240,10 @@ def _sub_item(item: ParentInput, geom: shapely.Geometry, sel: IntArray) -> Paren
         points=item.points[sel],
         households=item.households[sel],
         compound=item.compound[sel],
-        lines=near,
+        lines=item.lines[hit],
         footprints=None if item.footprints is None else item.footprints[sel],
+        line_class=None if item.line_class is None else item.line_class[hit],
+        settlement=None if item.settlement is None else item.settlement[sel],
     )
 
 
@@ -201,9 +254,15 @@ def _divide_region(
     if len(item.points) == 0:
         return [(item.geometry, 0, 0, True)]
     units = build_units(
-        item.geometry, item.points, item.households, item.compound, item.lines, item.footprints
+        item.geometry,
+        item.points,
+        item.households,
+        item.compound,
+        item.lines,
+        item.footprints,
+        line_class=item.line_class,
     )
-    cost = units.shared * np.where(units.barrier, BARRIER_COST, 1.0)
+    cost = units.class_cost(class_costs())
     graph = Graph(units.indptr, units.indices, cost, units.households).contract(units.group)
     div = divide(graph, band, seed=seed, what="building")
     labels = div.labels[units.group]

@@ -21,6 +21,7 @@ def run_distributed(
     scheduler: str = LOCAL,
     connect_timeout: float = 10.0,
     dedicated_uses: Sequence[str] = (),
+    keep_units: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[ParentPlan]:
     """Plan each parent as a dask task on a local cluster or at a scheduler address.
@@ -48,7 +49,14 @@ def run_distributed(
         order = sorted(range(len(items)), key=lambda i: -len(items[i].points))
         uses = tuple(dedicated_uses)
         futures = {
-            client.submit(plan_parent, items[i], seed=seed, dedicated_uses=uses, pure=False): i
+            client.submit(
+                plan_parent,
+                items[i],
+                seed=seed,
+                dedicated_uses=uses,
+                keep_units=keep_units,
+                pure=False,
+            ): i
             for i in order
         }
         out: list[ParentPlan | None] = [None] * len(items)

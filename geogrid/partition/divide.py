@@ -41,8 +41,9 @@ def divide(
 
     A unit heavier than the band is its own part (a building is never cut), and so is each set
     of nodes in ``fixed`` (an institution with a grid of its own); both are exempt from the
-    band. Each connected piece of the remaining graph is split on its own; a piece too light
-    for a part of its own joins a neighbouring exempt part when it has one.
+    band. Each connected piece of the remaining graph is split on its own; a piece without
+    households joins a neighbouring exempt part when it has one (a piece with households never
+    does: it is a part of its own, exempt when too light).
     """
     n = graph.n
     labels = np.full(n, -1, dtype=np.int64)
@@ -70,7 +71,8 @@ def divide(
     for c in range(count):
         nodes = np.flatnonzero(comp == c)
         total = int(sub.weight[nodes].sum())
-        host = _pinned_neighbour(graph, free[nodes], labels) if total < band.lo else -1
+        # only empty land joins an over-band building's grid: that building is a grid alone
+        host = _pinned_neighbour(graph, free[nodes], labels) if total == 0 else -1
         if host >= 0:
             labels[free[nodes]] = host
             continue

@@ -13,8 +13,10 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geogrid.errors import InputError
-from geogrid.partition.inputs import parent_items
+from geogrid.errors import InputError, InvariantBroken
+from geogrid.partition.inputs import Prepared, prepare
+from geogrid.partition.intake import REACH_M, household_account
+from geogrid.partition.network import SNAP_M
 from geogrid.partition.parent import LevelResult, ParentInput, ParentPlan, plan_parent
 from geogrid.partition.quality import level_report
 
@@ -30,6 +32,7 @@ class Plan:
 
     grids: dict[str, gpd.GeoDataFrame]
     report: dict[str, Any]
+    units: gpd.GeoDataFrame | None = None  # the cells grids are made of (with_units=True)
 
 
 def partition_plan(
@@ -45,6 +48,10 @@ def partition_plan(
     scheduler: str | None = None,
     connect_timeout: float = 10.0,
     dedicated_uses: Sequence[str] = (),
+    reach_m: float = REACH_M,
+    snap_m: float = SNAP_M,
+    with_units: bool = False,
+    streets: gpd.GeoDataFrame | None = None,
     progress: Progress | None = None,
 ) -> Plan:
     """Divide each parent into basic grids and each basic grid into micro grids.
@@ -72,6 +79,21 @@ def partition_plan(
     dedicated_uses
         Building uses (``school``, ``hospital``, ...) whose institutions get basic grids of
         their own, listed under ``basic.dedicated_grids`` in the report; needs a ``use`` field.
+    reach_m
+        A building whose interior point lies in no parent goes to the parent its footprint
+        overlaps most, else to the nearest parent within this many metres; the rest are listed
+        under ``households.unassigned`` in the report, each with its reason.
+    snap_m
+        Dangling barrier line ends are extended up to this many metres to the line or parent
+        outline they point at, and near-misses closed (0: off); the fixes are counted under
+        ``network`` in the report (see :mod:`geogrid.partition.network`).
+    with_units
+        Also return ``Plan.units``: every cell (in the parents' CRS) with ``parent_code``,
+        ``basic_code``, ``micro_code``, ``households`` and ``buildings``; grids are exact
+        unions of their cells.
+    streets
+        The streets the parents divide (optional): the grids' gap is then measured against
+        them too, so land no parent covers counts (``gap_between_parents_m2``).
     progress
         Called with (parents done, parents in all).
     """
@@ -79,9 +101,15 @@ def partition_plan(
     if unknown:
         raise InputError(f"unknown grid level(s) {sorted(unknown)}; expected {ENGINE_LEVELS}")
     start = time.perf_counter()
-    items, metric = parent_items(
-        parents, buildings, [roads, waterways, railways], only=set(only) if only else None
+    prep = prepare(
+        parents,
+        buildings,
+        [roads, waterways, railways],
+        only=set(only) if only else None,
+        reach_m=reach_m,
+        snap_m=snap_m,
     )
+    items, metric = prep.items, prep.metric
     prepared = time.perf_counter()
     dedicated = _dedicated(dedicated_uses, buildings)
     plans = run_items(
@@ -90,10 +118,23 @@ def partition_plan(
         scheduler=scheduler,
         connect_timeout=connect_timeout,
         dedicated_uses=dedicated,
+        keep_units=with_units,
         progress=progress,
     )
     ran = time.perf_counter()
-    grids, report = _collect(items, plans, metric, parents.crs, levels)
+    grids, levels_report = _collect(items, plans, metric, parents.crs, levels)
+    report = {"households": _account(prep, plans), "network": prep.network, **levels_report}
+    between = _gap_between(streets, items, metric) if streets is not None and not only else 0.0
+    for level in ("basic", "micro"):
+        if level in report:
+            # grids of two parents overlap where the parents do, and leave uncovered what the
+            # parents leave of their streets: measured against them all, not per parent
+            report[level]["overlap_between_parents_m2"] = round(prep.parent_overlap_m2, 3)
+            report[level]["overlap_area_m2"] = round(
+                report[level]["overlap_area_m2"] + prep.parent_overlap_m2, 3
+            )
+            report[level]["gap_between_parents_m2"] = round(between, 3)
+            report[level]["gap_area_m2"] = round(report[level]["gap_area_m2"] + between, 3)
     seconds = {"prepare": prepared - start}
     for plan in plans:
         for stage, value in plan.seconds.items():
@@ -103,7 +144,34 @@ def partition_plan(
     seconds["collect"] = time.perf_counter() - ran
     seconds["total"] = time.perf_counter() - start
     report["seconds"] = {k: round(v, 3) for k, v in seconds.items()}
-    return Plan(grids, report)
+    units = unit_frame(plans, metric, parents.crs) if with_units else None
+    return Plan(grids, report, units)
+
+
+def unit_frame(plans: list[ParentPlan], metric: CRS, crs: Any) -> gpd.GeoDataFrame:
+    """The cells of every parent with the codes of their basic and micro grids, in ``crs``."""
+    rows: dict[str, list[Any]] = {k: [] for k in ("parent_code", "basic_code", "micro_code")}
+    geoms, hh, nb = [], [], []
+    for plan in plans:
+        cells = plan.cells
+        if cells is None:
+            continue
+        basic, micro = plan.levels["basic"], plan.levels["micro"]
+        rows["parent_code"].extend([plan.code] * cells.n)
+        rows["basic_code"].extend(basic.codes[i] for i in plan.unit_labels["basic"].tolist())
+        rows["micro_code"].extend(micro.codes[i] for i in plan.unit_labels["micro"].tolist())
+        geoms.append(cells.geoms)
+        hh.append(cells.households)
+        nb.append(cells.buildings)
+    frame = gpd.GeoDataFrame(
+        {
+            **{k: pd.Series(v, dtype=object) for k, v in rows.items()},
+            "households": np.concatenate(hh) if hh else np.zeros(0, dtype=np.int64),
+            "buildings": np.concatenate(nb) if nb else np.zeros(0, dtype=np.int64),
+        },
+        geometry=gpd.GeoSeries(np.concatenate(geoms) if geoms else [], crs=metric),
+    )
+    return frame.to_crs(crs)
 
 
 def run_items(
@@ -113,6 +181,7 @@ def run_items(
     scheduler: str | None = None,
     connect_timeout: float = 10.0,
     dedicated_uses: Sequence[str] = (),
+    keep_units: bool = False,
     progress: Progress | None = None,
 ) -> list[ParentPlan]:
     """Plan every parent, here or on a dask cluster (same result either way)."""
@@ -125,14 +194,48 @@ def run_items(
             scheduler=scheduler,
             connect_timeout=connect_timeout,
             dedicated_uses=dedicated_uses,
+            keep_units=keep_units,
             progress=progress,
         )
     out = []
     for i, item in enumerate(items):
-        out.append(plan_parent(item, seed=seed, dedicated_uses=dedicated_uses))
+        out.append(
+            plan_parent(item, seed=seed, dedicated_uses=dedicated_uses, keep_units=keep_units)
+        )
         if progress is not None:
             progress(i + 1, len(items))
     return out
+
+
+def _gap_between(streets: gpd.GeoDataFrame, items: list[ParentInput], metric: CRS) -> float:
+    """Area (m²) of the streets that no parent covers."""
+    if streets.empty or not items:
+        return 0.0
+    outline = shapely.union_all(streets.to_crs(metric).geometry.to_numpy())
+    covered = shapely.union_all(np.asarray([it.geometry for it in items], dtype=object))
+    return float(shapely.area(shapely.difference(outline, covered)))
+
+
+def _account(prep: Prepared, plans: list[ParentPlan]) -> dict[str, Any]:
+    """The household account; raises InvariantBroken when a household went missing."""
+    in_grids = {
+        level: int(sum(int(p.levels[level].households.sum()) for p in plans))
+        for level in ("basic", "micro")
+    }
+    account = household_account(
+        households_in=int(prep.households.sum()),
+        buildings_in=len(prep.households),
+        in_grids=in_grids,
+        unassigned=prep.unassigned,
+        placement=prep.placement,
+        households=prep.households,
+    )
+    if not account["balanced"]:
+        raise InvariantBroken(
+            f"households lost: {account['households_in']} in, {in_grids} in grids, "
+            f"{account['unassigned_households']} listed as unassigned"
+        )
+    return account
 
 
 def _dedicated(uses: Sequence[str], buildings: gpd.GeoDataFrame) -> tuple[str, ...]:

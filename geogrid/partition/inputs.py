@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -11,9 +14,26 @@ from pyproj import CRS
 
 from geogrid.crs import metric_crs
 from geogrid.errors import CRSError, InputError
+from geogrid.partition.intake import REACH_M, Placement, place_buildings, unassigned_rows
+from geogrid.partition.network import SNAP_M, barrier_network
 from geogrid.partition.parent import ParentInput
+from geogrid.partition.settlements import GAP_M, RURAL, settlements
 
 POLYGONAL = ("Polygon", "MultiPolygon")
+OVERLAP_M2 = 1.0  # parents overlapping by more than this are refused
+
+
+@dataclass
+class Prepared:
+    """The engine's input cut per parent (metric CRS), and where every building went."""
+
+    items: list[ParentInput]
+    metric: CRS
+    placement: Placement
+    households: NDArray[np.int64]  # per input building row
+    unassigned: list[dict[str, Any]]  # buildings in no grid, with their reasons
+    network: dict[str, Any] = field(default_factory=dict)  # fixes made to the line network
+    parent_overlap_m2: float = 0.0  # parents overlap by this much (each pair within the limit)
 
 
 def parent_items(
@@ -24,6 +44,27 @@ def parent_items(
     only: set[str] | None = None,
 ) -> tuple[list[ParentInput], CRS]:
     """One :class:`ParentInput` per parent, sorted by code, in the metric CRS of the parents."""
+    prepared = prepare(parents, buildings, barriers, only=only)
+    return prepared.items, prepared.metric
+
+
+def prepare(
+    parents: gpd.GeoDataFrame,
+    buildings: gpd.GeoDataFrame,
+    barriers: list[gpd.GeoDataFrame],
+    *,
+    only: set[str] | None = None,
+    reach_m: float = REACH_M,
+    overlap_m2: float = OVERLAP_M2,
+    snap_m: float = SNAP_M,
+    settlement_gap_m: float = GAP_M,
+) -> Prepared:
+    """Check the frames, place every building in a parent (see :mod:`.intake`) and cut the
+    input into one :class:`ParentInput` per parent, sorted by code, in the parents' metric CRS.
+
+    Raises InputError on a frame without CRS, a duplicate parent code, non-polygons, or
+    parents that overlap by more than ``overlap_m2`` (grids would copy the overlap).
+    """
     _check_frame(parents, "parents", ("code",))
     _check_frame(buildings, "buildings", ())
     metric = metric_crs(parents)
@@ -36,21 +77,25 @@ def parent_items(
     geoms = shapely.make_valid(par.geometry.to_numpy()[order])
     geoms = np.asarray([_polygonal(g) for g in geoms], dtype=object)
     codes = codes[order]
+    between = _refuse_overlaps(geoms, codes, overlap_m2)
     area_types = (
         par["area_type"].to_numpy()[order] if "area_type" in par.columns else [None] * len(codes)
     )
     bld = buildings.to_crs(metric)
-    footprints = shapely.make_valid(bld.geometry.to_numpy())
-    points = shapely.point_on_surface(footprints)
+    footprints = np.asarray(shapely.make_valid(bld.geometry.to_numpy()), dtype=object)
+    points = np.asarray(shapely.point_on_surface(footprints), dtype=object)
     households = _households(bld)
     compound = _compounds(bld)
     uses = _uses(bld)
-    owner = _owner(points, geoms)
-    lines = _barrier_lines(barriers, metric)
+    placement = place_buildings(points, footprints, geoms, _owner(points, geoms), reach_m=reach_m)
+    owner, points, footprints = placement.owner, placement.points, placement.footprints
+    network = barrier_network(barriers, shapely.boundary(geoms), metric, snap_m=snap_m)
+    lines = network.lines
     ltree = shapely.STRtree(lines)
+    selected = np.asarray([only is None or c in only for c in codes], dtype=bool)
     items = []
     for i, code in enumerate(codes):
-        if only is not None and code not in only:
+        if not selected[i]:
             continue
         sel = np.flatnonzero(owner == i)
         near = np.sort(ltree.query(geoms[i])) if len(lines) else np.zeros(0, dtype=np.int64)
@@ -64,10 +109,64 @@ def parent_items(
                 households=households[sel],
                 compound=compound[sel],
                 lines=lines[near],
+                line_class=network.classes[near],
+                settlement=_settlements(area_types[i], footprints[sel], settlement_gap_m),
                 uses=None if uses is None else uses[sel],
             )
         )
-    return items, metric
+    ids = (
+        bld["building_id"].to_numpy(dtype=object)
+        if "building_id" in bld.columns
+        else np.arange(len(bld)).astype(object)
+    )
+    unassigned = unassigned_rows(
+        placement, households=households, ids=ids, codes=codes, selected=selected, reach_m=reach_m
+    )
+    return Prepared(
+        items,
+        metric,
+        placement,
+        households,
+        unassigned,
+        network=network.fixes,
+        parent_overlap_m2=between,
+    )
+
+
+def _settlements(
+    area_type: str | None, footprints: NDArray[np.object_], gap_m: float
+) -> NDArray[np.int64] | None:
+    """Natural villages of a village, rural or mountain parent (None elsewhere)."""
+    if area_type not in RURAL or gap_m <= 0:
+        return None
+    return settlements(footprints, gap_m=gap_m)
+
+
+def _refuse_overlaps(geoms: NDArray[np.object_], codes: NDArray[np.str_], limit: float) -> float:
+    """Parents must form a coverage: refuse any two that overlap by more than ``limit`` m².
+
+    Returns the area (m²) the parents overlap by in all (each pair within the limit)."""
+    a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = a < b
+    a, b = a[keep], b[keep]
+    if len(a) == 0:
+        return 0.0
+    area = shapely.area(shapely.intersection(geoms[a], geoms[b]))
+    bad = np.flatnonzero(area > limit)
+    if len(bad) == 0:
+        return float(area.sum())
+    worst = bad[np.argmax(area[bad])]
+    more = (
+        f" (and {len(bad) - 1} more pair(s), {area[bad].sum():.1f} m² in all)"
+        if len(bad) > 1
+        else ""
+    )
+    raise InputError(
+        f"parents {codes[a[worst]]} and {codes[b[worst]]} overlap by {area[worst]:.1f} m²{more}; "
+        "grids would copy it: repair the parents first (import's --overlap-m2 only lets "
+        "such overlaps in)",
+        feature=str(codes[a[worst]]),
+    )
 
 
 def _check_frame(frame: gpd.GeoDataFrame, name: str, fields: tuple[str, ...]) -> None:
@@ -75,9 +174,9 @@ def _check_frame(frame: gpd.GeoDataFrame, name: str, fields: tuple[str, ...]) ->
         raise InputError(f"{name} must be a GeoDataFrame, not {type(frame).__name__}")
     if frame.crs is None:
         raise CRSError(f"{name} have no CRS; set one (EPSG:4326 for lon/lat)")
-    for field in fields:
-        if field not in frame.columns:
-            raise InputError(f"{name} have no {field!r} field", field=field)
+    for name_ in fields:
+        if name_ not in frame.columns:
+            raise InputError(f"{name} have no {name_!r} field", field=name_)
     kinds = set(frame.geom_type.dropna())
     if kinds - set(POLYGONAL):
         raise InputError(f"{name} must be polygons, found {', '.join(sorted(kinds))}")
@@ -134,21 +233,3 @@ def _owner(points: NDArray[np.object_], parents: NDArray[np.object_]) -> NDArray
     first = np.r_[True, pi[1:] != pi[:-1]] if len(pi) else np.zeros(0, dtype=bool)
     owner[pi[first]] = gi[first]
     return owner
-
-
-def _barrier_lines(frames: list[gpd.GeoDataFrame], metric: CRS) -> NDArray[np.object_]:
-    parts = []
-    for frame in frames:
-        if frame is None or frame.empty:
-            continue
-        if frame.crs is None:
-            raise CRSError("a barrier layer (roads, waterways, railways) has no CRS")
-        geoms = frame.to_crs(metric).geometry.to_numpy()
-        geoms = geoms[~shapely.is_empty(geoms) & ~pd.isna(geoms)]
-        polys = np.isin(shapely.get_type_id(geoms), (3, 6))
-        geoms = np.concatenate([geoms[~polys], shapely.boundary(geoms[polys])])
-        parts.append(shapely.get_parts(shapely.line_merge(geoms)))
-    if not parts:
-        return np.empty(0, dtype=object)
-    lines = np.concatenate(parts)
-    return np.asarray(lines[shapely.length(lines) > 0], dtype=object)

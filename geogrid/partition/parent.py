@@ -17,18 +17,31 @@ from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from geogrid.partition._geometry import coverage_error, union_groups
+from geogrid.partition._geometry import convexity, coverage_error, union_groups
 from geogrid.partition._holes import fill_holes
 from geogrid.partition._institutions import Institution, institution_nodes
 from geogrid.partition._institutions import dedicated_grids as _dedicated_grids
 from geogrid.partition.balance import Graph
 from geogrid.partition.bands import Band, band_for
+from geogrid.partition.barriers import CLASSES, class_costs
 from geogrid.partition.codes import reading_order, sequence_code
 from geogrid.partition.divide import Division, divide
+from geogrid.partition.exemptions import exemption_reasons, shared_over_band
+from geogrid.partition.settlements import settlement_figures
 from geogrid.partition.units import Units, build_units
 
 IntArray = NDArray[np.int64]
-BARRIER_COST = 0.05  # cutting along a road costs a twentieth of cutting through a block
+# One parent's arrays live in these index spaces; names say "<what>_of_<space>" (indexed by
+# the space, holding indices of what) and the aliases below say the same to a reader:
+#   face  - a cell of the tessellation (``units.geoms``; ``units.group`` maps face -> node)
+#   node  - a building group: the faces one building spans (plus empty slivers glued to it),
+#           the graph the division works on; never split between grids
+#   group - nodes of one compound contracted while dividing basic grids (``_compound_groups``)
+#   grid  - a basic or micro grid of this parent (``LevelResult`` order)
+NodeOfFace = IntArray  # per face: its node
+GridOfNode = IntArray  # per node: its basic or micro grid
+GridOfFace = IntArray  # per face: its basic or micro grid
+GroupOfNode = IntArray  # per node: its compound group
 
 
 @dataclass
@@ -44,6 +57,8 @@ class ParentInput:
     lines: NDArray[np.object_]
     footprints: NDArray[np.object_] | None = None
     uses: NDArray[np.object_] | None = None  # building use (residential, school, ...)
+    line_class: IntArray | None = None  # barrier class of each line (barriers.CLASSES)
+    settlement: IntArray | None = None  # natural village of each building (rural parents)
 
 
 @dataclass
@@ -59,11 +74,16 @@ class LevelResult:
     band: tuple[int, int]
     cut_barrier: float = 0.0
     cut_total: float = 0.0
+    cut_by_class: list[float] = field(default_factory=list)  # cut length on each barrier class
     gap: float = 0.0
     overlap: float = 0.0
     infeasible: list[dict[str, Any]] = field(default_factory=list)
     dedicated: list[dict[str, Any]] = field(default_factory=list)
     enclaves_joined: list[str] = field(default_factory=list)  # took an enclave beyond the band
+    parent_convexity: dict[str, float] = field(default_factory=dict)  # per parent code
+    exempt_reason: list[str] = field(default_factory=list)  # per grid, "" if judged
+    settlements: dict[str, int] = field(default_factory=dict)  # natural villages kept / split
+    over_band_shared: int = 0  # grids where an over-band building took in an enclave
 
 
 @dataclass
@@ -73,20 +93,32 @@ class ParentPlan:
     code: str
     levels: dict[str, LevelResult]
     seconds: dict[str, float]
-    unit_labels: dict[str, IntArray]
+    unit_labels: dict[str, GridOfFace]  # per face: index of its basic / micro grid
+    cells: Units | None = None  # the faces themselves, when asked for (keep_units)
 
 
 def plan_parent(
-    item: ParentInput, *, seed: int = 0, dedicated_uses: Sequence[str] = ()
+    item: ParentInput,
+    *,
+    seed: int = 0,
+    dedicated_uses: Sequence[str] = (),
+    keep_units: bool = False,
 ) -> ParentPlan:
     """Units, basic and micro grids of one parent.
 
     ``dedicated_uses``: buildings of these uses (school, hospital, ...) get basic grids of their
     own, one per institution (its touching buildings of one use and their compound).
+    ``keep_units``: return the faces too (``ParentPlan.cells``).
     """
     clock = _Clock()
     units = build_units(
-        item.geometry, item.points, item.households, item.compound, item.lines, item.footprints
+        item.geometry,
+        item.points,
+        item.households,
+        _grouping(item),
+        item.lines,
+        item.footprints,
+        line_class=item.line_class,
     )
     clock.lap("units")
     faces = _graph(units)
@@ -98,27 +130,41 @@ def plan_parent(
         item.uses, units.group[units.building_unit], graph, comp, dedicated_uses
     )
     basic_band = band_for(item.area_type, "basic")
-    basic_of_unit, basic_exempt, reasons = _basic(graph, comp, basic_band, institutions, seed)
+    basic_of_node, basic_exempt, reasons = _basic(graph, comp, basic_band, institutions, seed)
     locked = np.zeros(len(basic_exempt), dtype=bool)
-    locked[[b for b, _, _ in _dedicated_grids(basic_of_unit, institutions)]] = True
-    basic_of_unit, basic_exempt, basic_over = fill_holes(
-        graph, basic_of_unit, basic_exempt, edge, basic_band, locked=locked
+    locked[[b for b, _, _ in _dedicated_grids(basic_of_node, institutions)]] = True
+    basic_of_node, basic_exempt, basic_over = fill_holes(
+        graph, basic_of_node, basic_exempt, edge, basic_band, locked=locked
+    )
+    dedicated = {b for b, _, _ in _dedicated_grids(basic_of_node, institutions)}
+    basic_why = exemption_reasons(
+        graph, basic_of_node, basic_exempt, basic_band, dedicated=dedicated
     )
     clock.lap("basic")
     micro_band = band_for(item.area_type, "micro")
-    micro_of_unit, micro_exempt, micro_over, micro_notes = _micro(
-        graph, basic_of_unit, edge, micro_band, seed
+    micro_of_node, micro_exempt, micro_over, micro_notes, micro_why = _micro(
+        graph, basic_of_node, edge, micro_band, seed
     )
     clock.lap("micro")
-    basic_of_face, micro_of_face = basic_of_unit[units.group], micro_of_unit[units.group]
+    basic_of_face, micro_of_face = basic_of_node[units.group], micro_of_node[units.group]
     basic, micro = _assemble(
         item, units, basic_of_face, basic_exempt, micro_of_face, micro_exempt.tolist()
     )
     basic.enclaves_joined = _codes(basic.codes, basic_over)
     micro.enclaves_joined = _codes(micro.codes, micro_over)
+    basic.exempt_reason, micro.exempt_reason = basic_why, micro_why
+    basic.parent_convexity = {item.code: float(convexity(np.asarray([item.geometry]))[0])}
+    micro.parent_convexity = dict(zip(basic.codes, convexity(basic.geoms).tolist(), strict=True))
+    basic.over_band_shared = shared_over_band(graph, basic_of_node, basic_band, len(basic_why))
+    micro.over_band_shared = shared_over_band(graph, micro_of_node, micro_band, len(micro_why))
     if reasons:
         basic.infeasible.append(_note(item.code, int(units.households.sum()), reasons, basic))
-    for b, use, count in _dedicated_grids(basic_of_unit, institutions):
+    if item.settlement is not None:
+        grid = basic_of_face[units.building_unit]
+        basic.settlements = settlement_figures(
+            item.settlement, item.households, grid, basic_band.hi
+        )
+    for b, use, count in _dedicated_grids(basic_of_node, institutions):
         basic.dedicated.append({"code": basic.codes[b], "use": use, "buildings": count})
     for note in micro_notes:
         code = basic.codes[note["basic_index"]]
@@ -133,22 +179,33 @@ def plan_parent(
         {"basic": basic, "micro": micro},
         clock.seconds,
         {"basic": basic_of_face, "micro": micro_of_face},
+        units if keep_units else None,
     )
+
+
+def _grouping(item: ParentInput) -> IntArray:
+    """Compound of each building, or its settlement where it has none (rural parents): both
+    are kept in one grid where they fit the band."""
+    if item.settlement is None or len(item.compound) == 0:
+        return item.compound
+    offset = int(item.compound.max()) + 1
+    return np.where(item.compound >= 0, item.compound, offset + item.settlement)
 
 
 def _basic(
     graph: Graph, comp: IntArray, band: Band, institutions: list[Institution], seed: int
-) -> tuple[IntArray, NDArray[np.bool_], list[str]]:
+) -> tuple[GridOfNode, NDArray[np.bool_], list[str]]:
     """Basic grid of each node, exempt flag of each grid, and why the band cannot be met."""
     fixed = [inst.nodes for inst in institutions]
     groups = _compound_groups(graph, comp, band.hi)
     div = divide(
         graph.contract(groups), band, seed=seed, what="building", fixed=_fixed(fixed, groups)
     )
-    if _misses(div, band) and groups.max() + 1 < graph.n:
-        # compounds are kept whole only where they fit: retry with every unit free
+    if _out_of_band(div, band) and groups.max() + 1 < graph.n:
+        # compounds and villages are kept whole only where they fit: retry with every unit
+        # free, and keep that when it leaves fewer grids out of band (missed or exempt)
         free = divide(graph, band, seed=seed, what="building", fixed=fixed)
-        if _misses(free, band) < _misses(div, band):
+        if _out_of_band(free, band) < _out_of_band(div, band):
             div, groups = free, np.arange(graph.n, dtype=np.int64)
     return div.labels[groups], div.exempt, div.reasons
 
@@ -158,47 +215,51 @@ def _fixed(fixed: list[IntArray], groups: IntArray) -> list[IntArray]:
 
 
 def _micro(
-    graph: Graph, basic_of_unit: IntArray, edge: NDArray[np.bool_], band: Band, seed: int
-) -> tuple[IntArray, NDArray[np.bool_], NDArray[np.bool_], list[dict[str, Any]]]:
+    graph: Graph, basic_of_node: GridOfNode, edge: NDArray[np.bool_], band: Band, seed: int
+) -> tuple[GridOfNode, NDArray[np.bool_], NDArray[np.bool_], list[dict[str, Any]], list[str]]:
     """Micro grid of each node (numbered across the parent), exempt flags, grids that took an
-    enclave beyond the band, and notes."""
-    micro_of_unit = np.full(graph.n, -1, dtype=np.int64)
+    enclave beyond the band, notes, and each grid's exemption reason."""
+    micro_of_node = np.full(graph.n, -1, dtype=np.int64)
     exempt: list[bool] = []
     over: list[bool] = []
+    why: list[str] = []
     notes: list[dict[str, Any]] = []
     src = np.repeat(np.arange(graph.n), np.diff(graph.indptr))
-    crosses = basic_of_unit[src] != basic_of_unit[graph.indices]
+    crosses = basic_of_node[src] != basic_of_node[graph.indices]
     rim = edge | (np.bincount(src[crosses], minlength=graph.n) > 0)
-    for b in range(int(basic_of_unit.max()) + 1):
-        nodes = np.flatnonzero(basic_of_unit == b)
+    for b in range(int(basic_of_node.max()) + 1):
+        nodes = np.flatnonzero(basic_of_node == b)
         sub = graph.subgraph(nodes)
         mdiv = divide(sub, band, seed=seed, what="building")
         labels, flags, joined = fill_holes(sub, mdiv.labels, mdiv.exempt, rim[nodes], band)
-        micro_of_unit[nodes] = labels + len(exempt)
+        why.extend(exemption_reasons(sub, labels, flags, band))
+        micro_of_node[nodes] = labels + len(exempt)
         exempt.extend(flags.tolist())
         over.extend(joined.tolist())
         if mdiv.reasons:
             notes.append({"basic_index": b, "reasons": mdiv.reasons})
-    return micro_of_unit, np.asarray(exempt, dtype=bool), np.asarray(over, dtype=bool), notes
+    flags = np.asarray(exempt, dtype=bool)
+    return micro_of_node, flags, np.asarray(over, dtype=bool), notes, why
 
 
 def _codes(codes: list[str], flags: NDArray[np.bool_]) -> list[str]:
     return [c for c, f in zip(codes, flags.tolist(), strict=True) if f]
 
 
-def _misses(div: Division, band: Band) -> int:
-    """Parts out of band that the band could have held."""
+def _out_of_band(div: Division, band: Band) -> int:
+    """Parts out of band, missed or exempt, but for over-band buildings (grids alone)."""
     weights = np.bincount(div.labels, weights=div.weights, minlength=len(div.exempt))
-    out = (weights < band.lo) | (weights > band.hi)
-    return int((out & ~div.exempt).sum())
+    heavy = np.zeros(len(div.exempt), dtype=bool)
+    heavy[div.labels[div.weights > band.hi]] = True
+    return int((((weights < band.lo) | (weights > band.hi)) & ~heavy).sum())
 
 
 def _graph(units: Units) -> Graph:
-    cost = units.edge_cost(BARRIER_COST)
+    cost = units.class_cost(class_costs())
     return Graph(units.indptr, units.indices, cost, units.households, units.block)
 
 
-def _compound_groups(graph: Graph, compound: IntArray, limit: int) -> IntArray:
+def _compound_groups(graph: Graph, compound: IntArray, limit: int) -> GroupOfNode:
     """Units of one compound that touch each other form a group when it fits one grid."""
     n = graph.n
     src = np.repeat(np.arange(n), np.diff(graph.indptr))
@@ -216,16 +277,16 @@ def _compound_groups(graph: Graph, compound: IntArray, limit: int) -> IntArray:
 def _assemble(
     item: ParentInput,
     units: Units,
-    basic_of_unit: IntArray,
+    basic_of_face: GridOfFace,
     basic_exempt: NDArray[np.bool_],
-    micro_of_unit: IntArray,
+    micro_of_face: GridOfFace,
     micro_exempt: list[bool],
 ) -> tuple[LevelResult, LevelResult]:
-    nmicro = int(micro_of_unit.max()) + 1
-    micro_geoms = union_groups(units.geoms, micro_of_unit, nmicro)
+    nmicro = int(micro_of_face.max()) + 1
+    micro_geoms = union_groups(units.geoms, micro_of_face, nmicro)
     micro_basic = np.zeros(nmicro, dtype=np.int64)
-    micro_basic[micro_of_unit] = basic_of_unit
-    nbasic = int(basic_of_unit.max()) + 1
+    micro_basic[micro_of_face] = basic_of_face
+    nbasic = int(basic_of_face.max()) + 1
     basic_geoms = union_groups(micro_geoms, micro_basic, nbasic)
     # sequence numbers: basic grids in reading order within the parent, micro within each basic
     bcent = shapely.centroid(basic_geoms)
@@ -244,44 +305,60 @@ def _assemble(
     src = np.repeat(np.arange(units.n), np.diff(units.indptr))
     half = src < units.indices  # each edge once
     basic = _level(
-        bcodes,
-        [item.code] * nbasic,
+        LevelGrids(bcodes, [item.code] * nbasic, basic_of_face, basic_geoms, basic_exempt),
         units,
-        basic_of_unit,
-        basic_geoms,
-        basic_exempt,
         band_for(item.area_type, "basic"),
-        src,
-        half,
+        edges=half,
     )
     micro = _level(
-        mcodes,
-        [bcodes[b] for b in micro_basic],
+        LevelGrids(
+            mcodes,
+            [bcodes[b] for b in micro_basic],
+            micro_of_face,
+            micro_geoms,
+            np.asarray(micro_exempt, dtype=bool),
+        ),
         units,
-        micro_of_unit,
-        micro_geoms,
-        np.asarray(micro_exempt, dtype=bool),
         band_for(item.area_type, "micro"),
-        src,
-        half & (basic_of_unit[src] == basic_of_unit[units.indices]),
+        edges=half & (basic_of_face[src] == basic_of_face[units.indices]),
     )
     return basic, micro
 
 
-def _level(codes, parents, units, labels, geoms, exempt, band, src, edges):  # type: ignore[no-untyped-def]
-    n = len(codes)
+@dataclass(frozen=True)
+class LevelGrids:
+    """The grids of one level of one parent as assembled: codes, parents, faces, polygons."""
+
+    codes: list[str]
+    parents: list[str]
+    grid_of_face: GridOfFace
+    geoms: NDArray[np.object_]
+    exempt: NDArray[np.bool_]
+
+
+def _level(grids: LevelGrids, units: Units, band: Band, *, edges: NDArray[np.bool_]) -> LevelResult:
+    """The result of one level; ``edges`` marks the unit edges (each once) it may cut."""
+    n, labels = len(grids.codes), grids.grid_of_face
+    src = np.repeat(np.arange(units.n), np.diff(units.indptr))
     cut = edges & (labels[src] != labels[units.indices])
     return LevelResult(
-        codes=list(codes),
-        parent_codes=list(parents),
+        codes=list(grids.codes),
+        parent_codes=list(grids.parents),
         households=np.bincount(labels, weights=units.households, minlength=n).astype(np.int64),
         buildings=np.bincount(labels, weights=units.buildings, minlength=n).astype(np.int64),
-        geoms=geoms,
-        exempt=exempt,
+        geoms=grids.geoms,
+        exempt=grids.exempt,
         band=(band.lo, band.hi),
         cut_barrier=float(units.on_barrier[cut].sum()),
+        cut_by_class=_by_class(units, cut),
         cut_total=float(units.shared[cut].sum()),
     )
+
+
+def _by_class(units: Units, cut: NDArray[np.bool_]) -> list[float]:
+    if units.shared_by_class is None:
+        return [0.0] * len(CLASSES)
+    return [float(v) for v in units.shared_by_class[cut].sum(axis=0)]
 
 
 def _note(

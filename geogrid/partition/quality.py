@@ -8,6 +8,9 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from geogrid.partition._geometry import convexity
+from geogrid.partition.barriers import CLASSES
+from geogrid.partition.exemptions import REASONS
 from geogrid.partition.parent import LevelResult
 
 LEVEL_KEYS: Final = (
@@ -26,12 +29,13 @@ LEVEL_KEYS: Final = (
     "infeasible_parents",
 )
 WITHIN_BAND_BASIS: Final = (
-    "grids not exempt from the band: leaves out only grids forced out of it, i.e. a building "
-    "with more households than the band (its own grid), the grids of a parent or detached "
-    "piece of one whose households fit no division within the band (listed in "
-    "infeasible_parents), and dedicated institution grids; the other grids of a listed parent "
-    "are judged. within_band_share_feasible_parents leaves out every grid of a listed parent; "
-    "within_band_share_all judges every grid."
+    "every grid, each against the band of its parent's area type. Grids outside it are either "
+    "misses (judged grids out of band) or exempt, counted by reason in exemptions: a building "
+    "with more households than the band (single_over_band_building, a grid alone), a parent "
+    "too small for one grid, a parent whose households fit no division within the band, a "
+    "detached piece of a parent, a dedicated institution grid. within_band_share_judged leaves "
+    "the exempt grids out; within_band_share_feasible_parents also every grid of a parent "
+    "listed in infeasible_parents."
 )
 
 
@@ -57,15 +61,25 @@ def level_report(results: list[LevelResult]) -> dict[str, Any]:
         "households_median": float(np.median(hh)) if len(hh) else 0.0,
         "households_max": int(hh.max()) if len(hh) else 0,
         "households_cv": round(float(hh.std() / mean), 4) if mean else 0.0,
-        "within_band_share": round(float(judged.mean()), 5) if len(judged) else 1.0,
+        "within_band_share": _share(within),
         "within_band_basis": WITHIN_BAND_BASIS,
+        "within_band_share_judged": _share(judged),
         "within_band_judged": len(judged),
+        "misses": int((~judged).sum()),
         "within_band_share_feasible_parents": _share(feasible),
-        "within_band_share_all": _share(within),
+        "within_band_share_all": _share(within),  # the headline, under its older name
         "exempt_grids": int(exempt.sum()),
+        "exemptions": _exemptions(results),
+        "over_band_building_shared": sum(r.over_band_shared for r in results),
+        "settlements": _settlements(results),
+        "empty_grids": [
+            c for r in results for c, h in zip(r.codes, r.households, strict=True) if h == 0
+        ],
+        **_convexity(results, geoms),
         "polsby_popper_mean": round(float(pp.mean()), 4) if len(pp) else 0.0,
         "polsby_popper_min": round(float(pp.min()), 4) if len(pp) else 0.0,
         "barrier_boundary_share": round(cut_barrier / cut_total, 4) if cut_total else None,
+        "barrier_boundary_share_by_class": _by_class(results, cut_total),
         "gap_area_m2": round(sum(r.gap for r in results), 3),
         "overlap_area_m2": round(sum(r.overlap for r in results), 3),
         "disconnected": int((shapely.get_num_geometries(geoms) != 1).sum()),
@@ -74,6 +88,56 @@ def level_report(results: list[LevelResult]) -> dict[str, Any]:
         # grids that took in an enclave beyond the band (a hole would be worse): judged, listed
         "enclaves_joined_out_of_band": [c for r in results for c in r.enclaves_joined],
     }
+
+
+def _convexity(results: list[LevelResult], geoms: NDArray[np.object_]) -> dict[str, Any]:
+    """Convexity (area / convex-hull area) of the grids against their parents'."""
+    conv = convexity(geoms)
+    parent = {code: v for r in results for code, v in r.parent_convexity.items()}
+    of_grid = np.asarray(
+        [parent.get(p, np.nan) for r in results for p in r.parent_codes], dtype=float
+    )
+    known = ~np.isnan(of_grid)
+    return {
+        "convexity_mean": round(float(conv.mean()), 4) if len(conv) else None,
+        "convexity_min": round(float(conv.min()), 4) if len(conv) else None,
+        "parent_convexity_mean": round(float(np.mean(list(parent.values()))), 4)
+        if parent
+        else None,
+        # the held-back check: no grid under 0.5 where its parent is above it
+        "convex_under_half_parent_above": int(
+            ((conv[known] < 0.5) & (of_grid[known] >= 0.5)).sum()
+        ),
+    }
+
+
+def _settlements(results: list[LevelResult]) -> dict[str, int]:
+    """Natural villages of rural parents: how many, how many fit a grid, how many were split."""
+    out = {"settlements": 0, "fit_band": 0, "split": 0, "split_fitting": 0}
+    for r in results:
+        for key, value in r.settlements.items():
+            out[key] += value
+    return out
+
+
+def _by_class(results: list[LevelResult], cut_total: float) -> dict[str, float | None]:
+    """Share of the grids' inner boundary on barriers of each class (barriers.CLASSES)."""
+    out: dict[str, float | None] = {}
+    for c, name in enumerate(CLASSES):
+        length = sum(r.cut_by_class[c] for r in results if r.cut_by_class)
+        out[name] = round(length / cut_total, 4) if cut_total else None
+    return out
+
+
+def _exemptions(results: list[LevelResult]) -> dict[str, int]:
+    """Exempt grids counted by reason (every reason listed, 0 where none)."""
+    counts = dict.fromkeys(REASONS, 0)
+    for r in results:
+        reasons = r.exempt_reason or ["unclassified" if e else "" for e in r.exempt.tolist()]
+        for why in reasons:
+            if why:
+                counts[why] = counts.get(why, 0) + 1
+    return counts
 
 
 def _share(flags: NDArray[np.bool_]) -> float:

@@ -15,6 +15,7 @@ import shapely
 from numpy.typing import NDArray
 
 from geogrid.partition._linework import faces_of, glue_slivers
+from geogrid.partition.barriers import CLASSES
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -42,6 +43,7 @@ class Units:
     building_unit: IntArray
     group: IntArray
     shared_barrier: FloatArray | None = None  # length of each edge on a barrier line
+    shared_by_class: FloatArray | None = None  # (edges, classes): length on each barrier class
 
     @property
     def on_barrier(self) -> FloatArray:
@@ -54,6 +56,14 @@ class Units:
         """What cutting each edge costs: its length, a barrier stretch at ``barrier_cost``."""
         on = self.on_barrier
         return self.shared - on + barrier_cost * on
+
+    def class_cost(self, costs: FloatArray) -> FloatArray:
+        """What cutting each edge costs: its length, a stretch on a barrier of class c at
+        ``costs[c]`` per metre (see :mod:`geogrid.partition.barriers`)."""
+        if self.shared_by_class is None:
+            return self.edge_cost(float(costs[len(costs) // 2]))
+        on = self.shared_by_class
+        return self.shared - on.sum(axis=1) + on @ costs
 
     @property
     def n(self) -> int:
@@ -88,6 +98,7 @@ def build_units(
     compound: IntArray,
     lines: NDArray[np.object_],
     footprints: NDArray[np.object_] | None = None,
+    line_class: IntArray | None = None,
 ) -> Units:
     """Faces of ``parent`` and the building group of each (metric CRS).
 
@@ -104,6 +115,9 @@ def build_units(
     footprints
         Building footprints. One that reaches out of its cell is added to the linework and
         all its faces join its building's group, so no grid ever cuts a building.
+    line_class
+        Barrier class of each line (index into ``barriers.CLASSES``; all ``secondary`` when
+        None): the edges on each class are measured apart.
     """
     blocks = blocks_of(parent, lines)
     pblock = _locate(points, blocks)
@@ -136,7 +150,13 @@ def build_units(
     ucomp = np.full(n, -1, dtype=np.int64)
     has = compound >= 0
     ucomp[building_unit[has]] = compound[has]
-    indptr, indices, shared, outer, on = _adjacency(faces, clip_lines(parent, lines))
+    classes = np.full(len(lines), 1, dtype=np.int64) if line_class is None else line_class
+    clipped_lines = shapely.intersection(lines, parent) if len(lines) else lines
+    inside = ~shapely.is_empty(clipped_lines) if len(lines) else np.zeros(0, dtype=bool)
+    indptr, indices, shared, outer, on_class = _adjacency(
+        faces, np.asarray(clipped_lines[inside], dtype=object), classes[inside]
+    )
+    on = on_class.sum(axis=1)
     area = shapely.area(faces)
     alone = np.bincount(group, minlength=n)[group] == 1
     group = glue_slivers(group, nb > 0, alone, area, shapely.length(faces), indptr, indices, shared)
@@ -159,6 +179,7 @@ def build_units(
         building_unit=building_unit,
         group=group,
         shared_barrier=on,
+        shared_by_class=on_class,
     )
 
 
@@ -240,10 +261,11 @@ def _nearest_fallback(
 
 
 def _adjacency(
-    faces: NDArray[np.object_], lines: NDArray[np.object_]
+    faces: NDArray[np.object_], lines: NDArray[np.object_], classes: IntArray
 ) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
     """Shared edge lengths between faces of a noded coverage, by hashing their segments, and
-    how much of each lies on a barrier line (both ends within ``ON_BARRIER_M`` of one)."""
+    how much of each lies on a barrier line of each class (both ends within ``ON_BARRIER_M``
+    of one; a stretch near lines of two classes counts for the more important)."""
     n = len(faces)
     rings, ring_face = shapely.get_rings(faces, return_index=True)
     xy, ring_of = shapely.get_coordinates(rings, return_index=True)
@@ -261,7 +283,13 @@ def _adjacency(
     dup = np.all(keys[1:] == keys[:-1], axis=1)
     first = np.flatnonzero(dup)
     fa, fb, ln = face[first], face[first + 1], length[first]
-    onb = ln * _on_lines(keys[first] / _MM, lines)
+    ncls = len(CLASSES)
+    onb = np.zeros((len(ln), ncls))
+    free = np.ones(len(ln), dtype=bool)
+    for c in range(ncls):  # most important class first
+        near = _on_lines(keys[first] / _MM, lines[classes == c]) * free
+        onb[:, c] = ln * near
+        free &= near == 0
     paired = np.zeros(len(keys), dtype=bool)
     paired[first] = True
     paired[first + 1] = True
@@ -272,8 +300,13 @@ def _adjacency(
     dst = np.concatenate([fb, fa])
     pair = src * n + dst
     upair, inv = np.unique(pair, return_inverse=True)
+    inv = inv.reshape(-1)
     shared = np.bincount(inv, weights=np.concatenate([ln, ln]))
-    on = np.minimum(np.bincount(inv, weights=np.concatenate([onb, onb])), shared)
+    both = np.concatenate([onb, onb])
+    on = np.column_stack(
+        [np.bincount(inv, weights=both[:, c], minlength=len(upair)) for c in range(ncls)]
+    ).reshape(len(upair), ncls)
+    on = np.minimum(on, shared[:, None])
     usrc, udst = upair // n, upair % n
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.add.at(indptr, usrc + 1, 1)

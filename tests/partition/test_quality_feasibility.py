@@ -32,9 +32,10 @@ def test_a_parent_with_too_few_households_is_reported_and_left_out_of_the_share(
     assert "fewer than the band's 300" in small.infeasible[0]["reason"]
     report = level_report([small, fine])
     assert report["within_band_judged"] == len(fine.codes)
-    assert report["within_band_share"] == 1.0
+    assert report["within_band_share_judged"] == 1.0
     assert report["within_band_share_feasible_parents"] == 1.0
-    assert report["within_band_share_all"] < 1.0
+    assert report["within_band_share"] == 0.66667  # 2 grids of 3 in band
+    assert report["exemptions"]["parent_too_small"] == 1
     assert "exempt" in report["within_band_basis"]
     assert report["exempt_grids"] == 1
 

@@ -1,0 +1,68 @@
+"""The partition engine: parents, buildings and barrier lines in; grids per level and a report out.
+
+Pure functions over GeoDataFrames and arrays (no database, web or file access). The pipeline,
+one parent at a time (``parent.plan_parent``), in the order a newcomer should read it:
+
+1. **prepare** (``inputs.prepare``): check the frames, go to the parents' metric CRS, refuse
+   overlapping parents, place every building in a parent (``intake``: inside, by overlap, or
+   the nearest within ``reach_m``; the rest listed), clean the barrier line network
+   (``network``: duplicates, dangles, near-misses, false nodes) and class each line
+   (``barriers``: major / secondary / local, with their cut costs in one table).
+2. **tessellate** (``units.build_units``): blocks cut by the barrier lines, each block cut
+   into one cell per building, so cells tile the parent exactly.
+3. **build the graph** (``parent._graph``, ``balance.Graph``): one node per building group,
+   weighted by households; each edge costs its length, a stretch on a barrier its class's cost.
+4. **split** (``divide.divide`` -> ``balance.split``, pymetis): into the band of the area type
+   (``bands``), over-band buildings and institutions apart.
+5. **refine** (``_local.mend``, ``_repair``, ``_holes.fill_holes``): connectivity, band,
+   no holes.
+6. **assemble** (``parent._assemble``): cells merged per grid, codes in reading order.
+7. **measure** (``quality.level_report``, ``exemptions``, ``intake.household_account``).
+
+Words used throughout:
+
+- *parent*: the polygon being divided (a community or village; a street with none).
+- *unit*: a cell of the tessellation, the smallest piece a grid is made of; a building's cell
+  (its *building group*: the faces its footprint spans) is never split between grids.
+- *plan*: the grids of every level plus the quality report (:class:`Plan`); stored plans are
+  versioned by the store, outside this package.
+- *layer*: an input kind (communities, buildings, roads, ...; ``geogrid.schema``).
+
+Index spaces in ``parent.py``: *face* (a unit of the tessellation), *node* (a building group:
+the graph the division works on), *group* (a node after compounds are contracted), *grid*
+(a basic or micro grid of one parent). Their arrays are typed by aliases there.
+
+The public output of :func:`partition_plan` is a :class:`Plan`:
+
+- ``grids``: one GeoDataFrame per level (``basic``, ``micro``, and ``large`` / ``medium`` when
+  asked), in the parents' CRS, columns ``code``, ``parent_code``, ``level``, ``households``,
+  ``buildings``, ``geometry``; sorted by code; every grid one polygon unless its parent is in
+  pieces.
+- ``report``: ``households`` first (in, in grids per level, unassigned with reasons,
+  ``balanced``), ``network`` (fixes made to the lines), then one dict per level (see
+  ``quality.LEVEL_KEYS``: within-band share over all grids, exemptions by reason, empty grids,
+  convexity against the parents, barrier share per class, ...), and ``seconds``.
+- ``units`` (when ``with_units=True``): the cells, each with ``parent_code``, ``basic_code``,
+  ``micro_code``, ``households`` and ``buildings``: what a draft editor moves between grids.
+"""
+
+from __future__ import annotations
+
+from geogrid.partition.bands import BANDS, Band, band_for
+from geogrid.partition.barriers import CLASSES as BARRIER_CLASSES
+from geogrid.partition.barriers import COST as BARRIER_COST
+from geogrid.partition.engine import ENGINE_LEVELS, GRID_COLUMNS, Plan, partition_plan
+from geogrid.partition.redraw import redraw_plan
+
+__all__ = [
+    "BANDS",
+    "BARRIER_CLASSES",
+    "BARRIER_COST",
+    "ENGINE_LEVELS",
+    "GRID_COLUMNS",
+    "Band",
+    "Plan",
+    "band_for",
+    "partition_plan",
+    "redraw_plan",
+]

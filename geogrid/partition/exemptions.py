@@ -1,0 +1,96 @@
+"""Why a grid is exempt from its band: one reason per grid, counted beside the headline.
+
+The headline of the quality report is the share of *all* grids within their area type's band;
+a grid outside it is either a miss or exempt for one of these reasons:
+
+- ``dedicated``: an institution's own grid (school, hospital, ...);
+- ``single_over_band_building``: one building with more households than the band, a grid
+  alone (only land without households may share it);
+- ``parent_too_small``: the parent holds fewer households than the band's lower end (beside
+  its over-band buildings and institutions);
+- ``parent_indivisible``: the parent's households fit no division within the band (no whole
+  number of grids, or buildings too large to pack);
+- ``detached_piece``: a piece of the parent cut off from the rest (by its outline, or by an
+  over-band building or institution) that fits no division within the band.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from geogrid.partition._graph import Graph
+from geogrid.partition.bands import Band
+
+IntArray = NDArray[np.int64]
+REASONS: Final = (
+    "dedicated",
+    "single_over_band_building",
+    "parent_too_small",
+    "parent_indivisible",
+    "detached_piece",
+)
+
+
+def exemption_reasons(
+    graph: Graph,
+    labels: IntArray,
+    exempt: NDArray[np.bool_],
+    band: Band,
+    *,
+    dedicated: Collection[int] = (),
+) -> list[str]:
+    """The reason of each part (``""`` for a part judged by the band).
+
+    ``graph`` nodes are buildings (or building groups) of the area being divided, ``labels``
+    the part of each node, ``dedicated`` the parts that are institutions' own grids.
+    """
+    k = len(exempt)
+    heavy = np.zeros(k, dtype=bool)
+    heavy[labels[graph.weight > band.hi]] = True
+    fixed = heavy.copy()
+    fixed[list(dedicated)] = True
+    total = int(graph.weight[~fixed[labels]].sum())  # beside over-band buildings, institutions
+    detached = _detached(graph, labels, fixed, k)
+    out = []
+    for part in range(k):
+        if not exempt[part]:
+            out.append("")
+        elif part in dedicated:
+            out.append("dedicated")
+        elif heavy[part]:
+            out.append("single_over_band_building")
+        elif total < band.lo:
+            out.append("parent_too_small")
+        elif detached[part]:
+            out.append("detached_piece")
+        else:
+            out.append("parent_indivisible")
+    return out
+
+
+def shared_over_band(graph: Graph, labels: IntArray, band: Band, k: int) -> int:
+    """Parts holding an over-band building and households of other buildings: only where
+    those buildings lie in an enclave wholly inside it (a hole would be worse; such grids are
+    also listed under ``enclaves_joined_out_of_band``)."""
+    heavy = graph.weight > band.hi
+    held = np.bincount(labels, weights=graph.weight, minlength=k)
+    own = np.bincount(labels[heavy], weights=graph.weight[heavy], minlength=k)
+    return int(((own > 0) & (held > own)).sum())
+
+
+def _detached(
+    graph: Graph, labels: IntArray, fixed: NDArray[np.bool_], k: int
+) -> NDArray[np.bool_]:
+    """Parts in a graph that falls apart once the ``fixed`` parts are taken out."""
+    out = np.zeros(k, dtype=bool)
+    free = np.flatnonzero(~fixed[labels])
+    if len(free) == 0:
+        return out
+    count, _ = graph.subgraph(free).components()
+    if count > 1:
+        out[labels[free]] = True
+    return out

@@ -1,0 +1,49 @@
+"""``geogrid partition FILE`` as a process: households estimated the way import does, the
+household account printed first, exemptions by reason (issue 12)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+from _cli import run_geogrid
+
+CASE = Path(__file__).parent.parent / "data" / "cases" / "c15"
+
+
+def _input(tmp_path: Path, *, drop_households: int) -> Path:
+    path = tmp_path / "in.gpkg"
+    buildings = gpd.read_file(CASE / "buildings.geojson")
+    buildings.loc[buildings.index[:drop_households], "households"] = None
+    for name, frame in (
+        ("communities", gpd.read_file(CASE / "communities.geojson")),
+        ("buildings", buildings),
+        ("roads", gpd.read_file(CASE / "roads.geojson")),
+    ):
+        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
+    return path
+
+
+def test_partition_file_estimates_missing_households_and_prints_the_account(
+    tmp_path: Path,
+) -> None:
+    path = _input(tmp_path, drop_households=4)
+    report = tmp_path / "r.json"
+    done = run_geogrid("partition", str(path), "--out", str(tmp_path / "p.gpkg"),
+                       "--report", str(report))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    first = done.stdout.strip().splitlines()[0]
+    acc = json.loads(report.read_text())["households"]
+    # 52 buildings keep their 25 households each; the 4 without (1,198 m², 6 levels) get the
+    # import's estimate: 4 x 1,198.2 m² x 6 x 0.85 / 90 m² = 271.6, rounded to 272 in all
+    assert acc["estimated"]["estimated"] == 4 and acc["estimated"]["given"] == 52
+    assert acc["households_in"] == 52 * 25 + 272
+    assert first == (
+        f"households: {acc['households_in']:,} in, {acc['households_in']:,} in grids, "
+        "0 unassigned (0 buildings)"
+    )
+    assert "households estimated for 4 buildings" in done.stdout
+    grids = gpd.read_file(tmp_path / "p.gpkg", layer="basic_grids")
+    assert int(grids.households.sum()) == acc["households_in"]

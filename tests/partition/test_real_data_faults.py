@@ -1,0 +1,260 @@
+"""Faults found on real data (issue 12), each kind with the right value written out.
+
+Hand-built inputs in UTM 51N (metres), so every expected figure can be worked out on paper.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from geogrid.errors import InputError
+from geogrid.partition.engine import Plan, partition_plan
+
+UTM = "EPSG:32651"
+X0, Y0 = 500_000.0, 4_000_000.0
+CODE = "370212001001"
+
+
+def _community(x0: float = X0, width: float = 600.0, code: str = CODE) -> gpd.GeoDataFrame:
+    box = shapely.box(x0, Y0, x0 + width, Y0 + 600.0)
+    return gpd.GeoDataFrame(
+        {"code": [code], "area_type": ["urban_community"]}, geometry=[box], crs=UTM
+    )
+
+
+def _houses(rows: int, cols: int, households: int, *, x0: float = X0) -> list[tuple]:
+    """A lattice of 12 m x 12 m houses 50 m apart inside the community."""
+    out = []
+    for r in range(rows):
+        for c in range(cols):
+            x, y = x0 + 40 + 50 * c, Y0 + 40 + 50 * r
+            out.append((f"H{r}-{c}", households, shapely.box(x, y, x + 12, y + 12)))
+    return out
+
+
+def _buildings(rows: list[tuple]) -> gpd.GeoDataFrame:
+    ids, hh, geoms = zip(*rows, strict=True)
+    return gpd.GeoDataFrame({"building_id": ids, "households": hh}, geometry=list(geoms), crs=UTM)
+
+
+def test_buildings_outside_every_parent_are_placed_or_listed_never_lost() -> None:
+    rows = _houses(6, 6, 10)  # 360 households inside
+    east = X0 + 600.0
+    rows += [
+        ("A", 20, shapely.box(east - 8, Y0 + 300, east + 12, Y0 + 320)),  # 40% inside
+        ("B", 15, shapely.box(east + 20, Y0 + 100, east + 32, Y0 + 112)),  # 20 m outside
+        ("C", 25, shapely.box(east + 300, Y0 + 100, east + 312, Y0 + 112)),  # 300 m outside
+    ]
+    plan = partition_plan(_community(), _buildings(rows), reach_m=50.0)
+    acc = plan.report["households"]
+    assert acc["households_in"] == 420
+    assert acc["in_grids"] == {"basic": 395, "micro": 395}
+    assert acc["unassigned_households"] == 25
+    assert acc["balanced"] is True
+    assert [(u["building"], u["households"], u["reason"]) for u in acc["unassigned"]] == [
+        ("C", 25, "outside_every_parent")
+    ]
+    assert acc["unassigned"][0]["distance_m"] == 300.0
+    assert acc["placed_from_outside"] == {
+        "overlap": {"buildings": 1, "households": 20},
+        "nearest": {"buildings": 1, "households": 15},
+    }
+    assert int(plan.grids["basic"].households.sum()) == 395
+    # list first in the report: the account comes before the levels
+    assert next(iter(plan.report)) == "households"
+
+
+def test_buildings_of_parents_left_out_are_listed_with_their_reason() -> None:
+    comm = gpd.GeoDataFrame(
+        pd_concat([_community(), _community(X0 + 600, code="370212001002")]), crs=UTM
+    )
+    rows = _houses(6, 6, 10) + _houses(6, 6, 10, x0=X0 + 600)
+    rows = [(f"{i}", h, g) for i, (_, h, g) in enumerate(rows)]
+    plan = partition_plan(comm, _buildings(rows), only=["370212001001"])
+    acc = plan.report["households"]
+    assert acc["in_grids"]["basic"] == 360
+    assert acc["unassigned_by_reason"] == {
+        "parent_not_divided": {"buildings": 36, "households": 360}
+    }
+
+
+def pd_concat(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    import pandas as pd
+
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_overlapping_parents_are_refused_naming_both_and_the_area() -> None:
+    comm = gpd.GeoDataFrame(
+        pd_concat([_community(), _community(X0 + 590, code="370212001002")]), crs=UTM
+    )
+    rows = _houses(6, 6, 10)
+    with pytest.raises(InputError) as err:
+        partition_plan(comm, _buildings(rows))
+    text = str(err.value)
+    assert "370212001001 and 370212001002 overlap by 6000.0 m²" in text
+
+
+def test_an_over_band_building_is_a_grid_alone_and_exemptions_are_counted() -> None:
+    # a tower of 820 households beside eight houses of 25: the houses (200) fit no grid of
+    # 300-500 on their own, yet they must not be put into the tower's grid
+    rows = [("T", 820, shapely.box(X0 + 40, Y0 + 250, X0 + 100, Y0 + 310))]
+    rows += [
+        (f"H{i}", 25, shapely.box(X0 + 300 + 60 * (i % 4), Y0 + 200 + 100 * (i // 4), X0 + 312 + 60 * (i % 4), Y0 + 212 + 100 * (i // 4)))
+        for i in range(8)
+    ]  # fmt: skip
+    plan = partition_plan(_community(), _buildings(rows))
+    basic = plan.grids["basic"]
+    assert sorted(basic.households.tolist()) == [200, 820]
+    assert sorted(basic.buildings.tolist()) == [1, 8]
+    report = plan.report["basic"]
+    assert report["over_band_building_shared"] == 0
+    assert report["exemptions"]["single_over_band_building"] == 1
+    assert report["exemptions"]["parent_too_small"] == 1
+    # the headline counts every grid: neither is within 300-500
+    assert report["within_band_share"] == 0.0
+    assert report["misses"] == 0
+
+
+def test_empty_basic_grids_are_listed() -> None:
+    rows = _houses(6, 6, 10)
+    plan = partition_plan(_community(), _buildings(rows))
+    assert plan.report["basic"]["empty_grids"] == []
+    assert plan.report["basic"]["within_band_share"] == 1.0
+
+
+CASE = Path(__file__).parent.parent / "data" / "cases" / "c15"
+
+
+def _c15(roads: str) -> Plan:
+    read = lambda name: gpd.read_file(CASE / f"{name}.geojson")  # noqa: E731
+    return partition_plan(read("communities"), read("buildings"), roads=read(roads))
+
+
+def test_roads_that_stop_short_give_the_snapped_networks_grids() -> None:
+    # case c15: a main road 15 m short of the boundary at both ends, a side road 8 m short
+    dangling, snapped = _c15("roads"), _c15("roads_snapped")
+    a, b = dangling.grids["basic"], snapped.grids["basic"]
+    assert a.households.tolist() == b.households.tolist() == [300, 400, 400, 300]
+    metric = a.estimate_utm_crs()
+    diff = shapely.symmetric_difference(
+        a.to_crs(metric).geometry.to_numpy(), b.to_crs(metric).geometry.to_numpy()
+    )
+    assert shapely.area(diff).max() < 1.0
+    assert dangling.report["basic"]["barrier_boundary_share"] == 1.0
+    # both ends of the main road and the north end of the side road
+    assert dangling.report["network"]["dangles_extended"] == 3
+    assert snapped.report["network"]["dangles_extended"] == 0
+
+
+def test_without_snapping_the_short_roads_cut_nothing() -> None:
+    read = lambda name: gpd.read_file(CASE / f"{name}.geojson")  # noqa: E731
+    plan = partition_plan(read("communities"), read("buildings"), roads=read("roads"), snap_m=0.0)
+    assert plan.report["network"]["dangles_extended"] == 0
+    assert plan.report["basic"]["barrier_boundary_share"] == 0.0
+
+
+def test_the_network_drops_duplicates_and_merges_false_nodes_by_class() -> None:
+    from geogrid.partition.barriers import CLASSES
+    from geogrid.partition.network import barrier_network
+
+    a = shapely.LineString([(X0, Y0 + 300), (X0 + 300, Y0 + 300)])
+    b = shapely.LineString([(X0 + 300, Y0 + 300), (X0 + 600, Y0 + 300)])  # continues a
+    roads = gpd.GeoDataFrame(
+        {"road_class": ["residential", "residential", "primary", "secondary"]},
+        geometry=[a, b, a.reverse(), shapely.LineString([(X0 + 300, Y0), (X0 + 300, Y0 + 300)])],
+        crs=UTM,
+    )
+    rail = gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(X0, Y0 + 500), (X0 + 600, Y0 + 500)])], crs=UTM
+    )
+    net = barrier_network([roads, None, rail], _community().boundary.to_numpy(), UTM, snap_m=0.0)
+    # the primary road lies on the first residential stretch: the primary one is kept
+    assert net.fixes["duplicates_removed"] == 1
+    # the secondary road ends where the two residential stretches meet: that node is real
+    assert net.fixes["false_nodes_removed"] == 0
+    assert sorted(CLASSES[c] for c in net.classes) == ["local", "major", "major", "secondary"]
+
+
+def test_units_carry_the_codes_of_their_grids_and_make_them_up_exactly() -> None:
+    rows = _houses(8, 8, 10)  # 640 households: two basic grids
+    plan = partition_plan(_community(), _buildings(rows), with_units=True)
+    units = plan.units
+    assert units is not None and units.crs == plan.grids["basic"].crs
+    assert int(units.households.sum()) == 640 and int(units.buildings.sum()) == 64
+    basic = plan.grids["basic"].set_index("code")
+    by_grid = units.groupby("basic_code").households.sum()
+    assert by_grid.to_dict() == basic.households.to_dict()
+    assert (units.micro_code.str[:15] == units.basic_code).all()
+    metric = units.to_crs(UTM)
+    for code, geom in basic.to_crs(UTM).geometry.items():
+        cells = shapely.union_all(metric[metric.basic_code == code].geometry.to_numpy())
+        assert shapely.area(shapely.symmetric_difference(cells, geom)) < 1e-3
+
+
+def test_convexity_is_reported_against_the_parents() -> None:
+    plan = partition_plan(_community(), _buildings(_houses(8, 8, 10)))
+    report = plan.report["basic"]
+    assert report["parent_convexity_mean"] == 1.0  # a square
+    assert 0.0 < report["convexity_min"] <= report["convexity_mean"] <= 1.0
+
+
+def _hamlet(x0: float, houses: int, households: int, tag: str) -> list[tuple]:
+    """``houses`` 10 m houses 15 m apart in rows of four: one natural village."""
+    return [
+        (f"{tag}{i}", households, shapely.box(x0 + 15 * (i % 4), Y0 + 250 + 15 * (i // 4),
+                                              x0 + 10 + 15 * (i % 4), Y0 + 260 + 15 * (i // 4)))
+        for i in range(houses)
+    ]  # fmt: skip
+
+
+def test_natural_villages_are_clustered_and_kept_whole_where_they_fit() -> None:
+    comm = _community(width=1200.0).assign(area_type="village")  # basic band 200-400
+    rows = _hamlet(X0 + 50, 10, 20, "A") + _hamlet(X0 + 350, 8, 20, "C")
+    rows += _hamlet(X0 + 650, 10, 20, "B") + _hamlet(X0 + 950, 8, 20, "D")
+    plan = partition_plan(comm, _buildings(rows))
+    figures = plan.report["basic"]["settlements"]
+    assert figures == {"settlements": 4, "fit_band": 4, "split": 0, "split_fitting": 0}
+    assert sorted(plan.grids["basic"].households.tolist()) == [360, 360]
+
+
+def test_settlements_are_footprint_clusters() -> None:
+    from geogrid.partition.settlements import settlements
+
+    rows = _hamlet(X0, 8, 1, "A") + _hamlet(X0 + 100, 4, 1, "B")  # 45 m between the hamlets
+    foot = _buildings(rows).geometry.to_numpy()
+    assert settlements(foot, gap_m=50.0).tolist() == [0] * 12
+    assert settlements(foot, gap_m=40.0).tolist() == [0] * 8 + [1] * 4
+
+
+def test_gaps_are_measured_against_the_street_not_per_parent() -> None:
+    # the community covers the west half of its street (600 m x 600 m); the east half is in
+    # no parent, so the grids leave 360,000 m² of the street uncovered
+    street = gpd.GeoDataFrame(
+        {"code": ["370212001"]}, geometry=[shapely.box(X0, Y0, X0 + 1200, Y0 + 600)], crs=UTM
+    )
+    plan = partition_plan(_community(), _buildings(_houses(6, 6, 10)), streets=street)
+    assert plan.report["basic"]["gap_between_parents_m2"] == 360_000.0
+    assert plan.report["basic"]["gap_area_m2"] == 360_000.0
+    assert plan.report["micro"]["gap_area_m2"] == 360_000.0
+
+
+def test_barrier_classes_come_from_road_class_or_osm_tags() -> None:
+    from geogrid.partition.barriers import CLASSES, line_classes
+
+    line = shapely.LineString([(0, 0), (1, 1)])
+    roads = gpd.GeoDataFrame(
+        {"highway": ["primary_link", "secondary", "residential", "hutong", None]},
+        geometry=[line] * 5,
+        crs=UTM,
+    )
+    assert [CLASSES[c] for c in line_classes(roads, 0)] == [
+        "major", "secondary", "local", "local", "secondary",
+    ]  # fmt: skip
+    water = gpd.GeoDataFrame({"waterway": ["canal", "stream"]}, geometry=[line] * 2, crs=UTM)
+    assert [CLASSES[c] for c in line_classes(water, 1)] == ["major", "local"]
+    assert [CLASSES[c] for c in line_classes(water, 2)] == ["major", "major"]  # railways
