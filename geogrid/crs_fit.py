@@ -84,7 +84,7 @@ def without_prefix(bounds: Bounds, crs: CRS) -> CRS | None:
     params = {p.name: p.value for p in crs.coordinate_operation.params}  # type: ignore[union-attr]
     easting = float(params.get("False easting", 0.0))
     meridian = float(params.get("Longitude of natural origin", 0.0))
-    if easting < 1_000_000 or not (0 <= bounds[0] and bounds[2] < 1_000_000):
+    if easting < 1_000_000 or not (bounds[0] >= 0 and bounds[2] < 1_000_000):
         return None
     candidate = _with_zone(crs, zone=0, meridian=meridian)
     if candidate is None or not fits(bounds, candidate):
