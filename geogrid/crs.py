@@ -304,6 +304,15 @@ def _check_fit(frame: gpd.GeoDataFrame, crs: CRS, *, file: str | None) -> None:
             f"--source-crs {label.split(' ')[0]}",
             file=file,
         )
+    candidate = crs_fit.without_prefix(bounds, crs)
+    if candidate is not None:
+        label = crs_fit.describe_fit(candidate)
+        raise CRSError(
+            f"{message}: the declared CRS writes the Gauss-Krüger zone number in front of the "
+            f"easting, the coordinates do not; they fit {label}: import again with "
+            f"--source-crs {label.split(' ')[0]}",
+            file=file,
+        )
     raise CRSError(
         f"{message}: the CRS of the file is wrong or the coordinates are damaged; {_DECLARE_HINT}",
         file=file,

@@ -76,6 +76,22 @@ def zone_prefixed(bounds: Bounds, crs: CRS | None) -> CRS | None:
     return candidate
 
 
+def without_prefix(bounds: Bounds, crs: CRS) -> CRS | None:
+    """The same zone without the zone number in the easting, when ``crs`` has it and the
+    coordinates do not (EPSG:4528 declared, EPSG:4549 coordinates)."""
+    if not _is_transverse_mercator(crs):
+        return None
+    params = {p.name: p.value for p in crs.coordinate_operation.params}  # type: ignore[union-attr]
+    easting = float(params.get("False easting", 0.0))
+    meridian = float(params.get("Longitude of natural origin", 0.0))
+    if easting < 1_000_000 or not (bounds[0] >= 0 and bounds[2] < 1_000_000):
+        return None
+    candidate = _with_zone(crs, zone=0, meridian=meridian)
+    if candidate is None or not fits(bounds, candidate):
+        return None
+    return candidate
+
+
 def describe_fit(candidate: CRS) -> str:
     """'EPSG:4528 (CGCS2000 / 3-degree Gauss-Kruger zone 40)' or the candidate's name."""
     epsg = candidate.to_epsg(min_confidence=25)

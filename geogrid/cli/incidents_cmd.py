@@ -25,7 +25,8 @@ from geogrid.incidents.formats import read_incident_file
 from geogrid.incidents.synthetic import synthesize_incidents
 from geogrid.incidents.taxonomy import default_taxonomy
 from geogrid.store import Store, read_plan
-from geogrid.store.incident_bulk import attribute_incidents, import_incidents
+from geogrid.store._unlocated import unlocated_incidents
+from geogrid.store.incident_bulk import attribute_incidents, import_incidents, place_unlocated
 from geogrid.store.incident_stats import department_ranking, incident_stats, incident_trend
 from geogrid.store.incidents import flag_overdue, overdue_changes, transition
 from geogrid.store.layers import place_names
@@ -341,6 +342,47 @@ def act(
         f"incident {incident}: {result['status']} "
         f"({result['dispatch_level'] or '-'}, {result['department'] or '-'})"
     )
+
+
+@incidents_app.command("unlocated")
+def unlocated(fmt: FormatOption = OutputFormat.table, database_url: DatabaseUrl = None) -> None:
+    """Records kept with an address but no coordinates, for a dispatcher to place."""
+    with opened_store(load_settings(database_url)) as store, store.engine.connect() as conn:
+        kept = unlocated_incidents(conn)
+    frame = pd.DataFrame(
+        [
+            {
+                "ref": k["ref"],
+                "address": k["address"],
+                "category": k["category_code"] or "",
+                "reported_at": k["reported_at"],
+            }
+            for k in kept
+        ],
+        columns=["ref", "address", "category", "reported_at"],
+    )
+    show(frame, fmt=fmt, title="unlocated incidents")
+
+
+@incidents_app.command("place")
+def place(
+    ref: Annotated[str, typer.Argument(help="id of an unlocated incident")],
+    lon: Annotated[float, typer.Option("--lon", help="WGS 84 longitude")],
+    lat: Annotated[float, typer.Option("--lat", help="WGS 84 latitude")],
+    plan: Plan = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Place an unlocated incident: it becomes a stored incident attributed to its grids."""
+    with opened_store(load_settings(database_url)) as store, store.transaction() as conn:
+        summary = place_unlocated(conn, ref, lon, lat, plan_id=plan)
+    where = (
+        "no plan to attribute it to"
+        if summary.plan_id is None
+        else "outside every grid"
+        if summary.outside_grids
+        else "attributed to its grids"
+    )
+    typer.echo(f"incident {ref} placed at ({lon:.5f}, {lat:.5f}); plan {summary.plan_id}: {where}")
 
 
 def _named(store: Store, frame: pd.DataFrame, by: str) -> pd.DataFrame:

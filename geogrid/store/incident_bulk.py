@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, delete, insert, select, text
 
+from geogrid.errors import InputError, NotFound
 from geogrid.incidents.attribution import FAR_OUTSIDE_M, Attribution, attribute
 from geogrid.incidents.columns import IncidentMapping
 from geogrid.incidents.deadlines import CHINESE_WEEK, WorkCalendar
@@ -246,3 +247,29 @@ def attributed_plans(
     """Plan id -> (basic code, micro code) of one incident, under every plan it was attributed to."""
     rows = conn.execute(select(_GRIDS).where(_GRIDS.c.incident_id == incident_id)).all()
     return {int(r.plan_id): (r.basic_code, r.micro_code) for r in rows}
+
+
+def place_unlocated(
+    conn: Connection, ref: str, lon: float, lat: float, *, plan_id: int | None = None
+) -> ImportSummary:
+    """Give a kept address-only record its WGS 84 location: it becomes a stored incident,
+    attributed to the grids of ``plan_id`` (default: the published plan), in one transaction.
+
+    Raises NotFound when no unlocated record has this id; InputError for coordinates that are
+    not lon/lat.
+    """
+    table = t.table_of(it.UnlocatedIncident)
+    row = conn.execute(select(table).where(table.c.ref == ref)).first()
+    if row is None:
+        raise NotFound(f"no unlocated incident {ref}")
+    if not (np.isfinite(lon) and np.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90):
+        raise InputError(f"({lon}, {lat}) is not a WGS 84 lon/lat", feature=ref, field="location")
+    records = pd.DataFrame([row.record]).assign(lon=float(lon), lat=float(lat), unlocated=False)
+    plan_id = plan_id if plan_id is not None else published_plan_id(conn)
+    att = attribute(np.array([float(lon)]), np.array([float(lat)]), *plan_grids(conn, plan_id))
+    records["flags"] = att.flags
+    records["basic_code"], records["micro_code"] = att.basic, att.micro
+    write_records(conn, records, LoadTarget(plan_id=plan_id, import_id=row.import_id))
+    conn.execute(delete(table).where(table.c.ref == ref))
+    lost = _outside(att) if plan_id is not None else 0
+    return ImportSummary(row.import_id, 1, plan_id, 1 - _outside(att), lost)

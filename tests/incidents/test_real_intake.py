@@ -11,15 +11,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from _cli import run_geogrid
+from incident_plans import COMMUNITY, grid_center
 from sqlalchemy import func, select, text
 
-from geogrid.errors import InputError, ValidationFailed
+from geogrid.errors import InputError, NotFound, ValidationFailed
 from geogrid.incidents.columns import parse_incident_map
 from geogrid.incidents.formats import read_incident_file
 from geogrid.incidents.intake import normalise
 from geogrid.store import Store
 from geogrid.store._unlocated import unlocated_incidents
-from geogrid.store.incident_bulk import import_incidents
+from geogrid.store.incident_bulk import attributed_plans, import_incidents, place_unlocated
 
 CASES = Path(__file__).resolve().parents[1] / "data" / "cases"
 # 2022-07-15 08:30 Beijing time is 00:30 UTC.
@@ -300,3 +301,25 @@ def test_unlocated_table_is_empty_on_a_new_store(store: Store) -> None:
 
         table = t.table_of(it.UnlocatedIncident)
         assert conn.execute(select(func.count()).select_from(table)).scalar_one() == 0
+
+
+def test_a_dispatcher_places_an_unlocated_request(published: tuple[Store, int]) -> None:
+    store, plan = published
+    _import(store, CASES / "c19-open311-address-only" / "requests.json")
+    lon, lat = grid_center(1, 2)
+    with store.transaction() as conn:
+        summary = place_unlocated(conn, "638349", lon, lat)
+    assert (summary.plan_id, summary.attributed, summary.outside_grids) == (plan, 1, 0)
+    with store.engine.connect() as conn:
+        assert unlocated_incidents(conn) == []  # type: ignore[arg-type]
+        placed = conn.execute(
+            text("SELECT id, item_code, reported_at, flags FROM incidents WHERE ref = '638349'")
+        ).one()
+        grids = attributed_plans(conn, placed[0])  # type: ignore[arg-type]
+    assert placed[1] == "010201" and placed[3] == ""
+    assert _epoch(placed[2]) == int(datetime(2025, 4, 14, 1, 12, 5, tzinfo=UTC).timestamp())
+    assert grids == {plan: (f"{COMMUNITY}06", f"{COMMUNITY}0601")}
+    before = _counts(store)
+    with pytest.raises(NotFound, match="no unlocated incident 638349"), store.transaction() as c:
+        place_unlocated(c, "638349", lon, lat)
+    assert _counts(store) == before

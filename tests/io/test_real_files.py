@@ -311,3 +311,36 @@ def test_projected_coordinates_out_of_any_area_never_give_a_traceback(tmp_path: 
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "cannot lie in EPSG:4549" in done.stderr
     assert "the CRS of the file is wrong or the coordinates are damaged" in done.stderr
+
+
+# the reverse: the .prj has the zone number in the easting, the coordinates do not
+UNPREFIXED_KINDS = [
+    (4528, "EPSG:4549", (120.3, 36.1)),  # CGCS2000 3-degree zone 40 declared
+    (2364, "EPSG:2385", (120.3, 36.1)),  # Xian 1980 3-degree zone 40 declared
+    (21420, None, (117.5, 39.1)),  # Beijing 1954 zone 20: 21460 and 2436 are the same maths
+]
+
+
+@pytest.mark.parametrize(("declared", "fits", "lonlat"), UNPREFIXED_KINDS)
+def test_declared_prefix_without_it_in_the_coordinates(
+    store: Store, tmp_path: Path, declared: int, fits: str | None, lonlat: tuple[float, float]
+) -> None:
+    lon, lat = lonlat
+    box = shapely.box(lon, lat, lon + 0.01, lat + 0.01)
+    unprefixed = 4549 if declared == 4528 else 2385 if declared == 2364 else 21460
+    frame = gpd.GeoDataFrame(
+        {"code": ["370212009001"], "name": ["社区"]}, geometry=[box], crs="EPSG:4326"
+    ).to_crs(f"EPSG:{unprefixed}")
+    path = tmp_path / "communities.shp"
+    frame.set_crs(f"EPSG:{declared}", allow_override=True).to_file(path, engine="pyogrio")
+    with pytest.raises(CRSError) as err:
+        import_file(store, path)
+    message = str(err.value)
+    assert "writes the Gauss-Krüger zone number in front of the easting" in message
+    suggested = message.rsplit("--source-crs ", 1)[-1]
+    if fits is not None:
+        assert suggested == fits
+    assert snapshot(store)["counts"]["communities"] == 0
+    import_file(store, path, ImportOptions(source_crs=suggested))
+    stored = _communities(store)["370212009001"]
+    assert stored.bounds == pytest.approx(box.bounds, abs=1e-6)
