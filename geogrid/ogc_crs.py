@@ -55,12 +55,12 @@ def crs_label(uri: str) -> str:
 
 
 @lru_cache(maxsize=16)
-def _transformer(source: str, target: str) -> Transformer:
-    return Transformer.from_crs(CRS(crs_label(source)), CRS(crs_label(target)), always_xy=False)
+def _transformer(source: str, target: str, xy: bool = False) -> Transformer:
+    return Transformer.from_crs(CRS(crs_label(source)), CRS(crs_label(target)), always_xy=xy)
 
 
-def _coords_fn(source: str, target: str) -> Transform:
-    transformer = _transformer(source, target)
+def _coords_fn(source: str, target: str, *, xy: bool = False) -> Transform:
+    transformer = _transformer(source, target, xy)
 
     def apply(xy: NDArray[np.float64]) -> NDArray[np.float64]:
         a, b = transformer.transform(xy[:, 0], xy[:, 1])
@@ -69,11 +69,20 @@ def _coords_fn(source: str, target: str) -> Transform:
     return apply
 
 
-def from_storage(uri: str) -> Callable[[NDArray[np.object_]], NDArray[np.object_]]:
-    """A vectorised function taking stored (CRS84) geometries to ``uri``'s axes and units."""
-    if uri == CRS84:
+def from_storage(
+    uri: str, *, xy: bool = False
+) -> Callable[
+    [
+        NDArray[np.object_],
+    ],
+    NDArray[np.object_],
+]:
+    """A vectorised function taking stored (CRS84) geometries to ``uri``'s units, in its axis
+    order (OGC responses) or, with ``xy``, in x/y = lon/lat order (files: GeoPackage,
+    Shapefile, GeoParquet, FlatGeobuf all store x first)."""
+    if uri == CRS84 or (xy and uri.endswith(("/4326", "/4490"))):
         return lambda geoms: geoms
-    fn = _coords_fn(CRS84, uri)
+    fn = _coords_fn(CRS84, uri, xy=xy)
     return lambda geoms: shapely.transform(geoms, fn)
 
 

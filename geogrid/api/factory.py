@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from geogrid import __version__
 from geogrid.api.errors import BodyLimit, install_error_handlers
 from geogrid.api.openapi30 import install_openapi_30
-from geogrid.api.routes import features, health, layers, ogc, plans
+from geogrid.api.routes import exports, features, health, layers, ogc, plans
 from geogrid.settings import Settings
 from geogrid.store import open_store
 
@@ -36,5 +36,6 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router)
     app.include_router(ogc.router)
     app.include_router(features.router)
+    app.include_router(exports.router)
     install_openapi_30(app)
     return app
