@@ -116,7 +116,7 @@ def _barrier_lines() -> Collection:
 
 
 def _grids(level: str, plan_id: int, status: str, *, published: bool) -> Collection:
-    cid = f"{level}_grids" if published else f"plan_{plan_id}_{level}_grids"
+    cid = f"{level}_grids" if published else f"plan-{plan_id}-{level}_grids"
     names = ("code", "parent_code", "name", "households", "buildings", "area_m2")
     columns: dict[str, ColumnElement[Any]] = {n: _GRIDS.c[n] for n in names}
     columns["level"] = _GRIDS.c.level

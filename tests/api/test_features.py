@@ -60,8 +60,8 @@ def test_collections_are_cut_to_the_jurisdiction(
     ids = [c["id"] for c in district["collections"]]
     assert ids == [
         "districts", "streets", "communities", "buildings", "compounds", "barrier_lines",
-        "basic_grids", "micro_grids", f"plan_{plans.published}_basic_grids",
-        f"plan_{plans.published}_micro_grids", f"plan_{plans.draft}_basic_grids", "incidents",
+        "basic_grids", "micro_grids", f"plan-{plans.published}-basic_grids",
+        f"plan-{plans.published}-micro_grids", f"plan-{plans.draft}-basic_grids", "incidents",
     ]  # fmt: skip
     streets = next(c for c in district["collections"] if c["id"] == "streets")
     assert streets["storageCrs"] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -198,3 +198,22 @@ def test_reads_need_a_key(city: tuple[Store, Any], api_client: ApiClient) -> Non
     public = api_client(store, key=False, anonymous_read=True, anonymous_jurisdiction=WEST)
     assert anonymous.get("/collections").status_code == 401
     assert public.get("/collections/basic_grids/items").json()["numberMatched"] == 4
+
+
+def test_tiles_are_declared_once_a_tiles_router_is_mounted(spatialite_store: Store) -> None:
+    from _api import settings_for
+    from fastapi import APIRouter
+
+    from geogrid.api import create_app
+
+    app = create_app(settings_for(spatialite_store, anonymous_read=True))
+    before = TestClient(app).get("/conformance").json()["conformsTo"]
+    tiles = APIRouter()
+    tiles.add_api_route("/tileMatrixSets", lambda: {}, name="get_tile_matrix_sets")
+    app.include_router(tiles)
+    with TestClient(app) as client:
+        after = client.get("/conformance").json()["conformsTo"]
+        rels = [lk["rel"] for lk in client.get("/").json()["links"]]
+    core = "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core"
+    assert core not in before and core in after
+    assert "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes" in rels

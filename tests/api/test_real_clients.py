@@ -48,9 +48,9 @@ def served(spatialite_store: Store) -> Iterator[tuple[str, str, dict[str, int]]]
     """The test city behind a running server (anonymous read on, as a public deployment)."""
     city = build_city(spatialite_store)
     expected = EXPECTED | {
-        f"plan_{city.published}_basic_grids": 7,
-        f"plan_{city.published}_micro_grids": 14,
-        f"plan_{city.draft}_basic_grids": 3,
+        f"plan-{city.published}-basic_grids": 7,
+        f"plan-{city.published}-micro_grids": 14,
+        f"plan-{city.draft}-basic_grids": 3,
     }
     key = issue_key(spatialite_store, role="viewer", jurisdiction="370212", name="gis")
     url = spatialite_store.engine.url.render_as_string(hide_password=False)

@@ -21,6 +21,7 @@ from geogrid.api.feature_params import (
     scope_for,
 )
 from geogrid.api.ogc_links import GEOJSON, JSON, features_json, jsonable, link, url
+from geogrid.api.routes.ogc import is_tiled
 from geogrid.errors import InputError, NotFound
 from geogrid.ogc_crs import CRS84, SUPPORTED_CRS, parse_crs_uri
 from geogrid.store.feature_catalog import Collection, catalog, collection
@@ -58,6 +59,8 @@ def _collection_json(
             link(url(request, f"{base}/export", format="gpkg"), "enclosure", "application/geopackage+sqlite3", "Export as GeoPackage"),
         ],
     }  # fmt: skip
+    if is_tiled(request, coll.id):
+        body["links"].append(link(url(request, f"{base}/tiles"), "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", JSON, "Vector tiles"))  # fmt: skip
     extent_json: dict[str, Any] = {}
     if bounds is not None:
         extent_json["spatial"] = {"bbox": [list(bounds)], "crs": CRS84}

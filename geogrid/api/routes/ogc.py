@@ -6,8 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.routing import NoMatchFound
 
 from geogrid.api.ogc_links import GEOJSON, JSON, OPENAPI_JSON, link, url
+from geogrid.errors import GeogridError
 
 router = APIRouter(tags=["ogc"])
 
@@ -41,11 +43,27 @@ TILES_CONFORMANCE = (
 )
 
 
-def _has_tiles(request: Request) -> bool:
-    """True when a tiles router (issue 13b) is mounted: the landing page then links it."""
-    return any(getattr(r, "path", "").startswith("/tiles") for r in request.app.routes) or any(
-        "/tiles/" in getattr(r, "path", "") for r in request.app.routes
-    )
+def has_tiles(request: Request) -> bool:
+    """True when the vector tiles router is mounted: its ``get_tile_matrix_sets`` route
+    (``/tileMatrixSets``) resolves."""
+    try:
+        request.app.url_path_for("get_tile_matrix_sets")
+    except NoMatchFound:
+        return False
+    return True
+
+
+def is_tiled(request: Request, collection_id: str) -> bool:
+    """True when ``collection_id`` has vector tiles (asks the tiles package, when present)."""
+    if not has_tiles(request):
+        return False
+    import importlib
+
+    try:
+        importlib.import_module("geogrid.tiles.layers").tile_layer(collection_id)
+    except (ImportError, AttributeError, GeogridError):
+        return False
+    return True
 
 
 @router.get("/", response_class=JSONResponse)
@@ -60,8 +78,8 @@ def landing(request: Request) -> dict[str, Any]:
         link(url(request, "/collections"), "data", JSON, "Feature collections"),
         link(url(request, "/collections"), "http://www.opengis.net/def/rel/ogc/1.0/data", JSON),
     ]  # fmt: skip
-    if _has_tiles(request):
-        links.append(link(url(request, "/tiles"), "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", JSON, "Vector tiles"))  # fmt: skip
+    if has_tiles(request):
+        links.append(link(url(request, "/tileMatrixSets"), "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", JSON, "Tile matrix sets"))  # fmt: skip
     settings = request.app.state.settings
     return {
         "title": settings.api.title,
@@ -75,7 +93,7 @@ def landing(request: Request) -> dict[str, Any]:
 def conformance(request: Request) -> dict[str, list[str]]:
     """The conformance classes this server implements."""
     classes = list(FEATURES_CONFORMANCE)
-    if _has_tiles(request):
+    if has_tiles(request):
         classes += TILES_CONFORMANCE
     return {"conformsTo": classes}
 
