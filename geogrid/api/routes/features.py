@@ -185,7 +185,7 @@ def items(
     coll = collection(store.engine, collectionId)
     scope = scope_for(store, principal, coll)
     limit = min(limit, MAX_LIMIT)
-    query = feature_query(store, coll, scope, given, request, settings, limit=limit, offset=offset)
+    query = feature_query(coll, scope, given, request, settings, limit=limit, offset=offset)
     crs_uri = response_crs(given)
     rows = read_features(store.engine, coll, scope, query)
     matched = count_features(store.engine, coll, scope, replace(query, limit=None, offset=0))
