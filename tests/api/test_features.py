@@ -217,3 +217,30 @@ def test_tiles_are_declared_once_a_tiles_router_is_mounted(spatialite_store: Sto
     core = "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core"
     assert core not in before and core in after
     assert "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes" in rels
+
+
+def test_extents_follow_writes(city: tuple[Store, Any], api_client: ApiClient) -> None:
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from geogrid.store import write_layer
+
+    store, _ = city
+    client = api_client(store)
+    before = client.get("/collections/streets").json()["extent"]["spatial"]["bbox"][0]
+    wider = gpd.GeoDataFrame(
+        {
+            "code": ["370212003"],
+            "name": ["新街道"],
+            "district_code": [DISTRICT],
+            "synthetic": [True],
+        },
+        geometry=[box(120.48, 36.08, 120.50, 36.12)],
+        crs="EPSG:4326",
+    )
+    with store.transaction() as conn:
+        write_layer(
+            conn, "streets", wider, source_file="s2.gpkg", source_crs="EPSG:4326", mode="append"
+        )
+    after = client.get("/collections/streets").json()["extent"]["spatial"]["bbox"][0]
+    assert before == [120.40, 36.08, 120.48, 36.12] and after == [120.40, 36.08, 120.50, 36.12]
