@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -33,8 +32,12 @@ def _community(k: int) -> str:
     return f"{DISTRICT}{1 + k // 200:03d}{1 + (k // 20) % 10:03d}"
 
 
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _peak_mb() -> float:
+    """This process's peak RSS (VmHWM: reset at exec, unlike ru_maxrss, which a child
+    inherits from the parent that filled the store)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        line = next(x for x in status if x.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
 
 
 def child(url: str, fmt: str, out: Path) -> None:
@@ -49,7 +52,7 @@ def child(url: str, fmt: str, out: Path) -> None:
 
     store = open_store(StoreSettings(database_url=url))
     coll = collection(store.engine, "incidents")
-    baseline = _rss_mb()
+    baseline = _peak_mb()
     t0 = time.perf_counter()
     with store.engine.connect() as conn:
         source = export_source(conn, coll, Scope(personal=True), FeatureQuery(), crs_uri=CRS84)
@@ -59,8 +62,8 @@ def child(url: str, fmt: str, out: Path) -> None:
     out.unlink()
     print(json.dumps({"format": fmt, "rows": rows, "seconds": round(seconds, 2),
                       "rows_per_s": round(rows / seconds), "size_mb": round(size / 2**20, 1),
-                      "peak_rss_mb": round(_rss_mb(), 1),
-                      "peak_above_start_mb": round(_rss_mb() - baseline, 1)}))  # fmt: skip
+                      "peak_rss_mb": round(_peak_mb(), 1),
+                      "peak_above_start_mb": round(_peak_mb() - baseline, 1)}))  # fmt: skip
 
 
 def fill(store: object, count: int) -> None:

@@ -22,6 +22,13 @@ def existing_id(value: int, what: str) -> int:
     return value
 
 
+def like_prefix(value: str) -> str:
+    """A LIKE pattern matching the strings that start with ``value`` literally: a user's ``%``
+    or ``_`` is a character, not a wildcard. Use with ``ESCAPE '\\'``."""
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{escaped}%"
+
+
 def store_kind(bind: Engine | Connection) -> StoreKind:
     """``postgis`` or ``spatialite``: the database behind an engine or connection."""
     return "postgis" if bind.dialect.name == "postgresql" else "spatialite"

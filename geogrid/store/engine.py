@@ -82,6 +82,13 @@ def open_store(settings: StoreSettings) -> Store:
 
 
 def _domain_errors(engine: Engine) -> Engine:
+    from geogrid.store.versions import install_version_hooks  # versions needs this module
+
+    install_version_hooks(engine)
+    return _translated_errors(engine)
+
+
+def _translated_errors(engine: Engine) -> Engine:
     """Database errors leave the store as domain errors, so every caller (and the API's one
     error table) knows them: a refused constraint is Conflict, a value the column cannot take
     is InputError, anything else (unreachable, locked, not migrated) is StoreError."""

@@ -25,6 +25,7 @@ from geogrid.incidents.workflow import CLOSED_STATES, State, Status, apply
 from geogrid.store import incident_tables as it
 from geogrid.store import tables as t
 from geogrid.store._bind import existing_id, fetch_all, store_kind
+from geogrid.store._incident_copy import LoadTarget
 from geogrid.store._incident_sql import bind_time, utc
 from geogrid.store.incident_bulk import PlanGrids, prepare_records, write_records
 from geogrid.store.incident_tables import grid_facts
@@ -80,7 +81,7 @@ def report_incident(
     if conn.execute(select(_INCIDENTS.c.id).where(_INCIDENTS.c.ref == ref)).first():
         raise Conflict(f"incident {ref} already exists")
     records["status"] = Status.REPORTED.value
-    write_records(conn, records, plan_id=plan_id, import_id=None)
+    write_records(conn, records, LoadTarget(plan_id=plan_id, import_id=None))
     incident_id = conn.execute(select(_INCIDENTS.c.id).where(_INCIDENTS.c.ref == ref)).scalar_one()
     reported = datetime.fromtimestamp(int(records["reported_at"].iloc[0]), tz=UTC)
     _event(

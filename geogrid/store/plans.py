@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -17,7 +18,7 @@ from geogrid.schema import GRID_LEVELS
 from geogrid.store import tables as t
 from geogrid.store._bind import existing_id, fetch_all
 from geogrid.store.layers import frame_with_geometry
-from geogrid.store.versions import PLANS, bump_data_versions, plan_layer
+from geogrid.store.versions import PLANS, bump_data_versions, plan_layer, require_versions
 
 _GRID_FIELDS = ("code", "parent_code", "name", "households", "buildings")
 _PLANS = t.table_of(t.GridPlan)
@@ -32,8 +33,16 @@ def save_plan(
     author: str,
     note: str = "",
     based_on: int | None = None,
+    built_from: Mapping[str, int] | None = None,
 ) -> int:
-    """Store a new draft plan with its grids (keyed by level) inside the caller's transaction."""
+    """Store a new draft plan with its grids (keyed by level) inside the caller's transaction.
+
+    ``built_from`` holds the data versions of the layers the grids were computed from (see
+    :mod:`geogrid.store.versions`): when any of them changed since, the plan is stale and
+    Conflict is raised; they are kept with the plan.
+    """
+    if built_from:
+        require_versions(conn, built_from, what="the plan")
     for level in grids:
         if level not in GRID_LEVELS:
             raise InputError(f"unknown grid level {level!r}; expected one of {GRID_LEVELS}")
@@ -46,6 +55,7 @@ def save_plan(
             "created_at": t.utcnow(),
             "based_on": based_on,
             "report": report,
+            "built_from": dict(built_from) if built_from else None,
         },
     ).scalar_one()
     for level, frame in grids.items():
