@@ -33,6 +33,7 @@ from sqlalchemy import (
 
 from geogrid.errors import InputError
 from geogrid.store.feature_catalog import Collection
+from geogrid.store.feature_query import OPEN_END
 from geogrid.store.tables import SRID
 
 MAX_FILTER_CHARS = 20_000
@@ -236,7 +237,7 @@ class _Compiler:
             bounds = rhs["interval"]
             if not isinstance(bounds, list) or len(bounds) != 2:
                 raise _bad("an interval has a start and an end")
-            start, end = (None if b == ".." else _instant(b) for b in bounds)
+            start, end = (None if b == OPEN_END else _instant(b) for b in bounds)
             if op in ("t_during", "t_intersects"):
                 parts = [column >= literal(start, type_=column.type)] if start else []
                 parts += [column <= literal(end, type_=column.type)] if end else []

