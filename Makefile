@@ -3,11 +3,11 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := python3-venv libsqlite3-mod-spatialite postgresql-15 postgresql-15-postgis-3
+APT_PACKAGES := python3-venv libsqlite3-mod-spatialite postgresql-15 postgresql-15-postgis-3 gdal-bin python3-qgis
 SYSTEM_STAMP := $(VENV)/.system-packages
 PYTHON_STAMP := $(VENV)/.python-packages
 
-.PHONY: demo test lint bench bench-synth bench-import bench-partition bench-incidents clean
+.PHONY: demo test lint bench bench-synth bench-import bench-partition bench-incidents bench-export clean
 
 demo: $(PYTHON_STAMP)
 	$(BIN)/geogrid demo --serve
@@ -20,13 +20,16 @@ lint: $(PYTHON_STAMP)
 	$(BIN)/ruff format --check geogrid tests benchmarks
 	$(BIN)/mypy geogrid
 
-bench: bench-synth bench-import bench-partition bench-incidents
+bench: bench-synth bench-import bench-partition bench-incidents bench-export
 
 bench-synth bench-import bench-partition: $(PYTHON_STAMP)
 	$(BIN)/python benchmarks/$(subst -,_,$@).py
 
 bench-incidents: $(PYTHON_STAMP)
 	GEOGRID_TEST_POSTGRES_URL=$$(scripts/ensure-postgres.sh) $(BIN)/python benchmarks/bench_incidents.py
+
+bench-export: $(PYTHON_STAMP)
+	GEOGRID_TEST_POSTGRES_URL=$$(scripts/ensure-postgres.sh) $(BIN)/python benchmarks/bench_export.py
 
 $(SYSTEM_STAMP):
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

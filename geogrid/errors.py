@@ -66,3 +66,15 @@ class StoreError(GeogridError):
 
 class InvariantBroken(GeogridError):
     """The engine broke a promise of its own (households lost, grids not tiling): a bug."""
+
+
+class Unauthorized(GeogridError):
+    """No credentials, or credentials that are unknown or revoked (HTTP 401)."""
+
+
+class Forbidden(GeogridError):
+    """Known credentials whose role or jurisdiction does not allow the request (HTTP 403)."""
+
+
+class TooLarge(InputError):
+    """A request body beyond the published limit (HTTP 413)."""

@@ -9,8 +9,9 @@ from fastapi import FastAPI
 
 from geogrid import __version__
 from geogrid.api.docs import install_docs
-from geogrid.api.errors import install_error_handlers
-from geogrid.api.routes import health, layers, plans
+from geogrid.api.errors import BodyLimit, install_error_handlers
+from geogrid.api.openapi30 import install_openapi_30
+from geogrid.api.routes import exports, features, health, layers, ogc, plans
 from geogrid.settings import Settings
 from geogrid.store import open_store
 
@@ -31,7 +32,12 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title=settings.api.title, version=__version__, lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
     install_docs(app)
     for router in (health.router, layers.router, plans.router):
         app.include_router(router)
+    app.include_router(ogc.router)
+    app.include_router(features.router)
+    app.include_router(exports.router)
+    install_openapi_30(app)
     return app
