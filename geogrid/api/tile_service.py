@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from shapely.geometry import box as bbox_polygon
 from shapely.geometry.base import BaseGeometry
 from starlette.concurrency import run_in_threadpool
 
+from geogrid.api.access import Principal, jurisdiction_geometry
 from geogrid.errors import NotFound, TileTooLarge
 from geogrid.settings import TileSettings
 from geogrid.store import Store, published_plan_id
@@ -31,12 +33,13 @@ _SIMPLIFY_STEPS = (1.0, 4.0, 16.0)
 
 @dataclass(frozen=True)
 class Area:
-    """A jurisdiction as tiles use it: the code prefix, and its polygon (EPSG:4326, prepared)
-    when the store holds one (None: layers without codes show nothing)."""
+    """A jurisdiction as tiles use it: the code prefix ('' covers everything) and its polygon
+    (EPSG:4326, prepared; None when it covers everything, empty when the store lacks it)."""
 
     prefix: str
     geometry: BaseGeometry | None
 
+    @cached_property
     def wkb(self) -> bytes | None:
         return None if self.geometry is None else shapely.to_wkb(self.geometry)
 
@@ -60,6 +63,21 @@ class TileService:
         self.cache = TileCache(settings.cache_mb * 2**20)
         self.versions = VersionWatch(store, on_reset=self.cache.clear)
         self._published: tuple[int, int | None] | None = None
+        self._areas: dict[tuple[Any, ...], Area] = {}
+
+    async def area(self, principal: Principal) -> Area:
+        """The principal's jurisdiction as tiles use it, kept until the boundaries change."""
+        versions = self.versions.current()
+        key = (principal.jurisdiction, *(int(versions.get(n, 0)) for n in BOUNDARY_LAYERS))
+        area = self._areas.get(key)
+        if area is None:
+            geometry = await run_in_threadpool(jurisdiction_geometry, self.store, principal)
+            if geometry is not None:
+                shapely.prepare(geometry)
+            if len(self._areas) > 1000:  # old boundary versions, or very many jurisdictions
+                self._areas.clear()
+            area = self._areas[key] = Area(principal.jurisdiction, geometry)
+        return area
 
     def start(self) -> None:
         self.versions.start()
@@ -111,7 +129,7 @@ class TileService:
                 layer=layer,
                 box=box,
                 plan_id=request.plan_id,
-                prefix=area.prefix,
+                prefix=area.prefix or None,
                 within=within if isinstance(within, bytes) else None,
                 tolerance=box.unit() * self.settings.simplify_units * step,
                 as_of=as_of,
@@ -141,10 +159,10 @@ def _restriction(area: Area, box: TileBox, *, by_code: bool) -> bytes | bool | N
     """How the jurisdiction limits one tile: False (nothing of it lies in the tile), None (the
     tile lies inside it, or the layer is limited by code alone), or the polygon's WKB."""
     if area.geometry is None:
-        return None if by_code else False
+        return None
     tile = bbox_polygon(*box.lonlat)
     if not area.geometry.intersects(tile):
         return False
     if by_code or area.geometry.contains(tile):
         return None
-    return area.wkb()
+    return area.wkb
