@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import shapely
@@ -92,7 +92,9 @@ class TileService:
             self._published = (version, published_plan_id(self.store.engine))
         return self._published[1]
 
-    def resolve(self, collection_id: str, tms_id: str, z: int, x: int, y: int, area: Area) -> tuple[TileRequest, Token]:
+    def resolve(
+        self, collection_id: str, tms_id: str, z: int, x: int, y: int, area: Area
+    ) -> tuple[TileRequest, Token]:
         """The layer, tile and data versions of a request; NotFound below the layer's zoom."""
         layer = tile_layer(collection_id)
         box = tile_box(tms_id, z, x, y)
@@ -113,7 +115,15 @@ class TileService:
     async def tile(self, request: TileRequest, token: Token) -> CachedTile:
         """The tile from the cache while valid, else built (once however many ask)."""
         box = request.box
-        key = (request.layer.id, request.plan_id, box.tms_id, box.z, box.x, box.y, request.area.prefix)
+        key = (
+            request.layer.id,
+            request.plan_id,
+            box.tms_id,
+            box.z,
+            box.x,
+            box.y,
+            request.area.prefix,
+        )
         return await self.cache.get(
             key, token, time.time(), lambda: run_in_threadpool(self._build, request, token)
         )
@@ -138,7 +148,11 @@ class TileService:
             if len(mvt) <= self.settings.max_tile_bytes:
                 expires = None if next_change is None else next_change.timestamp()
                 return built_tile(
-                    mvt, token=token, expires=expires, features=count, level=self.settings.gzip_level
+                    mvt,
+                    token=token,
+                    expires=expires,
+                    features=count,
+                    level=self.settings.gzip_level,
                 )
         raise TileTooLarge(
             f"tile {box.z}/{box.y}/{box.x} of {layer.id} would hold {len(mvt):,} bytes, above "

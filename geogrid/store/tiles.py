@@ -83,8 +83,12 @@ def _sources(kind: StoreKind) -> dict[str, _Source]:
         "barrier_lines": _Source(
             "barrier_lines",
             "t.id",
-            (("t.kind", "kind"), ("t.line_class", "class"), ("t.name", "name"))
-            + _plain("source_id"),
+            (
+                ("t.kind", "kind"),
+                ("t.line_class", "class"),
+                ("t.name", "name"),
+                *_plain("source_id"),
+            ),
         ),
         "incidents": _Source(
             "incidents",
@@ -94,7 +98,10 @@ def _sources(kind: StoreKind) -> dict[str, _Source]:
                 (f"(t.overdue OR ({open_state} AND t.handling_due < :as_of))", "overdue"),
                 (reported, "reported_at"),
                 ("f.basic_code", "basic_code"),
-                (f"CASE WHEN {open_state} AND t.handling_due >= :as_of THEN t.handling_due END", "_due"),
+                (
+                    f"CASE WHEN {open_state} AND t.handling_due >= :as_of THEN t.handling_due END",
+                    "_due",
+                ),
             ),
             "LEFT JOIN incident_grids f ON f.incident_id = t.id AND f.plan_id = :plan_id",
         ),
@@ -130,7 +137,8 @@ _STATS_COLUMNS = (
     "coalesce(s.incidents, 0) AS incidents",
     "coalesce(s.incidents_open, 0) AS incidents_open",
     "coalesce(s.incidents_overdue, 0) AS incidents_overdue",
-    "CASE WHEN s.accepted > 0 THEN s.closed * 1.0 / s.accepted END AS settlement_rate",
+    "CASE WHEN s.accepted > 0 THEN CAST(s.closed AS DOUBLE PRECISION) / s.accepted END "
+    "AS settlement_rate",
 )
 
 

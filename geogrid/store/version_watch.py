@@ -43,7 +43,9 @@ class VersionWatch:
     def start(self) -> None:
         """Read the versions and start following them."""
         if self._store.kind == "postgis":
-            self._thread = threading.Thread(target=self._listen, name="geogrid-versions", daemon=True)
+            self._thread = threading.Thread(
+                target=self._listen, name="geogrid-versions", daemon=True
+            )
             self._thread.start()
         else:
             import pysqlite3.dbapi2 as sqlite

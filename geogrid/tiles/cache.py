@@ -62,7 +62,11 @@ class TileCache:
     def lookup(self, key: Hashable, token: Token, now: float) -> CachedTile | None:
         """The cached tile of ``key`` if it was built from ``token`` and has not expired."""
         tile = self._tiles.get(key)
-        if tile is None or tile.token != token or (tile.expires is not None and now >= tile.expires):
+        if (
+            tile is None
+            or tile.token != token
+            or (tile.expires is not None and now >= tile.expires)
+        ):
             return None
         self._tiles.move_to_end(key)
         self.hits += 1

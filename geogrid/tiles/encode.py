@@ -63,7 +63,9 @@ def _to_tile_units(geoms: np.ndarray, box: TileBox) -> np.ndarray:
     return shapely.transform(geoms, project)
 
 
-def encode_features(layer: TileLayer, features: TileFeatures, box: TileBox, *, tolerance: float) -> tuple[bytes, int]:
+def encode_features(
+    layer: TileLayer, features: TileFeatures, box: TileBox, *, tolerance: float
+) -> tuple[bytes, int]:
     """One MVT layer named after ``layer.id``; returns the tile (not compressed) and how many
     features it holds. An empty tile is ``b""``."""
     if not features.wkb:

@@ -75,10 +75,11 @@ class TileBox:
 def tile_box(tms_id: str, z: int, x: int, y: int) -> TileBox:
     """The tile ``z/x/y`` of a tile matrix set; NotFound when it lies outside the matrix."""
     tms = tile_matrix_set(tms_id)
-    if not 0 <= z <= MAX_ZOOM or not tms.is_valid(x, y, z):
+    tile = morecantile.Tile(x, y, z)
+    if not 0 <= z <= MAX_ZOOM or not tms.is_valid(tile):
         raise NotFound(f"tile {z}/{y}/{x} is outside {tms_id} (zoom 0-{MAX_ZOOM})")
-    xy = tms.xy_bounds(x, y, z)
-    geographic = tms.bounds(x, y, z)
+    xy = tms.xy_bounds(tile)
+    geographic = tms.bounds(tile)
     pad_x = (geographic.right - geographic.left) * BUFFER / EXTENT
     pad_y = (geographic.top - geographic.bottom) * BUFFER / EXTENT
     lonlat = (

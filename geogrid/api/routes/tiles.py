@@ -17,8 +17,8 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from geogrid.api.access import Principal, PrincipalDep
-from geogrid.api.tile_service import TileService
 from geogrid.api.tile_meta import tilejson, tileset, tilesets, tms_list
+from geogrid.api.tile_service import TileService
 from geogrid.tiles.cache import CachedTile
 from geogrid.tiles.layers import TileLayer
 from geogrid.tiles.matrix import tile_matrix_set
