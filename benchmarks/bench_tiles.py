@@ -1,0 +1,386 @@
+"""Benchmark: the basic-grid tiles of a Laoshan-scale published plan, with per-grid statistics
+as attributes, from geogrid and from tipg side by side on the same PostGIS data, same tiles,
+same concurrency, same server stack (uvicorn with uvloop and httptools, same worker count).
+
+    .venv/bin/python benchmarks/bench_tiles.py [--workers 2] [--concurrency 16] [--seconds 15]
+
+The demo city (``geogrid demo``: synthetic Laoshan, partitioned, published, 60,000 incidents)
+is built once into the PostGIS database ``--database`` and reused. tipg (``pip install tipg``
+into benchmarks/out/tipg-venv, not geogrid's venv) serves a table holding the same basic grids
+with the same statistics as columns (precomputed: tipg has no joins). Load comes from ``wrk``
+(Debian package) cycling through the tile list. Writes benchmarks/results/tiles.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import mapbox_vector_tile
+import morecantile
+from sqlalchemy import create_engine, text
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "benchmarks" / "out"
+RESULTS = REPO / "benchmarks" / "results" / "tiles.json"
+LUA = REPO / "benchmarks" / "tiles" / "load.lua"
+TIPG_VENV = OUT / "tipg-venv"
+TIPG_VERSION = "1.6.1"
+PG = os.environ.get("GEOGRID_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+TIPG_TABLE = "tipg_basic_grids"
+STATS_SQL = """
+CREATE TABLE tipg_basic_grids AS
+WITH s AS (
+  SELECT f.basic_code AS code, count(*) AS incidents,
+    count(*) FILTER (WHERE f.state <= 1) AS incidents_open,
+    count(*) FILTER (WHERE f.handling_s > f.due_s
+                       OR (f.state <= 1 AND f.handling_due < now())) AS incidents_overdue,
+    count(*) FILTER (WHERE f.state IN (1, 2)) AS accepted,
+    count(f.handling_s) AS closed
+  FROM incident_grids f WHERE f.plan_id = :plan GROUP BY f.basic_code)
+SELECT g.id, g.code, g.parent_code, g.name, g.level, g.households, g.buildings, g.area_m2,
+  coalesce(s.incidents, 0) AS incidents, coalesce(s.incidents_open, 0) AS incidents_open,
+  coalesce(s.incidents_overdue, 0) AS incidents_overdue,
+  CASE WHEN s.accepted > 0 THEN CAST(s.closed AS DOUBLE PRECISION) / s.accepted END
+    AS settlement_rate,
+  g.geom
+FROM grids g LEFT JOIN s ON s.code = g.code
+WHERE g.plan_id = :plan AND g.level = 'basic'
+"""
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
+
+
+def ensure_city(database: str) -> dict[str, Any]:
+    """The demo city in ``database`` (built with ``geogrid demo`` when missing)."""
+    admin = create_engine(f"{PG}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": database}
+        ).first()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{database}"'))
+    admin.dispose()
+    engine = create_engine(f"{PG}/{database}".replace("postgresql:", "postgresql+psycopg:"))
+    with engine.connect() as conn:
+        ready = conn.execute(
+            text("SELECT count(*) FROM pg_tables WHERE tablename = 'grid_plans'")
+        ).scalar()
+        plan = (
+            conn.execute(text("SELECT id FROM grid_plans WHERE status = 'published'")).scalar()
+            if ready
+            else None
+        )
+    built_in = None
+    if plan is None:
+        log(f"building the demo city into {database} (geogrid demo)")
+        started = time.perf_counter()
+        subprocess.run(
+            [str(REPO / ".venv/bin/geogrid"), "demo", "--out-dir", str(OUT / "demo")],
+            env={
+                **os.environ,
+                "DATABASE_URL": f"{PG}/{database}".replace("postgresql:", "postgresql+psycopg:"),
+            },
+            check=True,
+        )
+        built_in = round(time.perf_counter() - started, 1)
+    with engine.begin() as conn:
+        plan = conn.execute(text("SELECT id FROM grid_plans WHERE status = 'published'")).scalar()
+        conn.execute(text(f"DROP TABLE IF EXISTS {TIPG_TABLE}"))
+        conn.execute(text(STATS_SQL), {"plan": plan})
+        conn.execute(text(f"ALTER TABLE {TIPG_TABLE} ADD PRIMARY KEY (id)"))
+        conn.execute(text(f"CREATE INDEX ON {TIPG_TABLE} USING gist (geom)"))
+        conn.execute(text(f"ANALYZE {TIPG_TABLE}"))
+        counts = conn.execute(
+            text(
+                "SELECT count(*), sum(households), sum(incidents), "
+                "ST_XMin(ST_Extent(geom)), ST_YMin(ST_Extent(geom)), "
+                "ST_XMax(ST_Extent(geom)), ST_YMax(ST_Extent(geom)) FROM tipg_basic_grids"
+            )
+        ).one()
+        boxes = conn.execute(
+            text(
+                "SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) "
+                "FROM tipg_basic_grids ORDER BY id"
+            )
+        ).all()
+        buildings = conn.execute(text("SELECT count(*) FROM buildings")).scalar()
+        incidents = conn.execute(text("SELECT count(*) FROM incidents")).scalar()
+    engine.dispose()
+    return {
+        "plan_id": plan,
+        "basic_grids": counts[0],
+        "households": int(counts[1]),
+        "incidents_in_grids": int(counts[2]),
+        "incidents": incidents,
+        "buildings": buildings,
+        "extent": [round(v, 5) for v in counts[3:]],
+        "grid_boxes": [tuple(b) for b in boxes],
+        "demo_built_seconds": built_in,
+    }
+
+
+def tile_list(
+    boxes: list[tuple[float, ...]], zooms: range, per_zoom: int, seed: int
+) -> list[tuple[int, int, int]]:
+    """Every tile a basic grid's box meets at each zoom, sampled down to ``per_zoom`` (seeded)."""
+    tms = morecantile.tms.get("WebMercatorQuad")
+    rng = random.Random(seed)
+    chosen: list[tuple[int, int, int]] = []
+    for z in zooms:
+        tiles = sorted({(t.z, t.x, t.y) for b in boxes for t in tms.tiles(*b, [z])})
+        chosen += tiles if len(tiles) <= per_zoom else sorted(rng.sample(tiles, per_zoom))
+    return chosen
+
+
+@contextmanager
+def server(name: str, command: list[str], env: dict[str, str], port: int, health: str):
+    """A server process in its own process group, stopped (group-wide, by its id) at the end."""
+    logfile = open(OUT / f"{name}.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        command,
+        env={**os.environ, **env},
+        stdout=logfile,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        for _ in range(600):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{health}", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{name} exited; see {logfile.name}") from None
+                time.sleep(0.2)
+        else:
+            raise RuntimeError(f"{name} did not start; see {logfile.name}")
+        yield proc
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        logfile.close()
+
+
+def fetch(url: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "identity"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response.status, response.read()
+
+
+def features(url: str, layer: str) -> list[tuple[Any, ...]]:
+    status, body = fetch(url)
+    if status == 204 or not body:
+        return []
+    decoded = mapbox_vector_tile.decode(body)
+    rows = decoded.get(layer, {}).get("features", [])
+    return sorted(
+        (
+            f["properties"]["code"],
+            f["properties"]["households"],
+            f["properties"]["incidents"],
+            f["properties"]["incidents_overdue"],
+        )
+        for f in rows
+    )
+
+
+def wrk(
+    port: int, paths: list[str], *, concurrency: int, seconds: float, once: bool
+) -> dict[str, Any]:
+    listing = OUT / f"tiles-{port}.txt"
+    listing.write_text("\n".join(paths) + "\n")
+    threads = 2
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{concurrency}",
+        f"-d{seconds}s",
+        "--timeout",
+        "30s",
+        "-s",
+        str(LUA),
+        f"http://127.0.0.1:{port}",
+        "--",
+        str(threads),
+        "once" if once else "loop",
+    ]
+    result = subprocess.run(
+        command,
+        env={**os.environ, "TILES_FILE": str(listing)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(line for line in result.stdout.splitlines() if line.startswith("RESULT "))
+    data: dict[str, Any] = json.loads(line.removeprefix("RESULT "))
+    data["tiles_per_s"] = round(data["requests"] / data["seconds"], 1)
+    return data
+
+
+def run_side(name: str, port: int, paths: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    log(f"{name}: first pass over {len(paths)} tiles (cold), concurrency {args.concurrency}")
+    cold = wrk(port, paths, concurrency=args.concurrency, seconds=120, once=True)
+    log(f"{name}: warming: two more passes")
+    wrk(port, paths, concurrency=args.concurrency, seconds=120, once=True)
+    wrk(port, paths, concurrency=args.concurrency, seconds=120, once=True)
+    log(f"{name}: repeated tiles for {args.seconds} s at concurrency {args.concurrency}")
+    loaded = wrk(port, paths, concurrency=args.concurrency, seconds=args.seconds, once=False)
+    log(f"{name}: {loaded['tiles_per_s']} tiles/s, p99 {loaded['p99_ms']} ms")
+    log(f"{name}: repeated tiles for {args.seconds / 3:.0f} s, one connection (latency)")
+    single = wrk(port, paths, concurrency=1, seconds=args.seconds / 3, once=False)
+    return {"cold_pass": cold, "repeated": loaded, "repeated_one_connection": single}
+
+
+def load_average() -> list[float]:
+    return [round(v, 2) for v in os.getloadavg()]
+
+
+def ensure_tipg() -> None:
+    if not (TIPG_VENV / "bin" / "uvicorn").exists():
+        log(f"installing tipg {TIPG_VERSION} and uvicorn[standard] into {TIPG_VENV}")
+        subprocess.run([sys.executable, "-m", "venv", str(TIPG_VENV)], check=True)
+        subprocess.run(
+            [
+                str(TIPG_VENV / "bin/pip"),
+                "install",
+                "-q",
+                f"tipg=={TIPG_VERSION}",
+                "uvicorn[standard]",
+            ],
+            check=True,
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database", default="geogrid_bench_tiles")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=15.0, help="length of each loaded run")
+    parser.add_argument(
+        "--per-zoom", type=int, default=200, help="at most this many tiles per zoom"
+    )
+    parser.add_argument("--zooms", default="12-16")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    ensure_tipg()
+    city = ensure_city(args.database)
+    z0, z1 = (int(v) for v in args.zooms.split("-"))
+    tiles = tile_list(city.pop("grid_boxes"), range(z0, z1 + 1), args.per_zoom, args.seed)
+    log(f"{city['basic_grids']} basic grids, {len(tiles)} tiles at z{z0}-{z1}")
+    dsn = f"{PG}/{args.database}"
+    stack = ["--workers", str(args.workers), "--no-access-log"]
+    geogrid_cmd = [str(REPO / ".venv/bin/geogrid"), "serve", "--port", "8811", *stack]
+    geogrid_env = {
+        "DATABASE_URL": dsn.replace("postgresql:", "postgresql+psycopg:"),
+        "GEOGRID_API_ANONYMOUS_READ": "true",
+    }
+    tipg_cmd = [
+        str(TIPG_VENV / "bin/uvicorn"),
+        "tipg.main:app",
+        "--port",
+        "8812",
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        *stack,
+    ]
+    tipg_env = {
+        "DATABASE_URL": dsn,
+        "TIPG_DB_SCHEMAS": '["public"]',
+        "TIPG_DB_TABLES": f'["public.{TIPG_TABLE}"]',
+        "TIPG_MAX_FEATURES_PER_TILE": "100000",
+    }
+    geogrid_paths = [
+        f"/collections/basic_grids/tiles/WebMercatorQuad/{z}/{y}/{x}" for z, x, y in tiles
+    ]
+    tipg_paths = [
+        f"/collections/public.{TIPG_TABLE}/tiles/WebMercatorQuad/{z}/{x}/{y}" for z, x, y in tiles
+    ]
+    results: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "load_average_start": load_average(),
+        },
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO
+        ).stdout.strip(),
+        "city": city,
+        "tiles": {
+            "count": len(tiles),
+            "zooms": args.zooms,
+            "per_zoom_cap": args.per_zoom,
+            "seed": args.seed,
+        },
+        "settings": {
+            "workers": args.workers,
+            "concurrency": args.concurrency,
+            "seconds": args.seconds,
+            "server": "uvicorn[standard] (uvloop, httptools), no access log",
+            "client": "wrk, 2 threads, Accept-Encoding: gzip",
+        },
+        "tipg_version": TIPG_VERSION,
+    }
+    with (
+        server("geogrid", geogrid_cmd, geogrid_env, 8811, "/health"),
+        server("tipg", tipg_cmd, tipg_env, 8812, "/healthz"),
+    ):
+        check = [(z, x, y) for z, x, y in tiles[:: max(1, len(tiles) // 25)]]
+        same = 0
+        for z, x, y in check:
+            ours = features(
+                f"http://127.0.0.1:8811/collections/basic_grids/tiles/WebMercatorQuad/{z}/{y}/{x}",
+                "basic_grids",
+            )
+            theirs = features(
+                f"http://127.0.0.1:8812/collections/public.{TIPG_TABLE}/tiles/WebMercatorQuad/{z}/{x}/{y}",
+                f"public.{TIPG_TABLE}",
+            )
+            if [r[0] for r in ours] != [r[0] for r in theirs]:
+                raise SystemExit(f"tile {z}/{x}/{y}: geogrid and tipg hold different grids")
+            same += ours == theirs
+        results["same_features_checked"] = {"tiles": len(check), "identical_attributes": same}
+        log(f"same grids in {len(check)} sampled tiles ({same} with identical statistics)")
+        results["tipg"] = run_side("tipg", 8812, tipg_paths, args)
+        results["geogrid"] = run_side("geogrid", 8811, geogrid_paths, args)
+    results["machine"]["load_average_end"] = load_average()
+    ratio = (
+        results["geogrid"]["repeated"]["tiles_per_s"] / results["tipg"]["repeated"]["tiles_per_s"]
+    )
+    results["speedup_repeated"] = round(ratio, 2)
+    results["speedup_cold_pass"] = round(
+        results["geogrid"]["cold_pass"]["tiles_per_s"]
+        / results["tipg"]["cold_pass"]["tiles_per_s"],
+        2,
+    )
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    log(f"geogrid / tipg on repeated tiles: {ratio:.2f}x; written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
