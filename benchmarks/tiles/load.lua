@@ -1,5 +1,5 @@
 -- wrk script: cycle through the tile paths in TILES_FILE (one per line), each thread from its
--- own offset; "once" mode stops a thread after its share of the list (one cold pass).
+-- own offset.
 -- done() prints one JSON line: requests, seconds, statuses, latency percentiles (ms).
 local threads = {}
 
@@ -14,11 +14,9 @@ function init(args)
     if #line > 0 then table.insert(paths, line) end
   end
   nthreads = tonumber(args[1]) or 1
-  once = args[2] == "once"
   index = 0
   seen = 0
   statuses = {}
-  share = math.ceil(#paths / nthreads)
 end
 
 function request()
@@ -30,7 +28,6 @@ end
 function response(status, headers, body)
   statuses[tostring(status)] = (statuses[tostring(status)] or 0) + 1
   seen = seen + 1
-  if once and seen >= share then wrk.thread:stop() end
 end
 
 function done(summary, latency, requests)

@@ -7,6 +7,7 @@ processes (uvicorn issue 3149) and small responses then wait for delayed ACKs (a
 from __future__ import annotations
 
 import os
+import sys
 from typing import Annotated
 
 import typer
@@ -61,13 +62,15 @@ def run_api(
 
         uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
         return
+    # uvicorn's worker processes are spawned: they re-import the parent's main module, which
+    # fails silently for the installed `geogrid` script; `python -m uvicorn` is a safe parent.
     os.environ[SETTINGS_ENV] = settings.model_dump_json()
-    uvicorn.run(
-        "geogrid.cli.serve_cmd:app_from_environment",
-        factory=True,
-        workers=workers,
-        **options,  # type: ignore[arg-type]
-    )
+    flags = [f"--{k.replace('_', '-')}={v}" for k, v in options.items() if k != "access_log"]
+    if not access_log:
+        flags.append("--no-access-log")
+    factory = "geogrid.cli.serve_cmd:app_from_environment"
+    command = [sys.executable, "-m", "uvicorn", factory, "--factory", f"--workers={workers}"]
+    os.execv(sys.executable, [*command, *flags])
 
 
 def app_from_environment() -> object:
