@@ -33,5 +33,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
     for router in (health.router, layers.router, plans.router):
         app.include_router(router)
-    app.include_router(tiles.router)
+    tiles.install(app)
     return app

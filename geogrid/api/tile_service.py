@@ -65,10 +65,13 @@ class TileService:
         self._published: tuple[int, int | None] | None = None
         self._areas: dict[tuple[Any, ...], Area] = {}
 
+    def cached_area(self, principal: Principal) -> Area | None:
+        """The principal's jurisdiction if known for the current boundaries (no I/O)."""
+        return self._areas.get(self._area_key(principal))
+
     async def area(self, principal: Principal) -> Area:
         """The principal's jurisdiction as tiles use it, kept until the boundaries change."""
-        versions = self.versions.current()
-        key = (principal.jurisdiction, *(int(versions.get(n, 0)) for n in BOUNDARY_LAYERS))
+        key = self._area_key(principal)
         area = self._areas.get(key)
         if area is None:
             geometry = await run_in_threadpool(jurisdiction_geometry, self.store, principal)
@@ -78,6 +81,10 @@ class TileService:
                 self._areas.clear()
             area = self._areas[key] = Area(principal.jurisdiction, geometry)
         return area
+
+    def _area_key(self, principal: Principal) -> tuple[Any, ...]:
+        versions = self.versions.current()
+        return (principal.jurisdiction, *(int(versions.get(n, 0)) for n in BOUNDARY_LAYERS))
 
     def start(self) -> None:
         self.versions.start()
@@ -112,20 +119,17 @@ class TileService:
         token = tuple(int(versions.get(name, 0)) for name in depends)
         return TileRequest(layer, box, plan_id, area), token
 
+    def cached(self, request: TileRequest, token: Token) -> CachedTile | None:
+        """The tile if the cache holds it valid (no I/O)."""
+        return self.cache.lookup(_key(request), token, time.time())
+
     async def tile(self, request: TileRequest, token: Token) -> CachedTile:
         """The tile from the cache while valid, else built (once however many ask)."""
-        box = request.box
-        key = (
-            request.layer.id,
-            request.plan_id,
-            box.tms_id,
-            box.z,
-            box.x,
-            box.y,
-            request.area.prefix,
-        )
         return await self.cache.get(
-            key, token, time.time(), lambda: run_in_threadpool(self._build, request, token)
+            _key(request),
+            token,
+            time.time(),
+            lambda: run_in_threadpool(self._build, request, token),
         )
 
     def _build(self, request: TileRequest, token: Token) -> CachedTile:
@@ -167,6 +171,11 @@ class TileService:
             features = features_spatialite(conn, query)
         mvt, count = encode_features(query.layer, features, query.box, tolerance=query.tolerance)
         return mvt, count, features.next_change
+
+
+def _key(request: TileRequest) -> tuple[Any, ...]:
+    box = request.box
+    return (request.layer.id, request.plan_id, box.tms_id, box.z, box.x, box.y, request.area.prefix)
 
 
 def _restriction(area: Area, box: TileBox, *, by_code: bool) -> bytes | bool | None:

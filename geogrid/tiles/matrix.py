@@ -9,7 +9,7 @@ transformation between them, so CGCS2000Quad tiles carry the stored coordinates 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import morecantile
 from pyproj import CRS
@@ -72,8 +72,12 @@ class TileBox:
         return self.width / EXTENT
 
 
+@lru_cache(maxsize=65536)
 def tile_box(tms_id: str, z: int, x: int, y: int) -> TileBox:
-    """The tile ``z/x/y`` of a tile matrix set; NotFound when it lies outside the matrix."""
+    """The tile ``z/x/y`` of a tile matrix set; NotFound when it lies outside the matrix.
+
+    Remembered: morecantile's bounds go through PROJ and cost about a millisecond, more than
+    serving a cached tile."""
     tms = tile_matrix_set(tms_id)
     tile = morecantile.Tile(x, y, z)
     if not 0 <= z <= MAX_ZOOM or not tms.is_valid(tile):

@@ -135,6 +135,22 @@ def test_empty_tile_is_204_and_below_minzoom_404(
     assert outside.status_code == 404
 
 
+def test_repeated_tiles_come_from_the_cache_with_the_same_answer(
+    district: tuple[Store, District], api_client: ApiClient
+) -> None:
+    store, _ = district
+    for client in (api_client(store), api_client(store, key=False, anonymous_read=True)):
+        url = _url("basic_grids", *STRADDLING)
+        answers = [client.get(url) for _ in range(3)]
+        cache = client.app.state.tiles.cache  # type: ignore[attr-defined]
+        assert (cache.builds, cache.hits) == (1, 2)
+        first = {k: v for k, v in answers[0].headers.items() if k != "date"}
+        for later in answers[1:]:
+            assert later.content == answers[0].content
+            assert {k: v for k, v in later.headers.items() if k != "date"} == first
+        assert client.get(url, headers={"If-None-Match": first["etag"]}).status_code == 304
+
+
 def test_gzip_only_when_accepted(district: tuple[Store, District], api_client: ApiClient) -> None:
     store, _ = district
     client = api_client(store)

@@ -17,13 +17,10 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from geogrid.api.access import Principal, current_principal
+from geogrid.api.tile_http import MVT, TileFastPath, tile_response
 from geogrid.api.tile_meta import tilejson, tileset, tilesets, tms_list
 from geogrid.api.tile_service import TileService
-from geogrid.tiles.cache import CachedTile
-from geogrid.tiles.layers import TileLayer
 from geogrid.tiles.matrix import tile_matrix_set
-
-MVT = "application/vnd.mapbox-vector-tile"
 
 
 @asynccontextmanager
@@ -56,6 +53,12 @@ async def tile_principal(request: Request) -> Principal:
 
 
 TilePrincipal = Annotated[Principal, Depends(tile_principal)]
+
+
+def install(app: FastAPI) -> None:
+    """Add the tile routes and the cached-tile fast path to ``app``."""
+    app.include_router(router)
+    app.add_middleware(TileFastPath)
 
 
 def _service(request: Request) -> TileService:
@@ -121,30 +124,3 @@ async def get_tile(
     tile_request, token = service.resolve(collection_id, tms_id, z, x, y, area)
     tile = await service.tile(tile_request, token)
     return tile_response(tile, tile_request.layer, request, principal)
-
-
-def tile_response(
-    tile: CachedTile, layer: TileLayer, request: Request, principal: Principal
-) -> Response:
-    """200 with the gzip body, 204 when empty, 304 when the client's ETag matches."""
-    scope = "public" if principal.name is None else "private"
-    age = f"max-age={layer.max_age}" if layer.max_age else "no-cache"
-    headers = {"ETag": tile.etag, "Cache-Control": f"{scope}, {age}", "Vary": "Accept-Encoding"}
-    if _matches(request.headers.get("if-none-match"), tile.etag):
-        return Response(status_code=304, headers=headers)
-    if tile.empty:
-        return Response(status_code=204, headers=headers)
-    if "gzip" in request.headers.get("accept-encoding", ""):
-        headers["Content-Encoding"] = "gzip"
-        return Response(tile.body, media_type=MVT, headers=headers)
-    import gzip
-
-    return Response(gzip.decompress(tile.body), media_type=MVT, headers=headers)
-
-
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    """RFC 9110 weak comparison of If-None-Match against our ETag (``*`` matches any)."""
-    if not if_none_match:
-        return False
-    tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-    return "*" in tags or etag in tags
