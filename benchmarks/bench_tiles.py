@@ -31,6 +31,7 @@ from typing import Any
 import mapbox_vector_tile
 import morecantile
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "benchmarks" / "out"
@@ -38,7 +39,10 @@ RESULTS = REPO / "benchmarks" / "results" / "tiles.json"
 LUA = REPO / "benchmarks" / "tiles" / "load.lua"
 TIPG_VENV = OUT / "tipg-venv"
 TIPG_VERSION = "1.6.1"
-PG = os.environ.get("GEOGRID_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+_ADMIN = make_url(
+    os.environ.get("GEOGRID_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+)
+PG = _ADMIN.set(drivername="postgresql").render_as_string(hide_password=False).rsplit("/", 1)[0]
 TIPG_TABLE = "tipg_basic_grids"
 STATS_SQL = """
 CREATE TABLE tipg_basic_grids AS
