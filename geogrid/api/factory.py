@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from geogrid import __version__
+from geogrid.api.docs import install_docs
 from geogrid.api.errors import BodyLimit, install_error_handlers
 from geogrid.api.routes import health, layers, plans, tiles
 from geogrid.settings import Settings
@@ -31,6 +32,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
+    install_docs(app)
     for router in (health.router, layers.router, plans.router):
         app.include_router(router)
     tiles.install(app)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from geogrid.cli._common import DatabaseUrl, load_settings
+from geogrid.cli._common import DatabaseUrl, describe_store, err_console, load_settings
 from geogrid.settings import Settings
 
 SETTINGS_ENV = "GEOGRID_SERVE_SETTINGS"
@@ -49,6 +49,9 @@ def run_api(
     processes, each building the app from the same settings."""
     import uvicorn
 
+    url = settings.store.database_url
+    kind = "postgis" if url.startswith("postgresql") else "spatialite"
+    err_console.print(f"geogrid: store: {describe_store(url, kind)}", markup=False, soft_wrap=True)
     options = {
         "host": host or settings.api.host,
         "port": port or settings.api.port,
