@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from geogrid import __version__
 from geogrid.api.docs import install_docs
 from geogrid.api.errors import BodyLimit, install_error_handlers
-from geogrid.api.routes import health, layers, plans, tiles
+from geogrid.api.openapi30 import install_openapi_30
+from geogrid.api.routes import exports, features, health, layers, ogc, plans, tiles
 from geogrid.settings import Settings
 from geogrid.store import open_store
 
@@ -35,5 +36,9 @@ def create_app(settings: Settings) -> FastAPI:
     install_docs(app)
     for router in (health.router, layers.router, plans.router):
         app.include_router(router)
+    app.include_router(ogc.router)
+    app.include_router(features.router)
+    app.include_router(exports.router)
     tiles.install(app)
+    install_openapi_30(app)
     return app
