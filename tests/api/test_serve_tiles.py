@@ -63,7 +63,7 @@ def test_serve_with_two_workers_serves_gzip_tiles_and_304(tmp_path: Path) -> Non
         answers = [_get(url, {"Accept-Encoding": "gzip"}) for _ in range(6)]
         etags = {headers["etag"] for _, headers, _ in answers}
         assert {status for status, _, _ in answers} == {200} and len(etags) == 1
-        status, headers, body = answers[0]
+        _, headers, body = answers[0]
         assert headers["content-encoding"] == "gzip"
         decoded = mapbox_vector_tile.decode(gzip.decompress(body))
         codes = {f["properties"]["code"] for f in decoded["basic_grids"]["features"]}

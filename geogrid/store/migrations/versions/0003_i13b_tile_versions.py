@@ -1,14 +1,14 @@
 """tile caches follow data versions: NOTIFY on every change of data_versions (PostGIS)
 
 Revision ID: 0003_i13b_tile_versions
-Revises: 0003_i13a_access, 0003_i7_data_versions
+Revises: 0003_i13a_access
 Create Date: 2026-11-29 22:00:00
 """
 
 from alembic import op
 
 revision = "0003_i13b_tile_versions"
-down_revision = ("0003_i13a_access", "0003_i7_data_versions")
+down_revision = "0003_i13a_access"
 branch_labels = None
 depends_on = None
 
