@@ -53,13 +53,15 @@ def test_serve_with_two_workers_serves_gzip_tiles_and_304(tmp_path: Path) -> Non
     z, y, x = STRADDLING
     url = f"http://127.0.0.1:{port}/collections/basic_grids/tiles/WebMercatorQuad/{z}/{y}/{x}"
     try:
-        for _ in range(300):
+        deadline = time.monotonic() + 180  # two workers importing geopandas on a busy machine
+        while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).close()
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5).close()
                 break
             except OSError:
                 assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-                time.sleep(0.1)
+                assert time.monotonic() < deadline, "the server did not start in 180 s"
+                time.sleep(0.2)
         answers = [_get(url, {"Accept-Encoding": "gzip"}) for _ in range(6)]
         etags = {headers["etag"] for _, headers, _ in answers}
         assert {status for status, _, _ in answers} == {200} and len(etags) == 1
