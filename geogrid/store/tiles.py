@@ -117,34 +117,41 @@ def _plain(*names: str) -> tuple[tuple[str, str], ...]:
     return tuple((f"t.{name}", name) for name in names)
 
 
-def _stats_cte(key: str) -> str:
-    """Per-grid incident counts of the grids in ``g`` (and the next deadline among open ones)."""
-    return f"""s AS (
-  SELECT f.{key} AS code,
-    count(*) AS incidents,
+_STATS_AGGREGATES = """count(*) AS incidents,
     count(*) FILTER (WHERE f.state <= 1) AS incidents_open,
     count(*) FILTER (WHERE f.handling_s > f.due_s
                        OR (f.state <= 1 AND f.handling_due < :as_of)) AS incidents_overdue,
     count(*) FILTER (WHERE f.state IN (1, 2)) AS accepted,
     count(f.handling_s) AS closed,
-    min(f.handling_due) FILTER (WHERE f.state <= 1 AND f.handling_due >= :as_of) AS _due
-  FROM incident_grids f
-  WHERE f.plan_id = :plan_id AND f.{key} IN (SELECT code FROM g)
-  GROUP BY f.{key})"""
-
+    min(f.handling_due) FILTER (WHERE f.state <= 1 AND f.handling_due >= :as_of) AS _due"""
+"""Per-grid incident counts (as ``incident_stats`` counts them) and the next deadline among the
+open incidents, over ``incident_grids f``."""
 
 _STATS_COLUMNS = (
-    "coalesce(s.incidents, 0) AS incidents",
-    "coalesce(s.incidents_open, 0) AS incidents_open",
-    "coalesce(s.incidents_overdue, 0) AS incidents_overdue",
-    "CASE WHEN s.accepted > 0 THEN CAST(s.closed AS DOUBLE PRECISION) / s.accepted END "
-    "AS settlement_rate",
+    ("coalesce(s.incidents, 0)", "incidents"),
+    ("coalesce(s.incidents_open, 0)", "incidents_open"),
+    ("coalesce(s.incidents_overdue, 0)", "incidents_overdue"),
+    (
+        "CASE WHEN s.accepted > 0 THEN CAST(s.closed AS DOUBLE PRECISION) / s.accepted END",
+        "settlement_rate",
+    ),
 )
 
 
-def _parts(query: TileQuery, kind: StoreKind) -> tuple[str, list[str], str | None, dict[str, Any]]:
-    """The CTEs (``g``: the features, ``s``: statistics), the output columns, the expression of
-    the next time the tile changes by itself, and the parameters."""
+@dataclass(frozen=True)
+class _Parts:
+    """A tile query in pieces: the ``g`` CTE (and ``s`` on SpatiaLite), the join that adds the
+    statistics, the output columns (expression, name), the expression of the next time the
+    tile changes by itself, and the parameters."""
+
+    ctes: str
+    join: str
+    out: list[tuple[str, str]]
+    due: str
+    params: dict[str, Any]
+
+
+def _parts(query: TileQuery, kind: StoreKind) -> _Parts:
     layer, box = query.layer, query.box
     source = _sources(kind)[layer.source]
     params: dict[str, Any] = dict(
@@ -170,13 +177,25 @@ def _parts(query: TileQuery, kind: StoreKind) -> tuple[str, list[str], str | Non
         f"g AS (SELECT {source.fid} AS fid, {columns}, t.geom FROM {source.table} t "
         f"{source.joins} WHERE {' AND '.join(where)})"
     ]
-    out = [f"g.{name}" for _, name in source.columns if not name.startswith("_")]
-    due = "(SELECT min(_due) FROM g)" if layer.source == "incidents" else None
+    out = [(f"g.{name}", name) for _, name in source.columns if not name.startswith("_")]
+    due, join = ("g._due" if layer.source == "incidents" else "NULL"), ""
     if layer.source == "grids" and layer.level in ("basic", "micro"):
-        ctes.append(_stats_cte(f"{layer.level}_code"))
+        key = f"{layer.level}_code"
         out += list(_STATS_COLUMNS)
-        due = "(SELECT min(_due) FROM s)"
-    return "WITH " + ",\n".join(ctes), out, due, params
+        due = "s._due"
+        if kind == "postgis":  # one index range per grid: no sort of every incident in the tile
+            join = (
+                f"LEFT JOIN LATERAL (SELECT {_STATS_AGGREGATES} FROM incident_grids f "
+                f"WHERE f.plan_id = :plan_id AND f.{key} = g.code) s ON true"
+            )
+        else:  # SQLite has no LATERAL
+            ctes.append(
+                f"s AS (SELECT f.{key} AS code, {_STATS_AGGREGATES} FROM incident_grids f "
+                f"WHERE f.plan_id = :plan_id AND f.{key} IN (SELECT code FROM g) "
+                f"GROUP BY f.{key})"
+            )
+            join = "LEFT JOIN s ON s.code = g.code"
+    return _Parts("WITH " + ",\n".join(ctes), join, out, due, params)
 
 
 def _in_box(table: str, kind: StoreKind) -> str:
@@ -189,48 +208,48 @@ def _in_box(table: str, kind: StoreKind) -> str:
     )
 
 
-def _joined(layer: TileLayer) -> str:
-    stats = layer.source == "grids" and layer.level in ("basic", "micro")
-    return "g LEFT JOIN s ON s.code = g.code" if stats else "g"
-
-
 def mvt_postgis(conn: Connection, query: TileQuery) -> tuple[bytes, int, datetime | None]:
     """The tile as PostGIS encodes it (``ST_AsMVT``, not compressed), its feature count and the
     next time it changes by itself (an open incident's deadline passing), if any."""
-    ctes, out, due, params = _parts(query, "postgis")
+    parts = _parts(query, "postgis")
     box = query.box
     geom = "g.geom" if box.srid == 4490 else "ST_Transform(g.geom, 3857)"
     if query.layer.geometry != "point":
         geom = f"ST_Simplify({geom}, :tolerance, true)"
-    params |= dict(zip(("x0", "y0", "x1", "y1"), box.bounds, strict=True))
+    params = parts.params | dict(zip(("x0", "y0", "x1", "y1"), box.bounds, strict=True))
     params |= {"tolerance": query.tolerance, "name": query.layer.id}
-    sql = f"""{ctes},
-q AS (
-  SELECT g.fid, {", ".join(out)},
+    columns = ", ".join(f"{expr} AS {name}" for expr, name in parts.out)
+    names = ", ".join(name for _, name in parts.out)
+    # q is materialised so that each feature's geometry is clipped and encoded once.
+    sql = f"""{parts.ctes},
+q AS MATERIALIZED (
+  SELECT g.fid, {columns}, {parts.due} AS _due,
     ST_AsMVTGeom({geom}, ST_MakeBox2D(ST_Point(:x0, :y0), ST_Point(:x1, :y1)),
                  {EXTENT}, {BUFFER}, true) AS geom
-  FROM {_joined(query.layer)})
-SELECT ST_AsMVT(q.*, :name, {EXTENT}, 'geom', 'fid'), count(*), {due or "NULL"}
-FROM q WHERE q.geom IS NOT NULL"""
+  FROM g {parts.join})
+SELECT
+  (SELECT ST_AsMVT(r.*, :name, {EXTENT}, 'geom', 'fid')
+   FROM (SELECT fid, {names}, geom FROM q WHERE geom IS NOT NULL) r),
+  (SELECT count(*) FROM q WHERE geom IS NOT NULL),
+  (SELECT min(_due) FROM q)"""
     data, count, next_change = conn.execute(text(sql), params).one()
     return bytes(data or b""), int(count), utc(next_change)
 
 
 def features_spatialite(conn: Connection, query: TileQuery) -> TileFeatures:
     """The features of the tile as WKB with their attributes, for the encoder (SpatiaLite)."""
-    ctes, out, due, params = _parts(query, "spatialite")
-    sql = f"{ctes}\nSELECT g.fid, {', '.join(out)}, AsBinary(g.geom) AS wkb FROM {_joined(query.layer)}"
-    result = conn.execute(text(sql), params)
-    names = list(result.keys())[1:-1]
-    rows = result.all()
-    next_change = None
-    if due is not None:
-        value = conn.execute(text(f"{ctes}\nSELECT {due}"), params).scalar()
-        next_change = None if value is None else utc(datetime.fromisoformat(str(value)))
+    parts = _parts(query, "spatialite")
+    columns = ", ".join(f"{expr} AS {name}" for expr, name in parts.out)
+    sql = f"""{parts.ctes}
+SELECT g.fid, {columns}, AsBinary(g.geom) AS wkb, {parts.due} AS _due FROM g {parts.join}"""
+    rows = conn.execute(text(sql), parts.params).all()
+    names = [name for _, name in parts.out]
+    dues = [row[-1] for row in rows if row[-1] is not None]
+    next_change = utc(datetime.fromisoformat(str(min(dues)))) if dues else None
     return TileFeatures(
         ids=[row[0] for row in rows],
-        properties=[dict(zip(names, row[1:-1], strict=True)) for row in rows],
-        wkb=[bytes(row[-1]) for row in rows],
+        properties=[dict(zip(names, row[1:-2], strict=True)) for row in rows],
+        wkb=[bytes(row[-2]) for row in rows],
         next_change=next_change,
     )
 
