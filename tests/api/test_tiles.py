@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import time
+from collections.abc import Callable
 from typing import Any
 
 import mapbox_vector_tile
@@ -37,6 +38,7 @@ from geogrid.store import Store
 from geogrid.store.versions import bump_data_version, plan_layer
 
 MVT = "application/vnd.mapbox-vector-tile"
+Tile = tuple[int, int, int]
 WEB_MERCATOR = morecantile.tms.get("WebMercatorQuad")
 
 
@@ -205,10 +207,20 @@ def _settled(client: TestClient, store: Store) -> None:
     raise AssertionError(f"the tile service never saw versions {want}")
 
 
-def _etags(
-    client: TestClient, tiles: list[tuple[int, int, int]]
-) -> dict[tuple[int, int, int], str]:
-    return {t: client.get(_url("basic_grids", *t)).headers["etag"] for t in tiles}
+def _changed_tiles(client: TestClient, store: Store, change: Callable[[], None]) -> set[Tile]:
+    """The z15 tiles over the district whose ETag ``change`` changes."""
+    tiles = _tiles_over_district(15)
+
+    def etags() -> dict[Tile, str]:
+        return {t: client.get(_url("basic_grids", *t)).headers["etag"] for t in tiles}
+
+    before = etags()
+    change()
+    _settled(client, store)
+    after = etags()
+    changed = {t for t in tiles if before[t] != after[t]}
+    assert 0 < len(changed) < len(tiles)
+    return changed
 
 
 def test_an_edit_makes_only_the_tiles_of_that_grid_stale(
@@ -216,21 +228,16 @@ def test_an_edit_makes_only_the_tiles_of_that_grid_stale(
 ) -> None:
     store, data = district
     client = api_client(store)
-    tiles = _tiles_over_district(15)
-    before = _etags(client, tiles)
-    with store.transaction() as conn:
-        conn.exec_driver_sql(
-            "UPDATE grids SET households = 444 WHERE code = ?"
-            if store.kind == "spatialite"
-            else "UPDATE grids SET households = 444 WHERE code = %s",
-            (B2,),
-        )
-        bump_data_version(conn, plan_layer(data.plan_id))
-    _settled(client, store)
-    after = _etags(client, tiles)
-    changed = {t for t in tiles if before[t] != after[t]}
-    assert changed == {t for t in tiles if _touches(t, B2)}
-    assert 0 < len(changed) < len(tiles)
+    marker = "?" if store.kind == "spatialite" else "%s"
+
+    def edit() -> None:
+        with store.transaction() as conn:
+            sql = f"UPDATE grids SET households = 444 WHERE code = {marker}"
+            conn.exec_driver_sql(sql, (B2,))
+            bump_data_version(conn, plan_layer(data.plan_id))
+
+    changed = _changed_tiles(client, store, edit)
+    assert changed == {t for t in _tiles_over_district(15) if _touches(t, B2)}
     b2 = [f for f in _features(client, "basic_grids") if f["properties"]["code"] == B2]
     assert b2[0]["properties"]["households"] == 444
 
@@ -242,12 +249,12 @@ def test_an_incident_changes_only_the_tiles_of_its_grid(
 
     store, _ = district
     client = api_client(store)
-    tiles = _tiles_over_district(15)
-    before = _etags(client, tiles)
-    _incident(store, "I-5", (120.470, 36.150), T0, [])  # in B2, reported
-    _settled(client, store)
-    after = _etags(client, tiles)
-    assert {t for t in tiles if before[t] != after[t]} == {t for t in tiles if _touches(t, B2)}
+
+    def report() -> None:
+        _incident(store, "I-5", (120.470, 36.150), T0, [])  # in B2, reported
+
+    changed = _changed_tiles(client, store, report)
+    assert changed == {t for t in _tiles_over_district(15) if _touches(t, B2)}
     b2 = [f for f in _features(client, "basic_grids") if f["properties"]["code"] == B2]
     assert (b2[0]["properties"]["incidents"], b2[0]["properties"]["incidents_open"]) == (1, 1)
 
