@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import mapbox_vector_tile
@@ -344,3 +345,36 @@ def test_metadata_documents(district: tuple[Store, District], api_client: ApiCli
         "settlement_rate",
     }
     assert client.get("/tileMatrixSets/Nope").status_code == 404
+
+
+def test_a_tile_over_the_size_limit_is_refused(district: tuple[Store, District]) -> None:
+    from _api import settings_for
+
+    from geogrid.api import create_app
+    from geogrid.settings import TileSettings
+
+    store, _ = district
+    settings = settings_for(store, anonymous_read=True)
+    settings.tiles = TileSettings(max_tile_bytes=200)
+    with TestClient(create_app(settings)) as client:
+        response = client.get(_url("basic_grids", *STRADDLING))
+        small = client.get(_url("streets", 14, 6426, 13673))
+    assert response.status_code == 400
+    assert "above the limit of 200" in response.json()["detail"]
+    assert small.status_code == 400  # two street outlines are more than 200 bytes too
+
+
+def test_a_cached_grid_tile_expires_when_an_open_incident_falls_due(
+    district: tuple[Store, District], api_client: ApiClient
+) -> None:
+    store, data = district
+    client = api_client(store)
+    _features(client, "basic_grids")
+    with store.engine.connect() as conn:
+        due = conn.exec_driver_sql(
+            f"SELECT handling_due FROM incidents WHERE ref = '{data.open_ref}'"
+        ).scalar_one()
+    due = datetime.fromisoformat(str(due)) if isinstance(due, str) else due
+    due = due.replace(tzinfo=UTC) if due.tzinfo is None else due
+    cached = list(client.app.state.tiles.cache._tiles.values())  # type: ignore[attr-defined]
+    assert [tile.expires for tile in cached] == [pytest.approx(due.timestamp())]
