@@ -268,19 +268,46 @@ def one_pass(port: int, paths: list[str], *, concurrency: int) -> dict[str, Any]
     }
 
 
-def run_side(name: str, port: int, paths: list[str], args: argparse.Namespace) -> dict[str, Any]:
+def warm(name: str, port: int, paths: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    """The first (cold) pass over the tiles, then two more so every worker holds them."""
     log(f"{name}: first pass over {len(paths)} tiles (cold), concurrency {args.concurrency}")
     cold = one_pass(port, paths, concurrency=args.concurrency)
     log(f"{name}: {cold['tiles_per_s']} tiles/s cold; warming with two more passes")
     for _ in range(2):
         one_pass(port, paths, concurrency=args.concurrency)
-    log(f"{name}: repeated tiles for {args.seconds} s at concurrency {args.concurrency}")
+    return cold
+
+
+def measure(name: str, port: int, paths: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    """Repeated tiles: throughput at ``--concurrency``, then latency on one connection."""
     loaded = wrk(port, paths, concurrency=args.concurrency, seconds=args.seconds)
-    log(f"{name}: {loaded['tiles_per_s']} tiles/s, p99 {loaded['p99_ms']} ms")
-    log(f"{name}: repeated tiles for {args.seconds // 3} s, one connection (latency)")
     single = wrk(port, paths, concurrency=1, seconds=max(2, args.seconds // 3))
-    log(f"{name}: one connection: p50 {single['p50_ms']} ms, p99 {single['p99_ms']} ms")
-    return {"cold_pass": cold, "repeated": loaded, "repeated_one_connection": single}
+    log(
+        f"{name}: {loaded['tiles_per_s']} tiles/s (p99 {loaded['p99_ms']} ms) at concurrency "
+        f"{args.concurrency}; one connection p50 {single['p50_ms']} ms, p99 {single['p99_ms']} ms"
+    )
+    return {"repeated": loaded, "repeated_one_connection": single, "load_average": load_average()}
+
+
+def compare(
+    ports: dict[str, int], paths: dict[str, list[str]], args: argparse.Namespace
+) -> dict[str, Any]:
+    """Cold passes, then ``--rounds`` rounds of tipg and geogrid measured in turn (the load of a
+    shared machine drifts; alternating exposes both to it alike)."""
+    out: dict[str, Any] = {
+        name: {"cold_pass": warm(name, ports[name], paths[name], args), "rounds": []}
+        for name in ports
+    }
+    for round_ in range(args.rounds):
+        log(f"round {round_ + 1} of {args.rounds}")
+        for name in ports:
+            out[name]["rounds"].append(measure(name, ports[name], paths[name], args))
+    for name in ports:
+        rates = sorted(r["repeated"]["tiles_per_s"] for r in out[name]["rounds"])
+        out[name]["median_tiles_per_s"] = rates[len(rates) // 2]
+        p99 = sorted(r["repeated_one_connection"]["p99_ms"] for r in out[name]["rounds"])
+        out[name]["median_p99_one_connection_ms"] = p99[len(p99) // 2]
+    return out
 
 
 def load_average() -> list[float]:
@@ -316,6 +343,7 @@ def main() -> None:
     )
     parser.add_argument("--zooms", default="12-16")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating measurement rounds")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     ensure_tipg()
@@ -372,6 +400,7 @@ def main() -> None:
             "seed": args.seed,
         },
         "settings": {
+            "rounds": args.rounds,
             "workers": args.workers,
             "concurrency": args.concurrency,
             "seconds": args.seconds,
@@ -409,13 +438,18 @@ def main() -> None:
         log(
             f"{same} of {len(check)} sampled tiles identical (+{extra} buffer-only features in geogrid's)"
         )
-        results["tipg"] = run_side("tipg", 8812, tipg_paths, args)
-        results["geogrid"] = run_side("geogrid", 8811, geogrid_paths, args)
+        results |= compare(
+            {"tipg": 8812, "geogrid": 8811},
+            {"tipg": tipg_paths, "geogrid": geogrid_paths},
+            args,
+        )
     results["machine"]["load_average_end"] = load_average()
-    ratio = (
-        results["geogrid"]["repeated"]["tiles_per_s"] / results["tipg"]["repeated"]["tiles_per_s"]
-    )
+    ratio = results["geogrid"]["median_tiles_per_s"] / results["tipg"]["median_tiles_per_s"]
     results["speedup_repeated"] = round(ratio, 2)
+    results["speedup_per_round"] = [
+        round(g["repeated"]["tiles_per_s"] / t["repeated"]["tiles_per_s"], 2)
+        for g, t in zip(results["geogrid"]["rounds"], results["tipg"]["rounds"], strict=True)
+    ]
     results["speedup_cold_pass"] = round(
         results["geogrid"]["cold_pass"]["tiles_per_s"]
         / results["tipg"]["cold_pass"]["tiles_per_s"],
