@@ -6,7 +6,7 @@ are unchanged, and builds it otherwise (PostGIS ``ST_AsMVT``, or the encoder on 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
@@ -20,6 +20,7 @@ from geogrid.api.access import Principal, jurisdiction_geometry
 from geogrid.errors import NotFound, TileTooLarge
 from geogrid.settings import TileSettings
 from geogrid.store import Store, published_plan_id
+from geogrid.store.grid_snapshot import Snapshot, changed_boxes, grid_snapshot
 from geogrid.store.tiles import TileQuery, features_spatialite, mvt_postgis
 from geogrid.store.version_watch import VersionWatch
 from geogrid.tiles.cache import CachedTile, TileCache, Token, built_tile
@@ -64,6 +65,7 @@ class TileService:
         self.versions = VersionWatch(store, on_reset=self.cache.clear)
         self._published: tuple[int, int | None] | None = None
         self._areas: dict[tuple[Any, ...], Area] = {}
+        self._grids: dict[tuple[int, str, Token], Snapshot] = {}
 
     def cached_area(self, principal: Principal) -> Area | None:
         """The principal's jurisdiction if known for the current boundaries (no I/O)."""
@@ -124,19 +126,62 @@ class TileService:
         return self.cache.lookup(_key(request), token, time.time())
 
     async def tile(self, request: TileRequest, token: Token) -> CachedTile:
-        """The tile from the cache while valid, else built (once however many ask)."""
+        """The tile from the cache while valid (or while no grid it could show has changed),
+        else built (once however many ask)."""
+        key, now = _key(request), time.time()
+        tile = self.cache.lookup(key, token, now)
+        if tile is None and request.layer.source == "grids":
+            tile = await self._carry_over(request, key, token, now)
+        if tile is not None:
+            return tile
         return await self.cache.get(
-            _key(request),
-            token,
-            time.time(),
-            lambda: run_in_threadpool(self._build, request, token),
+            key, token, now, lambda: run_in_threadpool(self._build, request, token)
         )
+
+    async def _carry_over(
+        self, request: TileRequest, key: tuple[Any, ...], token: Token, now: float
+    ) -> CachedTile | None:
+        """The cached grid tile under new versions when no grid whose box meets the tile changed
+        between the two (a write elsewhere in the plan, an incident in another grid)."""
+        old = self.cache.peek(key)
+        moved = len(request.layer.depends_on)  # the jurisdiction's boundaries must not move
+        if old is None or old.token[moved:] != token[moved:]:
+            return None
+        if old.expires is not None and now >= old.expires:
+            return None
+        plan_id, level = int(request.plan_id or 0), str(request.layer.level)
+        before = self._grids.get((plan_id, level, old.token))
+        if before is None:
+            return None
+        after = await run_in_threadpool(self._snapshot, plan_id, level, token)
+        box = request.box.lonlat
+        for x0, y0, x1, y1 in changed_boxes(before, after):
+            if x0 <= box[2] and x1 >= box[0] and y0 <= box[3] and y1 >= box[1]:
+                return None
+        tile = replace(old, token=token)
+        self.cache.store(key, tile)
+        return tile
+
+    def _snapshot(self, plan_id: int, level: str, token: Token) -> Snapshot:
+        """The grids of a plan level under ``token``, taken once, before any tile under it is
+        built (so no tile is older than the snapshot it is compared by)."""
+        key = (plan_id, level, token)
+        snapshot = self._grids.get(key)
+        if snapshot is None:
+            with self.store.engine.connect() as conn:
+                taken = grid_snapshot(conn, plan_id, level, as_of=datetime.now(UTC))
+            snapshot = self._grids.setdefault(key, taken)
+            while len(self._grids) > 32:  # the oldest versions go first
+                self._grids.pop(next(iter(self._grids)))
+        return snapshot
 
     def _build(self, request: TileRequest, token: Token) -> CachedTile:
         layer, box, area = request.layer, request.box, request.area
         within = _restriction(area, box, by_code=layer.by_code)
         if within is False:
             return built_tile(b"", token=token, expires=None, features=0)
+        if layer.source == "grids":
+            self._snapshot(int(request.plan_id or 0), str(layer.level), token)
         as_of = datetime.now(UTC)
         for step in _SIMPLIFY_STEPS:
             query = TileQuery(

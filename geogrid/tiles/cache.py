@@ -72,6 +72,10 @@ class TileCache:
         self.hits += 1
         return tile
 
+    def peek(self, key: Hashable) -> CachedTile | None:
+        """The cached tile of ``key`` whatever versions it was built from."""
+        return self._tiles.get(key)
+
     def store(self, key: Hashable, tile: CachedTile) -> None:
         """Keep ``tile`` (replacing an older one), evicting the least recently used."""
         old = self._tiles.pop(key, None)

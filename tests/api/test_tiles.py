@@ -209,18 +209,23 @@ def _settled(client: TestClient, store: Store) -> None:
 
 
 def _changed_tiles(client: TestClient, store: Store, change: Callable[[], None]) -> set[Tile]:
-    """The z15 tiles over the district whose ETag ``change`` changes."""
+    """The z15 tiles over the district whose ETag ``change`` changes (and that the server had
+    to build again)."""
     tiles = _tiles_over_district(15)
 
     def etags() -> dict[Tile, str]:
         return {t: client.get(_url("basic_grids", *t)).headers["etag"] for t in tiles}
 
     before = etags()
+    cache = client.app.state.tiles.cache  # type: ignore[attr-defined]
+    built = cache.builds
     change()
     _settled(client, store)
     after = etags()
     changed = {t for t in tiles if before[t] != after[t]}
     assert 0 < len(changed) < len(tiles)
+    # the server rebuilt only those tiles too; the others were kept under the new versions
+    assert cache.builds - built == len(changed)
     return changed
 
 
