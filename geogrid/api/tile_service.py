@@ -6,6 +6,7 @@ are unchanged, and builds it otherwise (PostGIS ``ST_AsMVT``, or the encoder on 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property
@@ -89,13 +90,16 @@ class TileService:
         return (principal.jurisdiction, *(int(versions.get(n, 0)) for n in BOUNDARY_LAYERS))
 
     def start(self) -> None:
+        """Start following the data versions (read them once)."""
         self.versions.start()
 
     def stop(self) -> None:
+        """Stop following the data versions."""
         self.versions.stop()
 
-    def published_plan(self, versions: dict[str, int] | Any) -> int | None:
-        """The published plan's id, asked again only when the ``plans`` version moves."""
+    def published_plan(self, versions: Mapping[str, int]) -> int | None:
+        """The published plan's id, asked again (one small query) only when the ``plans``
+        version moves."""
         version = int(versions.get("plans", 0))
         if self._published is None or self._published[0] != version:
             self._published = (version, published_plan_id(self.store.engine))

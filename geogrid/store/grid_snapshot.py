@@ -13,6 +13,7 @@ from sqlalchemy import Connection, text
 
 from geogrid.store._bind import store_kind
 from geogrid.store._incident_sql import bind_time
+from geogrid.store.tiles import GRID_STATS
 
 Box = tuple[float, float, float, float]
 Snapshot = dict[str, tuple[tuple[Any, ...], Box]]
@@ -29,13 +30,11 @@ def grid_snapshot(conn: Connection, plan_id: int, level: str, *, as_of: datetime
     key = f"{level}_code" if level in ("basic", "micro") else None
     counts, join = "NULL, NULL, NULL, NULL, NULL", ""
     if key is not None:
-        counts = "s.n, s.open, s.overdue, s.accepted, s.closed"
-        join = f"""LEFT JOIN (SELECT f.{key} AS code, count(*) AS n,
-          count(*) FILTER (WHERE f.state <= 1) AS open,
-          count(*) FILTER (WHERE f.handling_s > f.due_s
-                             OR (f.state <= 1 AND f.handling_due < :as_of)) AS overdue,
-          count(*) FILTER (WHERE f.state IN (1, 2)) AS accepted, count(f.handling_s) AS closed
-        FROM incident_grids f WHERE f.plan_id = :plan_id GROUP BY f.{key}) s ON s.code = g.code"""
+        counts = "s.incidents, s.incidents_open, s.incidents_overdue, s.accepted, s.closed"
+        join = (
+            f"LEFT JOIN (SELECT f.{key} AS code, {GRID_STATS} FROM incident_grids f "
+            f"WHERE f.plan_id = :plan_id GROUP BY f.{key}) s ON s.code = g.code"
+        )
     sql = f"""SELECT g.code, g.id, g.parent_code, g.name, g.households, g.buildings, g.area_m2,
       {counts}, ST_AsBinary(g.geom), {x0}, {y0}, {x1}, {y1}
     FROM grids g {join}

@@ -117,7 +117,7 @@ def _plain(*names: str) -> tuple[tuple[str, str], ...]:
     return tuple((f"t.{name}", name) for name in names)
 
 
-_STATS_AGGREGATES = """count(*) AS incidents,
+GRID_STATS = """count(*) AS incidents,
     count(*) FILTER (WHERE f.state <= 1) AS incidents_open,
     count(*) FILTER (WHERE f.handling_s > f.due_s
                        OR (f.state <= 1 AND f.handling_due < :as_of)) AS incidents_overdue,
@@ -185,12 +185,12 @@ def _parts(query: TileQuery, kind: StoreKind) -> _Parts:
         due = "s._due"
         if kind == "postgis":  # one index range per grid: no sort of every incident in the tile
             join = (
-                f"LEFT JOIN LATERAL (SELECT {_STATS_AGGREGATES} FROM incident_grids f "
+                f"LEFT JOIN LATERAL (SELECT {GRID_STATS} FROM incident_grids f "
                 f"WHERE f.plan_id = :plan_id AND f.{key} = g.code) s ON true"
             )
         else:  # SQLite has no LATERAL
             ctes.append(
-                f"s AS (SELECT f.{key} AS code, {_STATS_AGGREGATES} FROM incident_grids f "
+                f"s AS (SELECT f.{key} AS code, {GRID_STATS} FROM incident_grids f "
                 f"WHERE f.plan_id = :plan_id AND f.{key} IN (SELECT code FROM g) "
                 f"GROUP BY f.{key})"
             )
