@@ -74,7 +74,7 @@ def _fail(message: str, code: int) -> NoReturn:
 def main() -> None:
     """Run the CLI: domain errors print one line on stderr and exit 1, usage errors exit 2."""
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="geogrid")
     except GeogridError as exc:
         _fail(str(exc), 1)
     except NoArgsIsHelpError:  # a group without a command: typer has printed its help

@@ -10,13 +10,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from geogrid.api import create_app
-from geogrid.settings import Settings, StoreSettings
+from geogrid.settings import ApiSettings, Settings, StoreSettings
 from geogrid.store import Store
 
 
 def _client(store: Store) -> TestClient:
+    """A client reading anonymously (the access rule of issue 13a lets it; without that rule
+    the setting is ignored)."""
     url = store.engine.url.render_as_string(hide_password=False)
-    return TestClient(create_app(Settings(store=StoreSettings(database_url=url))))
+    api = ApiSettings(anonymous_read=True)  # type: ignore[call-arg]
+    return TestClient(create_app(Settings(store=StoreSettings(database_url=url), api=api)))
 
 
 @contextmanager
