@@ -7,7 +7,7 @@ APT_PACKAGES := python3-venv libsqlite3-mod-spatialite postgresql-15 postgresql-
 SYSTEM_STAMP := $(VENV)/.system-packages
 PYTHON_STAMP := $(VENV)/.python-packages
 
-.PHONY: demo test lint bench bench-synth bench-import bench-partition bench-incidents bench-tiles clean
+.PHONY: demo test lint bench bench-synth bench-import bench-partition bench-incidents bench-tiles bench-export clean
 
 demo: $(PYTHON_STAMP)
 	$(BIN)/geogrid demo --serve
@@ -20,7 +20,7 @@ lint: $(PYTHON_STAMP)
 	$(BIN)/ruff format --check geogrid tests benchmarks
 	$(BIN)/mypy geogrid
 
-bench: bench-synth bench-import bench-partition bench-incidents bench-tiles
+bench: bench-synth bench-import bench-partition bench-incidents bench-tiles bench-export
 
 bench-synth bench-import bench-partition: $(PYTHON_STAMP)
 	$(BIN)/python benchmarks/$(subst -,_,$@).py
@@ -32,6 +32,9 @@ bench-incidents: $(PYTHON_STAMP)
 bench-tiles: $(PYTHON_STAMP)
 	@dpkg -s wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	GEOGRID_TEST_POSTGRES_URL=$$(scripts/ensure-postgres.sh) $(BIN)/python benchmarks/bench_tiles.py
+
+bench-export: $(PYTHON_STAMP)
+	GEOGRID_TEST_POSTGRES_URL=$$(scripts/ensure-postgres.sh) $(BIN)/python benchmarks/bench_export.py
 
 $(SYSTEM_STAMP):
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

@@ -66,6 +66,8 @@ def demo(
     if serve:
         from geogrid.cli.serve_cmd import run_api
 
+        # The demo is local and has no users yet: its map and OGC clients read as anonymous viewers.
+        settings.api.anonymous_read = True
         run_api(settings)
 
 

@@ -15,10 +15,12 @@ from geogrid.cli._common import (
     opened_store,
     progress_bar,
 )
+from geogrid.cli.export_collection import export_collection
 from geogrid.errors import InputError, NotFound
 from geogrid.io import EXPORT_FORMATS, export_format, to_export_crs, write_layers
 from geogrid.schema import GRID_LEVELS, LAYERS
 from geogrid.store import Store
+from geogrid.store.feature_filters import Filters
 from geogrid.store.layers import read_layer
 from geogrid.store.plans import read_plan
 
@@ -54,15 +56,44 @@ def export_command(
             "(left out: one layer per level, GeoPackage only)"
         ),
     ] = None,
+    collection: Annotated[
+        str | None,
+        typer.Option(
+            help="Export an OGC collection (as GET /collections/ID/export): incidents, "
+            "basic_grids, plan-<id>-micro_grids, ...; also geojsonseq and fgb"
+        ),
+    ] = None,
+    where: Annotated[
+        str | None, typer.Option("--filter", help="With --collection: a CQL2 text filter")
+    ] = None,
+    bbox: Annotated[
+        str | None, typer.Option(help="With --collection: minlon,minlat,maxlon,maxlat")
+    ] = None,
+    when: Annotated[
+        str | None,
+        typer.Option("--datetime", help="With --collection: an RFC 3339 instant or start/end"),
+    ] = None,
+    jurisdiction: Annotated[
+        str, typer.Option(help="With --collection: only codes under this NBS code")
+    ] = "",
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Write layers (or a plan's grids) from the store to a file.
+    """Write layers (or a plan's grids, or a filtered collection) from the store to a file.
 
     The file is written under a temporary name and renamed at the end (a failed export keeps
     the old file); GCJ-02 / BD-09 output is labelled as such, never as EPSG:4326.
     """
-    fmt = export_format(out, fmt)
     settings = load_settings(database_url)
+    if collection is not None:
+        given = Filters(bbox=bbox, datetime=when, filter=where, crs=crs)
+        with opened_store(settings) as store:
+            count, fmt = export_collection(
+                store, settings, collection_id=collection, out=out, fmt=fmt, given=given,
+                jurisdiction=jurisdiction,
+            )  # fmt: skip
+        console.print(f"wrote {out} ({fmt}): {collection} {count:,}")
+        return
+    fmt = export_format(out, fmt)
     bar = progress_bar()
     with opened_store(settings) as store, bar:
         task = bar.add_task("reading the store", total=2)

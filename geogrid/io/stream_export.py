@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import shapely
 from pyproj import CRS
@@ -73,13 +74,15 @@ def check_format(fmt: str) -> str:
 
 
 def _properties(batch: pa.RecordBatch) -> list[dict[str, Any]]:
-    columns = [n for n in batch.schema.names if n != GEOMETRY]
-    table = batch.select(columns).to_pylist()
-    for row in table:
-        for key, value in row.items():
-            if hasattr(value, "isoformat"):
-                row[key] = value.isoformat()
-    return table
+    """Rows as dicts; times as RFC 3339 text, converted column-wise in Arrow (fast)."""
+    names = [n for n in batch.schema.names if n != GEOMETRY]
+    columns = []
+    for name in names:
+        column = batch.column(name)
+        if pa.types.is_timestamp(column.type):
+            column = pc.strftime(column, format="%Y-%m-%dT%H:%M:%SZ")
+        columns.append(column.to_pylist())
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
 def _geojson_geometries(batch: pa.RecordBatch) -> list[str]:

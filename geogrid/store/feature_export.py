@@ -61,10 +61,10 @@ def _batches(
 ) -> Iterator[pa.RecordBatch]:
     move = from_storage(crs_uri, xy=True)
     for chunk in rows:
-        columns = [
-            pa.array([r._mapping[n] for r in chunk], type=schema.field(n).type) for n in names
-        ]
-        wkb = np.array([bytes(r._mapping["wkb"]) for r in chunk], dtype=object)
+        # Rows come as (id, properties..., wkb) in ``names`` order: transpose once.
+        values = list(zip(*chunk, strict=True))
+        columns = [pa.array(values[i], type=schema.field(n).type) for i, n in enumerate(names)]
+        wkb = np.array([bytes(v) for v in values[-1]], dtype=object)
         geoms = _multi(move(shapely.from_wkb(wkb)), geometry_type)
         columns.append(pa.array(shapely.to_wkb(geoms), type=pa.binary()))
         yield pa.RecordBatch.from_arrays(columns, schema=schema)

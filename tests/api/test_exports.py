@@ -94,3 +94,30 @@ def test_export_errors_are_problems(city: Store, api_client: ApiClient) -> None:
     bad_filter = client.get("/collections/buildings/export", params={"filter": "nope = 1"})
     assert bad_format.status_code == 400 and bad_format.json()["field"] == "format"
     assert bad_filter.status_code == 400 and "not a queryable" in bad_filter.json()["detail"]
+
+
+def test_cli_export_takes_the_same_path(
+    spatialite_store: Store, api_client: ApiClient, tmp_path: Path
+) -> None:
+    from _cli import run_geogrid
+
+    build_city(spatialite_store)
+    db = Path(spatialite_store.engine.url.database or "")
+    out = tmp_path / "west.fgb"
+    done = run_geogrid("export", "--collection", "incidents", "--filter", "basic_code LIKE '370212001%'", "--out", str(out), db=db)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "incidents 20" in done.stdout
+    cli = pyogrio.read_dataframe(out)
+    http = api_client(spatialite_store, role="admin").get(
+        "/collections/incidents/export",
+        params={"format": "fgb", "filter": "basic_code LIKE '370212001%'"},
+    )
+    (tmp_path / "http.fgb").write_bytes(http.content)
+    served = pyogrio.read_dataframe(tmp_path / "http.fgb")
+    assert sorted(cli["ref"]) == sorted(served["ref"]) and len(cli) == 20
+    assert list(cli.columns) == list(served.columns)
+    wrong = run_geogrid(
+        "export", "--collection", "incidents", "--out", str(tmp_path / "x.txt"), db=db
+    )
+    assert wrong.returncode == 1 and "name it with" in wrong.stderr
+    assert not list(tmp_path.glob(".*partial*"))

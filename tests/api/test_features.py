@@ -213,3 +213,30 @@ def test_tiles_are_declared_now_that_the_tiles_router_is_mounted(spatialite_stor
     assert "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt" in classes
     assert "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes" in rels
     assert tile_sets.status_code == 200
+
+
+def test_extents_follow_writes(city: tuple[Store, Any], api_client: ApiClient) -> None:
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from geogrid.store import write_layer
+
+    store, _ = city
+    client = api_client(store)
+    before = client.get("/collections/streets").json()["extent"]["spatial"]["bbox"][0]
+    wider = gpd.GeoDataFrame(
+        {
+            "code": ["370212003"],
+            "name": ["新街道"],
+            "district_code": [DISTRICT],
+            "synthetic": [True],
+        },
+        geometry=[box(120.48, 36.08, 120.50, 36.12)],
+        crs="EPSG:4326",
+    )
+    with store.transaction() as conn:
+        write_layer(
+            conn, "streets", wider, source_file="s2.gpkg", source_crs="EPSG:4326", mode="append"
+        )
+    after = client.get("/collections/streets").json()["extent"]["spatial"]["bbox"][0]
+    assert before == [120.40, 36.08, 120.48, 36.12] and after == [120.40, 36.08, 120.50, 36.12]

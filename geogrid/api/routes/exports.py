@@ -79,7 +79,7 @@ def export(
     """Every matching feature of a collection as a file, cut to the caller's jurisdiction."""
     coll = collection(store.engine, collectionId)
     scope = scope_for(store, principal, coll)
-    query = feature_query(store, coll, scope, given, request, settings)
+    query = feature_query(coll, scope, given, request, settings)
     crs_uri = response_crs(given)
     filename = export_filename(coll, format)
     media_type = EXPORT_STREAM_FORMATS[format][0]

@@ -40,10 +40,26 @@ MAX_LIMIT = 10_000
 router = APIRouter(tags=["features"])
 
 
+_EXTENTS_KEPT = 2_000
+
+
+def _extent(request: Request, coll: Collection, scope: Scope, store: Any) -> Any:
+    """The collection's extent within ``scope``, remembered until any layer's data version
+    moves (a scan of a million incidents per /collections would be too slow)."""
+    versions = tuple(sorted(store.data_versions().items()))
+    cache: dict[Any, Any] = request.app.state.__dict__.setdefault("extent_cache", {})
+    key = (coll.id, scope.prefix, scope.geometry_wkb, versions)
+    if key not in cache:
+        if len(cache) >= _EXTENTS_KEPT:
+            cache.clear()
+        cache[key] = extent(store.engine, coll, scope)
+    return cache[key]
+
+
 def _collection_json(
     request: Request, coll: Collection, scope: Scope, store: Any
 ) -> dict[str, Any]:
-    bounds, span = extent(store.engine, coll, scope)
+    bounds, span = _extent(request, coll, scope, store)
     base = f"/collections/{coll.id}"
     body: dict[str, Any] = {
         "id": coll.id,
@@ -185,7 +201,7 @@ def items(
     coll = collection(store.engine, collectionId)
     scope = scope_for(store, principal, coll)
     limit = min(limit, MAX_LIMIT)
-    query = feature_query(store, coll, scope, given, request, settings, limit=limit, offset=offset)
+    query = feature_query(coll, scope, given, request, settings, limit=limit, offset=offset)
     crs_uri = response_crs(given)
     rows = read_features(store.engine, coll, scope, query)
     matched = count_features(store.engine, coll, scope, replace(query, limit=None, offset=0))
