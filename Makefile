@@ -7,7 +7,7 @@ APT_PACKAGES := python3-venv libsqlite3-mod-spatialite postgresql-15 postgresql-
 SYSTEM_STAMP := $(VENV)/.system-packages
 PYTHON_STAMP := $(VENV)/.python-packages
 
-.PHONY: demo test lint bench bench-synth bench-import bench-partition bench-incidents bench-export clean
+.PHONY: demo test lint bench bench-synth bench-import bench-partition bench-incidents bench-tiles bench-export clean
 
 demo: $(PYTHON_STAMP)
 	$(BIN)/geogrid demo --serve
@@ -20,13 +20,18 @@ lint: $(PYTHON_STAMP)
 	$(BIN)/ruff format --check geogrid tests benchmarks
 	$(BIN)/mypy geogrid
 
-bench: bench-synth bench-import bench-partition bench-incidents bench-export
+bench: bench-synth bench-import bench-partition bench-incidents bench-tiles bench-export
 
 bench-synth bench-import bench-partition: $(PYTHON_STAMP)
 	$(BIN)/python benchmarks/$(subst -,_,$@).py
 
 bench-incidents: $(PYTHON_STAMP)
 	GEOGRID_TEST_POSTGRES_URL=$$(scripts/ensure-postgres.sh) $(BIN)/python benchmarks/bench_incidents.py
+
+# The tile benchmark drives both servers with wrk and installs tipg into a venv of its own.
+bench-tiles: $(PYTHON_STAMP)
+	@dpkg -s wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	GEOGRID_TEST_POSTGRES_URL=$$(scripts/ensure-postgres.sh) $(BIN)/python benchmarks/bench_tiles.py
 
 bench-export: $(PYTHON_STAMP)
 	GEOGRID_TEST_POSTGRES_URL=$$(scripts/ensure-postgres.sh) $(BIN)/python benchmarks/bench_export.py

@@ -44,6 +44,10 @@ class ValidationFailed(InputError):
         self.report = report
 
 
+class TileTooLarge(InputError):
+    """A vector tile would exceed the size limit even at the coarsest simplification."""
+
+
 class NotFound(GeogridError):
     """A requested object does not exist."""
 

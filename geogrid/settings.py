@@ -59,6 +59,21 @@ class ApiSettings(BaseSettings):
     )
 
 
+class TileSettings(BaseSettings):
+    """How vector tiles are built and cached."""
+
+    model_config = SettingsConfigDict(env_prefix="GEOGRID_TILES_", extra="ignore")
+
+    cache_mb: int = Field(default=256, ge=0, description="Tile cache per server process (MiB)")
+    max_tile_bytes: int = Field(
+        default=500_000, gt=0, description="Largest tile (uncompressed) before it is refused"
+    )
+    simplify_units: float = Field(
+        default=1.0, ge=0, description="Simplification tolerance in tile units (4096 a side)"
+    )
+    gzip_level: int = Field(default=6, ge=1, le=9, description="gzip level of stored tiles")
+
+
 class Settings(BaseSettings):
     """All settings of one geogrid process."""
 
@@ -67,4 +82,5 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     households: HouseholdSettings = Field(default_factory=HouseholdSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    tiles: TileSettings = Field(default_factory=TileSettings)
     data_dir: Path = Field(default=Path("data"), description="Where demo data is written")
