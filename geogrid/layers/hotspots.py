@@ -126,9 +126,7 @@ def gi_star(
     return GiStar(g, expected, variance, z, p_norm, p_sim, p, bins, permutations, fdr)
 
 
-def _analytic(
-    y: npt.NDArray[np.float64], w: sp.csr_matrix
-) -> tuple[npt.NDArray[np.float64], ...]:
+def _analytic(y: npt.NDArray[np.float64], w: sp.csr_matrix) -> tuple[npt.NDArray[np.float64], ...]:
     """esda's G_Local(star=True) statistic, expectation, variance and z-score."""
     n = y.size
     total = y.sum()
@@ -230,9 +228,7 @@ def fdr_threshold(p: npt.ArrayLike, alpha: float) -> float:
     return float(ordered[passing[-1]]) if passing.size else 0.0
 
 
-def classify(
-    z: npt.ArrayLike, p: npt.ArrayLike, *, fdr: bool = True
-) -> npt.NDArray[np.int8]:
+def classify(z: npt.ArrayLike, p: npt.ArrayLike, *, fdr: bool = True) -> npt.NDArray[np.int8]:
     """Bins -3..3: sign of z times the highest confidence level (90/95/99%) p passes."""
     z = np.asarray(z, dtype=np.float64)
     p = np.asarray(p, dtype=np.float64)
