@@ -137,12 +137,16 @@ def check_staff(
     people = frame.copy()
     labels = people["staff_id"].where(people["staff_id"].notna(), None)
     _check_ids(people, findings)
-    people["role"] = [_role(v, label, findings) for v, label in zip(people["role"], labels, strict=True)]
+    people["role"] = [
+        _role(v, label, findings) for v, label in zip(people["role"], labels, strict=True)
+    ]
     rows = []
     for staff_id, role, codes in people[["staff_id", "role", "grid_codes"]].itertuples(index=False):
         parsed = _codes(codes)
         if not parsed:
-            findings.add("error", "missing_value", "no grid codes", feature=staff_id, field="grid_codes")
+            findings.add(
+                "error", "missing_value", "no grid codes", feature=staff_id, field="grid_codes"
+            )
         for code in sorted(set(parsed)):
             if code not in grid_codes:
                 findings.add(
@@ -170,11 +174,21 @@ def check_staff(
 
 def _check_ids(people: gpd.GeoDataFrame, findings: LayerFindings) -> None:
     for i in people.index[people["staff_id"].isna()]:
-        findings.add("error", "missing_id", "the person has no staff_id", feature=f"row {i + 2}", field="staff_id")
+        findings.add(
+            "error",
+            "missing_id",
+            "the person has no staff_id",
+            feature=f"row {i + 2}",
+            field="staff_id",
+        )
     counts = people["staff_id"].dropna().value_counts()
     for value, n in counts[counts > 1].items():
         findings.add(
-            "error", "duplicate_id", f"staff_id {value} appears {n} times", feature=value, field="staff_id"
+            "error",
+            "duplicate_id",
+            f"staff_id {value} appears {n} times",
+            feature=value,
+            field="staff_id",
         )
 
 
@@ -195,11 +209,21 @@ def _check_people(people: gpd.GeoDataFrame, findings: LayerFindings) -> None:
             )
     for staff_id, phone in people[["staff_id", "phone"]].dropna().itertuples(index=False):
         if not _PHONE.match(str(phone)):
-            findings.add("warning", "bad_value", "the phone number looks malformed", feature=staff_id, field="phone")
+            findings.add(
+                "warning",
+                "bad_value",
+                "the phone number looks malformed",
+                feature=staff_id,
+                field="phone",
+            )
 
 
 def _role(value: object, label: object, findings: LayerFindings) -> str | None:
-    text = None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
+    text = (
+        None
+        if value is None or (isinstance(value, float) and pd.isna(value))
+        else str(value).strip()
+    )
     role = ROLE_ALIASES.get(text or "", (text or "").lower().replace(" ", "_").replace("-", "_"))
     if role not in STAFF_ROLES:
         findings.add(

@@ -25,6 +25,8 @@ _COMMAND_MODULES = (
     "export_cmd",
     "partition_cmd",
     "incidents_cmd",
+    "staff_cmd",
+    "hotspots_cmd",
     "serve_cmd",
     "demo_cmd",
 )

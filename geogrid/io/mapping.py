@@ -56,9 +56,7 @@ def parse_map_options(
     return mapping
 
 
-def load_mapping_file(
-    path: str | Path, *, specs: Mapping[str, LayerSpec] = LAYERS
-) -> FieldMapping:
+def load_mapping_file(path: str | Path, *, specs: Mapping[str, LayerSpec] = LAYERS) -> FieldMapping:
     """Read a JSON or TOML mapping file, flat or keyed by layer kind."""
     path = Path(path)
     try:
