@@ -88,8 +88,8 @@ def read_staff_file(
     if lon is not None and lat is not None:
         x = pd.to_numeric(table[lon], errors="coerce")
         y = pd.to_numeric(table[lat], errors="coerce")
-        geometry = list(shapely.points(x.to_numpy(), y.to_numpy()))
-        geometry = [g if not (g is None or g.is_empty) else None for g in geometry]
+        points = shapely.points(x.to_numpy(), y.to_numpy())
+        geometry = [None if pd.isna(a) or pd.isna(b) else p for p, a, b in zip(points, x, y, strict=True)]
         table = table.drop(columns=[lon, lat])
     frame = gpd.GeoDataFrame(table, geometry=geometry)
     frame, mapped_notes = apply_mapping(frame, STAFF, mapping, file=str(path))

@@ -103,8 +103,8 @@ def read_staff(bind: Engine | Connection, *, include_personal: bool = False) -> 
         _STAFF.c.staff_id
     )
     frame = pd.DataFrame(fetch_all(bind, stmt), columns=[c.name for c in columns] + ["wkb"])
-    frame["wkb"] = frame["wkb"].map(lambda v: bytes(v) if v is not None else None)
-    geometry = shapely.from_wkb(frame.pop("wkb").to_numpy()) if len(frame) else []
+    wkb = frame.pop("wkb").map(lambda v: bytes(v) if v is not None else None).to_numpy()
+    geometry = shapely.from_wkb(wkb) if len(wkb) else []
     codes = read_assignments(bind).groupby("staff_id")["grid_code"].agg(";".join)
     frame.insert(2, "grid_codes", frame["staff_id"].map(codes).fillna(""))
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs="EPSG:4326"))
