@@ -9,7 +9,6 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from geogrid.analytics import run_density, run_emerging, run_hotspots
 from geogrid.cli._analytics_out import Format, Out, PlanOption, plan_or_published, write_rows
 from geogrid.cli._common import DatabaseUrl, load_settings, opened_store
 from geogrid.cli.incidents_cmd import _time
@@ -45,6 +44,8 @@ def hotspots(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Hot and cold spots of incidents per grid (Gi*, FDR at 90/95/99%), stored per data version."""
+    from geogrid.analytics import run_density, run_emerging, run_hotspots  # libpysal: slow import
+
     settings = load_settings(database_url)
     if permutations is not None:
         settings.hotspots.permutations = permutations

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from geogrid.analytics import run_coverage, run_recommend
 from geogrid.cli._analytics_out import Format, Out, PlanOption, plan_or_published, write_rows
 from geogrid.cli._common import DatabaseUrl, load_settings, opened_store
 from geogrid.cli.incidents_cmd import _time
@@ -108,6 +107,8 @@ def coverage(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Who answers for each basic and micro grid; unmanned, missing police, overloaded."""
+    from geogrid.analytics import run_coverage  # libpysal: slow import
+
     settings = load_settings(database_url)
     with opened_store(settings) as store:
         plan_id = plan_or_published(store.engine, plan)
@@ -139,6 +140,8 @@ def recommend(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Where to add staff: most households/incidents within walking distance, or least worst distance."""
+    from geogrid.analytics import run_recommend  # libpysal: slow import
+
     settings = load_settings(database_url)
     with opened_store(settings) as store:
         plan_id = plan_or_published(store.engine, plan)
