@@ -188,7 +188,7 @@ def run_emerging(
         "steps": len(span),
         "first": str(span[0]),
         "last": str(span[-1]),
-        **frame["pattern"].value_counts().sort_index().to_dict(),
+        **{str(k): int(v) for k, v in frame["pattern"].value_counts().sort_index().items()},
     }
     return _store(store, "emerging", plan_id, level, params, summary, frame, ("plan", "incidents"))
 

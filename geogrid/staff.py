@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
 import pandas as pd
@@ -88,8 +88,11 @@ def read_staff_file(
     if lon is not None and lat is not None:
         x = pd.to_numeric(table[lon], errors="coerce")
         y = pd.to_numeric(table[lat], errors="coerce")
-        points = shapely.points(x.to_numpy(), y.to_numpy())
-        geometry = [None if pd.isna(a) or pd.isna(b) else p for p, a, b in zip(points, x, y, strict=True)]
+        points: Any = shapely.points(x.to_numpy(), y.to_numpy())
+        geometry = [
+            None if pd.isna(a) or pd.isna(b) else p
+            for p, a, b in zip(list(points), x, y, strict=True)
+        ]
         table = table.drop(columns=[lon, lat])
     frame = gpd.GeoDataFrame(table, geometry=geometry)
     frame, mapped_notes = apply_mapping(frame, STAFF, mapping, file=str(path))
@@ -197,7 +200,7 @@ def _check_people(people: gpd.GeoDataFrame, findings: LayerFindings) -> None:
     if "name" not in people.columns or "phone" not in people.columns:
         return
     known = people.dropna(subset=["name", "phone"])
-    for (name, _phone), group in known.groupby(["name", "phone"]):
+    for _, group in known.groupby(["name", "phone"]):
         if len(group) > 1:
             ids = ", ".join(sorted(map(str, group["staff_id"])))
             findings.add(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal, cast
 
 import numpy as np
 import typer
@@ -49,19 +49,40 @@ def hotspots(
     settings = load_settings(database_url)
     if permutations is not None:
         settings.hotspots.permutations = permutations
-    window = {"start": _time(start, "start"), "end": _time(end, "end"), "category": category}
+    since, until = _time(start, "start"), _time(end, "end")
     with opened_store(settings) as store:
         plan_id = plan_or_published(store.engine, plan)
         if emerging:
             record, frame = run_emerging(
-                store, plan_id, level=level, step=emerging, settings=settings.hotspots, **window
-            )  # type: ignore[arg-type]
+                store,
+                plan_id,
+                level=level,
+                step=cast(Literal["week", "month"], emerging),
+                settings=settings.hotspots,
+                start=since,
+                end=until,
+                category=category,
+            )
         else:
             record, frame = run_hotspots(
-                store, plan_id, level=level, rate=rate, settings=settings.hotspots, **window
+                store,
+                plan_id,
+                level=level,
+                rate=rate,
+                settings=settings.hotspots,
+                start=since,
+                end=until,
+                category=category,
             )
         if density is not None:
-            surface = run_density(store, plan_id, settings=settings.hotspots, **window)
+            surface = run_density(
+                store,
+                plan_id,
+                settings=settings.hotspots,
+                start=since,
+                end=until,
+                category=category,
+            )
             np.savez_compressed(
                 density,
                 density=surface.array,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal, cast
 
 import typer
 
@@ -148,13 +148,13 @@ def recommend(
         record, frame, _ = run_recommend(
             store,
             plan_id,
-            problem=problem,
+            problem=cast(Literal["mclp", "pcenter"], problem),
             level=level,
             add=add,
-            radius=radius,  # type: ignore[arg-type]
-            weight=weight,
+            radius=radius,
+            weight=cast(Literal["households", "incidents"], weight),
             time_limit=time_limit,
-            settings=settings.coverage,  # type: ignore[arg-type]
+            settings=settings.coverage,
         )
     typer.echo(json.dumps(record["summary"], default=str), err=True)
     write_rows(frame, fmt=fmt, out=out, summary=record, key="code")

@@ -106,19 +106,26 @@ def cube_gi_star(
     values = np.asarray(cube, dtype=np.float64)
     if values.ndim != 2:
         raise InputError("a space-time cube is a 2-D array of time steps x locations")
-    steps, n = values.shape
-    w = space_time_weights(spatial, steps, time_lag=time_lag)
-    y = values.ravel()
-    count = y.size
-    mean = y.mean()
-    std = np.sqrt((y**2).mean() - mean**2)
+    steps = values.shape[0]
+    star = star_weights(spatial)
+    star.data[:] = 1.0
+    count = values.size
+    mean = values.mean()
+    std = np.sqrt((values**2).mean() - mean**2)
     if std == 0:
         return np.zeros_like(values)
-    weight_sum = np.asarray(w.sum(axis=1)).ravel()
-    squares = np.asarray(w.multiply(w).sum(axis=1)).ravel()
-    numerator = w @ y - mean * weight_sum
-    denominator = std * np.sqrt((count * squares - weight_sum**2) / (count - 1))
-    return (numerator / denominator).reshape(steps, n)
+    # The space-time lag without the (steps * n)^2 matrix of space_time_weights: the spatial
+    # lag of each step, summed over the step and the time_lag steps before it.
+    spatial_lag = np.asarray(star @ values.T).T  # steps x n
+    cumulative = np.cumsum(spatial_lag, axis=0)
+    lagged = cumulative.copy()
+    lagged[time_lag + 1 :] -= cumulative[: steps - time_lag - 1]
+    cardinality = np.asarray(star.sum(axis=1)).ravel()
+    window = np.minimum(np.arange(steps), time_lag) + 1.0  # steps in each neighbourhood
+    weight_sum = window[:, None] * cardinality[None, :]  # binary: also the sum of squares
+    numerator = lagged - mean * weight_sum
+    denominator = std * np.sqrt((count * weight_sum - weight_sum**2) / (count - 1))
+    return numerator / denominator
 
 
 def mann_kendall(series: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
@@ -132,10 +139,7 @@ def mann_kendall(series: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], npt.ND
     s = np.zeros(x.shape[1])
     for i in range(steps - 1):
         s += np.sign(x[i + 1 :] - x[i]).sum(axis=0)
-    variance = np.full(x.shape[1], steps * (steps - 1) * (2 * steps + 5) / 18.0)
-    for col in np.flatnonzero(_has_ties(x)):
-        _, counts = np.unique(x[:, col], return_counts=True)
-        variance[col] -= (counts * (counts - 1) * (2 * counts + 5)).sum() / 18.0
+    variance = steps * (steps - 1) * (2 * steps + 5) / 18.0 - _tie_terms(x) / 18.0
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(
             variance > 0,
@@ -145,9 +149,17 @@ def mann_kendall(series: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], npt.ND
     return z, 2.0 * stats.norm.sf(np.abs(z))
 
 
-def _has_ties(x: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
-    ordered = np.sort(x, axis=0)
-    return (np.diff(ordered, axis=0) == 0).any(axis=0)
+def _tie_terms(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Sum of t (t - 1) (2t + 5) over the groups of t equal values of each column."""
+    equal = np.diff(np.sort(x, axis=0), axis=0) == 0
+    run = np.zeros(x.shape[1])
+    terms = np.zeros(x.shape[1])
+    for row in np.vstack([equal, np.zeros((1, x.shape[1]), dtype=bool)]):
+        ended = ~row & (run > 0)
+        t = run[ended] + 1
+        terms[ended] += t * (t - 1) * (2 * t + 5)
+        run = np.where(row, run + 1, 0)
+    return terms
 
 
 def significance(

@@ -82,7 +82,11 @@ def save_staff(
         conn.execute(insert(_STAFF), rows)
     pairs = assignments[["staff_id", "grid_code"]].drop_duplicates()
     if len(pairs):
-        conn.execute(insert(_ASSIGN), pairs.astype(str).to_dict("records"))
+        records = [
+            {"staff_id": staff_id, "grid_code": code}
+            for staff_id, code in pairs.astype(str).itertuples(index=False)
+        ]
+        conn.execute(insert(_ASSIGN), records)
     bump_data_version(conn, STAFF_LAYER)
     return int(import_id)
 
@@ -104,7 +108,7 @@ def read_staff(bind: Engine | Connection, *, include_personal: bool = False) -> 
     )
     frame = pd.DataFrame(fetch_all(bind, stmt), columns=[c.name for c in columns] + ["wkb"])
     wkb = frame.pop("wkb").map(lambda v: bytes(v) if v is not None else None).to_numpy()
-    geometry = shapely.from_wkb(wkb) if len(wkb) else []
+    geometry: Any = shapely.from_wkb(wkb) if len(wkb) else []
     codes = read_assignments(bind).groupby("staff_id")["grid_code"].agg(";".join)
     frame.insert(2, "grid_codes", frame["staff_id"].map(codes).fillna(""))
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs="EPSG:4326"))
@@ -255,10 +259,10 @@ def read_result(
     if not rows:
         raise NotFound(f"no current {kind} result for plan {plan_id}; compute it first")
     record = rows[0]
-    values = fetch_all(
+    values: list[Any] = fetch_all(
         bind, select(_VALUES.c.code, _VALUES.c["values"]).where(_VALUES.c.result_id == record["id"])
     )
-    table = pd.DataFrame([v for _, v in values], index=[c for c, _ in values])
+    table = pd.DataFrame([row[1] for row in values], index=[str(row[0]) for row in values])
     grids = read_plan(bind, plan_id, record["level"])[["code", "geometry"]].set_index("code")
     joined = grids.join(table, how="inner")
     joined.index.name = "code"

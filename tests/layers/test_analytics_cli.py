@@ -42,7 +42,7 @@ def test_staff_import_export_and_personal_data(db: Path, tmp_path: Path) -> None
         tmp_path / "staff.csv",
         [
             f"W1,张三,13800000001,专职网格员,{basic_code(0, 0)},{lon:.7f},{lat:.7f}",
-            f"P1,李四,13800000002,社区民警,370212001001,,",
+            "P1,李四,13800000002,社区民警,370212001001,,",
             f"B1,王五,13800000003,楼栋长,{basic_code(0, 0)}001;{basic_code(0, 0)}002,,",
         ],
     )

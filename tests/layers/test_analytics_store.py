@@ -87,12 +87,12 @@ def test_emerging_coverage_and_recommendations_are_stored(store: Store) -> None:
     record, frame = run_emerging(store, plan_id, step="month")
     assert record["summary"]["steps"] == 12
     assert frame.loc[basic_code(1, 1), "pattern"].endswith("hot_spot")
-    record, per_grid, per_staff = run_coverage(store, plan_id)
+    record, per_grid, _ = run_coverage(store, plan_id)
     assert record["summary"]["unmanned"]["basic"] == 63  # only W1's grid has a worker
     assert not per_grid.loc[basic_code(0, 0), "unmanned"]
     assert record["summary"]["missing_community_police"] == 0
     record, sites, found = run_recommend(store, plan_id, add=3, radius=400.0, time_limit=5.0)
     assert len(sites) == 3 and found.objective >= found.baseline
     assert found.objective <= found.bound
-    meta, layer = read_result(store.engine, kind="recommend", plan_id=plan_id, level="micro")
+    _, layer = read_result(store.engine, kind="recommend", plan_id=plan_id, level="micro")
     assert sorted(layer["rank"]) == [1, 2, 3]

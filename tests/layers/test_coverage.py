@@ -13,7 +13,7 @@ from geogrid.settings import CoverageSettings
 
 
 def test_unmanned_missing_police_and_overload_are_found() -> None:
-    grids, staff = coverage_layer(old_plan(), assignments(), incidents=INCIDENTS)
+    grids, _ = coverage_layer(old_plan(), assignments(), incidents=INCIDENTS)
     unmanned = set(grids.index[grids["unmanned"]])
     assert unmanned == {basic(4), micro(4, 2)}
     assert set(grids.index[grids["missing_traffic_police"]]) == {basic(3), basic(4)}

@@ -18,8 +18,8 @@ def _points(seed: int = 0) -> gpd.GeoSeries:
     rng = np.random.default_rng(seed)
     # 300 points spread over ~2 km and a tight cluster of 200 about 1 km east of the centre.
     spread = rng.normal(0, 0.01, size=(300, 2))
-    cluster = rng.normal(0, 0.0008, size=(200, 2)) + [0.011, 0.0]
-    xy = np.vstack([spread, cluster]) + [LON, LAT]
+    cluster = rng.normal(0, 0.0008, size=(200, 2)) + np.array([0.011, 0.0])
+    xy = np.vstack([spread, cluster]) + np.array([LON, LAT])
     return gpd.GeoSeries(shapely.points(xy), crs="EPSG:4326")
 
 

@@ -7,7 +7,14 @@ import pytest
 from analytics_lattice import block, queen
 
 from geogrid.errors import InputError
-from geogrid.layers.emerging import CLASSES, classify_series, emerging_hot_spots, mann_kendall
+from geogrid.layers.emerging import (
+    CLASSES,
+    classify_series,
+    cube_gi_star,
+    emerging_hot_spots,
+    mann_kendall,
+    space_time_weights,
+)
 
 SIDE, STEPS = 15, 20
 CENTRE = 7 * SIDE + 7
@@ -110,3 +117,18 @@ def test_mann_kendall_matches_the_textbook_values() -> None:
 def test_a_cube_needs_two_steps() -> None:
     with pytest.raises(InputError, match="at least 2 time steps"):
         emerging_hot_spots(np.ones((1, 4)), queen(2, 2))
+
+
+@pytest.mark.parametrize("lag", [0, 1, 2])
+def test_cube_gi_star_equals_gi_star_on_explicit_space_time_weights(lag: int) -> None:
+    # Getis-Ord z on the (steps * n) x (steps * n) binary weights, written out directly.
+    spatial = queen(9, 9)
+    cube = np.random.default_rng(lag).poisson(5, size=(7, 81)).astype(float)
+    w = space_time_weights(spatial, 7, time_lag=lag)
+    y = cube.ravel()
+    n, mean = y.size, y.mean()
+    std = np.sqrt((y**2).mean() - mean**2)
+    sums = np.asarray(w.sum(axis=1)).ravel()
+    expected = (w @ y - mean * sums) / (std * np.sqrt((n * sums - sums**2) / (n - 1)))
+    np.testing.assert_allclose(cube_gi_star(cube, spatial, time_lag=lag).ravel(), expected)
+    assert w[80 + 81, 80].sum() == (1 if lag >= 1 else 0)  # last grid, step 1 sees step 0

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from analytics_lattice import block, queen
 from esda.getisord import G_Local
 from libpysal.weights import W, fill_diagonal, lat2W
 
 from geogrid.errors import InputError
 from geogrid.layers.hotspots import classify, fdr_threshold, gi_star
-from analytics_lattice import block, queen
 
 
 def _esda_weights() -> W:
@@ -29,7 +29,7 @@ def _planted(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def test_planted_hot_and_cold_clusters_are_found_at_their_grids() -> None:
-    y, hot, cold = _planted(seed=3)
+    y, _, _ = _planted(seed=3)
     result = gi_star(y, queen(30, 30), permutations=999, seed=1)
     hot_core = block(30, 30, 4, 8, 5, 9)
     cold_core = block(30, 30, 21, 25, 19, 23)
