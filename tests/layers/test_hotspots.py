@@ -10,7 +10,14 @@ from esda.getisord import G_Local
 from libpysal.weights import W, fill_diagonal, lat2W
 
 from geogrid.errors import InputError
-from geogrid.layers.hotspots import classify, fdr_threshold, gi_star
+from geogrid.layers.hotspots import (
+    _permutation_p,
+    classify,
+    fdr_threshold,
+    gi_star,
+    permutation_draws,
+    star_weights,
+)
 
 
 def _esda_weights() -> W:
@@ -116,3 +123,13 @@ def test_bad_input_is_a_clear_error() -> None:
         gi_star(np.zeros(4), queen(2, 2))
     with pytest.raises(InputError, match="3 values for 4 x 4"):
         gi_star(np.ones(3), queen(2, 2))
+
+
+def test_the_fast_path_for_equal_weights_counts_what_the_general_path_counts() -> None:
+    y, _, _ = _planted(seed=8)
+    w = star_weights(queen(30, 30))
+    g = (w @ y) / y.sum()
+    draws = permutation_draws(y.size, 8, 199, seed=4)
+    fast = _permutation_p(y, w, g, draws=draws)
+    general = _permutation_p(y, w, g, draws=draws, uniform=False)
+    np.testing.assert_array_equal(fast, general)
