@@ -110,7 +110,7 @@ def bench_mclp(grids: int, spopt_grids: int, limit: float) -> dict[str, object]:
     small, w_small = town(spopt_grids, 3)
     model = MCLP.from_cost_matrix(cdist(small, small), w_small, 200.0, p_facilities=10)
     _, spopt_s = timed(model.solve, pulp.PULP_CBC_CMD(msg=False, timeLimit=limit))
-    status = pulp.LpStatus[model.problem.status]
+    status = pulp.LpSolution[model.problem.sol_status]
     ours = maximal_covering(small, w_small, small, facilities=10, radius=200.0, time_limit=10.0)
     out["small"] = {
         "grids": spopt_grids,
@@ -142,7 +142,7 @@ def bench_pcenter(grids: int, spopt_grids: int, limit: float) -> dict[str, objec
             "grids": spopt_grids,
             "facilities": 4,
             "spopt_s": spopt_s,
-            "spopt_status": pulp.LpStatus[model.problem.status],
+            "spopt_status": pulp.LpSolution[model.problem.sol_status],
             "spopt_objective": float(pulp.value(model.problem.objective) or 0.0),
             **_ours(ours),
         },

@@ -18,9 +18,10 @@ Pure numpy/scipy; no database or web imports.
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -31,7 +32,9 @@ from scipy.spatial import cKDTree
 from geogrid.errors import InputError
 
 Points = npt.NDArray[np.float64]
-MIP_MAX_NONZEROS: Final = 3_000_000
+MIP_MAX_NONZEROS: Final = 200_000
+"""Above this many coverage pairs HiGHS does not finish in seconds: the budget goes to the
+Lagrangian bound and its primal solutions instead."""
 PCENTER_EXACT_MAX_PAIRS: Final = 1_500_000
 
 
@@ -96,11 +99,18 @@ def maximal_covering(
     a = _coverage(demand[open_rows], candidates, radius)
     wo = w[open_rows]
     sites, gained = _greedy(a, wo, facilities)
-    bound = _lagrangian_bound(a, wo, facilities, lower=gained, deadline=start + 0.35 * time_limit)
+    try_mip = exact and a.nnz <= MIP_MAX_NONZEROS
+    share = 0.35 if try_mip else 0.9
+    bound, alternative = _lagrangian(
+        a, wo, facilities, lower=gained, deadline=start + share * time_limit
+    )
     method, notes = "greedy", []
+    if alternative[1] > gained:
+        sites, gained = alternative
+        method = "Lagrangian heuristic"
     if gained >= bound - 1e-9 * max(1.0, bound):
-        method = "greedy (proven optimal by the Lagrangian bound)"
-    elif exact and a.nnz <= MIP_MAX_NONZEROS:
+        method += " (proven optimal by the Lagrangian bound)"
+    elif try_mip:
         left = time_limit - (time.perf_counter() - start) - 0.3
         if left > 0.2:
             mip = _mclp_mip(a, wo, facilities, time_limit=left)
@@ -170,19 +180,21 @@ def _greedy(a: sp.csr_matrix, w: npt.NDArray[np.float64], count: int) -> tuple[l
     return chosen, total
 
 
-def _lagrangian_bound(
+def _lagrangian(
     a: sp.csr_matrix,
     w: npt.NDArray[np.float64],
     count: int,
     *,
     lower: float,
     deadline: float,
-    iterations: int = 300,
-) -> float:
+    iterations: int = 1000,
+) -> tuple[float, tuple[list[int], float]]:
     """min over lambda >= 0 of sum(max(0, w - lambda)) + (sum of the ``count`` largest column sums
-    of lambda): every lambda gives an upper bound on the covered weight."""
+    of lambda): every lambda gives an upper bound on the covered weight. The ``count`` columns
+    each step picks are also a solution: the best one is returned with the bound."""
+    best_sites: tuple[list[int], float] = ([], 0.0)
     if a.shape[0] == 0:
-        return 0.0
+        return 0.0, best_sites
     at = a.T.tocsr()
     lam = w.copy()
     best = float(w.sum())
@@ -204,12 +216,16 @@ def _lagrangian_bound(
         if time.perf_counter() > deadline:
             break
         cover = np.asarray(a[:, top].sum(axis=1)).ravel()
-        grad = (w > lam).astype(np.float64) - cover
+        covered = float(w[cover > 0].sum())
+        if covered > best_sites[1]:
+            best_sites = ([int(j) for j in top], covered)
+            lower = max(lower, covered)
+        grad = cover - (w > lam).astype(np.float64)  # dL/dlambda
         norm = float(grad @ grad)
         if norm == 0:
             break
         lam = np.maximum(0.0, lam - theta * (value - lower) / norm * grad)
-    return best
+    return best, best_sites
 
 
 def _mclp_mip(
@@ -222,21 +238,21 @@ def _mclp_mip(
     c = np.concatenate([np.zeros(m), -w])
     link = sp.hstack([-a, sp.identity(n)], format="csr")  # y_i - sum_j a_ij x_j <= 0
     choose = sp.csr_matrix(np.concatenate([np.ones(m), np.zeros(n)])[None, :])
-    result = milp(
-        c,
+    result = milp_within(
+        time_limit,
+        c=c,
         integrality=np.concatenate([np.ones(m), np.zeros(n)]),
         bounds=Bounds(0, 1),
         constraints=[LinearConstraint(link, -np.inf, 0), LinearConstraint(choose, 0, count)],
-        options={"time_limit": max(0.1, time_limit), "disp": False},
     )
-    if result.x is None:
+    if result is None or result["x"] is None:
         return None
-    sites = [int(j) for j in np.flatnonzero(result.x[:m] > 0.5)]
+    sites = [int(j) for j in np.flatnonzero(result["x"][:m] > 0.5)]
     covered = np.asarray(a[:, sites].sum(axis=1)).ravel() > 0
     value = float(w[covered].sum())
-    dual = getattr(result, "mip_dual_bound", None)
+    dual = result["dual"]
     bound = float(-dual) if dual is not None and np.isfinite(dual) else float(w.sum())
-    finished = result.status == 0
+    finished = result["status"] == 0
     return sites, value, max(value, bound if not finished else value), finished
 
 
@@ -418,13 +434,53 @@ def _set_cover(
     if not rows.any(axis=1).all():
         return list(range(count + 1))
     m = reach.shape[1]
-    result = milp(
-        np.ones(m),
+    result = milp_within(
+        time_limit,
+        c=np.ones(m),
         integrality=np.ones(m),
         bounds=Bounds(0, 1),
         constraints=[LinearConstraint(sp.csr_matrix(rows.astype(np.float64)), 1, np.inf)],
-        options={"time_limit": max(0.05, time_limit), "disp": False},
     )
-    if result.status != 0 or result.x is None:
+    if result is None or result["status"] != 0 or result["x"] is None:
         return None
-    return [int(j) for j in np.flatnonzero(result.x > 0.5)]
+    return [int(j) for j in np.flatnonzero(result["x"] > 0.5)]
+
+
+def milp_within(seconds: float, **problem: Any) -> dict[str, Any] | None:
+    """``scipy.optimize.milp`` (HiGHS) that returns within ``seconds`` whatever happens.
+
+    HiGHS's own time limit is not checked everywhere (a large presolve or root LP can run for
+    minutes past it), so the solve runs in a forked process that is killed at the deadline.
+    Returns x, status and the dual bound, or None when it had to be killed.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not Linux
+        return _milp(problem, seconds)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_milp_child, args=(sender, problem, seconds), daemon=True)
+    process.start()
+    sender.close()
+    try:
+        return receiver.recv() if receiver.poll(max(0.05, seconds)) else None
+    except EOFError:
+        return None
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join()
+        receiver.close()
+
+
+def _milp(problem: dict[str, Any], seconds: float) -> dict[str, Any]:
+    limit = max(0.05, seconds - 0.2)  # leave time to send the answer back
+    result = milp(**problem, options={"time_limit": limit, "disp": False})
+    return {
+        "x": result.x,
+        "status": result.status,
+        "dual": getattr(result, "mip_dual_bound", None),
+    }
+
+
+def _milp_child(sender: Any, problem: dict[str, Any], seconds: float) -> None:
+    sender.send(_milp(problem, seconds))
+    sender.close()
