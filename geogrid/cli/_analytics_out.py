@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,8 +13,10 @@ import pandas as pd
 import typer
 from sqlalchemy import Engine
 
+from geogrid.cli._common import load_settings, opened_store
 from geogrid.errors import InputError, NotFound
-from geogrid.store import published_plan_id
+from geogrid.settings import Settings
+from geogrid.store import Store, published_plan_id
 
 FORMATS = ("csv", "json")
 Format = Annotated[str, typer.Option("--format", "-f", help="csv | json (rows per grid code)")]
@@ -30,6 +34,14 @@ def plan_or_published(engine: Engine, plan: int | None) -> int:
     if published is None:
         raise NotFound("no plan is published; pass --plan ID")
     return published
+
+
+@contextmanager
+def plan_store(database_url: str | None, plan: int | None) -> Iterator[tuple[Settings, Store, int]]:
+    """Settings, the open store and the plan to work on (``plan`` or the published one)."""
+    settings = load_settings(database_url)
+    with opened_store(settings) as store:
+        yield settings, store, plan_or_published(store.engine, plan)
 
 
 def write_rows(

@@ -9,8 +9,8 @@ from typing import Annotated, Literal, cast
 import numpy as np
 import typer
 
-from geogrid.cli._analytics_out import Format, Out, PlanOption, plan_or_published, write_rows
-from geogrid.cli._common import DatabaseUrl, load_settings, opened_store
+from geogrid.cli._analytics_out import Format, Out, PlanOption, plan_store, write_rows
+from geogrid.cli._common import DatabaseUrl
 from geogrid.cli.incidents_cmd import _time
 
 
@@ -46,12 +46,10 @@ def hotspots(
     """Hot and cold spots of incidents per grid (Gi*, FDR at 90/95/99%), stored per data version."""
     from geogrid.analytics import run_density, run_emerging, run_hotspots  # libpysal: slow import
 
-    settings = load_settings(database_url)
-    if permutations is not None:
-        settings.hotspots.permutations = permutations
     since, until = _time(start, "start"), _time(end, "end")
-    with opened_store(settings) as store:
-        plan_id = plan_or_published(store.engine, plan)
+    with plan_store(database_url, plan) as (settings, store, plan_id):
+        if permutations is not None:
+            settings.hotspots.permutations = permutations
         if emerging:
             record, frame = run_emerging(
                 store,

@@ -8,7 +8,7 @@ from typing import Annotated, Literal, cast
 
 import typer
 
-from geogrid.cli._analytics_out import Format, Out, PlanOption, plan_or_published, write_rows
+from geogrid.cli._analytics_out import Format, Out, PlanOption, plan_store, write_rows
 from geogrid.cli._common import DatabaseUrl, load_settings, opened_store
 from geogrid.cli.incidents_cmd import _time
 from geogrid.io.mapping import load_mapping_file, merge_mappings, parse_map_options
@@ -43,7 +43,6 @@ def import_staff(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Validate and store the staff registry (all or nothing; replaces it unless --append)."""
-    settings = load_settings(database_url)
     fields = merge_mappings(
         load_mapping_file(mapping, specs=STAFF_SPECS) if mapping else {},
         parse_map_options(map_options or [], specs=STAFF_SPECS),
@@ -51,8 +50,7 @@ def import_staff(
     frame, crs_label, notes = read_staff_file(
         path, mapping=fields, encoding=encoding, source_crs=source_crs
     )
-    with opened_store(settings) as store:
-        plan_id = plan_or_published(store.engine, plan)
+    with plan_store(database_url, plan) as (settings, store, plan_id):
         codes = assignable_codes(read_plan(store.engine, plan_id))
         people, assignments, findings = check_staff(
             frame, grid_codes=codes, file=str(path), settings=settings.coverage
@@ -109,9 +107,7 @@ def coverage(
     """Who answers for each basic and micro grid; unmanned, missing police, overloaded."""
     from geogrid.analytics import run_coverage  # libpysal: slow import
 
-    settings = load_settings(database_url)
-    with opened_store(settings) as store:
-        plan_id = plan_or_published(store.engine, plan)
+    with plan_store(database_url, plan) as (settings, store, plan_id):
         record, per_grid, per_staff = run_coverage(
             store,
             plan_id,
@@ -142,9 +138,7 @@ def recommend(
     """Where to add staff: most households/incidents within walking distance, or least worst distance."""
     from geogrid.analytics import run_recommend  # libpysal: slow import
 
-    settings = load_settings(database_url)
-    with opened_store(settings) as store:
-        plan_id = plan_or_published(store.engine, plan)
+    with plan_store(database_url, plan) as (settings, store, plan_id):
         record, frame, _ = run_recommend(
             store,
             plan_id,

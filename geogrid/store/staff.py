@@ -139,15 +139,21 @@ def incident_rows(
     stmt = select(code.label("code"), _FACTS.c.reported_at).where(
         _FACTS.c.plan_id == plan_id, code.is_not(None)
     )
+    stmt = _window(stmt, start, end, category)
+    frame = pd.DataFrame(fetch_all(bind, stmt), columns=["code", "reported_at"])
+    frame["reported_at"] = pd.to_datetime(frame["reported_at"], utc=True)
+    return frame
+
+
+def _window(stmt: Any, start: datetime | None, end: datetime | None, category: str | None) -> Any:
+    """``stmt`` limited to incidents reported in [start, end) of a category code prefix."""
     if start is not None:
         stmt = stmt.where(_FACTS.c.reported_at >= start)
     if end is not None:
         stmt = stmt.where(_FACTS.c.reported_at < end)
     if category:
         stmt = stmt.where(func.substr(_FACTS.c.class_code, 1, len(category)) == category)
-    frame = pd.DataFrame(fetch_all(bind, stmt), columns=["code", "reported_at"])
-    frame["reported_at"] = pd.to_datetime(frame["reported_at"], utc=True)
-    return frame
+    return stmt
 
 
 def incident_points(
@@ -165,12 +171,7 @@ def incident_points(
         .join(_FACTS, _FACTS.c.incident_id == incidents.c.id)
         .where(_FACTS.c.plan_id == plan_id, _FACTS.c.basic_code.is_not(None))
     )
-    if start is not None:
-        stmt = stmt.where(_FACTS.c.reported_at >= start)
-    if end is not None:
-        stmt = stmt.where(_FACTS.c.reported_at < end)
-    if category:
-        stmt = stmt.where(func.substr(_FACTS.c.class_code, 1, len(category)) == category)
+    stmt = _window(stmt, start, end, category)
     wkb = [bytes(row[0]) for row in fetch_all(bind, stmt)]
     return gpd.GeoSeries(shapely.from_wkb(wkb) if wkb else [], crs="EPSG:4326")
 
