@@ -114,7 +114,9 @@ def maximal_covering(
         left = time_limit - (time.perf_counter() - start) - 0.3
         if left > 0.2:
             mip = _mclp_mip(a, wo, facilities, time_limit=left)
-            if mip is not None:
+            if mip is None:
+                notes.append(f"the MIP (HiGHS) gave no solution within {left:.1f} s")
+            else:
                 mip_sites, mip_value, mip_bound, finished = mip
                 bound = min(bound, mip_bound)
                 if mip_value > gained:

@@ -93,3 +93,12 @@ def test_large_problems_answer_within_the_time_limit_with_a_bound() -> None:
 def test_no_candidates_is_a_clear_error() -> None:
     with pytest.raises(InputError, match="no candidate sites"):
         maximal_covering(np.zeros((2, 2)), [1, 1], np.zeros((0, 2)), facilities=1, radius=1.0)
+
+
+def test_the_mip_is_stopped_at_the_deadline_even_when_highs_overruns() -> None:
+    xy, w = _town(40, 9)  # 1,600 grids, ~20 candidates each: small enough to try the MIP
+    started = time.perf_counter()
+    result = maximal_covering(xy, w, xy, facilities=25, radius=250.0, time_limit=2.0)
+    assert time.perf_counter() - started < 2.0 + 1.5
+    assert "MIP" in result.method or "MIP" in " ".join(result.notes) or result.optimal
+    assert result.objective <= result.bound
