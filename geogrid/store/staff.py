@@ -264,7 +264,8 @@ def read_result(
         bind, select(_VALUES.c.code, _VALUES.c["values"]).where(_VALUES.c.result_id == record["id"])
     )
     table = pd.DataFrame([row[1] for row in values], index=[str(row[0]) for row in values])
-    grids = read_plan(bind, plan_id, record["level"])[["code", "geometry"]].set_index("code")
+    level = None if record["level"] == "all" else record["level"]
+    grids = read_plan(bind, plan_id, level)[["code", "geometry"]].set_index("code")
     joined = grids.join(table, how="inner")
     joined.index.name = "code"
     return record, gpd.GeoDataFrame(joined.reset_index(), geometry="geometry", crs="EPSG:4326")

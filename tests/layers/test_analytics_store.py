@@ -91,6 +91,9 @@ def test_emerging_coverage_and_recommendations_are_stored(store: Store) -> None:
     assert record["summary"]["unmanned"]["basic"] == 63  # only W1's grid has a worker
     assert not per_grid.loc[basic_code(0, 0), "unmanned"]
     assert record["summary"]["missing_community_police"] == 0
+    _, layer = read_result(store.engine, kind="coverage", plan_id=plan_id)
+    assert len(layer) == 64 + 256 and layer.crs == "EPSG:4326"
+    assert layer.set_index("code").loc[basic_code(0, 1), "unmanned"]
     record, sites, found = run_recommend(store, plan_id, add=3, radius=400.0, time_limit=5.0)
     assert len(sites) == 3 and found.objective >= found.baseline
     assert found.objective <= found.bound
