@@ -277,6 +277,18 @@ def p_center(
     baseline = float(base.max()) if len(demand) else 0.0
     sites, radius, lower = _farthest_first(demand, candidates, base, facilities)
     sites, radius = _move_centres(demand, candidates, base, sites, radius, start + 0.4 * time_limit)
+    # Restarts from random first points while a third of the budget lasts: every packing bound
+    # is a true bound, so the largest one counts; the best sites are kept.
+    rng = np.random.default_rng(0)
+    while time.perf_counter() < start + 0.3 * time_limit and len(demand) > 1:
+        first = int(rng.integers(len(demand)))
+        other, reach, bound = _farthest_first(demand, candidates, base, facilities, first=first)
+        other, reach = _move_centres(
+            demand, candidates, base, other, reach, start + 0.3 * time_limit
+        )
+        lower = max(lower, bound)
+        if reach < radius:
+            sites, radius = other, reach
     method, notes = "farthest-first + centre moves", []
     pairs = len(demand) * len(candidates)
     if exact and radius > lower and pairs <= PCENTER_EXACT_MAX_PAIRS:
@@ -311,7 +323,12 @@ def _nearest_distance(points: Points, sites: Points | None) -> npt.NDArray[np.fl
 
 
 def _farthest_first(
-    demand: Points, candidates: Points, base: npt.NDArray[np.float64], count: int
+    demand: Points,
+    candidates: Points,
+    base: npt.NDArray[np.float64],
+    count: int,
+    *,
+    first: int | None = None,
 ) -> tuple[list[int], float, float]:
     """Gonzalez's farthest-first with the candidate nearest each farthest point; returns the
     sites, the worst distance and a proven lower bound on the best worst distance."""
@@ -319,8 +336,8 @@ def _farthest_first(
     dist = base.copy()
     picked: list[int] = []
     sites: list[int] = []
-    for _ in range(min(count, len(candidates))):
-        i = int(np.argmax(dist))
+    for step in range(min(count, len(candidates))):
+        i = first if step == 0 and first is not None else int(np.argmax(dist))
         if not np.isfinite(dist[i]) and sites:
             break
         _, j = tree.query(demand[i], k=1)
