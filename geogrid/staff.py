@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
@@ -114,12 +115,19 @@ def _table(path: Path, encoding: str | None) -> tuple[pd.DataFrame, list[str]]:
             table = pyogrio.read_dataframe(path, read_geometry=False)
         except Exception as exc:
             raise InputError(f"cannot read the spreadsheet ({exc})", file=str(path)) from exc
-        return table.astype(object).where(table.notna(), None).astype(str).replace(
-            {"None": None, "nan": None}
-        ), []
+        return table.map(_cell_text), []
     raise InputError(
         f"unknown staff file type {suffix!r}; expected .csv, .txt, .xlsx or .ods", file=str(path)
     )
+
+
+def _cell_text(value: object) -> str | None:
+    """A spreadsheet cell as text: codes stored as numbers lose the '.0', empty cells are None."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip() or None
 
 
 def check_staff(
