@@ -1,7 +1,7 @@
 """staff registry, assignments and stored analytic results (hot spots, coverage)
 
 Revision ID: 0003_i9_staff
-Revises: 0003_i7_data_versions
+Revises: 0003_i11_unlocated
 Create Date: 2026-11-29 22:00:00
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from geoalchemy2 import Geometry
 
 revision = "0003_i9_staff"
-down_revision = "0003_i7_data_versions"
+down_revision = "0003_i11_unlocated"
 branch_labels = None
 depends_on = None
 
