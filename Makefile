@@ -7,7 +7,7 @@ APT_PACKAGES := python3-venv libsqlite3-mod-spatialite postgresql-15 postgresql-
 SYSTEM_STAMP := $(VENV)/.system-packages
 PYTHON_STAMP := $(VENV)/.python-packages
 
-.PHONY: demo test lint bench bench-synth bench-import bench-partition bench-incidents bench-tiles bench-export clean
+.PHONY: demo test lint bench bench-synth bench-import bench-partition bench-incidents bench-tiles bench-export clean bench-analytics
 
 demo: $(PYTHON_STAMP)
 	$(BIN)/geogrid demo --serve
@@ -20,9 +20,9 @@ lint: $(PYTHON_STAMP)
 	$(BIN)/ruff format --check geogrid tests benchmarks
 	$(BIN)/mypy geogrid
 
-bench: bench-synth bench-import bench-partition bench-incidents bench-tiles bench-export
+bench: bench-synth bench-import bench-partition bench-incidents bench-tiles bench-export bench-analytics
 
-bench-synth bench-import bench-partition: $(PYTHON_STAMP)
+bench-synth bench-import bench-partition bench-analytics: $(PYTHON_STAMP)
 	$(BIN)/python benchmarks/$(subst -,_,$@).py
 
 bench-incidents: $(PYTHON_STAMP)

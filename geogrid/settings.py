@@ -74,6 +74,64 @@ class TileSettings(BaseSettings):
     gzip_level: int = Field(default=6, ge=1, le=9, description="gzip level of stored tiles")
 
 
+STAFF_ROLES = (
+    "grid_worker",
+    "part_time_worker",
+    "building_head",
+    "grid_chief",
+    "community_police",
+    "traffic_police",
+)
+"""Staff roles: full-time and part-time grid workers, building heads (micro grids), grid chiefs,
+and "one grid, two police" (community and traffic police)."""
+
+
+class CoverageSettings(BaseSettings):
+    """Thresholds of the staff coverage layer and the defaults of its recommendations."""
+
+    model_config = SettingsConfigDict(env_prefix="GEOGRID_COVERAGE_", extra="ignore")
+
+    max_grids: dict[str, int] = Field(
+        default={
+            "grid_worker": 2,
+            "part_time_worker": 3,
+            "building_head": 6,
+            "grid_chief": 60,
+            "community_police": 12,
+            "traffic_police": 30,
+        },
+        description="Most grids one person of each role may answer for before being spread too thin",
+    )
+    overload_incidents_per_worker: float = Field(
+        default=300.0,
+        gt=0,
+        description="Incidents per worker in the period above which a grid is overloaded",
+    )
+    overload_median_share: float = Field(
+        default=2.0, gt=0, description="...or above this multiple of the district's median"
+    )
+    persons_per_household: float = Field(
+        default=2.62, gt=0, description="Residents per household (2020 census national mean)"
+    )
+    walk_distance_m: float = Field(default=500.0, gt=0, description="Covering distance, metres")
+    time_limit_s: float = Field(default=10.0, gt=0, description="Budget of a recommendation")
+
+
+class HotspotSettings(BaseSettings):
+    """Defaults of the hot spot analyses."""
+
+    model_config = SettingsConfigDict(env_prefix="GEOGRID_HOTSPOTS_", extra="ignore")
+
+    permutations: int = Field(default=999, ge=0, description="Conditional permutations of Gi*")
+    fdr: bool = Field(default=True, description="Benjamini-Hochberg control of the bins")
+    emerging_confidence: float = Field(default=0.90, gt=0, lt=1)
+    trend_alpha: float = Field(default=0.05, gt=0, lt=1, description="Mann-Kendall level")
+    time_lag: int = Field(
+        default=1, ge=0, description="Earlier steps in a space-time neighbourhood"
+    )
+    density_cell_m: float = Field(default=50.0, gt=0, description="Kernel density raster cell")
+
+
 class Settings(BaseSettings):
     """All settings of one geogrid process."""
 
@@ -83,4 +141,6 @@ class Settings(BaseSettings):
     households: HouseholdSettings = Field(default_factory=HouseholdSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     tiles: TileSettings = Field(default_factory=TileSettings)
+    coverage: CoverageSettings = Field(default_factory=CoverageSettings)
+    hotspots: HotspotSettings = Field(default_factory=HotspotSettings)
     data_dir: Path = Field(default=Path("data"), description="Where demo data is written")

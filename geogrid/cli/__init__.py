@@ -28,6 +28,8 @@ _COMMAND_MODULES = (
     "export_cmd",
     "partition_cmd",
     "incidents_cmd",
+    "staff_cmd",
+    "hotspots_cmd",
     "serve_cmd",
     "users_cmd",
     "demo_cmd",

@@ -41,8 +41,10 @@ SHAPEFILE_NAMES: Final[dict[str, str]] = {
 """Shapefile fields hold 10 characters: the short names export writes and import reads back."""
 
 
-def parse_map_options(options: Iterable[str]) -> FieldMapping:
-    """Parse ``field=COLUMN`` or ``layer.field=COLUMN`` options."""
+def parse_map_options(
+    options: Iterable[str], *, specs: Mapping[str, LayerSpec] = LAYERS
+) -> FieldMapping:
+    """Parse ``field=COLUMN`` or ``layer.field=COLUMN`` options (fields of ``specs``)."""
     mapping: FieldMapping = {}
     for option in options:
         key, sep, column = option.partition("=")
@@ -50,11 +52,11 @@ def parse_map_options(options: Iterable[str]) -> FieldMapping:
             raise InputError(f"--map {option!r} must look like field=COLUMN, e.g. --map name=MC")
         layer, dot, name = key.strip().rpartition(".")
         mapping.setdefault(layer if dot else ANY_LAYER, {})[name] = column.strip()
-    _check_fields(mapping, source="--map")
+    _check_fields(mapping, source="--map", specs=specs)
     return mapping
 
 
-def load_mapping_file(path: str | Path) -> FieldMapping:
+def load_mapping_file(path: str | Path, *, specs: Mapping[str, LayerSpec] = LAYERS) -> FieldMapping:
     """Read a JSON or TOML mapping file, flat or keyed by layer kind."""
     path = Path(path)
     try:
@@ -72,7 +74,7 @@ def load_mapping_file(path: str | Path) -> FieldMapping:
             mapping.setdefault(key, {}).update({str(k): str(v) for k, v in value.items()})
         else:
             mapping.setdefault(ANY_LAYER, {})[str(key)] = str(value)
-    _check_fields(mapping, source=str(path))
+    _check_fields(mapping, source=str(path), specs=specs)
     return mapping
 
 
@@ -85,16 +87,18 @@ def merge_mappings(*mappings: FieldMapping) -> FieldMapping:
     return merged
 
 
-def _check_fields(mapping: FieldMapping, *, source: str) -> None:
+def _check_fields(
+    mapping: FieldMapping, *, source: str, specs: Mapping[str, LayerSpec] = LAYERS
+) -> None:
     for layer, fields in mapping.items():
-        if layer != ANY_LAYER and layer not in LAYERS:
+        if layer != ANY_LAYER and layer not in specs:
             raise InputError(
-                f"unknown layer kind {layer!r}; expected one of {', '.join(LAYERS)}", file=source
+                f"unknown layer kind {layer!r}; expected one of {', '.join(specs)}", file=source
             )
         known = (
-            {f for spec in LAYERS.values() for f in spec.fields}
+            {f for spec in specs.values() for f in spec.fields}
             if layer == ANY_LAYER
-            else set(LAYERS[layer].fields)
+            else set(specs[layer].fields)
         )
         for name in fields:
             if name not in known:

@@ -252,6 +252,15 @@ def _read_csv(
     wkt_column: str | None,
     lonlat_columns: tuple[str, str] | None,
 ) -> SourceLayer:
+    table, used = read_text_table(path, encoding)
+    frame = _csv_geometry(table, path, wkt_column, lonlat_columns)
+    notes = [] if used == "utf-8" else [f"text decoded as {used}"]
+    return SourceLayer(path.stem, frame, str(path), notes, used)
+
+
+def read_text_table(path: Path, encoding: str | None = None) -> tuple[pd.DataFrame, str]:
+    """A CSV as text columns (empty cells None) and the encoding it was decoded with:
+    ``encoding``, or UTF-8 (with or without BOM), then GB18030."""
     raw = path.read_bytes()
     candidates = (encoding,) if encoding else ("utf-8-sig", "gb18030")
     for candidate in candidates:
@@ -266,10 +275,7 @@ def _read_csv(
         table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
     except Exception as exc:
         raise _unreadable(path, exc) from exc
-    frame = _csv_geometry(table, path, wkt_column, lonlat_columns)
-    used = "utf-8" if candidate == "utf-8-sig" else candidate
-    notes = [] if used == "utf-8" else [f"text decoded as {used}"]
-    return SourceLayer(path.stem, frame, str(path), notes, used)
+    return table, "utf-8" if candidate == "utf-8-sig" else candidate
 
 
 def _find_column(table: pd.DataFrame, wanted: str | None, names: tuple[str, ...]) -> str | None:
