@@ -151,7 +151,7 @@ def _draft(
         plan_id,
         units,
         grids,
-        area_types=_area_types(store),
+        area_types=area_types(store),
         incidents=_incidents_per_unit(store, units),
         locked=locked,
         persons_per_household=_persons_per_household(units),
@@ -170,7 +170,7 @@ def _incidents_per_unit(store: Store, units: gpd.GeoDataFrame) -> np.ndarray:
     return counts
 
 
-def _area_types(store: Store) -> dict[str, str | None]:
+def area_types(store: Store) -> dict[str, str | None]:
     table = t.table_of(t.Community)
     rows = fetch_all(store.engine, select(table.c.code, table.c.area_type))
     return {str(code): area for code, area in rows}
@@ -203,24 +203,31 @@ def catch_up(store: Store, session: Session) -> None:
 def build_delta(draft: Draft, op: dict[str, Any]) -> Delta:
     """The delta of one edit request (``op`` names the edit; see the API's EditRequest)."""
     kind = op.get("op")
+
+    def need(key: str) -> Any:
+        if op.get(key) in (None, "", []):
+            raise InputError(f"edit {kind!r} needs {key!r}", field=key)
+        return op[key]
+
     if kind == "move":
         return editing.move(
-            draft, to=op["to"], units=op.get("units") or (), buildings=op.get("buildings") or ()
+            draft, to=need("to"), units=op.get("units") or (), buildings=op.get("buildings") or ()
         )
     if kind == "split" and op.get("line"):
-        return editing.split_line(draft, grid_code=op["grid"], line=_metric_line(draft, op["line"]))
+        return editing.split_line(draft, grid_code=need("grid"), line=_metric_line(draft, op["line"]))
     if kind == "split":
-        return editing.split_n(draft, grid_code=op["grid"], parts=int(op.get("parts") or 2))
+        return editing.split_n(draft, grid_code=need("grid"), parts=int(op.get("parts") or 2))
     if kind == "merge":
-        return editing.merge(draft, grids=list(op["grids"]))
+        return editing.merge(draft, grids=list(need("grids")))
     if kind == "lock":
-        return editing.set_fields(draft, grids=list(op["grids"]), locked=bool(op.get("locked", True)))
+        locked = bool(op.get("locked", True))
+        return editing.set_fields(draft, grids=list(need("grids")), locked=locked)
     if kind == "rename":
-        return editing.set_fields(draft, grids=[op["grid"]], name=op.get("name"))
+        return editing.set_fields(draft, grids=[need("grid")], name=op.get("name"))
     if kind == "recode":
-        return editing.recode(draft, grid_code=op["grid"], code=str(op["code"]))
+        return editing.recode(draft, grid_code=need("grid"), code=str(need("code")))
     if kind == "rebalance":
-        return editing.rebalance(draft, grids=list(op["grids"]))
+        return editing.rebalance(draft, grids=list(need("grids")))
     raise InputError(f"unknown edit {kind!r}", field="op")
 
 

@@ -1,0 +1,38 @@
+"""Shared wiring of the plan routes: the draft sessions and job runner of this app, and the
+write hook that audits every plan write and bumps the plan's data version."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Connection
+
+from geogrid.api.access import Principal, record_write
+from geogrid.api.deps import StoreDep
+from geogrid.plan_drafts import DraftSessions, OnWrite
+
+_LOCK = threading.Lock()
+
+
+def get_sessions(request: Request, store: StoreDep) -> DraftSessions:
+    """The drafts this app holds in memory (created on first use)."""
+    state = request.app.state
+    with _LOCK:
+        if getattr(state, "draft_sessions", None) is None:
+            state.draft_sessions = DraftSessions(store)
+    sessions: DraftSessions = state.draft_sessions
+    return sessions
+
+
+SessionsDep = Annotated[DraftSessions, Depends(get_sessions)]
+
+
+def writer(principal: Principal) -> OnWrite:
+    """Audit a plan write (who, what) inside its transaction."""
+
+    def on_write(conn: Connection, action: str, target: str) -> None:
+        record_write(conn, principal, action, target)
+
+    return on_write
