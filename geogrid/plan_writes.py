@@ -22,6 +22,7 @@ from geogrid.store import Store, plan_info, read_plan, save_plan
 from geogrid.store import drafts as sd
 from geogrid.store import tables as t
 from geogrid.store.incident_bulk import publish_and_reattribute
+from geogrid.store.versions import PLANS, bump_data_version, bump_data_versions, plan_layer
 
 Allowed = Callable[[str], bool]
 _PLANS = t.table_of(t.GridPlan)
@@ -194,7 +195,8 @@ def _store(
             flags=flags,
             actor=actor,
         )
-        on_write(conn, f"plan.{kind}", f"plan:{draft.plan_id}")
+        bump_data_version(conn, plan_layer(draft.plan_id))
+        on_write(conn, f"plan.{kind}", plan_layer(draft.plan_id))
 
 
 def grid_rows(draft: Draft, codes: list[str]) -> list[dict[str, Any]]:
@@ -282,7 +284,7 @@ def publish(
             update(sd.DRAFTS).where(sd.DRAFTS.c.plan_id == plan_id).values(publish_reason=reason)
         )
         summary = publish_and_reattribute(conn, plan_id)
-        on_write(conn, "plan.publish", f"plan:{plan_id}")
+        on_write(conn, "plan.publish", plan_layer(plan_id))
     sessions.forget(plan_id)
     return {
         "plan_id": plan_id,
@@ -303,7 +305,7 @@ def copy_plan(store: Store, plan_id: int, *, author: str, note: str, on_write: O
             conn, grids, report=info["report"], author=author, note=note, based_on=plan_id
         )
         sd.copy_units(conn, plan_id, new)
-        on_write(conn, "plan.copy", f"plan:{new}")
+        on_write(conn, "plan.copy", plan_layer(new))
     return new
 
 
@@ -318,7 +320,8 @@ def archive(store: Store, plan_id: int, *, on_write: OnWrite) -> None:
     with store.transaction() as conn:
         conn.execute(update(_PLANS).where(_PLANS.c.id == plan_id).values(status="archived"))
         sd.claim_version(conn, plan_id, _version(conn, plan_id), [])
-        on_write(conn, "plan.archive", f"plan:{plan_id}")
+        bump_data_versions(conn, [PLANS, plan_layer(plan_id)])
+        on_write(conn, "plan.archive", plan_layer(plan_id))
 
 
 def _version(conn: Connection, plan_id: int) -> int:
