@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from geogrid import __version__
 from geogrid.api.errors import BodyLimit, install_error_handlers
-from geogrid.api.routes import health, layers, plan_drafts, plans
+from geogrid.api.routes import health, layers, plan_drafts, plan_versions, plans
 from geogrid.settings import Settings
 from geogrid.store import open_store
 
@@ -34,4 +34,5 @@ def create_app(settings: Settings) -> FastAPI:
     for router in (health.router, layers.router, plans.router):
         app.include_router(router)
     app.include_router(plan_drafts.router)
+    app.include_router(plan_versions.router)
     return app

@@ -11,7 +11,9 @@ from sqlalchemy import Connection
 
 from geogrid.api.access import Principal, record_write
 from geogrid.api.deps import StoreDep
+from geogrid.errors import Forbidden
 from geogrid.plan_drafts import DraftSessions, OnWrite
+from geogrid.store import Store, read_plan
 
 _LOCK = threading.Lock()
 
@@ -36,3 +38,14 @@ def writer(principal: Principal) -> OnWrite:
         record_write(conn, principal, action, target)
 
     return on_write
+
+
+def require_whole_plan(store: Store, plan_id: int, principal: Principal, *, what: str) -> None:
+    """Forbidden unless every grid of the plan lies in the principal's jurisdiction."""
+    codes = read_plan(store.engine, plan_id)["code"].astype(str)
+    outside = [c for c in codes if not principal.covers(c)]
+    if outside:
+        raise Forbidden(
+            f"plan {plan_id} has grids outside your jurisdiction (first {outside[0]}); "
+            f"{what} needs a jurisdiction over the whole plan"
+        )

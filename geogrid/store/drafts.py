@@ -165,3 +165,14 @@ def replace_grids(
                 for r, w in zip(rows, wkb, strict=True)
             ],
         )
+
+
+def building_points(bind: Engine | Connection) -> tuple[np.ndarray, np.ndarray]:
+    """A point inside every building (lon/lat, n x 2) and its households."""
+    if store_kind(bind) == "postgis":
+        x, y = "ST_X(ST_PointOnSurface(geom))", "ST_Y(ST_PointOnSurface(geom))"
+    else:
+        x, y = "X(PointOnSurface(geom))", "Y(PointOnSurface(geom))"
+    rows = fetch_all(bind, text(f"SELECT coalesce(households, 0), {x}, {y} FROM buildings"))
+    data = np.asarray(rows, dtype=float).reshape(-1, 3)
+    return data[:, 1:], data[:, 0].astype(np.int64)

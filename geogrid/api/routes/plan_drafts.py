@@ -11,14 +11,12 @@ from pydantic import BaseModel, Field
 
 from geogrid.api.access import PLAN_WRITERS, Principal, PrincipalDep, require
 from geogrid.api.geojson import feature_collection
-from geogrid.api.plan_deps import SessionsDep, writer
+from geogrid.api.plan_deps import SessionsDep, require_whole_plan, writer
 from geogrid.partition.bands import band_for
-from geogrid.errors import Forbidden
 from geogrid.plan_drafts import area_types
 from geogrid.plan_writes import edit, etag, parse_if_match, publish, undo_redo
 from geogrid.plans.draft import Draft
 from geogrid.store import drafts as sd
-from geogrid.store import read_plan
 
 router = APIRouter(prefix="/plans", tags=["plan drafts"])
 PlanWriter = Annotated[Principal, Depends(require(*PLAN_WRITERS))]
@@ -177,13 +175,7 @@ def post_publish(
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """Publish the draft atomically (the previous plan archived, incidents re-attributed)."""
-    codes = read_plan(sessions.store.engine, plan_id)["code"].astype(str)
-    outside = [c for c in codes if not principal.covers(c)]
-    if outside:
-        raise Forbidden(
-            f"draft {plan_id} has grids outside your jurisdiction (first {outside[0]}); "
-            "publishing needs a jurisdiction over the whole plan"
-        )
+    require_whole_plan(sessions.store, plan_id, principal, what="publishing")
     return publish(
         sessions,
         plan_id,

@@ -1,0 +1,176 @@
+"""Diff of two grid plans: grids added, removed, recoded and reshaped, and the households,
+buildings and incidents that change grid. Pure: GeoDataFrames and arrays in EPSG:4326.
+
+A grid that keeps its code but not its polygon is *changed*; a polygon that survives under
+another code is *recoded*. Buildings and incidents are located by a point (lon/lat); one
+*moves* when its grid under the second plan is not its grid under the first (recodes followed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+
+from geogrid.crs import metric_crs
+
+PRECISION = 1e-7  # degrees (about 1 cm): polygons equal at this grid are the same polygon
+LEVELS = ("basic", "micro")
+
+
+def diff_plans(
+    a: gpd.GeoDataFrame,
+    b: gpd.GeoDataFrame,
+    *,
+    buildings: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
+    incidents: NDArray[np.float64] | None = None,
+    levels: tuple[str, ...] = LEVELS,
+) -> tuple[dict[str, Any], gpd.GeoDataFrame]:
+    """Summary per level, and the changed areas (one feature per change) as a GeoDataFrame.
+
+    ``a``, ``b``: grids with ``level``, ``code``, ``households`` and geometry. ``buildings``:
+    (n x 2 lon/lat points, households per point). ``incidents``: n x 2 lon/lat points.
+    """
+    summary: dict[str, Any] = {}
+    areas = []
+    where = {
+        name: (_located(a, pts, levels), _located(b, pts, levels))
+        for name, pts in (
+            ("buildings", None if buildings is None else buildings[0]),
+            ("incidents", incidents),
+        )
+        if pts is not None
+    }
+    for level in levels:
+        ga = a[a["level"] == level].reset_index(drop=True)
+        gb = b[b["level"] == level].reset_index(drop=True)
+        result, changed = _level(ga, gb)
+        recode = dict(result.pop("_recode"))
+        if buildings is not None:
+            before, after = where["buildings"]
+            moved = _moved(before[level], after[level], recode)
+            result["buildings_moved"] = int(moved.sum())
+            result["households_moved"] = int(buildings[1][moved].sum())
+        if incidents is not None:
+            before, after = where["incidents"]
+            result["incidents_moved"] = int(_moved(before[level], after[level], recode).sum())
+        summary[level] = result
+        areas.append(changed.assign(level=level))
+    frame = pd.concat(areas, ignore_index=True) if areas else pd.DataFrame()
+    columns = ["level", "change", "code", "old_code", "households_before", "households_after"]
+    out = gpd.GeoDataFrame(
+        frame.reindex(columns=[*columns, "geometry"]), geometry="geometry", crs=a.crs or "EPSG:4326"
+    )
+    return summary, out
+
+
+def _keys(geoms: NDArray[np.object_]) -> NDArray[np.object_]:
+    fixed = shapely.normalize(shapely.set_precision(geoms, PRECISION))
+    return np.asarray(shapely.to_wkb(fixed), dtype=object)
+
+
+def _level(ga: gpd.GeoDataFrame, gb: gpd.GeoDataFrame) -> tuple[dict[str, Any], pd.DataFrame]:
+    ka, kb = _keys(ga.geometry.to_numpy()), _keys(gb.geometry.to_numpy())
+    ia = dict(zip(ga["code"].astype(str), range(len(ga)), strict=True))
+    ib = dict(zip(gb["code"].astype(str), range(len(gb)), strict=True))
+    both = sorted(set(ia) & set(ib))
+    reshaped = [c for c in both if ka[ia[c]] != kb[ib[c]]]
+    gone, new = sorted(set(ia) - set(ib)), sorted(set(ib) - set(ia))
+    by_shape = {kb[ib[c]]: c for c in new}
+    recode = [(c, by_shape[ka[ia[c]]]) for c in gone if ka[ia[c]] in by_shape]
+    removed = sorted(set(gone) - {o for o, _ in recode})
+    added = sorted(set(new) - {n for _, n in recode})
+    rows: list[dict[str, Any]] = []
+    hh_a, hh_b = ga["households"].to_numpy(), gb["households"].to_numpy()
+    geo_a, geo_b = ga.geometry.to_numpy(), gb.geometry.to_numpy()
+    for c in reshaped:
+        rows.append(_row("changed", c, None, hh_a[ia[c]], hh_b[ib[c]], _xor(geo_a[ia[c]], geo_b[ib[c]])))
+    for c in added:
+        rows.append(_row("added", c, None, None, hh_b[ib[c]], geo_b[ib[c]]))
+    for c in removed:
+        rows.append(_row("removed", c, None, hh_a[ia[c]], None, geo_a[ia[c]]))
+    for old, c in recode:
+        rows.append(_row("recoded", c, old, hh_a[ia[old]], hh_b[ib[c]], geo_b[ib[c]]))
+    area = _area(ga, [r["geometry"] for r in rows if r["change"] == "changed"])
+    result = {
+        "grids_before": len(ga),
+        "grids_after": len(gb),
+        "unchanged": len(both) - len(reshaped),
+        "added": added,
+        "removed": removed,
+        "changed": reshaped,
+        "recoded": [list(r) for r in recode],
+        "changed_area_m2": area,
+        "_recode": recode,
+    }
+    return result, pd.DataFrame(rows, columns=[*_ROW, "geometry"])
+
+
+_ROW = ("change", "code", "old_code", "households_before", "households_after")
+
+
+def _row(change: str, code: str, old: str | None, before: Any, after: Any, geom: Any) -> dict[str, Any]:
+    def num(v: Any) -> int | None:
+        return None if v is None else int(v)
+
+    return {
+        "change": change,
+        "code": code,
+        "old_code": old,
+        "households_before": num(before),
+        "households_after": num(after),
+        "geometry": geom,
+    }
+
+
+def _xor(x: shapely.Geometry, y: shapely.Geometry) -> shapely.Geometry:
+    """Where a reshaped grid gained or lost ground (its symmetric difference)."""
+    return shapely.symmetric_difference(x, y, grid_size=PRECISION)
+
+
+def _area(frame: gpd.GeoDataFrame, geoms: list[Any]) -> float:
+    if not geoms or frame.empty:
+        return 0.0
+    series = gpd.GeoSeries(geoms, crs=frame.crs or "EPSG:4326")
+    return round(float(series.to_crs(metric_crs(frame)).area.sum()), 1)
+
+
+def locate(frame: gpd.GeoDataFrame, points: NDArray[np.float64]) -> NDArray[np.object_]:
+    """The code of the grid holding each lon/lat point (None outside every grid)."""
+    out = np.full(len(points), None, dtype=object)
+    if len(points) == 0 or frame.empty:
+        return out
+    pi, gi = shapely.STRtree(frame.geometry.to_numpy()).query(
+        shapely.points(points), predicate="intersects"
+    )
+    first = np.unique(pi, return_index=True)[1]
+    out[pi[first]] = frame["code"].astype(str).to_numpy()[gi[first]]
+    return out
+
+
+def _located(
+    grids: gpd.GeoDataFrame, points: NDArray[np.float64], levels: tuple[str, ...]
+) -> dict[str, NDArray[np.object_]]:
+    """Grid code of each point per level: located among micro grids once, basic by parent."""
+    out: dict[str, NDArray[np.object_]] = {}
+    micro = grids[grids["level"] == "micro"]
+    if "micro" in levels or not micro.empty:
+        out["micro"] = locate(micro, points)
+    for level in levels:
+        if level == "basic" and not micro.empty:
+            parent = dict(zip(micro["code"].astype(str), micro["parent_code"].astype(str), strict=True))
+            out["basic"] = np.asarray([parent.get(c) for c in out["micro"]], dtype=object)
+        elif level not in out:
+            out[level] = locate(grids[grids["level"] == level], points)
+    return out
+
+
+def _moved(
+    before: NDArray[np.object_], after: NDArray[np.object_], recode: dict[str, str]
+) -> NDArray[np.bool_]:
+    followed = np.asarray([recode.get(c, c) if c is not None else None for c in before], dtype=object)
+    return np.asarray(followed != after, dtype=bool)
