@@ -9,7 +9,14 @@ from fastapi import FastAPI
 
 from geogrid import __version__
 from geogrid.api.errors import BodyLimit, install_error_handlers
-from geogrid.api.routes import health, layers, plan_drafts, plan_versions, plans
+from geogrid.api.routes import (
+    health,
+    layers,
+    partition_jobs,
+    plan_drafts,
+    plan_versions,
+    plans,
+)
 from geogrid.settings import Settings
 from geogrid.store import open_store
 
@@ -35,4 +42,5 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router)
     app.include_router(plan_drafts.router)
     app.include_router(plan_versions.router)
+    app.include_router(partition_jobs.router)
     return app
