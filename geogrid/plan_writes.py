@@ -59,15 +59,18 @@ def _check_version(store: Store, session: Session, expected: int | None) -> None
 
 
 def _stale(store: Store, draft: Draft, expected: int) -> StaleVersion:
+    """409 naming the stored version and every change since ``expected``."""
+    stored = sd.draft_row(store.engine, draft.plan_id)
+    current = max(draft.version, 0 if stored is None else int(stored["version"]))
     changes = [
         {k: e[k] for k in ("version", "kind", "target", "op", "touched", "actor")}
         | {"at": e["at"].isoformat()}
-        for e in sd.edits(store.engine, draft.plan_id, after=min(expected, draft.version))
+        for e in sd.edits(store.engine, draft.plan_id, after=min(expected, current))
     ]
     return StaleVersion(
-        f"draft {draft.plan_id} is at version {draft.version}, not {expected}; "
+        f"draft {draft.plan_id} is at version {current}, not {expected}; "
         f"{len(changes)} change(s) since: reload and redo the edit",
-        current=draft.version,
+        current=current,
         changes=changes,
     )
 

@@ -47,6 +47,7 @@ def test_move_answers_stats_and_new_version(
     assert draft.headers["etag"] == f'"{plan_id}.0"'
     assert draft.json()["grids"] == {"basic": 7, "micro": 133}
     unit = _border_unit(client, plan_id, B1, B2)
+    before = store.data_version(f"plan:{plan_id}")
     moved = client.post(
         f"/plans/{plan_id}/edits",
         json={"op": "move", "units": [unit], "to": B2},
@@ -55,6 +56,7 @@ def test_move_answers_stats_and_new_version(
     assert moved.status_code == 200, moved.text
     body = moved.json()
     assert body["version"] == 1 and moved.headers["etag"] == f'"{plan_id}.1"'
+    assert store.data_version(f"plan:{plan_id}") == before + 1
     stats = {g["code"]: g for g in body["grids"]}
     # every building of the lattice holds 8 households; both basic grids held 384
     assert stats[B1]["households"] == 376 and stats[B2]["households"] == 392
