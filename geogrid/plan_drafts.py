@@ -17,16 +17,16 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import Transformer
 from sqlalchemy import Connection, select
 
-from geogrid.crs import STORAGE_CRS, metric_crs
-from geogrid.errors import Conflict, InputError, StaleVersion
+from geogrid.crs import STORAGE_CRS
+from geogrid.errors import Conflict, InputError
 from geogrid.partition_jobs import BARRIERS, parents_of, store_layers
-from geogrid.plans import checks, editing
+from geogrid.plans import editing
 from geogrid.plans.draft import Delta, Draft, draft_from_frames
 from geogrid.plans.units import plan_units
-from geogrid.store import Store, plan_info, read_layer, read_plan
+from geogrid.store import Store, plan_info, read_plan
 from geogrid.store import drafts as sd
 from geogrid.store import tables as t
 from geogrid.store._bind import fetch_all
@@ -106,7 +106,7 @@ def ensure_units(store: Store, plan_id: int) -> None:
         raise InputError("there are no buildings in the store to build the plan's units from")
     units = plan_units(
         parents_of(layers),
-        layers["buildings"],  # type: ignore[arg-type]
+        layers["buildings"],
         micro,
         basic=basic,
         barriers=[layers.get(b) for b in BARRIERS],
@@ -173,7 +173,7 @@ def _incidents_per_unit(store: Store, units: gpd.GeoDataFrame) -> np.ndarray:
 def area_types(store: Store) -> dict[str, str | None]:
     table = t.table_of(t.Community)
     rows = fetch_all(store.engine, select(table.c.code, table.c.area_type))
-    return {str(code): area for code, area in rows}
+    return {str(r.code): r.area_type for r in rows}
 
 
 def _persons_per_household(units: gpd.GeoDataFrame) -> float:
@@ -214,7 +214,9 @@ def build_delta(draft: Draft, op: dict[str, Any]) -> Delta:
             draft, to=need("to"), units=op.get("units") or (), buildings=op.get("buildings") or ()
         )
     if kind == "split" and op.get("line"):
-        return editing.split_line(draft, grid_code=need("grid"), line=_metric_line(draft, op["line"]))
+        return editing.split_line(
+            draft, grid_code=need("grid"), line=_metric_line(draft, op["line"])
+        )
     if kind == "split":
         return editing.split_n(draft, grid_code=need("grid"), parts=int(op.get("parts") or 2))
     if kind == "merge":
@@ -237,4 +239,4 @@ def _metric_line(draft: Draft, coords: list[list[float]]) -> shapely.Geometry:
     xy = np.asarray(coords, dtype=float)
     tr = Transformer.from_crs(STORAGE_CRS, draft.crs, always_xy=True)
     x, y = tr.transform(xy[:, 0], xy[:, 1])
-    return shapely.linestrings(np.column_stack([x, y]))
+    return shapely.LineString(np.column_stack([x, y]))

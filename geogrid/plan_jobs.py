@@ -101,7 +101,9 @@ class JobRunner:
                     },
                 ).scalar_one()
         except IntegrityError:
-            running = fetch_all(self.store.engine, select(JOBS.c.id).where(JOBS.c.active_key == key))
+            running = fetch_all(
+                self.store.engine, select(JOBS.c.id).where(JOBS.c.active_key == key)
+            )
             other = running[0][0] if running else "?"
             raise Conflict(
                 f"partition job {other} for the same draft ({key}) is still queued or running; "
@@ -130,7 +132,9 @@ class JobRunner:
         """Ask a queued or running job to stop (it stops at its next progress step)."""
         job = self.get(job_id)
         if job["status"] not in ACTIVE:
-            raise Conflict(f"partition job {job_id} is {job['status']}; only an active job can be cancelled")
+            raise Conflict(
+                f"partition job {job_id} is {job['status']}; only an active job can be cancelled"
+            )
         self._update(job_id, cancel_requested=True)
         return self.get(job_id)
 
@@ -141,7 +145,9 @@ class JobRunner:
             )
 
     def _cancelled(self, job_id: int) -> bool:
-        rows = fetch_all(self.store.engine, select(JOBS.c.cancel_requested).where(JOBS.c.id == job_id))
+        rows = fetch_all(
+            self.store.engine, select(JOBS.c.cancel_requested).where(JOBS.c.id == job_id)
+        )
         return bool(rows and rows[0][0])
 
     def _run(self, job_id: int) -> None:
@@ -159,9 +165,7 @@ class JobRunner:
             _log.exception("partition job %s failed", job_id)
             self._update(job_id, status="failed", stage="failed", error=repr(exc), active_key=None)
         else:
-            self._update(
-                job_id, status="succeeded", stage="done", plan_id=plan_id, active_key=None
-            )
+            self._update(job_id, status="succeeded", stage="done", plan_id=plan_id, active_key=None)
 
     def _partition(self, job_id: int, params: dict[str, Any]) -> int:
         layers = store_layers(self.store)
@@ -188,7 +192,7 @@ class JobRunner:
         self._update(job_id, stage="building units")
         units = plan_units(
             parents,
-            layers["buildings"],  # type: ignore[arg-type]
+            layers["buildings"],
             plan.grids["micro"],
             basic=plan.grids["basic"],
             barriers=[layers.get(b) for b in BARRIERS],

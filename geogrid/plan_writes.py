@@ -39,7 +39,7 @@ def parse_if_match(value: str | None, plan_id: int) -> int | None:
         return None
     tag = value.strip().removeprefix("W/").strip('"')
     plan, _, version = tag.rpartition(".")
-    if (plan and plan != str(plan_id)) or not version.isdigit():
+    if (plan and plan != str(plan_id)) or not (version.isascii() and version.isdigit()):
         raise StaleVersion(
             f"If-Match {value} does not name a version of draft {plan_id}", current=-1, changes=[]
         )
@@ -143,7 +143,9 @@ def _commit(
         draft.apply(delta.inverse())
         raise
     draft.version += 1
-    session.follow({"version": draft.version, "kind": kind, "target": target, "delta": delta.to_json()})
+    session.follow(
+        {"version": draft.version, "kind": kind, "target": target, "delta": delta.to_json()}
+    )
     return {
         "plan_id": draft.plan_id,
         "version": draft.version,
@@ -230,7 +232,9 @@ def grid_rows(draft: Draft, codes: list[str]) -> list[dict[str, Any]]:
     return rows
 
 
-def out_of_band(store: Store, plan_id: int, area_types: dict[str, str | None]) -> list[dict[str, Any]]:
+def out_of_band(
+    store: Store, plan_id: int, area_types: dict[str, str | None]
+) -> list[dict[str, Any]]:
     """Basic and micro grids of a plan whose households leave the band of their area type."""
     grids = read_plan(store.engine, plan_id)
     community = {
@@ -242,7 +246,13 @@ def out_of_band(store: Store, plan_id: int, area_types: dict[str, str | None]) -
         band = band_for(area_types.get(parent), str(r.level))
         if not band.holds(int(r.households)):
             out.append(
-                {"code": r.code, "level": r.level, "households": int(r.households), "lo": band.lo, "hi": band.hi}
+                {
+                    "code": r.code,
+                    "level": r.level,
+                    "households": int(r.households),
+                    "lo": band.lo,
+                    "hi": band.hi,
+                }
             )
     return out
 

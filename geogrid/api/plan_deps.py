@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy import Connection
 
 from geogrid.api.access import Principal, record_write
@@ -49,3 +49,8 @@ def require_whole_plan(store: Store, plan_id: int, principal: Principal, *, what
             f"plan {plan_id} has grids outside your jurisdiction (first {outside[0]}); "
             f"{what} needs a jurisdiction over the whole plan"
         )
+
+
+DB_INT_MAX = 2_147_483_647  # ids are 32-bit integers in the store
+PlanId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="a grid plan id")]
+JobId = Annotated[int, Path(ge=1, le=DB_INT_MAX, description="a partition job id")]

@@ -35,7 +35,9 @@ def parts_before(draft: Draft, delta: Delta) -> dict[str, int]:
     return {c: part_count(draft.shape(c)) for c in codes}
 
 
-def refuse_locked(draft: Draft, delta: Delta, *, fields: tuple[str, ...] = ("locked", "name")) -> None:
+def refuse_locked(
+    draft: Draft, delta: Delta, *, fields: tuple[str, ...] = ("locked", "name")
+) -> None:
     """A locked grid keeps its units and code; only its name and lock may change."""
     moved = {c for pair in delta.moves.values() for c in pair}
     changed = {c for c, f in delta.changed.items() if set(f) - set(fields)}
@@ -43,7 +45,9 @@ def refuse_locked(draft: Draft, delta: Delta, *, fields: tuple[str, ...] = ("loc
     removed = {g["code"] for g in delta.removed}
     for code in sorted(affected(draft, moved | changed | recoded | removed)):
         if draft.grids[code].locked:
-            raise EditRefused(f"grid {code} is locked; unlock it first", check="locked", grids=[code])
+            raise EditRefused(
+                f"grid {code} is locked; unlock it first", check="locked", grids=[code]
+            )
 
 
 def validate(draft: Draft, delta: Delta, before: dict[str, int]) -> list[str]:

@@ -88,7 +88,9 @@ def _level(ga: gpd.GeoDataFrame, gb: gpd.GeoDataFrame) -> tuple[dict[str, Any], 
     hh_a, hh_b = ga["households"].to_numpy(), gb["households"].to_numpy()
     geo_a, geo_b = ga.geometry.to_numpy(), gb.geometry.to_numpy()
     for c in reshaped:
-        rows.append(_row("changed", c, None, hh_a[ia[c]], hh_b[ib[c]], _xor(geo_a[ia[c]], geo_b[ib[c]])))
+        rows.append(
+            _row("changed", c, None, hh_a[ia[c]], hh_b[ib[c]], _xor(geo_a[ia[c]], geo_b[ib[c]]))
+        )
     for c in added:
         rows.append(_row("added", c, None, None, hh_b[ib[c]], geo_b[ib[c]]))
     for c in removed:
@@ -113,7 +115,9 @@ def _level(ga: gpd.GeoDataFrame, gb: gpd.GeoDataFrame) -> tuple[dict[str, Any], 
 _ROW = ("change", "code", "old_code", "households_before", "households_after")
 
 
-def _row(change: str, code: str, old: str | None, before: Any, after: Any, geom: Any) -> dict[str, Any]:
+def _row(
+    change: str, code: str, old: str | None, before: Any, after: Any, geom: Any
+) -> dict[str, Any]:
     def num(v: Any) -> int | None:
         return None if v is None else int(v)
 
@@ -162,7 +166,9 @@ def _located(
         out["micro"] = locate(micro, points)
     for level in levels:
         if level == "basic" and not micro.empty:
-            parent = dict(zip(micro["code"].astype(str), micro["parent_code"].astype(str), strict=True))
+            parent = dict(
+                zip(micro["code"].astype(str), micro["parent_code"].astype(str), strict=True)
+            )
             out["basic"] = np.asarray([parent.get(c) for c in out["micro"]], dtype=object)
         elif level not in out:
             out[level] = locate(grids[grids["level"] == level], points)
@@ -172,5 +178,7 @@ def _located(
 def _moved(
     before: NDArray[np.object_], after: NDArray[np.object_], recode: dict[str, str]
 ) -> NDArray[np.bool_]:
-    followed = np.asarray([recode.get(c, c) if c is not None else None for c in before], dtype=object)
+    followed = np.asarray(
+        [recode.get(c, c) if c is not None else None for c in before], dtype=object
+    )
     return np.asarray(followed != after, dtype=bool)

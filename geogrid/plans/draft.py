@@ -274,7 +274,8 @@ def part_count(geom: shapely.Geometry) -> int:
     """Polygons a grid is made of (1 for a connected grid)."""
     if geom is None or shapely.is_empty(geom):
         return 0
-    return int(shapely.get_num_geometries(geom)) if geom.geom_type == "MultiPolygon" else 1
+    multi = shapely.get_type_id(geom) == 6  # MultiPolygon
+    return int(shapely.get_num_geometries(geom)) if multi else 1
 
 
 def draft_from_frames(

@@ -15,6 +15,7 @@ import numpy as np
 import pymetis
 import shapely
 from numpy.typing import NDArray
+from shapely.ops import split
 
 from geogrid.errors import InputError
 from geogrid.partition.bands import band_for
@@ -27,7 +28,9 @@ REBALANCE_STEPS = 500
 def grid(draft: Draft, code: str) -> GridRecord:
     """The grid, or InputError naming the field."""
     if code not in draft.grids:
-        raise InputError(f"draft plan {draft.plan_id} has no basic or micro grid {code}", field="grid")
+        raise InputError(
+            f"draft plan {draft.plan_id} has no basic or micro grid {code}", field="grid"
+        )
     return draft.grids[code]
 
 
@@ -43,7 +46,9 @@ def move(
         picked.add(draft.position[int(uid)])
     for bid in buildings:
         if bid not in draft.building_units:
-            raise InputError(f"building {bid} is not in draft plan {draft.plan_id}", field="buildings")
+            raise InputError(
+                f"building {bid} is not in draft plan {draft.plan_id}", field="buildings"
+            )
         picked |= {draft.position[u] for u in draft.building_units[bid]}
     whole = sorted({i for p in picked for i in draft.group_members[int(draft.group[p])]})
     if not whole:
@@ -121,14 +126,18 @@ def _relabel(draft: Draft, code: str, keys: list[Any], labels: list[str]) -> Del
 def split_line(draft: Draft, *, grid_code: str, line: shapely.Geometry) -> Delta:
     """Split a grid in two along ``line`` (metric), snapped to the edges of its pieces."""
     record = grid(draft, grid_code)
-    pieces = shapely.get_parts(shapely.ops.split(draft.shape(grid_code), line))
+    pieces = shapely.get_parts(split(draft.shape(grid_code), line))
     if len(pieces) < 2:
-        raise InputError(f"the line does not cross grid {grid_code} from edge to edge", field="line")
+        raise InputError(
+            f"the line does not cross grid {grid_code} from edge to edge", field="line"
+        )
     keys, geoms, weights = _atoms(draft, grid_code)
     side = _side(geoms, pieces)
     heavy = np.bincount(side, weights=weights, minlength=len(pieces)).argmax()
     if (side == heavy).all():
-        raise InputError(f"the line leaves every piece of grid {grid_code} on one side", field="line")
+        raise InputError(
+            f"the line leaves every piece of grid {grid_code} on one side", field="line"
+        )
     new = _new_grid(draft, record.level, record.parent_code)
     labels = [grid_code if s == heavy else new["code"] for s in side.tolist()]
     delta = _relabel(draft, grid_code, keys, labels)
@@ -149,7 +158,9 @@ def split_n(draft: Draft, *, grid_code: str, parts: int) -> Delta:
     record = grid(draft, grid_code)
     keys, geoms, weights = _atoms(draft, grid_code)
     if parts < 2 or parts > len(keys):
-        raise InputError(f"grid {grid_code} can be split into 2 to {len(keys)} parts", field="parts")
+        raise InputError(
+            f"grid {grid_code} can be split into 2 to {len(keys)} parts", field="parts"
+        )
     adjacency = adjacency_lists(geoms)
     _, membership = pymetis.part_graph(
         parts, adjacency=adjacency, vweights=np.maximum(weights, 1).tolist(), contiguous=True
@@ -162,7 +173,9 @@ def split_n(draft: Draft, *, grid_code: str, parts: int) -> Delta:
         if p == keep:
             names[p] = grid_code
         else:
-            added.append(_new_grid(draft, record.level, record.parent_code, [g["code"] for g in added]))
+            added.append(
+                _new_grid(draft, record.level, record.parent_code, [g["code"] for g in added])
+            )
             names[p] = added[-1]["code"]
     delta = _relabel(draft, grid_code, keys, [names[int(p)] for p in labels])
     delta.added = added + delta.added
@@ -174,7 +187,9 @@ def adjacency_lists(geoms: NDArray[np.object_]) -> list[list[int]]:
     a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     keep = a < b
     a, b = a[keep], b[keep]
-    shared = shapely.length(shapely.intersection(shapely.boundary(geoms[a]), shapely.boundary(geoms[b])))
+    shared = shapely.length(
+        shapely.intersection(shapely.boundary(geoms[a]), shapely.boundary(geoms[b]))
+    )
     out: list[list[int]] = [[] for _ in range(len(geoms))]
     for i, j in zip(a[shared > 0].tolist(), b[shared > 0].tolist(), strict=True):
         out[i].append(j)
@@ -217,12 +232,16 @@ def recode(draft: Draft, *, grid_code: str, code: str) -> Delta:
     """Give a grid a new code (parent code + 3 digits); a basic grid's micro grids follow."""
     record = grid(draft, grid_code)
     if not _child_of(code, record.parent_code):
-        raise InputError(f"code {code} must be {record.parent_code} followed by 3 digits", field="code")
+        raise InputError(
+            f"code {code} must be {record.parent_code} followed by 3 digits", field="code"
+        )
     if code in draft.grids:
         raise InputError(f"code {code} is taken by another grid", field="code")
     delta = Delta(recodes=[(grid_code, code)])
     if record.level == "basic":
-        delta.recodes += [(m, code + m[len(grid_code) :]) for m in sorted(draft.children[grid_code])]
+        delta.recodes += [
+            (m, code + m[len(grid_code) :]) for m in sorted(draft.children[grid_code])
+        ]
     return delta
 
 
@@ -245,7 +264,12 @@ def rebalance(draft: Draft, *, grids: list[str]) -> Delta:
         geoms += list(geo)
         weights += w.tolist()
         labels += [g] * len(k)
-    lab = _greedy(adjacency_lists(np.asarray(geoms, dtype=object)), np.asarray(weights), np.asarray(labels), band.target)
+    lab = _greedy(
+        adjacency_lists(np.asarray(geoms, dtype=object)),
+        np.asarray(weights),
+        np.asarray(labels),
+        band.target,
+    )
     delta = Delta()
     for g, code in enumerate(codes):
         mine = [i for i, lb in enumerate(labels) if lb == g]
@@ -270,7 +294,9 @@ def _greedy(adj: list[list[int]], weights: IntArray, labels: IntArray, target: i
             src = lab[i]
             for dst in {lab[j] for j in nbrs} - {src}:
                 before = (load[src] - target) ** 2 + (load[dst] - target) ** 2
-                after = (load[src] - weights[i] - target) ** 2 + (load[dst] + weights[i] - target) ** 2
+                after = (load[src] - weights[i] - target) ** 2 + (
+                    load[dst] + weights[i] - target
+                ) ** 2
                 if before - after > gain and _stays_connected(adj, lab, i):
                     best, gain = (i, dst), before - after
         if best is None:

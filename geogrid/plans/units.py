@@ -50,7 +50,9 @@ def plan_units(
     if "building_id" not in buildings.columns:
         raise InputError("buildings have no 'building_id' field", field="building_id")
     only = set(basic["parent_code"].astype(str))
-    items, metric = parent_items(parents, buildings, [b for b in barriers if b is not None], only=only)
+    items, metric = parent_items(
+        parents, buildings, [b for b in barriers if b is not None], only=only
+    )
     ids = _ids_by_point(buildings, metric)
     mgrids = micro.to_crs(metric)
     mgeoms = mgrids.geometry.to_numpy()
@@ -89,18 +91,27 @@ def plan_units(
         group_base += int(units.group.max()) + 1 if units.n else 0
         if progress is not None:
             progress(done, len(items))
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*UNIT_COLUMNS, "geometry"])
+    out = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=[*UNIT_COLUMNS, "geometry"])
+    )
     out.insert(0, "unit_id", np.arange(1, len(out) + 1, dtype=np.int64))
     return gpd.GeoDataFrame(out, geometry="geometry", crs=metric).to_crs(STORAGE_CRS)
 
 
 def _key(point: shapely.Geometry) -> tuple[float, float]:
-    return (round(point.x, 3), round(point.y, 3))
+    x, y = shapely.get_coordinates(point)[0]
+    return (round(float(x), 3), round(float(y), 3))
 
 
-def _ids_by_point(buildings: gpd.GeoDataFrame, metric: object) -> dict[tuple[float, float], list[str]]:
+def _ids_by_point(
+    buildings: gpd.GeoDataFrame, metric: object
+) -> dict[tuple[float, float], list[str]]:
     """Building ids keyed by the engine's point inside each footprint (metric, millimetres)."""
-    points = shapely.point_on_surface(shapely.make_valid(buildings.to_crs(metric).geometry.to_numpy()))
+    points = shapely.point_on_surface(
+        shapely.make_valid(buildings.to_crs(metric).geometry.to_numpy())
+    )
     out: dict[tuple[float, float], list[str]] = {}
     for point, bid in zip(points, buildings["building_id"].astype(str), strict=True):
         out.setdefault(_key(point), []).append(bid)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from geoalchemy2 import WKBElement
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, insert, literal, select, text, update
 
 from geogrid.crs import STORAGE_CRS
 from geogrid.store import draft_tables as dt
@@ -54,7 +54,7 @@ def copy_units(conn: Connection, source: int, target: int) -> int:
     stmt = insert(UNITS).from_select(
         ["plan_id", *cols, "micro_code", "geom"],
         select(
-            func.cast(target, UNITS.c.plan_id.type).label("plan_id"),
+            literal(target, UNITS.c.plan_id.type).label("plan_id"),
             *[UNITS.c[c] for c in cols],
             UNITS.c.micro_code,
             UNITS.c.geom,

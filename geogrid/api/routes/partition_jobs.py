@@ -11,13 +11,15 @@ from pydantic import BaseModel, Field
 
 from geogrid.api.access import PLAN_WRITERS, Principal, PrincipalDep, require
 from geogrid.api.deps import StoreDep
-from geogrid.api.plan_deps import require_whole_plan
+from geogrid.api.plan_deps import DB_INT_MAX, JobId, require_whole_plan
 from geogrid.errors import Forbidden
 from geogrid.plan_jobs import JobRunner
 
 router = APIRouter(prefix="/partition-jobs", tags=["partition jobs"])
 PlanWriter = Annotated[Principal, Depends(require(*PLAN_WRITERS))]
 _LOCK = threading.Lock()
+Level = Literal["large", "medium", "basic", "micro"]
+DEFAULT_LEVELS: tuple[Level, ...] = ("basic", "micro")
 Code = Annotated[str, Field(pattern=r"^[0-9]{6,12}$")]
 
 
@@ -38,10 +40,8 @@ class JobRequest(BaseModel):
     jurisdiction), a redraw of plan ``based_on``, levels and seed."""
 
     scope: list[Code] = Field(default_factory=list, max_length=200)
-    based_on: int | None = None
-    levels: list[Literal["large", "medium", "basic", "micro"]] = Field(
-        default_factory=lambda: ["basic", "micro"], max_length=4
-    )
+    based_on: int | None = Field(default=None, ge=1, le=DB_INT_MAX)
+    levels: list[Level] = Field(default_factory=lambda: list(DEFAULT_LEVELS), max_length=4)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     note: str = Field(default="", max_length=2000)
 
@@ -69,14 +69,14 @@ def get_jobs(runner: RunnerDep, principal: PrincipalDep) -> list[dict[str, Any]]
 
 
 @router.get("/{job_id}")
-def get_job(job_id: int, runner: RunnerDep, principal: PrincipalDep) -> dict[str, Any]:
+def get_job(job_id: JobId, runner: RunnerDep, principal: PrincipalDep) -> dict[str, Any]:
     """One job: status, stage, progress (done of total), error, links to the draft it made."""
     del principal
     return runner.get(job_id)
 
 
 @router.post("/{job_id}/cancel")
-def cancel_job(job_id: int, runner: RunnerDep, principal: PlanWriter) -> dict[str, Any]:
+def cancel_job(job_id: JobId, runner: RunnerDep, principal: PlanWriter) -> dict[str, Any]:
     """Ask a queued or running job to stop; it stops at its next step."""
     del principal
     return runner.cancel(job_id)

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import BaseModel, Field
 
 from geogrid.api.access import PLAN_WRITERS, Principal, PrincipalDep, require
 from geogrid.api.geojson import feature_collection
-from geogrid.api.plan_deps import SessionsDep, require_whole_plan, writer
+from geogrid.api.plan_deps import PlanId, SessionsDep, require_whole_plan, writer
 from geogrid.partition.bands import band_for
 from geogrid.plan_drafts import area_types
 from geogrid.plan_writes import edit, etag, parse_if_match, publish, undo_redo
@@ -59,7 +59,7 @@ def _tagged(response: Response, body: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/{plan_id}/draft")
 def get_draft(
-    plan_id: int, sessions: SessionsDep, principal: PrincipalDep, response: Response
+    plan_id: PlanId, sessions: SessionsDep, principal: PrincipalDep, response: Response
 ) -> dict[str, Any]:
     """The draft's version (also as ETag), undo/redo depth, locks and out-of-band count."""
     del principal
@@ -94,7 +94,7 @@ def _out_of_band(draft: Draft) -> int:
 
 
 @router.get("/{plan_id}/units", response_class=Response)
-def get_units(plan_id: int, sessions: SessionsDep, principal: PrincipalDep) -> Response:
+def get_units(plan_id: PlanId, sessions: SessionsDep, principal: PrincipalDep) -> Response:
     """The draft's units (building cells) with their micro grid, as GeoJSON (your jurisdiction)."""
     with sessions.session(plan_id) as session:
         version = session.draft.version
@@ -107,7 +107,10 @@ def get_units(plan_id: int, sessions: SessionsDep, principal: PrincipalDep) -> R
 
 @router.get("/{plan_id}/edits")
 def get_edits(
-    plan_id: int, sessions: SessionsDep, principal: PrincipalDep, after: int = 0
+    plan_id: PlanId,
+    sessions: SessionsDep,
+    principal: PrincipalDep,
+    after: Annotated[int, Query(ge=0, le=2**62)] = 0,
 ) -> list[dict[str, Any]]:
     """The draft's edit log (newest last), from version ``after`` + 1 on."""
     del principal
@@ -118,7 +121,7 @@ def get_edits(
 
 @router.post("/{plan_id}/edits")
 def post_edit(
-    plan_id: int,
+    plan_id: PlanId,
     body: EditRequest,
     sessions: SessionsDep,
     principal: PlanWriter,
@@ -140,7 +143,7 @@ def post_edit(
 
 def _undo_redo(kind: str):  # type: ignore[no-untyped-def]
     def route(
-        plan_id: int,
+        plan_id: PlanId,
         sessions: SessionsDep,
         principal: PlanWriter,
         response: Response,
@@ -168,7 +171,7 @@ router.post("/{plan_id}/redo")(_undo_redo("redo"))
 
 @router.post("/{plan_id}/publish")
 def post_publish(
-    plan_id: int,
+    plan_id: PlanId,
     sessions: SessionsDep,
     principal: PlanWriter,
     body: PublishRequest | None = None,
@@ -184,5 +187,3 @@ def post_publish(
         area_types=area_types(sessions.store),
         on_write=writer(principal),
     )
-
-

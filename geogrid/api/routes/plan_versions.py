@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from geogrid.api.access import PLAN_WRITERS, Principal, PrincipalDep, require
 from geogrid.api.deps import StoreDep
 from geogrid.api.geojson import feature_collection
-from geogrid.api.plan_deps import SessionsDep, require_whole_plan, writer
+from geogrid.api.plan_deps import PlanId, SessionsDep, require_whole_plan, writer
 from geogrid.plan_writes import archive, copy_plan
 from geogrid.plans.diff import diff_plans
 from geogrid.store import read_plan
@@ -29,7 +29,7 @@ class CopyRequest(BaseModel):
 
 @router.post("/{plan_id}/copy", status_code=201)
 def post_copy(
-    plan_id: int, store: StoreDep, principal: PlanWriter, body: CopyRequest | None = None
+    plan_id: PlanId, store: StoreDep, principal: PlanWriter, body: CopyRequest | None = None
 ) -> dict[str, Any]:
     """A new draft with the grids and units of this plan (usually the published one)."""
     require_whole_plan(store, plan_id, principal, what="copying a plan")
@@ -40,12 +40,17 @@ def post_copy(
         note="" if body is None else body.note,
         on_write=writer(principal),
     )
-    return {"plan_id": new, "based_on": plan_id, "status": "draft", "links": {"draft": f"/plans/{new}/draft"}}
+    return {
+        "plan_id": new,
+        "based_on": plan_id,
+        "status": "draft",
+        "links": {"draft": f"/plans/{new}/draft"},
+    }
 
 
 @router.post("/{plan_id}/archive")
 def post_archive(
-    plan_id: int, store: StoreDep, sessions: SessionsDep, principal: PlanWriter
+    plan_id: PlanId, store: StoreDep, sessions: SessionsDep, principal: PlanWriter
 ) -> dict[str, Any]:
     """Archive a draft that will not be published."""
     require_whole_plan(store, plan_id, principal, what="archiving a plan")
@@ -56,8 +61,8 @@ def post_archive(
 
 @router.get("/{plan_id}/diff/{other_id}", response_model=None)
 def get_diff(
-    plan_id: int,
-    other_id: int,
+    plan_id: PlanId,
+    other_id: PlanId,
     store: StoreDep,
     principal: PrincipalDep,
     format: Annotated[Literal["json", "geojson"], Query()] = "json",

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from _api import ApiClient
 from _city import WEST_CODE
-from _plans import CityPlan, city_plan, fill_store  # noqa: F401 - city_plan is a fixture
+from _plans import CityPlan, fill_store
 from fastapi.testclient import TestClient
 
 from geogrid.store import Store, plan_info, read_plan
@@ -30,7 +30,9 @@ def _border_unit(client: TestClient, plan_id: int, src: str, dst: str) -> int:
 
     feats = _units(client, plan_id)
     mine = [f for f in feats if f["properties"]["micro_code"].startswith(src)]
-    theirs = shapely.union_all([shape(f["geometry"]) for f in feats if f["properties"]["micro_code"].startswith(dst)])
+    theirs = shapely.union_all(
+        [shape(f["geometry"]) for f in feats if f["properties"]["micro_code"].startswith(dst)]
+    )
     for f in mine:
         if shape(f["geometry"]).intersection(theirs).length > 0:
             return int(f["properties"]["unit_id"])

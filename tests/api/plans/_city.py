@@ -12,7 +12,9 @@ WEST_CODE, EAST_CODE = "370212001001", "370212001002"
 HOUSEHOLDS_PER_BUILDING = 8
 
 
-def _buildings(bounds: tuple[float, float, float, float], cols: int, rows: int, tag: str) -> list[dict]:
+def _buildings(
+    bounds: tuple[float, float, float, float], cols: int, rows: int, tag: str
+) -> list[dict]:
     minx, miny, maxx, maxy = bounds
     dx, dy = (maxx - minx) / cols, (maxy - miny) / rows
     out = []

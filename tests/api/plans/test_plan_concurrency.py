@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 from _api import ApiClient
 from _city import WEST_CODE
-from _plans import CityPlan, city_plan, fill_store  # noqa: F401 - city_plan is a fixture
+from _plans import CityPlan, fill_store
 from fastapi.testclient import TestClient
 from shapely.geometry import shape
 
@@ -43,7 +43,9 @@ def _toggle_unit(client: TestClient, plan_id: int) -> tuple[int, str, str]:
     raise AssertionError("no unit of B1 can go to B2 and back")
 
 
-def _planner(client: TestClient, plan_id: int, edits_to_make: list[dict[str, Any]], log: list) -> None:
+def _planner(
+    client: TestClient, plan_id: int, edits_to_make: list[dict[str, Any]], log: list
+) -> None:
     version = client.get(f"/plans/{plan_id}/draft").json()["version"]
     for body in edits_to_make:
         answer = client.post(
@@ -56,7 +58,9 @@ def _planner(client: TestClient, plan_id: int, edits_to_make: list[dict[str, Any
             version = answer.json()["current"]  # what changed is in the answer: go on from there
 
 
-def test_two_planners_lose_nothing(store: Store, api_client: ApiClient, city_plan: CityPlan) -> None:
+def test_two_planners_lose_nothing(
+    store: Store, api_client: ApiClient, city_plan: CityPlan
+) -> None:
     plan_id = fill_store(store, city_plan)
     one = api_client(store, role="planner", jurisdiction="370212")
     two = api_client(store, role="planner", jurisdiction="370212001")

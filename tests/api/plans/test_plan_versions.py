@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 from _api import ApiClient
 from _city import WEST_CODE
-from _plans import CityPlan, city_plan, fill_store  # noqa: F401 - city_plan is a fixture
+from _plans import CityPlan, fill_store
 
 from geogrid.plans.diff import diff_plans
-from geogrid.store import Store, plan_info, read_plan
+from geogrid.store import Store, plan_info
 from geogrid.store.drafts import unit_count
 
 B1, B2 = WEST_CODE + "001", WEST_CODE + "002"
