@@ -35,7 +35,6 @@ from geogrid.api import create_app
 from geogrid.incidents.deadlines import WorkCalendar
 from geogrid.incidents.synthetic import synthesize_incidents
 from geogrid.partition_jobs import BARRIERS, parents_of, run_partition
-from geogrid.plans.diff import diff_plans
 from geogrid.plans.draft import Delta, draft_from_frames
 from geogrid.plans.editing import adjacency_lists
 from geogrid.plans.units import plan_units
@@ -97,7 +96,11 @@ def move_sets(data: dict[str, Any], count: int, seed: int) -> list[tuple[list[in
     while len(out) < count and tries < count * 50:
         tries += 1
         i = int(rng.integers(len(geoms)))
-        others = [j for j in adj[i] if basic_of[j] != basic_of[i] and units["community"].iat[j] == units["community"].iat[i]]
+        others = [
+            j
+            for j in adj[i]
+            if basic_of[j] != basic_of[i] and units["community"].iat[j] == units["community"].iat[i]
+        ]
         if not others:
             continue
         size = int(SIZES[len(out) % len(SIZES)])
@@ -117,7 +120,9 @@ def _grow(start: int, size: int, adj: list[list[int]], basic_of: np.ndarray) -> 
     return seen
 
 
-def _keeps_grids(chosen: list[int], geoms: np.ndarray, micro_of: np.ndarray, basic_of: np.ndarray) -> bool:
+def _keeps_grids(
+    chosen: list[int], geoms: np.ndarray, micro_of: np.ndarray, basic_of: np.ndarray
+) -> bool:
     picked = set(chosen)
     for codes in (micro_of, basic_of):
         for code in {codes[k] for k in chosen}:
@@ -149,14 +154,27 @@ def fill(store: Store, data: dict[str, Any], incidents: int) -> tuple[int, int, 
         save_units(conn, plan_id, data["units"])
     if incidents:
         frame = synthesize_incidents(
-            data["plans"][1].grids["basic"], year=2025, count=incidents, seed=1, calendar=WorkCalendar()
+            data["plans"][1].grids["basic"],
+            year=2025,
+            count=incidents,
+            seed=1,
+            calendar=WorkCalendar(),
         )
         with store.transaction() as conn:
-            import_incidents(conn, frame, source_file="synthetic", fmt="synthetic", calendar=WorkCalendar(), synthetic=True)
+            import_incidents(
+                conn,
+                frame,
+                source_file="synthetic",
+                fmt="synthetic",
+                calendar=WorkCalendar(),
+                synthetic=True,
+            )
     return plan_id, other, time.perf_counter() - t0
 
 
-def bench_edits(client: TestClient, plan_id: int, sets: list[tuple[list[int], str]]) -> dict[str, Any]:
+def bench_edits(
+    client: TestClient, plan_id: int, sets: list[tuple[list[int], str]]
+) -> dict[str, Any]:
     t0 = time.perf_counter()
     version = client.get(f"/plans/{plan_id}/draft").json()["version"]
     load_s = time.perf_counter() - t0
@@ -165,7 +183,11 @@ def bench_edits(client: TestClient, plan_id: int, sets: list[tuple[list[int], st
     statuses: dict[int, int] = {}
     for units, to in sets:
         t0 = time.perf_counter()
-        r = client.post(f"/plans/{plan_id}/edits", json={"op": "move", "units": units, "to": to}, headers={"If-Match": f'"{plan_id}.{version}"'})
+        r = client.post(
+            f"/plans/{plan_id}/edits",
+            json={"op": "move", "units": units, "to": to},
+            headers={"If-Match": f'"{plan_id}.{version}"'},
+        )
         took = time.perf_counter() - t0
         statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
         if r.status_code != 200:
@@ -189,7 +211,9 @@ def bench_edits(client: TestClient, plan_id: int, sets: list[tuple[list[int], st
     }
 
 
-def bench_concurrency(store: Store, plan_id: int, data: dict[str, Any], each: int, sets: list[tuple[list[int], str]]) -> dict[str, Any]:
+def bench_concurrency(
+    store: Store, plan_id: int, data: dict[str, Any], each: int, sets: list[tuple[list[int], str]]
+) -> dict[str, Any]:
     one, two = client_for(store, "planner-one"), client_for(store, "planner-two")
     basics = sorted(data["plans"][1].grids["basic"]["code"])[:20]
     units, to = next(s for s in sets if len(s[0]) == 1)
@@ -203,12 +227,19 @@ def bench_concurrency(store: Store, plan_id: int, data: dict[str, Any], each: in
     def planner(client: TestClient, bodies: list[dict[str, Any]], out: list) -> None:
         version = client.get(f"/plans/{plan_id}/draft").json()["version"]
         for body in bodies:
-            r = client.post(f"/plans/{plan_id}/edits", json=body, headers={"If-Match": f'"{plan_id}.{version}"'})
+            r = client.post(
+                f"/plans/{plan_id}/edits", json=body, headers={"If-Match": f'"{plan_id}.{version}"'}
+            )
             out.append((version, r.status_code, r.json()))
-            version = r.json()["version"] if r.status_code == 200 else r.json().get("current", version)
+            version = (
+                r.json()["version"] if r.status_code == 200 else r.json().get("current", version)
+            )
 
     t0 = time.perf_counter()
-    threads = [threading.Thread(target=planner, args=(c, j, a)) for c, j, a in zip((one, two), jobs, answers, strict=True)]
+    threads = [
+        threading.Thread(target=planner, args=(c, j, a))
+        for c, j, a in zip((one, two), jobs, answers, strict=True)
+    ]
     for th in threads:
         th.start()
     for th in threads:
@@ -234,7 +265,9 @@ def bench_concurrency(store: Store, plan_id: int, data: dict[str, Any], each: in
     }
 
 
-def _replay_equal(store: Store, plan_id: int, data: dict[str, Any], log_rows: list[dict[str, Any]]) -> bool:
+def _replay_equal(
+    store: Store, plan_id: int, data: dict[str, Any], log_rows: list[dict[str, Any]]
+) -> bool:
     plan = data["plans"][1]
     grids = pd.concat([plan.grids["basic"], plan.grids["micro"]], ignore_index=True)
     grids["name"] = None
@@ -245,7 +278,9 @@ def _replay_equal(store: Store, plan_id: int, data: dict[str, Any], log_rows: li
     return dict(zip(stored["unit_id"], stored["micro_code"], strict=True)) == replay.assignment()
 
 
-def bench_diff(client: TestClient, plan_id: int, other: int, data: dict[str, Any]) -> dict[str, Any]:
+def bench_diff(
+    client: TestClient, plan_id: int, other: int, data: dict[str, Any]
+) -> dict[str, Any]:
     copied = client.post(f"/plans/{plan_id}/copy", json={"note": "bench"}).json()["plan_id"]
     out: dict[str, Any] = {}
     for label, target in (("edited copy", copied), ("plan of seed 2", other)):
@@ -271,7 +306,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="Laoshan households x scale")
     parser.add_argument("--edits", type=int, default=200, help="single-planner edits to time")
-    parser.add_argument("--concurrent", type=int, default=500, help="edits per planner, two planners")
+    parser.add_argument(
+        "--concurrent", type=int, default=500, help="edits per planner, two planners"
+    )
     parser.add_argument("--incidents", type=int, default=300_000)
     parser.add_argument("--stores", default="spatialite,postgis")
     parser.add_argument("--tmp", type=Path, default=REPO / "benchmarks" / "out")

@@ -163,7 +163,10 @@ def split_n(draft: Draft, *, grid_code: str, parts: int) -> Delta:
         )
     adjacency = adjacency_lists(geoms)
     _, membership = pymetis.part_graph(
-        parts, adjacency=adjacency, vweights=np.maximum(weights, 1).tolist(), contiguous=True
+        parts,
+        adjacency=adjacency,
+        vweights=np.maximum(weights, 1).tolist(),
+        options=pymetis.Options(contig=True),
     )
     labels = np.asarray(membership, dtype=np.int64)
     keep = int(np.bincount(labels, weights=weights, minlength=parts).argmax())

@@ -167,3 +167,36 @@ def test_publish_needs_a_reason_when_out_of_band(
         headers={"If-Match": f'"{plan_id}.2"'},
     )
     assert late.status_code == 409
+
+
+def test_split_along_a_drawn_line_then_lock(
+    store: Store, api_client: ApiClient, city_plan: CityPlan
+) -> None:
+    plan_id = fill_store(store, city_plan)
+    client = _planner(api_client, store)
+    basic = read_plan(store.engine, plan_id, "basic").set_index("code")
+    minx, miny, maxx, maxy = basic.loc[B1].geometry.bounds
+    mid = (minx + maxx) / 2
+    split = client.post(
+        f"/plans/{plan_id}/edits",
+        json={"op": "split", "grid": B1, "line": [[mid, miny - 0.001], [mid, maxy + 0.001]]},
+        headers={"If-Match": f'"{plan_id}.0"'},
+    )
+    assert split.status_code == 200, split.text
+    stats = {g["code"]: g for g in split.json()["grids"]}
+    new = WEST_CODE + "006"
+    assert stats[B1]["households"] + stats[new]["households"] == 384
+    assert stats[new]["band"]["within"] is False  # half a grid is below 300 households
+    locked = client.post(
+        f"/plans/{plan_id}/edits",
+        json={"op": "lock", "grids": [new]},
+        headers={"If-Match": split.headers["etag"]},
+    )
+    assert locked.status_code == 200
+    assert client.get(f"/plans/{plan_id}/draft").json()["locked"] == [new]
+    merge = client.post(
+        f"/plans/{plan_id}/edits",
+        json={"op": "merge", "grids": [B1, new]},
+        headers={"If-Match": locked.headers["etag"]},
+    )
+    assert merge.status_code == 422 and merge.json()["check"] == "locked"
