@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import platform
 import sys
 import threading
@@ -59,8 +60,15 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def prepare(scale: float) -> dict[str, Any]:
-    """The city, plans of seeds 1 and 2, and the units of plan 1."""
+def prepare(scale: float, cache: Path) -> dict[str, Any]:
+    """The city, plans of seeds 1 and 2, and the units of plan 1 (kept in ``cache`` between
+    runs: they are deterministic, and building them takes minutes)."""
+    path = cache / f"plans_api_prepared_{scale}.pickle"
+    if path.exists():
+        log(f"prepared data from {path}")
+        with path.open("rb") as fh:
+            data: dict[str, Any] = pickle.load(fh)
+        return data
     t0 = time.perf_counter()
     city = synth_city("370212", seed=1, scale=scale)
     layers = {k: city.get(k) for k in ("communities", "streets", "buildings", *BARRIERS)}
@@ -73,7 +81,10 @@ def prepare(scale: float) -> dict[str, Any]:
         barriers=[layers.get(b) for b in BARRIERS],
     )
     log(f"prepared city, 2 plans and {len(units):,} units in {time.perf_counter() - t0:.0f} s")
-    return {"city": city, "plans": plans, "units": units}
+    data = {"city": city, "plans": plans, "units": units}
+    with path.open("wb") as fh:
+        pickle.dump(data, fh)
+    return data
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -81,52 +92,78 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def move_sets(data: dict[str, Any], count: int, seed: int) -> list[tuple[list[int], str]]:
-    """Unit sets of 1-50 units of one basic grid, grown from its edge with a neighbour, whose
-    removal keeps every grid connected and non-empty, and the neighbour's micro grid to take them."""
+    """Unit sets of 1-50 units of one basic grid, grown along its edge with a neighbour, whose
+    removal leaves every grid connected and non-empty, and the neighbour's micro grid to take them."""
     units: gpd.GeoDataFrame = data["units"]
-    micro = data["plans"][1].grids["micro"].set_index("code")
-    metric = units.estimate_utm_crs()
-    geoms = units.to_crs(metric).geometry.to_numpy()
+    parent = data["plans"][1].grids["micro"].set_index("code")["parent_code"].to_dict()
+    geoms = units.to_crs(units.estimate_utm_crs()).geometry.to_numpy()
     adj = adjacency_lists(geoms)
     micro_of = units["micro_code"].to_numpy()
-    basic_of = np.asarray([micro.loc[m, "parent_code"] for m in micro_of], dtype=object)
+    basic_of = np.asarray([parent[m] for m in micro_of], dtype=object)
+    members: dict[str, list[int]] = {}
+    for k, code in enumerate(micro_of.tolist()):
+        members.setdefault(code, []).append(k)
+    for k, code in enumerate(basic_of.tolist()):
+        members.setdefault(code, []).append(k)
     rng = np.random.default_rng(seed)
     out: list[tuple[list[int], str]] = []
-    tries = 0
-    while len(out) < count and tries < count * 50:
-        tries += 1
+    for tries in range(count * 40):
+        if len(out) >= count:
+            break
         i = int(rng.integers(len(geoms)))
-        others = [
-            j
-            for j in adj[i]
-            if basic_of[j] != basic_of[i] and units["community"].iat[j] == units["community"].iat[i]
-        ]
+        others = [j for j in adj[i] if basic_of[j] != basic_of[i]]
+        others = [j for j in others if units["community"].iat[j] == units["community"].iat[i]]
         if not others:
             continue
-        size = int(SIZES[len(out) % len(SIZES)])
-        chosen = _grow(i, size, adj, basic_of)
-        if chosen and _keeps_grids(chosen, geoms, micro_of, basic_of):
+        size = int(SIZES[tries % len(SIZES)])
+        target = shapely.union_all(geoms[members[basic_of[others[0]]]])
+        chosen = _grow(i, size, adj, basic_of, micro_of, members, geoms, target)
+        if len(chosen) == size and _keeps_grids(chosen, geoms, micro_of, basic_of, members):
             out.append(([int(units["unit_id"].iat[k]) for k in chosen], str(micro_of[others[0]])))
     return out
 
 
-def _grow(start: int, size: int, adj: list[list[int]], basic_of: np.ndarray) -> list[int]:
-    seen, todo = [start], [start]
-    while todo and len(seen) < size:
-        for j in adj[todo.pop(0)]:
-            if basic_of[j] == basic_of[start] and j not in seen and len(seen) < size:
-                seen.append(j)
-                todo.append(j)
-    return seen
+def _grow(
+    start: int,
+    size: int,
+    adj: list[list[int]],
+    basic_of: np.ndarray,
+    micro_of: np.ndarray,
+    members: dict[str, list[int]],
+    geoms: np.ndarray,
+    target: Any,
+) -> list[int]:
+    """Grow from ``start`` inside its basic grid, nearest the target grid first, never taking the
+    last unit of a micro grid."""
+    chosen = [start]
+    left = {
+        m: len(members[m]) - 1 if m == micro_of[start] else len(members[m])
+        for m in {micro_of[start]}
+    }
+    frontier = set(adj[start])
+    while len(chosen) < size and frontier:
+        cands = [j for j in frontier if basic_of[j] == basic_of[start] and j not in chosen]
+        cands = [j for j in cands if left.get(micro_of[j], len(members[micro_of[j]])) > 1]
+        if not cands:
+            break
+        j = min(cands, key=lambda c: shapely.distance(geoms[c], target))
+        chosen.append(j)
+        left[micro_of[j]] = left.get(micro_of[j], len(members[micro_of[j]])) - 1
+        frontier |= set(adj[j])
+    return chosen
 
 
 def _keeps_grids(
-    chosen: list[int], geoms: np.ndarray, micro_of: np.ndarray, basic_of: np.ndarray
+    chosen: list[int],
+    geoms: np.ndarray,
+    micro_of: np.ndarray,
+    basic_of: np.ndarray,
+    members: dict[str, list[int]],
 ) -> bool:
     picked = set(chosen)
     for codes in (micro_of, basic_of):
         for code in {codes[k] for k in chosen}:
-            rest = [k for k in np.flatnonzero(codes == code) if k not in picked]
+            rest = [k for k in members[code] if k not in picked]
             if not rest or shapely.union_all(geoms[rest]).geom_type != "Polygon":
                 return False
     return True
@@ -314,7 +351,7 @@ def main() -> None:
     parser.add_argument("--tmp", type=Path, default=REPO / "benchmarks" / "out")
     args = parser.parse_args()
     args.tmp.mkdir(parents=True, exist_ok=True)
-    data = prepare(args.scale)
+    data = prepare(args.scale, args.tmp)
     sets = move_sets(data, args.edits, seed=7)
     log(f"{len(sets)} move sets")
     results: dict[str, Any] = {

@@ -237,6 +237,6 @@ def _metric_line(draft: Draft, coords: list[list[float]]) -> shapely.Geometry:
     if len(coords) < 2:
         raise InputError("a split line needs two or more [lon, lat] points", field="line")
     xy = np.asarray(coords, dtype=float)
-    tr = Transformer.from_crs(STORAGE_CRS, draft.crs, always_xy=True)
+    tr = Transformer.from_crs(STORAGE_CRS, draft.crs, always_xy=True)  # once per split
     x, y = tr.transform(xy[:, 0], xy[:, 1])
     return shapely.LineString(np.column_stack([x, y]))

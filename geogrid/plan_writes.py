@@ -4,6 +4,7 @@ and archive. Wires :mod:`geogrid.plan_drafts` sessions to the store."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -204,9 +205,15 @@ def _store(
         on_write(conn, f"plan.{kind}", plan_layer(draft.plan_id))
 
 
+@lru_cache(maxsize=16)
+def _transformer(metric_wkt: str) -> Transformer:
+    """Metric CRS -> storage CRS, built once per CRS (building one costs milliseconds)."""
+    return Transformer.from_crs(metric_wkt, STORAGE_CRS, always_xy=True)
+
+
 def grid_rows(draft: Draft, codes: list[str]) -> list[dict[str, Any]]:
     """Grid table rows (EPSG:4326 geometry) of the given grids as the draft has them now."""
-    tr = Transformer.from_crs(draft.crs, STORAGE_CRS, always_xy=True)
+    tr = _transformer(draft.crs.to_wkt())
 
     def to_storage(xy: np.ndarray) -> np.ndarray:
         x, y = tr.transform(xy[:, 0], xy[:, 1])
