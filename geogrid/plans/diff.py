@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from geogrid.crs import metric_crs
 
-PRECISION = 1e-7  # degrees (about 1 cm): polygons equal at this grid are the same polygon
+PRECISION = 1e-9  # degrees (about 0.1 mm): closer vertices are the same vertex
 LEVELS = ("basic", "micro")
 
 
@@ -68,36 +68,42 @@ def diff_plans(
     return summary, out
 
 
-def _keys(geoms: NDArray[np.object_]) -> NDArray[np.object_]:
-    fixed = shapely.normalize(shapely.set_precision(geoms, PRECISION))
-    return np.asarray(shapely.to_wkb(fixed), dtype=object)
+def _same(x: NDArray[np.object_], y: NDArray[np.object_]) -> NDArray[np.bool_]:
+    """Pairwise: the same polygon (vertex order and float noise below PRECISION aside)."""
+    if len(x) == 0:
+        return np.zeros(0, dtype=bool)
+    return np.asarray(
+        shapely.equals_exact(shapely.normalize(x), shapely.normalize(y), tolerance=PRECISION),
+        dtype=bool,
+    )
 
 
 def _level(ga: gpd.GeoDataFrame, gb: gpd.GeoDataFrame) -> tuple[dict[str, Any], pd.DataFrame]:
-    ka, kb = _keys(ga.geometry.to_numpy()), _keys(gb.geometry.to_numpy())
     ia = dict(zip(ga["code"].astype(str), range(len(ga)), strict=True))
     ib = dict(zip(gb["code"].astype(str), range(len(gb)), strict=True))
+    geo_a, geo_b = ga.geometry.to_numpy(), gb.geometry.to_numpy()
     both = sorted(set(ia) & set(ib))
-    reshaped = [c for c in both if ka[ia[c]] != kb[ib[c]]]
+    pa = np.asarray([ia[c] for c in both], dtype=np.int64)
+    pb = np.asarray([ib[c] for c in both], dtype=np.int64)
+    same = _same(geo_a[pa], geo_b[pb])
+    reshaped = [c for c, s in zip(both, same.tolist(), strict=True) if not s]
     gone, new = sorted(set(ia) - set(ib)), sorted(set(ib) - set(ia))
-    by_shape = {kb[ib[c]]: c for c in new}
-    recode = [(c, by_shape[ka[ia[c]]]) for c in gone if ka[ia[c]] in by_shape]
+    recode = _recoded(gone, new, geo_a, geo_b, ia, ib)
     removed = sorted(set(gone) - {o for o, _ in recode})
     added = sorted(set(new) - {n for _, n in recode})
-    rows: list[dict[str, Any]] = []
     hh_a, hh_b = ga["households"].to_numpy(), gb["households"].to_numpy()
-    geo_a, geo_b = ga.geometry.to_numpy(), gb.geometry.to_numpy()
-    for c in reshaped:
-        rows.append(
-            _row("changed", c, None, hh_a[ia[c]], hh_b[ib[c]], _xor(geo_a[ia[c]], geo_b[ib[c]]))
-        )
+    ra = np.asarray([ia[c] for c in reshaped], dtype=np.int64)
+    rb = np.asarray([ib[c] for c in reshaped], dtype=np.int64)
+    xor = shapely.symmetric_difference(geo_a[ra], geo_b[rb]) if len(ra) else np.empty(0)
+    rows: list[dict[str, Any]] = []
+    for k, c in enumerate(reshaped):
+        rows.append(_row("changed", c, None, hh_a[ra[k]], hh_b[rb[k]], xor[k]))
     for c in added:
         rows.append(_row("added", c, None, None, hh_b[ib[c]], geo_b[ib[c]]))
     for c in removed:
         rows.append(_row("removed", c, None, hh_a[ia[c]], None, geo_a[ia[c]]))
     for old, c in recode:
         rows.append(_row("recoded", c, old, hh_a[ia[old]], hh_b[ib[c]], geo_b[ib[c]]))
-    area = _area(ga, [r["geometry"] for r in rows if r["change"] == "changed"])
     result = {
         "grids_before": len(ga),
         "grids_after": len(gb),
@@ -106,10 +112,40 @@ def _level(ga: gpd.GeoDataFrame, gb: gpd.GeoDataFrame) -> tuple[dict[str, Any], 
         "removed": removed,
         "changed": reshaped,
         "recoded": [list(r) for r in recode],
-        "changed_area_m2": area,
+        "changed_area_m2": _area(ga, list(xor)),
         "_recode": recode,
     }
     return result, pd.DataFrame(rows, columns=[*_ROW, "geometry"])
+
+
+def _recoded(
+    gone: list[str],
+    new: list[str],
+    geo_a: NDArray[np.object_],
+    geo_b: NDArray[np.object_],
+    ia: dict[str, int],
+    ib: dict[str, int],
+) -> list[tuple[str, str]]:
+    """(old, new) code pairs of polygons that only changed code: candidates share rounded
+    bounds, then must be the same polygon."""
+    if not gone or not new:
+        return []
+    digits = 7
+    by_box: dict[tuple[float, ...], list[str]] = {}
+    for c, box in zip(
+        new, np.round(shapely.bounds(geo_b[[ib[c] for c in new]]), digits), strict=True
+    ):
+        by_box.setdefault(tuple(box.tolist()), []).append(c)
+    pairs = []
+    taken: set[str] = set()
+    boxes = np.round(shapely.bounds(geo_a[[ia[c] for c in gone]]), digits)
+    for c, box in zip(gone, boxes, strict=True):
+        for cand in by_box.get(tuple(box.tolist()), []):
+            if cand not in taken and _same(geo_a[[ia[c]]], geo_b[[ib[cand]]])[0]:
+                pairs.append((c, cand))
+                taken.add(cand)
+                break
+    return pairs
 
 
 _ROW = ("change", "code", "old_code", "households_before", "households_after")
@@ -129,11 +165,6 @@ def _row(
         "households_after": num(after),
         "geometry": geom,
     }
-
-
-def _xor(x: shapely.Geometry, y: shapely.Geometry) -> shapely.Geometry:
-    """Where a reshaped grid gained or lost ground (its symmetric difference)."""
-    return shapely.symmetric_difference(x, y, grid_size=PRECISION)
 
 
 def _area(frame: gpd.GeoDataFrame, geoms: list[Any]) -> float:

@@ -11,25 +11,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api" / "plans"))
 
-from _city import small_city
+from _plans import partition_city
 
-from geogrid.partition_jobs import BARRIERS, parents_of, run_partition
 from geogrid.plans.draft import Draft, draft_from_frames
-from geogrid.plans.units import plan_units
 
 
 @pytest.fixture(scope="session")
 def _frames() -> tuple[pd.DataFrame, pd.DataFrame]:
-    city = small_city()
-    layers = {k: city.get(k) for k in ("communities", "streets", "buildings", *BARRIERS)}
-    plan = run_partition(layers, seed=1)
-    units = plan_units(
-        parents_of(layers),
-        city["buildings"],
-        plan.grids["micro"],
-        basic=plan.grids["basic"],
-        barriers=[layers.get(b) for b in BARRIERS],
-    )
+    _, plan, units = partition_city()
     grids = pd.concat([plan.grids["basic"], plan.grids["micro"]], ignore_index=True)
     grids["name"] = None
     return units, grids
