@@ -316,10 +316,18 @@ def _replay_equal(
 
 
 def bench_diff(
-    client: TestClient, plan_id: int, other: int, data: dict[str, Any]
+    client: TestClient, plan_id: int, other: int, sets: list[tuple[list[int], str]]
 ) -> dict[str, Any]:
     copied = client.post(f"/plans/{plan_id}/copy", json={"note": "bench"}).json()["plan_id"]
-    out: dict[str, Any] = {}
+    version = 0
+    for units, to in sets[:20]:  # the copy gets up to 20 moves of 1-50 units
+        r = client.post(
+            f"/plans/{copied}/edits",
+            json={"op": "move", "units": units, "to": to},
+            headers={"If-Match": f'"{copied}.{version}"'},
+        )
+        version = r.json()["version"] if r.status_code == 200 else version
+    out: dict[str, Any] = {"copy_edits_accepted": version}
     for label, target in (("edited copy", copied), ("plan of seed 2", other)):
         times = []
         for _ in range(3):
@@ -376,7 +384,7 @@ def main() -> None:
             log(f"{kind}: edits {res['edits']}")
             res["concurrency"] = bench_concurrency(store, plan_id, data, args.concurrent, sets)
             log(f"{kind}: concurrency {res['concurrency']}")
-            res["diff"] = bench_diff(client, plan_id, other, data)
+            res["diff"] = bench_diff(client, plan_id, other, sets)
             log(f"{kind}: diff {res['diff']}")
             results["stores"][kind] = res
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
