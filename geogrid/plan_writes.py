@@ -179,9 +179,10 @@ def _store(
     locked = sorted(c for c, g in draft.grids.items() if g.locked)
     with store.transaction() as conn:
         if not sd.claim_version(conn, draft.plan_id, draft.version, locked):
+            status = plan_info(conn, draft.plan_id)["status"]
+            if status != "draft":
+                raise Conflict(f"grid plan {draft.plan_id} is {status}, no longer a draft")
             raise _stale(store, draft, draft.version)
-        if plan_info(conn, draft.plan_id)["status"] != "draft":
-            raise Conflict(f"grid plan {draft.plan_id} is no longer a draft")
         renamed = dict(delta.recodes)
         sd.recode_units(conn, draft.plan_id, [(o, n) for o, n in delta.recodes])
         sd.move_units(

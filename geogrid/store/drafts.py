@@ -10,7 +10,18 @@ import numpy as np
 import pandas as pd
 import shapely
 from geoalchemy2 import WKBElement
-from sqlalchemy import Connection, Engine, delete, func, insert, literal, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
 
 from geogrid.crs import STORAGE_CRS
 from geogrid.store import draft_tables as dt
@@ -22,6 +33,7 @@ UNITS = t.table_of(dt.PlanUnit)
 DRAFTS = t.table_of(dt.PlanDraft)
 EDITS = t.table_of(dt.PlanEdit)
 GRIDS = t.table_of(t.Grid)
+PLANS = t.table_of(t.GridPlan)
 _UNIT_FIELDS = ("unit_id", "community", "building_group", "households", "buildings")
 
 
@@ -103,13 +115,15 @@ def ensure_draft_row(conn: Connection, plan_id: int) -> None:
 
 
 def claim_version(conn: Connection, plan_id: int, expected: int, locked: list[str]) -> bool:
-    """Compare-and-set: version ``expected`` -> ``expected + 1``; False when it moved on.
+    """Compare-and-set: version ``expected`` -> ``expected + 1`` of a plan that is still a
+    draft; False when the version moved on or the plan was published or archived.
 
     The row stays locked until the transaction ends, so two writers never both succeed.
     """
+    is_draft = exists().where(PLANS.c.id == plan_id, PLANS.c.status == "draft")
     result = conn.execute(
         update(DRAFTS)
-        .where(DRAFTS.c.plan_id == plan_id, DRAFTS.c.version == expected)
+        .where(DRAFTS.c.plan_id == plan_id, DRAFTS.c.version == expected, is_draft)
         .values(version=expected + 1, locked=locked, updated_at=t.utcnow())
     )
     return result.rowcount == 1
