@@ -66,6 +66,7 @@ class DraftSessions:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._sessions: dict[int, Session] = {}
+        self._cache: dict[str, tuple[int, Any]] = {}
         self._guard = threading.Lock()
 
     @contextmanager
@@ -84,6 +85,18 @@ class DraftSessions:
     def forget(self, plan_id: int) -> None:
         with self._guard:
             self._sessions.pop(plan_id, None)
+
+    def cached(self, layer: str, read: Callable[[], Any]) -> Any:
+        """``read()`` once per data version of ``layer`` (diffs re-read nothing that is current)."""
+        version = self.store.data_version(layer)
+        with self._guard:
+            hit = self._cache.get(layer)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        value = read()
+        with self._guard:
+            self._cache[layer] = (version, value)
+        return value
 
 
 def require_draft(store: Store, plan_id: int) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from geogrid.crs import metric_crs
 
 PRECISION = 1e-9  # degrees (about 0.1 mm): closer vertices are the same vertex
 LEVELS = ("basic", "micro")
+FILTER_BELOW = 0.2  # share of grids changed below which points are first tested against them
 
 
 def diff_plans(
@@ -37,29 +38,32 @@ def diff_plans(
     """
     summary: dict[str, Any] = {}
     areas = []
-    where = {
-        name: (_located(a, pts, levels), _located(b, pts, levels))
-        for name, pts in (
-            ("buildings", None if buildings is None else buildings[0]),
-            ("incidents", incidents),
-        )
-        if pts is not None
-    }
+    recodes: dict[str, dict[str, str]] = {}
     for level in levels:
         ga = a[a["level"] == level].reset_index(drop=True)
         gb = b[b["level"] == level].reset_index(drop=True)
         result, changed = _level(ga, gb)
-        recode = dict(result.pop("_recode"))
-        if buildings is not None:
-            before, after = where["buildings"]
-            moved = _moved(before[level], after[level], recode)
-            result["buildings_moved"] = int(moved.sum())
-            result["households_moved"] = int(buildings[1][moved].sum())
-        if incidents is not None:
-            before, after = where["incidents"]
-            result["incidents_moved"] = int(_moved(before[level], after[level], recode).sum())
+        recodes[level] = dict(result.pop("_recode"))
         summary[level] = result
         areas.append(changed.assign(level=level))
+    # only a point inside a changed, added or removed polygon can change grid
+    moving = [
+        g for f in areas for g, c in zip(f["geometry"], f["change"], strict=True) if c != "recoded"
+    ]
+    for name, pts in (
+        ("buildings", None if buildings is None else buildings[0]),
+        ("incidents", incidents),
+    ):
+        if pts is None:
+            continue
+        # when most grids changed, testing every point against the changes costs more than it saves
+        idx = _inside(pts, moving) if len(moving) < FILTER_BELOW * len(a) else np.arange(len(pts))
+        before, after = _located(a, pts[idx], levels), _located(b, pts[idx], levels)
+        for level in levels:
+            moved = idx[_moved(before[level], after[level], recodes[level])]
+            summary[level][f"{name}_moved"] = len(moved)
+            if name == "buildings" and buildings is not None:
+                summary[level]["households_moved"] = int(buildings[1][moved].sum())
     frame = pd.concat(areas, ignore_index=True) if areas else pd.DataFrame()
     columns = ["level", "change", "code", "old_code", "households_before", "households_after"]
     out = gpd.GeoDataFrame(
@@ -174,17 +178,56 @@ def _area(frame: gpd.GeoDataFrame, geoms: list[Any]) -> float:
     return round(float(series.to_crs(metric_crs(frame)).area.sum()), 1)
 
 
+def hits(
+    polygons: NDArray[np.object_], xy: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """(point index, polygon index) of every lon/lat point inside a polygon.
+
+    Points are sorted by x once; each prepared polygon tests only the points of its bounding box
+    with ``contains_xy`` (no point geometries are built): fast for many points and polygons.
+    """
+    if len(xy) == 0 or len(polygons) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.argsort(xy[:, 0], kind="stable")
+    xs, ys = xy[order, 0], xy[order, 1]
+    shapely.prepare(polygons)
+    found_p, found_g = [], []
+    for g, (minx, miny, maxx, maxy) in enumerate(shapely.bounds(polygons).tolist()):
+        lo, hi = (
+            np.searchsorted(xs, [minx, maxx], side="left")[0],
+            np.searchsorted(xs, maxx, side="right"),
+        )
+        if hi <= lo:
+            continue
+        band = np.arange(lo, hi)
+        band = band[(ys[band] >= miny) & (ys[band] <= maxy)]
+        if len(band) == 0:
+            continue
+        inside = band[shapely.contains_xy(polygons[g], xs[band], ys[band])]
+        found_p.append(order[inside])
+        found_g.append(np.full(len(inside), g, dtype=np.int64))
+    if not found_p:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(found_p).astype(np.int64), np.concatenate(found_g)
+
+
 def locate(frame: gpd.GeoDataFrame, points: NDArray[np.float64]) -> NDArray[np.object_]:
     """The code of the grid holding each lon/lat point (None outside every grid)."""
     out = np.full(len(points), None, dtype=object)
     if len(points) == 0 or frame.empty:
         return out
-    pi, gi = shapely.STRtree(frame.geometry.to_numpy()).query(
-        shapely.points(points), predicate="intersects"
-    )
-    first = np.unique(pi, return_index=True)[1]
-    out[pi[first]] = frame["code"].astype(str).to_numpy()[gi[first]]
+    pi, gi = hits(frame.geometry.to_numpy(), points)
+    out[pi] = frame["code"].astype(str).to_numpy()[gi]
     return out
+
+
+def _inside(points: NDArray[np.float64], polygons: list[Any]) -> NDArray[np.int64]:
+    """Indices of the lon/lat points inside any of ``polygons``."""
+    geoms = np.asarray([g for g in polygons if g is not None and not g.is_empty], dtype=object)
+    pi, _ = hits(geoms, points)
+    mask = np.zeros(len(points), dtype=bool)
+    mask[pi] = True
+    return np.flatnonzero(mask).astype(np.int64)
 
 
 def _located(

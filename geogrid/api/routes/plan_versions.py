@@ -16,6 +16,7 @@ from geogrid.plan_writes import archive, copy_plan
 from geogrid.plans.diff import diff_plans
 from geogrid.store import read_plan
 from geogrid.store.drafts import building_points, incident_points
+from geogrid.store.versions import INCIDENTS, plan_layer
 
 router = APIRouter(prefix="/plans", tags=["plan versions"])
 PlanWriter = Annotated[Principal, Depends(require(*PLAN_WRITERS))]
@@ -64,6 +65,7 @@ def get_diff(
     plan_id: PlanId,
     other_id: PlanId,
     store: StoreDep,
+    sessions: SessionsDep,
     principal: PrincipalDep,
     format: Annotated[Literal["json", "geojson"], Query()] = "json",
     level: Annotated[Literal["basic", "micro"] | None, Query()] = None,
@@ -71,14 +73,17 @@ def get_diff(
     """What changes from plan ``plan_id`` to ``other_id``: grids added, removed, recoded and
     reshaped, households, buildings and incidents moved (JSON), or the changed areas (GeoJSON)."""
     del principal
-    a, b = read_plan(store.engine, plan_id), read_plan(store.engine, other_id)
-    levels = (level,) if level else ("basic", "micro")
+    engine = store.engine
+    a, b = (
+        sessions.cached(plan_layer(p), lambda p=p: read_plan(engine, p))
+        for p in (plan_id, other_id)
+    )
     summary, areas = diff_plans(
         a,
         b,
-        buildings=building_points(store.engine),
-        incidents=incident_points(store.engine),
-        levels=levels,
+        buildings=sessions.cached("buildings", lambda: building_points(engine)),
+        incidents=sessions.cached(INCIDENTS, lambda: incident_points(engine)),
+        levels=(level,) if level else ("basic", "micro"),
     )
     if format == "geojson":
         return feature_collection(areas, extra={"from": plan_id, "to": other_id})
