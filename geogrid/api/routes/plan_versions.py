@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -75,8 +76,7 @@ def get_diff(
     del principal
     engine = store.engine
     a, b = (
-        sessions.cached(plan_layer(p), lambda p=p: read_plan(engine, p))
-        for p in (plan_id, other_id)
+        sessions.cached(plan_layer(p), partial(read_plan, engine, p)) for p in (plan_id, other_id)
     )
     summary, areas = diff_plans(
         a,
