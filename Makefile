@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := python3-venv libsqlite3-mod-spatialite postgresql-15 postgresql-15-postgis-3
+APT_PACKAGES := python3-venv libsqlite3-mod-spatialite postgresql-15 postgresql-15-postgis-3 gdal-bin python3-qgis
 SYSTEM_STAMP := $(VENV)/.system-packages
 PYTHON_STAMP := $(VENV)/.python-packages
 

@@ -14,13 +14,21 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from geogrid.errors import Conflict, GeogridError, InputError, NotFound
-from geogrid.partition_jobs import BARRIERS, parents_of, run_partition, store_layers, stored_plan
+from geogrid.partition_jobs import (
+    BARRIERS,
+    INPUT_LAYERS,
+    parents_of,
+    run_partition,
+    store_layers,
+    stored_plan,
+)
 from geogrid.plans.units import plan_units
 from geogrid.store import Store, save_plan
 from geogrid.store import tables as t
 from geogrid.store._bind import fetch_all
 from geogrid.store.draft_tables import PartitionJob
 from geogrid.store.drafts import save_units
+from geogrid.store.versions import data_versions, plan_layer
 
 JOBS = t.table_of(PartitionJob)
 ACTIVE = ("queued", "running")
@@ -168,6 +176,11 @@ class JobRunner:
             self._update(job_id, status="succeeded", stage="done", plan_id=plan_id, active_key=None)
 
     def _partition(self, job_id: int, params: dict[str, Any]) -> int:
+        based_on = params.get("based_on")
+        # versions first, layers after: a layer written meanwhile makes the save refuse (stale)
+        inputs = [*INPUT_LAYERS, *([plan_layer(based_on)] if based_on is not None else [])]
+        versions = data_versions(self.store.engine)
+        built_from = {layer: versions.get(layer, 0) for layer in inputs}
         layers = store_layers(self.store)
         parents = parents_of(layers)
         scope = params.get("scope") or []
@@ -180,7 +193,6 @@ class JobRunner:
                 raise JobCancelled
             self._update(job_id, done=done, total=total, stage="partitioning")
 
-        based_on = params.get("based_on")
         plan = run_partition(
             layers,
             levels=params.get("levels") or ("basic", "micro"),
@@ -208,6 +220,7 @@ class JobRunner:
                 author=params.get("actor") or "job",
                 note=params.get("note") or f"partition job {job_id}",
                 based_on=based_on,
+                built_from=built_from,
             )
             save_units(conn, plan_id, units)
         return plan_id

@@ -54,6 +54,9 @@ class ApiSettings(BaseSettings):
         default="", description="NBS code prefix anonymous readers are limited to ('' = all)"
     )
     max_body_bytes: int = Field(default=10_000_000, gt=0, description="Largest request body")
+    max_bbox_area_deg2: float = Field(
+        default=10_000.0, gt=0, description="Largest bbox (square degrees, lon/lat) a query takes"
+    )
 
 
 class Settings(BaseSettings):

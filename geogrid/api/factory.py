@@ -8,10 +8,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from geogrid import __version__
+from geogrid.api.docs import install_docs
 from geogrid.api.errors import BodyLimit, install_error_handlers
+from geogrid.api.openapi30 import install_openapi_30
 from geogrid.api.routes import (
+    exports,
+    features,
     health,
     layers,
+    ogc,
     partition_jobs,
     plan_drafts,
     plan_versions,
@@ -38,9 +43,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
+    install_docs(app)
     for router in (health.router, layers.router, plans.router):
         app.include_router(router)
+    app.include_router(ogc.router)
+    app.include_router(features.router)
+    app.include_router(exports.router)
     app.include_router(plan_drafts.router)
     app.include_router(plan_versions.router)
     app.include_router(partition_jobs.router)
+    install_openapi_30(app)
     return app

@@ -1,0 +1,68 @@
+"""schemathesis against the OpenAPI 3.0 document of a running server: no 5xx, every response
+conforms to its documented schema and content type. Runs with an admin key of the district and
+the test city behind it (a modest number of examples per operation: a shared machine)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from _api import issue_key
+from _city import build_city
+from _server import running_server
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from geogrid.store import Store
+
+_KEY: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+def served_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from geogrid.settings import StoreSettings
+    from geogrid.store import open_store
+
+    path = tmp_path_factory.mktemp("schemathesis") / "geogrid.sqlite"
+    store: Store = open_store(StoreSettings(database_url=f"sqlite:///{path}"))
+    store.migrate()
+    build_city(store)
+    _KEY["key"] = issue_key(store, role="admin", jurisdiction="370212", name="fuzz")
+    store.dispose()
+    with running_server(f"sqlite:///{path}") as base:
+        yield schemathesis.openapi.from_url(f"{base}/api")
+
+
+def test_api_conforms(served_api: Any) -> None:
+    operations = [result.ok() for result in served_api.get_all_operations()]
+    assert {"/collections/{collectionId}/items", "/collections/{collectionId}/export"} <= {
+        op.path for op in operations
+    }
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=15,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        def run(case: Any) -> None:
+            case.call_and_validate(
+                headers={"X-API-Key": _KEY["key"]},
+                checks=[
+                    not_a_server_error,
+                    status_code_conformance,
+                    content_type_conformance,
+                    response_schema_conformance,
+                ],
+            )
+
+        run()
