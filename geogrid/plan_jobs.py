@@ -108,7 +108,7 @@ class JobRunner:
                         "updated_at": now,
                     },
                 ).scalar_one()
-        except IntegrityError:
+        except (IntegrityError, Conflict):  # the store may already have turned it into Conflict
             running = fetch_all(
                 self.store.engine, select(JOBS.c.id).where(JOBS.c.active_key == key)
             )

@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api" / "plans"))
 
-from _plans import partition_city
+from _draft_store import partition_city
 
 from geogrid.plans.draft import Draft, draft_from_frames
 

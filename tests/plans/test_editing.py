@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 import shapely
-from _city import EAST_CODE, WEST_CODE
+from _draft_city import EAST_CODE, WEST_CODE
 
 from geogrid.errors import EditRefused, InputError
 from geogrid.plans import checks, editing

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from _plans import CityPlan, partition_city
+from _draft_store import CityPlan, partition_city
 
 
 @pytest.fixture(scope="session")

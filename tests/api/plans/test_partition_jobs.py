@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from _api import ApiClient
-from _city import EAST_CODE, WEST_CODE, small_city
+from _draft_city import EAST_CODE, WEST_CODE, small_city
 from fastapi.testclient import TestClient
 
 from geogrid.store import Store, read_plan, write_layer

@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 import shapely
 from _api import ApiClient
-from _city import WEST_CODE
-from _plans import CityPlan, fill_store
+from _draft_city import WEST_CODE
+from _draft_store import CityPlan, fill_store
 from fastapi.testclient import TestClient
 from shapely.geometry import shape
 

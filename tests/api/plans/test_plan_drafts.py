@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 from _api import ApiClient
-from _city import WEST_CODE
-from _plans import CityPlan, fill_store
+from _draft_city import WEST_CODE
+from _draft_store import CityPlan, fill_store
 from fastapi.testclient import TestClient
 
 from geogrid.store import Store, plan_info, read_plan

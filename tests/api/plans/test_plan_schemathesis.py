@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import schemathesis
 from _api import ApiClient
-from _plans import CityPlan, fill_store
+from _draft_store import CityPlan, fill_store
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete

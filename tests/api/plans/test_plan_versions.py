@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 from _api import ApiClient
-from _city import WEST_CODE
-from _plans import CityPlan, fill_store
+from _draft_city import WEST_CODE
+from _draft_store import CityPlan, fill_store
 
 from geogrid.plans.diff import diff_plans
 from geogrid.store import Store, plan_info

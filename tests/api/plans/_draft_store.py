@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
-from _city import small_city
+from _draft_city import small_city
 
 from geogrid.partition.engine import Plan
 from geogrid.partition_jobs import BARRIERS, parents_of, run_partition
