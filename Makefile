@@ -7,7 +7,7 @@ APT_PACKAGES := python3-venv libsqlite3-mod-spatialite postgresql-15 postgresql-
 SYSTEM_STAMP := $(VENV)/.system-packages
 PYTHON_STAMP := $(VENV)/.python-packages
 
-.PHONY: demo test lint bench bench-synth bench-import bench-partition bench-incidents bench-tiles bench-export clean bench-analytics
+.PHONY: demo test lint bench bench-synth bench-import bench-partition bench-incidents bench-tiles bench-export clean bench-analytics bench-plans-api
 
 demo: $(PYTHON_STAMP)
 	$(BIN)/geogrid demo --serve
@@ -20,7 +20,7 @@ lint: $(PYTHON_STAMP)
 	$(BIN)/ruff format --check geogrid tests benchmarks
 	$(BIN)/mypy geogrid
 
-bench: bench-synth bench-import bench-partition bench-incidents bench-tiles bench-export bench-analytics
+bench: bench-synth bench-import bench-partition bench-incidents bench-tiles bench-export bench-analytics bench-plans-api
 
 bench-synth bench-import bench-partition bench-analytics: $(PYTHON_STAMP)
 	$(BIN)/python benchmarks/$(subst -,_,$@).py
@@ -35,6 +35,9 @@ bench-tiles: $(PYTHON_STAMP)
 
 bench-export: $(PYTHON_STAMP)
 	GEOGRID_TEST_POSTGRES_URL=$$(scripts/ensure-postgres.sh) $(BIN)/python benchmarks/bench_export.py
+
+bench-plans-api: $(PYTHON_STAMP)
+	GEOGRID_TEST_POSTGRES_URL=$$(scripts/ensure-postgres.sh) $(BIN)/python benchmarks/bench_plans_api.py
 
 $(SYSTEM_STAMP):
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

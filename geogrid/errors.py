@@ -82,3 +82,21 @@ class Forbidden(GeogridError):
 
 class TooLarge(InputError):
     """A request body beyond the published limit (HTTP 413)."""
+
+
+class StaleVersion(Conflict):
+    """An edit was based on a version of a draft that has moved on (HTTP 409 with what changed)."""
+
+    def __init__(self, message: str, *, current: int, changes: list[dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.current = current
+        self.changes = changes
+
+
+class EditRefused(Conflict):
+    """A draft edit would break tiling, nesting, connectivity, whole buildings or a lock."""
+
+    def __init__(self, message: str, *, check: str, grids: list[str]) -> None:
+        super().__init__(message)
+        self.check = check
+        self.grids = grids

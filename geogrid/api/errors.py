@@ -28,6 +28,7 @@ STATUS_BY_ERROR: dict[type[errors.GeogridError], int] = {
     errors.Forbidden: 403,
     errors.TooLarge: 413,
     errors.ValidationFailed: 422,
+    errors.EditRefused: 422,
     errors.CRSError: 422,
     errors.InputError: 400,
     errors.NotFound: 404,
@@ -91,6 +92,10 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+_WHERE = ("file", "feature", "field")
+_DRAFT_EXTRAS = ("check", "grids", "current", "changes")
+
+
 def _instance(request: Request) -> str:
     return request.url.path
 
@@ -100,7 +105,8 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
     status = status_for(exc)
     if status >= 500:
         _log.error("%s on %s: %s", type(exc).__name__, request.url.path, exc)
-    where = {a: getattr(exc, a, None) for a in ("file", "feature", "field")}
+    # the draft errors add what was refused (check, grids) or what changed (current, changes)
+    where = {a: getattr(exc, a, None) for a in (*_WHERE, *_DRAFT_EXTRAS)}
     headers = {"WWW-Authenticate": 'Bearer realm="geogrid"'} if status == 401 else None
     return problem(
         status,

@@ -11,7 +11,18 @@ from geogrid import __version__
 from geogrid.api.docs import install_docs
 from geogrid.api.errors import BodyLimit, install_error_handlers
 from geogrid.api.openapi30 import install_openapi_30
-from geogrid.api.routes import exports, features, health, layers, ogc, plans, tiles
+from geogrid.api.routes import (
+    exports,
+    features,
+    health,
+    layers,
+    ogc,
+    partition_jobs,
+    plan_drafts,
+    plan_versions,
+    plans,
+    tiles,
+)
 from geogrid.settings import Settings
 from geogrid.store import open_store
 
@@ -39,6 +50,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ogc.router)
     app.include_router(features.router)
     app.include_router(exports.router)
+    app.include_router(plan_drafts.router)
+    app.include_router(plan_versions.router)
+    app.include_router(partition_jobs.router)
     tiles.install(app)
     install_openapi_30(app)
     return app

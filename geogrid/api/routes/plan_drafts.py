@@ -1,0 +1,189 @@
+"""``/plans/{id}/draft``, ``/units``, ``/edits``, ``/undo``, ``/redo``, ``/publish``: editing a
+draft plan with optimistic concurrency (ETag / If-Match; a stale version answers 409)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from fastapi import APIRouter, Depends, Header, Query, Response
+from pydantic import BaseModel, Field
+
+from geogrid.api.access import PLAN_WRITERS, Principal, PrincipalDep, require
+from geogrid.api.geojson import feature_collection
+from geogrid.api.plan_deps import PlanId, SessionsDep, require_whole_plan, writer
+from geogrid.partition.bands import band_for
+from geogrid.plan_drafts import area_types
+from geogrid.plan_writes import edit, etag, parse_if_match, publish, undo_redo
+from geogrid.plans.draft import Draft
+from geogrid.store import drafts as sd
+
+router = APIRouter(prefix="/plans", tags=["plan drafts"])
+PlanWriter = Annotated[Principal, Depends(require(*PLAN_WRITERS))]
+IfMatch = Annotated[
+    str | None, Header(description='the draft version edited, e.g. "12.4" (from ETag)')
+]
+Coordinate = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+
+
+class EditRequest(BaseModel):
+    """One edit. ``move``: units / buildings -> ``to``; ``split``: ``grid`` along ``line``
+    ([lon, lat] points) or into ``parts``; ``merge`` / ``rebalance``: ``grids``; ``lock``:
+    ``grids``, ``locked``; ``rename``: ``grid``, ``name``; ``recode``: ``grid``, ``code``."""
+
+    op: Literal["move", "split", "merge", "lock", "rename", "recode", "rebalance"]
+    units: list[int] | None = Field(default=None, max_length=5000)
+    buildings: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        default=None, max_length=5000
+    )
+    to: str | None = Field(default=None, max_length=40)
+    grid: str | None = Field(default=None, max_length=40)
+    grids: list[Annotated[str, Field(max_length=40)]] | None = Field(default=None, max_length=200)
+    line: list[tuple[Coordinate, Coordinate]] | None = Field(default=None, max_length=1000)
+    parts: int | None = Field(default=None, ge=2, le=50)
+    locked: bool | None = None
+    name: str | None = Field(default=None, max_length=100)
+    code: str | None = Field(default=None, max_length=40)
+
+
+class PublishRequest(BaseModel):
+    """Why grids outside their household band are accepted (needed when there are any)."""
+
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+def _tagged(response: Response, body: dict[str, Any]) -> dict[str, Any]:
+    response.headers["ETag"] = body["etag"]
+    return body
+
+
+@router.get("/{plan_id}/draft")
+def get_draft(
+    plan_id: PlanId, sessions: SessionsDep, principal: PrincipalDep, response: Response
+) -> dict[str, Any]:
+    """The draft's version (also as ETag), undo/redo depth, locks and out-of-band count."""
+    del principal
+    with sessions.session(plan_id) as session:
+        draft = session.draft
+        body = {
+            "plan_id": plan_id,
+            "version": draft.version,
+            "etag": etag(plan_id, draft.version),
+            "units": len(draft.unit_ids),
+            "grids": {
+                lv: sum(g.level == lv for g in draft.grids.values()) for lv in ("basic", "micro")
+            },
+            "locked": sorted(c for c, g in draft.grids.items() if g.locked),
+            "undo": len(session.undo),
+            "redo": len(session.redo),
+            "out_of_band": _out_of_band(draft),
+        }
+    return _tagged(response, body)
+
+
+def _out_of_band(draft: Draft) -> int:
+    micro = pd.Series(draft.households).groupby(draft.micro).sum()
+    codes = micro.index.to_numpy()
+    basic = micro.groupby([draft.grids[c].parent_code for c in codes]).sum()
+    out = 0
+    for level, sums in (("micro", micro), ("basic", basic)):
+        for code, households in sums.items():
+            band = band_for(draft.area_types.get(draft.community_of(str(code))), level)
+            out += int(not band.holds(int(households)))
+    return out
+
+
+@router.get("/{plan_id}/units", response_class=Response)
+def get_units(plan_id: PlanId, sessions: SessionsDep, principal: PrincipalDep) -> Response:
+    """The draft's units (building cells) with their micro grid, as GeoJSON (your jurisdiction)."""
+    with sessions.session(plan_id) as session:
+        version = session.draft.version
+    units = sd.read_units(sessions.store.engine, plan_id)
+    units = units[[principal.covers(c) for c in units["community"]]]
+    response = feature_collection(units, extra={"version": version})
+    response.headers["ETag"] = etag(plan_id, version)
+    return response
+
+
+@router.get("/{plan_id}/edits")
+def get_edits(
+    plan_id: PlanId,
+    sessions: SessionsDep,
+    principal: PrincipalDep,
+    after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+) -> list[dict[str, Any]]:
+    """The draft's edit log (newest last), from version ``after`` + 1 on."""
+    del principal
+    keys = ("version", "kind", "target", "op", "touched", "flags", "actor", "at")
+    rows = sd.edits(sessions.store.engine, plan_id, after=max(after, 0))
+    return [{k: r[k] for k in keys} for r in rows]
+
+
+@router.post("/{plan_id}/edits")
+def post_edit(
+    plan_id: PlanId,
+    body: EditRequest,
+    sessions: SessionsDep,
+    principal: PlanWriter,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """Apply one edit: the touched grids' new statistics and checks, and the new version."""
+    result = edit(
+        sessions,
+        plan_id,
+        body.model_dump(exclude_none=True),
+        if_match=parse_if_match(if_match, plan_id),
+        actor=principal.actor,
+        allowed=principal.covers,
+        on_write=writer(principal),
+    )
+    return _tagged(response, result)
+
+
+def _undo_redo(kind: str):  # type: ignore[no-untyped-def]
+    def route(
+        plan_id: PlanId,
+        sessions: SessionsDep,
+        principal: PlanWriter,
+        response: Response,
+        if_match: IfMatch = None,
+    ) -> dict[str, Any]:
+        result = undo_redo(
+            sessions,
+            plan_id,
+            kind,
+            if_match=parse_if_match(if_match, plan_id),
+            actor=principal.actor,
+            allowed=principal.covers,
+            on_write=writer(principal),
+        )
+        return _tagged(response, result)
+
+    route.__doc__ = f"{kind.capitalize()} the newest edit (the stored log, not the browser's)."
+    route.__name__ = f"post_{kind}"
+    return route
+
+
+router.post("/{plan_id}/undo")(_undo_redo("undo"))
+router.post("/{plan_id}/redo")(_undo_redo("redo"))
+
+
+@router.post("/{plan_id}/publish")
+def post_publish(
+    plan_id: PlanId,
+    sessions: SessionsDep,
+    principal: PlanWriter,
+    body: PublishRequest | None = None,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """Publish the draft atomically (the previous plan archived, incidents re-attributed)."""
+    require_whole_plan(sessions.store, plan_id, principal, what="publishing")
+    return publish(
+        sessions,
+        plan_id,
+        reason=None if body is None else body.reason,
+        if_match=parse_if_match(if_match, plan_id),
+        area_types=area_types(sessions.store),
+        on_write=writer(principal),
+    )

@@ -1,0 +1,350 @@
+"""Draft writes: edit, undo, redo (version compare-and-set, one transaction each), publish, copy
+and archive. Wires :mod:`geogrid.plan_drafts` sessions to the store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import Transformer
+from sqlalchemy import Connection, update
+
+from geogrid.crs import STORAGE_CRS
+from geogrid.errors import Conflict, EditRefused, Forbidden, StaleVersion
+from geogrid.partition.bands import band_for
+from geogrid.partition_jobs import stored_plan
+from geogrid.plan_drafts import DraftSessions, OnWrite, Session, build_delta, require_draft
+from geogrid.plans import checks
+from geogrid.plans.draft import Delta, Draft
+from geogrid.store import Store, plan_info, read_plan, save_plan
+from geogrid.store import drafts as sd
+from geogrid.store import tables as t
+from geogrid.store.incident_bulk import publish_and_reattribute
+from geogrid.store.versions import PLANS, bump_data_version, bump_data_versions, plan_layer
+
+Allowed = Callable[[str], bool]
+_PLANS = t.table_of(t.GridPlan)
+
+
+def etag(plan_id: int, version: int) -> str:
+    """The draft's entity tag: plan id and version."""
+    return f'"{plan_id}.{version}"'
+
+
+def parse_if_match(value: str | None, plan_id: int) -> int | None:
+    """The version an If-Match header names (``"7.12"`` or ``12``), None when absent."""
+    if value is None:
+        return None
+    tag = value.strip().removeprefix("W/").strip('"')
+    plan, _, version = tag.rpartition(".")
+    if (plan and plan != str(plan_id)) or not (version.isascii() and version.isdigit()):
+        raise StaleVersion(
+            f"If-Match {value} does not name a version of draft {plan_id}", current=-1, changes=[]
+        )
+    return int(version)
+
+
+def _check_version(store: Store, session: Session, expected: int | None) -> None:
+    draft = session.draft
+    if expected is None:
+        raise StaleVersion(
+            f"send If-Match: {etag(draft.plan_id, draft.version)} (the version you edit)",
+            current=draft.version,
+            changes=[],
+        )
+    if expected != draft.version:
+        raise _stale(store, draft, expected)
+
+
+def _stale(store: Store, draft: Draft, expected: int) -> StaleVersion:
+    """409 naming the stored version and every change since ``expected``."""
+    stored = sd.draft_row(store.engine, draft.plan_id)
+    current = max(draft.version, 0 if stored is None else int(stored["version"]))
+    changes = [
+        {k: e[k] for k in ("version", "kind", "target", "op", "touched", "actor")}
+        | {"at": e["at"].isoformat()}
+        for e in sd.edits(store.engine, draft.plan_id, after=min(expected, current))
+    ]
+    return StaleVersion(
+        f"draft {draft.plan_id} is at version {current}, not {expected}; "
+        f"{len(changes)} change(s) since: reload and redo the edit",
+        current=current,
+        changes=changes,
+    )
+
+
+def edit(
+    sessions: DraftSessions,
+    plan_id: int,
+    op: dict[str, Any],
+    *,
+    if_match: int | None,
+    actor: str,
+    allowed: Allowed,
+    on_write: OnWrite,
+) -> dict[str, Any]:
+    """Apply one edit to a draft: validate the touched grids, store it, return their statistics."""
+    with sessions.session(plan_id) as session:
+        _check_version(sessions.store, session, if_match)
+        delta = build_delta(session.draft, op)
+        checks.refuse_locked(session.draft, delta)
+        return _commit(sessions.store, session, delta, op, "edit", None, actor, allowed, on_write)
+
+
+def undo_redo(
+    sessions: DraftSessions,
+    plan_id: int,
+    kind: str,
+    *,
+    if_match: int | None,
+    actor: str,
+    allowed: Allowed,
+    on_write: OnWrite,
+) -> dict[str, Any]:
+    """Undo the newest edit not undone, or redo the newest undone one (``kind``)."""
+    with sessions.session(plan_id) as session:
+        _check_version(sessions.store, session, if_match)
+        stack = session.undo if kind == "undo" else session.redo
+        if not stack:
+            raise Conflict(f"there is nothing to {kind} in draft {plan_id}")
+        target = stack[-1]
+        delta = session.deltas[target]
+        delta = delta.inverse() if kind == "undo" else delta
+        checks.refuse_locked(session.draft, delta)
+        op = {"op": kind, "target": target}
+        return _commit(sessions.store, session, delta, op, kind, target, actor, allowed, on_write)
+
+
+def _commit(
+    store: Store,
+    session: Session,
+    delta: Delta,
+    op: dict[str, Any],
+    kind: str,
+    target: int | None,
+    actor: str,
+    allowed: Allowed,
+    on_write: OnWrite,
+) -> dict[str, Any]:
+    draft = session.draft
+    before = checks.parts_before(draft, delta)
+    outside = sorted(c for c in checks.affected(draft, _codes(delta)) if not allowed(c))
+    if outside:
+        raise Forbidden(f"grid {outside[0]} is outside your jurisdiction")
+    draft.apply(delta)
+    try:
+        touched = checks.validate(draft, delta, before)
+        stats = [checks.grid_stats(draft, c) for c in touched]
+        flags = [f"{s['code']}: {f}" for s in stats for f in s["flags"]]
+        _store(store, draft, delta, touched, op, kind, target, actor, flags, on_write)
+    except BaseException:
+        draft.apply(delta.inverse())
+        raise
+    draft.version += 1
+    session.follow(
+        {"version": draft.version, "kind": kind, "target": target, "delta": delta.to_json()}
+    )
+    return {
+        "plan_id": draft.plan_id,
+        "version": draft.version,
+        "etag": etag(draft.plan_id, draft.version),
+        "grids": stats,
+        "removed": sorted(g["code"] for g in delta.removed),
+        "recoded": [list(r) for r in delta.recodes],
+        "moved_units": len(delta.moves),
+        "flags": flags,
+    }
+
+
+def _codes(delta: Delta) -> set[str]:
+    codes = {c for pair in delta.moves.values() for c in pair} | set(delta.changed)
+    return codes | {c for pair in delta.recodes for c in pair} | {g["code"] for g in delta.removed}
+
+
+def _store(
+    store: Store,
+    draft: Draft,
+    delta: Delta,
+    touched: list[str],
+    op: dict[str, Any],
+    kind: str,
+    target: int | None,
+    actor: str,
+    flags: list[str],
+    on_write: OnWrite,
+) -> None:
+    locked = sorted(c for c, g in draft.grids.items() if g.locked)
+    with store.transaction() as conn:
+        if not sd.claim_version(conn, draft.plan_id, draft.version, locked):
+            status = plan_info(conn, draft.plan_id)["status"]
+            if status != "draft":
+                raise Conflict(f"grid plan {draft.plan_id} is {status}, no longer a draft")
+            raise _stale(store, draft, draft.version)
+        renamed = dict(delta.recodes)
+        sd.recode_units(conn, draft.plan_id, [(o, n) for o, n in delta.recodes])
+        sd.move_units(
+            conn, draft.plan_id, {u: renamed.get(new, new) for u, (_, new) in delta.moves.items()}
+        )
+        drop = {g["code"] for g in delta.removed} | set(renamed)
+        sd.replace_grids(conn, draft.plan_id, drop, grid_rows(draft, touched))
+        sd.append_edit(
+            conn,
+            draft.plan_id,
+            version=draft.version + 1,
+            kind=kind,
+            target=target,
+            op=op,
+            delta=delta.to_json(),
+            touched=touched,
+            flags=flags,
+            actor=actor,
+        )
+        bump_data_version(conn, plan_layer(draft.plan_id))
+        on_write(conn, f"plan.{kind}", plan_layer(draft.plan_id))
+
+
+@lru_cache(maxsize=16)
+def _transformer(metric_wkt: str) -> Transformer:
+    """Metric CRS -> storage CRS, built once per CRS (building one costs milliseconds)."""
+    return Transformer.from_crs(metric_wkt, STORAGE_CRS, always_xy=True)
+
+
+def grid_rows(draft: Draft, codes: list[str]) -> list[dict[str, Any]]:
+    """Grid table rows (EPSG:4326 geometry) of the given grids as the draft has them now."""
+    tr = _transformer(draft.crs.to_wkt())
+
+    def to_storage(xy: np.ndarray) -> np.ndarray:
+        x, y = tr.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    rows = []
+    for code in codes:
+        grid = draft.grids[code]
+        units = draft.units_of(code)
+        shape = draft.shape(code)
+        rows.append(
+            {
+                "level": grid.level,
+                "code": code,
+                "parent_code": grid.parent_code,
+                "name": grid.name,
+                "households": int(draft.households[units].sum()),
+                "buildings": int(draft.buildings[units].sum()),
+                "area_m2": float(shapely.area(shape)),
+                "geom": shapely.transform(shape, to_storage),
+            }
+        )
+    return rows
+
+
+def out_of_band(
+    store: Store, plan_id: int, area_types: dict[str, str | None]
+) -> list[dict[str, Any]]:
+    """Basic and micro grids of a plan whose households leave the band of their area type."""
+    grids = read_plan(store.engine, plan_id)
+    community = {
+        str(r.code): str(r.parent_code) for r in grids[grids["level"] == "basic"].itertuples()
+    }
+    out = []
+    for r in grids[grids["level"].isin(["basic", "micro"])].itertuples():
+        parent = str(r.parent_code) if r.level == "basic" else community.get(str(r.parent_code), "")
+        band = band_for(area_types.get(parent), str(r.level))
+        if not band.holds(int(r.households)):
+            out.append(
+                {
+                    "code": r.code,
+                    "level": r.level,
+                    "households": int(r.households),
+                    "lo": band.lo,
+                    "hi": band.hi,
+                }
+            )
+    return out
+
+
+def publish(
+    sessions: DraftSessions,
+    plan_id: int,
+    *,
+    reason: str | None,
+    if_match: int | None,
+    area_types: dict[str, str | None],
+    on_write: OnWrite,
+) -> dict[str, Any]:
+    """Publish a draft atomically: the published plan is archived, incidents re-attributed.
+
+    Grids out of band need ``reason`` (stored with the draft). The draft's version is bumped in
+    the same transaction, so an edit racing the publish fails instead of landing on it.
+    """
+    store = sessions.store
+    require_draft(store, plan_id)
+    stored = sd.draft_row(store.engine, plan_id)
+    version = 0 if stored is None else int(stored["version"])
+    if if_match is not None and if_match != version:
+        raise StaleVersion(
+            f"draft {plan_id} is at version {version}, not {if_match}", current=version, changes=[]
+        )
+    out = out_of_band(store, plan_id, area_types)
+    if out and not (reason or "").strip():
+        raise EditRefused(
+            f"{len(out)} grid(s) of draft {plan_id} are out of their household band "
+            f"(first {out[0]['code']}: {out[0]['households']} households, band "
+            f"{out[0]['lo']}-{out[0]['hi']}); publishing needs a reason",
+            check="band",
+            grids=[str(g["code"]) for g in out],
+        )
+    with store.transaction() as conn:
+        sd.ensure_draft_row(conn, plan_id)
+        locked = [] if stored is None else list(stored["locked"])
+        if not sd.claim_version(conn, plan_id, version, locked):
+            raise StaleVersion(f"draft {plan_id} changed meanwhile", current=-1, changes=[])
+        conn.execute(
+            update(sd.DRAFTS).where(sd.DRAFTS.c.plan_id == plan_id).values(publish_reason=reason)
+        )
+        summary = publish_and_reattribute(conn, plan_id)
+        on_write(conn, "plan.publish", plan_layer(plan_id))
+    sessions.forget(plan_id)
+    return {
+        "plan_id": plan_id,
+        "status": "published",
+        "out_of_band": len(out),
+        "reason": reason,
+        "incidents_attributed": summary.attributed,
+        "incidents_outside": summary.outside_grids,
+    }
+
+
+def copy_plan(store: Store, plan_id: int, *, author: str, note: str, on_write: OnWrite) -> int:
+    """A new draft with the grids and units of plan ``plan_id`` (based on it)."""
+    info = plan_info(store.engine, plan_id)
+    grids = stored_plan(store, plan_id)
+    with store.transaction() as conn:
+        new = save_plan(
+            conn, grids, report=info["report"], author=author, note=note, based_on=plan_id
+        )
+        sd.copy_units(conn, plan_id, new)
+        on_write(conn, "plan.copy", plan_layer(new))
+    return new
+
+
+def archive(store: Store, plan_id: int, *, on_write: OnWrite) -> None:
+    """Archive a draft (a published plan is archived by publishing another)."""
+    info = plan_info(store.engine, plan_id)
+    if info["status"] != "draft":
+        raise Conflict(
+            f"grid plan {plan_id} is {info['status']}; only a draft can be archived here "
+            "(a published plan is archived by publishing its successor)"
+        )
+    with store.transaction() as conn:
+        conn.execute(update(_PLANS).where(_PLANS.c.id == plan_id).values(status="archived"))
+        sd.claim_version(conn, plan_id, _version(conn, plan_id), [])
+        bump_data_versions(conn, [PLANS, plan_layer(plan_id)])
+        on_write(conn, "plan.archive", plan_layer(plan_id))
+
+
+def _version(conn: Connection, plan_id: int) -> int:
+    row = sd.draft_row(conn, plan_id)
+    return 0 if row is None else int(row["version"])

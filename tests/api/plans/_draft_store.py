@@ -1,0 +1,42 @@
+"""Plan API helpers: ``partition_city`` plans the small city and builds its units,
+``fill_store`` stores them as a draft."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+from _draft_city import small_city
+
+from geogrid.partition.engine import Plan
+from geogrid.partition_jobs import BARRIERS, parents_of, run_partition
+from geogrid.plans.units import plan_units
+from geogrid.store import Store, save_plan, write_layer
+from geogrid.store.drafts import save_units
+
+CityPlan = tuple[dict[str, gpd.GeoDataFrame], Plan, gpd.GeoDataFrame]
+
+
+def partition_city() -> CityPlan:
+    """The small city, its plan (seed 1) and the plan's units."""
+    city = small_city()
+    layers = {k: city.get(k) for k in ("communities", "streets", "buildings", *BARRIERS)}
+    plan = run_partition(layers, seed=1)
+    units = plan_units(
+        parents_of(layers),
+        city["buildings"],
+        plan.grids["micro"],
+        basic=plan.grids["basic"],
+        barriers=[layers.get(b) for b in BARRIERS],
+    )
+    return city, plan, units
+
+
+def fill_store(store: Store, city_plan: CityPlan, *, units: bool = True) -> int:
+    """Import the city and store its plan as a draft (with units); returns the plan id."""
+    city, plan, plan_units_frame = city_plan
+    with store.transaction() as conn:
+        for name in ("streets", "communities", "buildings", "roads"):
+            write_layer(conn, name, city[name], source_file="test", source_crs="EPSG:4326")
+        plan_id = save_plan(conn, plan.grids, report=plan.report, author="test")
+        if units:
+            save_units(conn, plan_id, plan_units_frame)
+    return plan_id
