@@ -5,9 +5,10 @@ The frames carry canonical or aliased column names understood by :func:`intake.n
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,24 @@ def read_incident_file(path: str | Path, *, fmt: str | None = None) -> tuple[pd.
     )
 
 
+def parse_incident_bytes(data: bytes, fmt: str, *, name: str = "body") -> pd.DataFrame:
+    """Records from the bytes of a CSV, GeoJSON or Open311 JSON document (an HTTP body);
+    ``name`` names it in errors."""
+    if fmt == "csv":
+        return read_csv(io.BytesIO(data), name=name)
+    if fmt not in FORMATS:
+        raise InputError(f"unknown incident format {fmt!r}; expected one of {FORMATS}", file=name)
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except ValueError as exc:
+        raise InputError(f"not valid JSON: {exc}", file=name) from exc
+    if fmt == "geojson":
+        if not isinstance(doc, dict):
+            raise InputError("not a GeoJSON FeatureCollection", file=name)
+        return geojson_records(doc, file=name)
+    return open311_records(doc, file=name)
+
+
 def _guess(source: Path) -> str:
     """The format by suffix, else by content: a FeatureCollection is GeoJSON, else Open311."""
     if source.suffix.lower() in (".csv", ".txt"):
@@ -53,14 +72,14 @@ def _guess(source: Path) -> str:
     return "open311"
 
 
-def read_csv(source: Path) -> pd.DataFrame:
+def read_csv(source: Path | IO[bytes], *, name: str | None = None) -> pd.DataFrame:
     """A CSV with one incident a row (columns such as id, lon, lat, category, reported_at)."""
     try:
         return pd.read_csv(
             source, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
         )
     except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read CSV: {exc}", file=str(source)) from exc
+        raise InputError(f"cannot read CSV: {exc}", file=name or str(source)) from exc
 
 
 def geojson_records(doc: dict[str, Any], *, file: str | None = None) -> pd.DataFrame:

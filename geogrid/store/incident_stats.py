@@ -255,9 +255,12 @@ def department_ranking(
     categories: Sequence[str] | None = None,
     as_of: datetime | None = None,
     top: int = 3,
+    by: str = "department",
+    within: str | None = None,
 ) -> pd.DataFrame:
-    """The red and black list: departments ranked by overdue and rework per accepted incident."""
+    """The red and black list: departments (or ``by`` another grouping, e.g. streets) ranked by
+    overdue and rework per accepted incident; ``within`` keeps one district, street, community."""
     stats = incident_stats(
-        bind, by="department", start=start, end=end, categories=categories, as_of=as_of
+        bind, by=by, start=start, end=end, categories=categories, as_of=as_of, within=within
     )
     return rank_departments(stats[stats["key"].notna()], top=top)

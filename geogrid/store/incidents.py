@@ -26,6 +26,7 @@ from geogrid.store import tables as t
 from geogrid.store._bind import fetch_all, store_kind
 from geogrid.store._incident_sql import bind_time, utc
 from geogrid.store.incident_bulk import PlanGrids, prepare_records, write_records
+from geogrid.store.incident_feed import announce, claim_feed_order
 from geogrid.store.incident_tables import grid_facts
 from geogrid.store.plans import published_plan_id
 
@@ -259,7 +260,8 @@ def _event(
     note: str = "",
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Record one transition in incident_events."""
+    """Record one transition in incident_events, in feed order, and announce it."""
+    claim_feed_order(conn)
     conn.execute(
         insert(_EVENTS),
         {
@@ -273,6 +275,7 @@ def _event(
             "details": details,
         },
     )
+    announce(conn)
 
 
 def flag_overdue(
