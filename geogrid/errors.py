@@ -62,3 +62,15 @@ class InfeasibleError(GeogridError):
 
 class StoreError(GeogridError):
     """The store cannot be reached or is not set up (for example, SpatiaLite is missing)."""
+
+
+class Unauthorized(GeogridError):
+    """No credentials, or credentials that are unknown or revoked (HTTP 401)."""
+
+
+class Forbidden(GeogridError):
+    """Known credentials whose role or jurisdiction does not allow the request (HTTP 403)."""
+
+
+class TooLarge(InputError):
+    """A request body beyond the published limit (HTTP 413)."""

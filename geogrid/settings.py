@@ -47,6 +47,13 @@ class ApiSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     title: str = "geogrid"
+    anonymous_read: bool = Field(
+        default=False, description="Serve reads without a key, as a viewer of the whole store"
+    )
+    anonymous_jurisdiction: str = Field(
+        default="", description="NBS code prefix anonymous readers are limited to ('' = all)"
+    )
+    max_body_bytes: int = Field(default=10_000_000, gt=0, description="Largest request body")
 
 
 class Settings(BaseSettings):

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from geogrid import __version__
-from geogrid.api.errors import install_error_handlers
+from geogrid.api.errors import BodyLimit, install_error_handlers
 from geogrid.api.routes import health, layers, plans
 from geogrid.settings import Settings
 from geogrid.store import open_store
@@ -30,6 +30,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title=settings.api.title, version=__version__, lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
     for router in (health.router, layers.router, plans.router):
         app.include_router(router)
     return app

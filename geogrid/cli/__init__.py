@@ -26,6 +26,7 @@ _COMMAND_MODULES = (
     "partition_cmd",
     "incidents_cmd",
     "serve_cmd",
+    "users_cmd",
     "demo_cmd",
 )
 

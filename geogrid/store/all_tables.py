@@ -1,5 +1,6 @@
 """Every table module, imported so that ``metadata`` is complete (for migrations and tests)."""
 
+import geogrid.store.access_tables
 import geogrid.store.incident_tables  # noqa: F401
 from geogrid.store.tables import Base
 
