@@ -48,6 +48,18 @@ class Store:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 
+    def data_version(self, layer: str) -> int:
+        """The version of one layer (see :mod:`geogrid.store.versions`); 0 if never written."""
+        from geogrid.store.versions import data_version
+
+        return data_version(self.engine, layer)
+
+    def data_versions(self) -> dict[str, int]:
+        """Every layer's version: ``{"buildings": 3, "plans": 2, "plan:7": 1, ...}``."""
+        from geogrid.store.versions import data_versions
+
+        return data_versions(self.engine)
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()

@@ -24,6 +24,7 @@ from geogrid.store import tables as t
 from geogrid.store._bind import driver_cursor, store_kind
 from geogrid.store._incident_copy import Progress, load, load_attribution
 from geogrid.store.plans import publish_plan, published_plan_id, read_plan
+from geogrid.store.versions import INCIDENTS, bump_data_version
 
 _IMPORTS = t.table_of(it.IncidentImport)
 _GRIDS = t.table_of(it.IncidentGrid)
@@ -172,6 +173,7 @@ def write_records(
             import_id=import_id,
             progress=progress,
         )
+    bump_data_version(conn, INCIDENTS)
 
 
 def attribute_incidents(conn: Connection, plan_id: int) -> ImportSummary:
@@ -193,6 +195,7 @@ def attribute_incidents(conn: Connection, plan_id: int) -> ImportSummary:
     )
     with driver_cursor(conn) as cursor:
         load_attribution(cursor, kind, attribution, plan_id=plan_id)
+    bump_data_version(conn, INCIDENTS)
     lost = _outside(att)
     return ImportSummary(
         None, len(ids), plan_id, len(ids) - lost, lost, seconds=time.perf_counter() - started

@@ -29,6 +29,7 @@ from geogrid.store.incident_bulk import PlanGrids, prepare_records, write_record
 from geogrid.store.incident_feed import announce, claim_feed_order
 from geogrid.store.incident_tables import grid_facts
 from geogrid.store.plans import published_plan_id
+from geogrid.store.versions import INCIDENTS, bump_data_version
 
 _INCIDENTS = t.table_of(it.Incident)
 _EVENTS = t.table_of(it.IncidentEvent)
@@ -220,6 +221,7 @@ def transition(
         .where(_INCIDENT_GRIDS.c.incident_id == incident_id)
         .values(**grid_facts(incident))
     )
+    bump_data_version(conn, INCIDENTS)
     return incident
 
 
@@ -298,6 +300,7 @@ def flag_overdue(
     ids = [int(r.id) for r in rows]
     if ids:
         conn.execute(update(_INCIDENTS).where(_INCIDENTS.c.id.in_(ids)).values(overdue=True))
+        bump_data_version(conn, INCIDENTS)
     for r in rows:
         if (
             r.status in (Status.DISPATCHED.value, Status.HANDLING.value)

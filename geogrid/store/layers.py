@@ -20,6 +20,7 @@ from geogrid.schema import BARRIER_LAYERS, layer_spec
 from geogrid.store import tables as t
 from geogrid.store._bind import fetch_all, store_kind
 from geogrid.store.incident_tables import Incident
+from geogrid.store.versions import bump_data_version
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ def write_layer(
             "validation": validation,
         },
     )
+    bump_data_version(conn, name)
     return len(records)
 
 

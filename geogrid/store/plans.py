@@ -17,6 +17,7 @@ from geogrid.schema import GRID_LEVELS
 from geogrid.store import tables as t
 from geogrid.store._bind import fetch_all
 from geogrid.store.layers import frame_with_geometry
+from geogrid.store.versions import PLANS, bump_data_versions, plan_layer
 
 _GRID_FIELDS = ("code", "parent_code", "name", "households", "buildings")
 _PLANS = t.table_of(t.GridPlan)
@@ -51,6 +52,7 @@ def save_plan(
         rows = _grid_rows(frame.to_crs(STORAGE_CRS), level=level, plan_id=plan_id)
         if rows:
             conn.execute(insert(_GRIDS), rows)
+    bump_data_versions(conn, [PLANS, plan_layer(plan_id)])
     return int(plan_id)
 
 
@@ -119,12 +121,15 @@ def publish_plan(conn: Connection, plan_id: int) -> None:
     info = plan_info(conn, plan_id)
     if info["status"] != "draft":
         raise Conflict(f"grid plan {plan_id} is {info['status']}; only a draft can be published")
+    previous = published_plan_id(conn)
     conn.execute(update(_PLANS).where(_PLANS.c.status == "published").values(status="archived"))
     conn.execute(
         update(_PLANS)
         .where(_PLANS.c.id == plan_id)
         .values(status="published", published_at=t.utcnow())
     )
+    changed = [plan_id] if previous is None else [plan_id, previous]
+    bump_data_versions(conn, [PLANS, *map(plan_layer, changed)])
 
 
 def published_plan_id(bind: Engine | Connection) -> int | None:
