@@ -9,7 +9,16 @@ from fastapi import FastAPI
 
 from geogrid import __version__
 from geogrid.api.errors import BodyLimit, install_error_handlers
-from geogrid.api.routes import health, layers, plans
+from geogrid.api.feed import FeedHub
+from geogrid.api.routes import (
+    health,
+    incident_feed,
+    incident_stats,
+    incidents,
+    layers,
+    open311,
+    plans,
+)
 from geogrid.settings import Settings
 from geogrid.store import open_store
 
@@ -22,9 +31,12 @@ def create_app(settings: Settings) -> FastAPI:
         store = open_store(settings.store)
         store.migrate()
         app.state.store = store
+        app.state.feed = FeedHub(store)
+        await app.state.feed.start()
         try:
             yield
         finally:
+            await app.state.feed.stop()
             store.dispose()
 
     app = FastAPI(title=settings.api.title, version=__version__, lifespan=lifespan)
@@ -33,4 +45,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
     for router in (health.router, layers.router, plans.router):
         app.include_router(router)
+    app.include_router(incidents.router)
+    app.include_router(incident_stats.router)
+    app.include_router(incident_feed.router)
+    app.include_router(open311.router)
     return app

@@ -115,6 +115,7 @@ def _event_dict(row: Any) -> dict[str, Any]:
     at = out["at"]
     if isinstance(at, str):  # SQLite returns text through ``text()`` queries
         at = datetime.fromisoformat(at)
-    out["at"] = utc(at).isoformat() if at is not None else None
+    stamp = utc(at)
+    out["at"] = stamp.isoformat() if stamp is not None else None
     out["overdue"] = bool(out["overdue"])
     return out

@@ -66,11 +66,13 @@ def command_kpis(
     taxonomy = taxonomy or default_taxonomy()
     with connected(bind) as conn:
         year = {"start": starts["year"], "end": as_of, "as_of": as_of}
-        categories = incident_stats(conn, by="category", within=within, **year)
+        categories = incident_stats(
+            conn, by="category", within=within, start=starts["year"], end=as_of, as_of=as_of
+        )
         streets = _ranking(conn, "street", within, year, top)
         departments = _ranking(conn, "department", within, year, top)
         trends = {
-            period: _records(
+            period: json_records(
                 incident_trend(conn, period=period, start=starts[period], end=as_of, within=within)
             )
             for period in TREND_SPANS
@@ -85,18 +87,28 @@ def command_kpis(
         "today": today,
         "year": _total(categories),
         "trends": trends,
-        "top_categories": _records(ranked[["key", "name", "reported", "closed", "on_time_rate"]]),
+        "top_categories": json_records(
+            ranked[["key", "name", "reported", "closed", "on_time_rate"]]
+        ),
         "streets": streets,
         "departments": departments,
     }
 
 
 def _ranking(
-    conn: Connection, by: str, within: str | None, window: dict[str, Any], top: int
+    conn: Connection, by: str, within: str | None, window: dict[str, datetime], top: int
 ) -> list[dict[str, Any]]:
-    frame = department_ranking(conn, by=by, within=within, top=top, **window)
+    frame = department_ranking(
+        conn,
+        by=by,
+        within=within,
+        top=top,
+        start=window["start"],
+        end=window["end"],
+        as_of=window["as_of"],
+    )
     columns = ["rank", "list", "key", "accepted", "closed", "overdue", "reworked"]
-    return _records(frame[[*columns, "on_time_rate", "settlement_rate", "penalty"]])
+    return json_records(frame[[*columns, "on_time_rate", "settlement_rate", "penalty"]])
 
 
 def _today(
@@ -128,10 +140,10 @@ def _today(
 def _total(frame: pd.DataFrame) -> dict[str, Any]:
     """The counts of every row summed, with their rates."""
     sums = pd.DataFrame([{c: int(frame[c].sum()) for c in COUNTS}])
-    return _records(add_rates(sums))[0]
+    return json_records(add_rates(sums))[0]
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """JSON-ready rows: numpy numbers as Python ones, NaN as None."""
     out = []
     for row in frame.to_dict(orient="records"):

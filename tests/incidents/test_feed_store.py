@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
@@ -12,7 +11,6 @@ import pytest
 from incident_plans import COMMUNITY, grid_center, square_plan
 
 from geogrid.store import Store, publish_plan
-from geogrid.store.all_tables import metadata
 from geogrid.store.incident_bulk import import_incidents
 from geogrid.store.incident_feed import (
     feed_events,
@@ -84,14 +82,11 @@ def test_the_jurisdiction_rule_of_the_feed() -> None:
     assert sees("370212001", "37021200100101") and not sees("370212002", "37021200100101")
 
 
-def test_event_ids_follow_commit_order_on_postgis(_stores: Callable[[str], Store]) -> None:
+def test_event_ids_follow_commit_order_on_postgis(postgis_store: Store) -> None:
     """A writer that started second but commits first cannot take an id below a writer still
     open: the second waits on the feed-order lock, so a reader never skips an event. (SQLite
     serialises writers by itself.)"""
-    store = _stores("postgis")
-    with store.transaction() as conn:
-        for table in reversed(metadata.sorted_tables):
-            conn.execute(table.delete())
+    store = postgis_store
     with store.transaction() as conn:
         publish_plan(conn, square_plan(conn))
         first = report_incident(conn, _record("F", 0, 0), actor="w")["id"]
