@@ -54,6 +54,9 @@ class ApiSettings(BaseSettings):
         default="", description="NBS code prefix anonymous readers are limited to ('' = all)"
     )
     max_body_bytes: int = Field(default=10_000_000, gt=0, description="Largest request body")
+    kpi_refresh_s: float = Field(
+        default=30.0, ge=0, description="Big-screen KPIs are recomputed at most this often"
+    )
 
 
 class Settings(BaseSettings):

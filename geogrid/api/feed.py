@@ -19,9 +19,11 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import make_url
 
@@ -30,6 +32,7 @@ from geogrid.store.incident_feed import FEED_CHANNEL, FEED_PAGE, feed_events, la
 
 log = logging.getLogger(__name__)
 QUEUE_LIMIT = 10_000
+T = TypeVar("T")
 
 
 @dataclass(eq=False)
@@ -52,11 +55,13 @@ class FeedHub:
         self._tasks: list[asyncio.Task[None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = asyncio.Event()
+        # the feed's own reader threads: busy statistics never delay an event
+        self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="feed")
 
     async def start(self) -> None:
         """Remember where the feed stands and start reading (and listening, on PostGIS)."""
         self._loop = asyncio.get_running_loop()
-        self.last_id = await asyncio.to_thread(last_event_id, self.store.engine)
+        self.last_id = await self.read(last_event_id, self.store.engine)
         self._tasks.append(asyncio.create_task(self._read_loop()))
         if self.store.kind == "postgis":
             self._tasks.append(asyncio.create_task(self._listen_loop()))
@@ -72,6 +77,12 @@ class FeedHub:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def read(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a store read on the feed's own threads."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, partial(function, *args, **kwargs))
 
     def wake(self) -> None:
         """New events were committed in this process: read them now (callable from any
@@ -99,7 +110,7 @@ class FeedHub:
 
     async def _read_new(self) -> None:
         while True:
-            events = await asyncio.to_thread(feed_events, self.store.engine, after=self.last_id)
+            events = await self.read(feed_events, self.store.engine, after=self.last_id)
             for event in events:
                 self.last_id = event["id"]
                 for subscriber in list(self._subscribers):
@@ -146,12 +157,12 @@ async def stream(
     subscriber = hub.subscribe()
     engine = hub.store.engine
     try:
-        sent = last_id if last_id is not None else await asyncio.to_thread(last_event_id, engine)
+        sent = last_id if last_id is not None else await hub.read(last_event_id, engine)
         yield f"retry: 1000\n: feed from event {sent}\n\n"
         while True:
             subscriber.overflowed = False
             while True:  # replay from the store, a page at a time
-                missed = await asyncio.to_thread(feed_events, engine, after=sent, within=within)
+                missed = await hub.read(feed_events, engine, after=sent, within=within)
                 for event in missed:
                     sent = event["id"]
                     yield sse(event)

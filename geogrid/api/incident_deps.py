@@ -33,7 +33,8 @@ def get_kpi_cache(request: Request) -> KpiCache:
     """The process's KPI cache (made on first use)."""
     cache: KpiCache | None = getattr(request.app.state, "kpi_cache", None)
     if cache is None:
-        cache = request.app.state.kpi_cache = KpiCache()
+        refresh = request.app.state.settings.api.kpi_refresh_s
+        cache = request.app.state.kpi_cache = KpiCache(min_refresh_s=refresh)
     return cache
 
 

@@ -67,7 +67,13 @@ def command_kpis(
     with connected(bind) as conn:
         year = {"start": starts["year"], "end": as_of, "as_of": as_of}
         categories = incident_stats(
-            conn, by="category", within=within, start=starts["year"], end=as_of, as_of=as_of
+            conn,
+            by="category",
+            within=within,
+            start=starts["year"],
+            end=as_of,
+            as_of=as_of,
+            medians=False,
         )
         streets = _ranking(conn, "street", within, year, top)
         departments = _ranking(conn, "department", within, year, top)
@@ -106,6 +112,7 @@ def _ranking(
         start=window["start"],
         end=window["end"],
         as_of=window["as_of"],
+        medians=False,
     )
     columns = ["rank", "list", "key", "accepted", "closed", "overdue", "reworked"]
     return json_records(frame[[*columns, "on_time_rate", "settlement_rate", "penalty"]])

@@ -276,7 +276,7 @@ def test_statistics_trend_ranking(published: Store, api_client: ApiClient) -> No
 
 
 def test_kpis_in_one_call_cached_by_data_version(published: Store, api_client: ApiClient) -> None:
-    dispatcher = api_client(published, role="dispatcher")
+    dispatcher = api_client(published, role="dispatcher", kpi_refresh_s=0)
     _report(dispatcher, "K1", reported_at=T0.isoformat())
     as_of = (T0 + timedelta(hours=2)).isoformat()
     first = dispatcher.get("/incidents/kpis", params={"as_of": as_of}).json()
