@@ -28,6 +28,12 @@ bench-synth bench-import bench-partition: $(PYTHON_STAMP)
 bench-incidents: $(PYTHON_STAMP)
 	GEOGRID_TEST_POSTGRES_URL=$$(scripts/ensure-postgres.sh) $(BIN)/python benchmarks/bench_incidents.py
 
+# issue 8b: 50 big-screen clients on KPIs and the live feed (2 API processes on PostGIS)
+.PHONY: bench-command-api
+bench: bench-command-api
+bench-command-api: $(PYTHON_STAMP)
+	GEOGRID_TEST_POSTGRES_URL=$$(scripts/ensure-postgres.sh) $(BIN)/python benchmarks/bench_command_api.py
+
 $(SYSTEM_STAMP):
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
