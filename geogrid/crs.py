@@ -16,6 +16,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
+from geogrid import crs_fit
 from geogrid.errors import CRSError
 
 STORAGE_CRS: Final = "EPSG:4326"
@@ -168,17 +169,24 @@ def describe_crs(crs: str | CRS | None) -> str:
 
 
 def to_storage_crs(
-    frame: gpd.GeoDataFrame, *, source_crs: str | CRS | None = None, file: str | None = None
+    frame: gpd.GeoDataFrame,
+    *,
+    source_crs: str | CRS | None = None,
+    file: str | None = None,
+    notes: list[str] | None = None,
 ) -> tuple[gpd.GeoDataFrame, str]:
     """Return ``frame`` in EPSG:4326 and a label of the CRS it came in.
 
     A frame without a CRS is refused unless ``source_crs`` declares one; a declared CRS that
-    contradicts the file's own is refused naming both. ``gcj02`` / ``bd09`` mean lon/lat with
-    that offset, whatever geographic CRS the file claims.
+    contradicts the file's own is refused naming both, unless the coordinates fit only the
+    declared one (a wrong ``.prj``; said in ``notes``). Coordinates that cannot lie in the CRS's
+    area of use are refused naming the CRS that fits where one can be inferred (Gauss-Krüger
+    eastings with the zone number in front). ``gcj02`` / ``bd09`` mean lon/lat with that offset,
+    whatever geographic CRS the file claims.
     """
     declared = parse_source_crs(source_crs) if isinstance(source_crs, str) else source_crs
     if declared is None and frame.crs is None:
-        raise CRSError(f"the file has no CRS; {_DECLARE_HINT}", file=file)
+        raise CRSError(f"the file has no CRS; {_zone_hint(frame)}{_DECLARE_HINT}", file=file)
     if isinstance(declared, str):
         if frame.crs is not None and not CRS.from_user_input(frame.crs).is_geographic:
             raise CRSError(
@@ -190,21 +198,111 @@ def to_storage_crs(
         out = frame.set_crs(STORAGE_CRS, allow_override=True)
         out = out.set_geometry(offset_to_wgs84(out.geometry, declared))
         return out, declared
-    crs = CRS.from_user_input(frame.crs) if declared is None else declared
+    own = CRS.from_user_input(frame.crs) if frame.crs is not None else None
+    crs = own if declared is None else declared
+    assert crs is not None
     if (
-        frame.crs is not None
+        own is not None
         and declared is not None
-        and not CRS.from_user_input(frame.crs).equals(declared, ignore_axis_order=True)
+        and not own.equals(declared, ignore_axis_order=True)
     ):
-        raise CRSError(
-            f"--source-crs {describe_crs(declared)} contradicts the file's own CRS "
-            f"{describe_crs(frame.crs)}; drop --source-crs or fix the file",
-            file=file,
-        )
+        if not (_fits(frame, declared) and not _fits(frame, own)):
+            raise CRSError(
+                f"--source-crs {describe_crs(declared)} contradicts the file's own CRS "
+                f"{describe_crs(own)}; drop --source-crs or fix the file",
+                file=file,
+            )
+        if notes is not None:
+            notes.append(
+                f"the coordinates cannot lie in the file's own CRS {describe_crs(own)}; "
+                f"read them in {describe_crs(declared)} as --source-crs says"
+            )
     out = frame.set_crs(crs, allow_override=True)
     if crs.is_geographic:
         _check_lonlat(out, file=file)
-    return out.to_crs(STORAGE_CRS), describe_crs(crs)
+    else:
+        _check_fit(out, crs, file=file)
+    return _transformed(out, crs, file=file), describe_crs(crs)
+
+
+def _bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
+    geoms = frame.geometry
+    if frame.empty or geoms.is_empty.all():
+        return None
+    minx, miny, maxx, maxy = (float(v) for v in geoms.total_bounds)
+    return minx, miny, maxx, maxy
+
+
+def _fits(frame: gpd.GeoDataFrame, crs: CRS) -> bool:
+    bounds = _bounds(frame)
+    if bounds is None:
+        return True
+    if crs.is_geographic:
+        minx, miny, maxx, maxy = bounds
+        return minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90
+    return crs_fit.fits(bounds, crs)
+
+
+def _zone_hint(frame: gpd.GeoDataFrame) -> str:
+    bounds = _bounds(frame)
+    candidate = crs_fit.zone_prefixed(bounds, None) if bounds is not None else None
+    if candidate is None:
+        return ""
+    zone = int(bounds[0] // 1_000_000) if bounds else 0
+    return (
+        f"the eastings carry a Gauss-Krüger zone number ({zone}) in front and fit "
+        f"{crs_fit.describe_fit(candidate)} if the datum is CGCS2000; "
+    )
+
+
+def _check_fit(frame: gpd.GeoDataFrame, crs: CRS, *, file: str | None) -> None:
+    """One line naming the CRS that fits, when the coordinates cannot lie in ``crs``."""
+    bounds = _bounds(frame)
+    if bounds is None or crs_fit.fits(bounds, crs):
+        return
+    minx, miny, maxx, maxy = bounds
+    area = crs.area_of_use
+    where = (
+        f" (area of use {area.west:g}..{area.east:g}°E, {area.south:g}..{area.north:g}°N)"
+        if area is not None
+        else ""
+    )
+    message = (
+        f"coordinates ({minx:,.0f}, {miny:,.0f}) .. ({maxx:,.0f}, {maxy:,.0f}) cannot lie in "
+        f"{describe_crs(crs)} {crs.name}{where}"
+    )
+    candidate = crs_fit.zone_prefixed(bounds, crs)
+    if candidate is not None:
+        label = crs_fit.describe_fit(candidate)
+        zone = int(minx // 1_000_000)
+        raise CRSError(
+            f"{message}: the eastings carry the Gauss-Krüger zone number {zone} in front, "
+            f"which the declared CRS does not; they fit {label}: import again with "
+            f"--source-crs {label.split(' ')[0]}",
+            file=file,
+        )
+    raise CRSError(
+        f"{message}: the CRS of the file is wrong or the coordinates are damaged; {_DECLARE_HINT}",
+        file=file,
+    )
+
+
+def _transformed(frame: gpd.GeoDataFrame, crs: CRS, *, file: str | None) -> gpd.GeoDataFrame:
+    """``frame`` in EPSG:4326; a transform that fails or gives no finite point is a CRSError."""
+    try:
+        out = frame.to_crs(STORAGE_CRS)
+    except Exception as exc:  # pyproj raises many types; the user gets one line
+        raise CRSError(
+            f"cannot transform from {describe_crs(crs)} to WGS 84 ({str(exc)[:120]})", file=file
+        ) from exc
+    bounds = _bounds(out)
+    if bounds is not None and not np.all(np.isfinite(bounds)):
+        raise CRSError(
+            f"the coordinates do not transform from {describe_crs(crs)} to WGS 84 "
+            f"(they lie outside what the CRS can express); {_DECLARE_HINT}",
+            file=file,
+        )
+    return out
 
 
 def _check_lonlat(frame: gpd.GeoDataFrame, *, file: str | None) -> None:
@@ -226,7 +324,13 @@ def metric_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
     geographic = (
         frame.to_crs(STORAGE_CRS) if not CRS.from_user_input(frame.crs).is_geographic else frame
     )
-    utm = geographic.estimate_utm_crs()
+    try:
+        utm = geographic.estimate_utm_crs()
+    except Exception as exc:  # pyproj: "Unable to determine UTM CRS" for unusable extents
+        raise CRSError(
+            f"cannot choose a metric CRS: the data's extent {geographic.total_bounds.tolist()} "
+            "is not a place on Earth; check the file's CRS"
+        ) from exc
     if utm is None:  # pragma: no cover - only for empty or degenerate input
         raise CRSError("cannot choose a metric CRS: the data has no extent")
     return utm

@@ -8,19 +8,21 @@ is left exactly as it was.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
 import geopandas as gpd
 import pandas as pd
 import shapely
+from pyproj import CRS
 from sqlalchemy import Connection
 
 from geogrid.crs import to_storage_crs
 from geogrid.errors import InputError
 from geogrid.households import HouseholdTotal, fill_households
-from geogrid.io import FieldMapping, SourceLayer, apply_mapping, layer_for, read_layers
+from geogrid.io import FieldMapping, SourceLayer, _provenance, apply_mapping, layer_for, read_layers
+from geogrid.io._checks import feature_label
 from geogrid.schema import LAYERS, layer_spec
 from geogrid.settings import HouseholdSettings
 from geogrid.store import Store
@@ -67,6 +69,8 @@ class ImportOptions:
     households_total: int | None = None
     scope: str | None = None
     census: str | None = None
+    repair: bool = False
+    """Repair boundary layers into a valid coverage (see :mod:`geogrid.io._coverage`)."""
 
 
 @dataclass
@@ -86,6 +90,10 @@ class _Prepared:
     file: str
     crs: str
     notes: list[str]
+    repairs: list[tuple[str, str, str]] = field(default_factory=list)
+    """(feature, check, message) of each repair made while reading."""
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    """(check, message) about the whole layer, e.g. a suspected GCJ-02 file."""
 
 
 def import_file(
@@ -104,7 +112,7 @@ def import_file(
     ValidationFailed
         Validation found errors; ``.report`` holds every finding. Nothing was written.
     """
-    options = options or ImportOptions()
+    options = _layer_choice(options or ImportOptions())
     if options.mode not in ("replace", "append"):
         raise InputError(f"unknown mode {options.mode!r}; expected replace or append")
     tick = progress or (lambda _what, _done, _total: None)
@@ -116,6 +124,18 @@ def import_file(
     for item in prepared:
         for note in item.notes:
             result.report.add("info", "read", note, layer=item.kind, file=item.file)
+        for check, message in item.warnings:
+            result.report.add("warning", check, message, layer=item.kind, file=item.file)
+        for feature, check, message in item.repairs:
+            result.report.add(
+                "warning",
+                check,
+                message,
+                layer=item.kind,
+                file=item.file,
+                feature=feature,
+                field="geometry",
+            )
     with store.transaction() as conn:
         context = _stored_context(conn)
         for step, item in enumerate(prepared, start=1):
@@ -144,6 +164,17 @@ def import_file(
     return result
 
 
+def _layer_choice(options: ImportOptions) -> ImportOptions:
+    """``layer`` may name a layer of the source: ``NAME`` (not a layer kind) or ``NAME:KIND``."""
+    layer = options.layer
+    if layer is None or layer in LAYERS:
+        return options
+    name, sep, kind = layer.rpartition(":")
+    if sep and kind in LAYERS and name:
+        return replace(options, source_layer=name, layer=kind)
+    return replace(options, source_layer=layer, layer=None)
+
+
 def _sources(path: str | Path, options: ImportOptions) -> list[SourceLayer]:
     sources = read_layers(
         path,
@@ -161,17 +192,48 @@ def _sources(path: str | Path, options: ImportOptions) -> list[SourceLayer]:
                 file=str(path),
             )
         sources = named
-    kinds = [layer_for(s.name, options.layer, file=s.file) for s in sources]
+    kinds = [_kind(s, options) for s in sources]
     if len(set(kinds)) < len(kinds):
         raise InputError("two layers of the file map to the same layer kind", file=str(path))
     return sources
 
 
+def _kind(source: SourceLayer, options: ImportOptions) -> str:
+    """The layer kind: as requested, else by the layer's name, else by the file's name."""
+    try:
+        return layer_for(source.name, options.layer, file=source.file)
+    except InputError:
+        if source.alias is None:
+            raise
+        return layer_for(source.alias, options.layer, file=source.file)
+
+
 def _prepare(source: SourceLayer, options: ImportOptions) -> _Prepared:
-    kind = layer_for(source.name, options.layer, file=source.file)
+    kind = _kind(source, options)
     frame, notes = apply_mapping(source.frame, layer_spec(kind), options.mapping, file=source.file)
-    frame, crs = to_storage_crs(frame, source_crs=options.source_crs, file=source.file)
-    return _Prepared(kind, frame, source.file, crs, [*source.notes, *notes])
+    labels = feature_label(frame, kind)
+    repairs = [(labels.iloc[r.row], r.check, r.message) for r in source.repairs]
+    own_crs = source.frame.crs
+    frame, crs = to_storage_crs(frame, source_crs=options.source_crs, file=source.file, notes=notes)
+    warnings = []
+    if options.source_crs is None and (
+        own_crs is None or CRS.from_user_input(own_crs).is_geographic
+    ):
+        seeds = _seeds() if kind in ("districts", "streets") else None
+        suspected = _provenance.suspicion(list(source.frame.columns), frame, seeds=seeds)
+        if suspected is not None:
+            warnings.append(("suspected_gcj02", suspected))
+    return _Prepared(kind, frame, source.file, crs, [*source.notes, *notes], repairs, warnings)
+
+
+def _seeds() -> gpd.GeoDataFrame | None:
+    """The seed district outlines (WGS 84), or None when the seed data is not there."""
+    from geogrid.boundaries import districts
+
+    try:
+        return districts()
+    except InputError:
+        return None
 
 
 def _stored_context(conn: Connection) -> Context:
@@ -200,6 +262,7 @@ def _validate(
         context=context,
         thresholds=options.thresholds,
         source_crs=item.crs,
+        repair=options.repair,
     )
     report.extend(found)
     if item.kind in _CONTEXT_LAYERS:

@@ -19,7 +19,7 @@ import geopandas as gpd
 import shapely
 
 from geogrid.errors import ValidationFailed
-from geogrid.io import _checks, _topology, _values
+from geogrid.io import _checks, _coverage, _dangles, _topology, _values
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -34,6 +34,8 @@ class Thresholds:
     spill_m2: float = 1.0
     offset_share: float = 0.05
     """Share of features outside their parents that triggers the GCJ-02 / BD-09 test."""
+    repair_gap_m2: float = 100.0
+    """With --repair: gaps up to this size (m²) are given to a neighbour."""
 
 
 @dataclass(frozen=True)
@@ -122,11 +124,12 @@ class ValidationReport:
         return ValidationReport([f for f in self.findings if f.layer == layer])
 
     def brief(self) -> dict[str, Any]:
-        """Counts only: kept with the layer in the store."""
+        """Kept with the layer in the store: the counts and every finding (each repair)."""
         return {
             "errors": len(self.errors),
             "warnings": len(self.warnings),
             "summary": self.summary(),
+            "findings": [asdict(f) for f in self.findings],
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -211,17 +214,26 @@ def validate_layer(
     context: Context | None = None,
     thresholds: Thresholds | None = None,
     source_crs: str | None = None,
+    repair: bool = False,
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
     """Check and repair one mapped layer in EPSG:4326.
 
     Returns the repaired frame (invalid geometries made valid, coded values normalised) and the
     report; the caller decides what to do with errors (:meth:`ValidationReport.raise_if_errors`).
+    With ``repair``, boundary layers are first repaired into a valid coverage (duplicate ids
+    renumbered, spills clipped, overlaps and small gaps given to a neighbour; see
+    :mod:`geogrid.io._coverage`), each fix a warning in the report.
     """
     report = ValidationReport()
     findings = LayerFindings(report, layer, file)
     context = context or Context()
     thresholds = thresholds or Thresholds()
     frame = _checks.check_geometries(frame, findings)
+    if repair and layer in _coverage.REPAIRABLE:
+        _, parents = context.parents(layer)
+        frame = _coverage.repair_coverage(
+            frame, findings, parents=parents, gap_max_m2=thresholds.repair_gap_m2
+        )
     _checks.check_ids(frame, findings, stored=context.stored_ids)
     frame = _values.check_values(frame, findings)
     frame = _values.check_codes(frame, findings)
@@ -236,4 +248,8 @@ def validate_layer(
     )
     if layer == "communities":
         _topology.check_gaps(usable, findings, context=context, thresholds=thresholds)
+    if layer == "buildings":
+        _topology.check_straddles(usable, findings, context=context)
+    if layer == "roads":
+        _dangles.check_dangles(usable, findings, context=context)
     return frame, report

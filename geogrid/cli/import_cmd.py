@@ -34,16 +34,24 @@ def register(app: typer.Typer) -> None:
 
 def import_command(
     path: Annotated[
-        Path, typer.Argument(help="GeoJSON, GeoPackage, Shapefile (.shp/.zip), GeoParquet or CSV")
+        Path,
+        typer.Argument(
+            help="Any vector format GDAL reads (GeoJSON, GeoPackage, Shapefile also zipped, KML, "
+            "File Geodatabase also zipped, GML, MapInfo, FlatGeobuf, ...), GeoParquet or CSV"
+        ),
     ],
     layer: Annotated[
         str | None,
         typer.Option(
-            "--layer", "-l", help=f"Layer kind: {', '.join(LAYERS)}; by default the layer names"
+            "--layer",
+            "-l",
+            help=f"Layer kind ({', '.join(LAYERS)}; by default the layer names), or the name "
+            "of one layer of a multi-layer source, NAME or NAME:KIND",
         ),
     ] = None,
     source_layer: Annotated[
-        str | None, typer.Option("--source-layer", help="Only this layer of a GeoPackage")
+        str | None,
+        typer.Option("--source-layer", help="Only this layer of a multi-layer source"),
     ] = None,
     map_: Annotated[
         list[str] | None,
@@ -63,7 +71,7 @@ def import_command(
     ] = None,
     encoding: Annotated[
         str | None,
-        typer.Option(help="Text encoding of Shapefile / CSV (default: UTF-8, then GB18030)"),
+        typer.Option(help="Text encoding of the attributes (default: UTF-8, then GB18030)"),
     ] = None,
     wkt_column: Annotated[str | None, typer.Option(help="CSV: the WKT column")] = None,
     lon_column: Annotated[str | None, typer.Option(help="CSV: the longitude column")] = None,
@@ -88,6 +96,18 @@ def import_command(
     spill_m2: Annotated[
         float, typer.Option(help="Spills out of the parent above this (m²) are errors")
     ] = 1.0,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Repair boundary layers into a valid coverage: duplicate ids renumbered, "
+            "spills clipped to the parent, overlaps and small gaps given to the neighbour "
+            "with the longest shared border; each fix is listed in the report",
+        ),
+    ] = False,
+    repair_gap_m2: Annotated[
+        float, typer.Option(help="With --repair: gaps up to this size (m²) are filled")
+    ] = 100.0,
     dwelling_size_m2: Annotated[
         float | None, typer.Option(help="Households estimate: floor area per dwelling (m²)")
     ] = None,
@@ -121,7 +141,10 @@ def import_command(
             (lon_column or "lon", lat_column or "lat") if lon_column or lat_column else None
         ),
         mode=mode,
-        thresholds=Thresholds(overlap_m2=overlap_m2, gap_m2=gap_m2, spill_m2=spill_m2),
+        thresholds=Thresholds(
+            overlap_m2=overlap_m2, gap_m2=gap_m2, spill_m2=spill_m2, repair_gap_m2=repair_gap_m2
+        ),
+        repair=repair,
         households=households,
         households_total=households_total,
         scope=scope,

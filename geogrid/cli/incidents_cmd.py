@@ -20,6 +20,7 @@ from geogrid.cli._common import (
     store_transaction,
 )
 from geogrid.errors import InputError
+from geogrid.incidents.columns import load_incident_mapping, parse_incident_map
 from geogrid.incidents.deadlines import CHINESE_WEEK, LOCAL_TZ, WorkCalendar, load_calendar
 from geogrid.incidents.formats import read_incident_file
 from geogrid.incidents.synthetic import synthesize_incidents
@@ -114,8 +115,19 @@ def synth_incidents(
 
 @incidents_app.command("import")
 def import_file(
-    path: Annotated[Path, typer.Argument(help="CSV, GeoJSON or Open311 GeoReport v2 JSON")],
+    path: Annotated[Path, typer.Argument(help="CSV, GeoJSON or Open311 GeoReport v2 JSON/XML")],
     fmt: Annotated[str | None, typer.Option("--format", help="csv | geojson | open311")] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", "-m", help="field=COLUMN for headers not known, e.g. ref=单号"),
+    ] = None,
+    mapping_file: Annotated[
+        Path | None, typer.Option("--mapping", help="A JSON or TOML file of field = COLUMN")
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="Text encoding (default: UTF-8 with or without BOM, then GB18030)"),
+    ] = None,
     source_crs: Annotated[
         str, typer.Option("--source-crs", help="EPSG:4326, EPSG:4490 (CGCS2000), gcj02 or bd09")
     ] = "EPSG:4326",
@@ -126,7 +138,9 @@ def import_file(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Import a file of incidents: every record or none (bad records are listed)."""
-    frame, fmt = read_incident_file(path, fmt=fmt)
+    mapping = load_incident_mapping(mapping_file) if mapping_file else {}
+    mapping |= parse_incident_map(map_ or [])
+    frame, fmt = read_incident_file(path, fmt=fmt, encoding=encoding)
     calendar = _calendar(holidays, calendar_hours)
     with opened_store(load_settings(database_url)) as store, progress_bar() as bar:
         task = bar.add_task(f"importing {path.name}", total=len(frame))
@@ -141,12 +155,15 @@ def import_file(
                 actor=actor,
                 calendar=calendar,
                 progress=lambda n: bar.advance(task, n),
+                mapping=mapping,
             )
     flags = ", ".join(f"{k} {v}" for k, v in summary.flags.items()) or "none"
     typer.echo(
-        f"imported {summary.count} incidents from {path} ({fmt}); plan {summary.plan_id}: "
-        f"{summary.attributed} attributed, {summary.outside_grids} outside every grid; "
-        f"flags: {flags}"
+        f"imported {summary.count} incidents from {path} ({fmt}, "
+        f"{frame.attrs.get('encoding', 'utf-8')}); plan {summary.plan_id}: "
+        f"{summary.attributed} attributed, {summary.outside_grids} outside every grid, "
+        f"{summary.unlocated} unlocated (an address but no coordinates: for a dispatcher "
+        f"to place); flags: {flags}"
     )
 
 

@@ -1,6 +1,9 @@
-"""Readers for incident files: CSV, GeoJSON and Open311 GeoReport v2 (JSON) into record frames.
+"""Readers for incident files: CSV, GeoJSON and Open311 GeoReport v2 (JSON or XML) into
+record frames.
 
 The frames carry canonical or aliased column names understood by :func:`intake.normalise`.
+Text is read as UTF-8 (with or without a byte-order mark), else as GB18030 (what Excel on a
+Chinese Windows saves as "ANSI", a superset of GBK), unless an encoding is given.
 """
 
 from __future__ import annotations
@@ -8,7 +11,8 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
@@ -16,70 +20,120 @@ import pandas as pd
 from geogrid.errors import InputError
 
 FORMATS = ("csv", "geojson", "open311")
+FALLBACK_ENCODINGS = ("utf-8-sig", "gb18030")
 
 
-def read_incident_file(path: str | Path, *, fmt: str | None = None) -> tuple[pd.DataFrame, str]:
-    """Read a file of incident records; ``fmt`` is guessed from the name and content if omitted."""
+def read_incident_file(
+    path: str | Path, *, fmt: str | None = None, encoding: str | None = None
+) -> tuple[pd.DataFrame, str]:
+    """Read a file of incident records; ``fmt`` is guessed from the name and content if omitted.
+
+    ``encoding`` forces the text encoding; by default UTF-8, then GB18030. The encoding used is
+    in ``frame.attrs["encoding"]``.
+    """
     source = Path(path)
     if not source.exists():
         raise InputError("file not found", file=str(source))
-    fmt = fmt or _guess(source)
+    text, used = decode_text(source, encoding)
+    fmt = fmt or _guess(source, text)
+    frame = _parse(source, text, fmt)
+    frame.attrs["encoding"] = used
+    return frame, fmt
+
+
+def decode_text(source: Path, encoding: str | None) -> tuple[str, str]:
+    """The file's text and the encoding that read it; one line naming what to declare if none."""
+    return decode_bytes(source.read_bytes(), encoding, file=str(source))
+
+
+def decode_bytes(raw: bytes, encoding: str | None, *, file: str) -> tuple[str, str]:
+    """Text of ``raw`` (UTF-8, else GB18030, unless ``encoding``) and the encoding used."""
+    candidates = (encoding,) if encoding else FALLBACK_ENCODINGS
+    for candidate in candidates:
+        try:
+            return raw.decode(candidate), "utf-8" if candidate == "utf-8-sig" else candidate
+        except UnicodeDecodeError:
+            continue
+        except LookupError as exc:
+            raise InputError(f"unknown encoding {candidate!r}", file=file) from exc
+    tried = " or ".join(c.removesuffix("-sig") for c in candidates)
+    raise InputError(
+        f"the text is not in {tried}; declare its encoding with --encoding (e.g. big5, utf-16)",
+        file=file,
+    )
+
+
+def parse_incident_bytes(
+    data: bytes, fmt: str, *, name: str = "body", encoding: str | None = None
+) -> pd.DataFrame:
+    """Records from the bytes of a CSV, GeoJSON or Open311 (JSON or XML) document, e.g. an
+    HTTP body; ``name`` names it in errors."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown incident format {fmt!r}; expected one of {FORMATS}", file=name)
+    text, _ = decode_bytes(data, encoding, file=name)
+    if fmt == "geojson" and not text.lstrip().startswith("{"):
+        raise InputError("not a GeoJSON FeatureCollection", file=name)
+    return _parse(Path(name), text, fmt)
+
+
+def _parse(source: Path, text: str, fmt: str) -> pd.DataFrame:
     if fmt == "csv":
-        return read_csv(source), fmt
+        return read_csv_text(text, file=str(source))
+    if fmt == "open311" and text.lstrip().startswith("<"):
+        return open311_records(open311_xml(text, file=str(source)), file=str(source))
     try:
-        doc = json.loads(source.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        doc = json.loads(text)
+    except ValueError as exc:
         raise InputError(f"not valid JSON: {exc}", file=str(source)) from exc
     if fmt == "geojson":
-        return geojson_records(doc, file=str(source)), fmt
+        return geojson_records(doc, file=str(source))
     if fmt == "open311":
-        return open311_records(doc, file=str(source)), fmt
+        return open311_records(doc, file=str(source))
     raise InputError(
         f"unknown incident format {fmt!r}; expected one of {FORMATS}", file=str(source)
     )
 
 
-def parse_incident_bytes(data: bytes, fmt: str, *, name: str = "body") -> pd.DataFrame:
-    """Records from the bytes of a CSV, GeoJSON or Open311 JSON document (an HTTP body);
-    ``name`` names it in errors."""
-    if fmt == "csv":
-        return read_csv(io.BytesIO(data), name=name)
-    if fmt not in FORMATS:
-        raise InputError(f"unknown incident format {fmt!r}; expected one of {FORMATS}", file=name)
-    try:
-        doc = json.loads(data.decode("utf-8"))
-    except ValueError as exc:
-        raise InputError(f"not valid JSON: {exc}", file=name) from exc
-    if fmt == "geojson":
-        if not isinstance(doc, dict):
-            raise InputError("not a GeoJSON FeatureCollection", file=name)
-        return geojson_records(doc, file=name)
-    return open311_records(doc, file=name)
-
-
-def _guess(source: Path) -> str:
+def _guess(source: Path, text: str) -> str:
     """The format by suffix, else by content: a FeatureCollection is GeoJSON, else Open311."""
     if source.suffix.lower() in (".csv", ".txt"):
         return "csv"
     if source.suffix.lower() == ".geojson":
         return "geojson"
-    try:
-        head = source.read_text(encoding="utf-8")[:2000].lstrip()
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read the file as UTF-8 text: {exc}", file=str(source)) from exc
+    head = text[:2000].lstrip()
     if head.startswith("{") and '"FeatureCollection"' in head:
         return "geojson"
     return "open311"
 
 
-def read_csv(source: Path | IO[bytes], *, name: str | None = None) -> pd.DataFrame:
+def read_csv(source: Path, *, encoding: str | None = None) -> pd.DataFrame:
     """A CSV with one incident a row (columns such as id, lon, lat, category, reported_at)."""
+    return read_csv_text(decode_text(source, encoding)[0], file=str(source))
+
+
+def read_csv_text(text: str, *, file: str | None = None) -> pd.DataFrame:
+    """Every cell as text (nothing converted here), empty cells missing."""
     try:
         return pd.read_csv(
-            source, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
+            io.StringIO(text.removeprefix("\ufeff")),
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
         )
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read CSV: {exc}", file=name or str(source)) from exc
+    except ValueError as exc:
+        raise InputError(f"cannot read CSV: {exc}", file=file) from exc
+
+
+def open311_xml(text: str, *, file: str | None = None) -> list[dict[str, Any]]:
+    """Open311 GeoReport v2 XML (``<service_requests><request>...``) as a list of requests."""
+    try:
+        root = ElementTree.fromstring(text.encode("utf-8"))
+    except ElementTree.ParseError as exc:
+        raise InputError(f"not valid Open311 XML: {exc}", file=file) from exc
+    requests = root.findall("request") if root.tag != "request" else [root]
+    return [
+        {child.tag: (child.text or "").strip() or None for child in request} for request in requests
+    ]
 
 
 def geojson_records(doc: dict[str, Any], *, file: str | None = None) -> pd.DataFrame:
@@ -115,7 +169,7 @@ def open311_records(doc: Any, *, file: str | None = None) -> pd.DataFrame:
         if status == "closed":
             row["status"] = "closed"
             row.setdefault("closed_at", row.get("updated_datetime"))
-        address = row.pop("address", None)
+        address = row.get("address")
         text = row.get("description") or row.get("service_name") or ""
         row["description"] = f"{text} ({address})" if address else text
         if "agency_responsible" in row:

@@ -21,32 +21,12 @@ from pyproj import CRS, Transformer
 
 from geogrid.crs import bd09_to_wgs84, gcj02_to_wgs84
 from geogrid.errors import CRSError, InputError, ValidationFailed
+from geogrid.incidents import columns, values
+from geogrid.incidents.columns import IncidentMapping
 from geogrid.incidents.deadlines import CHINESE_WEEK, LOCAL_TZ, WorkCalendar, due_dates_array
 from geogrid.incidents.taxonomy import PRIORITIES, Taxonomy, default_taxonomy
 from geogrid.incidents.workflow import Status
 
-ALIASES = {
-    "id": "ref",
-    "incident_id": "ref",
-    "service_request_id": "ref",
-    "case_id": "ref",
-    "longitude": "lon",
-    "lng": "lon",
-    "long": "lon",
-    "x": "lon",
-    "latitude": "lat",
-    "y": "lat",
-    "category_code": "category",
-    "item_code": "category",
-    "service_code": "category",
-    "requested_datetime": "reported_at",
-    "reported": "reported_at",
-    "time": "reported_at",
-    "media_url": "photos",
-    "media_urls": "photos",
-    "source_crs": "crs",
-}
-"""Column names that mean a canonical field (the Open311 names among them)."""
 TIME_FIELDS = (
     "reported_at",
     "accepted_at",
@@ -119,12 +99,8 @@ class IntakeBatch:
 
 
 def canonical_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rename aliased columns (``longitude`` -> ``lon``, ...) to the canonical names."""
-    renamed = {
-        c: ALIASES.get(str(c).strip().lower(), str(c).strip().lower()) for c in frame.columns
-    }
-    out = frame.rename(columns=renamed)
-    return out.loc[:, ~out.columns.duplicated()]
+    """Rename aliased columns (``longitude`` -> ``lon``, ``编号`` -> ``ref``, ...)."""
+    return columns.canonical_columns(frame)[0]
 
 
 def normalise(
@@ -134,10 +110,15 @@ def normalise(
     taxonomy: Taxonomy | None = None,
     calendar: WorkCalendar | None = CHINESE_WEEK,
     source: str = "import",
+    mapping: IncidentMapping | None = None,
 ) -> IntakeBatch:
-    """Validate and normalise incident records; nothing is dropped, problems are listed."""
+    """Validate and normalise incident records; nothing is dropped, problems are listed.
+
+    ``mapping`` says which column holds which field where the headers are not known ones.
+    A record with an address but no coordinates is kept, flagged ``unlocated``.
+    """
     taxonomy = taxonomy or default_taxonomy()
-    data = canonical_columns(frame).reset_index(drop=True)
+    data, clashes = columns.canonical_columns(frame.reset_index(drop=True), mapping)
     n = len(data)
     out = pd.DataFrame(index=data.index)
     if "ref" in data:
@@ -152,6 +133,13 @@ def normalise(
     dup = refs.duplicated(keep=False) & ~missing_ref
     batch.add(dup, refs, "ref", "the id appears more than once in this batch")
     out["ref"] = refs.astype(str)
+    for clash in clashes:
+        mask = np.zeros(n, dtype=bool)
+        mask[clash.rows] = True
+        texts = [""] * n
+        for row, message in zip(clash.rows, clash.messages, strict=True):
+            texts[int(row)] = message
+        batch.add(mask, refs, clash.field, pd.Series(texts, dtype=object))
     _locations(data, out, batch, refs, source_crs=source_crs)
     _classify(data, out, batch, refs, taxonomy)
     _times(data, out, batch, refs)
@@ -166,10 +154,8 @@ def normalise(
     out["reporter"] = _text(data, "reporter", None)
     out["source"] = _text(data, "source", source)
     out["photos"] = _photos(data)
-    out["synthetic"] = (
-        data["synthetic"].fillna(False).astype(bool) if "synthetic" in data else False
-    )
-    out["flags"] = ""
+    out["synthetic"] = _yes_no(data, "synthetic", batch, refs).fillna(False).astype(bool)
+    out["flags"] = np.where(out["unlocated"], "unlocated", "")
     return batch
 
 
@@ -178,9 +164,18 @@ def _locations(
 ) -> None:
     lon, lat = _number(data, "lon"), _number(data, "lat")
     missing = lon.isna() | lat.isna()
+    given = _given(data, "lon") | _given(data, "lat")
+    address = _text(data, "address", None)
+    has_address = address.notna() & (address.astype(str).str.strip() != "")
+    unlocated = missing & ~given & has_address
     batch.add(
-        missing, refs, "location", "the record has no location (lon/lat missing or not a number)"
+        missing & ~unlocated,
+        refs,
+        "location",
+        "the record has no location (lon/lat missing or not a number) and no address",
     )
+    out["unlocated"] = unlocated.to_numpy()
+    out["address"] = address
     crs = (
         data["crs"].fillna(source_crs).astype(str)
         if "crs" in data
@@ -203,6 +198,13 @@ def _locations(
     batch.add(outside, refs, "location", "coordinates are not lon/lat (out of range)")
     out["lon"], out["lat"] = x, y
     out["location_crs"] = labels.fillna("unknown")
+
+
+def _given(data: pd.DataFrame, name: str) -> pd.Series:
+    """Where a column has something in it (a typo in a coordinate is an error, not 'unlocated')."""
+    if name not in data:
+        return pd.Series(False, index=data.index)
+    return data[name].notna() & (data[name].astype("string").str.strip() != "")
 
 
 def _number(data: pd.DataFrame, name: str) -> pd.Series:
@@ -297,11 +299,22 @@ def parse_times(values: pd.Series) -> pd.Series:
     for mask, naive in ((aware, False), (~aware & text.notna(), True)):
         if not mask.any():
             continue
-        parsed = pd.to_datetime(text[mask], format="ISO8601", errors="coerce", utc=not naive)
+        chosen = text[mask]
+        if naive:
+            # Excel writes 2022/7/15 8:30; the same instant in ISO 8601, nothing guessed
+            iso = chosen.str.match(r"^\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+            chosen = chosen.where(iso, chosen.map(_spreadsheet_or_keep))
+        parsed = pd.to_datetime(chosen, format="ISO8601", errors="coerce", utc=not naive)
         if naive:
             parsed = parsed.dt.tz_localize(LOCAL_TZ)
         result[mask] = _epoch(parsed).where(parsed.notna())
     return result
+
+
+def _spreadsheet_or_keep(text: Any) -> Any:
+    if not isinstance(text, str):
+        return text
+    return values.spreadsheet_time(text) or text
 
 
 def _epoch(stamps: pd.Series) -> pd.Series:
@@ -331,7 +344,8 @@ def _times(data: pd.DataFrame, out: pd.DataFrame, batch: IntakeBatch, refs: pd.S
 
 def _malformed_time(column: pd.Series, row: int) -> str:
     return (
-        f"malformed time {column.iloc[row]!r}; expected ISO 8601 such as 2025-03-01T08:30:00+08:00"
+        f"malformed time {column.iloc[row]!r}; expected ISO 8601 such as "
+        "2025-03-01T08:30:00+08:00 or a spreadsheet time such as 2025/3/1 8:30 (Beijing time)"
     )
 
 
@@ -351,23 +365,36 @@ def _workflow_fields(
     if "department" in data:
         out["department"] = data["department"].where(data["department"].notna(), out["department"])
     for name in COUNT_FIELDS:
-        out[name] = (
-            pd.to_numeric(data[name], errors="coerce").fillna(0).astype(int) if name in data else 0
-        )
-    satisfied = (
-        data["satisfied"]
-        if "satisfied" in data
-        else pd.Series(None, index=data.index, dtype=object)
+        if name not in data:
+            out[name] = 0
+            continue
+        counted = data[name].map(values.count)
+        bad = counted.isna()
+        batch.add(bad, refs, name, partial(_not_a_count, data[name]))
+        out[name] = counted.fillna(0).astype(int)
+    out["satisfied"] = _yes_no(data, "satisfied", batch, refs)
+
+
+def _not_a_count(column: pd.Series, row: int) -> str:
+    return f"{column.iloc[row]!r} is not a whole number of times; write it as 0, 1, 2 ..."
+
+
+def _yes_no(data: pd.DataFrame, name: str, batch: IntakeBatch, refs: pd.Series) -> pd.Series:
+    """Yes/no and satisfaction words; an unknown word is a problem, never read as 'no'."""
+    if name not in data:
+        return pd.Series(None, index=data.index, dtype=object)
+    read = data[name].map(values.yes_no)
+    unknown = read.map(lambda v: isinstance(v, str)).astype(bool)
+    batch.add(
+        unknown,
+        refs,
+        name,
+        lambda i: (
+            f"{read.iloc[i]!r} is not a yes/no or satisfaction word "
+            "(yes, no, 满意, 不满意, 是, 否, 1, 0)"
+        ),
     )
-    out["satisfied"] = satisfied.map(_boolean)
-
-
-def _boolean(value: Any) -> bool | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return None
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    return str(value).strip().lower() in ("1", "true", "yes", "y", "satisfied")
+    return read.where(~unknown, None).astype(object)
 
 
 def _text(data: pd.DataFrame, name: str, default: str | None) -> pd.Series:

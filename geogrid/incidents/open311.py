@@ -97,11 +97,29 @@ def incident_record(request: Mapping[str, Any], *, ref: str) -> dict[str, Any]:
         "category": request.get("service_code"),
         "lon": request.get("long"),
         "lat": request.get("lat"),
+        "address": address or None,
         "description": f"{text} ({address})" if address else text,
         "reporter": reporter or None,
         "photos": [request["media_url"]] if request.get("media_url") else None,
     }
     return record
+
+
+def unlocated_request(kept: Mapping[str, Any], *, service_name: str | None) -> dict[str, Any]:
+    """A request kept without coordinates (``incident_unlocated``) as a GeoReport request:
+    open, no lat/long, its address, waiting for a dispatcher to place it."""
+    record = kept.get("record") or {}
+    return dict.fromkeys(REQUEST_FIELDS) | {
+        "service_request_id": kept["ref"],
+        "status": "open",
+        "status_notes": "unlocated: an address but no coordinates; a dispatcher will place it",
+        "service_name": service_name,
+        "service_code": record.get("subcategory_code") or kept.get("category_code"),
+        "description": record.get("description") or "",
+        "requested_datetime": _iso(kept.get("reported_at")),
+        "updated_datetime": _iso(kept.get("flagged_at")),
+        "address": kept.get("address"),
+    }
 
 
 def open311_status(status: str) -> str:

@@ -30,6 +30,9 @@ _SINGULAR: Final = {
 _FIT_SHARE: Final = 0.1
 _SEGMENT_DEG: Final = 0.0002
 _STRAY_SHARE: Final = 0.01
+# A building lies in a second community when more than this much of it (m² and share) does.
+_STRADDLE_M2: Final = 1.0
+_STRADDLE_SHARE: Final = 0.05
 _OFFSET_NAMES: Final = {"gcj02": "GCJ-02 (AMap, Tencent)", "bd09": "BD-09 (Baidu)"}
 
 
@@ -52,6 +55,42 @@ def _area_m2(geoms: np.ndarray, crs: CRS) -> np.ndarray:
     return np.asarray(
         gpd.GeoSeries(dense, crs=STORAGE_CRS).to_crs(crs).area.to_numpy(), dtype=float
     )
+
+
+area_m2 = _area_m2
+
+
+def check_straddles(frame: gpd.GeoDataFrame, findings: LayerFindings, *, context: Context) -> None:
+    """Buildings that lie in two (or more) communities are listed: grids keep buildings whole."""
+    _, parents = context.parents("buildings")
+    if parents is None:
+        return
+    geoms = _geoms(frame)
+    homes = _geoms(parents)
+    left, right = shapely.STRtree(homes).query(geoms, predicate="intersects")
+    if not len(left):
+        return
+    crs = metric_crs(frame)
+    shares = _area_m2(shapely.intersection(geoms[left], homes[right]), crs)
+    whole = _area_m2(geoms, crs)
+    labels = feature_label(frame, "buildings").to_numpy()
+    codes = parents["code"].astype(str).to_numpy()
+    real = (shares > _STRADDLE_M2) & (shares > _STRADDLE_SHARE * whole[left])
+    for i in np.unique(left[real]):
+        mine = real & (left == i)
+        if mine.sum() < 2:
+            continue
+        parts = sorted(zip(shares[mine], codes[right[mine]], strict=True), reverse=True)
+        listed = " and ".join(f"{code} ({area / whole[i]:.0%})" for area, code in parts)
+        findings.add(
+            "warning",
+            "straddles_communities",
+            f"the building lies in communities {listed}; grids keep buildings whole, so "
+            "the community boundary or the building needs a look",
+            feature=labels[i],
+            field="geometry",
+            area_m2=float(sum(a for a, _ in parts[1:])),
+        )
 
 
 def check_overlaps(

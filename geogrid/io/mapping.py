@@ -199,7 +199,9 @@ def layer_for(source_name: str, requested: str | None, *, file: str) -> str:
     if key in LAYERS:
         return key
     raise InputError(
-        f"cannot tell which layer kind {source_name!r} is; pass --layer ({', '.join(LAYERS)})",
+        f"cannot tell which layer kind {source_name!r} is; pass --layer KIND, or "
+        f"--layer {source_name}:KIND for one layer of a multi-layer source "
+        f"(KIND: {', '.join(LAYERS)})",
         file=file,
     )
 

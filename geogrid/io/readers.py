@@ -16,26 +16,25 @@ from typing import Final
 
 import geopandas as gpd
 import pandas as pd
-import pyogrio
 import shapely
 
 from geogrid.errors import InputError
+from geogrid.io import _ogr
+from geogrid.io._ogr import RawLayer, Repair
 
 FALLBACK_ENCODINGS: Final = ("utf-8", "gb18030")
+# Read by geogrid itself (CSV with WKT or lon/lat, GeoParquet through Arrow) or with care for
+# the encoding (Shapefile); everything else goes to GDAL, which detects the format.
 _SUFFIX_FORMAT: Final = {
-    ".geojson": "geojson",
-    ".json": "geojson",
-    ".gpkg": "gpkg",
     ".shp": "shp",
-    ".zip": "shp",
     ".parquet": "parquet",
     ".geoparquet": "parquet",
     ".csv": "csv",
     ".txt": "csv",
 }
 _WKT_COLUMNS: Final = ("wkt", "geometry", "geom", "the_geom", "shape")
-_LON_COLUMNS: Final = ("lon", "lng", "longitude", "long", "x")
-_LAT_COLUMNS: Final = ("lat", "latitude", "y")
+_LON_COLUMNS: Final = ("lon", "lng", "longitude", "long", "x", "经度", "东经")
+_LAT_COLUMNS: Final = ("lat", "latitude", "y", "纬度", "北纬")
 
 
 @dataclass
@@ -47,17 +46,52 @@ class SourceLayer:
     file: str
     notes: list[str] = field(default_factory=list)
     encoding: str | None = None
+    repairs: list[Repair] = field(default_factory=list)
+    """Repairs made while reading, by row position (named by feature id after mapping)."""
+    alias: str | None = None
+    """Another name that may tell the layer kind: the file's, when the layer's does not."""
+
+
+_EXPORT_SUFFIX: Final = {
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".gpkg": "gpkg",
+    ".shp": "shp",
+    ".zip": "shp",
+    ".parquet": "parquet",
+    ".geoparquet": "parquet",
+    ".csv": "csv",
+    ".txt": "csv",
+}
 
 
 def file_format(path: Path) -> str:
-    """The format key of a path by its suffix, or a clear error listing the known ones."""
-    fmt = _SUFFIX_FORMAT.get(path.suffix.lower())
+    """The format key of a path by its suffix (what export writes), or a clear error."""
+    fmt = _EXPORT_SUFFIX.get(path.suffix.lower())
     if fmt is None:
-        known = ", ".join(sorted(_SUFFIX_FORMAT))
+        known = ", ".join(sorted(_EXPORT_SUFFIX))
         raise InputError(
             f"unknown file type {path.suffix!r}; expected one of {known}", file=str(path)
         )
     return fmt
+
+
+def read_route(path: Path) -> str:
+    """How a path is read: csv, parquet, shp (also a zip holding one) or gdal (GDAL detects)."""
+    fmt = _SUFFIX_FORMAT.get(path.suffix.lower())
+    if fmt is not None:
+        return fmt
+    if path.suffix.lower() == ".zip" and path.is_file() and _zip_has_shapefile(path):
+        return "shp"
+    return "gdal"
+
+
+def _zip_has_shapefile(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(name.lower().endswith(".shp") for name in archive.namelist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _unreadable(path, exc) from exc
 
 
 def read_layers(
@@ -68,73 +102,76 @@ def read_layers(
     wkt_column: str | None = None,
     lonlat_columns: tuple[str, str] | None = None,
 ) -> list[SourceLayer]:
-    """Read every layer of ``path`` (or only ``layer`` of a GeoPackage).
+    """Read every layer of ``path`` (or only ``layer`` of a multi-layer source).
 
     Parameters
     ----------
     path
-        The file; the format is chosen by its suffix.
+        The file (or a File Geodatabase folder); CSV, GeoParquet and Shapefile are known by
+        their suffix, every other format is detected by GDAL (GeoJSON, GeoPackage, KML, File
+        Geodatabase also zipped, GML, MapInfo, FlatGeobuf, ...).
     layer
-        For a GeoPackage: read only this layer.
+        For a source with several layers: read only this one.
     encoding
-        Text encoding of Shapefile attributes or CSV; by default UTF-8, then GB18030.
+        Text encoding of the attributes; by default UTF-8, then GB18030.
     wkt_column, lonlat_columns
         For CSV: where the geometry is; by default looked up by common names.
     """
     path = Path(path)
     if not path.exists():
         raise InputError("no such file", file=str(path))
-    fmt = file_format(path)
-    if fmt == "gpkg":
-        layers = _read_gpkg(path, layer)
-    elif fmt == "csv":
+    fmt = read_route(path)
+    if fmt == "csv":
         layers = [_read_csv(path, encoding, wkt_column, lonlat_columns)]
+        raw = RawLayer(layers[0].name, layers[0].frame, layers[0].notes)
+        _ogr.drop_z_and_m(raw)
+        layers[0].frame = raw.frame
     elif fmt == "parquet":
-        layers = [SourceLayer(path.stem, _read_parquet(path), str(path))]
+        raw = RawLayer(path.stem, _read_parquet(path))
+        _ogr.drop_z_and_m(raw)
+        layers = [_from_raw(path, raw)]
     elif fmt == "shp":
         layers = [_read_shapefile(path, encoding)]
     else:
-        layers = [SourceLayer(path.stem, _read_ogr(path, path), str(path))]
-    for source in layers:
-        _drop_z(source)
+        target = _ogr.gdal_target(path)
+        names = _ogr.choose_layers(path, target, layer)
+        if len(names) == 1 and layer is None:
+            # one layer: named by GDAL (a GeoPackage's table) or else by the file ("src" in KML)
+            [one] = [_decoded(path, target, None, encoding, name=names[0])]
+            one.alias = _stem(path)
+            return [one]
+        layers = [_decoded(path, target, name, encoding, name=name) for name in names]
     return layers
 
 
-def _read_ogr(path: Path, target: Path | str, **kwargs: object) -> gpd.GeoDataFrame:
-    try:
-        return pyogrio.read_dataframe(target, **kwargs)
-    except UnicodeDecodeError:
-        raise
-    except Exception as exc:
-        raise _unreadable(path, exc) from exc
+def _stem(path: Path) -> str:
+    name = path.name
+    for suffix in (".zip", ".gdb"):
+        name = name.removesuffix(suffix).removesuffix(suffix.upper())
+    return Path(name).stem if "." in name else name
 
 
-def _unreadable(path: Path, exc: BaseException) -> InputError:
-    """GDAL and Arrow report a corrupt file through many exception types: one InputError."""
-    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    # GDAL prefixes SQLite errors with the failing statement; the cause is what matters.
-    reason = reason.rsplit("failed: ", 1)[-1][:160]
-    return InputError(
-        f"cannot read the file, it may be truncated or corrupt ({reason})", file=str(path)
-    )
+def _from_raw(path: Path, raw: RawLayer, *, name: str | None = None) -> SourceLayer:
+    return SourceLayer(name or raw.name, raw.frame, str(path), raw.notes, raw.encoding, raw.repairs)
 
 
-def _read_gpkg(path: Path, layer: str | None) -> list[SourceLayer]:
-    try:
-        listing = pyogrio.list_layers(path)
-    except Exception as exc:
-        raise _unreadable(path, exc) from exc
-    spatial = [str(name) for name, geom_type in listing if geom_type is not None]
-    if layer is not None:
-        if layer not in spatial:
-            raise InputError(
-                f"no layer {layer!r}; the GeoPackage has: {', '.join(spatial) or 'no spatial layers'}",
-                file=str(path),
-            )
-        spatial = [layer]
-    if not spatial:
-        raise InputError("the GeoPackage has no spatial layers", file=str(path))
-    return [SourceLayer(name, _read_ogr(path, path, layer=name), str(path)) for name in spatial]
+def _decoded(
+    path: Path, target: str, layer: str | None, encoding: str | None, *, name: str
+) -> SourceLayer:
+    """A layer read with ``encoding``, or with the fallbacks when none is given."""
+    candidates = (encoding,) if encoding else (None, "gb18030")
+    for candidate in candidates:
+        try:
+            raw = _ogr.read_layer(path, target, layer=layer, encoding=candidate)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if candidate is not None and candidate.lower().replace("-", "") != "utf8":
+            raw.notes.append(f"attributes decoded as {candidate}")
+        return _from_raw(path, raw, name=name)
+    raise _undecodable(path, tuple(c or "utf-8" for c in candidates))
+
+
+_unreadable = _ogr.unreadable
 
 
 def _read_parquet(path: Path) -> gpd.GeoDataFrame:
@@ -159,11 +196,13 @@ def _read_shapefile(path: Path, encoding: str | None) -> SourceLayer:
         if candidate is None:
             continue
         try:
-            frame = _read_ogr(path, target, encoding=candidate)
+            raw = _ogr.read_layer(path, str(target), encoding=candidate)
         except (UnicodeDecodeError, LookupError):
             continue
-        notes = [] if candidate == "utf-8" else [f"attributes decoded as {candidate}"]
-        return SourceLayer(path.stem, frame, str(path), notes, candidate)
+        if candidate != "utf-8":
+            raw.notes.append(f"attributes decoded as {candidate}")
+        raw.encoding = candidate
+        return _from_raw(path, raw, name=path.stem)
     raise _undecodable(path, candidates)
 
 
@@ -292,15 +331,3 @@ def _parse_wkt(values: pd.Series, path: Path, column: str) -> gpd.GeoSeries:
 
 def _row(index: object) -> str:
     return f"row {int(str(index)) + 2}" if str(index).isdigit() else str(index)
-
-
-def _drop_z(source: SourceLayer) -> None:
-    geoms = source.frame.geometry
-    has_z = shapely.has_z(geoms.to_numpy())
-    count = int(has_z.sum())
-    if count:
-        flat = shapely.force_2d(geoms.to_numpy())
-        source.frame = source.frame.set_geometry(
-            gpd.GeoSeries(flat, index=geoms.index, crs=geoms.crs)
-        )
-        source.notes.append(f"dropped the Z (height) coordinate of {count} 3D feature(s)")

@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Connection, delete, insert, select, text
 
 from geogrid.incidents.attribution import FAR_OUTSIDE_M, Attribution, attribute
+from geogrid.incidents.columns import IncidentMapping
 from geogrid.incidents.deadlines import CHINESE_WEEK, WorkCalendar
 from geogrid.incidents.intake import IntakeBatch, normalise
 from geogrid.incidents.taxonomy import Taxonomy
@@ -23,6 +24,7 @@ from geogrid.store import incident_tables as it
 from geogrid.store import tables as t
 from geogrid.store._bind import driver_cursor, store_kind
 from geogrid.store._incident_copy import Progress, load, load_attribution
+from geogrid.store._unlocated import refuse_stored_unlocated, write_unlocated
 from geogrid.store.plans import publish_plan, published_plan_id, read_plan
 from geogrid.store.versions import INCIDENTS, bump_data_version
 
@@ -41,6 +43,8 @@ class ImportSummary:
     plan_id: int | None
     attributed: int = 0
     outside_grids: int = 0
+    unlocated: int = 0
+    """Records with an address but no coordinates, kept for a dispatcher to place."""
     flags: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -65,10 +69,16 @@ def prepare_records(
     source: str = "import",
     far_m: float = FAR_OUTSIDE_M,
     grids: PlanGrids | None = None,
+    mapping: IncidentMapping | None = None,
 ) -> tuple[IntakeBatch, Attribution]:
     """Normalise and attribute records; problems (incl. far outside the district) are listed."""
     batch = normalise(
-        frame, source_crs=source_crs, taxonomy=taxonomy, calendar=calendar, source=source
+        frame,
+        source_crs=source_crs,
+        taxonomy=taxonomy,
+        calendar=calendar,
+        source=source,
+        mapping=mapping,
     )
     records = batch.records
     basic, micro = grids if grids is not None else plan_grids(conn, plan_id)
@@ -91,7 +101,9 @@ def prepare_records(
         dtype=object,
     ).reindex(range(len(records)))
     batch.add(far, records["ref"], "location", message)
-    records["flags"] = np.where(located, att.flags, "")
+    records["flags"] = np.where(located, att.flags, records["flags"])
+    att.basic[~located] = None
+    att.flags[~located] = ""
     records["basic_code"], records["micro_code"] = att.basic, att.micro
     return batch, att
 
@@ -109,6 +121,7 @@ def import_incidents(
     calendar: WorkCalendar | None = CHINESE_WEEK,
     synthetic: bool = False,
     progress: Progress | None = None,
+    mapping: IncidentMapping | None = None,
 ) -> ImportSummary:
     """Validate, attribute and store a batch of incidents: every record or none.
 
@@ -125,9 +138,12 @@ def import_incidents(
         taxonomy=taxonomy,
         calendar=calendar,
         source=fmt,
+        mapping=mapping,
     )
     batch.raise_errors(file=source_file)
     records = batch.records
+    unlocated = records["unlocated"].to_numpy(dtype=bool)
+    refuse_stored_unlocated(conn, records)
     if synthetic:
         records["synthetic"] = True
     import_id = conn.execute(
@@ -142,14 +158,23 @@ def import_incidents(
             "synthetic": synthetic,
         },
     ).scalar_one()
-    write_records(conn, records, plan_id=plan_id, import_id=int(import_id), progress=progress)
-    flags = pd.Series(",".join(att.flags[att.flags != ""]).split(",")).value_counts()
+    write_records(
+        conn,
+        records[~unlocated].reset_index(drop=True),
+        plan_id=plan_id,
+        import_id=int(import_id),
+        progress=progress,
+    )
+    write_unlocated(conn, records[unlocated], import_id=int(import_id))
+    lost = _outside(att) - int(unlocated.sum())
+    flags = pd.Series(",".join(records["flags"][records["flags"] != ""]).split(",")).value_counts()
     return ImportSummary(
         import_id=int(import_id),
         count=len(records),
         plan_id=plan_id,
-        attributed=len(records) - _outside(att),
-        outside_grids=_outside(att) if plan_id is not None else 0,
+        attributed=len(records) - int(unlocated.sum()) - lost,
+        outside_grids=lost if plan_id is not None else 0,
+        unlocated=int(unlocated.sum()),
         flags={str(k): int(v) for k, v in flags.items() if k},
         seconds=time.perf_counter() - started,
     )

@@ -178,3 +178,22 @@ def grid_facts(incident: dict[str, Any]) -> dict[str, Any]:
         "rework_count": incident["rework_count"],
         "satisfied": incident["satisfied"],
     }
+
+
+class UnlocatedIncident(Base):
+    """A record that came without coordinates but with an address (an Open311 request, a
+    hotline call): kept for a dispatcher to place, never dropped and never failing its batch.
+    ``record`` holds the normalised record (times in epoch seconds) as it would be stored."""
+
+    __tablename__ = "incident_unlocated"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(64), unique=True)
+    import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incident_imports.id", ondelete="CASCADE"), nullable=True
+    )
+    address: Mapped[str] = mapped_column(Text)
+    category_code: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    flagged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -77,6 +77,13 @@ def report_incident(
         raise InputError(problem.message, feature=problem.record, field=problem.field)
     records = batch.records
     ref = str(records["ref"].iloc[0])
+    if bool(records["unlocated"].iloc[0]):
+        raise InputError(
+            "the incident has an address but no lon/lat; a single report needs coordinates "
+            "(a bulk import keeps address-only records for a dispatcher to place)",
+            feature=ref,
+            field="location",
+        )
     if conn.execute(select(_INCIDENTS.c.id).where(_INCIDENTS.c.ref == ref)).first():
         raise Conflict(f"incident {ref} already exists")
     records["status"] = Status.REPORTED.value

@@ -144,3 +144,36 @@ def test_errors_in_the_georeport_form(published: Store, api_client: ApiClient) -
     assert bad_status.status_code == 400
     assert dispatcher.get(f"{BASE}/requests.json").json() == []
     assert key  # the dispatcher's key works in the header too (used above)
+
+
+def test_an_address_without_coordinates_is_kept_unlocated(
+    published: Store, api_client: ApiClient
+) -> None:
+    hotline = api_client(published, role="dispatcher")
+    key = hotline.headers["X-API-Key"]
+    response = hotline.post(
+        f"{BASE}/requests.json",
+        data={
+            "api_key": key,
+            "service_code": "0301",
+            "address_string": "崂山区 海尔路 178 号",
+            "description": "井盖缺失",
+        },
+    )
+    assert response.status_code == 201, response.text
+    (answer,) = response.json()
+    assert answer["service_notice"] == "kept unlocated: a dispatcher will place it"
+    request_id = answer["service_request_id"]
+    got = hotline.get(f"{BASE}/requests/{request_id}.json")
+    assert got.status_code == 200, got.text
+    (kept,) = got.json()
+    assert kept["status"] == "open" and kept["lat"] is None and kept["long"] is None
+    assert kept["address"] == "崂山区 海尔路 178 号" and kept["service_code"] == "0301"
+    assert kept["status_notes"].startswith("unlocated")
+    assert hotline.get("/incidents").json()["total"] == 0  # not an incident until placed
+    # a community's key does not see a request that has no place yet
+    community = api_client(published, role="viewer", jurisdiction=COMMUNITY)
+    assert community.get(f"{BASE}/requests/{request_id}.json").status_code == 403
+    # neither coordinates nor an address: refused, nothing kept
+    nowhere = hotline.post(f"{BASE}/requests.json", data={"service_code": "0301"})
+    assert nowhere.status_code == 400 and nowhere.json()[0]["code"] == 400

@@ -55,9 +55,15 @@ def test_zip_without_one_shapefile_is_refused(tmp_path: Path) -> None:
     archive = tmp_path / "empty.zip"
     with zipfile.ZipFile(archive, "w") as out:
         out.writestr("readme.txt", "nothing here")
-    with pytest.raises(InputError, match=r"exactly one \.shp") as err:
+    with pytest.raises(InputError, match=r"GDAL does not recognise this") as err:
         read_layers(archive)
     assert err.value.file == str(archive)
+    two = tmp_path / "two.zip"
+    with zipfile.ZipFile(two, "w") as out:
+        out.writestr("a.shp", b"")
+        out.writestr("b.shp", b"")
+    with pytest.raises(InputError, match=r"exactly one \.shp file; found a.shp, b.shp"):
+        read_layers(two)
 
 
 def test_geoparquet(tmp_path: Path) -> None:
@@ -139,7 +145,7 @@ def test_3d_input_loses_z_with_a_note() -> None:
 
 def test_unknown_suffix_and_missing_file(tmp_path: Path) -> None:
     (tmp_path / "x.dwg").write_bytes(b"")
-    with pytest.raises(InputError, match=r"unknown file type '\.dwg'"):
+    with pytest.raises(InputError, match=r"GDAL does not recognise this as a vector format"):
         read_layers(tmp_path / "x.dwg")
     with pytest.raises(InputError, match="no such file"):
         read_layers(tmp_path / "missing.geojson")

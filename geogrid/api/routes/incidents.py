@@ -134,6 +134,7 @@ def _import(
         "plan_id": summary.plan_id,
         "attributed": summary.attributed,
         "outside_grids": summary.outside_grids,
+        "unlocated": summary.unlocated,
         "flags": summary.flags,
     }
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 
+import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
@@ -30,7 +31,9 @@ from geogrid.incidents import open311
 from geogrid.incidents.taxonomy import default_taxonomy
 from geogrid.incidents.workflow import Status
 from geogrid.store import tables as t
+from geogrid.store._unlocated import unlocated_incidents
 from geogrid.store.access import find_api_key
+from geogrid.store.incident_bulk import import_incidents
 from geogrid.store.incident_query import (
     IncidentFilter,
     find_incidents,
@@ -105,10 +108,17 @@ def one_request(
 ) -> Any:
     """One service request (a list of one, as the standard has it)."""
     rows, _ = find_incidents(store.engine, IncidentFilter(refs=[service_request_id]), limit=1)
-    if not rows:
+    if rows:
+        check_sees(principal, rows[0]["basic_code"], what=f"service request {service_request_id}")
+        return _render(format, "service_requests", "request", _views(store, rows))
+    with store.engine.connect() as conn:
+        kept = [u for u in unlocated_incidents(conn) if u["ref"] == service_request_id]
+    if not kept:
         raise NotFound(f"service request {service_request_id} does not exist")
-    check_sees(principal, rows[0]["basic_code"], what=f"service request {service_request_id}")
-    return _render(format, "service_requests", "request", _views(store, rows))
+    check_sees(principal, None, what=f"service request {service_request_id}")
+    code = kept[0]["record"].get("subcategory_code") or kept[0]["category_code"]
+    view = open311.unlocated_request(kept[0], service_name=_service_names().get(code))
+    return _render(format, "service_requests", "request", [view])
 
 
 @router.post(
@@ -153,16 +163,27 @@ async def post_request(
     form = await _form(request)
     principal = await run_in_threadpool(_writer, request, store, settings, form)
     ref = f"311-{uuid.uuid4().hex[:16]}"
-    record = open311.incident_record(form, ref=ref)
+    record = open311.incident_record(form, ref=ref) | {"reported_at": t.utcnow().isoformat()}
+    unlocated = open311.is_unlocated(form)
 
     def write() -> None:
         with incident_write(store, hub, principal, "open311.request", ref) as conn:
+            if unlocated:  # kept for a dispatcher to place (the intake's unlocated records)
+                import_incidents(
+                    conn,
+                    pd.DataFrame([record]),
+                    source_file=f"open311 request {ref}",
+                    fmt="open311",
+                    actor=principal.actor,
+                )
+                return
             stored = report_incident(conn, record, actor=principal.actor, source="open311")
             basic, _ = incident_grid_codes(conn, stored["id"])
             check_sees(principal, basic, what=f"service request {ref}")
 
     await run_in_threadpool(write)
-    answer = {"service_request_id": ref, "service_notice": None, "account_id": None}
+    notice = "kept unlocated: a dispatcher will place it" if unlocated else None
+    answer = {"service_request_id": ref, "service_notice": notice, "account_id": None}
     return _render(format, "service_requests", "request", [answer], status=201)
 
 
@@ -230,9 +251,12 @@ def _date(value: Any, name: str) -> Any:
         raise InputError(f"{value!r} is not an ISO 8601 date or time", field=name) from None
 
 
+def _service_names() -> dict[str, str]:
+    return {e.code: e.name for e in default_taxonomy().entries.values()}
+
+
 def _views(store: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    taxonomy = default_taxonomy()
-    names = {e.code: e.name for e in taxonomy.entries.values()}
+    names = _service_names()
     events = last_events(store.engine, [r["id"] for r in rows])
     return [
         open311.service_request(

@@ -1,0 +1,89 @@
+"""c15: roads that stop just short of the boundary or another road are reported on import."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from geogrid.importer import ImportOptions, import_file
+from geogrid.store import Store
+from geogrid.store.layers import layer_sources
+
+C15 = Path(__file__).resolve().parents[1] / "data" / "cases" / "c15-dangling-roads"
+M_PER_DEG_LON = 111_320.0 * math.cos(math.radians(36.1036))
+
+
+def _dangles(result: object) -> list[tuple[str | None, str]]:
+    return [(f.feature, f.message) for f in result.report.warnings if f.check == "dangle"]  # type: ignore[attr-defined]
+
+
+def test_near_misses_of_the_hand_digitised_network_are_reported(store: Store) -> None:
+    import_file(store, C15 / "communities.geojson")
+    result = import_file(store, C15 / "roads.geojson")
+    assert _dangles(result) == [
+        (
+            "R1",
+            "the road ends 15.0 m short of the boundary of community 370212001001 near "
+            "(120.46017, 36.10359); snap it there, or grids cannot follow it",
+        ),
+        (
+            "R1",
+            "the road ends 15.0 m short of the boundary of community 370212001001 near "
+            "(120.46873, 36.10359); snap it there, or grids cannot follow it",
+        ),
+        (
+            "R2",
+            "the road ends 8.0 m short of road R1 near (120.46445, 36.10352); snap it there, "
+            "or grids cannot follow it",
+        ),
+    ]
+    [record] = [s for s in layer_sources(store.engine) if s["layer"] == "roads"]
+    assert [f["check"] for f in record["validation"]["findings"]].count("dangle") == 3
+
+
+def test_the_snapped_network_has_no_near_misses(store: Store) -> None:
+    import_file(store, C15 / "communities.geojson")
+    result = import_file(store, C15 / "roads_snapped.geojson", ImportOptions(layer="roads"))
+    assert _dangles(result) == []
+
+
+def _road(coords: list[tuple[float, float]], kind: str = "LineString") -> shapely.Geometry:
+    if kind == "MultiLineString":
+        return shapely.MultiLineString([coords[:2], coords[2:]])
+    return shapely.LineString(coords)
+
+
+@pytest.mark.parametrize(
+    ("gap_m", "reported"), [(3.0, True), (24.0, True), (40.0, False), (0.0, False)]
+)
+def test_other_gaps_and_a_street_as_the_only_parent(
+    store: Store, tmp_path: Path, gap_m: float, reported: bool
+) -> None:
+    street = gpd.GeoDataFrame(
+        {"code": ["370212001"], "name": ["街道"]},
+        geometry=[shapely.box(120.46, 36.10, 120.47, 36.11)],
+        crs="EPSG:4326",
+    )
+    street.to_file(tmp_path / "streets.geojson", engine="pyogrio")
+    import_file(store, tmp_path / "streets.geojson")
+    east = 120.47 - gap_m / M_PER_DEG_LON
+    # a two-part road: only the end of the second part misses the street's east edge
+    road = _road(
+        [(120.461, 36.105), (120.462, 36.105), (120.465, 36.1036), (east, 36.1036)],
+        "MultiLineString",
+    )
+    roads = gpd.GeoDataFrame({"road_id": ["M1"]}, geometry=[road], crs="EPSG:4326")
+    roads.to_file(tmp_path / "roads.geojson", engine="pyogrio")
+    found = _dangles(import_file(store, tmp_path / "roads.geojson"))
+    expected = [
+        (
+            "M1",
+            f"the road ends {gap_m:.1f} m short of the boundary of street 370212001 near "
+            f"({east:.5f}, 36.10360); snap it there, or grids cannot follow it",
+        )
+    ]
+    assert found == (expected if reported else [])
