@@ -10,6 +10,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
+from pydantic import Field
 from sqlalchemy import Connection
 
 from geogrid.api.access import INCIDENT_WRITERS, Principal, record_write, require
@@ -21,6 +22,10 @@ from geogrid.store import Store
 from geogrid.store.incident_feed import sees
 
 IncidentWriter = Annotated[Principal, Depends(require(*INCIDENT_WRITERS))]
+TEXT = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL; refuse it at the door (400, not 503)
+Text = Annotated[str, Field(pattern=TEXT)]
+CategoryCode = Annotated[str, Field(pattern=r"^[0-9]{1,6}$")]
+CodePrefix = Annotated[str, Field(pattern=r"^[0-9]{1,40}$")]
 
 
 def get_feed(request: Request) -> FeedHub:

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from geogrid.api.access import PrincipalDep
 from geogrid.api.deps import StoreDep
-from geogrid.api.incident_deps import KpiCacheDep, local_time, within
+from geogrid.api.incident_deps import CategoryCode, KpiCacheDep, local_time, within
 from geogrid.store.incident_kpis import command_kpis, json_records
 from geogrid.store.incident_stats import department_ranking, incident_stats, incident_trend
 from geogrid.store.versions import INCIDENTS
@@ -19,7 +19,7 @@ from geogrid.store.versions import INCIDENTS
 router = APIRouter(prefix="/incidents", tags=["incident statistics"])
 Start = Annotated[datetime | None, Query(description="reported at or after (naive: Beijing)")]
 End = Annotated[datetime | None, Query(description="reported before (naive: Beijing)")]
-Categories = Annotated[list[str] | None, Query(description="category code prefixes")]
+Categories = Annotated[list[CategoryCode] | None, Query(description="category codes")]
 Plan = Annotated[int | None, Query(ge=1, description="grid plan (default: published)")]
 
 

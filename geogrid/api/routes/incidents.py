@@ -19,8 +19,12 @@ from sqlalchemy import Connection, text
 from geogrid.api.access import PrincipalDep
 from geogrid.api.deps import StoreDep
 from geogrid.api.incident_deps import (
+    TEXT,
+    CategoryCode,
+    CodePrefix,
     FeedDep,
     IncidentWriter,
+    Text,
     check_sees,
     incident_write,
     local_time,
@@ -49,16 +53,16 @@ class IncidentIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    ref: str | None = Field(None, min_length=1, max_length=64, description="generated if absent")
+    ref: Text | None = Field(None, min_length=1, max_length=64, description="generated if absent")
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
     crs: Crs = Field("EPSG:4326", description="CRS of lon/lat; normalised to WGS 84")
-    category: str = Field(max_length=64, description="code (01, 0101, 010101) or exact name")
+    category: Text = Field(max_length=64, description="code (01, 0101, 010101) or exact name")
     reported_at: datetime | None = Field(None, description="default: now")
     priority: Literal["red", "yellow", "blue"] | None = None
-    description: str = Field("", max_length=4000)
-    reporter: str | None = Field(None, max_length=100)
-    photos: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(
+    description: Text = Field("", max_length=4000)
+    reporter: Text | None = Field(None, max_length=100)
+    photos: list[Annotated[Text, Field(min_length=1, max_length=500)]] = Field(
         default_factory=list, max_length=20, description="photo references (URLs or ids)"
     )
 
@@ -68,8 +72,8 @@ class ActionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    note: str = Field("", max_length=2000)
-    department: str | None = Field(None, max_length=60, description="dispatch")
+    note: Text = Field("", max_length=2000)
+    department: Text | None = Field(None, max_length=60, description="dispatch")
     level: Literal["community", "street", "district"] | None = Field(None, description="dispatch")
     reason: Literal["invalid", "duplicate"] | None = Field(None, description="reject")
     satisfied: bool | None = Field(None, description="evaluate")
@@ -107,13 +111,19 @@ async def bulk_import(
     principal: IncidentWriter,
     format: Annotated[Literal["csv", "geojson", "open311"], Query()] = "csv",
     source_crs: Annotated[Crs, Query()] = "EPSG:4326",
-    name: Annotated[str, Query(max_length=200)] = "upload",
+    name: Annotated[str, Query(max_length=200, pattern=TEXT)] = "upload",
 ) -> dict[str, Any]:
     """Import a CSV, GeoJSON or Open311 JSON body: every record or none (bad records listed).
 
     Every record must lie inside the importer's jurisdiction."""
     body = await request.body()
     frame = parse_incident_bytes(body, format, name=name)
+    if (
+        frame.astype(str)
+        .apply(lambda column: column.str.contains("\x00", regex=False))
+        .any(axis=None)
+    ):
+        raise InputError("a record holds a NUL character", file=name)
     return await run_in_threadpool(_import, store, hub, principal, frame, format, source_crs, name)
 
 
@@ -164,12 +174,12 @@ def find(
     store: StoreDep,
     principal: PrincipalDep,
     status: Annotated[list[Status] | None, Query(description="workflow states")] = None,
-    category: Annotated[list[str] | None, Query(description="category code prefixes")] = None,
-    code: Annotated[str | None, Query(max_length=40, description="grid/community/street")] = None,
+    category: Annotated[list[CategoryCode] | None, Query(description="category codes")] = None,
+    code: Annotated[CodePrefix | None, Query(description="grid/community/street code")] = None,
     start: Annotated[datetime | None, Query(description="reported at or after")] = None,
     end: Annotated[datetime | None, Query(description="reported before")] = None,
     overdue: bool | None = None,
-    source: Annotated[str | None, Query(max_length=20)] = None,
+    source: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,20}$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
@@ -224,7 +234,7 @@ def act(
     hub: FeedDep,
     principal: IncidentWriter,
     incident_id: int,
-    action: Annotated[str, Path(max_length=40, description=", ".join(ACTIONS))],
+    action: Annotated[str, Path(max_length=40, pattern=TEXT, description=", ".join(ACTIONS))],
     body: ActionIn | None = None,
 ) -> dict[str, Any]:
     """Apply one workflow action; 409 when the state does not allow it, 400 when an option is

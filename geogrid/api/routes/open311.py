@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 
 import pandas as pd
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
@@ -25,7 +25,14 @@ from fastapi.routing import APIRoute
 from geogrid.api.access import INCIDENT_WRITERS, Principal, PrincipalDep, current_principal
 from geogrid.api.deps import SettingsDep, StoreDep
 from geogrid.api.errors import status_for
-from geogrid.api.incident_deps import FeedDep, check_sees, incident_write, local_time, within
+from geogrid.api.incident_deps import (
+    TEXT,
+    FeedDep,
+    check_sees,
+    incident_write,
+    local_time,
+    within,
+)
 from geogrid.errors import Forbidden, GeogridError, InputError, NotFound, Unauthorized
 from geogrid.incidents import open311
 from geogrid.incidents.taxonomy import default_taxonomy
@@ -89,8 +96,8 @@ def requests(
     format: Format,
     store: StoreDep,
     principal: PrincipalDep,
-    service_request_id: Annotated[str | None, Query(max_length=2000)] = None,
-    service_code: Annotated[str | None, Query(max_length=200)] = None,
+    service_request_id: Annotated[str | None, Query(max_length=2000, pattern=TEXT)] = None,
+    service_code: Annotated[str | None, Query(max_length=200, pattern=r"^[0-9,\s]*$")] = None,
     start_date: Annotated[Any, Query(description="ISO 8601")] = None,
     end_date: Annotated[Any, Query(description="ISO 8601")] = None,
     status: Annotated[str | None, Query(max_length=20, description="open, closed")] = None,
@@ -104,7 +111,10 @@ def requests(
 
 @router.get("/requests/{service_request_id}.{format}")
 def one_request(
-    service_request_id: str, format: Format, store: StoreDep, principal: PrincipalDep
+    service_request_id: Annotated[str, Path(max_length=64, pattern=TEXT)],
+    format: Format,
+    store: StoreDep,
+    principal: PrincipalDep,
 ) -> Any:
     """One service request (a list of one, as the standard has it)."""
     rows, _ = find_incidents(store.engine, IncidentFilter(refs=[service_request_id]), limit=1)
@@ -197,12 +207,20 @@ async def _form(request: Request) -> dict[str, Any]:
             raise InputError(f"the body is not JSON: {exc}") from exc
         if not isinstance(doc, dict):
             raise InputError("the body must be a JSON object of request fields")
-        return {str(k): v for k, v in doc.items()}
+        return _checked({str(k): v for k, v in doc.items()})
     try:
         fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError as exc:
         raise InputError(f"the form is not UTF-8: {exc}") from exc
     form = {k: v[-1] for k, v in fields.items()}
+    return _checked(form)
+
+
+def _checked(form: dict[str, Any]) -> dict[str, Any]:
+    """The fields, refused with a named field when one holds a NUL character."""
+    for name, value in form.items():
+        if "\x00" in str(name) + str(value):
+            raise InputError("a field holds a NUL character", field=str(name))
     if not form.get("service_code"):
         raise InputError("a service request needs a service_code", field="service_code")
     return form
