@@ -72,7 +72,7 @@ class FeedHub:
         self._stopping.set()
         if self._tasks:
             self._tasks[0].cancel()
-            _, pending = await asyncio.wait(self._tasks, timeout=5.0)
+            _, pending = await asyncio.wait(self._tasks, timeout=30.0)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -128,7 +128,9 @@ class FeedHub:
         dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
         while not self._stopping.is_set():
             try:
-                async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+                async with await psycopg.AsyncConnection.connect(
+                    dsn, autocommit=True, connect_timeout=5
+                ) as conn:
                     await conn.execute(f"LISTEN {FEED_CHANNEL}")
                     self._wake.set()  # whatever came while (re)connecting
                     while not self._stopping.is_set():
