@@ -39,6 +39,12 @@ bench-export: $(PYTHON_STAMP)
 bench-plans-api: $(PYTHON_STAMP)
 	GEOGRID_TEST_POSTGRES_URL=$$(scripts/ensure-postgres.sh) $(BIN)/python benchmarks/bench_plans_api.py
 
+# issue 8b: 50 big-screen clients on KPIs and the live feed (2 API processes on PostGIS)
+.PHONY: bench-command-api
+bench: bench-command-api
+bench-command-api: $(PYTHON_STAMP)
+	GEOGRID_TEST_POSTGRES_URL=$$(scripts/ensure-postgres.sh) $(BIN)/python benchmarks/bench_command_api.py
+
 $(SYSTEM_STAMP):
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

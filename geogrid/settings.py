@@ -57,6 +57,9 @@ class ApiSettings(BaseSettings):
     max_bbox_area_deg2: float = Field(
         default=10_000.0, gt=0, description="Largest bbox (square degrees, lon/lat) a query takes"
     )
+    kpi_refresh_s: float = Field(
+        default=30.0, ge=0, description="Big-screen KPIs are recomputed at most this often"
+    )
 
 
 class TileSettings(BaseSettings):

@@ -108,3 +108,9 @@ def store(request: pytest.FixtureRequest, _stores: Callable[[str], Store]) -> St
 def spatialite_store(_stores: Callable[[str], Store]) -> Store:
     """An empty SpatiaLite store only, for tests that are about the embedded default."""
     return empty_store(_stores("spatialite"))
+
+
+@pytest.fixture
+def postgis_store(_stores: Callable[[str], Store]) -> Store:
+    """An empty PostGIS store only, for tests of what only PostgreSQL does (LISTEN/NOTIFY, locks)."""
+    return empty_store(_stores("postgis"))

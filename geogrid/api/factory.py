@@ -10,13 +10,18 @@ from fastapi import FastAPI
 from geogrid import __version__
 from geogrid.api.docs import install_docs
 from geogrid.api.errors import BodyLimit, install_error_handlers
+from geogrid.api.feed import FeedHub
 from geogrid.api.openapi30 import install_openapi_30
 from geogrid.api.routes import (
     exports,
     features,
     health,
+    incident_feed,
+    incident_stats,
+    incidents,
     layers,
     ogc,
+    open311,
     partition_jobs,
     plan_drafts,
     plan_versions,
@@ -35,9 +40,12 @@ def create_app(settings: Settings) -> FastAPI:
         store = open_store(settings.store)
         store.migrate()
         app.state.store = store
+        app.state.feed = FeedHub(store)
+        await app.state.feed.start()
         try:
             yield
         finally:
+            await app.state.feed.stop()
             store.dispose()
 
     app = FastAPI(title=settings.api.title, version=__version__, lifespan=lifespan)
@@ -53,6 +61,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(plan_drafts.router)
     app.include_router(plan_versions.router)
     app.include_router(partition_jobs.router)
+    app.include_router(incidents.router)
+    app.include_router(incident_stats.router)
+    app.include_router(incident_feed.router)
+    app.include_router(open311.router)
     tiles.install(app)
     install_openapi_30(app)
     return app

@@ -43,7 +43,11 @@ def read_incident_file(
 
 def decode_text(source: Path, encoding: str | None) -> tuple[str, str]:
     """The file's text and the encoding that read it; one line naming what to declare if none."""
-    raw = source.read_bytes()
+    return decode_bytes(source.read_bytes(), encoding, file=str(source))
+
+
+def decode_bytes(raw: bytes, encoding: str | None, *, file: str) -> tuple[str, str]:
+    """Text of ``raw`` (UTF-8, else GB18030, unless ``encoding``) and the encoding used."""
     candidates = (encoding,) if encoding else FALLBACK_ENCODINGS
     for candidate in candidates:
         try:
@@ -51,12 +55,25 @@ def decode_text(source: Path, encoding: str | None) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
         except LookupError as exc:
-            raise InputError(f"unknown encoding {candidate!r}", file=str(source)) from exc
+            raise InputError(f"unknown encoding {candidate!r}", file=file) from exc
     tried = " or ".join(c.removesuffix("-sig") for c in candidates)
     raise InputError(
         f"the text is not in {tried}; declare its encoding with --encoding (e.g. big5, utf-16)",
-        file=str(source),
+        file=file,
     )
+
+
+def parse_incident_bytes(
+    data: bytes, fmt: str, *, name: str = "body", encoding: str | None = None
+) -> pd.DataFrame:
+    """Records from the bytes of a CSV, GeoJSON or Open311 (JSON or XML) document, e.g. an
+    HTTP body; ``name`` names it in errors."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown incident format {fmt!r}; expected one of {FORMATS}", file=name)
+    text, _ = decode_bytes(data, encoding, file=name)
+    if fmt == "geojson" and not text.lstrip().startswith("{"):
+        raise InputError("not a GeoJSON FeatureCollection", file=name)
+    return _parse(Path(name), text, fmt)
 
 
 def _parse(source: Path, text: str, fmt: str) -> pd.DataFrame:

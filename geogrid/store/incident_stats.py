@@ -104,6 +104,7 @@ def incident_stats(
     categories: Sequence[str] | None = None,
     within: str | None = None,
     as_of: datetime | None = None,
+    medians: bool = True,
 ) -> pd.DataFrame:
     """Reported, accepted, open, closed, overdue ... and the rates and medians, one row per key.
 
@@ -112,6 +113,7 @@ def incident_stats(
     ``within`` keeps the basic grids whose code starts with it (a district, street, community).
     ``categories`` are codes at any level (``01``, ``0101``, ``010101``). The window is on the
     report time, ``[start, end)``; ``as_of`` (default now) decides what is overdue.
+    ``medians=False`` leaves the median columns empty (NaN) and saves collecting durations.
     """
     if by not in GROUPS:
         raise InputError(f"unknown grouping {by!r}; expected one of {GROUPS}", field="by")
@@ -127,7 +129,10 @@ def incident_stats(
         )
         params["as_of"] = bind_time(as_of or t.utcnow(), store_kind(conn))
         key = GRID_KEYS.get(by) or OTHER_KEYS[by]
-        if store_kind(conn) == "postgis":
+        if not medians:
+            counted = conn.execute(text(f"SELECT {key}, {_COUNTS} {source} GROUP BY 1"), params)
+            frame = pd.DataFrame([tuple(r) for r in counted.all()], columns=["key", *COUNTS])
+        elif store_kind(conn) == "postgis":
             frame = _postgis_stats(conn, key, source, params)
         else:
             frame = _spatialite_stats(conn, key, source, params)
@@ -255,9 +260,20 @@ def department_ranking(
     categories: Sequence[str] | None = None,
     as_of: datetime | None = None,
     top: int = 3,
+    by: str = "department",
+    within: str | None = None,
+    medians: bool = True,
 ) -> pd.DataFrame:
-    """The red and black list: departments ranked by overdue and rework per accepted incident."""
+    """The red and black list: departments (or ``by`` another grouping, e.g. streets) ranked by
+    overdue and rework per accepted incident; ``within`` keeps one district, street, community."""
     stats = incident_stats(
-        bind, by="department", start=start, end=end, categories=categories, as_of=as_of
+        bind,
+        by=by,
+        start=start,
+        end=end,
+        categories=categories,
+        as_of=as_of,
+        within=within,
+        medians=medians,
     )
     return rank_departments(stats[stats["key"].notna()], top=top)

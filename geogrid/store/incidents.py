@@ -28,6 +28,7 @@ from geogrid.store._bind import existing_id, fetch_all, store_kind
 from geogrid.store._incident_copy import LoadTarget
 from geogrid.store._incident_sql import bind_time, utc
 from geogrid.store.incident_bulk import PlanGrids, prepare_records, write_records
+from geogrid.store.incident_feed import announce, claim_feed_order
 from geogrid.store.incident_tables import grid_facts
 from geogrid.store.plans import published_plan_id
 from geogrid.store.versions import INCIDENTS, bump_data_version
@@ -37,6 +38,9 @@ _EVENTS = t.table_of(it.IncidentEvent)
 _INCIDENT_GRIDS = t.table_of(it.IncidentGrid)
 _GRIDS = t.table_of(t.Grid)
 _NEAR_DEG = 0.1  # grids within ~10 km are enough to attribute one point and judge "far outside"
+# A point inside a grid needs only the grids within ~1.7 km: GCJ-02 / BD-09 offsets are under
+# 1 km. Reading this window first keeps a single report fast on a district of 5,000 grids.
+_INSIDE_DEG = 0.015
 
 
 def report_incident(
@@ -115,7 +119,9 @@ def _grids_near(conn: Connection, plan_id: int | None, frame: pd.DataFrame) -> P
     if lon.isna().any() or lat.isna().any():
         return None, None
     x, y = float(lon.iloc[0]), float(lat.iloc[0])
-    rows = _grids_in_window(conn, plan_id, x, y)
+    rows = _grids_in_window(conn, plan_id, x, y, half=_INSIDE_DEG)
+    if not _inside_a_basic_grid(rows, x, y):
+        rows = _grids_in_window(conn, plan_id, x, y, half=_NEAR_DEG)
     basic, micro = (_level_frame(rows, level) for level in ("basic", "micro"))
     if basic is None:
         raise InputError(
@@ -127,10 +133,21 @@ def _grids_near(conn: Connection, plan_id: int | None, frame: pd.DataFrame) -> P
     return basic, micro
 
 
-def _grids_in_window(conn: Connection, plan_id: int, x: float, y: float) -> list[Any]:
-    """(level, code, WKB) of the basic and micro grids whose boxes meet a window around (x, y)."""
-    # Offsets (GCJ-02, BD-09) are under 1 km, well inside the window.
-    box = shapely.box(x - _NEAR_DEG, y - _NEAR_DEG, x + _NEAR_DEG, y + _NEAR_DEG).wkt
+def _inside_a_basic_grid(rows: list[Any], x: float, y: float) -> bool:
+    """Does a basic grid among (level, code, WKB) rows contain (x, y)? Then the small window
+    holds every grid the point can belong to, or lie nearest to, after a datum shift."""
+    point = shapely.Point(x, y)
+    return any(
+        level == "basic" and shapely.from_wkb(bytes(wkb)).covers(point) for level, _, wkb in rows
+    )
+
+
+def _grids_in_window(
+    conn: Connection, plan_id: int, x: float, y: float, *, half: float
+) -> list[Any]:
+    """(level, code, WKB) of the basic and micro grids whose boxes meet a window of ``half``
+    degrees around (x, y)."""
+    box = shapely.box(x - half, y - half, x + half, y + half).wkt
     envelope = func.ST_GeomFromText(box, t.SRID)
     near = (
         _GRIDS.c.geom.op("&&")(envelope)
@@ -271,7 +288,8 @@ def _event(
     note: str = "",
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Record one transition in incident_events."""
+    """Record one transition in incident_events, in feed order, and announce it."""
+    claim_feed_order(conn)
     conn.execute(
         insert(_EVENTS),
         {
@@ -285,6 +303,7 @@ def _event(
             "details": details,
         },
     )
+    announce(conn)
 
 
 _NEXT_LEVEL = {"community": "street", "street": "district"}

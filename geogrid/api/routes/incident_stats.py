@@ -1,0 +1,113 @@
+"""``/incidents/stats``, ``/trend``, ``/ranking`` and ``/kpis``: the command centre's numbers,
+as the incident layer computes them, for the caller's jurisdiction only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+
+from geogrid.api.access import PrincipalDep
+from geogrid.api.deps import StoreDep
+from geogrid.api.incident_deps import CategoryCode, KpiCacheDep, local_time, within
+from geogrid.store.incident_kpis import command_kpis, json_records
+from geogrid.store.incident_stats import department_ranking, incident_stats, incident_trend
+from geogrid.store.versions import INCIDENTS
+
+router = APIRouter(prefix="/incidents", tags=["incident statistics"])
+Start = Annotated[datetime | None, Query(description="reported at or after (naive: Beijing)")]
+End = Annotated[datetime | None, Query(description="reported before (naive: Beijing)")]
+Categories = Annotated[list[CategoryCode] | None, Query(description="category codes")]
+Plan = Annotated[int | None, Query(ge=1, description="grid plan (default: published)")]
+
+
+@router.get("/stats")
+def stats(
+    store: StoreDep,
+    principal: PrincipalDep,
+    by: Literal[
+        "basic", "micro", "community", "street", "district", "department", "category"
+    ] = "basic",
+    start: Start = None,
+    end: End = None,
+    category: Categories = None,
+    plan_id: Plan = None,
+) -> dict[str, Any]:
+    """Reported, accepted, open, closed, overdue, on time, rework, satisfaction and their rates
+    and medians (hours), one row per grid, community, street, department or category."""
+    frame = incident_stats(
+        store.engine,
+        by=by,
+        plan_id=plan_id,
+        start=local_time(start),
+        end=local_time(end),
+        categories=category,
+        within=within(principal),
+    )
+    return {"by": by, "rows": json_records(frame)}
+
+
+@router.get("/trend")
+def trend(
+    store: StoreDep,
+    principal: PrincipalDep,
+    period: Literal["day", "week", "month"] = "month",
+    start: Start = None,
+    end: End = None,
+    category: Categories = None,
+) -> dict[str, Any]:
+    """Reported, closed and on-time counts per day, week (from Monday) or month (Beijing)."""
+    frame = incident_trend(
+        store.engine,
+        period=period,
+        start=local_time(start),
+        end=local_time(end),
+        categories=category,
+        within=within(principal),
+    )
+    return {"period": period, "rows": json_records(frame)}
+
+
+@router.get("/ranking")
+def ranking(
+    store: StoreDep,
+    principal: PrincipalDep,
+    by: Literal["department", "street", "community", "basic"] = "department",
+    start: Start = None,
+    end: End = None,
+    top: Annotated[int, Query(ge=1, le=50, description="entries on each list")] = 3,
+) -> dict[str, Any]:
+    """The red and black list: ranked by overdue and rework per accepted incident."""
+    frame = department_ranking(
+        store.engine,
+        by=by,
+        start=local_time(start),
+        end=local_time(end),
+        top=top,
+        within=within(principal),
+    )
+    return {"by": by, "rows": json_records(frame)}
+
+
+@router.get("/kpis")
+async def kpis(
+    store: StoreDep,
+    principal: PrincipalDep,
+    cache: KpiCacheDep,
+    as_of: Annotated[
+        datetime | None, Query(description="the moment to report on (default: now)")
+    ] = None,
+) -> dict[str, Any]:
+    """Everything a big screen shows, in one call: today's reported, closed and overdue, the
+    year's settlement and on-time rates, trends by day / week / month, top categories, and
+    the street and department red and black lists. Cached per data version (see ``cache``)."""
+    moment = local_time(as_of)
+    key = (principal.jurisdiction, moment.strftime("%Y-%m-%dT%H:%M") if moment else "now")
+    version = int(await run_in_threadpool(store.data_version, INCIDENTS))
+    return await cache.get(
+        key,
+        version,
+        lambda: command_kpis(store.engine, within=within(principal), as_of=moment),
+    )
