@@ -1,7 +1,7 @@
 """incident_unlocated: records with an address but no coordinates, kept for a dispatcher
 
 Revision ID: 0003_i11_unlocated
-Revises: 0002
+Revises: 0003_i7_data_versions
 Create Date: 2026-11-29 22:20:00
 """
 

@@ -1,7 +1,7 @@
 """access: API keys (hashed) and the audit log of writes
 
 Revision ID: 0003_i13a_access
-Revises: 0003_i7_data_versions
+Revises: 0003_i9_staff
 Create Date: 2026-11-29 21:45:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_i13a_access"
-down_revision = "0003_i7_data_versions"
+down_revision = "0003_i9_staff"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """drafts: plan units, draft versions, edit log and partition jobs
 
 Revision ID: 0003_i8a_drafts
-Revises: 0003_i13a_access
+Revises: 0003_i13b_tile_versions
 Create Date: 2026-11-29 21:40:00
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from geoalchemy2 import Geometry
 
 revision = "0003_i8a_drafts"
-down_revision = "0003_i13a_access"
+down_revision = "0003_i13b_tile_versions"
 branch_labels = None
 depends_on = None
 
