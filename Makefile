@@ -7,7 +7,7 @@ APT_PACKAGES := python3-venv libsqlite3-mod-spatialite postgresql-15 postgresql-
 SYSTEM_STAMP := $(VENV)/.system-packages
 PYTHON_STAMP := $(VENV)/.python-packages
 
-.PHONY: demo test lint bench bench-synth bench-import bench-partition bench-incidents bench-tiles bench-export clean bench-analytics bench-plans-api
+.PHONY: demo test lint bench bench-synth bench-import bench-partition bench-incidents bench-tiles bench-export bench-analytics bench-plans-api bench-command-api clean
 
 demo: $(PYTHON_STAMP)
 	$(BIN)/geogrid demo --serve
@@ -20,7 +20,7 @@ lint: $(PYTHON_STAMP)
 	$(BIN)/ruff format --check geogrid tests benchmarks
 	$(BIN)/mypy geogrid
 
-bench: bench-synth bench-import bench-partition bench-incidents bench-tiles bench-export bench-analytics bench-plans-api
+bench: bench-synth bench-import bench-partition bench-incidents bench-tiles bench-export bench-analytics bench-plans-api bench-command-api
 
 bench-synth bench-import bench-partition bench-analytics: $(PYTHON_STAMP)
 	$(BIN)/python benchmarks/$(subst -,_,$@).py
@@ -39,9 +39,7 @@ bench-export: $(PYTHON_STAMP)
 bench-plans-api: $(PYTHON_STAMP)
 	GEOGRID_TEST_POSTGRES_URL=$$(scripts/ensure-postgres.sh) $(BIN)/python benchmarks/bench_plans_api.py
 
-# issue 8b: 50 big-screen clients on KPIs and the live feed (2 API processes on PostGIS)
-.PHONY: bench-command-api
-bench: bench-command-api
+# 50 big-screen clients on KPIs and the live feed (2 API processes on PostGIS)
 bench-command-api: $(PYTHON_STAMP)
 	GEOGRID_TEST_POSTGRES_URL=$$(scripts/ensure-postgres.sh) $(BIN)/python benchmarks/bench_command_api.py
 
