@@ -34,7 +34,7 @@ sys.path[:0] = [str(REPO / "benchmarks")]
 from _stores import throwaway_store  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results" / "import.json"
-LIECHTENSTEIN = REPO / ".." / "shared" / "data" / "liechtenstein_osm2013"
+LIECHTENSTEIN = REPO / "tests" / "data" / "liechtenstein"
 
 
 def _city(folder: Path, district: str, seed: int) -> tuple[Path, Path, dict[str, Any]]:

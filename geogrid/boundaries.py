@@ -1,4 +1,7 @@
-"""The seed boundaries in ``data/boundaries``: real district outlines, NBS names and codes, census.
+"""The seed boundaries: real district outlines, NBS names and codes, census.
+
+The files live in ``geogrid/data/boundaries`` (so the wheel carries them; the repository's
+``data/boundaries`` links there).
 
 The outlines are published by AMap in GCJ-02; :func:`districts` returns them in EPSG:4326.
 Streets (9-digit codes) and communities / villages (12-digit codes) are names only: no shapes.
@@ -17,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 from geogrid.crs import STORAGE_CRS, offset_to_wgs84
 from geogrid.errors import InputError, NotFound
 
-DEFAULT_DIR: Final = Path(__file__).resolve().parents[1] / "data" / "boundaries"
+DEFAULT_DIR: Final = Path(__file__).resolve().parent / "data" / "boundaries"
 URBAN_KIND: Final = "community(社区)"
 VILLAGE_KIND: Final = "village(村)"
 

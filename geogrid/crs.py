@@ -136,6 +136,29 @@ def wgs84_to_offset(geoms: gpd.GeoSeries, system: str) -> gpd.GeoSeries:
     return _apply(geoms, _FROM_WGS84[_offset_system(system)])
 
 
+_OFFSET_NAMES: Final = {"gcj02": "GCJ-02", "bd09": "BD-09"}
+
+
+def offset_crs(system: str) -> CRS:
+    """A CRS that says honestly what GCJ-02 / BD-09 coordinates are, for files that store WKT.
+
+    No EPSG code exists for them; labelling them EPSG:4326 would let any GIS place them
+    hundreds of metres off. This geographic CRS (WGS 84 ellipsoid, longitude first) carries the
+    offset's name, so a reader sees what it gets. Shapes: none; units: degrees.
+    """
+    name = _OFFSET_NAMES[_offset_system(system)]
+    degree = 'ANGLEUNIT["degree",0.0174532925199433]'
+    return CRS.from_wkt(
+        f'GEOGCRS["{name} (offset of WGS 84, no EPSG code)",'
+        f'DATUM["{name} offset of World Geodetic System 1984",'
+        'ELLIPSOID["WGS 84",6378137,298.257223563,LENGTHUNIT["metre",1]]],'
+        f'PRIMEM["Greenwich",0,{degree}],CS[ellipsoidal,2],'
+        f'AXIS["geodetic longitude (Lon)",east,ORDER[1],{degree}],'
+        f'AXIS["geodetic latitude (Lat)",north,ORDER[2],{degree}],'
+        f'REMARK["coordinates shifted from WGS 84 by the {name} algorithm"]]'
+    )
+
+
 def _offset_system(name: str) -> str:
     key = name.lower().replace("-", "").replace("_", "")
     if key not in OFFSET_SYSTEMS:

@@ -15,6 +15,7 @@ import pandas as pd
 from geogrid.errors import InputError
 from geogrid.partition.engine import Plan, partition_plan
 from geogrid.store import Store, read_layer, read_plan, save_plan
+from geogrid.store.versions import data_versions, plan_layer
 
 Progress = Callable[[int, int], None]
 BARRIERS = ("roads", "waterways", "railways")
@@ -125,8 +126,13 @@ def partition_store(
 ) -> tuple[int, dict[str, Any]]:
     """Partition what the store holds (or redraw plan ``based_on``); save a draft plan.
 
-    Returns the new plan's id and its quality report.
+    Returns the new plan's id and its quality report. The versions of the input layers are
+    read before the layers themselves and recorded with the plan; when any layer changed while
+    the partition ran, saving it raises Conflict (run it again).
     """
+    inputs = [*INPUT_LAYERS, *([plan_layer(based_on)] if based_on is not None else [])]
+    versions = data_versions(store.engine)
+    built_from = {layer: versions.get(layer, 0) for layer in inputs}
     current = stored_plan(store, based_on) if based_on is not None else None
     plan = run_partition(
         store_layers(store),
@@ -140,6 +146,12 @@ def partition_store(
     )
     with store.transaction() as conn:
         plan_id = save_plan(
-            conn, plan.grids, report=plan.report, author=author, note=note, based_on=based_on
+            conn,
+            plan.grids,
+            report=plan.report,
+            author=author,
+            note=note,
+            based_on=based_on,
+            built_from=built_from,
         )
     return plan_id, plan.report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,3 +23,21 @@ def run_geogrid(
         env=full_env,
         timeout=timeout,
     )
+
+
+_STEP = re.compile(r"^\d\d:\d\d:\d\d geogrid: ")
+
+
+def messages(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """The lines of stderr other than the store line and the step log (what went wrong)."""
+    return [
+        line
+        for line in result.stderr.strip().splitlines()
+        if not line.startswith("geogrid: store: ") and not _STEP.match(line)
+    ]
+
+
+def store_line(result: subprocess.CompletedProcess[str]) -> str:
+    """The line that says which store the command opened."""
+    [line] = [x for x in result.stderr.splitlines() if x.startswith("geogrid: store: ")]
+    return line

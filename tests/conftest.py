@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import _repo_paths
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -19,12 +20,26 @@ from geogrid.store import Store, open_store
 from geogrid.store.all_tables import metadata
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
-LIECHTENSTEIN = SHARED_DATA / "liechtenstein_osm2013"
+TEST_DATA = REPO / "tests" / "data"
+LIECHTENSTEIN = TEST_DATA / "liechtenstein"  # OSM 2013, ODbL 1.0: see its NOTICE.md
 POSTGRES_ADMIN_URL = os.environ.get(
     "GEOGRID_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 STORE_KINDS = ("spatialite", "postgis")
+_repo_paths.install()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Fail the run when anything opened a file beside the repository (a clone has none)."""
+    if _repo_paths.opened_outside:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for path in sorted(set(_repo_paths.opened_outside)):
+        terminalreporter.write_line(
+            f"FAILED: a test opened {path}, outside the repository", red=True
+        )
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from geogrid.crs import STORAGE_CRS, gcj02_to_wgs84, metric_crs, wgs84_to_gcj02
 from geogrid.errors import InputError, NotFound
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_WGS84 = REPO / ".." / "shared" / "data" / "china" / "seed_districts_wgs84.geojson"
+WGS84_REFERENCE = REPO / "tests" / "data" / "china" / "seed_districts_wgs84.geojson"
 RAW = REPO / "data" / "boundaries" / "districts_gcj02.geojson"
 
 
@@ -58,9 +58,9 @@ def test_gcj02_round_trip_on_seed_vertices_within_one_metre() -> None:
     assert _metres(xy[:, 0], xy[:, 1], back_lon, back_lat).max() < 1.0
 
 
-def test_outlines_match_the_shared_wgs84_conversion_within_two_metres() -> None:
+def test_outlines_match_the_reference_wgs84_conversion_within_two_metres() -> None:
     ours = boundaries.districts().set_index("code")
-    theirs = gpd.read_file(SHARED_WGS84)
+    theirs = gpd.read_file(WGS84_REFERENCE)
     theirs["code"] = theirs["adcode"].astype(str).str.zfill(6)
     theirs = theirs.set_index("code")
     assert sorted(ours.index) == sorted(theirs.index)

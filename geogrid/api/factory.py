@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from geogrid import __version__
+from geogrid.api.docs import install_docs
 from geogrid.api.errors import install_error_handlers
 from geogrid.api.routes import health, layers, plans
 from geogrid.settings import Settings
@@ -30,6 +31,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title=settings.api.title, version=__version__, lifespan=lifespan)
     app.state.settings = settings
     install_error_handlers(app)
+    install_docs(app)
     for router in (health.router, layers.router, plans.router):
         app.include_router(router)
     return app

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Annotated, NoReturn
 
-import click
 import typer
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
+from geogrid import __version__
+from geogrid.cli._common import use_store
 from geogrid.errors import GeogridError
 
 app = typer.Typer(
@@ -33,22 +36,60 @@ for _name in _COMMAND_MODULES:
     importlib.import_module(f"geogrid.cli.{_name}").register(app)
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"geogrid {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="The store of this run: a SpatiaLite file path or a database URL "
+            "(overrides DATABASE_URL).",
+        ),
+    ] = None,
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Grid division and map layers for grid-based grassroots governance."""
+    if store:
+        use_store(store)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    """One line on stderr, then exit: no traceback for anything geogrid or typer expects."""
+    typer.echo(f"geogrid: error: {' '.join(message.split())}", err=True)
+    sys.exit(code)
+
+
 def main() -> None:
-    """Run the CLI: domain errors print one line on stderr and exit 1."""
+    """Run the CLI: domain errors print one line on stderr and exit 1, usage errors exit 2."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="geogrid")
     except GeogridError as exc:
-        typer.echo(f"geogrid: error: {exc}", err=True)
-        sys.exit(1)
-    except click.exceptions.Abort:
+        _fail(str(exc), 1)
+    except NoArgsIsHelpError:  # a group without a command: typer has printed its help
+        sys.exit(2)
+    except UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "geogrid"
+        _fail(f"{exc.format_message()} (see '{where} --help')", 2)
+    except typer.Abort:
         typer.echo("geogrid: aborted", err=True)
         sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+    except typer.TyperException as exc:  # ClickException and the like: a bad file argument, ...
+        _fail(exc.format_message() if hasattr(exc, "format_message") else str(exc), 2)
     except KeyboardInterrupt:
         typer.echo("geogrid: interrupted", err=True)
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 __all__ = ["app", "main"]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,6 +20,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from sqlalchemy import Connection
+from sqlalchemy.engine import make_url
 
 from geogrid.settings import Settings
 from geogrid.store import Store, open_store
@@ -25,29 +29,72 @@ DatabaseUrl = Annotated[
     str | None,
     typer.Option(
         "--database-url",
-        envvar="DATABASE_URL",
-        help="Store URL: sqlite:///FILE (SpatiaLite, the default) or postgresql+psycopg://...",
+        help="Store URL: sqlite:///FILE (SpatiaLite, the default) or postgresql+psycopg://... "
+        "(default: the global --store, else DATABASE_URL, else sqlite:///geogrid.sqlite)",
     ),
 ]
 
 console = Console()
 err_console = Console(stderr=True)
+_chosen: dict[str, str] = {}  # the global --store of this run
+
+
+def store_url(value: str) -> str:
+    """A database URL as it is, or a SpatiaLite file path as ``sqlite:///ABSOLUTE``."""
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+def use_store(value: str) -> None:
+    """Make ``value`` (a file path or URL) the store of every command of this run."""
+    _chosen["url"] = store_url(value)
+
+
+def chosen_url(database_url: str | None = None) -> str | None:
+    """The store the user named: ``--database-url``, else ``--store``, else DATABASE_URL."""
+    env = os.environ.get("DATABASE_URL") or os.environ.get("GEOGRID_DATABASE_URL")
+    return database_url or _chosen.get("url") or env or None
 
 
 def load_settings(database_url: str | None = None) -> Settings:
-    """Settings from the environment, with ``--database-url`` taking precedence."""
+    """Settings from the environment; ``--database-url`` and the global ``--store`` win."""
     settings = Settings()
-    if database_url:
-        settings.store.database_url = database_url
+    chosen = chosen_url(database_url)
+    if chosen:
+        settings.store.database_url = chosen
     return settings
 
 
+def describe_store(url: str, kind: str) -> str:
+    """Which store, in words a user can paste back: the absolute file or the redacted URL."""
+    parsed = make_url(url)
+    if kind == "spatialite" and parsed.database:
+        return f"SpatiaLite file {Path(parsed.database).resolve()}"
+    return f"PostGIS {parsed.render_as_string(hide_password=True)}"
+
+
 @contextmanager
-def opened_store(settings: Settings) -> Iterator[Store]:
-    """The configured store, migrated to the newest schema, disposed afterwards."""
+def opened_store(settings: Settings, *, quiet: bool = False) -> Iterator[Store]:
+    """The configured store, migrated to the newest schema, disposed afterwards.
+
+    Says on stderr which store it opened (and when it was just created, empty), so nobody
+    wonders where their data went.
+    """
+    url = settings.store.database_url
+    parsed = make_url(url)
+    is_new = parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").exists()
     store = open_store(settings.store)
     try:
         store.migrate()
+        if not quiet:
+            new = " (new, empty)" if is_new else ""
+            err_console.print(
+                f"geogrid: store: {describe_store(url, store.kind)}{new}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
         yield store
     finally:
         store.dispose()
@@ -60,12 +107,31 @@ def store_transaction(database_url: str | None) -> Iterator[Connection]:
         yield conn
 
 
+class _LoggedProgress(Progress):
+    """A rich progress bar on a terminal; elsewhere (a pipe, a log file) one line per step."""
+
+    def add_task(self, description: str, *args: Any, **kwargs: Any) -> Any:
+        task = super().add_task(description, *args, **kwargs)
+        self._log(description)
+        return task
+
+    def update(self, task_id: Any, *, description: str | None = None, **kwargs: Any) -> None:
+        if description is not None and description != self._tasks[task_id].description:
+            self._log(description)
+        super().update(task_id, description=description, **kwargs)
+
+    def _log(self, description: str) -> None:
+        if self.disable:
+            line = f"{time.strftime('%H:%M:%S')} geogrid: {description}"
+            err_console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
 def progress_bar() -> Progress:
     """The one progress bar style of the CLI, on stderr so stdout stays clean.
 
-    Off when stderr is not a terminal: a failing command then leaves exactly one line there.
+    On a terminal a bar; elsewhere a time-stamped log line for each step.
     """
-    bar = Progress(
+    bar = _LoggedProgress(
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),

@@ -8,7 +8,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from geogrid.cli._common import DatabaseUrl, console, load_settings, opened_store, progress_bar
+from geogrid.cli._common import (
+    DatabaseUrl,
+    chosen_url,
+    console,
+    describe_store,
+    load_settings,
+    opened_store,
+    progress_bar,
+)
 from geogrid.errors import Conflict
 from geogrid.store import Store, layer_counts
 
@@ -32,12 +40,14 @@ def demo(
 ) -> None:
     """Synthesise a city, import it, partition it, load a year of incidents; then serve.
 
-    Without ``--database-url`` the demo builds a fresh SpatiaLite file of its own in
-    ``out_dir``, so it never touches the default store; a store it is given must be empty.
+    Without a store named (``--database-url``, ``--store``, DATABASE_URL) the demo builds a
+    fresh SpatiaLite file of its own in ``out_dir``, so it never touches the default store; a
+    store it is given must be empty.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
+    database_url = chosen_url(database_url)
     if database_url is None:
-        demo_file = out_dir / "geogrid-demo.sqlite"
+        demo_file = (out_dir / "geogrid-demo.sqlite").resolve()
         demo_file.unlink(missing_ok=True)
         database_url = f"sqlite:///{demo_file}"
     settings = load_settings(database_url)
@@ -52,6 +62,7 @@ def demo(
         )
         counts = layer_counts(store.engine)
     _summary(store.kind, counts, plan_id, report)
+    _how_to_reach(settings.store.database_url, store.kind)
     if serve:
         from geogrid.cli.serve_cmd import run_api
 
@@ -110,6 +121,13 @@ def _incidents(
     with store.transaction() as conn:
         import_incidents(conn, frame, source_file="geogrid demo", plan_id=plan_id, synthetic=True)
     update(task, advance=1)
+
+
+def _how_to_reach(url: str, kind: str) -> None:
+    """The exact command that reaches the demo's store again (it is not the default store)."""
+    target = describe_store(url, kind).split(" ", 2)[-1] if kind == "spatialite" else url
+    console.print(f"the demo store is the {describe_store(url, kind)}; reach it with:")
+    console.print(f"  geogrid --store {target} info", highlight=False, soft_wrap=True)
 
 
 def _summary(kind: str, counts: dict[str, int], plan_id: int, report: dict[str, Any]) -> None:

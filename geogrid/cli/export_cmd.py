@@ -16,7 +16,7 @@ from geogrid.cli._common import (
     progress_bar,
 )
 from geogrid.errors import InputError, NotFound
-from geogrid.io import EXPORT_FORMATS, file_format, to_export_crs, write_layers
+from geogrid.io import EXPORT_FORMATS, export_format, to_export_crs, write_layers
 from geogrid.schema import GRID_LEVELS, LAYERS
 from geogrid.store import Store
 from geogrid.store.layers import read_layer
@@ -49,38 +49,37 @@ def export_command(
     plan: Annotated[int | None, typer.Option(help="Export the grids of this plan instead")] = None,
     level: Annotated[
         str | None,
-        typer.Option(help=f"Grid level of --plan: {', '.join(GRID_LEVELS)} (all when left out)"),
+        typer.Option(
+            help=f"Grid level of --plan: {', '.join(GRID_LEVELS)} "
+            "(left out: one layer per level, GeoPackage only)"
+        ),
     ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Write layers (or a plan's grids) from the store to a file."""
-    fmt = fmt or _format_of(out)
+    """Write layers (or a plan's grids) from the store to a file.
+
+    The file is written under a temporary name and renamed at the end (a failed export keeps
+    the old file); GCJ-02 / BD-09 output is labelled as such, never as EPSG:4326.
+    """
+    fmt = export_format(out, fmt)
     settings = load_settings(database_url)
     bar = progress_bar()
     with opened_store(settings) as store, bar:
         task = bar.add_task("reading the store", total=2)
         layers = (
-            _plan_layers(store, plan, level) if plan is not None else _layers(store, layer, fmt)
+            _plan_layers(store, plan, level, fmt)
+            if plan is not None
+            else _layers(store, layer, fmt)
         )
         bar.update(task, description=f"writing {out.name}", completed=1)
         converted = {}
-        label = "EPSG:4326"
+        label = ""
         for name, frame in layers.items():
             converted[name], label = to_export_crs(frame, crs)
         write_layers(converted, out, fmt=fmt)
         bar.update(task, description="done", completed=2)
     counts = ", ".join(f"{name} {len(frame):,}" for name, frame in converted.items())
     console.print(f"wrote {out} ({fmt}, {label}): {counts}")
-
-
-def _format_of(out: Path) -> str:
-    """The format an output file's suffix names (the same suffixes import reads)."""
-    try:
-        return file_format(out)
-    except InputError:
-        raise InputError(
-            f"cannot tell the format from {out.name!r}; pass --format ({', '.join(EXPORT_FORMATS)})"
-        ) from None
 
 
 def _layers(store: Store, layer: str | None, fmt: str) -> dict[str, gpd.GeoDataFrame]:
@@ -100,11 +99,20 @@ def _layers(store: Store, layer: str | None, fmt: str) -> dict[str, gpd.GeoDataF
     return found
 
 
-def _plan_layers(store: Store, plan: int, level: str | None) -> dict[str, gpd.GeoDataFrame]:
-    """The grids of a plan (one level or all) as one layer named after them."""
+def _plan_layers(
+    store: Store, plan: int, level: str | None, fmt: str
+) -> dict[str, gpd.GeoDataFrame]:
+    """The grids of a plan: one layer per level (levels nest, so one layer would count every
+    household twice)."""
     if level is not None and level not in GRID_LEVELS:
         raise InputError(f"unknown grid level {level!r}; expected one of {', '.join(GRID_LEVELS)}")
     grids = read_plan(store.engine, plan, level)
     if grids.empty:
         raise NotFound(f"plan {plan} has no {level or ''} grids".replace("  ", " "))
-    return {f"plan{plan}_{level or 'grids'}": grids}
+    levels = [lv for lv in GRID_LEVELS if lv in set(grids["level"])]
+    if len(levels) > 1 and fmt != "gpkg":
+        raise InputError(
+            f"plan {plan} has {', '.join(levels)} grids and {fmt} holds one layer; pass "
+            "--level, or use --format gpkg for one layer per level"
+        )
+    return {f"plan{plan}_{lv}": grids[grids["level"] == lv].reset_index(drop=True) for lv in levels}

@@ -9,26 +9,27 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import typer
-from rich.table import Table
 
 from geogrid.cli._common import (
     DatabaseUrl,
-    console,
     load_settings,
     opened_store,
     progress_bar,
     store_transaction,
 )
+from geogrid.cli._tables import FormatOption, OutputFormat, show
 from geogrid.errors import InputError
 from geogrid.incidents.columns import load_incident_mapping, parse_incident_map
 from geogrid.incidents.deadlines import CHINESE_WEEK, LOCAL_TZ, WorkCalendar, load_calendar
 from geogrid.incidents.formats import read_incident_file
 from geogrid.incidents.synthetic import synthesize_incidents
-from geogrid.store import read_plan
+from geogrid.incidents.taxonomy import default_taxonomy
+from geogrid.store import Store, read_plan
 from geogrid.store._unlocated import unlocated_incidents
 from geogrid.store.incident_bulk import attribute_incidents, import_incidents, place_unlocated
 from geogrid.store.incident_stats import department_ranking, incident_stats, incident_trend
-from geogrid.store.incidents import flag_overdue, transition
+from geogrid.store.incidents import flag_overdue, overdue_changes, transition
+from geogrid.store.layers import place_names
 
 incidents_app = typer.Typer(
     help="Grid incidents: import, workflow, statistics.", no_args_is_help=True
@@ -189,9 +190,10 @@ def stats(
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="write all rows to CSV")] = None,
     limit: Annotated[int, typer.Option("--limit", help="rows to print")] = 20,
+    fmt: FormatOption = OutputFormat.table,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Statistics per grid, community, street, district, department or category."""
+    """Statistics per grid, community, street, district, department or category (named)."""
     with opened_store(load_settings(database_url)) as store:
         frame = incident_stats(
             store.engine,
@@ -202,7 +204,8 @@ def stats(
             categories=category,
             within=within,
         )
-    _show(frame, out=out, limit=limit, title=f"incidents by {by}")
+        frame = _named(store, frame, by)
+    show(frame, out=out, limit=limit, fmt=fmt, title=f"incidents by {by}")
 
 
 @incidents_app.command("trend")
@@ -212,6 +215,7 @@ def trend(
     end: Annotated[str | None, typer.Option("--end")] = None,
     category: Annotated[list[str] | None, typer.Option("--category")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="write to CSV")] = None,
+    fmt: FormatOption = OutputFormat.table,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Reported, closed and on-time counts per day, week or month."""
@@ -223,7 +227,7 @@ def trend(
             end=_time(end, "end"),
             categories=category,
         )
-    _show(frame, out=out, limit=400, title=f"incidents per {period}")
+    show(frame, out=out, limit=400, fmt=fmt, title=f"incidents per {period}")
 
 
 @incidents_app.command("ranking")
@@ -231,6 +235,7 @@ def ranking(
     start: Annotated[str | None, typer.Option("--start")] = None,
     end: Annotated[str | None, typer.Option("--end")] = None,
     top: Annotated[int, typer.Option("--top", help="departments on each list")] = 3,
+    fmt: FormatOption = OutputFormat.table,
     database_url: DatabaseUrl = None,
 ) -> None:
     """The red and black list of departments (overdue and rework per accepted incident)."""
@@ -239,15 +244,52 @@ def ranking(
             store.engine, start=_time(start, "start"), end=_time(end, "end"), top=top
         )
     columns = ["rank", "list", "key", "accepted", "overdue", "reworked", "on_time_rate", "penalty"]
-    _show(frame[columns], out=None, limit=100, title="departments")
+    show(
+        frame[columns].rename(columns={"key": "department"}),
+        limit=100,
+        fmt=fmt,
+        title="departments",
+    )
 
 
 @incidents_app.command("overdue")
-def overdue(database_url: DatabaseUrl = None) -> None:
-    """Flag incidents past their handling deadline and escalate the dispatched ones."""
+def overdue(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="list what would change, change nothing")
+    ] = False,
+    fmt: FormatOption = OutputFormat.table,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Flag incidents past their handling deadline and escalate the dispatched ones; every
+    incident changed is listed."""
     with store_transaction(database_url) as conn:
-        flagged = flag_overdue(conn)
-    typer.echo(f"{len(flagged)} incident(s) newly overdue")
+        changes = overdue_changes(conn)
+        if not dry_run:
+            flag_overdue(conn)
+    frame = pd.DataFrame(
+        [
+            {
+                "id": c.id,
+                "ref": c.ref,
+                "status": c.status,
+                "department": c.department,
+                "handling_due": c.handling_due.astimezone(ZoneInfo(LOCAL_TZ)).strftime(
+                    "%Y-%m-%d %H:%M"
+                ),
+                "change": f"overdue, escalated to {c.escalate_to}" if c.escalate_to else "overdue",
+            }
+            for c in changes
+        ],
+        columns=["id", "ref", "status", "department", "handling_due", "change"],
+    )
+    verb = "would be" if dry_run else "newly"
+    show(frame, fmt=fmt, title=f"incidents {verb} overdue")
+    if fmt == OutputFormat.table:
+        escalated = sum(c.escalate_to is not None for c in changes)
+        typer.echo(
+            f"{len(changes)} incident(s) {verb} flagged overdue, {escalated} of them escalated"
+            + (" (dry run: nothing changed)" if dry_run else "")
+        )
 
 
 @incidents_app.command("reattribute")
@@ -303,7 +345,7 @@ def act(
 
 
 @incidents_app.command("unlocated")
-def unlocated(database_url: DatabaseUrl = None) -> None:
+def unlocated(fmt: FormatOption = OutputFormat.table, database_url: DatabaseUrl = None) -> None:
     """Records kept with an address but no coordinates, for a dispatcher to place."""
     with opened_store(load_settings(database_url)) as store, store.engine.connect() as conn:
         kept = unlocated_incidents(conn)
@@ -319,7 +361,7 @@ def unlocated(database_url: DatabaseUrl = None) -> None:
         ],
         columns=["ref", "address", "category", "reported_at"],
     )
-    _show(frame, out=None, limit=len(frame), title="unlocated incidents")
+    show(frame, fmt=fmt, title="unlocated incidents")
 
 
 @incidents_app.command("place")
@@ -343,17 +385,16 @@ def place(
     typer.echo(f"incident {ref} placed at ({lon:.5f}, {lat:.5f}); plan {summary.plan_id}: {where}")
 
 
-def _show(frame: pd.DataFrame, *, out: Path | None, limit: int, title: str) -> None:
-    """Write ``frame`` to CSV at ``out``, or print its first ``limit`` rows as a table."""
-    if out is not None:
-        frame.to_csv(out, index=False)
-        typer.echo(f"wrote {len(frame)} rows to {out}")
-        return
-    table = Table(title=f"{title} ({len(frame)} rows)")
-    for column in frame.columns:
-        table.add_column(
-            str(column), justify="right" if frame[column].dtype.kind in "fiu" else "left"
-        )
-    for row in frame.head(limit).itertuples(index=False):
-        table.add_row(*[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row])
-    console.print(table)
+def _named(store: Store, frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    """``frame`` with a ``name`` column after its ``key``: the place or category it stands for."""
+    keys = [str(k) for k in frame["key"].dropna()]
+    if by == "category":
+        entries = default_taxonomy().entries
+        names = {k: entries[k].name for k in keys if k in entries}
+    elif by == "department":
+        return frame.rename(columns={"key": "department"})
+    else:
+        names = place_names(store.engine, keys)
+    named = frame.rename(columns={"key": by})
+    named.insert(1, "name", [names.get(str(k), "") for k in frame["key"]])
+    return named

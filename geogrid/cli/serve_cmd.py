@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from geogrid.cli._common import DatabaseUrl, load_settings
+from geogrid.cli._common import DatabaseUrl, describe_store, err_console, load_settings
 from geogrid.settings import Settings
 
 
@@ -29,6 +29,9 @@ def run_api(settings: Settings, *, host: str | None = None, port: int | None = N
 
     from geogrid.api import create_app
 
+    url = settings.store.database_url
+    kind = "postgis" if url.startswith("postgresql") else "spatialite"
+    err_console.print(f"geogrid: store: {describe_store(url, kind)}", markup=False, soft_wrap=True)
     uvicorn.run(
         create_app(settings),
         host=host or settings.api.host,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
+import pandas as pd
 import typer
-from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from geogrid.cli._common import (
@@ -16,6 +16,7 @@ from geogrid.cli._common import (
     opened_store,
     store_transaction,
 )
+from geogrid.cli._tables import FormatOption, OutputFormat, show
 from geogrid.store import layer_counts, layer_sources, list_plans
 from geogrid.store.incident_bulk import publish_and_reattribute
 
@@ -33,6 +34,7 @@ def register(app: typer.Typer) -> None:
 def info(
     database_url: DatabaseUrl = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables")] = False,
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Counts per layer, the CRS each layer came in, and its validation summary."""
     settings = load_settings(database_url)
@@ -43,19 +45,22 @@ def info(
         payload = {"store": store.kind, "counts": counts, "layers": sources}
         typer.echo(json.dumps(payload, default=str, ensure_ascii=False, indent=2))
         return
-    console.print(f"store: [bold]{store.kind}[/bold] ({_redacted(settings.store.database_url)})")
-    table = Table("layer", "features", "source CRS", "source file", "validation")
-    by_layer = {s["layer"]: s for s in sources}
-    for layer, count in counts.items():
-        source = by_layer.get(layer, {})
-        table.add_row(
-            layer,
-            f"{count:,}",
-            source.get("source_crs", ""),
-            source.get("source_file", ""),
-            _validation_summary(source.get("validation")),
+    if fmt == OutputFormat.table:
+        console.print(
+            f"store: [bold]{store.kind}[/bold] ({_redacted(settings.store.database_url)})"
         )
-    console.print(table)
+    by_layer = {s["layer"]: s for s in sources}
+    rows = [
+        {
+            "layer": layer,
+            "features": count,
+            "source_crs": by_layer.get(layer, {}).get("source_crs", ""),
+            "source_file": by_layer.get(layer, {}).get("source_file", ""),
+            "validation": _validation_summary(by_layer.get(layer, {}).get("validation")),
+        }
+        for layer, count in counts.items()
+    ]
+    show(pd.DataFrame(rows), fmt=fmt, title="layers")
 
 
 def _validation_summary(validation: dict[str, object] | None) -> str:
@@ -76,20 +81,16 @@ def migrate(database_url: DatabaseUrl = None) -> None:
         console.print(f"{store.kind} store is at the newest schema")
 
 
-def plans_list(database_url: DatabaseUrl = None) -> None:
+def plans_list(database_url: DatabaseUrl = None, fmt: FormatOption = OutputFormat.table) -> None:
     """Every grid plan, newest first."""
     with opened_store(load_settings(database_url)) as store:
         plans = list_plans(store.engine)
-    table = Table("id", "status", "author", "created", "note")
-    for plan in plans:
-        table.add_row(
-            str(plan["id"]),
-            plan["status"],
-            plan["author"],
-            str(plan["created_at"])[:19],
-            plan["note"],
-        )
-    console.print(table)
+    columns = ["id", "status", "author", "created_at", "published_at", "based_on", "note"]
+    frame = pd.DataFrame([{k: p[k] for k in columns} for p in plans], columns=columns)
+    frame["based_on"] = frame["based_on"].astype("Int64")
+    for column in ("created_at", "published_at"):
+        frame[column] = [str(v)[:19] if v is not None else "" for v in frame[column]]
+    show(frame, fmt=fmt, title="grid plans")
 
 
 def plans_publish(

@@ -9,13 +9,14 @@ from geogrid.io.mapping import (
     parse_map_options,
 )
 from geogrid.io.readers import SourceLayer, file_format, read_layers
-from geogrid.io.writers import EXPORT_FORMATS, to_export_crs, write_layers
+from geogrid.io.writers import EXPORT_FORMATS, export_format, to_export_crs, write_layers
 
 __all__ = [
     "EXPORT_FORMATS",
     "FieldMapping",
     "SourceLayer",
     "apply_mapping",
+    "export_format",
     "file_format",
     "layer_for",
     "load_mapping_file",

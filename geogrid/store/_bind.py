@@ -8,8 +8,25 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row
 
-from geogrid.errors import StoreError
+from geogrid.errors import NotFound, StoreError
 from geogrid.store.engine import StoreKind
+
+MAX_ID = 2**63 - 1  # the largest id either database can hold
+
+
+def existing_id(value: int, what: str) -> int:
+    """``value`` when a row could have it; NotFound for an id no row can have (not positive,
+    or beyond 64 bits, which SQLite cannot even compare)."""
+    if not 0 < value <= MAX_ID:
+        raise NotFound(f"{what} {value} does not exist")
+    return value
+
+
+def like_prefix(value: str) -> str:
+    """A LIKE pattern matching the strings that start with ``value`` literally: a user's ``%``
+    or ``_`` is a character, not a wildcard. Use with ``ESCAPE '\\'``."""
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{escaped}%"
 
 
 def store_kind(bind: Engine | Connection) -> StoreKind:

@@ -1,10 +1,13 @@
 """Fast loading of normalised incident records: ``COPY`` on PostGIS, ``executemany`` on SpatiaLite.
 
 Ids are reserved up front, so that ``incidents`` and ``incident_grids`` are loaded side by side
-without joining on the external id. Large loads on PostGIS drop the secondary indexes and foreign
-keys of both tables inside the transaction and rebuild them afterwards (one sorted build and one
-validating join instead of a million index insertions and trigger calls); the tables are locked
-against writers for the duration, readers are not blocked until the rebuild.
+without joining on the external id. Large loads on PostGIS (at least ``LARGE_LOAD`` records and
+at least as many as the table holds) drop the secondary indexes and foreign keys of both tables
+inside the transaction and rebuild them afterwards: one sorted build and one validating join
+instead of a million index insertions and trigger calls. Dropping an index takes an ACCESS
+EXCLUSIVE lock, so for the whole of such a load **readers of both tables wait too**; it is meant
+for initial and bulk loads, not for a store that serves while it loads. Smaller loads keep the
+indexes and block nobody.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -39,7 +43,6 @@ Progress = Callable[[int], None]
 """Called with the number of records just loaded."""
 CHUNK = 100_000
 LARGE_LOAD = 100_000
-LAST_TIMINGS: dict[str, float] = {}  # seconds per step of the last load (for benchmarks)
 _GRID_COLUMNS = ("plan_id", "incident_id", "basic_code", "micro_code", *GRID_FACTS)
 _INTEGER_COLUMNS = (
     "id",
@@ -55,12 +58,21 @@ _INTEGER_COLUMNS = (
 _BOOLEAN_COLUMNS = ("satisfied", "synthetic")
 
 
-class _Clock:
-    """Seconds per named step, for LAST_TIMINGS."""
+@dataclass(frozen=True)
+class LoadTarget:
+    """Where loaded incidents go: the plan whose grids they are attributed to (None: no
+    ``incident_grids`` rows) and the bulk import they belong to (None: a single report)."""
 
-    def __init__(self) -> None:
-        self.laps: dict[str, float] = {}
-        self._last = time.perf_counter()
+    plan_id: int | None
+    import_id: int | None
+
+
+@dataclass
+class _Clock:
+    """Seconds per named step of one load (returned to the caller, e.g. the benchmark)."""
+
+    laps: dict[str, float] = field(default_factory=dict)
+    _last: float = field(default_factory=time.perf_counter)
 
     def lap(self, name: str) -> None:
         now = time.perf_counter()
@@ -68,25 +80,41 @@ class _Clock:
         self._last = now
 
 
+@dataclass
+class _Load:
+    """One load under way: the driver cursor inside the caller's transaction, the records
+    (with their reserved ids and class codes), where they go, progress and step times."""
+
+    cursor: Any
+    records: pd.DataFrame
+    target: LoadTarget
+    progress: Progress | None
+    clock: _Clock
+
+
 def load(
     cursor: Any,
     kind: StoreKind,
     records: pd.DataFrame,
+    target: LoadTarget,
     *,
-    plan_id: int | None,
-    import_id: int | None,
     progress: Progress | None = None,
-) -> None:
-    """Load normalised records (see :func:`geogrid.incidents.intake.normalise`)."""
+) -> dict[str, float]:
+    """Load normalised records (see :func:`geogrid.incidents.intake.normalise`).
+
+    Returns the seconds each step took (``reserve_ids``, ``copy_incidents``, ...).
+    """
     clock = _Clock()
     records = records.copy()
     records["class_code"] = _class_codes(records)
     records["id"] = _reserve_ids(cursor, kind, len(records))
     clock.lap("reserve_ids")
-    loader = _load_postgis if kind == "postgis" else _load_spatialite
-    loader(cursor, records, plan_id=plan_id, import_id=import_id, progress=progress, clock=clock)
-    LAST_TIMINGS.clear()
-    LAST_TIMINGS.update(clock.laps)
+    job = _Load(cursor, records, target, progress, clock)
+    if kind == "postgis":
+        _load_postgis(job)
+    else:
+        _load_spatialite(job)
+    return clock.laps
 
 
 def load_attribution(
@@ -120,41 +148,43 @@ def _class_codes(records: pd.DataFrame) -> pd.Series:
 
 
 def _reserve_ids(cursor: Any, kind: StoreKind, n: int) -> np.ndarray:
-    if kind == "spatialite":  # one writer at a time: the next ids are free
+    """Ids for ``n`` new incidents, taken before the rows are written.
+
+    SpatiaLite has one writer at a time, so the ids after the largest are free. On PostGIS a
+    load under ``LARGE_LOAD`` records draws them from the sequence (no table lock: a single
+    report never waits for, nor blocks, the workflow updates of other incidents); a larger load
+    locks the table against other writers and moves the sequence past one block at once.
+    """
+    if kind == "spatialite":
         cursor.execute("SELECT coalesce(max(id), 0) FROM incidents")
         first = int(cursor.fetchone()[0]) + 1
         return np.arange(first, first + n, dtype=np.int64)
-    # Writers wait for this load; readers go on. The sequence is moved past the reserved block.
+    if n < LARGE_LOAD:
+        cursor.execute("SELECT nextval('incidents_id_seq') FROM generate_series(1, %s)", (n,))
+        return np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
     cursor.execute("LOCK TABLE incidents IN SHARE ROW EXCLUSIVE MODE")
     cursor.execute(
         "SELECT greatest((SELECT coalesce(max(id), 0) FROM incidents), "
         "(SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM incidents_id_seq))"
     )
     first = int(cursor.fetchone()[0]) + 1
-    if n:
-        cursor.execute("SELECT setval('incidents_id_seq', %s)", (first + n - 1,))
+    cursor.execute("SELECT setval('incidents_id_seq', %s)", (first + n - 1,))
     return np.arange(first, first + n, dtype=np.int64)
 
 
 # --- PostGIS ----------------------------------------------------------------------------------
 
 
-def _load_postgis(
-    cursor: Any,
-    records: pd.DataFrame,
-    *,
-    plan_id: int | None,
-    import_id: int | None,
-    progress: Progress | None,
-    clock: _Clock,
-) -> None:
+def _load_postgis(job: _Load) -> None:
     import psycopg
 
+    cursor, records, clock = job.cursor, job.records, job.clock
     large = len(records) >= LARGE_LOAD and len(records) >= _estimated_rows(cursor)
     saved = _drop_secondary(cursor) if large else []
     clock.lap("drop_indexes")
     try:
-        copy_table(cursor, "incidents", _incident_table(records, import_id), progress)
+        incidents = _incident_table(records, job.target.import_id)
+        copy_table(cursor, "incidents", incidents, job.progress)
     except psycopg.errors.UniqueViolation as exc:
         detail = exc.diag.message_detail or str(exc)
         raise ValidationFailed(
@@ -165,8 +195,8 @@ def _load_postgis(
             },
         ) from exc
     clock.lap("copy_incidents")
-    if plan_id is not None:
-        copy_table(cursor, "incident_grids", _grid_table(records, plan_id), None)
+    if job.target.plan_id is not None:
+        copy_table(cursor, "incident_grids", _grid_table(records, job.target.plan_id), None)
         clock.lap("copy_attribution")
     for statement in saved:
         cursor.execute(statement)
@@ -298,19 +328,13 @@ _SPATIALITE_FACTS = {
 }
 
 
-def _load_spatialite(
-    cursor: Any,
-    records: pd.DataFrame,
-    *,
-    plan_id: int | None,
-    import_id: int | None,
-    progress: Progress | None,
-    clock: _Clock,
-) -> None:
+def _load_spatialite(job: _Load) -> None:
+    cursor, records, clock = job.cursor, job.records, job.clock
+    plan_id, import_id = job.target.plan_id, job.target.import_id
     columns = ", ".join(f"{name} {_STAGING_TYPES.get(name, 'text')}" for name in _STAGED)
     cursor.execute("DROP TABLE IF EXISTS incident_staging")
     cursor.execute(f"CREATE TEMP TABLE incident_staging ({columns})")
-    _insert_rows(cursor, "incident_staging", records.reindex(columns=list(_STAGED)), progress)
+    _insert_rows(cursor, "incident_staging", records.reindex(columns=list(_STAGED)), job.progress)
     clock.lap("stage")
     _refuse_stored_refs(cursor)
     values = ", ".join(_staged_value(name, import_id) for name in INCIDENT_COLUMNS)

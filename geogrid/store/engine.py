@@ -13,10 +13,10 @@ from typing import Any, Literal
 import pyogrio  # noqa: F401
 import pyproj  # noqa: F401
 import shapely  # noqa: F401
-from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, event, exc, text
+from sqlalchemy.engine import ExceptionContext, make_url
 
-from geogrid.errors import StoreError
+from geogrid.errors import Conflict, InputError, StoreError
 from geogrid.settings import StoreSettings
 
 StoreKind = Literal["spatialite", "postgis"]
@@ -48,6 +48,18 @@ class Store:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 
+    def data_version(self, layer: str) -> int:
+        """The version of one layer (see :mod:`geogrid.store.versions`); 0 if never written."""
+        from geogrid.store.versions import data_version
+
+        return data_version(self.engine, layer)
+
+    def data_versions(self) -> dict[str, int]:
+        """Every layer's version: ``{"buildings": 3, "plans": 2, "plan:7": 1, ...}``."""
+        from geogrid.store.versions import data_versions
+
+        return data_versions(self.engine)
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
@@ -57,16 +69,44 @@ def open_store(settings: StoreSettings) -> Store:
     """Create the engine for the configured database; nothing is written yet."""
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
-        return Store(_spatialite_engine(settings), "spatialite")
+        return Store(_domain_errors(_spatialite_engine(settings)), "spatialite")
     if url.get_backend_name() == "postgresql":
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
         engine = create_engine(url, echo=settings.echo_sql, pool_pre_ping=True)
-        return Store(engine, "postgis")
+        return Store(_domain_errors(engine), "postgis")
     raise StoreError(
         f"unsupported database {url.get_backend_name()!r} in DATABASE_URL; use sqlite:///FILE "
         "(SpatiaLite) or postgresql+psycopg://USER@HOST/DB (PostGIS)"
     )
+
+
+def _domain_errors(engine: Engine) -> Engine:
+    from geogrid.store.versions import install_version_hooks  # versions needs this module
+
+    install_version_hooks(engine)
+    return _translated_errors(engine)
+
+
+def _translated_errors(engine: Engine) -> Engine:
+    """Database errors leave the store as domain errors, so every caller (and the API's one
+    error table) knows them: a refused constraint is Conflict, a value the column cannot take
+    is InputError, anything else (unreachable, locked, not migrated) is StoreError."""
+
+    @event.listens_for(engine, "handle_error")
+    def _translate(context: ExceptionContext) -> None:
+        error = context.sqlalchemy_exception
+        if context.is_pre_ping or error is None:
+            return  # the pool's liveness check handles its own errors
+        detail = " ".join(str(getattr(error, "orig", None) or error).split())[:300]
+        if isinstance(error, exc.IntegrityError):
+            raise Conflict(f"the store refused the change: {detail}") from error
+        if isinstance(error, exc.DataError):
+            raise InputError(f"the store cannot hold a value: {detail}") from error
+        if isinstance(error, exc.DBAPIError):
+            raise StoreError(f"the store failed: {detail}") from error
+
+    return engine
 
 
 def _spatialite_engine(settings: StoreSettings) -> Engine:
@@ -75,8 +115,14 @@ def _spatialite_engine(settings: StoreSettings) -> Engine:
     except ImportError as exc:  # pragma: no cover - a dependency of geogrid
         raise StoreError("pysqlite3-binary is not installed; it is needed for SpatiaLite") from exc
     url = make_url(settings.database_url)
-    if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    if not url.database or url.database == ":memory:" or "mode=memory" in str(url):
+        # Each pooled connection would open a database of its own: the schema made by one
+        # thread would be missing in the next.
+        raise StoreError(
+            f"an in-memory SQLite store ({settings.database_url}) is not supported: every "
+            "connection would see a different, empty database; use sqlite:///FILE"
+        )
+    Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, module=sqlite_module, echo=settings.echo_sql)
     library = settings.spatialite_library
 

@@ -24,9 +24,10 @@ from geogrid.incidents.taxonomy import Taxonomy
 from geogrid.store import incident_tables as it
 from geogrid.store import tables as t
 from geogrid.store._bind import driver_cursor, store_kind
-from geogrid.store._incident_copy import Progress, load, load_attribution
+from geogrid.store._incident_copy import LoadTarget, Progress, load, load_attribution
 from geogrid.store._unlocated import refuse_stored_unlocated, write_unlocated
 from geogrid.store.plans import publish_plan, published_plan_id, read_plan
+from geogrid.store.versions import INCIDENTS, bump_data_version
 
 _IMPORTS = t.table_of(it.IncidentImport)
 _GRIDS = t.table_of(it.IncidentGrid)
@@ -47,6 +48,7 @@ class ImportSummary:
     """Records with an address but no coordinates, kept for a dispatcher to place."""
     flags: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per step of the load
 
 
 def plan_grids(conn: Connection, plan_id: int | None) -> PlanGrids:
@@ -158,11 +160,10 @@ def import_incidents(
             "synthetic": synthetic,
         },
     ).scalar_one()
-    write_records(
+    steps = write_records(
         conn,
         records[~unlocated].reset_index(drop=True),
-        plan_id=plan_id,
-        import_id=int(import_id),
+        LoadTarget(plan_id=plan_id, import_id=int(import_id)),
         progress=progress,
     )
     write_unlocated(conn, records[unlocated], import_id=int(import_id))
@@ -177,27 +178,25 @@ def import_incidents(
         unlocated=int(unlocated.sum()),
         flags={str(k): int(v) for k, v in flags.items() if k},
         seconds=time.perf_counter() - started,
+        steps=steps,
     )
 
 
 def write_records(
     conn: Connection,
     records: pd.DataFrame,
+    target: LoadTarget,
     *,
-    plan_id: int | None,
-    import_id: int | None,
     progress: Progress | None = None,
-) -> None:
-    """Load normalised records inside the caller's transaction; a stored id fails the lot."""
+) -> dict[str, float]:
+    """Load normalised records inside the caller's transaction; a stored id fails the lot.
+
+    Returns the seconds each step of the load took.
+    """
     with driver_cursor(conn) as cursor:
-        load(
-            cursor,
-            store_kind(conn),
-            records,
-            plan_id=plan_id,
-            import_id=import_id,
-            progress=progress,
-        )
+        steps = load(cursor, store_kind(conn), records, target, progress=progress)
+    bump_data_version(conn, INCIDENTS)
+    return steps
 
 
 def attribute_incidents(conn: Connection, plan_id: int) -> ImportSummary:
@@ -219,9 +218,15 @@ def attribute_incidents(conn: Connection, plan_id: int) -> ImportSummary:
     )
     with driver_cursor(conn) as cursor:
         load_attribution(cursor, kind, attribution, plan_id=plan_id)
+    bump_data_version(conn, INCIDENTS)
     lost = _outside(att)
     return ImportSummary(
-        None, len(ids), plan_id, len(ids) - lost, lost, seconds=time.perf_counter() - started
+        import_id=None,
+        count=len(ids),
+        plan_id=plan_id,
+        attributed=len(ids) - lost,
+        outside_grids=lost,
+        seconds=time.perf_counter() - started,
     )
 
 

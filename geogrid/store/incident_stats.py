@@ -24,7 +24,7 @@ from geogrid.errors import InputError
 from geogrid.incidents.deadlines import LOCAL_TZ
 from geogrid.layers.incident_stats import COLUMNS, COUNTS, add_rates, rank_departments
 from geogrid.store import tables as t
-from geogrid.store._bind import connected, driver_cursor, fetch_all, store_kind
+from geogrid.store._bind import connected, driver_cursor, fetch_all, like_prefix, store_kind
 from geogrid.store._incident_sql import bind_time, fact_expressions
 from geogrid.store.incident_tables import GRID_FACTS
 from geogrid.store.plans import published_plan_id
@@ -84,12 +84,12 @@ def _source(
         clauses.append("f.reported_at < :end")
         params["end"] = bind_time(end, kind)
     if categories:
-        likes = [f"f.class_code LIKE :cat{k}" for k in range(len(categories))]
+        likes = [f"f.class_code LIKE :cat{k} ESCAPE '\\'" for k in range(len(categories))]
         clauses.append(f"({' OR '.join(likes)})")
-        params |= {f"cat{k}": f"{code}%" for k, code in enumerate(categories)}
+        params |= {f"cat{k}": like_prefix(code) for k, code in enumerate(categories)}
     if within:
-        clauses.append("f.basic_code LIKE :within")
-        params["within"] = f"{within}%"
+        clauses.append("f.basic_code LIKE :within ESCAPE '\\'")
+        params["within"] = like_prefix(within)
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     return f"FROM {source}{where}", params
 

@@ -7,6 +7,7 @@ refused transition or a bad record changes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,11 +24,13 @@ from geogrid.incidents.taxonomy import Taxonomy
 from geogrid.incidents.workflow import CLOSED_STATES, State, Status, apply
 from geogrid.store import incident_tables as it
 from geogrid.store import tables as t
-from geogrid.store._bind import fetch_all, store_kind
+from geogrid.store._bind import existing_id, fetch_all, store_kind
+from geogrid.store._incident_copy import LoadTarget
 from geogrid.store._incident_sql import bind_time, utc
 from geogrid.store.incident_bulk import PlanGrids, prepare_records, write_records
 from geogrid.store.incident_tables import grid_facts
 from geogrid.store.plans import published_plan_id
+from geogrid.store.versions import INCIDENTS, bump_data_version
 
 _INCIDENTS = t.table_of(it.Incident)
 _EVENTS = t.table_of(it.IncidentEvent)
@@ -85,7 +88,7 @@ def report_incident(
     if conn.execute(select(_INCIDENTS.c.id).where(_INCIDENTS.c.ref == ref)).first():
         raise Conflict(f"incident {ref} already exists")
     records["status"] = Status.REPORTED.value
-    write_records(conn, records, plan_id=plan_id, import_id=None)
+    write_records(conn, records, LoadTarget(plan_id=plan_id, import_id=None))
     incident_id = conn.execute(select(_INCIDENTS.c.id).where(_INCIDENTS.c.ref == ref)).scalar_one()
     reported = datetime.fromtimestamp(int(records["reported_at"].iloc[0]), tz=UTC)
     _event(
@@ -155,6 +158,7 @@ def _level_frame(rows: list[Any], level: str) -> gpd.GeoDataFrame | None:
 def get_incident(bind: Engine | Connection, incident_id: int) -> dict[str, Any]:
     """One incident with its current state, deadlines and location (lon/lat in WGS 84)."""
     x, y = _xy(bind)
+    incident_id = existing_id(incident_id, "incident")
     rows = fetch_all(
         bind,
         select(_INCIDENTS, x.label("lon"), y.label("lat")).where(_INCIDENTS.c.id == incident_id),
@@ -226,6 +230,7 @@ def transition(
         .where(_INCIDENT_GRIDS.c.incident_id == incident_id)
         .values(**grid_facts(incident))
     )
+    bump_data_version(conn, INCIDENTS)
     return incident
 
 
@@ -238,7 +243,7 @@ def _locked_state(conn: Connection, incident_id: int) -> State:
         _INCIDENTS.c.rework_count,
         _INCIDENTS.c.reopen_count,
         _INCIDENTS.c.escalation_count,
-    ).where(_INCIDENTS.c.id == incident_id)
+    ).where(_INCIDENTS.c.id == existing_id(incident_id, "incident"))
     if store_kind(conn) == "postgis":
         stmt = stmt.with_for_update()
     row = conn.execute(stmt).first()
@@ -282,34 +287,71 @@ def _event(
     )
 
 
+_NEXT_LEVEL = {"community": "street", "street": "district"}
+
+
+@dataclass(frozen=True)
+class OverdueChange:
+    """What the overdue sweep does to one incident: flag it, and escalate it when dispatched."""
+
+    id: int
+    ref: str
+    status: str
+    department: str | None
+    handling_due: datetime
+    escalate_to: str | None  # the next dispatch level, or None: flagged only
+
+
+def overdue_changes(conn: Connection, *, now: datetime | None = None) -> list[OverdueChange]:
+    """The incidents the sweep would change at ``now``, oldest deadline first; changes nothing.
+
+    Open incidents past their handling deadline and not flagged yet are flagged; those being
+    handled below district level are also escalated one level.
+    """
+    now = utc(now) or t.utcnow()
+    open_states = [s.value for s in Status if s not in CLOSED_STATES and s != Status.REJECTED]
+    c = _INCIDENTS.c
+    rows = conn.execute(
+        select(c.id, c.ref, c.status, c.department, c.dispatch_level, c.handling_due)
+        .where(
+            c.status.in_(open_states),
+            c.handling_due < bind_time(now, store_kind(conn)),
+            c.overdue == False,  # noqa: E712
+        )
+        .order_by(c.handling_due, c.id)
+    ).all()
+    escalating = (Status.DISPATCHED.value, Status.HANDLING.value)
+    return [
+        OverdueChange(
+            id=int(r.id),
+            ref=str(r.ref),
+            status=str(r.status),
+            department=r.department,
+            handling_due=utc(r.handling_due) or now,
+            escalate_to=_NEXT_LEVEL.get(r.dispatch_level) if r.status in escalating else None,
+        )
+        for r in rows
+    ]
+
+
 def flag_overdue(
     conn: Connection, *, now: datetime | None = None, actor: str = "system"
 ) -> list[int]:
-    """Flag open incidents past their handling deadline and escalate the dispatched ones.
+    """Apply :func:`overdue_changes`: flag each incident once, escalate the dispatched ones.
 
-    Each incident is flagged (and escalated) once; returns the ids newly flagged.
+    Returns the ids newly flagged.
     """
-    kind = store_kind(conn)
     now = utc(now) or t.utcnow()
-    open_states = [s.value for s in Status if s not in CLOSED_STATES and s != Status.REJECTED]
-    rows = conn.execute(
-        select(_INCIDENTS.c.id, _INCIDENTS.c.status, _INCIDENTS.c.dispatch_level).where(
-            _INCIDENTS.c.status.in_(open_states),
-            _INCIDENTS.c.handling_due < bind_time(now, kind),
-            _INCIDENTS.c.overdue == False,  # noqa: E712
-        )
-    ).all()
-    ids = [int(r.id) for r in rows]
+    changes = overdue_changes(conn, now=now)
+    ids = [change.id for change in changes]
     if ids:
         conn.execute(update(_INCIDENTS).where(_INCIDENTS.c.id.in_(ids)).values(overdue=True))
-    for r in rows:
-        if (
-            r.status in (Status.DISPATCHED.value, Status.HANDLING.value)
-            and r.dispatch_level != "district"
-        ):
+        bump_data_version(conn, INCIDENTS)
+    for change in changes:
+        if change.escalate_to is not None:
             transition(
                 conn,
-                int(r.id),
+                change.id,
                 "escalate",
                 actor=actor,
                 at=now,

@@ -20,6 +20,7 @@ from geogrid.schema import BARRIER_LAYERS, layer_spec
 from geogrid.store import tables as t
 from geogrid.store._bind import fetch_all, store_kind
 from geogrid.store.incident_tables import Incident
+from geogrid.store.versions import bump_data_version
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ def write_layer(
             "validation": validation,
         },
     )
+    bump_data_version(conn, name)
     return len(records)
 
 
@@ -183,3 +185,26 @@ def layer_sources(bind: Engine | Connection) -> list[dict[str, Any]]:
     rows = fetch_all(bind, select(table).order_by(table.c.id))
     newest = {row._mapping["layer"]: dict(row._mapping) for row in rows}
     return list(newest.values())
+
+
+def place_names(bind: Engine | Connection, codes: Sequence[str]) -> dict[str, str]:
+    """Names of NBS codes as stored: districts (6 digits), streets (9), communities (12).
+
+    A grid code (longer) is named after its community, with its number inside it:
+    ``"中韩社区 grid 003"``. Codes with no stored place are left out.
+    """
+    wanted = {str(c) for c in codes if c is not None}
+    by_length = {6: t.District, 9: t.Street, 12: t.Community}
+    prefixes = {c[:12] for c in wanted if len(c) > 12} | {c for c in wanted if len(c) in by_length}
+    names: dict[str, str] = {}
+    for length, model in by_length.items():
+        table = t.table_of(model)
+        group = sorted(c for c in prefixes if len(c) == length)
+        for start in range(0, len(group), 500):
+            chunk = group[start : start + 500]
+            stmt = select(table.c.code, table.c.name).where(table.c.code.in_(chunk))
+            names |= {str(row.code): str(row.name) for row in fetch_all(bind, stmt)}
+    for code in wanted:
+        if len(code) > 12 and code[:12] in names:
+            names[code] = f"{names[code[:12]]} grid {code[12:]}"
+    return {code: names[code] for code in wanted if code in names}

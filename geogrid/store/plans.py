@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import geopandas as gpd
@@ -9,14 +10,15 @@ import numpy as np
 import pandas as pd
 import shapely
 from geoalchemy2 import WKBElement
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from geogrid.crs import STORAGE_CRS, metric_crs
 from geogrid.errors import Conflict, InputError, NotFound
 from geogrid.schema import GRID_LEVELS
 from geogrid.store import tables as t
-from geogrid.store._bind import fetch_all
+from geogrid.store._bind import existing_id, fetch_all
 from geogrid.store.layers import frame_with_geometry
+from geogrid.store.versions import PLANS, bump_data_versions, plan_layer, require_versions
 
 _GRID_FIELDS = ("code", "parent_code", "name", "households", "buildings")
 _PLANS = t.table_of(t.GridPlan)
@@ -31,8 +33,16 @@ def save_plan(
     author: str,
     note: str = "",
     based_on: int | None = None,
+    built_from: Mapping[str, int] | None = None,
 ) -> int:
-    """Store a new draft plan with its grids (keyed by level) inside the caller's transaction."""
+    """Store a new draft plan with its grids (keyed by level) inside the caller's transaction.
+
+    ``built_from`` holds the data versions of the layers the grids were computed from (see
+    :mod:`geogrid.store.versions`): when any of them changed since, the plan is stale and
+    Conflict is raised; they are kept with the plan.
+    """
+    if built_from:
+        require_versions(conn, built_from, what="the plan")
     for level in grids:
         if level not in GRID_LEVELS:
             raise InputError(f"unknown grid level {level!r}; expected one of {GRID_LEVELS}")
@@ -45,12 +55,14 @@ def save_plan(
             "created_at": t.utcnow(),
             "based_on": based_on,
             "report": report,
+            "built_from": dict(built_from) if built_from else None,
         },
     ).scalar_one()
     for level, frame in grids.items():
         rows = _grid_rows(frame.to_crs(STORAGE_CRS), level=level, plan_id=plan_id)
         if rows:
             conn.execute(insert(_GRIDS), rows)
+    bump_data_versions(conn, [PLANS, plan_layer(plan_id)])
     return int(plan_id)
 
 
@@ -103,6 +115,7 @@ def read_plan(
 
 def plan_info(bind: Engine | Connection, plan_id: int) -> dict[str, Any]:
     """One plan's metadata and report, or NotFound."""
+    plan_id = existing_id(plan_id, "grid plan")
     rows = fetch_all(bind, select(_PLANS).where(_PLANS.c.id == plan_id))
     if not rows:
         raise NotFound(f"grid plan {plan_id} does not exist")
@@ -115,16 +128,53 @@ def list_plans(bind: Engine | Connection) -> list[dict[str, Any]]:
 
 
 def publish_plan(conn: Connection, plan_id: int) -> None:
-    """Publish a draft; the plan published before it is archived (one published plan at a time)."""
+    """Publish a draft; the plan published before it is archived (one published plan at a time).
+
+    Two publishes never overlap: the second one while the first is under way gets Conflict
+    at once (and the database's partial unique index refuses a second published plan anyway).
+    """
+    _take_publish_lock(conn, existing_id(plan_id, "grid plan"))
     info = plan_info(conn, plan_id)
     if info["status"] != "draft":
         raise Conflict(f"grid plan {plan_id} is {info['status']}; only a draft can be published")
+    previous = published_plan_id(conn)
     conn.execute(update(_PLANS).where(_PLANS.c.status == "published").values(status="archived"))
-    conn.execute(
-        update(_PLANS)
-        .where(_PLANS.c.id == plan_id)
-        .values(status="published", published_at=t.utcnow())
-    )
+    try:
+        conn.execute(
+            update(_PLANS)
+            .where(_PLANS.c.id == plan_id)
+            .values(status="published", published_at=t.utcnow())
+        )
+    except Conflict as exc:  # the unique index: another publish committed meanwhile
+        raise Conflict(_BUSY.format(plan_id=plan_id)) from exc
+    changed = [plan_id] if previous is None else [plan_id, previous]
+    bump_data_versions(conn, [PLANS, *map(plan_layer, changed)])
+
+
+_BUSY = (
+    "grid plan {plan_id} was not published: another plan is being published at the same time; "
+    "look at 'geogrid plans list' and try again"
+)
+
+
+def _take_publish_lock(conn: Connection, plan_id: int) -> None:
+    """The publish lock of this transaction, without waiting: Conflict when another has it."""
+    if conn.dialect.name == "postgresql":
+        key = "hashtext('geogrid.publish_plan')"
+        if not conn.execute(text(f"SELECT pg_try_advisory_xact_lock({key})")).scalar_one():
+            raise Conflict(_BUSY.format(plan_id=plan_id))
+        return
+    # SpatiaLite: the database's one write lock is the publish lock; asked for with no wait.
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    (timeout,) = raw.execute("PRAGMA busy_timeout").fetchone()
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        raw.execute("UPDATE grid_plans SET status = status WHERE id = ?", (int(plan_id),))
+    except raw.OperationalError as exc:
+        raise Conflict(_BUSY.format(plan_id=plan_id)) from exc
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {int(timeout)}")
 
 
 def published_plan_id(bind: Engine | Connection) -> int | None:

@@ -12,6 +12,7 @@ from typing import Any
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -142,10 +144,26 @@ class BarrierLine(Base):
     geom: Mapped[Any] = mapped_column(_geometry())
 
 
+_PUBLISHED = text("status = 'published'")
+
+
 class GridPlan(Base):
-    """A versioned grid plan: draft, published or archived."""
+    """A versioned grid plan: draft, published or archived; at most one is published.
+
+    ``built_from`` holds the data versions of the layers the plan was partitioned from.
+    """
 
     __tablename__ = "grid_plans"
+    __table_args__ = (
+        # One published plan at a time, enforced by the database itself (both stores).
+        Index(
+            "ux_grid_plans_one_published",
+            "status",
+            unique=True,
+            sqlite_where=_PUBLISHED,
+            postgresql_where=_PUBLISHED,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     status: Mapped[str] = mapped_column(String(10), default="draft", index=True)
@@ -155,6 +173,21 @@ class GridPlan(Base):
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     based_on: Mapped[int | None] = mapped_column(ForeignKey("grid_plans.id"), nullable=True)
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    built_from: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
+
+
+class DataVersion(Base):
+    """A counter per layer, bumped by every write transaction to it (for ETags and stale checks).
+
+    ``layer`` is a layer kind (``buildings``, ``roads``, ...), ``plans``, ``plan:<id>`` (that
+    plan's grids) or ``incidents``. A layer without a row has version 0.
+    """
+
+    __tablename__ = "data_versions"
+
+    layer: Mapped[str] = mapped_column(Text, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Grid(Base):

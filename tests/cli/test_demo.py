@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx2 as httpx
+from _cli import messages
 
 
 def _free_port() -> int:
@@ -59,6 +61,10 @@ def test_demo_builds_everything_and_serves_health(tmp_path: Path) -> None:
     assert counts["grid_plans"] == 1 and counts["grids"] > counts["communities"]
     assert counts["incidents"] == 2000
     assert (tmp_path / "city_210203_seed1.gpkg").exists()
+    # not on a terminal: one time-stamped line per step, and the exact way back to the store
+    steps = re.findall(r"^\d\d:\d\d:\d\d geogrid: (\w+)", output, flags=re.MULTILINE)
+    assert steps == ["demo", "synthesising", "importing", "partitioning", "loading"], output
+    assert f"geogrid --store {(tmp_path / 'demo.sqlite').resolve()} info" in output
 
 
 def test_demo_refuses_a_store_that_holds_data(tmp_path: Path) -> None:
@@ -70,5 +76,5 @@ def test_demo_refuses_a_store_that_holds_data(tmp_path: Path) -> None:
         [sys.executable, "-m", "geogrid", *args], env=env, capture_output=True, text=True
     )
     assert again.returncode == 1
-    assert again.stderr.startswith("geogrid: error: the demo needs an empty store")
+    assert messages(again)[0].startswith("geogrid: error: the demo needs an empty store")
     assert "buildings" in again.stderr

@@ -45,8 +45,8 @@ def test_synth_stats_import_and_a_refused_import(
         app, ["incidents", "stats", "--by", "street", "--out", str(out), "--database-url", url]
     )
     assert result.exit_code == 0, result.output
-    streets = pd.read_csv(out, dtype={"key": str})
-    assert list(streets["key"]) == ["370212001"] and int(streets["reported"].iloc[0]) == 400
+    streets = pd.read_csv(out, dtype={"street": str})
+    assert list(streets["street"]) == ["370212001"] and int(streets["reported"].iloc[0]) == 400
     lon, lat = grid_center(1, 1)
     good = tmp_path / "good.csv"
     pd.DataFrame(

@@ -13,9 +13,7 @@ from geogrid.store import Store
 from geogrid.store.layers import layer_counts, layer_sources, read_layer
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "bad"
-LIECHTENSTEIN = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "liechtenstein_osm2013"
-)
+LIECHTENSTEIN = Path(__file__).resolve().parents[1] / "data" / "liechtenstein"
 
 
 def snapshot(store: Store) -> dict[str, Any]:

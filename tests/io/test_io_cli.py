@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
-from _cli import run_geogrid
+from _cli import messages, run_geogrid
 from _corpus import CORPUS, LIECHTENSTEIN
 
 
@@ -14,7 +14,7 @@ def test_import_then_export(tmp_path: Path, li_streets: Path) -> None:
     db = tmp_path / "g.sqlite"
     done = run_geogrid("import", str(li_streets), "--layer", "streets", "--map", "code=DM", db=db)
     assert done.returncode == 0, done.stderr
-    assert "streets" in done.stdout and done.stderr == ""
+    assert "streets" in done.stdout and messages(done) == []
     report = tmp_path / "report.json"
     done = run_geogrid(
         "import",
@@ -40,12 +40,10 @@ def test_import_then_export(tmp_path: Path, li_streets: Path) -> None:
         "export",
         "--layer",
         "streets",
-        "--format",
-        "csv",
         "--crs",
         "gcj02",
         "--out",
-        str(tmp_path / "s.csv"),
+        str(tmp_path / "s.gpkg"),
         db=db,
     )
     assert done.returncode == 0, done.stderr
@@ -61,7 +59,7 @@ def test_refused_import_is_one_line_on_stderr_with_a_report(tmp_path: Path) -> N
     bad = CORPUS / "gcj02_declared_wgs84.geojson"
     done = run_geogrid("import", str(bad), "-l", "communities", "--report", str(report), db=db)
     assert done.returncode == 1
-    [line] = done.stderr.strip().splitlines()
+    [line] = messages(done)
     assert line.startswith("geogrid: error: import refused: file ") and str(bad) in line
     assert "--source-crs gcj02" in line
     body = json.loads(report.read_text(encoding="utf-8"))
@@ -73,18 +71,14 @@ def test_unreadable_file_and_bad_options(tmp_path: Path) -> None:
     db = tmp_path / "g.sqlite"
     done = run_geogrid("import", str(CORPUS / "truncated.gpkg"), db=db)
     assert done.returncode == 1
-    assert done.stderr.strip().splitlines() == [
-        line
-        for line in done.stderr.strip().splitlines()
-        if line.startswith("geogrid: error: file ")
+    assert messages(done) == [
+        line for line in messages(done) if line.startswith("geogrid: error: file ")
     ]
     done = run_geogrid(
         "export", "--layer", "buildings", "--out", str(tmp_path / "b.geojson"), db=db
     )
     assert done.returncode == 1
-    assert (
-        done.stderr.strip() == "geogrid: error: the store has no buildings yet; import them first"
-    )
+    assert messages(done) == ["geogrid: error: the store has no buildings yet; import them first"]
 
 
 def test_export_a_plan_level(tmp_path: Path) -> None:
@@ -118,4 +112,4 @@ def test_export_a_plan_level(tmp_path: Path) -> None:
     assert sorted(grids["code"]) == sorted(basic["code"])
     assert sorted(grids["households"]) == [280, 300, 310, 320]
     done = run_geogrid("export", "--plan", "99", "--out", str(out), db=db)
-    assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1
+    assert done.returncode == 1 and len(messages(done)) == 1

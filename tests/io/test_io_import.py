@@ -19,7 +19,7 @@ from geogrid.store import Store
 from geogrid.store.layers import layer_counts, layer_sources, read_layer
 
 REPO = Path(__file__).resolve().parents[2]
-SEED_WGS84 = REPO / ".." / "shared" / "data" / "china" / "seed_districts_wgs84.geojson"
+SEED_WGS84 = REPO / "tests" / "data" / "china" / "seed_districts_wgs84.geojson"
 
 # file, layer kind, options, the error, words of its message
 BAD_FILES: list[tuple[str, str, dict[str, Any], type[Exception], str]] = [

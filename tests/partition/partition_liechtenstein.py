@@ -14,7 +14,7 @@ import geopandas as gpd
 from geogrid.households import fill_households
 from geogrid.settings import HouseholdSettings
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "liechtenstein_osm2013"
+DATA = Path(__file__).resolve().parents[1] / "data" / "liechtenstein"  # see its NOTICE.md
 ASSUMED_LEVELS = 2
 
 

@@ -6,12 +6,10 @@ import geopandas as gpd
 import pytest
 import shapely
 from conftest import assert_invariants
-from partition_liechtenstein import DATA, liechtenstein
+from partition_liechtenstein import liechtenstein
 
 from geogrid.crs import metric_crs
 from geogrid.partition.engine import Plan, partition_plan
-
-pytestmark = pytest.mark.skipif(not DATA.exists(), reason="../shared data is not beside the repo")
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,9 @@ import pytest
 import shapely
 
 from geogrid.crs import metric_crs
+from geogrid.errors import Conflict
 from geogrid.partition_jobs import partition_store
-from geogrid.store import Store, plan_info, read_plan, write_layer
+from geogrid.store import Store, list_plans, plan_info, read_plan, write_layer
 from geogrid.synth import synth_city
 
 LAYERS = ("streets", "communities", "buildings", "roads", "waterways")
@@ -99,3 +100,24 @@ def test_a_street_without_communities_is_divided_whole(store: Store) -> None:
     plan_id, _ = partition_store(store)
     basic = read_plan(store.engine, plan_id, "basic")
     assert set(basic["parent_code"]) == set(city["streets"]["code"])
+
+
+def test_a_plan_built_from_layers_that_changed_meanwhile_is_refused(
+    store: Store, xigang: dict[str, gpd.GeoDataFrame]
+) -> None:
+    _import(store, xigang)
+    first = str(xigang["communities"]["code"].iloc[0])
+
+    def road_edit_meanwhile(done: int, total: int) -> None:  # another user, mid-partition
+        if done == 1:
+            with store.transaction() as conn:
+                write_layer(conn, "roads", xigang["roads"], source_file="edit", source_crs="x")
+
+    with pytest.raises(Conflict, match=r"built from data that changed meanwhile \(roads 1 -> 2\)"):
+        partition_store(store, seed=1, only=[first], progress=road_edit_meanwhile)
+    assert list_plans(store.engine) == []
+    plan_id, _ = partition_store(store, seed=1, only=[first])
+    built_from = plan_info(store.engine, plan_id)["built_from"]
+    assert built_from == {
+        "buildings": 1, "communities": 1, "railways": 0, "roads": 2, "streets": 1, "waterways": 1
+    }  # fmt: skip

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_i11_unlocated"
-down_revision = "0002"
+down_revision = "0003_i7_data_versions"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,139 @@
+"""Honest exports: the CRS label read back with pyogrio, one layer per grid level, nothing
+written under a suffix that lies, and a failed export keeps the old file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import pytest
+import shapely
+from _cli import messages, run_geogrid
+from _corpus import CORPUS
+from pyproj import CRS
+from shapely.geometry import box
+
+from geogrid.errors import InputError
+from geogrid.io import write_layers
+from geogrid.settings import StoreSettings
+from geogrid.store import open_store, save_plan
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SpatiaLite file holding the corpus streets and a plan 1 of basic and micro grids."""
+    db = tmp_path_factory.mktemp("export") / "g.sqlite"
+    done = run_geogrid("import", str(CORPUS / "base_streets.geojson"), "-l", "streets", db=db)
+    assert done.returncode == 0, done.stderr
+    store = open_store(StoreSettings(database_url=f"sqlite:///{db}"))
+    basic = gpd.GeoDataFrame(
+        {"code": ["37021200100101"], "parent_code": ["370212001001"], "households": [400]},
+        geometry=[box(120.40, 36.10, 120.41, 36.11)],
+        crs=4326,
+    )
+    micro = gpd.GeoDataFrame(
+        {"code": ["3702120010010101", "3702120010010102"], "households": [150, 250]},
+        geometry=[box(120.40, 36.10, 120.405, 36.11), box(120.405, 36.10, 120.41, 36.11)],
+        crs=4326,
+    )
+    with store.transaction() as conn:
+        assert save_plan(conn, {"basic": basic, "micro": micro}, author="t") == 1
+    store.dispose()
+    return db
+
+
+def test_gcj02_output_is_labelled_gcj02_not_wgs84(db: Path, tmp_path: Path) -> None:
+    plain, shifted = tmp_path / "wgs84.gpkg", tmp_path / "gcj02.gpkg"
+    for out, crs in ((plain, []), (shifted, ["--crs", "gcj02"])):
+        done = run_geogrid("export", "--layer", "streets", *crs, "--out", str(out), db=db)
+        assert done.returncode == 0, done.stderr
+    assert CRS(pyogrio.read_info(plain)["crs"]).to_epsg() == 4326
+    label = CRS(pyogrio.read_info(shifted)["crs"])
+    assert label.to_epsg() is None
+    assert label.name == "GCJ-02 (offset of WGS 84, no EPSG code)"
+    # and the coordinates really are shifted: by some hundreds of metres near Qingdao
+    a = shapely.get_coordinates(gpd.read_file(plain).geometry.values)
+    b = shapely.get_coordinates(gpd.read_file(shifted).geometry.values)
+    metres = ((b - a) * [111_000 * 0.81, 111_000]).__pow__(2).sum(axis=1) ** 0.5
+    assert metres.min() > 300 and metres.max() < 700
+
+
+def test_an_epsg_output_is_labelled_with_its_code(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cgcs2000.gpkg"
+    done = run_geogrid(
+        "export", "--layer", "streets", "--crs", "EPSG:4490", "--out", str(out), db=db
+    )
+    assert done.returncode == 0, done.stderr
+    assert CRS(pyogrio.read_info(out)["crs"]).to_epsg() == 4490
+
+
+@pytest.mark.parametrize("name", ["s.geojson", "s.csv"])
+def test_formats_that_cannot_say_gcj02_are_refused(db: Path, tmp_path: Path, name: str) -> None:
+    out = tmp_path / name
+    done = run_geogrid("export", "--layer", "streets", "--crs", "gcj02", "--out", str(out), db=db)
+    assert done.returncode == 1
+    [line] = messages(done)
+    assert "cannot record that its coordinates are GCJ-02" in line and "gpkg" in line
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--out", "x.txt"], "cannot write a file named 'x.txt'; name it with .geojson or"),
+        (
+            ["--format", "csv", "--out", "x.gpkg"],
+            "cannot write csv named 'x.gpkg'; name it with .csv",
+        ),
+    ],
+)
+def test_a_suffix_that_lies_is_refused(
+    db: Path, tmp_path: Path, args: list[str], words: str
+) -> None:
+    done = run_geogrid("export", "--layer", "streets", *args[:-1], str(tmp_path / args[-1]), db=db)
+    assert done.returncode == 1
+    [line] = messages(done)
+    assert words in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_plan_exports_one_layer_per_level(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "plan.gpkg"
+    done = run_geogrid("export", "--plan", "1", "--out", str(out), db=db)
+    assert done.returncode == 0, done.stderr
+    layers = {name: n for name, _, *rest in pyogrio.list_layers(out) for n in [None]}
+    assert sorted(layers) == ["plan1_basic", "plan1_micro"]
+    assert gpd.read_file(out, layer="plan1_basic")["households"].sum() == 400
+    assert gpd.read_file(out, layer="plan1_micro")["households"].sum() == 400
+    single = tmp_path / "plan.geojson"
+    done = run_geogrid("export", "--plan", "1", "--out", str(single), db=db)
+    assert done.returncode == 1 and not single.exists()
+    assert (
+        "plan 1 has basic, micro grids and geojson holds one layer; pass --level"
+        in messages(done)[0]
+    )
+
+
+def _frame(value: object) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"v": [value]}, geometry=[box(0, 0, 1, 1)], crs=4326)
+
+
+@pytest.mark.parametrize("name", ["old.gpkg", "old.geojson", "old.shp"])
+def test_a_failed_export_keeps_the_old_file(tmp_path: Path, name: str) -> None:
+    out = tmp_path / name
+    fmt = {"gpkg": "gpkg", "geojson": "geojson", "shp": "shp"}[name.split(".")[1]]
+    write_layers({"a": _frame(1)}, out, fmt=fmt)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    # pyogrio cannot write a complex field: a GeoPackage fails after its first layer is written
+    bad = _frame(complex(1, 2))
+    broken = {"a": _frame(2), "b": bad} if fmt == "gpkg" else {"a": bad}
+    with pytest.raises(NotImplementedError, match="not supported complex128"):
+        write_layers(broken, out, fmt=fmt)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert gpd.read_file(out)["v"].tolist() == [1]
+
+
+def test_write_layers_refuses_csv_in_another_crs(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="csv cannot record"):
+        write_layers({"a": _frame(1).to_crs(4490)}, tmp_path / "a.csv", fmt="csv")
