@@ -269,7 +269,7 @@ def place_unlocated(
     att = attribute(np.array([float(lon)]), np.array([float(lat)]), *plan_grids(conn, plan_id))
     records["flags"] = att.flags
     records["basic_code"], records["micro_code"] = att.basic, att.micro
-    write_records(conn, records, plan_id=plan_id, import_id=row.import_id)
+    write_records(conn, records, LoadTarget(plan_id=plan_id, import_id=row.import_id))
     conn.execute(delete(table).where(table.c.ref == ref))
     lost = _outside(att) if plan_id is not None else 0
     return ImportSummary(row.import_id, 1, plan_id, 1 - _outside(att), lost)
