@@ -9,12 +9,12 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geogrid.boundaries import districts
+from geogrid.boundaries import DEFAULT_DIR, districts
 from geogrid.importer import ImportOptions, import_file
 from geogrid.store import Store
 from geogrid.store.layers import layer_sources, read_layer
 
-SEED = Path(__file__).resolve().parents[2] / "data" / "boundaries" / "districts_gcj02.geojson"
+SEED = DEFAULT_DIR / "districts_gcj02.geojson"
 
 
 def _laoshan_gcj02() -> gpd.GeoDataFrame:
