@@ -187,7 +187,9 @@ def _show(report: ValidationReport) -> None:
     """The findings as a table, at most a few of each severity."""
     if not report.findings:
         return
-    table = Table("severity", "check", "layer", "feature", "field", "message", title="validation")
+    table = Table(title="validation")
+    for column in ("severity", "check", "layer", "feature", "field", "message"):
+        table.add_column(column, overflow="fold")  # an id or a check name is never cut
     for severity in SEVERITIES:
         found = [f for f in report.findings if f.severity == severity]
         for finding in found[:_SHOWN_PER_SEVERITY]:

@@ -160,13 +160,23 @@ def import_file(
                 mapping=mapping,
             )
     flags = ", ".join(f"{k} {v}" for k, v in summary.flags.items()) or "none"
+    stored = summary.count - summary.unlocated
+    where = (
+        f"plan {summary.plan_id}: {summary.attributed} attributed to grids, "
+        f"{summary.outside_grids} outside every grid"
+        if summary.plan_id is not None
+        else "no published plan: not attributed to grids yet"
+    )
     typer.echo(
-        f"imported {summary.count} incidents from {path} ({fmt}, "
-        f"{frame.attrs.get('encoding', 'utf-8')}); plan {summary.plan_id}: "
-        f"{summary.attributed} attributed, {summary.outside_grids} outside every grid, "
-        f"{summary.unlocated} unlocated (an address but no coordinates: for a dispatcher "
+        f"imported {_incidents(stored)} from {path} ({fmt}, "
+        f"{frame.attrs.get('encoding', 'utf-8')}); {where}; "
+        f"{summary.unlocated} unlocated kept (an address but no coordinates: for a dispatcher "
         f"to place); flags: {flags}"
     )
+
+
+def _incidents(n: int) -> str:
+    return f"{n} incident" if n == 1 else f"{n} incidents"
 
 
 @incidents_app.command("stats")

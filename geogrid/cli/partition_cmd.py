@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -213,47 +214,38 @@ def _write_plan(plan: Plan, out: Path) -> None:
 
 
 def summary_table(report: dict[str, Any]) -> Table:
-    """The quality report as one rich table, a row per level."""
+    """The quality report as one rich table: a row per measure, a column per level, so that it
+    fits 80 columns (a pipe or a log) without cutting a figure."""
+    levels = [level for level in ENGINE_LEVELS if level in report]
     table = Table(title="partition quality")
-    for column in (
-        "level",
-        "grids",
-        "hh median",
-        "hh CV",
-        "in band",
-        "misses",
-        "PP mean",
-        "PP min",
-        "on barriers",
-        "disconnected",
-        "gap m²",
-        "overlap m²",
-        "infeasible",
-    ):
-        table.add_column(column, justify="right" if column != "level" else "left")
-    for level in ENGINE_LEVELS:
-        if level not in report:
-            continue
-        r = report[level]
-        barrier = r["barrier_boundary_share"]
-        table.add_row(
-            level,
-            str(r["count"]),
-            f"{r['households_median']:g}",
-            f"{r['households_cv']:.2f}",
-            f"{r['within_band_share']:.2%}",
-            str(r.get("misses", "-")),
-            f"{r['polsby_popper_mean']:.3f}",
-            f"{r['polsby_popper_min']:.3f}",
-            "-" if barrier is None else f"{barrier:.1%}",
-            str(r["disconnected"]),
-            f"{r['gap_area_m2']:.2f}",
-            f"{r['overlap_area_m2']:.2f}",
-            str(len(r["infeasible_parents"])),
-        )
+    table.add_column("measure", overflow="fold")
+    for level in levels:
+        table.add_column(level, justify="right", overflow="fold")
+    for measure, cell in _MEASURES:
+        table.add_row(measure, *[cell(report[level]) for level in levels])
     seconds = report.get("seconds", {})
     table.caption = "seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in seconds.items())
     return table
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+_MEASURES: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
+    ("grids", lambda r: str(r["count"])),
+    ("households median", lambda r: f"{r['households_median']:g}"),
+    ("households CV", lambda r: f"{r['households_cv']:.2f}"),
+    ("in band (all grids)", lambda r: f"{r['within_band_share']:.2%}"),
+    ("misses", lambda r: str(r.get("misses", "-"))),
+    ("Polsby-Popper mean", lambda r: f"{r['polsby_popper_mean']:.3f}"),
+    ("Polsby-Popper min", lambda r: f"{r['polsby_popper_min']:.3f}"),
+    ("boundary on barriers", lambda r: _share(r["barrier_boundary_share"])),
+    ("disconnected", lambda r: str(r["disconnected"])),
+    ("gap m²", lambda r: f"{r['gap_area_m2']:.2f}"),
+    ("overlap m²", lambda r: f"{r['overlap_area_m2']:.2f}"),
+    ("infeasible parents", lambda r: str(len(r["infeasible_parents"]))),
+]
 
 
 def household_lines(report: dict[str, Any]) -> list[str]:

@@ -121,10 +121,14 @@ def normalise(
     data, clashes = columns.canonical_columns(frame.reset_index(drop=True), mapping)
     n = len(data)
     out = pd.DataFrame(index=data.index)
-    if "ref" in data:
-        refs = data["ref"].astype("string").str.strip()
-    else:
-        refs = pd.Series([None] * n, dtype="string")
+    if "ref" not in data and n:
+        raise InputError(
+            "no column holds the incident id; the file has: "
+            + ", ".join(str(c) for c in frame.columns)
+            + "; name it with --map ref=COLUMN",
+            field="ref",
+        )
+    refs = data["ref"].astype("string").str.strip() if n else pd.Series([], dtype="string")
     batch = IntakeBatch(out)
     missing_ref = refs.isna() | (refs == "")
     row_labels = pd.Series([f"#{i + 1}" for i in range(n)], dtype="string")

@@ -61,7 +61,7 @@ def test_synth_stats_import_and_a_refused_import(
         ]
     ).to_csv(good, index=False)
     result = runner.invoke(app, ["incidents", "import", str(good), "--database-url", url])
-    assert result.exit_code == 0 and "imported 1 incidents" in result.output
+    assert result.exit_code == 0 and "imported 1 incident from" in result.output
     result = runner.invoke(app, ["incidents", "import", str(good), "--database-url", url])
     assert isinstance(result.exception, ValidationFailed)
     result = runner.invoke(app, ["incidents", "ranking", "--database-url", url])

@@ -238,7 +238,9 @@ def test_unknown_headers_are_mapped(store: Store, tmp_path: Path) -> None:
         "单号,X坐标值,Y坐标值,问题类型,时间\nM1,120.4712,36.1034,010101,2022/7/15 8:30\n",
         encoding="utf-8",
     )
-    with pytest.raises(ValidationFailed, match="the record has no id"):
+    with pytest.raises(
+        InputError, match="no column holds the incident id; the file has: 单号, X坐标值"
+    ):
         _import(store, path)
     assert _counts(store) == (0, 0, 0)
     mapping = parse_incident_map(
@@ -276,7 +278,7 @@ def test_cli_map_file_and_encoding(tmp_path: Path) -> None:
         db=db,
     )
     assert done.returncode == 0, done.stderr
-    assert "imported 1 incidents" in done.stdout and "gbk" in done.stdout
+    assert "imported 1 incident from" in done.stdout and "gbk" in done.stdout
     refused = run_geogrid("incidents", "import", str(path), "--map", "ref=NOPE", db=db)
     assert refused.returncode == 1
     [line] = messages(refused)
@@ -291,8 +293,9 @@ def test_cli_counts_unlocated(tmp_path: Path) -> None:
         db=tmp_path / "s.sqlite",
     )
     assert done.returncode == 0, done.stderr
-    assert "imported 2 incidents" in done.stdout
-    assert "1 unlocated" in done.stdout
+    assert "imported 1 incident from" in done.stdout
+    assert "1 unlocated kept" in done.stdout
+    assert "no published plan: not attributed to grids yet" in done.stdout
 
 
 def test_unlocated_table_is_empty_on_a_new_store(store: Store) -> None:
