@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 from fastapi.testclient import TestClient
 from shapely.geometry import box
 
 from geogrid.api import create_app
-from geogrid.settings import Settings, StoreSettings
+from geogrid.settings import ApiSettings, Settings, StoreSettings
 from geogrid.store import Store, save_plan, write_layer
 
 
-def _client(store: Store) -> TestClient:
+def _client(store: Store, **api: Any) -> TestClient:
     url = store.engine.url.render_as_string(hide_password=False)
-    return TestClient(create_app(Settings(store=StoreSettings(database_url=url))))
+    settings = Settings(store=StoreSettings(database_url=url), api=ApiSettings(**api))
+    return TestClient(create_app(settings))
 
 
 def _fill(store: Store) -> int:
@@ -41,12 +44,12 @@ def test_health_reports_store_kind_and_counts(store: Store) -> None:
     assert body["counts"]["buildings"] == 0 and body["counts"]["incidents"] == 0
 
 
-def test_layers_and_plans_as_geojson(store: Store) -> None:
+def test_layers_and_plans_as_geojson(store: Store, api_client: Any) -> None:
     plan_id = _fill(store)
-    with _client(store) as client:
-        layer = client.get("/layers/streets")
-        grids = client.get(f"/plans/{plan_id}/grids", params={"level": "basic"})
-        plan = client.get(f"/plans/{plan_id}").json()
+    client = api_client(store, role="viewer", jurisdiction="370212")
+    layer = client.get("/layers/streets")
+    grids = client.get(f"/plans/{plan_id}/grids", params={"level": "basic"})
+    plan = client.get(f"/plans/{plan_id}").json()
     assert layer.headers["content-type"] == "application/geo+json"
     feature = layer.json()["features"][0]
     assert feature["properties"]["name"] == "中韩街道"
@@ -54,8 +57,21 @@ def test_layers_and_plans_as_geojson(store: Store) -> None:
     assert plan["report"] == {"basic": {"count": 1}}
 
 
+def test_layers_and_plans_follow_the_access_rule(store: Store, api_client: Any) -> None:
+    plan_id = _fill(store)
+    anonymous = api_client(store, key=False)
+    for path in ("/layers", "/layers/streets", "/plans", f"/plans/{plan_id}/grids"):
+        assert anonymous.get(path).status_code == 401, path
+    elsewhere = api_client(store, role="viewer", jurisdiction="370212002")  # another street
+    assert elsewhere.get("/layers/streets").json()["features"] == []
+    assert elsewhere.get(f"/plans/{plan_id}/grids").json()["features"] == []
+    own = api_client(store, role="viewer", jurisdiction="370212001001")  # the grid's community
+    codes = [f["properties"]["code"] for f in own.get(f"/plans/{plan_id}/grids").json()["features"]]
+    assert codes == ["370212001001001"]
+
+
 def test_domain_errors_map_to_http(store: Store) -> None:
-    with _client(store) as client:
+    with _client(store, anonymous_read=True) as client:
         missing = client.get("/plans/12345")
         unknown_layer = client.get("/layers/lakes")
         bad_bbox = client.get("/layers/streets", params={"bbox": "1,2,x"})

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from geogrid.api.access import PrincipalDep, jurisdiction_geometry
 from geogrid.api.deps import StoreDep
 from geogrid.api.geojson import feature_collection
 from geogrid.errors import InputError
@@ -28,7 +29,7 @@ def parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
 
 
 @router.get("")
-def list_layers() -> dict[str, list[str]]:
+def list_layers(principal: PrincipalDep) -> dict[str, list[str]]:
     """The layer kinds the store holds."""
     return {"layers": list(LAYERS)}
 
@@ -36,9 +37,20 @@ def list_layers() -> dict[str, list[str]]:
 @router.get("/{name}", response_class=Response)
 def get_layer(
     store: StoreDep,
+    principal: PrincipalDep,
     name: str,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
 ) -> Response:
-    """One layer as GeoJSON, optionally cut to a bounding box."""
+    """One layer as GeoJSON, optionally cut to a bounding box, and always to the caller's
+    jurisdiction: boundaries by code prefix, everything else by the jurisdiction's polygon."""
     frame = read_layer(store.engine, name, bbox=parse_bbox(bbox))
+    if "code" in frame and name in _BOUNDARIES:
+        frame = frame[[principal.covers(str(c)) for c in frame["code"]]]
+    else:
+        area = jurisdiction_geometry(store, principal)
+        if area is not None:
+            frame = frame[frame.intersects(area)]
     return feature_collection(frame)
+
+
+_BOUNDARIES = ("districts", "streets", "communities")
