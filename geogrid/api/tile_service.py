@@ -23,9 +23,9 @@ from geogrid.settings import TileSettings
 from geogrid.store import Store, published_plan_id
 from geogrid.store.grid_snapshot import Snapshot, changed_boxes, grid_snapshot
 from geogrid.store.staff import RESULTS_LAYER, STAFF_LAYER, current_result_id
-from geogrid.store.versions import INCIDENTS, plan_layer
 from geogrid.store.tiles import TileQuery, features_spatialite, mvt_postgis
 from geogrid.store.version_watch import VersionWatch
+from geogrid.store.versions import INCIDENTS, plan_layer
 from geogrid.tiles.cache import CachedTile, TileCache, Token, built_tile
 from geogrid.tiles.encode import encode_features
 from geogrid.tiles.layers import TileLayer, tile_layer

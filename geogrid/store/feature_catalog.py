@@ -28,10 +28,10 @@ from sqlalchemy.types import TypeEngine
 
 from geogrid.errors import NotFound
 from geogrid.schema import GRID_LEVELS
+from geogrid.store import staff_tables as st
 from geogrid.store import tables as t
 from geogrid.store._bind import fetch_all
 from geogrid.store.incident_tables import Incident, IncidentGrid
-from geogrid.store import staff_tables as st
 from geogrid.store.plans import published_plan_id
 from geogrid.store.staff import current_result_id
 

@@ -285,9 +285,10 @@ def current_result_id(
         _RESULTS.c.level.in_([level, "all"]),
     )
     current = data_versions(bind)
-    for result_id, versions in fetch_all(bind, stmt.order_by(_RESULTS.c.id.desc())):
-        if _is_current(versions, current, plan_id):
-            return int(result_id)
+    rows: list[Any] = fetch_all(bind, stmt.order_by(_RESULTS.c.id.desc()))
+    for row in rows:
+        if _is_current(row[1], current, plan_id):
+            return int(row[0])
     return None
 
 

@@ -26,7 +26,7 @@ from geogrid.store.incident_bulk import import_incidents
 from geogrid.store.staff import save_staff
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers"))
-from analytics_store import COMMUNITY, ORIGIN, SIZE, basic_code, incidents, planted  # noqa: E402
+from analytics_store import COMMUNITY, ORIGIN, SIZE, basic_code, incidents, planted
 
 WEB_MERCATOR = morecantile.tms.get("WebMercatorQuad")
 STAFFED = basic_code(0, 0)  # a grid worker and (through the community) a community police
