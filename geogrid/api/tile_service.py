@@ -22,8 +22,10 @@ from geogrid.errors import NotFound, TileTooLarge
 from geogrid.settings import TileSettings
 from geogrid.store import Store, published_plan_id
 from geogrid.store.grid_snapshot import Snapshot, changed_boxes, grid_snapshot
+from geogrid.store.staff import RESULTS_LAYER, STAFF_LAYER, current_result_id
 from geogrid.store.tiles import TileQuery, features_spatialite, mvt_postgis
 from geogrid.store.version_watch import VersionWatch
+from geogrid.store.versions import INCIDENTS, plan_layer
 from geogrid.tiles.cache import CachedTile, TileCache, Token, built_tile
 from geogrid.tiles.encode import encode_features
 from geogrid.tiles.layers import TileLayer, tile_layer
@@ -54,6 +56,8 @@ class TileRequest:
     box: TileBox
     plan_id: int | None
     area: Area
+    results: tuple[int | None, int | None] = (None, None)
+    """Ids of the current hot-spot and coverage results a basic or micro grid tile carries."""
 
 
 class TileService:
@@ -67,6 +71,7 @@ class TileService:
         self._published: tuple[int, int | None] | None = None
         self._areas: dict[tuple[Any, ...], Area] = {}
         self._grids: dict[tuple[int, str, Token], Snapshot] = {}
+        self._results: dict[tuple[Any, ...], tuple[int | None, int | None]] = {}
 
     def cached_area(self, principal: Principal) -> Area | None:
         """The principal's jurisdiction if known for the current boundaries (no I/O)."""
@@ -123,7 +128,30 @@ class TileService:
                 layer = layer.for_plan(plan_id)
         depends = (*layer.depends_on, *BOUNDARY_LAYERS)
         token = tuple(int(versions.get(name, 0)) for name in depends)
-        return TileRequest(layer, box, plan_id, area), token
+        results: tuple[int | None, int | None] = (None, None)
+        if layer.source == "grids" and layer.level in ("basic", "micro") and plan_id is not None:
+            # The result ids end the token: a tile is never carried over to other results.
+            results = self.current_results(plan_id, str(layer.level), versions)
+            token = (*token, *(r or 0 for r in results))
+        return TileRequest(layer, box, plan_id, area, results), token
+
+    def current_results(
+        self, plan_id: int, level: str, versions: Mapping[str, int]
+    ) -> tuple[int | None, int | None]:
+        """Ids of the current hot-spot and coverage results of a plan level, asked again only
+        when a version they depend on moves (a result saved, the plan, incidents or staff)."""
+        names = (RESULTS_LAYER, plan_layer(plan_id), INCIDENTS, STAFF_LAYER)
+        key = (plan_id, level, *(int(versions.get(n, 0)) for n in names))
+        found = self._results.get(key)
+        if found is None:
+            if len(self._results) > 256:
+                self._results.clear()
+            engine = self.store.engine
+            found = self._results[key] = (
+                current_result_id(engine, kind="hotspots", plan_id=plan_id, level=level),
+                current_result_id(engine, kind="coverage", plan_id=plan_id, level=level),
+            )
+        return found
 
     def cached(self, request: TileRequest, token: Token) -> CachedTile | None:
         """The tile if the cache holds it valid (no I/O)."""
@@ -196,6 +224,8 @@ class TileService:
                 within=within if isinstance(within, bytes) else None,
                 tolerance=box.unit() * self.settings.simplify_units * step,
                 as_of=as_of,
+                hotspots=request.results[0],
+                coverage=request.results[1],
             )
             mvt, count, next_change = self._query(query)
             if len(mvt) <= self.settings.max_tile_bytes:

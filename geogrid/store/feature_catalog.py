@@ -8,7 +8,7 @@ cut by the jurisdiction's polygon), its time property and which properties are p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import (
     Boolean,
@@ -19,6 +19,7 @@ from sqlalchemy import (
     Float,
     FromClause,
     Integer,
+    String,
     and_,
     literal,
     select,
@@ -27,15 +28,18 @@ from sqlalchemy.types import TypeEngine
 
 from geogrid.errors import NotFound
 from geogrid.schema import GRID_LEVELS
+from geogrid.store import staff_tables as st
 from geogrid.store import tables as t
 from geogrid.store._bind import fetch_all
 from geogrid.store.incident_tables import Incident, IncidentGrid
 from geogrid.store.plans import published_plan_id
+from geogrid.store.staff import current_result_id
 
 _GRIDS = t.table_of(t.Grid)
 _PLANS = t.table_of(t.GridPlan)
 _INCIDENTS = t.table_of(Incident)
 _ATTRIBUTION = t.table_of(IncidentGrid)
+_VALUES = t.table_of(st.AnalysisValue)
 
 
 @dataclass(frozen=True)
@@ -187,6 +191,72 @@ def _layers() -> list[Collection]:
     ]  # fmt: skip
 
 
+# kind -> (property, SQL type) read from the stored JSON values.
+RESULT_FIELDS: Final[dict[str, tuple[tuple[str, Any], ...]]] = {
+    "hotspots": (
+        ("incidents", Integer), ("g", Float), ("z", Float), ("p", Float), ("p_sim", Float),
+        ("bin", Integer), ("label", String),
+    ),
+    "coverage": (
+        ("households", Integer), ("incidents", Integer), ("workers", Integer),
+        ("unmanned", Boolean), ("missing_community_police", Boolean),
+        ("missing_traffic_police", Boolean), ("households_per_worker", Float),
+        ("incidents_per_worker", Float), ("overloaded", Boolean),
+    ),
+}  # fmt: skip
+_TITLES: Final = {"hotspots": "Hot spots (Gi*)", "coverage": "Staff coverage"}
+
+
+def _typed(name: str, sql_type: Any) -> ColumnElement[Any]:
+    item = _VALUES.c["values"][name]
+    if sql_type is Boolean:
+        return item.as_boolean()
+    if sql_type is Integer:
+        return item.as_integer()
+    if sql_type is Float:
+        return item.as_float()
+    return item.as_string()
+
+
+def _result_collection(kind: str, level: str, plan_id: int, result_id: int) -> Collection:
+    on = and_(
+        _GRIDS.c.code == _VALUES.c.code,
+        _GRIDS.c.plan_id == literal(plan_id),
+        _GRIDS.c.level == literal(level),
+    )
+    columns: dict[str, ColumnElement[Any]] = {"code": _VALUES.c.code}
+    columns.update({name: _typed(name, kind_) for name, kind_ in RESULT_FIELDS[kind]})
+    return Collection(
+        id=f"{level}_grids_{kind}",
+        title=f"{_TITLES[kind]} of the {level} grids of the published plan",
+        description=f"The current {kind} result (id {result_id}) per {level} grid.",
+        source=_VALUES.join(_GRIDS, on),
+        table_name="analysis_values",
+        columns=columns,
+        geom=_GRIDS.c.geom,
+        id_property="code",
+        geometry_type="MultiPolygon",
+        code_property="code",
+        where=(_VALUES.c.result_id == literal(result_id),),
+        plan_id=plan_id,
+        plan_status="published",
+    )
+
+
+def _result_collections(bind: Engine | Connection, plan_id: int | None) -> list[Collection]:
+    """Collections ``{level}_grids_hotspots`` / ``{level}_grids_coverage`` of the published
+    plan, one for each kind and level with a current result."""
+    if plan_id is None:
+        return []
+    found = []
+    for kind in RESULT_FIELDS:
+        for level in ("basic", "micro"):
+            result_id = current_result_id(bind, kind=kind, plan_id=plan_id, level=level)
+            if result_id is not None:
+                found.append(_result_collection(kind, level, plan_id, result_id))
+    return found
+
+
 def catalog(bind: Engine | Connection) -> dict[str, Collection]:
     """Every collection the store offers now, by id: layers, grids of each plan, incidents."""
     collections = {c.id: c for c in _layers()}
@@ -209,6 +279,7 @@ def catalog(bind: Engine | Connection) -> dict[str, Collection]:
         grids = _grids(level, plan_id, status, published=False)
         collections[grids.id] = grids
     collections["incidents"] = _incidents(published)
+    collections.update((c.id, c) for c in _result_collections(bind, published))
     return collections
 
 

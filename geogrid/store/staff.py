@@ -28,6 +28,8 @@ from geogrid.store.plans import plan_info, read_plan
 from geogrid.store.versions import INCIDENTS, bump_data_version, data_versions, plan_layer
 
 STAFF_LAYER: Final = "staff"
+RESULTS_LAYER: Final = "analysis_results"
+"""Bumped by every stored result: tiles that show results key on it."""
 _STAFF = t.table_of(st.Staff)
 _ASSIGN = t.table_of(st.StaffAssignment)
 _IMPORTS = t.table_of(st.StaffImport)
@@ -235,6 +237,7 @@ def save_result(
     rows = [{"result_id": result_id, "code": str(c), "values": v} for c, v in records.items()]
     if rows:
         conn.execute(insert(_VALUES), rows)
+    bump_data_version(conn, RESULTS_LAYER)
     return int(result_id)
 
 
@@ -271,13 +274,33 @@ def read_result(
     return record, gpd.GeoDataFrame(joined.reset_index(), geometry="geometry", crs="EPSG:4326")
 
 
+def current_result_id(
+    bind: Engine | Connection, *, kind: str, plan_id: int, level: str
+) -> int | None:
+    """Id of the newest result of ``kind`` for ``plan_id`` covering ``level`` (a result of
+    level "all" covers every level) computed from the current data versions, or None."""
+    stmt = select(_RESULTS.c.id, _RESULTS.c.versions).where(
+        _RESULTS.c.kind == kind,
+        _RESULTS.c.plan_id == plan_id,
+        _RESULTS.c.level.in_([level, "all"]),
+    )
+    current = data_versions(bind)
+    rows: list[Any] = fetch_all(bind, stmt.order_by(_RESULTS.c.id.desc()))
+    for row in rows:
+        if _is_current(row[1], current, plan_id):
+            return int(row[0])
+    return None
+
+
 def _is_current(versions: dict[str, int], current: dict[str, int], plan_id: int) -> bool:
     names = {"plan": plan_layer(plan_id), "incidents": INCIDENTS, "staff": STAFF_LAYER}
     return all(current.get(names[k], 0) == v for k, v in versions.items())
 
 
 __all__ = [
+    "RESULTS_LAYER",
     "STAFF_LAYER",
+    "current_result_id",
     "data_key",
     "incident_rows",
     "read_assignments",

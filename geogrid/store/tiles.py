@@ -29,7 +29,8 @@ class TileQuery:
     ``plan_id`` is the plan of a grid layer (and the attribution of incidents); ``prefix`` the
     jurisdiction's code prefix for layers with codes, ``within`` its polygon (WKB, EPSG:4326) for
     the others (None: no restriction); ``tolerance`` the simplification in the tile CRS's units;
-    ``as_of`` the time that decides which incidents are overdue.
+    ``as_of`` the time that decides which incidents are overdue; ``hotspots`` and ``coverage``
+    the ids of the current results whose values a basic or micro grid tile carries (None: none).
     """
 
     layer: TileLayer
@@ -39,6 +40,8 @@ class TileQuery:
     within: bytes | None
     tolerance: float
     as_of: datetime
+    hotspots: int | None = None
+    coverage: int | None = None
 
 
 @dataclass(frozen=True)
@@ -195,7 +198,44 @@ def _parts(query: TileQuery, kind: StoreKind) -> _Parts:
                 f"GROUP BY f.{key})"
             )
             join = "LEFT JOIN s ON s.code = g.code"
+    if layer.source == "grids" and layer.level in ("basic", "micro"):
+        join += _result_joins(query, kind, out, params)
     return _Parts("WITH " + ",\n".join(ctes), join, out, due, params)
+
+
+# (JSON key, SQL type on PostGIS, tile attribute) of the result values tiles carry.
+_RESULT_VALUES = {
+    "hotspots": (("bin", "integer", "gi_bin"), ("label", "text", "hotspot")),
+    "coverage": (
+        ("workers", "integer", "workers"),
+        ("unmanned", "boolean", "unmanned"),
+        ("missing_community_police", "boolean", "missing_community_police"),
+        ("missing_traffic_police", "boolean", "missing_traffic_police"),
+    ),
+}
+
+
+def _result_joins(
+    query: TileQuery, kind: StoreKind, out: list[tuple[str, str]], params: dict[str, Any]
+) -> str:
+    """The joins of the current results' values (adds their columns to ``out``)."""
+    joins = ""
+    for name, result_id in (("hotspots", query.hotspots), ("coverage", query.coverage)):
+        if result_id is None:
+            continue
+        alias = f"r_{name}"
+        params[alias] = result_id
+        joins += (
+            f" LEFT JOIN analysis_values {alias} ON {alias}.result_id = :{alias} "
+            f"AND {alias}.code = g.code"
+        )
+        for key, sql_type, attribute in _RESULT_VALUES[name]:
+            if kind == "postgis":
+                expr = f"CAST({alias}.\"values\" ->> '{key}' AS {sql_type})"
+            else:
+                expr = f"json_extract({alias}.\"values\", '$.{key}')"
+            out.append((expr, attribute))
+    return joins
 
 
 def _in_box(table: str, kind: StoreKind) -> str:

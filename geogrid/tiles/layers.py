@@ -66,6 +66,17 @@ _GRID_FIELDS: dict[str, FieldType] = {
     "area_m2": "Number",
 }
 _STATS_FIELDS: dict[str, FieldType] = dict.fromkeys(GRID_STATISTICS, "Number")
+RESULT_FIELDS: Final[dict[str, FieldType]] = {
+    "gi_bin": "Number",
+    "hotspot": "String",
+    "workers": "Number",
+    "unmanned": "Boolean",
+    "missing_community_police": "Boolean",
+    "missing_traffic_police": "Boolean",
+}
+"""Attributes of the current hot-spot (Gi* bin and class) and coverage results of the grid's
+plan, present only while such a result is current."""
+_GRID_EXTRA: dict[str, FieldType] = {**_STATS_FIELDS, **RESULT_FIELDS}
 _GRID_MINZOOM = {"large": 8, "medium": 9, "basic": 10, "micro": 13}
 
 STATIC_LAYERS: Final[dict[str, TileLayer]] = {
@@ -160,7 +171,7 @@ STATIC_LAYERS: Final[dict[str, TileLayer]] = {
                 f"{level.capitalize()} grids of the published plan",
                 "grids",
                 "polygon",
-                {**_GRID_FIELDS, **(_STATS_FIELDS if level in ("basic", "micro") else {})},
+                {**_GRID_FIELDS, **(_GRID_EXTRA if level in ("basic", "micro") else {})},
                 minzoom=_GRID_MINZOOM[level],
                 depends_on=("plans", "incidents"),
                 level=level,
