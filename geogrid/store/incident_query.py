@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, and_, func, or_, select
 from geogrid.errors import NotFound
 from geogrid.store import incident_tables as it
 from geogrid.store import tables as t
-from geogrid.store._bind import connected
+from geogrid.store._bind import connected, existing_id
 from geogrid.store._incident_sql import utc
 from geogrid.store.incidents import _xy
 from geogrid.store.plans import published_plan_id
@@ -119,6 +119,7 @@ def incident_grid_codes(
 ) -> tuple[str | None, str | None]:
     """(basic, micro) code of one incident under a plan (default: published); NotFound if the
     incident does not exist."""
+    existing_id(incident_id, "incident")
     with connected(bind) as conn:
         exists = conn.execute(select(_INCIDENTS.c.id).where(_INCIDENTS.c.id == incident_id)).first()
         if exists is None:
