@@ -82,9 +82,11 @@ def open_store(settings: StoreSettings) -> Store:
 
 
 def _domain_errors(engine: Engine) -> Engine:
+    from geogrid.store.incident_feed import install_feed_hooks
     from geogrid.store.versions import install_version_hooks  # versions needs this module
 
     install_version_hooks(engine)
+    install_feed_hooks(engine)
     return _translated_errors(engine)
 
 

@@ -2,10 +2,12 @@
 
 ``incident_events.id`` is the feed's sequence (an SSE ``Last-Event-ID``). A reader that has seen
 event ``n`` must never later find a committed event below ``n``; on PostGIS two transactions
-could commit their serial ids out of order, so every writer of events first takes one
-transaction-scoped advisory lock (:func:`claim_feed_order`): ids are then handed out in commit
-order. SQLite serialises writers anyway. Writers also :func:`announce` the change: on PostGIS a
-``NOTIFY`` that every API process listening on :data:`FEED_CHANNEL` receives at commit.
+could commit their serial ids out of order. So on PostGIS a writer does not insert its events
+at once: :func:`record_events` queues them, and the commit hook (:func:`install_feed_hooks`)
+takes one transaction-scoped advisory lock, inserts them and sends ``NOTIFY`` on
+:data:`FEED_CHANNEL` inside the commit. Ids are then handed out in commit order, and the lock is
+held only for that moment: a report never waits for another transaction's workflow update.
+SQLite serialises writers anyway, so there the events are written at once.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy.sql.expression import Executable
 
 from geogrid.store._bind import fetch_all, store_kind
 from geogrid.store._incident_sql import utc
@@ -21,34 +24,52 @@ from geogrid.store.plans import published_plan_id
 
 FEED_CHANNEL = "geogrid_incident_events"
 _ORDER_LOCK = 7_370_212  # the advisory lock key that orders event ids (any fixed bigint)
+_PENDING = "geogrid_pending_events"
 FEED_PAGE = 500
 
 
-def claim_feed_order(conn: Connection) -> None:
-    """Hold the feed-order lock until the caller's transaction ends (PostGIS; no-op on SQLite)."""
+def record_events(conn: Connection, statement: Executable, params: dict[str, Any]) -> None:
+    """Insert into ``incident_events`` in feed order: inside the commit on PostGIS (see the
+    module's docstring), at once on SQLite."""
     if store_kind(conn) == "postgis":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ORDER_LOCK})
+        conn.info.setdefault(_PENDING, []).append((statement, params))
+    else:
+        conn.execute(statement, params)
 
 
-def announce(conn: Connection) -> None:
-    """Tell every listening API process, at commit, that new events are there (PostGIS)."""
-    if store_kind(conn) == "postgis":
-        conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": FEED_CHANNEL})
+def install_feed_hooks(engine: Engine) -> None:
+    """Write each transaction's queued events as it commits; forget them otherwise."""
+    event.listen(engine, "commit", _write_pending)
+    event.listen(engine, "rollback", lambda conn: conn.info.pop(_PENDING, None))
+    event.listen(engine, "checkin", lambda _dbapi, record: record.info.pop(_PENDING, None))
+
+
+def _write_pending(conn: Connection) -> None:
+    pending = conn.info.pop(_PENDING, None)
+    if not pending:
+        return
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ORDER_LOCK})
+    for statement, params in pending:
+        conn.execute(statement, params)
+    conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": FEED_CHANNEL})
 
 
 def record_import_events(conn: Connection, import_id: int, *, actor: str) -> int:
     """One ``import`` event per incident of a bulk import (for the feed); returns how many."""
-    claim_feed_order(conn)
-    result = conn.execute(
+    params = {"actor": actor, "import_id": int(import_id)}
+    record_events(
+        conn,
         text(
             "INSERT INTO incident_events (incident_id, action, from_status, to_status, actor, at,"
             " note) SELECT id, 'import', NULL, status, :actor, reported_at, '' FROM incidents"
             " WHERE import_id = :import_id ORDER BY id"
         ),
-        {"actor": actor, "import_id": int(import_id)},
+        params,
     )
-    announce(conn)
-    return int(result.rowcount or 0)
+    count = conn.execute(
+        text("SELECT count(*) FROM incidents WHERE import_id = :import_id"), params
+    ).scalar_one()
+    return int(count)
 
 
 def last_event_id(bind: Engine | Connection) -> int:

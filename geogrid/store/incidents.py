@@ -28,7 +28,7 @@ from geogrid.store._bind import existing_id, fetch_all, store_kind
 from geogrid.store._incident_copy import LoadTarget
 from geogrid.store._incident_sql import bind_time, utc
 from geogrid.store.incident_bulk import PlanGrids, prepare_records, write_records
-from geogrid.store.incident_feed import announce, claim_feed_order
+from geogrid.store.incident_feed import record_events
 from geogrid.store.incident_tables import grid_facts
 from geogrid.store.plans import published_plan_id
 from geogrid.store.versions import INCIDENTS, bump_data_version
@@ -289,8 +289,8 @@ def _event(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Record one transition in incident_events, in feed order, and announce it."""
-    claim_feed_order(conn)
-    conn.execute(
+    record_events(
+        conn,
         insert(_EVENTS),
         {
             "incident_id": incident_id,
@@ -303,7 +303,6 @@ def _event(
             "details": details,
         },
     )
-    announce(conn)
 
 
 _NEXT_LEVEL = {"community": "street", "street": "district"}
