@@ -286,7 +286,7 @@ def _check_fit(frame: gpd.GeoDataFrame, crs: CRS, *, file: str | None) -> None:
     minx, miny, maxx, maxy = bounds
     area = crs.area_of_use
     where = (
-        f" (area of use {area.west:g}..{area.east:g}°E, {area.south:g}..{area.north:g}°N)"
+        f" (area of use {area.west:g} to {area.east:g}°E, {area.south:g} to {area.north:g}°N)"
         if area is not None
         else ""
     )

@@ -41,7 +41,13 @@ def served_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def test_api_conforms(served_api: Any) -> None:
-    operations = [result.ok() for result in served_api.get_all_operations()]
+    # The Open311 facade answers in the formats of GeoReport v2 (XML errors included), which
+    # OpenAPI cannot state per suffix; its client flow is tested in test_open311.py.
+    operations = [
+        op
+        for op in (result.ok() for result in served_api.get_all_operations())
+        if not op.path.startswith("/open311/")
+    ]
     assert {"/collections/{collectionId}/items", "/collections/{collectionId}/export"} <= {
         op.path for op in operations
     }

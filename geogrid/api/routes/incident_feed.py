@@ -15,6 +15,7 @@ from geogrid.api.access import PrincipalDep
 from geogrid.api.feed import stream
 from geogrid.api.incident_deps import FeedDep, within
 from geogrid.errors import InputError
+from geogrid.store._bind import MAX_ID
 
 router = APIRouter(prefix="/incidents", tags=["incident feed"])
 
@@ -28,13 +29,15 @@ def feed(
     hub: FeedDep,
     principal: PrincipalDep,
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
-    after: Annotated[int | None, Query(ge=0, description="resume after this event id")] = None,
+    after: Annotated[
+        int | None, Query(ge=0, le=MAX_ID, description="resume after this event id")
+    ] = None,
 ) -> StreamingResponse:
     """Every new incident event (report, import, each workflow transition) as ``event:
     incident`` with the event id, then the incident's ref, category, status, place and grid."""
     resume = after
     if last_event_id is not None:
-        if not last_event_id.strip().isdigit():
+        if not last_event_id.strip().isdigit() or int(last_event_id) > MAX_ID:
             raise InputError("Last-Event-ID must be an event id (digits)", field="Last-Event-ID")
         resume = int(last_event_id)
     return StreamingResponse(

@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from geogrid.api.access import PrincipalDep
 from geogrid.api.deps import StoreDep
 from geogrid.api.incident_deps import CategoryCode, KpiCacheDep, local_time, within
+from geogrid.store._bind import MAX_ID
 from geogrid.store.incident_kpis import command_kpis, json_records
 from geogrid.store.incident_stats import department_ranking, incident_stats, incident_trend
 from geogrid.store.versions import INCIDENTS
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/incidents", tags=["incident statistics"])
 Start = Annotated[datetime | None, Query(description="reported at or after (naive: Beijing)")]
 End = Annotated[datetime | None, Query(description="reported before (naive: Beijing)")]
 Categories = Annotated[list[CategoryCode] | None, Query(description="category codes")]
-Plan = Annotated[int | None, Query(ge=1, description="grid plan (default: published)")]
+Plan = Annotated[int | None, Query(ge=1, le=MAX_ID, description="grid plan (default: published)")]
 
 
 @router.get("/stats")

@@ -33,6 +33,7 @@ from geogrid.api.incident_deps import (
 from geogrid.errors import Forbidden, InputError
 from geogrid.incidents.formats import parse_incident_bytes
 from geogrid.incidents.workflow import ACTIONS, Status, allowed_actions
+from geogrid.store._bind import MAX_ID
 from geogrid.store.incident_bulk import import_incidents
 from geogrid.store.incident_feed import jurisdiction_sql, record_import_events
 from geogrid.store.incident_query import IncidentFilter, find_incidents, incident_grid_codes
@@ -181,7 +182,7 @@ def find(
     overdue: bool | None = None,
     source: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,20}$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> dict[str, Any]:
     """Incidents of the caller's jurisdiction, newest first, filtered; ``total`` counts all."""
     filters = IncidentFilter(

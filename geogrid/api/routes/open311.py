@@ -85,13 +85,31 @@ def _render(fmt: str, root: str, item: str, rows: list[dict[str, Any]], status: 
     return JSONResponse(rows, status_code=status)
 
 
-@router.get("/services.{format}")
+# Open311 answers in JSON or XML, by the path's suffix: say both in the OpenAPI document.
+_BOTH: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            "application/xml": {"schema": {"type": "string"}},
+        }
+    },
+    "4XX": {  # Open311 errors: a list of {code, description}, in the request's format
+        "content": {
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            "application/xml": {"schema": {"type": "string"}},
+            "application/problem+json": {"schema": {"type": "object"}},
+        }
+    },
+}
+
+
+@router.get("/services.{format}", responses=_BOTH)
 def services(format: Format, principal: PrincipalDep) -> Any:
     """The services: one per sub-category of the responsibility list."""
     return _render(format, "services", "service", open311.services(default_taxonomy()))
 
 
-@router.get("/requests.{format}")
+@router.get("/requests.{format}", responses=_BOTH)
 def requests(
     format: Format,
     store: StoreDep,
@@ -109,7 +127,7 @@ def requests(
     return _render(format, "service_requests", "request", _views(store, rows))
 
 
-@router.get("/requests/{service_request_id}.{format}")
+@router.get("/requests/{service_request_id}.{format}", responses=_BOTH)
 def one_request(
     service_request_id: Annotated[str, Path(max_length=64, pattern=TEXT)],
     format: Format,
@@ -133,6 +151,8 @@ def one_request(
 
 @router.post(
     "/requests.{format}",
+    status_code=201,
+    responses={201: _BOTH[200], "4XX": _BOTH["4XX"]},
     openapi_extra={
         "requestBody": {
             "content": {
