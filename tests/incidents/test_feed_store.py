@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
 from incident_plans import COMMUNITY, grid_center, square_plan
+from sqlalchemy import text
 
 from geogrid.store import Store, publish_plan
 from geogrid.store.incident_bulk import import_incidents
@@ -83,8 +83,9 @@ def test_the_jurisdiction_rule_of_the_feed() -> None:
 
 
 def test_event_ids_follow_commit_order_on_postgis(postgis_store: Store) -> None:
-    """A writer that started second but commits first cannot take an id below a writer still
-    open: the second waits on the feed-order lock, so a reader never skips an event. (SQLite
+    """A writer that started second but commits first does not wait for the one still open,
+    and its event takes the lower id: events are written inside the commit under the
+    feed-order lock, so ids follow commit order and a reader never skips an event. (SQLite
     serialises writers by itself.)"""
     store = postgis_store
     with store.transaction() as conn:
@@ -94,20 +95,23 @@ def test_event_ids_follow_commit_order_on_postgis(postgis_store: Store) -> None:
 
     def second_writer() -> None:
         with store.transaction() as conn2:
+            conn2.execute(text("SET LOCAL lock_timeout = '3s'"))
             report_incident(conn2, _record("S", 1, 1), actor="w")
         done.append(last_event_id(store.engine))
 
     with store.transaction() as conn:
         transition(conn, first, "accept", actor="d")
-        held = last_event_id(conn)
         thread = threading.Thread(target=second_writer)
         thread.start()
-        time.sleep(0.5)
-        assert done == []  # the second writer waits for this transaction
-    thread.join(10)
+        thread.join(10)
+        assert len(done) == 1  # committed while this transaction was still open
     events = feed_events(store.engine, after=0)
-    assert [e["action"] for e in events] == ["report", "accept", "report"]
-    assert events[1]["id"] == held and events[2]["id"] > held
+    assert [(e["ref"], e["action"]) for e in events] == [
+        ("F", "report"),
+        ("S", "report"),
+        ("F", "accept"),
+    ]
+    assert done == [events[1]["id"]] and events[1]["id"] < events[2]["id"]
 
 
 def test_find_incidents_filters_and_pages(published: Store) -> None:
