@@ -6,13 +6,17 @@ BIN := $(VENV)/bin
 APT_PACKAGES := python3-venv libsqlite3-mod-spatialite postgresql-15 postgresql-15-postgis-3 gdal-bin python3-qgis
 SYSTEM_STAMP := $(VENV)/.system-packages
 PYTHON_STAMP := $(VENV)/.python-packages
+# The pages' browser tests drive Debian's Chromium (no browser download); CJK fonts for labels.
+APT_PACKAGES += chromium fonts-noto-cjk
+WEB_STAMP := geogrid/web/static/dist/BUILT
+WEB_SOURCES := web/package-lock.json web/build.mjs $(shell find web/src -type f 2>/dev/null)
 
-.PHONY: demo test lint bench bench-synth bench-import bench-partition bench-incidents bench-tiles bench-export bench-analytics bench-plans-api bench-command-api clean
+.PHONY: demo test lint web bench bench-synth bench-import bench-partition bench-incidents bench-tiles bench-export bench-analytics bench-plans-api bench-command-api clean
 
-demo: $(PYTHON_STAMP)
+demo: $(PYTHON_STAMP) $(WEB_STAMP)
 	$(BIN)/geogrid demo --serve
 
-test: $(PYTHON_STAMP)
+test: $(PYTHON_STAMP) $(WEB_STAMP)
 	GEOGRID_TEST_POSTGRES_URL=$$(scripts/ensure-postgres.sh) $(BIN)/pytest
 
 lint: $(PYTHON_STAMP)
@@ -43,6 +47,12 @@ bench-plans-api: $(PYTHON_STAMP)
 bench-command-api: $(PYTHON_STAMP)
 	GEOGRID_TEST_POSTGRES_URL=$$(scripts/ensure-postgres.sh) $(BIN)/python benchmarks/bench_command_api.py
 
+# The pages' front end: npm packages from the lock file, bundled locally by esbuild (no CDN).
+web: $(WEB_STAMP)
+
+$(WEB_STAMP): $(WEB_SOURCES)
+	cd web && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
+
 $(SYSTEM_STAMP):
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -58,4 +68,4 @@ $(PYTHON_STAMP): $(SYSTEM_STAMP) pyproject.toml
 	touch $@
 
 clean:
-	rm -rf $(VENV) geogrid.sqlite out benchmarks/out
+	rm -rf $(VENV) geogrid.sqlite out benchmarks/out web/node_modules geogrid/web/static/dist test-artifacts

@@ -68,6 +68,10 @@ class StoreError(GeogridError):
     """The store cannot be reached or is not set up (for example, SpatiaLite is missing)."""
 
 
+class Unavailable(GeogridError):
+    """Something the request needs is not there yet (an unbuilt web page); try again later."""
+
+
 class InvariantBroken(GeogridError):
     """The engine broke a promise of its own (households lost, grids not tiling): a bug."""
 

@@ -60,6 +60,14 @@ class ApiSettings(BaseSettings):
     kpi_refresh_s: float = Field(
         default=30.0, ge=0, description="Big-screen KPIs are recomputed at most this often"
     )
+    basemap_url: str | None = Field(
+        default=None,
+        description="A raster XYZ template ({z}/{x}/{y}) of your own for the pages' background;"
+        " none by default, so pages never reach outside",
+    )
+    page_language: str = Field(
+        default="zh", pattern="^(zh|en)$", description="The pages' language before a user picks one"
+    )
 
 
 class TileSettings(BaseSettings):

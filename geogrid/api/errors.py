@@ -36,6 +36,7 @@ STATUS_BY_ERROR: dict[type[errors.GeogridError], int] = {
     errors.Conflict: 409,
     errors.InfeasibleError: 422,
     errors.StoreError: 503,
+    errors.Unavailable: 503,
     errors.GeogridError: 500,
 }
 

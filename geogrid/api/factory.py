@@ -22,6 +22,7 @@ from geogrid.api.routes import (
     layers,
     ogc,
     open311,
+    pages,
     partition_jobs,
     plan_drafts,
     plan_versions,
@@ -66,5 +67,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(incident_feed.router)
     app.include_router(open311.router)
     tiles.install(app)
+    pages.install(app)
     install_openapi_30(app)
     return app

@@ -1,0 +1,68 @@
+"""The web pages (``/maps``, ``/maps/{page}``) and their static bundles (``/static``).
+
+A page is an HTML shell from ``geogrid/web/pages`` with the server's page settings written into
+a JSON ``<script id="geogrid-config">``; its script and styles come from ``/static/dist``, built
+locally by ``make web``. Nothing a page loads leaves this server unless the operator sets a
+basemap URL of their own.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from geogrid.errors import NotFound, Unavailable
+from geogrid.settings import Settings
+from geogrid.web import PAGES_DIR, STATIC_DIR, built_pages
+
+router = APIRouter(include_in_schema=False)
+
+
+def page_config(settings: Settings, **extra: Any) -> dict[str, Any]:
+    """What every page reads from ``#geogrid-config``."""
+    return {
+        "basemapUrl": settings.api.basemap_url,
+        "language": settings.api.page_language,
+        "anonymousRead": settings.api.anonymous_read,
+        **extra,
+    }
+
+
+def render_page(name: str, settings: Settings, **extra: Any) -> HTMLResponse:
+    """The shell of page ``name`` with its config; 404 for an unknown page, 503 when not built."""
+    shell = PAGES_DIR / f"{name}.html"
+    if not name.replace("_", "").isalnum() or not shell.is_file():
+        raise NotFound(f"no page named {name!r}; see /maps for the pages there are")
+    html = shell.read_text(encoding="utf-8")
+    if f"/static/dist/{name}.js" in html and name not in built_pages():
+        raise Unavailable(f"page {name!r} is not built: run `make web` (npm ci and esbuild)")
+    config = json.dumps(page_config(settings, **extra), ensure_ascii=False).replace("</", "<\\/")
+    html = html.replace("{{config}}", config)
+    return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/maps")
+def start_page(request: Request) -> HTMLResponse:
+    """The start page: links to the editor, the big screen and the folium maps."""
+    return render_page("start", request.app.state.settings)
+
+
+@router.get("/maps/")
+def start_page_slash() -> RedirectResponse:
+    return RedirectResponse("/maps", status_code=308)
+
+
+@router.get("/maps/{page}")
+def page(page: str, request: Request) -> HTMLResponse:
+    """One page by name (``editor``, ``screen``, ...)."""
+    return render_page(page, request.app.state.settings)
+
+
+def install(app: FastAPI) -> None:
+    """Add the page routes and serve ``/static`` (bundles, fonts, MapLibre's worker)."""
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    app.include_router(router)

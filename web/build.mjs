@@ -1,0 +1,38 @@
+// Bundles every page under src/<page>/main.js into ../geogrid/web/static/dist/<page>.{js,css}
+// with esbuild, and copies what MapLibre loads at run time (its worker, a font) beside them,
+// so the served pages need nothing from the internet.
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync, readdirSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = join(here, '..', 'geogrid', 'web', 'static', 'dist');
+const pages = readdirSync(join(here, 'src'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && existsSync(join(here, 'src', entry.name, 'main.js')))
+  .map((entry) => entry.name);
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(join(out, 'fonts'), { recursive: true });
+await build({
+  entryPoints: Object.fromEntries(pages.map((page) => [page, join(here, 'src', page, 'main.js')])),
+  outdir: out,
+  bundle: true,
+  format: 'esm',
+  target: 'es2022',
+  minify: true,
+  sourcemap: true,
+  // terra-draw's default marker points to the internet; pages pass a local one instead.
+  loader: { '.png': 'file', '.woff2': 'file' },
+  logLevel: 'warning',
+});
+const copies = {
+  'maplibre-gl/dist/maplibre-gl-worker.mjs': 'maplibre-gl-worker.mjs',
+  '@fontsource/noto-sans/files/noto-sans-latin-400-normal.woff2': 'fonts/noto-sans-latin-400.woff2',
+  '@fontsource/noto-sans/files/noto-sans-latin-700-normal.woff2': 'fonts/noto-sans-latin-700.woff2',
+};
+for (const [from, to] of Object.entries(copies)) {
+  copyFileSync(join(here, 'node_modules', from), join(out, to));
+}
+writeFileSync(join(out, 'BUILT'), `${pages.join(' ')}\n`);
+console.log(`web: built ${pages.join(', ')} into ${out}`);
