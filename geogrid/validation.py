@@ -36,6 +36,9 @@ class Thresholds:
     """Share of features outside their parents that triggers the GCJ-02 / BD-09 test."""
     repair_gap_m2: float = 100.0
     """With --repair: gaps up to this size (m²) are given to a neighbour."""
+    repair_overlap_width_m: float = 30.0
+    """With --repair: overlaps up to this wide (m) are given to a neighbour; wider ones stay
+    errors, since two boundaries disagreeing about that much land need a person."""
 
 
 @dataclass(frozen=True)
@@ -232,7 +235,11 @@ def validate_layer(
     if repair and layer in _coverage.REPAIRABLE:
         _, parents = context.parents(layer)
         frame = _coverage.repair_coverage(
-            frame, findings, parents=parents, gap_max_m2=thresholds.repair_gap_m2
+            frame,
+            findings,
+            parents=parents,
+            gap_max_m2=thresholds.repair_gap_m2,
+            overlap_max_width_m=thresholds.repair_overlap_width_m,
         )
     _checks.check_ids(frame, findings, stored=context.stored_ids)
     frame = _values.check_values(frame, findings)

@@ -9,7 +9,10 @@ Rules, applied in this order, each fix listed with its feature, area (m²) and p
    unless clipping would remove more than half of the feature (then it is left as an error: a
    wrong parent code, not a sliver).
 3. **Overlaps** given to one neighbour by GEOS's coverage cleaning (``shapely.coverage_clean``):
-   to the neighbour with the **longest shared border**; shared edges are made identical.
+   to the neighbour with the **longest shared border**; shared edges are made identical. Only
+   a digitising mismatch is given away: an overlap wider than ``overlap_max_width_m`` (the
+   diameter of the largest circle inside it) is two boundaries that disagree about real land,
+   and stays an error for a person to settle in the source.
 4. **Gaps** inside a parent up to ``gap_max_m2`` given to the neighbour with the longest shared
    border; larger gaps are left for validation to report.
 
@@ -49,6 +52,7 @@ def repair_coverage(
     *,
     parents: gpd.GeoDataFrame | None,
     gap_max_m2: float,
+    overlap_max_width_m: float,
 ) -> gpd.GeoDataFrame:
     """Repair one boundary layer (EPSG:4326) into a valid coverage; every fix is a finding."""
     layer = findings.layer
@@ -62,7 +66,7 @@ def repair_coverage(
     if parents is not None and len(parents) and layer in PARENT_FIELD:
         by_code = parents.drop_duplicates("code").set_index("code").geometry
         frame = _clip(frame, findings, by_code, crs)
-    frame = _clean(frame, findings, crs)
+    frame = _clean(frame, findings, crs, max_width_m=overlap_max_width_m)
     if by_code is not None:
         frame = _fill_gaps(frame, findings, by_code, crs, gap_max_m2=gap_max_m2)
     return frame
@@ -167,7 +171,15 @@ def _coverage_clean(geoms: np.ndarray) -> np.ndarray:
     )
 
 
-def _clean(frame: gpd.GeoDataFrame, findings: LayerFindings, crs: CRS) -> gpd.GeoDataFrame:
+def _width_m(piece: shapely.Geometry, crs: CRS) -> float:
+    """Diameter (m) of the largest circle inside ``piece`` (lon/lat): how wide an overlap is."""
+    [metric] = gpd.GeoSeries([piece], crs="EPSG:4326").to_crs(crs).to_numpy()
+    return 2.0 * float(shapely.length(shapely.maximum_inscribed_circle(metric, tolerance=0.5)))
+
+
+def _clean(
+    frame: gpd.GeoDataFrame, findings: LayerFindings, crs: CRS, *, max_width_m: float
+) -> gpd.GeoDataFrame:
     """GEOS coverage cleaning: overlaps to the longest shared border, edges made identical."""
     before = _geoms(frame)
     after = _coverage_clean(before)
@@ -181,6 +193,19 @@ def _clean(frame: gpd.GeoDataFrame, findings: LayerFindings, crs: CRS) -> gpd.Ge
         piece = _polygonal(shapely.intersection(lost[i], after[j]))
         [area] = area_m2(np.asarray([piece], dtype=object), crs)
         if area < _MIN_REPORTED_M2:
+            continue
+        width = _width_m(piece, crs)
+        if width > max_width_m:
+            findings.add(
+                "error",
+                "overlap",
+                f"overlaps {labels[j]} by {area:,.1f} m² near {_place(piece)}, {width:,.0f} m "
+                f"wide: too wide to be a digitising mismatch (--repair gives away overlaps up to "
+                f"{max_width_m:g} m wide); settle which one the land belongs to in the source",
+                feature=labels[i],
+                field="geometry",
+                area_m2=area,
+            )
             continue
         findings.add(
             "warning",

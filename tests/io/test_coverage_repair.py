@@ -199,3 +199,28 @@ def test_cli_repair_report(files: dict[str, Path], tmp_path: Path) -> None:
         "repair_overlap",
         "repair_spill",
     ]
+
+
+def test_repair_refuses_an_overlap_too_wide_to_be_a_digitising_mismatch(
+    store: Store, files: dict[str, Path], tmp_path: Path
+) -> None:
+    # 甲 claims a block of 乙's land 180 m by 166 m (3 ha): two boundaries that disagree about
+    # real land, which --repair must not settle by handing the block to one of them.
+    wide = shapely.box(120.505, 36.200, 120.507, 36.2015)
+    communities = _communities()
+    communities.loc[0, "geometry"] = shapely.union(communities.geometry.iloc[0], wide)
+    path = tmp_path / "communities.geojson"
+    communities.to_file(path, engine="pyogrio")
+    import_file(store, files["streets"])
+    before = snapshot(store)
+    with pytest.raises(ValidationFailed) as err:
+        import_file(store, path, ImportOptions(repair=True))
+    [finding] = [f for f in err.value.report.errors if f.check == "overlap"]
+    assert finding.feature == f"{STREET}001"
+    assert f"overlaps {STREET}002 by" in finding.message
+    assert "too wide to be a digitising mismatch" in finding.message
+    width = float(finding.message.split(" m wide")[0].rsplit(", ", 1)[1])
+    assert width == pytest.approx(0.0015 * M_PER_DEG_LAT, abs=2.0)  # 166 m, the short side
+    # the old 10 m strip (OVERLAP) lies inside the block, so the overlap is the block itself
+    assert finding.area_m2 == pytest.approx(_m2(0.002, 0.0015), rel=0.01)
+    assert snapshot(store) == before
