@@ -2,7 +2,9 @@
 
 An end of a road that lies within ``tolerance_m`` of a community (or street) boundary or of
 another road, but does not touch it, is listed with the gap and the place, so that the user can
-snap the network before partitioning (grids follow the roads that cut a parent through).
+snap the network before partitioning (grids follow the roads that cut a parent through). An end
+that runs a little past a line its road has just crossed (an overshoot, as careful digitisers
+draw on purpose) meets that line and is not listed.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ def check_dangles(
     mine = hit < len(roads)
     keep = ~(mine & (hit == owner[hit_end]))
     hit_end, hit = hit_end[keep], hit[keep]
+    crossed = _crossed_near_end(ends[hit_end], roads[owner[hit_end]], targets[hit], tolerance_m)
+    hit_end, hit = hit_end[~crossed], hit[~crossed]
     distance = shapely.distance(ends[hit_end], targets[hit])
     best = np.full(len(ends), np.inf)
     np.minimum.at(best, hit_end, distance)
@@ -60,6 +64,16 @@ def check_dangles(
             feature=labels[owner[k]],
             field="geometry",
         )
+
+
+def _crossed_near_end(
+    ends: np.ndarray, roads: np.ndarray, targets: np.ndarray, reach_m: float
+) -> np.ndarray:
+    """Whether each road meets its target within ``reach_m`` of the end: an overshoot, not a miss."""
+    if not len(ends):
+        return np.zeros(0, dtype=bool)
+    near_end = shapely.intersection(roads, shapely.buffer(ends, reach_m))
+    return np.asarray(shapely.dwithin(near_end, targets, _TOUCH_M), dtype=bool)
 
 
 def _ends(roads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
