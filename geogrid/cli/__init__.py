@@ -7,7 +7,8 @@ import sys
 from typing import Annotated, NoReturn
 
 import typer
-from typer._click.exceptions import NoArgsIsHelpError, UsageError
+from pydantic import ValidationError
+from typer._click.exceptions import BadParameter, NoArgsIsHelpError, UsageError
 
 from geogrid import __version__
 from geogrid.cli._common import use_store
@@ -73,6 +74,25 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
+# What a value failed to be, in words, by pydantic's error type (typer validates with pydantic).
+_EXPECTED = {
+    "int_parsing": "a whole number",
+    "float_parsing": "a number",
+    "bool_parsing": "true or false",
+}
+
+
+def _usage_message(exc: UsageError) -> str:
+    """Click's message, or for a value of the wrong type the value and what it should be."""
+    cause = exc.__cause__
+    if isinstance(exc, BadParameter) and isinstance(cause, ValidationError):
+        error = cause.errors()[0]
+        if error["type"] in _EXPECTED:
+            name = exc.param.get_error_hint() if exc.param is not None else "the value"
+            return f"{name} must be {_EXPECTED[error['type']]}, not {error['input']!r}"
+    return exc.format_message()
+
+
 def main() -> None:
     """Run the CLI: domain errors print one line on stderr and exit 1, usage errors exit 2."""
     try:
@@ -83,7 +103,7 @@ def main() -> None:
         sys.exit(2)
     except UsageError as exc:
         where = exc.ctx.command_path if exc.ctx else "geogrid"
-        _fail(f"{exc.format_message()} (see '{where} --help')", 2)
+        _fail(f"{_usage_message(exc)} (see '{where} --help')", 2)
     except typer.Abort:
         typer.echo("geogrid: aborted", err=True)
         sys.exit(130)

@@ -13,7 +13,14 @@ from geogrid import __version__
     [
         (["nosuch"], "No such command 'nosuch'. (see 'geogrid --help')"),
         (["export"], "Missing option '--out' / '-o'. (see 'geogrid export --help')"),
-        (["plans", "publish", "abc"], "Invalid value for 'plan_id'"),
+        (
+            ["plans", "publish", "abc"],
+            "'plan_id' must be a whole number, not 'abc' (see 'geogrid plans publish --help')",
+        ),
+        (
+            ["synth-incidents", "--plan", "1", "--year", "2o25"],
+            "'--year' must be a whole number, not '2o25'",
+        ),
         (["--versio"], "No such option: --versio"),
         (["plans", "list", "--bogus"], "No such option: --bogus"),
     ],
