@@ -1,10 +1,12 @@
 """Roads that stop just short of what they should meet (hand-digitised lines): near-misses.
 
-An end of a road that lies within ``tolerance_m`` of a community (or street) boundary or of
-another road, but does not touch it, is listed with the gap and the place, so that the user can
-snap the network before partitioning (grids follow the roads that cut a parent through). An end
-that runs a little past a line its road has just crossed (an overshoot, as careful digitisers
-draw on purpose) meets that line and is not listed.
+An end of a road that points at a community (or street) boundary or another road and stops
+within ``tolerance_m`` of it (its last segment, drawn on, would reach it) is listed with the gap
+and the place, so that the user can snap the network before partitioning (grids follow the
+roads that cut a parent through); an end within 2 m of a line is listed whichever way it
+points (a junction drawn a little apart). Not listed: a dead end that merely lies near a road it does
+not point at (a cul-de-sac beside a parallel road is real), and an end that runs a little past a
+line its road has just crossed (an overshoot, as careful digitisers draw on purpose).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
 DANGLE_M: Final = 25.0
 _TOUCH_M: Final = 0.05  # closer than this counts as meeting (rounding of coordinates)
+_JUNCTION_M: Final = 2.0  # this close, an end misses a line whichever way it points
 
 
 def check_dangles(
@@ -37,7 +40,7 @@ def check_dangles(
     crs = metric_crs(frame)
     roads = np.asarray(frame.geometry.to_crs(crs).to_numpy(), dtype=object)
     labels = feature_label(frame, findings.layer).to_numpy()
-    ends, owner = _ends(roads)
+    ends, owner, reach = _ends(roads, tolerance_m)
     if not len(ends):
         return
     boundaries, names = _boundaries(context, crs)
@@ -48,8 +51,13 @@ def check_dangles(
     keep = ~(mine & (hit == owner[hit_end]))
     hit_end, hit = hit_end[keep], hit[keep]
     crossed = _crossed_near_end(ends[hit_end], roads[owner[hit_end]], targets[hit], tolerance_m)
-    hit_end, hit = hit_end[~crossed], hit[~crossed]
-    distance = shapely.distance(ends[hit_end], targets[hit])
+    gap = shapely.distance(ends[hit_end], targets[hit])
+    points_at = shapely.intersects(reach[hit_end], targets[hit])
+    keep = (points_at | (gap <= _JUNCTION_M)) & ~crossed
+    hit_end, hit = hit_end[keep], hit[keep]
+    ahead = shapely.distance(ends[hit_end], shapely.intersection(reach[hit_end], targets[hit]))
+    # a junction gap is measured straight; a line pointed at, along the road's own heading
+    distance = np.where(gap[keep] <= _JUNCTION_M, gap[keep], ahead)
     best = np.full(len(ends), np.inf)
     np.minimum.at(best, hit_end, distance)
     near = np.isfinite(best) & (best > _TOUCH_M)
@@ -76,14 +84,22 @@ def _crossed_near_end(
     return np.asarray(shapely.dwithin(near_end, targets, _TOUCH_M), dtype=bool)
 
 
-def _ends(roads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The two end points of every open part of every road, and the road each belongs to."""
+def _ends(roads: np.ndarray, reach_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The two end points of every open part of every road, the road each belongs to, and the
+    segment ``reach_m`` long that draws each end's last segment on past it."""
     parts, owner = shapely.get_parts(roads, return_index=True)
     open_ = ~(shapely.is_closed(parts) | shapely.is_empty(parts))
     parts, owner = parts[open_], owner[open_]
-    starts = shapely.get_point(parts, 0)
-    stops = shapely.get_point(parts, -1)
-    return np.concatenate([starts, stops]), np.concatenate([owner, owner])
+    ends = np.concatenate([shapely.get_point(parts, 0), shapely.get_point(parts, -1)])
+    before = np.concatenate([shapely.get_point(parts, 1), shapely.get_point(parts, -2)])
+    tip, back = shapely.get_coordinates(ends), shapely.get_coordinates(before)
+    heading = tip - back
+    length = np.hypot(heading[:, 0], heading[:, 1])
+    heading = heading / np.where(length > 0, length, 1.0)[:, None]
+    reach = np.asarray(
+        shapely.linestrings(np.stack([tip, tip + heading * reach_m], axis=1)), dtype=object
+    )
+    return ends, np.concatenate([owner, owner]), reach
 
 
 def _boundaries(context: Context, crs: CRS) -> tuple[np.ndarray, list[str]]:

@@ -90,3 +90,37 @@ def test_other_gaps_and_a_street_as_the_only_parent(
         )
     ]
     assert found == (expected if reported else [])
+
+
+def test_a_dead_end_beside_a_road_it_does_not_point_at_is_not_a_near_miss(
+    store: Store, tmp_path: Path
+) -> None:
+    # A cul-de-sac running parallel to R1, 10 m north of it, and a spur pointing at R1 that
+    # stops 10 m short: only the spur would meet R1 if drawn on, so only the spur is listed.
+    # A lane whose end runs beside R1 only 0.5 m off is a junction drawn apart: listed too.
+    north = 36.1036 + 10.0 / 110_950.0
+    beside = 36.1036 + 0.5 / 110_950.0
+    roads = gpd.GeoDataFrame(
+        {"road_id": ["R1", "CUL", "SPUR", "LANE"]},
+        geometry=[
+            shapely.LineString([(120.461, 36.1036), (120.469, 36.1036)]),
+            shapely.LineString([(120.462, north), (120.465, north)]),
+            shapely.LineString([(120.467, 36.108), (120.467, north)]),
+            shapely.LineString([(120.4635, beside), (120.4636, beside), (120.4636, 36.106)]),
+        ],
+        crs="EPSG:4326",
+    )
+    roads.to_file(tmp_path / "roads.geojson", engine="pyogrio")
+    found = _dangles(import_file(store, tmp_path / "roads.geojson"))
+    assert found == [
+        (
+            "LANE",
+            "the road ends 0.5 m short of road R1 near (120.46350, 36.10360); snap it there, "
+            "or grids cannot follow it",
+        ),
+        (
+            "SPUR",
+            "the road ends 10.0 m short of road R1 near (120.46700, 36.10369); snap it there, "
+            "or grids cannot follow it",
+        ),
+    ]
