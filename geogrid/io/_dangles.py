@@ -50,10 +50,15 @@ def check_dangles(
     mine = hit < len(roads)
     keep = ~(mine & (hit == owner[hit_end]))
     hit_end, hit = hit_end[keep], hit[keep]
-    crossed = _crossed_near_end(ends[hit_end], roads[owner[hit_end]], targets[hit], tolerance_m)
+    # an end whose road meets a line within a junction's reach of it is connected (a T drawn
+    # exactly, or an overshoot run a little past what it crossed): never a near-miss
+    meets = _meets_near_end(ends[hit_end], roads[owner[hit_end]], targets[hit])
+    connected = np.zeros(len(ends), dtype=bool)
+    connected[hit_end[meets]] = True
+    hit_end, hit = hit_end[~connected[hit_end]], hit[~connected[hit_end]]
     gap = shapely.distance(ends[hit_end], targets[hit])
     points_at = shapely.intersects(reach[hit_end], targets[hit])
-    keep = (points_at | (gap <= _JUNCTION_M)) & ~crossed
+    keep = points_at | (gap <= _JUNCTION_M)
     hit_end, hit = hit_end[keep], hit[keep]
     ahead = shapely.distance(ends[hit_end], shapely.intersection(reach[hit_end], targets[hit]))
     # a junction gap is measured straight; a line pointed at, along the road's own heading
@@ -74,13 +79,11 @@ def check_dangles(
         )
 
 
-def _crossed_near_end(
-    ends: np.ndarray, roads: np.ndarray, targets: np.ndarray, reach_m: float
-) -> np.ndarray:
-    """Whether each road meets its target within ``reach_m`` of the end: an overshoot, not a miss."""
+def _meets_near_end(ends: np.ndarray, roads: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Whether each road meets its target within ``_JUNCTION_M`` of the end."""
     if not len(ends):
         return np.zeros(0, dtype=bool)
-    near_end = shapely.intersection(roads, shapely.buffer(ends, reach_m))
+    near_end = shapely.intersection(roads, shapely.buffer(ends, _JUNCTION_M))
     return np.asarray(shapely.dwithin(near_end, targets, _TOUCH_M), dtype=bool)
 
 

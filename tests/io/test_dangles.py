@@ -98,15 +98,19 @@ def test_a_dead_end_beside_a_road_it_does_not_point_at_is_not_a_near_miss(
     # A cul-de-sac running parallel to R1, 10 m north of it, and a spur pointing at R1 that
     # stops 10 m short: only the spur would meet R1 if drawn on, so only the spur is listed.
     # A lane whose end runs beside R1 only 0.5 m off is a junction drawn apart: listed too.
+    # A tee that meets R1 exactly is connected, though drawn on it would reach SOUTH 5 m on.
     north = 36.1036 + 10.0 / 110_950.0
     beside = 36.1036 + 0.5 / 110_950.0
+    south = 36.1036 - 5.0 / 110_950.0
     roads = gpd.GeoDataFrame(
-        {"road_id": ["R1", "CUL", "SPUR", "LANE"]},
+        {"road_id": ["R1", "CUL", "SPUR", "LANE", "TEE", "SOUTH"]},
         geometry=[
             shapely.LineString([(120.461, 36.1036), (120.469, 36.1036)]),
             shapely.LineString([(120.462, north), (120.465, north)]),
             shapely.LineString([(120.467, 36.108), (120.467, north)]),
             shapely.LineString([(120.4635, beside), (120.4636, beside), (120.4636, 36.106)]),
+            shapely.LineString([(120.465, 36.105), (120.465, 36.1036)]),
+            shapely.LineString([(120.4645, south), (120.4655, south)]),
         ],
         crs="EPSG:4326",
     )
