@@ -32,6 +32,7 @@ _COMMAND_MODULES = (
     "hotspots_cmd",
     "serve_cmd",
     "users_cmd",
+    "map_cmd",
     "demo_cmd",
 )
 
