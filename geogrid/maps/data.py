@@ -108,6 +108,6 @@ def synthetic_counts(store: Store) -> dict[str, tuple[int, int]]:
             store.engine,
             select(table.c.synthetic, func.count()).group_by(table.c.synthetic),
         )
-        by_flag = {bool(flag): int(n) for flag, n in rows}
+        by_flag = {bool(row[0]): int(row[1]) for row in rows}
         counts[name] = (by_flag.get(True, 0), by_flag.get(False, 0))
     return counts

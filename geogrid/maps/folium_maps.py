@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -91,7 +91,8 @@ def _base_map(data: MapData, title: str) -> Any:
     minx, miny, maxx, maxy = data.grids.total_bounds
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=False)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
-    m.get_root().header.add_child(folium.Element(f"<title>{html.escape(title)}</title>"))
+    root: Any = m.get_root()
+    root.header.add_child(folium.Element(f"<title>{html.escape(title)}</title>"))
     return m
 
 
@@ -113,7 +114,7 @@ def _grid_layer(grids: gpd.GeoDataFrame, name: str, colour_of: dict[str, str]) -
     )
 
 
-def _legend(m: Any, title: str, rows: list[tuple[str, str, int | None]], data: MapData) -> None:
+def _legend(m: Any, title: str, rows: Sequence[tuple[str, str, int | None]], data: MapData) -> None:
     import folium
 
     notes = [f"plan {data.plan_id} ({data.plan_status}), {len(data.grids):,} basic grids"]

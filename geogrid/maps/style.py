@@ -8,6 +8,7 @@ grid has (unmanned, then missing police, then overloaded).
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import Final
 
 # (upper bound inclusive, colour, label): households of a basic grid
@@ -55,7 +56,7 @@ def coverage_class(
     return "overloaded" if overloaded else "covered"
 
 
-def legend_html(title: str, rows: list[tuple[str, str, int | None]], notes: list[str]) -> str:
+def legend_html(title: str, rows: Sequence[tuple[str, str, int | None]], notes: list[str]) -> str:
     """A fixed legend box: a title, (colour, label, count) rows and notes (escaped text)."""
     lines = [f"<b>{html.escape(title)}</b>"]
     for colour, label, count in rows:
