@@ -27,6 +27,7 @@ from geogrid.api.routes import (
     plan_drafts,
     plan_versions,
     plans,
+    report,
     tiles,
 )
 from geogrid.settings import Settings
@@ -66,6 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(incident_stats.router)
     app.include_router(incident_feed.router)
     app.include_router(open311.router)
+    app.include_router(report.router)
     tiles.install(app)
     pages.install(app)
     install_openapi_30(app)

@@ -5,6 +5,7 @@ synthetic. Everything is EPSG:4326 (WGS 84), as stored."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -104,7 +105,7 @@ def synthetic_counts(store: Store) -> dict[str, tuple[int, int]]:
     counts: dict[str, tuple[int, int]] = {}
     for name, model in (("buildings", t.Building), ("incidents", it.Incident)):
         table = t.table_of(model)
-        rows = fetch_all(
+        rows: list[Any] = fetch_all(
             store.engine,
             select(table.c.synthetic, func.count()).group_by(table.c.synthetic),
         )
