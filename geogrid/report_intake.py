@@ -77,6 +77,11 @@ def qr_grids(
     return grids
 
 
+def area_title(bind: Engine | Connection, area: str) -> str:
+    """A sheet's heading: the stored name of a street or community code and the code."""
+    return f"{place_names(bind, [area]).get(area, '')} {area}".strip()
+
+
 def qr_grid(bind: Engine | Connection, code: str) -> QrGrid:
     """The basic or micro grid ``code`` of the published plan; NotFound for any other code."""
     found = [g for g in qr_grids(bind, code) if g.code == code] if code.isdigit() else []

@@ -33,6 +33,7 @@ _COMMAND_MODULES = (
     "serve_cmd",
     "users_cmd",
     "map_cmd",
+    "qr_cmd",
     "demo_cmd",
 )
 

@@ -29,6 +29,7 @@ from geogrid.report_intake import (
     QrGrid,
     RateLimiter,
     address_digest,
+    area_title,
     file_qr_report,
     photo_folder,
     qr_grid,
@@ -87,7 +88,8 @@ def qr_sheet(
     grids = qr_grids(store.engine, area, levels=(level,))
     if not grids:
         raise NotFound(f"no {level} grid of the published plan lies in {area}")
-    body = sheet_bytes(grids, base_url=settings.report.public_base_url, fmt=format)
+    title = area_title(store.engine, area)
+    body = sheet_bytes(grids, base_url=settings.report.public_base_url, fmt=format, title=title)
     media = "application/pdf" if format == "pdf" else "image/png"
     name = f"qr-{area}-{level}.{format}"
     return Response(
