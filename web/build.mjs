@@ -14,7 +14,7 @@ const pages = readdirSync(join(here, 'src'), { withFileTypes: true })
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, 'fonts'), { recursive: true });
-mkdirSync(join(out, 'vendor'), { recursive: true });
+mkdirSync(join(out, 'vendor', 'images'), { recursive: true });
 await build({
   entryPoints: Object.fromEntries(pages.map((page) => [page, join(here, 'src', page, 'main.js')])),
   outdir: out,
@@ -35,6 +35,9 @@ const copies = {
   'leaflet/dist/leaflet.js': 'vendor/leaflet.js',
   'leaflet/dist/leaflet.css': 'vendor/leaflet.css',
   'leaflet.heat/dist/leaflet-heat.js': 'vendor/leaflet-heat.js',
+  'leaflet/dist/images/layers.png': 'vendor/images/layers.png',
+  'leaflet/dist/images/layers-2x.png': 'vendor/images/layers-2x.png',
+  'leaflet/dist/images/marker-icon.png': 'vendor/images/marker-icon.png',
 };
 for (const [from, to] of Object.entries(copies)) {
   copyFileSync(join(here, 'node_modules', from), join(out, to));

@@ -9,6 +9,7 @@ them. A rendered map that still names an ``http(s)`` script or stylesheet is ref
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -52,6 +53,7 @@ _VENDOR: Final[dict[str, str | None]] = {
     "awesome_rotate_css": None,
 }
 _SCHEME: Final = "geogrid-vendor:"
+_IMAGE_URL = re.compile(r"url\((images/[\w.-]+\.png)\)")
 _OUTSIDE = re.compile(r"""<(?:script|link)[^>]+(?:src|href)=["']?(?:https?:)?//""", re.I)
 
 
@@ -220,13 +222,19 @@ def offline_html(m: Any, vendor: Path) -> str:
         return f"<script>{body}</script>"
 
     def style(match: re.Match[str]) -> str:
-        return f"<style>{(vendor / match.group(1)).read_text(encoding='utf-8')}</style>"
+        css = (vendor / match.group(1)).read_text(encoding="utf-8")
+        return f"<style>{_IMAGE_URL.sub(lambda m: _data_uri(vendor / m.group(1)), css)}</style>"
 
     text = re.sub(rf'<script src="{_SCHEME}([\w.-]+)"></script>', script, text)
     text = re.sub(rf'<link rel="stylesheet" href="{_SCHEME}([\w.-]+)"/>', style, text)
     if _SCHEME in text or _OUTSIDE.search(text):
         raise InvariantBroken("a folium map still links an asset from outside after inlining")
     return text
+
+
+def _data_uri(path: Path) -> str:
+    """``url(data:...)`` of a stylesheet's image (Leaflet's layer and marker icons)."""
+    return f"url(data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()})"
 
 
 def _use_local_assets(element: Any) -> None:

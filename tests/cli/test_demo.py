@@ -56,12 +56,12 @@ def test_demo_builds_everything_and_serves_health(tmp_path: Path) -> None:
         base = f"http://127.0.0.1:{port}"
         start = httpx.get(f"{base}/maps")
         index = httpx.get(f"{base}/maps/files/")
-        plan_map = httpx.get(f"{base}/maps/files/plan.html")
+        plan_map = httpx.get(f"{base}/maps/files/plan.html", timeout=30)
         copy_without_key = httpx.post(f"{base}/plans/1/copy", json={})
         printed = re.search(rf"http://127\.0\.0\.1:{port}/maps#key=(\S+)", log.read_text())
         assert printed, "the demo must print the start page's link with a key"
-        copy_with_key = httpx.post(
-            f"{base}/plans/1/copy", json={}, headers={"X-API-Key": printed.group(1)}
+        copy_with_key = httpx.post(  # copying a plan takes a while on a loaded machine
+            f"{base}/plans/1/copy", json={}, headers={"X-API-Key": printed.group(1)}, timeout=300
         )
     finally:
         process.terminate()
