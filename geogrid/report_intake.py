@@ -159,21 +159,25 @@ def address_digest(address: str) -> str:
     return hashlib.sha256(f"geogrid-qr:{address}".encode()).hexdigest()[:16]
 
 
-def file_qr_report(
-    conn: Connection,
-    grid: QrGrid,
-    *,
-    category: str,
-    description: str,
-    location: tuple[float, float] | None,
-    crs: str,
-    photos: list[str],
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class QrReport:
+    """What a resident sends: a category code, a description, the phone's position (lon, lat
+    in ``crs``: EPSG:4326 or gcj02; None when the phone gave none) and photo references."""
+
+    category: str
+    description: str
+    location: tuple[float, float] | None
+    crs: str
+    photos: list[str]
+
+
+def file_qr_report(conn: Connection, grid: QrGrid, report: QrReport) -> dict[str, Any]:
     """File a resident's report of ``grid`` as an incident (source ``qr``), in the caller's
     transaction; returns the incident with ``basic_code``, ``micro_code``, ``qr_grid`` and
     ``inside_qr_grid``. InputError for a bad category or a location far outside the district."""
-    record: dict[str, Any] = {"category": category, "description": description}
-    record["photos"] = photos or None
+    location, crs = report.location, report.crs
+    record: dict[str, Any] = {"category": report.category, "description": report.description}
+    record["photos"] = report.photos or None
     if location is None:
         record["lon"], record["lat"], crs = grid.lon, grid.lat, "EPSG:4326"
     else:

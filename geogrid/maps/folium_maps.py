@@ -173,39 +173,45 @@ def incident_map(data: MapData) -> Any:
 
 def hotspot_map(data: MapData) -> Any:
     """Basic grids coloured by their Gi* hot / cold spot class."""
-    import folium
-
-    m = _base_map(data, f"geogrid hot spots, plan {data.plan_id}")
     label_of = dict(zip(data.hotspots["code"], data.hotspots["label"], strict=True))
-    colours = {c: HOTSPOT_COLOURS[label_of.get(c, "not_significant")][0] for c in data.grids["code"]}  # fmt: skip
-    _grid_layer(data.grids, "hot spots (Gi*)", colours).add_to(m)
-    labels = list(label_of.values())
-    rows = [(c, text, labels.count(key)) for key, (c, text) in HOTSPOT_COLOURS.items()]
-    _legend(m, "incident hot spots (Gi*, FDR)", rows, data)
-    folium.LayerControl(collapsed=False).add_to(m)
-    return m
+    names = ("hot spots", "hot spots (Gi*)", "incident hot spots (Gi*, FDR)")
+    return _class_map(data, names, label_of, HOTSPOT_COLOURS, missing="not_significant")
 
 
 def coverage_map(data: MapData) -> Any:
     """Basic grids coloured by their first coverage gap."""
-    import folium
-
-    m = _base_map(data, f"geogrid coverage gaps, plan {data.plan_id}")
-    cov = data.coverage
-    classes = {
+    class_of = {
         str(row.code): coverage_class(
             unmanned=bool(row.unmanned),
             missing_community=bool(row.missing_community_police),
             missing_traffic=bool(row.missing_traffic_police),
             overloaded=bool(row.overloaded),
         )
-        for row in cov.itertuples()
+        for row in data.coverage.itertuples()
     }
-    colours = {c: COVERAGE_COLOURS[classes.get(c, "unmanned")][0] for c in data.grids["code"]}
-    _grid_layer(data.grids, "coverage", colours).add_to(m)
-    found = list(classes.values())
-    rows = [(c, text, found.count(key)) for key, (c, text) in COVERAGE_COLOURS.items()]
-    _legend(m, "staff coverage gaps", rows, data)
+    names = ("coverage gaps", "coverage", "staff coverage gaps")
+    return _class_map(data, names, class_of, COVERAGE_COLOURS, missing="unmanned")
+
+
+def _class_map(
+    data: MapData,
+    names: tuple[str, str, str],
+    class_of: dict[str, str],
+    palette: dict[str, tuple[str, str]],
+    *,
+    missing: str,
+) -> Any:
+    """Basic grids coloured by a class per grid code (``missing`` for grids without one);
+    ``names``: the page title's subject, the layer's name and the legend's title."""
+    import folium
+
+    subject, layer, legend = names
+    m = _base_map(data, f"geogrid {subject}, plan {data.plan_id}")
+    colours = {c: palette[class_of.get(c, missing)][0] for c in data.grids["code"]}
+    _grid_layer(data.grids, layer, colours).add_to(m)
+    found = list(class_of.values())
+    rows = [(colour, text, found.count(key)) for key, (colour, text) in palette.items()]
+    _legend(m, legend, rows, data)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
 

@@ -27,6 +27,7 @@ from geogrid.incidents.taxonomy import default_taxonomy
 from geogrid.qr_sheet import report_url, sheet_bytes
 from geogrid.report_intake import (
     QrGrid,
+    QrReport,
     RateLimiter,
     address_digest,
     area_title,
@@ -151,9 +152,8 @@ async def report_incident_by_qr(
         folder = photo_folder(settings)
         photos.append(await run_in_threadpool(save_photo, data, folder=folder, max_bytes=settings.report.max_photo_bytes))  # fmt: skip
     location = (lon, lat) if lon is not None and lat is not None else None
-    incident = await run_in_threadpool(
-        _file, store, grid, category, description, location, crs, photos, address_digest(address)
-    )
+    report = QrReport(category, description, location, crs, photos)
+    incident = await run_in_threadpool(_file, store, grid, report, address_digest(address))
     hub.wake()
     return {
         "ref": incident["ref"],
@@ -169,26 +169,9 @@ async def report_incident_by_qr(
     }
 
 
-def _file(
-    store: Any,
-    grid: QrGrid,
-    category: str,
-    description: str,
-    location: tuple[float, float] | None,
-    crs: str,
-    photos: list[str],
-    address: str,
-) -> dict[str, Any]:
+def _file(store: Any, grid: QrGrid, report: QrReport, address: str) -> dict[str, Any]:
     with store.transaction() as conn:
-        incident = file_qr_report(
-            conn,
-            grid,
-            category=category,
-            description=description,
-            location=location,
-            crs=crs,
-            photos=photos,
-        )
+        incident = file_qr_report(conn, grid, report)
         details = {"channel": "qr", "grid": grid.code, "inside_grid": incident["inside_qr_grid"], "address": address}  # fmt: skip
         append_audit(
             conn,
