@@ -52,6 +52,7 @@ _VENDOR: Final[dict[str, str | None]] = {
     "awesome_markers_css": None,
     "awesome_rotate_css": None,
 }
+LABELS_ALWAYS: Final = 60  # up to this many grids the codes show at every zoom
 _SCHEME: Final = "geogrid-vendor:"
 _IMAGE_URL = re.compile(r"url\((images/[\w.-]+\.png)\)")
 _OUTSIDE = re.compile(r"""<(?:script|link)[^>]+(?:src|href)=["']?(?:https?:)?//""", re.I)
@@ -144,12 +145,35 @@ def plan_map(data: MapData) -> Any:
             ),
         ).add_to(labels)
     labels.add_to(m)
+    # a district's hundreds of codes overlap at its zoom: show them from zoom 14 on
+    min_zoom = 0 if len(data.grids) <= LABELS_ALWAYS else 14
+    _label_zoom(min_zoom).add_to(m)
     counts = [int(household_colour(h) == colour) for h in data.grids["households"] for _, colour, _ in HOUSEHOLD_CLASSES]  # fmt: skip
     per_class = [sum(counts[i :: len(HOUSEHOLD_CLASSES)]) for i in range(len(HOUSEHOLD_CLASSES))]
     rows = [(c, label, n) for (_, c, label), n in zip(HOUSEHOLD_CLASSES, per_class, strict=True)]
     _legend(m, "households per basic grid", rows, data)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
+
+
+def _label_zoom(min_zoom: int) -> Any:
+    """A script hiding the code labels below ``min_zoom`` (class on the map's container)."""
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    class LabelZoom(MacroElement):
+        _template = Template(
+            "{% macro script(this, kwargs) %}(function (map) {"
+            " function show() { map.getContainer().classList.toggle('geogrid-hide-labels',"
+            " map.getZoom() < {{ this.min_zoom }}); }"
+            " map.on('zoomend', show); show(); })({{ this._parent.get_name() }});{% endmacro %}"
+        )
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.min_zoom = min_zoom
+
+    return LabelZoom()
 
 
 def incident_map(data: MapData) -> Any:

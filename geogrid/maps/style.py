@@ -73,7 +73,7 @@ def legend_html(title: str, rows: Sequence[tuple[str, str, int | None]], notes: 
         "<style>.geogrid-swatch{display:inline-block;width:12px;height:12px;margin-right:6px;"
         "border:1px solid #666;vertical-align:-2px}.geogrid-label{font:11px sans-serif;"
         "color:#111;text-shadow:0 0 2px #fff;white-space:nowrap;display:inline-block;"
-        "transform:translate(-50%,-50%)}</style>"
+        "transform:translate(-50%,-50%)}.geogrid-hide-labels .geogrid-label{display:none}</style>"
     )
 
 
