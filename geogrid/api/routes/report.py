@@ -70,7 +70,11 @@ def categories() -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/report/sheet", response_class=Response)
+_SHEET = {200: {"content": {"application/pdf": {}, "image/png": {}}, "description": "the sheet"}}
+_PHOTO = {200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}, "description": "a photo"}}  # fmt: skip
+
+
+@router.get("/report/sheet", response_class=Response, responses=_SHEET)  # type: ignore[arg-type]
 def qr_sheet(
     store: StoreDep,
     settings: SettingsDep,
@@ -98,7 +102,7 @@ def qr_sheet(
     )
 
 
-@router.get("/report/photos/{name}", response_class=FileResponse)
+@router.get("/report/photos/{name}", response_class=FileResponse, responses=_PHOTO)  # type: ignore[arg-type]
 def photo(
     settings: SettingsDep,
     _principal: PrincipalDep,
