@@ -112,6 +112,11 @@ async function submit(event) {
   }
 }
 
+if (!config.grid) {
+  // the shell opened without a grid (e.g. /maps/report): say where the real pages are
+  document.body.textContent = '请扫描网格二维码 · Scan a grid\'s QR code: /report/<grid code>';
+  throw new Error('no grid: open /report/<grid code>');
+}
 fillCategories();
 paint();
 languageSwitch(document.getElementById('lang'), lang, (next) => {
