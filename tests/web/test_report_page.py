@@ -6,11 +6,11 @@ import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _city import City, build_city
 from _server import running_server
-from conftest import WebPage
 from sqlalchemy import text
 
 from geogrid.store import Store
@@ -46,7 +46,7 @@ def test_report_from_a_phone_arrives_as_an_incident_of_the_grid(
     served: tuple[str, Store, City, Path], open_page: object
 ) -> None:
     base, store, _, photos = served
-    web: WebPage = open_page(  # type: ignore[operator]
+    web: Any = open_page(  # type: ignore[operator]
         viewport=(390, 844),
         locale="zh-CN",
         geolocation=GCJ02,
