@@ -21,14 +21,16 @@ BASIC_CODES = [
 ]
 
 
-def _write_maps(store: Store, out: Path) -> None:
+def _write_maps(store: Store, out: Path) -> int:
+    """Build the test city, run ``geogrid map``; returns the published plan's id."""
     from _city import build_city
 
-    build_city(store)
+    city = build_city(store)
     url = store.engine.url.render_as_string(hide_password=False)
     result = run_geogrid("map", "--out", str(out), env={"DATABASE_URL": url})
     assert result.returncode == 0, result.stderr
     assert "4 maps and index.html written" in result.stdout
+    return city.published
 
 
 def _open(open_page: object, path: Path) -> Any:
@@ -41,7 +43,7 @@ def test_map_files_show_their_grids_offline(
     store: Store, tmp_path: Path, open_page: object
 ) -> None:
     out = tmp_path / "maps"
-    _write_maps(store, out)
+    plan_id = _write_maps(store, out)
     assert sorted(p.name for p in out.iterdir()) == [
         "coverage.html",
         "hotspots.html",
@@ -59,7 +61,7 @@ def test_map_files_show_their_grids_offline(
     assert sorted(labels) == BASIC_CODES
     legend = page.locator(".geogrid-legend").inner_text()  # type: ignore[attr-defined]
     assert "300-500 (urban band) (7)" in legend
-    assert "plan 1 (published), 7 basic grids" in legend
+    assert f"plan {plan_id} (published), 7 basic grids" in legend
     assert "incidents: real data (31), none synthetic" in legend
     plan.assert_clean()
 
