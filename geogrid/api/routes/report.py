@@ -20,6 +20,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from geogrid.api.access import PrincipalDep, check_covers
 from geogrid.api.deps import SettingsDep, StoreDep
+from geogrid.api.errors import PROBLEM_JSON
 from geogrid.api.incident_deps import TEXT, FeedDep
 from geogrid.api.routes.pages import render_page
 from geogrid.errors import InputError, NotFound
@@ -130,7 +131,15 @@ def report_page(grid_code: GridCode, store: StoreDep, settings: SettingsDep) -> 
     )
 
 
-@router.post("/report/{grid_code}/incidents", status_code=201)
+_FORM_PROBLEM = {
+    422: {
+        "description": "The form is invalid (problem details)",
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+}
+
+
+@router.post("/report/{grid_code}/incidents", status_code=201, responses=_FORM_PROBLEM)  # type: ignore[arg-type]
 async def report_incident_by_qr(
     request: Request,
     grid_code: GridCode,
