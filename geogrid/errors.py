@@ -88,6 +88,14 @@ class TooLarge(InputError):
     """A request body beyond the published limit (HTTP 413)."""
 
 
+class RateLimited(GeogridError):
+    """Too many requests from one address in the window (HTTP 429); ``retry_after`` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class StaleVersion(Conflict):
     """An edit was based on a version of a draft that has moved on (HTTP 409 with what changed)."""
 

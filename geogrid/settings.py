@@ -85,6 +85,36 @@ class TileSettings(BaseSettings):
     gzip_level: int = Field(default=6, ge=1, le=9, description="gzip level of stored tiles")
 
 
+class ReportSettings(BaseSettings):
+    """The residents' report page (\"one grid, one code\"), its QR codes and the offline maps."""
+
+    model_config = SettingsConfigDict(env_prefix="GEOGRID_REPORT_", extra="ignore")
+
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="The address residents' phones reach the server at; each QR code holds "
+        "<public_base_url>/report/<grid code>",
+    )
+    photo_dir: Path | None = Field(
+        default=None,
+        description="Where report photos are kept (default: a folder beside the SpatiaLite "
+        "file, or <data_dir>/report-photos on PostGIS)",
+    )
+    max_photo_bytes: int = Field(default=5_000_000, gt=0, description="Largest photo accepted")
+    rate_limit: int = Field(default=5, ge=1, description="Reports per address per window")
+    rate_window_s: float = Field(default=3600.0, gt=0, description="The rate limit's window")
+    browser_location_crs: str = Field(
+        default="EPSG:4326",
+        pattern="^(EPSG:4326|gcj02)$",
+        description="CRS of a phone browser's position (in-app browsers of WeChat, Alipay, "
+        "DingTalk and AMap are taken as gcj02 whatever this says)",
+    )
+    maps_dir: Path | None = Field(
+        default=None, description="A folder of `geogrid map` output served at /maps/files/"
+    )
+
+
 STAFF_ROLES = (
     "grid_worker",
     "part_time_worker",
@@ -154,4 +184,5 @@ class Settings(BaseSettings):
     tiles: TileSettings = Field(default_factory=TileSettings)
     coverage: CoverageSettings = Field(default_factory=CoverageSettings)
     hotspots: HotspotSettings = Field(default_factory=HotspotSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
     data_dir: Path = Field(default=Path("data"), description="Where demo data is written")

@@ -14,6 +14,7 @@ const pages = readdirSync(join(here, 'src'), { withFileTypes: true })
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, 'fonts'), { recursive: true });
+mkdirSync(join(out, 'vendor', 'images'), { recursive: true });
 await build({
   entryPoints: Object.fromEntries(pages.map((page) => [page, join(here, 'src', page, 'main.js')])),
   outdir: out,
@@ -30,6 +31,13 @@ const copies = {
   'maplibre-gl/dist/maplibre-gl-worker.mjs': 'maplibre-gl-worker.mjs',
   '@fontsource/noto-sans/files/noto-sans-latin-400-normal.woff2': 'fonts/noto-sans-latin-400.woff2',
   '@fontsource/noto-sans/files/noto-sans-latin-700-normal.woff2': 'fonts/noto-sans-latin-700.woff2',
+  // Leaflet and its heat-map plugin, inlined into the offline folium maps of `geogrid map`.
+  'leaflet/dist/leaflet.js': 'vendor/leaflet.js',
+  'leaflet/dist/leaflet.css': 'vendor/leaflet.css',
+  'leaflet.heat/dist/leaflet-heat.js': 'vendor/leaflet-heat.js',
+  'leaflet/dist/images/layers.png': 'vendor/images/layers.png',
+  'leaflet/dist/images/layers-2x.png': 'vendor/images/layers-2x.png',
+  'leaflet/dist/images/marker-icon.png': 'vendor/images/marker-icon.png',
 };
 for (const [from, to] of Object.entries(copies)) {
   copyFileSync(join(here, 'node_modules', from), join(out, to));

@@ -16,8 +16,8 @@ def write_map(grids: dict[str, gpd.GeoDataFrame], roads: gpd.GeoDataFrame, path:
     basic = grids["basic"].to_crs(4326)
     micro = grids["micro"].to_crs(4326)
     minx, miny, maxx, maxy = basic.total_bounds
+    # no tile layer: the map must open offline (roads are drawn from the OSM extract itself)
     m = folium.Map(tiles=None, control_scale=True)
-    folium.TileLayer("OpenStreetMap", attr=ATTRIBUTION, name="OpenStreetMap").add_to(m)
     palette = ["#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf"]
     basic = basic.assign(colour=[palette[i % len(palette)] for i in range(len(basic))])
     folium.GeoJson(
@@ -59,5 +59,9 @@ def write_map(grids: dict[str, gpd.GeoDataFrame], roads: gpd.GeoDataFrame, path:
     m.get_root().html.add_child(folium.Element(legend))  # type: ignore[attr-defined]
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     path.parent.mkdir(parents=True, exist_ok=True)
-    m.save(str(path))
+    # Leaflet inlined from the local vendor copies (make web), no CDN: see geogrid.maps
+    from geogrid.maps.folium_maps import offline_html
+    from geogrid.web import DIST_DIR
+
+    path.write_text(offline_html(m, DIST_DIR / "vendor"), encoding="utf-8")
     return path

@@ -27,6 +27,7 @@ STATUS_BY_ERROR: dict[type[errors.GeogridError], int] = {
     errors.Unauthorized: 401,
     errors.Forbidden: 403,
     errors.TooLarge: 413,
+    errors.RateLimited: 429,
     errors.ValidationFailed: 422,
     errors.EditRefused: 422,
     errors.CRSError: 422,
@@ -109,6 +110,8 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
     # the draft errors add what was refused (check, grids) or what changed (current, changes)
     where = {a: getattr(exc, a, None) for a in (*_WHERE, *_DRAFT_EXTRAS)}
     headers = {"WWW-Authenticate": 'Bearer realm="geogrid"'} if status == 401 else None
+    if isinstance(exc, errors.RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
     return problem(
         status,
         str(exc),

@@ -20,6 +20,7 @@ from geogrid.api.routes import (
     incident_stats,
     incidents,
     layers,
+    map_files,
     ogc,
     open311,
     pages,
@@ -27,6 +28,7 @@ from geogrid.api.routes import (
     plan_drafts,
     plan_versions,
     plans,
+    report,
     tiles,
 )
 from geogrid.settings import Settings
@@ -66,7 +68,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(incident_stats.router)
     app.include_router(incident_feed.router)
     app.include_router(open311.router)
+    app.include_router(report.router)
     tiles.install(app)
+    map_files.install(app, settings)
     pages.install(app)
     install_openapi_30(app)
     return app

@@ -33,6 +33,8 @@ _COMMAND_MODULES = (
     "hotspots_cmd",
     "serve_cmd",
     "users_cmd",
+    "map_cmd",
+    "qr_cmd",
     "demo_cmd",
 )
 

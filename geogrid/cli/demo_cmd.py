@@ -53,20 +53,31 @@ def demo(
     settings = load_settings(database_url)
     with opened_store(settings) as store, progress_bar() as bar:
         _require_empty(store)
-        task = bar.add_task("demo", total=4)
+        task = bar.add_task("demo", total=5)
         city = _synth(district, seed, out_dir, bar.update, task)
         _import(store, city, bar.update, task)
         plan_id, report = _partition(store, seed, out_dir, bar.update, task)
         _incidents(
             store, plan_id, year=year, count=incidents, seed=seed, update=bar.update, task=task
         )
+        maps_dir = _maps(store, settings, out_dir, bar.update, task)
         counts = layer_counts(store.engine)
+        key = _planner_key(store, district)
     _summary(store.kind, counts, plan_id, report)
     _how_to_reach(settings.store.database_url, store.kind)
+    settings.report.maps_dir = maps_dir
+    start = f"http://{settings.api.host}:{settings.api.port}/maps#key={key}"
+    console.print(f"offline maps: {maps_dir / 'index.html'}", highlight=False, soft_wrap=True)
+    console.print(
+        f"start page (editor, big screen, maps; signed in as planner 'demo-planner'): {start}",
+        highlight=False,
+        soft_wrap=True,
+    )
     if serve:
         from geogrid.cli.serve_cmd import run_api
 
-        # The demo is local and has no users yet: its map and OGC clients read as anonymous viewers.
+        # The demo is local: its map and OGC clients read as anonymous viewers; the printed key
+        # (a planner of the district) is what the editor writes with.
         settings.api.anonymous_read = True
         run_api(settings)
 
@@ -123,6 +134,26 @@ def _incidents(
     with store.transaction() as conn:
         import_incidents(conn, frame, source_file="geogrid demo", plan_id=plan_id, synthetic=True)
     update(task, advance=1)
+
+
+def _maps(store: Store, settings: Any, out_dir: Path, update: Any, task: Any) -> Path:
+    """The offline folium maps of the published plan, written into ``out_dir/maps``."""
+    from geogrid.maps import read_map_data, write_maps
+
+    update(task, description="writing the offline maps (plan, incidents, hot spots, coverage)")
+    maps_dir = (out_dir / "maps").resolve()
+    write_maps(read_map_data(store, settings), maps_dir)
+    update(task, advance=1)
+    return maps_dir
+
+
+def _planner_key(store: Store, district: str) -> str:
+    """A key for the demo's planner of the whole district (printed once, in the start link)."""
+    from geogrid.roles import Role
+    from geogrid.store.access import create_api_key
+
+    with store.transaction() as conn:
+        return create_api_key(conn, name="demo-planner", role=Role.planner, jurisdiction=district)
 
 
 def _how_to_reach(url: str, kind: str) -> None:

@@ -42,18 +42,31 @@ def test_demo_builds_everything_and_serves_health(tmp_path: Path) -> None:
         "GEOGRID_API_PORT": str(port),
     }
     args = ["demo", "--district", "210203", "--incidents", "2000", "--out-dir", str(tmp_path)]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "geogrid", *args, "--serve"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log = tmp_path / "demo.log"  # a file, not a pipe: read while the server runs
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "geogrid", *args, "--serve"],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     try:
         health = _wait_for_health(f"http://127.0.0.1:{port}/health", process, timeout_s=300)
+        base = f"http://127.0.0.1:{port}"
+        start = httpx.get(f"{base}/maps")
+        index = httpx.get(f"{base}/maps/files/")
+        plan_map = httpx.get(f"{base}/maps/files/plan.html", timeout=30)
+        copy_without_key = httpx.post(f"{base}/plans/1/copy", json={})
+        printed = re.search(rf"http://127\.0\.0\.1:{port}/maps#key=(\S+)", log.read_text())
+        assert printed, "the demo must print the start page's link with a key"
+        copy_with_key = httpx.post(  # copying a plan takes a while on a loaded machine
+            f"{base}/plans/1/copy", json={}, headers={"X-API-Key": printed.group(1)}, timeout=300
+        )
     finally:
         process.terminate()
-        output = process.communicate(timeout=30)[0]
+        process.wait(timeout=30)
+    output = log.read_text()
     assert health["store"] == "spatialite", output
     counts = health["counts"]
     assert counts["communities"] == 49  # Xigang's real NBS communities
@@ -63,8 +76,19 @@ def test_demo_builds_everything_and_serves_health(tmp_path: Path) -> None:
     assert (tmp_path / "city_210203_seed1.gpkg").exists()
     # not on a terminal: one time-stamped line per step, and the exact way back to the store
     steps = re.findall(r"^\d\d:\d\d:\d\d geogrid: (\w+)", output, flags=re.MULTILINE)
-    assert steps == ["demo", "synthesising", "importing", "partitioning", "loading"], output
+    assert steps == ["demo", "synthesising", "importing", "partitioning", "loading", "writing"]
     assert f"geogrid --store {(tmp_path / 'demo.sqlite').resolve()} info" in output
+    # the start page, the maps the demo wrote (served by the server) and the planner's key
+    assert start.status_code == 200 and 'href="/maps/files/"' in start.text
+    assert index.status_code == 200 and 'href="plan.html"' in index.text
+    assert plan_map.status_code == 200 and "geogrid-legend" in plan_map.text
+    assert "buildings and households: SYNTHETIC" in plan_map.text
+    assert "incidents: SYNTHETIC (2,000 of 2,000)" in plan_map.text
+    assert sorted(p.name for p in (tmp_path / "maps").iterdir()) == [
+        "coverage.html", "hotspots.html", "incidents.html", "index.html", "plan.html",
+    ]  # fmt: skip
+    assert copy_without_key.status_code == 403  # anonymous viewers read, only planners write
+    assert copy_with_key.status_code == 201, copy_with_key.text
 
 
 def test_demo_refuses_a_store_that_holds_data(tmp_path: Path) -> None:

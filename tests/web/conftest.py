@@ -83,7 +83,8 @@ def open_page(chromium: object, request: pytest.FixtureRequest) -> Iterator[Call
         def guard(route: object) -> None:
             target = route.request.url  # type: ignore[attr-defined]
             parts = urlsplit(target)
-            if parts.scheme in {"data", "blob"} or parts.hostname in LOCAL_HOSTS:
+            # file: is a map written to disk (``geogrid map``): local, like loopback
+            if parts.scheme in {"data", "blob", "file"} or parts.hostname in LOCAL_HOSTS:
                 route.continue_()  # type: ignore[attr-defined]
             else:
                 web.blocked.append(target)

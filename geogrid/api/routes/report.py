@@ -1,0 +1,198 @@
+"""One grid, one code: the residents' report page ``/report/{grid_code}``, its public intake
+``POST /report/{grid_code}/incidents``, the printable QR sheet ``/report/sheet`` and the photos.
+
+Residents have no API key: the intake is public but narrow. The grid must be a basic or micro
+grid of the published plan; the form is validated; the photo is size-limited, checked as an image
+and kept under the store's data folder; each address may file ``GEOGRID_REPORT_RATE_LIMIT``
+reports per window (429 beyond); every report is audited as channel ``qr`` (with a digest of
+the address, not the address). The incident is filed by the incident core, which converts a
+GCJ-02 location to WGS 84.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import Path as PathParam
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
+from geogrid.api.access import PrincipalDep, check_covers
+from geogrid.api.deps import SettingsDep, StoreDep
+from geogrid.api.errors import PROBLEM_JSON
+from geogrid.api.incident_deps import TEXT, FeedDep
+from geogrid.api.routes.pages import render_page
+from geogrid.errors import InputError, NotFound
+from geogrid.incidents.taxonomy import default_taxonomy
+from geogrid.qr_sheet import report_url, sheet_bytes
+from geogrid.report_intake import (
+    QrGrid,
+    QrReport,
+    RateLimiter,
+    address_digest,
+    area_title,
+    file_qr_report,
+    photo_folder,
+    qr_grid,
+    qr_grids,
+    save_photo,
+)
+from geogrid.store.access import append_audit
+
+router = APIRouter(tags=["report"])
+GridCode = Annotated[str, PathParam(pattern=r"^[0-9]{6,40}$", description="grid code")]
+AreaCode = Annotated[str | None, Query(pattern=r"^[0-9]{9}([0-9]{3})?$")]
+
+
+def _limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter | None = getattr(request.app.state, "report_limiter", None)
+    if limiter is None:
+        report = request.app.state.settings.report
+        limiter = request.app.state.report_limiter = RateLimiter(
+            report.rate_limit, report.rate_window_s
+        )
+    return limiter
+
+
+def categories() -> list[dict[str, Any]]:
+    """The taxonomy's categories with their sub-categories, for the report form."""
+    taxonomy = default_taxonomy()
+    subs = taxonomy.subcategories
+    return [
+        {
+            "code": c.code,
+            "name": c.name,
+            "subcategories": [
+                {"code": s.code, "name": s.name} for s in subs if s.category_code == c.code
+            ],
+        }
+        for c in taxonomy.categories
+    ]
+
+
+_SHEET = {200: {"content": {"application/pdf": {}, "image/png": {}}, "description": "the sheet"}}
+_PHOTO = {200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}, "description": "a photo"}}  # fmt: skip
+
+
+@router.get("/report/sheet", response_class=Response, responses=_SHEET)  # type: ignore[arg-type]
+def qr_sheet(
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    community: AreaCode = None,
+    street: AreaCode = None,
+    level: Literal["basic", "micro"] = "basic",
+    format: Literal["png", "pdf"] = "pdf",
+) -> Response:
+    """A printable sheet of the QR codes of a community's or street's grids (PNG or PDF):
+    each code holds the grid's report page URL, with the grid code and name under it."""
+    area = community or street
+    if area is None or (community and street):
+        raise InputError("give one of community=CODE or street=CODE", field="community")
+    check_covers(principal, area, what=f"area {area}")
+    grids = qr_grids(store.engine, area, levels=(level,))
+    if not grids:
+        raise NotFound(f"no {level} grid of the published plan lies in {area}")
+    title = area_title(store.engine, area)
+    body = sheet_bytes(grids, base_url=settings.report.public_base_url, fmt=format, title=title)
+    media = "application/pdf" if format == "pdf" else "image/png"
+    name = f"qr-{area}-{level}.{format}"
+    return Response(
+        body, media_type=media, headers={"Content-Disposition": f'inline; filename="{name}"'}
+    )
+
+
+@router.get("/report/photos/{name}", response_class=FileResponse, responses=_PHOTO)  # type: ignore[arg-type]
+def photo(
+    settings: SettingsDep,
+    _principal: PrincipalDep,
+    name: Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}\.(jpg|png|webp)$")],
+) -> FileResponse:
+    """A report photo by the name its incident references (any key may read it)."""
+    path = photo_folder(settings) / name
+    if not path.is_file():
+        raise NotFound(f"no report photo {name}")
+    return FileResponse(path)
+
+
+@router.get("/report/{grid_code}", response_class=HTMLResponse, include_in_schema=False)
+def report_page(grid_code: GridCode, store: StoreDep, settings: SettingsDep) -> HTMLResponse:
+    """The phone page of one grid: category, description, photo and the phone's location."""
+    grid = qr_grid(store.engine, grid_code)
+    return render_page(
+        "report",
+        settings,
+        grid={"code": grid.code, "name": grid.name, "level": grid.level},
+        categories=categories(),
+        locationCrs=settings.report.browser_location_crs,
+        maxPhotoBytes=settings.report.max_photo_bytes,
+        reportUrl=report_url(settings.report.public_base_url, grid.code),
+    )
+
+
+_FORM_PROBLEM = {
+    422: {
+        "description": "The form is invalid (problem details)",
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+}
+
+
+@router.post("/report/{grid_code}/incidents", status_code=201, responses=_FORM_PROBLEM)  # type: ignore[arg-type]
+async def report_incident_by_qr(
+    request: Request,
+    grid_code: GridCode,
+    store: StoreDep,
+    settings: SettingsDep,
+    hub: FeedDep,
+    category: Annotated[str, Form(pattern=r"^[0-9]{2}([0-9]{2}([0-9]{2})?)?$")],
+    description: Annotated[str, Form(max_length=2000, pattern=TEXT)] = "",
+    lon: Annotated[float | None, Form(ge=-180, le=180)] = None,
+    lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
+    crs: Annotated[Literal["EPSG:4326", "gcj02"], Form()] = "EPSG:4326",
+    photo: Annotated[UploadFile | None, File(description="JPEG, PNG or WebP")] = None,
+) -> dict[str, Any]:
+    """File a resident's report of one grid (no key): 201 with the incident's reference."""
+    address = request.client.host if request.client else "unknown"
+    _limiter(request).check(address)
+    if (lon is None) != (lat is None):
+        raise InputError("give both lon and lat, or neither", field="lon" if lon is None else "lat")
+    grid = qr_grid(store.engine, grid_code)
+    photos = []
+    if photo is not None and photo.filename:
+        data = await photo.read(settings.report.max_photo_bytes + 1)
+        folder = photo_folder(settings)
+        photos.append(await run_in_threadpool(save_photo, data, folder=folder, max_bytes=settings.report.max_photo_bytes))  # fmt: skip
+    location = (lon, lat) if lon is not None and lat is not None else None
+    report = QrReport(category, description, location, crs, photos)
+    incident = await run_in_threadpool(_file, store, grid, report, address_digest(address))
+    hub.wake()
+    return {
+        "ref": incident["ref"],
+        "status": incident["status"],
+        "qr_grid": grid.code,
+        "basic_code": incident["basic_code"],
+        "micro_code": incident["micro_code"],
+        "inside_qr_grid": incident["inside_qr_grid"],
+        "flags": incident["flags"],
+        "lon": incident["lon"],
+        "lat": incident["lat"],
+        "photos": photos,
+    }
+
+
+def _file(store: Any, grid: QrGrid, report: QrReport, address: str) -> dict[str, Any]:
+    with store.transaction() as conn:
+        incident = file_qr_report(conn, grid, report)
+        details = {"channel": "qr", "grid": grid.code, "inside_grid": incident["inside_qr_grid"], "address": address}  # fmt: skip
+        append_audit(
+            conn,
+            actor="resident",
+            role="resident",
+            jurisdiction=grid.code[:12],
+            action="incident.report",
+            target=str(incident["ref"]),
+            details=details,
+        )
+    return incident
