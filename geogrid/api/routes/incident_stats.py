@@ -23,6 +23,7 @@ Start = Annotated[datetime | None, Query(description="reported at or after (naiv
 End = Annotated[datetime | None, Query(description="reported before (naive: Beijing)")]
 Categories = Annotated[list[CategoryCode] | None, Query(description="category codes")]
 Plan = Annotated[int | None, Query(ge=1, le=MAX_ID, description="grid plan (default: published)")]
+AsOf = Annotated[datetime | None, Query(description="the moment to report on (default: now)")]
 Code = Annotated[
     CodePrefix | None,
     Query(description="only this street, community or grid (a code inside the caller's area)"),
@@ -96,9 +97,11 @@ def ranking(
     end: End = None,
     top: Annotated[int, Query(ge=1, le=50, description="entries on each list")] = 3,
     code: Code = None,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
     """The red and black list: ranked by overdue and rework per accepted incident; ``code``
-    ranks only inside one street or community (e.g. its communities or grids)."""
+    ranks only inside one street or community (e.g. its communities or grids), ``as_of``
+    decides what is overdue (as ``/kpis`` does)."""
     frame = department_ranking(
         store.engine,
         by=by,
@@ -106,6 +109,7 @@ def ranking(
         end=local_time(end),
         top=top,
         within=scope(principal, code),
+        as_of=local_time(as_of),
     )
     return {"by": by, "rows": json_records(frame)}
 

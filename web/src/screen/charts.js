@@ -55,7 +55,7 @@ export class Charts {
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
       xAxis: { type: 'value', show: false },
       yAxis: { type: 'category', data: ordered.map((c) => (lang === 'en' ? c.name_en || c.name || c.key : c.name || c.key)), axisLabel: font, axisLine: { show: false }, axisTick: { show: false } },
-      series: [{ type: 'bar', data: ordered.map((c) => c.reported), barWidth: '55%', itemStyle: { color: '#f0a23c', borderRadius: [0, 0.3 * r, 0.3 * r, 0] }, label: { show: true, position: 'right', color: TEXT, fontSize: 0.8 * r, formatter: (p) => Number(p.value).toLocaleString('en-US') } }],
+      series: [{ type: 'bar', data: ordered.map((c) => c.reported), barWidth: '55%', barMaxWidth: 1.6 * r, itemStyle: { color: '#f0a23c', borderRadius: [0, 0.3 * r, 0.3 * r, 0] }, label: { show: true, position: 'right', color: TEXT, fontSize: 0.8 * r, formatter: (p) => Number(p.value).toLocaleString('en-US') } }],
     }, true);
   }
 

@@ -42,12 +42,34 @@ function bbox(geometry) {
   return box;
 }
 
+/** Where to write an area's name: the centroid of its largest part's outer ring (islands and
+ * bays do not pull it out to sea as a box centre would). */
+export function labelPoint(geometry) {
+  const parts = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.coordinates;
+  let best = null;
+  for (const [ring] of parts) {
+    let area = 0; let x = 0; let y = 0;
+    for (let k = 0; k < ring.length - 1; k += 1) {
+      const [x0, y0] = ring[k]; const [x1, y1] = ring[k + 1];
+      const cross = x0 * y1 - x1 * y0;
+      area += cross; x += (x0 + x1) * cross; y += (y0 + y1) * cross;
+    }
+    if (area && (!best || Math.abs(area) > Math.abs(best.area))) best = { area, point: [x / (3 * area), y / (3 * area)] };
+  }
+  return best ? best.point : parts[0][0][0];
+}
+
 /** Names, outlines and boxes of the district, its streets and communities. */
 export class Areas {
   static async load() {
     const get = (id) => api(`/collections/${id}/items?limit=10000`).then((fc) => fc.features);
-    const [districts, streets, communities] = await Promise.all([get('districts'), get('streets'), get('communities')]);
-    return new Areas(districts, streets, communities);
+    const [districts, streets, communities, grids] = await Promise.all([
+      get('districts'), get('streets'), get('communities'), api('/collections/basic_grids').catch(() => null),
+    ]);
+    const areas = new Areas(districts, streets, communities);
+    const extent = grids?.extent?.spatial?.bbox?.[0];
+    if (extent) for (const d of districts) areas.byCode.get(String(d.properties.code)).box = extent;
+    return areas;
   }
 
   constructor(districts, streets, communities) {
@@ -87,10 +109,7 @@ export class Areas {
     const list = level === 'district' ? this.streets : level === 'street' ? this.communities.filter((f) => String(f.properties.code).startsWith(code)) : [];
     return {
       type: 'FeatureCollection',
-      features: list.map((f) => {
-        const [w, s, e, n] = this.byCode.get(String(f.properties.code)).box;
-        return { type: 'Feature', properties: { name: f.properties.name }, geometry: { type: 'Point', coordinates: [(w + e) / 2, (s + n) / 2] } };
-      }),
+      features: list.map((f) => ({ type: 'Feature', properties: { name: f.properties.name }, geometry: { type: 'Point', coordinates: labelPoint(f.geometry) } })),
     };
   }
 }

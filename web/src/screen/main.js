@@ -32,30 +32,54 @@ function query(extra) {
   return search.toString();
 }
 
+/** The calendar year (Beijing) up to `as_of` or now, as naive Beijing times for the API. */
 function yearWindow() {
-  const now = asOf ? new Date(asOf) : new Date();
-  const local = new Date(now.getTime() + 8 * 3600e3); // Beijing has no daylight saving time
-  const start = `${local.getUTCFullYear()}-01-01T00:00:00`;
-  return { start, end: asOf || undefined };
+  // `as_of` as given is Beijing time already; Beijing has no daylight saving time
+  const year = asOf ? asOf.slice(0, 4) : new Date(Date.now() + 8 * 3600e3).getUTCFullYear();
+  return { start: `${year}-01-01T00:00:00`, end: asOf || undefined };
 }
+
+/** The KPI and ranking answers of `area` (a district code: '' until the areas are known). */
+function fetchPanels(area) {
+  const district = !area || levelOf(area) === 'district';
+  const code = district ? {} : { code: area };
+  const { start, end } = yearWindow();
+  const by = district ? 'street' : rankingBy(area);
+  const rankingQuery = new URLSearchParams({ by, top: '5', start, ...code });
+  if (end) rankingQuery.set('end', end);
+  if (asOf) rankingQuery.set('as_of', asOf);
+  return Promise.all([
+    api(`/incidents/kpis?${query(code)}`),
+    by === 'street' ? null : api(`/incidents/ranking?${rankingQuery}`),
+  ]);
+}
+
+// The first answers are asked for at once, while the map and the areas load (the KPIs of a
+// year of incidents are the slowest request of a cold server).
+let early = fetchPanels(params.get('area') || '');
+early.then(() => performance.mark('screen:kpis')).catch(() => {});
 
 /** Every panel for the current area: KPIs, trend, categories, both red and black lists. */
 async function loadPanels() {
   const area = state.area;
-  const code = levelOf(area) === 'district' ? {} : { code: area };
-  const { start, end } = yearWindow();
-  const by = rankingBy(area);
-  const rankingQuery = new URLSearchParams({ by, top: '5', start, ...code });
-  if (end) rankingQuery.set('end', end);
-  const [kpis, ranking] = await Promise.all([
-    api(`/incidents/kpis?${query(code)}`),
-    by === 'street' ? null : api(`/incidents/ranking?${rankingQuery}`),
-  ]);
+  const pending = early && (params.get('area') || areas.home(config.district)) === area ? early : fetchPanels(area);
+  early = null;
+  const [kpis, ranking] = await pending;
   if (area !== state.area) return false; // the user drilled on meanwhile
   state.kpis = kpis;
   state.ranking = ranking ? ranking.rows : kpis.streets;
   paintPanels();
   return true;
+}
+
+/** The 30 days up to `asOfIso` (Beijing), each with its row or zeros: quiet days show too. */
+function everyDay(rows, asOfIso) {
+  const byDay = new Map(rows.map((row) => [row.period, row]));
+  const end = new Date(new Date(asOfIso).getTime() + 8 * 3600e3);
+  return Array.from({ length: 30 }, (_, k) => {
+    const day = new Date(end.getTime() - (29 - k) * 86400e3).toISOString().slice(0, 10);
+    return byDay.get(day) || { period: day, reported: 0, closed: 0, on_time: 0 };
+  });
 }
 
 /** A street or community by name; a grid as its community's name and its own number. */
@@ -68,7 +92,7 @@ function paintPanels() {
   const { kpis } = state;
   if (!kpis) return;
   renderKpis($('kpis'), kpis);
-  charts.renderTrend(kpis.trends.day, t);
+  charts.renderTrend(everyDay(kpis.trends.day, kpis.as_of), t);
   charts.renderCategories(kpis.top_categories, state.lang);
   const level = levelOf(state.area);
   $('area-ranking-title').textContent = t(level === 'district' ? 'areaRanking' : `areaRanking_${level}`);
@@ -93,7 +117,10 @@ async function go(code) {
   for (const f of areas.streets) outlines.features.push({ ...f, properties: { colour: '#6fb7ff', width: 2 } });
   if (levelOf(code) !== 'district') for (const f of areas.communities.filter((c) => String(c.properties.code).startsWith(code.slice(0, 9)))) outlines.features.push({ ...f, properties: { colour: '#4a6c8f', width: 1 } });
   if (outline && levelOf(code) !== 'district') outlines.features.push({ ...outline, properties: { colour: '#ffd166', width: 4 } });
-  await Promise.all([screenMap.focus(code, { box, outlines, labels: areas.labels(code) }), loadPanels()]);
+  await Promise.all([
+    screenMap.focus(code, { box, outlines, labels: areas.labels(code) }).then(() => performance.mark('screen:map-idle')),
+    loadPanels().then(() => performance.mark('screen:panels')),
+  ]);
 }
 
 function categoryName(event) {
@@ -174,8 +201,9 @@ let areas;
 let screenMap;
 try {
   [areas, screenMap] = await Promise.all([
-    Areas.load(),
-    ScreenMap.create('map', { basemapUrl: config.basemapUrl, onPick: (grid) => go(childOf(state.area, grid)) }),
+    Areas.load().then((loaded) => { performance.mark('screen:areas'); return loaded; }),
+    ScreenMap.create('map', { basemapUrl: config.basemapUrl, onPick: (grid) => go(childOf(state.area, grid)) })
+      .then((made) => { performance.mark('screen:map-loaded'); return made; }),
   ]);
   api('/open311/v2/services.json').then((list) => {
     state.services = Object.fromEntries(list.map((s) => [s.service_code, s.service_name]));
@@ -189,7 +217,8 @@ try {
   await go(params.get('area') || areas.home(config.district));
   relabel();
   document.body.dataset.grids = String(screenMap.gridsShown());
-  document.body.dataset.paintMs = String(Math.round(performance.now() - started));
+  document.body.dataset.paintMs = String(Math.round(performance.now())); // since navigation start
+  document.body.dataset.scriptMs = String(Math.round(performance.now() - started));
   document.body.dataset.ready = '1';
   setInterval(() => loadPanels().catch(showError), 30_000);
 } catch (error) {

@@ -5,6 +5,7 @@ import { createMap, FONT_BOLD, gridTileSource } from '../common/map.js';
 
 const TILES = (id) => `${location.origin}/collections/${id}/tiles/WebMercatorQuad/{z}/{y}/{x}`;
 const NO_DATA = '#26384d';
+const GRID_MINZOOM = 10; // the basic grids' tiles begin here (README: Vector tiles)
 const RAMP = ['#123a5c', '#1f6f8b', '#3fa7a3', '#f2c14e', '#f0823c', '#e03c31'];
 export const MEASURES = ['incidents', 'settlement', 'overdue', 'coverage', 'hotspot'];
 const ATTRIBUTE = { incidents: 'incidents', overdue: 'incidents_overdue', settlement: 'settlement_rate', coverage: 'workers' };
@@ -100,7 +101,11 @@ export class ScreenMap {
     this.map.setPaintProperty('grid-fill', 'fill-opacity', ['case', inside, 0.85, 0.15]);
     this.map.getSource('outlines').setData(outlines);
     this.map.getSource('labels').setData(labels);
-    if (box) this.map.fitBounds([[box[0], box[1]], [box[2], box[3]]], { padding: 40, animate: false, maxZoom: 16 });
+    if (box) {
+      this.map.fitBounds([[box[0], box[1]], [box[2], box[3]]], { padding: 40, animate: false, maxZoom: 16 });
+      // grid tiles start at zoom 10: a district too wide for the panel is shown from its centre
+      if (this.map.getZoom() < GRID_MINZOOM) this.map.jumpTo({ zoom: GRID_MINZOOM });
+    }
     await new Promise((resolve) => this.map.once('idle', resolve));
     this.restyle();
   }
