@@ -45,7 +45,9 @@ RESULTS = REPO / "benchmarks" / "results" / "screen.json"
 AS_OF = "2025-12-31T18:00"
 BAR_MS = 3000
 _ADMIN = make_url(
-    os.environ.get("GEOGRID_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    os.environ.get(
+        "GEOGRID_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
 )
 
 
@@ -160,6 +162,11 @@ def one_run(browser: Any, base: str, *, drill: bool, shot: Path | None) -> dict[
         context.close()
 
 
+def chromium_version() -> str:
+    answer = subprocess.run(["chromium", "--version"], capture_output=True, text=True, check=False)
+    return answer.stdout.strip()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--incidents", type=int, default=300_000)
@@ -190,7 +197,7 @@ def main() -> None:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.node()}: {os.cpu_count()} cores, {platform.platform()}",
         "python": platform.python_version(),
-        "chromium": subprocess.run(["chromium", "--version"], capture_output=True, text=True).stdout.strip(),  # fmt: skip
+        "chromium": chromium_version(),
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "viewport": "1920x1080",
@@ -205,7 +212,9 @@ def main() -> None:
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    log(f"cold {result['cold_paint_ms']} ms, warm median {result['warm_paint_median_ms']} ms; {RESULTS}")
+    log(
+        f"cold {result['cold_paint_ms']} ms, warm median {result['warm_paint_median_ms']} ms; {RESULTS}"
+    )
 
 
 if __name__ == "__main__":

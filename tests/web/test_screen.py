@@ -65,7 +65,9 @@ def _report(served: ServedCity, key: str, ref: str, where: tuple[float, float], 
 
 def _act(served: ServedCity, key: str, incident: int, actions: tuple[str, ...], hours: list[str]):  # type: ignore[no-untyped-def]
     for action, hour in zip(actions, hours, strict=True):
-        body = {"at": f"{DAY}T{hour}+08:00"} | ({"level": "community"} if action == "dispatch" else {})
+        body = {"at": f"{DAY}T{hour}+08:00"} | (
+            {"level": "community"} if action == "dispatch" else {}
+        )
         _call(served, key, f"/incidents/{incident}/actions/{action}", body)
 
 
@@ -106,9 +108,7 @@ def _ranked(web: WebPage) -> list[str]:
 def test_screen_loads_clean_draws_grids_and_shows_the_kpis_then_drills_down(
     moved_city: ServedCity, open_page: Any
 ) -> None:
-    web: WebPage = open_page(
-        f"{moved_city.base}/maps/screen?as_of={AS_OF}", viewport=(1920, 1080)
-    )
+    web: WebPage = open_page(f"{moved_city.base}/maps/screen?as_of={AS_OF}", viewport=(1920, 1080))
     web.page.wait_for_selector("body[data-ready]", timeout=60_000)  # type: ignore[attr-defined]
     grids = int(web.page.evaluate("document.body.dataset.grids"))  # type: ignore[attr-defined]
     assert grids >= 7  # the published plan's 7 basic grids, drawn from tiles
