@@ -141,8 +141,9 @@ def test_feed_shows_an_incident_created_through_the_api_within_2_s(
 
 def test_english_switch_and_a_4k_wall(served_city: ServedCity, open_page: Any) -> None:
     web: WebPage = open_page(f"{served_city.base}/maps/screen", viewport=(3840, 2160))
-    web.page.wait_for_selector("body[data-ready]", timeout=60_000)  # type: ignore[attr-defined]
+    web.page.wait_for_selector('body[data-ready][data-feed="live"]', timeout=60_000)  # type: ignore[attr-defined]
     web.page.click("#lang")  # type: ignore[attr-defined]
+    assert web.page.inner_text("#feed-state") == "Live"  # type: ignore[attr-defined]
     assert web.page.inner_text('[data-kpi="reported"] .kpi-label') == "Reported today"  # type: ignore[attr-defined]
     size = web.page.evaluate(  # type: ignore[attr-defined]
         "parseFloat(getComputedStyle(document.querySelector('.kpi-value')).fontSize)"

@@ -140,10 +140,15 @@ function startFeed() {
     },
     onState: (mode) => {
       $('feed-state').dataset.state = mode;
-      $('feed-state').textContent = t(mode === 'live' ? 'live' : 'reconnecting');
+      paintFeedState();
       document.body.dataset.feed = mode;
     },
   });
+}
+
+function paintFeedState() {
+  const mode = $('feed-state').dataset.state;
+  $('feed-state').textContent = mode ? t(mode === 'live' ? 'live' : 'reconnecting') : '';
 }
 
 function showError(error) {
@@ -184,6 +189,7 @@ function relabel() {
   applyLabels(document, t, state.lang);
   renderBreadcrumb($('crumbs'), state.area, areas, t, go);
   paintLegend(screenMap.measure, screenMap.max || 1);
+  paintFeedState();
   paintPanels();
 }
 

@@ -36,6 +36,11 @@ function loadedMax(map, measure) {
   return max;
 }
 
+/** Map sizes follow the page's rem (16 px on a 1920-wide screen, 32 px on 3840). */
+function px(value) {
+  return (value * parseFloat(getComputedStyle(document.documentElement).fontSize)) / 16;
+}
+
 export class ScreenMap {
   static async create(container, { basemapUrl, onPick }) {
     const map = await createMap(container, { dark: true, basemapUrl });
@@ -53,25 +58,25 @@ export class ScreenMap {
     map.addSource('live', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
     const grids = { source: 'grids', 'source-layer': 'basic_grids' };
     map.addLayer({ id: 'grid-fill', type: 'fill', ...grids, paint: { 'fill-color': fillColour('incidents'), 'fill-opacity': 0.85 } });
-    map.addLayer({ id: 'grid-line', type: 'line', ...grids, paint: { 'line-color': '#0b1726', 'line-width': 0.6 } });
-    map.addLayer({ id: 'hot-line', type: 'line', ...grids, filter: ['>=', ['coalesce', ['get', 'gi_bin'], 0], 2], paint: { 'line-color': '#ff3b30', 'line-width': 2.5 } });
-    map.addLayer({ id: 'cold-line', type: 'line', ...grids, filter: ['<=', ['coalesce', ['get', 'gi_bin'], 0], -2], paint: { 'line-color': '#5ab0ff', 'line-width': 2 } });
+    map.addLayer({ id: 'grid-line', type: 'line', ...grids, paint: { 'line-color': '#0b1726', 'line-width': px(0.6) } });
+    map.addLayer({ id: 'hot-line', type: 'line', ...grids, filter: ['>=', ['coalesce', ['get', 'gi_bin'], 0], 2], paint: { 'line-color': '#ff3b30', 'line-width': px(2.5) } });
+    map.addLayer({ id: 'cold-line', type: 'line', ...grids, filter: ['<=', ['coalesce', ['get', 'gi_bin'], 0], -2], paint: { 'line-color': '#5ab0ff', 'line-width': px(2) } });
     map.addLayer({
       id: 'heat', type: 'heatmap', source: 'incidents', 'source-layer': 'incidents', maxzoom: 17,
       paint: {
-        'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 12, 8, 16, 24],
+        'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 12, px(8), 16, px(24)],
         'heatmap-intensity': ['interpolate', ['linear'], ['zoom'], 12, 0.6, 16, 1.5],
         'heatmap-opacity': 0.75,
         'heatmap-color': ['interpolate', ['linear'], ['heatmap-density'], 0, 'rgba(0,0,0,0)', 0.2, '#2c7fb8', 0.4, '#41b6c4', 0.6, '#ffffb2', 0.8, '#fd8d3c', 1, '#e31a1c'],
       },
     });
-    map.addLayer({ id: 'incident-dots', type: 'circle', source: 'incidents', 'source-layer': 'incidents', minzoom: 15, paint: { 'circle-radius': 3, 'circle-color': ['case', ['==', ['get', 'overdue'], true], '#ff3b30', '#ffd166'], 'circle-stroke-width': 0.5, 'circle-stroke-color': '#0b1726' } });
-    map.addLayer({ id: 'outline', type: 'line', source: 'outlines', paint: { 'line-color': ['get', 'colour'], 'line-width': ['get', 'width'] } });
-    map.addLayer({ id: 'live-dot', type: 'circle', source: 'live', paint: { 'circle-radius': 9, 'circle-color': '#ffffff', 'circle-opacity': 0.9, 'circle-stroke-color': '#ff3b30', 'circle-stroke-width': 3 } });
+    map.addLayer({ id: 'incident-dots', type: 'circle', source: 'incidents', 'source-layer': 'incidents', minzoom: 15, paint: { 'circle-radius': px(3), 'circle-color': ['case', ['==', ['get', 'overdue'], true], '#ff3b30', '#ffd166'], 'circle-stroke-width': 0.5, 'circle-stroke-color': '#0b1726' } });
+    map.addLayer({ id: 'outline', type: 'line', source: 'outlines', paint: { 'line-color': ['get', 'colour'], 'line-width': ['*', px(1), ['get', 'width']] } });
+    map.addLayer({ id: 'live-dot', type: 'circle', source: 'live', paint: { 'circle-radius': px(9), 'circle-color': '#ffffff', 'circle-opacity': 0.9, 'circle-stroke-color': '#ff3b30', 'circle-stroke-width': px(3) } });
     map.addLayer({
       id: 'area-label', type: 'symbol', source: 'labels',
-      layout: { 'text-field': ['get', 'name'], 'text-font': [FONT_BOLD], 'text-size': ['interpolate', ['linear'], ['zoom'], 9, 13, 14, 20], 'text-allow-overlap': false },
-      paint: { 'text-color': '#e8f1fb', 'text-halo-color': '#0b1726', 'text-halo-width': 2 },
+      layout: { 'text-field': ['get', 'name'], 'text-font': [FONT_BOLD], 'text-size': ['interpolate', ['linear'], ['zoom'], 9, px(14), 14, px(20)], 'text-allow-overlap': false },
+      paint: { 'text-color': '#e8f1fb', 'text-halo-color': '#0b1726', 'text-halo-width': px(2) },
     });
     map.on('click', 'grid-fill', (event) => event.features[0] && onPick(String(event.features[0].properties.code)));
     map.on('mouseenter', 'grid-fill', () => { map.getCanvas().style.cursor = 'pointer'; });
