@@ -120,6 +120,16 @@ def test_screen_loads_clean_draws_grids_and_shows_the_kpis_then_drills_down(
     assert _tiles(web) == ["1", "0", "10", "0.0%", "—"]
     assert _ranked(web) == ["社区001"]
     assert web.page.inner_text("#crumbs").split() == ["崂山区", "›", "沙子口街道"]  # type: ignore[attr-defined]
+    # on to the community, then a click on the map's centre: its middle grid, 002
+    web.page.click('#area-ranking tr[data-key="370212002001"]')  # type: ignore[attr-defined]
+    web.page.wait_for_selector('body[data-area="370212002001"]', timeout=30_000)  # type: ignore[attr-defined]
+    box = web.page.locator("#map").bounding_box()  # type: ignore[attr-defined]
+    web.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # type: ignore[attr-defined]
+    web.page.wait_for_selector('body[data-area="370212002001002"]', timeout=30_000)  # type: ignore[attr-defined]
+    # T-23..T-27 lie in it (x 120.454..120.466), all open and overdue, none accepted
+    assert _tiles(web) == ["0", "0", "5", "—", "—"]
+    crumbs = web.page.inner_text("#crumbs").split()  # type: ignore[attr-defined]
+    assert crumbs == ["崂山区", "›", "沙子口街道", "›", "社区001", "›", "网格", "002"]
     web.assert_clean()
 
 

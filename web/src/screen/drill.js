@@ -120,7 +120,7 @@ export function renderBreadcrumb(node, code, areas, t, go) {
   for (const [k, part] of chain(code).entries()) {
     if (k) node.append(Object.assign(document.createElement('span'), { className: 'sep', textContent: '›' }));
     const button = document.createElement('button');
-    button.textContent = k === 0 ? `${areas.name(part)}` : areas.name(part);
+    button.textContent = levelOf(part) === 'grid' ? `${t('grid')} ${part.slice(12)}` : areas.name(part);
     button.dataset.code = part;
     button.title = t(levelOf(part));
     button.disabled = part === code;

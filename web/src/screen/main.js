@@ -99,7 +99,6 @@ function paintPanels() {
   renderRanking($('area-ranking'), state.ranking, { name: placeName, t, pick: level === 'grid' ? null : (key) => go(key) });
   renderRanking($('dept-ranking'), kpis.departments, { t });
   $('as-of').textContent = `${t('asOf')} ${new Date(kpis.as_of).toLocaleString(state.lang === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai', hour12: false })}`;
-  document.body.dataset.area = state.area;
 }
 
 /** Drill to area `code` (district, street, community or grid): map and panels follow. */
@@ -121,6 +120,7 @@ async function go(code) {
     screenMap.focus(code, { box, outlines, labels: areas.labels(code) }).then(() => performance.mark('screen:map-idle')),
     loadPanels().then(() => performance.mark('screen:panels')),
   ]);
+  if (state.area === code) document.body.dataset.area = code; // map and panels show `code`
 }
 
 function categoryName(event) {
@@ -203,6 +203,7 @@ applyLabels(document, t, state.lang);
 tick();
 setInterval(tick, 1000);
 const charts = new Charts($('trend'), $('categories'));
+window.geogridScreen = state; // for a person at the console (and the tests' debugging)
 let areas;
 let screenMap;
 try {
@@ -215,6 +216,7 @@ try {
     state.services = Object.fromEntries(list.map((s) => [s.service_code, s.service_name]));
   }).catch(() => {});
   screenMap.onLegend = paintLegend;
+  state.map = screenMap.map;
   setMeasure(MEASURES.includes(state.measure) ? state.measure : 'incidents');
   languageSwitch($('lang'), state.lang, (lang) => { state.lang = lang; relabel(); });
   $('title').dataset.i18n = 'title';

@@ -104,15 +104,32 @@ export class ScreenMap {
     this.area = code;
     const inside = ['==', ['slice', ['get', 'code'], 0, code.length], code];
     this.map.setPaintProperty('grid-fill', 'fill-opacity', ['case', inside, 0.85, 0.15]);
-    this.map.getSource('outlines').setData(outlines);
-    this.map.getSource('labels').setData(labels);
     if (box) {
       this.map.fitBounds([[box[0], box[1]], [box[2], box[3]]], { padding: 40, animate: false, maxZoom: 16 });
       // grid tiles start at zoom 10: a district too wide for the panel is shown from its centre
       if (this.map.getZoom() < GRID_MINZOOM) this.map.jumpTo({ zoom: GRID_MINZOOM });
     }
-    await new Promise((resolve) => this.map.once('idle', resolve));
+    await this.gridsDrawn();
+    // outlines and names after the grids: MapLibre's worker (one on a 2-core machine) cuts
+    // GeoJSON into tiles too, and the grids come first
+    this.map.getSource('outlines').setData(outlines);
+    this.map.getSource('labels').setData(labels);
     this.restyle();
+  }
+
+  /** Resolves on the first frame that shows the grids of the current view, all tiles loaded
+   * (not 'idle', which also waits for label fades and every other source). */
+  gridsDrawn() {
+    const { map } = this;
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!map.isSourceLoaded('grids') || !this.gridsShown()) return;
+        map.off('render', check);
+        resolve();
+      };
+      map.on('render', check);
+      map.triggerRepaint();
+    });
   }
 
   /** How many grids the map draws now (rendered from tiles). */
