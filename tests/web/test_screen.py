@@ -22,10 +22,9 @@ import json
 import time
 import urllib.error
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import ServedCity, WebPage
 
 from geogrid.roles import Role
 from geogrid.store.access import create_api_key
@@ -36,6 +35,9 @@ WEST_GRID = (120.405, 36.11)  # 370212001001002
 EAST_GRID = (120.47, 36.09)  # 370212002001003
 CLOSE = ("accept", "dispatch", "respond", "finish", "verify", "close")
 KPI_TILES = ("reported", "closed", "overdue", "settlement", "on-time")
+
+if TYPE_CHECKING:  # tests/api has a conftest module too: import by name only for types
+    from conftest import ServedCity, WebPage
 
 
 def _dispatcher(served: ServedCity) -> str:
