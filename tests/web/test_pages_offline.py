@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from typing import TYPE_CHECKING
 
-from conftest import ServedCity, WebPage
+if TYPE_CHECKING:  # tests/api has a conftest module too: import by name only for types
+    from conftest import ServedCity, WebPage
 
 
 def test_grids_page_draws_the_published_basic_grids_from_tiles_offline(

@@ -9,9 +9,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from geogrid.api.access import PrincipalDep
+from geogrid.api.access import Principal, PrincipalDep
 from geogrid.api.deps import StoreDep
-from geogrid.api.incident_deps import CategoryCode, KpiCacheDep, local_time, within
+from geogrid.api.incident_deps import CategoryCode, CodePrefix, KpiCacheDep, local_time, within
+from geogrid.errors import Forbidden
 from geogrid.store._bind import MAX_ID
 from geogrid.store.incident_kpis import command_kpis, json_records
 from geogrid.store.incident_stats import department_ranking, incident_stats, incident_trend
@@ -22,6 +23,22 @@ Start = Annotated[datetime | None, Query(description="reported at or after (naiv
 End = Annotated[datetime | None, Query(description="reported before (naive: Beijing)")]
 Categories = Annotated[list[CategoryCode] | None, Query(description="category codes")]
 Plan = Annotated[int | None, Query(ge=1, le=MAX_ID, description="grid plan (default: published)")]
+AsOf = Annotated[datetime | None, Query(description="the moment to report on (default: now)")]
+Code = Annotated[
+    CodePrefix | None,
+    Query(description="only this street, community or grid (a code inside the caller's area)"),
+]
+
+
+def scope(principal: Principal, code: str | None) -> str | None:
+    """The code prefix a request reports on: the narrower of the caller's jurisdiction and
+    ``code`` (a big screen drilling down); Forbidden when ``code`` lies outside it."""
+    area = within(principal)
+    if code is None or (area is not None and area.startswith(code)):
+        return area
+    if area is not None and not code.startswith(area):
+        raise Forbidden(f"code {code} lies outside jurisdiction {area}")
+    return code
 
 
 @router.get("/stats")
@@ -79,15 +96,20 @@ def ranking(
     start: Start = None,
     end: End = None,
     top: Annotated[int, Query(ge=1, le=50, description="entries on each list")] = 3,
+    code: Code = None,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
-    """The red and black list: ranked by overdue and rework per accepted incident."""
+    """The red and black list: ranked by overdue and rework per accepted incident; ``code``
+    ranks only inside one street or community (e.g. its communities or grids), ``as_of``
+    decides what is overdue (as ``/kpis`` does)."""
     frame = department_ranking(
         store.engine,
         by=by,
         start=local_time(start),
         end=local_time(end),
         top=top,
-        within=within(principal),
+        within=scope(principal, code),
+        as_of=local_time(as_of),
     )
     return {"by": by, "rows": json_records(frame)}
 
@@ -100,15 +122,18 @@ async def kpis(
     as_of: Annotated[
         datetime | None, Query(description="the moment to report on (default: now)")
     ] = None,
+    code: Code = None,
 ) -> dict[str, Any]:
     """Everything a big screen shows, in one call: today's reported, closed and overdue, the
     year's settlement and on-time rates, trends by day / week / month, top categories, and
-    the street and department red and black lists. Cached per data version (see ``cache``)."""
+    the street and department red and black lists. ``code`` narrows all of it to one street,
+    community or grid (drill-down). Cached per area and data version (see ``cache``)."""
     moment = local_time(as_of)
-    key = (principal.jurisdiction, moment.strftime("%Y-%m-%dT%H:%M") if moment else "now")
+    area = scope(principal, code)
+    key = (area or "", moment.strftime("%Y-%m-%dT%H:%M") if moment else "now")
     version = int(await run_in_threadpool(store.data_version, INCIDENTS))
     return await cache.get(
         key,
         version,
-        lambda: command_kpis(store.engine, within=within(principal), as_of=moment),
+        lambda: command_kpis(store.engine, within=area, as_of=moment),
     )
