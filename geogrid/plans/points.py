@@ -1,0 +1,76 @@
+"""Points sorted once by x, then found inside polygons many times (pure; any one CRS).
+
+A draft counts the incidents of the units an edit touches, and a diff locates buildings and
+incidents in grids: both ask "which of these n points lie in this polygon" for many polygons.
+Sorting by x once lets each prepared polygon test only the points of its bounding box with
+``contains_xy`` (no point geometries are built).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+
+IntArray = NDArray[np.int64]
+
+
+class SortedPoints:
+    """``xy`` (n x 2) sorted by x; indices in answers are positions in the original ``xy``."""
+
+    def __init__(self, xy: NDArray[np.float64]) -> None:
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        self.order = np.argsort(xy[:, 0], kind="stable")
+        self.xs = np.ascontiguousarray(xy[self.order, 0])
+        self.ys = np.ascontiguousarray(xy[self.order, 1])
+
+    def __len__(self) -> int:
+        return len(self.xs)
+
+    def inside(self, polygon: shapely.Geometry) -> IntArray:
+        """Positions of the points strictly inside ``polygon`` (a point on its edge is not)."""
+        if len(self.xs) == 0 or polygon is None or shapely.is_empty(polygon):
+            return np.zeros(0, dtype=np.int64)
+        minx, miny, maxx, maxy = shapely.bounds(polygon).tolist()
+        lo = int(np.searchsorted(self.xs, minx, side="left"))
+        hi = int(np.searchsorted(self.xs, maxx, side="right"))
+        band = np.arange(lo, hi)
+        band = band[(self.ys[band] >= miny) & (self.ys[band] <= maxy)]
+        if len(band) == 0:
+            return np.zeros(0, dtype=np.int64)
+        shapely.prepare(polygon)
+        found = band[shapely.contains_xy(polygon, self.xs[band], self.ys[band])]
+        return self.order[found].astype(np.int64)
+
+    def hits(self, polygons: NDArray[np.object_]) -> tuple[IntArray, IntArray]:
+        """(point position, polygon index) of every point inside one of ``polygons``."""
+        found_p, found_g = [], []
+        for g, polygon in enumerate(polygons):
+            inside = self.inside(polygon)
+            if len(inside):
+                found_p.append(inside)
+                found_g.append(np.full(len(inside), g, dtype=np.int64))
+        if not found_p:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(found_p), np.concatenate(found_g)
+
+    def counts(self, polygons: NDArray[np.object_]) -> IntArray:
+        """How many points lie inside each polygon (a point in two counts for the first).
+
+        One query for all of them: the points of their joint bounding box against a tree of
+        the polygons."""
+        out = np.zeros(len(polygons), dtype=np.int64)
+        if len(polygons) == 0 or len(self.xs) == 0:
+            return out
+        minx, miny, maxx, maxy = shapely.total_bounds(polygons).tolist()
+        lo = int(np.searchsorted(self.xs, minx, side="left"))
+        hi = int(np.searchsorted(self.xs, maxx, side="right"))
+        band = np.arange(lo, hi)
+        band = band[(self.ys[band] >= miny) & (self.ys[band] <= maxy)]
+        if len(band) == 0:
+            return out
+        points = shapely.points(self.xs[band], self.ys[band])
+        pi, gi = shapely.STRtree(polygons).query(points, predicate="within")
+        first = np.unique(pi, return_index=True)[1]
+        np.add.at(out, gi[first], 1)
+        return out
