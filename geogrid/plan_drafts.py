@@ -25,6 +25,7 @@ from geogrid.errors import Conflict, InputError
 from geogrid.partition_jobs import BARRIERS, parents_of, store_layers
 from geogrid.plans import editing
 from geogrid.plans.draft import Delta, Draft, draft_from_frames
+from geogrid.plans.points import SortedPoints
 from geogrid.plans.units import plan_units
 from geogrid.store import Store, plan_info, read_plan
 from geogrid.store import drafts as sd
@@ -80,8 +81,7 @@ class DraftSessions:
         with self._guard:
             session = self._sessions.get(plan_id)
         if session is None:
-            points = self.cached(INCIDENTS, lambda: sd.incident_points(self.store.engine))
-            loaded = load_session(self.store, plan_id, incident_points=points)
+            loaded = load_session(self.store, plan_id, incident_points=self.incident_points().xy)
             with self._guard:
                 session = self._sessions.setdefault(plan_id, loaded)
         with session.lock:
@@ -92,6 +92,10 @@ class DraftSessions:
     def forget(self, plan_id: int) -> None:
         with self._guard:
             self._sessions.pop(plan_id, None)
+
+    def incident_points(self) -> SortedPoints:
+        """Every stored incident (lon/lat), sorted by x once per data version."""
+        return self.cached(INCIDENTS, lambda: SortedPoints(sd.incident_points(self.store.engine)))
 
     def cached(self, layer: str, read: Callable[[], Any]) -> Any:
         """``read()`` once per data version of ``layer`` (diffs re-read nothing that is current)."""

@@ -20,6 +20,7 @@ class SortedPoints:
 
     def __init__(self, xy: NDArray[np.float64]) -> None:
         xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        self.xy = xy
         self.order = np.argsort(xy[:, 0], kind="stable")
         self.xs = np.ascontiguousarray(xy[self.order, 0])
         self.ys = np.ascontiguousarray(xy[self.order, 1])
