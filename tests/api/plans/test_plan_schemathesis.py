@@ -60,5 +60,5 @@ def test_plan_routes_never_answer_5xx(
         run()
     runner = getattr(client.app.state, "job_runner", None)  # let started jobs finish
     if runner is not None:
-        runner._pool.shutdown(wait=True)
+        runner.close(wait=True)
     assert not failures, failures[:5]
