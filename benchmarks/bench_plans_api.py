@@ -87,6 +87,12 @@ def prepare(scale: float, cache: Path) -> dict[str, Any]:
     return data
 
 
+def _load() -> dict[str, float]:
+    """The machine's load average (1 and 5 minutes) when a phase ends: it is shared."""
+    one, five, _ = os.getloadavg()
+    return {"load_1min": round(one, 1), "load_5min": round(five, 1)}
+
+
 def percentile(values: list[float], q: float) -> float:
     return round(float(np.percentile(values, q)) * 1000, 1) if values else float("nan")
 
@@ -380,11 +386,13 @@ def main() -> None:
             log(f"{kind}: filled in {fill_s:.0f} s")
             client = client_for(store, "planner")
             res: dict[str, Any] = {"fill_s": round(fill_s, 1)}
-            res["edits"] = bench_edits(client, plan_id, sets)
+            res["edits"] = bench_edits(client, plan_id, sets) | _load()
             log(f"{kind}: edits {res['edits']}")
-            res["concurrency"] = bench_concurrency(store, plan_id, data, args.concurrent, sets)
+            res["concurrency"] = (
+                bench_concurrency(store, plan_id, data, args.concurrent, sets) | _load()
+            )
             log(f"{kind}: concurrency {res['concurrency']}")
-            res["diff"] = bench_diff(client, plan_id, other, sets)
+            res["diff"] = bench_diff(client, plan_id, other, sets) | _load()
             log(f"{kind}: diff {res['diff']}")
             results["stores"][kind] = res
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
