@@ -68,7 +68,7 @@ class DraftSessions:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._sessions: dict[int, Session] = {}
-        self._cache: dict[str, tuple[int, Any]] = {}
+        self._cache: dict[str, tuple[tuple[int, ...], Any]] = {}
         self._guard = threading.Lock()
 
     @contextmanager
@@ -97,16 +97,26 @@ class DraftSessions:
         """Every stored incident (lon/lat), sorted by x once per data version."""
         return self.cached(INCIDENTS, lambda: SortedPoints(sd.incident_points(self.store.engine)))
 
-    def cached(self, layer: str, read: Callable[[], Any]) -> Any:
-        """``read()`` once per data version of ``layer`` (diffs re-read nothing that is current)."""
-        version = self.store.data_version(layer)
+    def cached(
+        self,
+        layer: str,
+        read: Callable[[], Any],
+        *,
+        key: str | None = None,
+        also: tuple[str, ...] = (),
+    ) -> Any:
+        """``read()`` once per data version of ``layer`` (and of the layers ``also``), kept
+        under ``key`` (default the layer): diffs re-read and re-locate nothing that is current."""
+        versions = self.store.data_versions()
+        version = tuple(versions.get(name, 0) for name in (layer, *also))
+        slot = key or layer
         with self._guard:
-            hit = self._cache.get(layer)
+            hit = self._cache.get(slot)
         if hit is not None and hit[0] == version:
             return hit[1]
         value = read()
         with self._guard:
-            self._cache[layer] = (version, value)
+            self._cache[slot] = (version, value)
         return value
 
 

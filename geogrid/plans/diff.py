@@ -23,6 +23,7 @@ PRECISION = 1e-9  # degrees (about 0.1 mm): closer vertices are the same vertex
 LEVELS = ("basic", "micro")
 FILTER_BELOW = 0.2  # share of grids changed below which points are first tested against them
 Points = NDArray[np.float64] | SortedPoints
+Located = dict[str, dict[str, NDArray[np.object_]]]  # points name -> level -> grid code
 
 
 def diff_plans(
@@ -32,12 +33,16 @@ def diff_plans(
     buildings: tuple[Points, NDArray[np.int64]] | None = None,
     incidents: Points | None = None,
     levels: tuple[str, ...] = LEVELS,
+    located: tuple[Located, Located] | None = None,
 ) -> tuple[dict[str, Any], gpd.GeoDataFrame]:
     """Summary per level, and the changed areas (one feature per change) as a GeoDataFrame.
 
     ``a``, ``b``: grids with ``level``, ``code``, ``households`` and geometry. ``buildings``:
     (n x 2 lon/lat points, households per point). ``incidents``: n x 2 lon/lat points. Points
     may come as :class:`SortedPoints` already (sorted once, kept by the caller between diffs).
+    ``located``: one dict per plan that keeps where every building and incident lies in it
+    (filled when every point had to be located; the caller keeps it while plan and points stay
+    as they are, so a second diff of the same plan locates nothing).
     """
     summary: dict[str, Any] = {}
     areas = []
@@ -63,7 +68,15 @@ def diff_plans(
         pts = given if isinstance(given, SortedPoints) else SortedPoints(given)
         # when most grids changed, testing every point against the changes costs more than it saves
         idx = _inside(pts, moving) if len(moving) < FILTER_BELOW * len(a) else None
-        before, after = _located(a, pts, idx, levels), _located(b, pts, idx, levels)
+        memo = located or ({}, {})
+        before, after = (
+            memo[side][name]
+            if idx is None and name in memo[side]
+            else _located(frame, pts, idx, levels)
+            for side, frame in ((0, a), (1, b))
+        )
+        if idx is None:
+            memo[0][name], memo[1][name] = before, after
         for level in levels:
             moved = _moved(before[level], after[level], recodes[level])
             moved = moved if idx is None else idx[moved]

@@ -19,9 +19,10 @@ from geogrid.plans.diff import diff_plans
 from geogrid.plans.points import SortedPoints
 from geogrid.store import read_plan
 from geogrid.store.drafts import building_points
-from geogrid.store.versions import plan_layer
+from geogrid.store.versions import INCIDENTS, plan_layer
 
 router = APIRouter(prefix="/plans", tags=["plan versions"])
+_POINTS = ("buildings", INCIDENTS)  # where points lie in a plan holds while these stay
 PlanWriter = Annotated[Principal, Depends(require(*PLAN_WRITERS))]
 
 
@@ -80,12 +81,20 @@ def get_diff(
     a, b = (
         sessions.cached(plan_layer(p), partial(read_plan, engine, p)) for p in (plan_id, other_id)
     )
+    levels = (level,) if level else ("basic", "micro")
+    located = tuple(
+        sessions.cached(
+            plan_layer(p), dict, key=f"{plan_layer(p)}:located:{','.join(levels)}", also=_POINTS
+        )
+        for p in (plan_id, other_id)
+    )
     summary, areas = diff_plans(
         a,
         b,
         buildings=sessions.cached("buildings", lambda: _sorted_buildings(engine)),
         incidents=sessions.incident_points(),
-        levels=(level,) if level else ("basic", "micro"),
+        levels=levels,
+        located=(located[0], located[1]),
     )
     if format == "geojson":
         return feature_collection(areas, extra={"from": plan_id, "to": other_id})
