@@ -8,6 +8,8 @@ Sorting by x once lets each prepared polygon test only the points of its boundin
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import shapely
 from numpy.typing import NDArray
@@ -28,19 +30,25 @@ class SortedPoints:
     def __len__(self) -> int:
         return len(self.xs)
 
+    def _in_box(self, minx: float, miny: float, maxx: float, maxy: float) -> IntArray:
+        """Sorted positions of the points inside a box (edges included)."""
+        lo = int(np.searchsorted(self.xs, minx, side="left"))
+        hi = int(np.searchsorted(self.xs, maxx, side="right"))
+        band = np.arange(lo, hi)
+        return band[(self.ys[band] >= miny) & (self.ys[band] <= maxy)]
+
+    def _inside_sorted(self, polygon: shapely.Geometry, box: Any) -> IntArray:
+        band = self._in_box(*box)
+        if len(band) == 0:
+            return band
+        shapely.prepare(polygon)
+        return band[shapely.contains_xy(polygon, self.xs[band], self.ys[band])]
+
     def inside(self, polygon: shapely.Geometry) -> IntArray:
         """Positions of the points strictly inside ``polygon`` (a point on its edge is not)."""
         if len(self.xs) == 0 or polygon is None or shapely.is_empty(polygon):
             return np.zeros(0, dtype=np.int64)
-        minx, miny, maxx, maxy = shapely.bounds(polygon).tolist()
-        lo = int(np.searchsorted(self.xs, minx, side="left"))
-        hi = int(np.searchsorted(self.xs, maxx, side="right"))
-        band = np.arange(lo, hi)
-        band = band[(self.ys[band] >= miny) & (self.ys[band] <= maxy)]
-        if len(band) == 0:
-            return np.zeros(0, dtype=np.int64)
-        shapely.prepare(polygon)
-        found = band[shapely.contains_xy(polygon, self.xs[band], self.ys[band])]
+        found = self._inside_sorted(polygon, shapely.bounds(polygon).tolist())
         return self.order[found].astype(np.int64)
 
     def hits(self, polygons: NDArray[np.object_]) -> tuple[IntArray, IntArray]:
@@ -54,13 +62,7 @@ class SortedPoints:
             lo = np.searchsorted(self.xs, bounds[:, 0], side="left")
             hi = np.searchsorted(self.xs, bounds[:, 2], side="right")
             for g in np.flatnonzero(hi > lo).tolist():
-                band = np.arange(lo[g], hi[g])
-                band = band[(self.ys[band] >= bounds[g, 1]) & (self.ys[band] <= bounds[g, 3])]
-                if len(band) == 0:
-                    continue
-                polygon = polygons[g]
-                shapely.prepare(polygon)
-                inside = band[shapely.contains_xy(polygon, self.xs[band], self.ys[band])]
+                inside = self._inside_sorted(polygons[g], bounds[g].tolist())
                 if len(inside):
                     found_p.append(self.order[inside])
                     found_g.append(np.full(len(inside), g, dtype=np.int64))
@@ -76,11 +78,7 @@ class SortedPoints:
         out = np.zeros(len(polygons), dtype=np.int64)
         if len(polygons) == 0 or len(self.xs) == 0:
             return out
-        minx, miny, maxx, maxy = shapely.total_bounds(polygons).tolist()
-        lo = int(np.searchsorted(self.xs, minx, side="left"))
-        hi = int(np.searchsorted(self.xs, maxx, side="right"))
-        band = np.arange(lo, hi)
-        band = band[(self.ys[band] >= miny) & (self.ys[band] <= maxy)]
+        band = self._in_box(*shapely.total_bounds(polygons).tolist())
         if len(band) == 0:
             return out
         points = shapely.points(self.xs[band], self.ys[band])
