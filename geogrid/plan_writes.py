@@ -24,7 +24,7 @@ from geogrid.store import drafts as sd
 from geogrid.store import tables as t
 from geogrid.store.draft_writes import DraftChange, save_change
 from geogrid.store.incident_bulk import publish_and_reattribute
-from geogrid.store.versions import PLANS, bump_data_version, bump_data_versions, plan_layer
+from geogrid.store.versions import PLANS, bump_data_versions, plan_layer
 
 Allowed = Callable[[str], bool]
 _PLANS = t.table_of(t.GridPlan)
@@ -191,7 +191,6 @@ def _store(
             if status != "draft":
                 raise Conflict(f"grid plan {draft.plan_id} is {status}, no longer a draft")
             raise _stale(store, draft, draft.version)
-        bump_data_version(conn, plan_layer(draft.plan_id))
         on_write(conn, f"plan.{kind}", plan_layer(draft.plan_id))
 
 

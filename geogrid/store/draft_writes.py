@@ -1,9 +1,11 @@
 """One draft change written in one go: the version claimed (compare-and-set), the units' new
-micro grids, the touched grids replaced, the edit logged.
+micro grids, the touched grids replaced, the edit logged and the plan's data version bumped.
 
 On PostGIS this is a single statement (data-modifying CTEs, each guarded by the claim), so an
-edit costs one round trip to the server instead of six; on SpatiaLite, which runs in the
-process, the same steps are separate statements in the caller's transaction.
+edit costs one round trip to the server instead of seven; the plan's data-version row is then
+written inside the statement rather than in the commit (it stays locked until the commit, a
+few milliseconds; edits of one draft are serialised by the claim anyway). On SpatiaLite, which
+runs in the process, the same steps are separate statements in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy import Connection, text
 from geogrid.store import drafts as sd
 from geogrid.store import tables as t
 from geogrid.store._bind import store_kind
+from geogrid.store.versions import bump_data_version, plan_layer
 
 GRID_FIELDS = ("level", "code", "parent_code", "name", "households", "buildings", "area_m2")
 
@@ -47,6 +50,7 @@ def save_change(conn: Connection, plan_id: int, change: DraftChange) -> bool:
     sd.move_units(conn, plan_id, change.unit_codes)
     sd.replace_grids(conn, plan_id, change.drop, change.grids)
     sd.append_edit(conn, plan_id, version=change.expected + 1, **change.log)
+    bump_data_version(conn, plan_layer(plan_id))
     return True
 
 
@@ -84,6 +88,12 @@ WITH claim AS (
     CAST(:touched AS json), CAST(:flags AS json), :actor, :now
   FROM claim
   RETURNING 1
+), bumped AS (
+  INSERT INTO data_versions (layer, version, updated_at)
+  SELECT :layer, 1, :now FROM claim
+  ON CONFLICT (layer) DO UPDATE SET version = data_versions.version + 1,
+    updated_at = EXCLUDED.updated_at
+  RETURNING 1
 )
 SELECT count(*) FROM claim
 """
@@ -107,6 +117,7 @@ def _save_postgis(conn: Connection, plan_id: int, change: DraftChange) -> bool:
         "kind": log["kind"],
         "target": log["target"],
         "actor": log["actor"],
+        "layer": plan_layer(plan_id),
     }
     params |= {k: json.dumps(log[k]) for k in ("op", "delta", "touched", "flags")}
     columns = {"levels": "level", "codes": "code", "parents": "parent_code", "names": "name"}
