@@ -13,7 +13,7 @@ from pyproj import Transformer
 from sqlalchemy import Connection, update
 
 from geogrid.crs import STORAGE_CRS
-from geogrid.errors import Conflict, EditRefused, Forbidden, StaleVersion
+from geogrid.errors import Conflict, EditRefused, Forbidden, InputError, StaleVersion
 from geogrid.partition.bands import band_for
 from geogrid.partition_jobs import stored_plan
 from geogrid.plan_drafts import DraftSessions, OnWrite, Session, build_delta, require_draft
@@ -93,21 +93,45 @@ def change(
     stored (compare-and-set on the version) and their new statistics are returned."""
     with sessions.session(plan_id, expect=if_match) as session:
         _check_version(sessions.store, session, if_match)
-        target: int | None = None
-        if kind == "edit":
-            delta = build_delta(session.draft, op or {})
-        else:
-            stack = session.undo if kind == "undo" else session.redo
-            if not stack:
-                raise Conflict(f"there is nothing to {kind} in draft {plan_id}")
-            target = stack[-1]
-            delta = session.deltas[target]
-            delta = delta.inverse() if kind == "undo" else delta
-            op = {"op": kind, "target": target}
-        checks.refuse_locked(session.draft, delta)
-        return _commit(
-            sessions.store, session, delta, op or {}, kind, target, actor, allowed, on_write
-        )
+        try:
+            return _change(sessions.store, session, kind, op, actor, allowed, on_write)
+        except (InputError, EditRefused, Forbidden, Conflict) as exc:
+            if isinstance(exc, StaleVersion) or not _is_draft(sessions.store, plan_id):
+                raise
+            # the session was not checked against the store first: a refusal on a version the
+            # store has moved past is a stale edit (409), whatever the old state said
+            stored = sd.draft_row(sessions.store.engine, plan_id)
+            if stored is not None and int(stored["version"]) != session.draft.version:
+                raise _stale(sessions.store, session.draft, session.draft.version) from None
+            raise
+
+
+def _is_draft(store: Store, plan_id: int) -> bool:
+    return bool(plan_info(store.engine, plan_id)["status"] == "draft")
+
+
+def _change(
+    store: Store,
+    session: Session,
+    kind: str,
+    op: dict[str, Any] | None,
+    actor: str,
+    allowed: Allowed,
+    on_write: OnWrite,
+) -> dict[str, Any]:
+    target: int | None = None
+    if kind == "edit":
+        delta = build_delta(session.draft, op or {})
+    else:
+        stack = session.undo if kind == "undo" else session.redo
+        if not stack:
+            raise Conflict(f"there is nothing to {kind} in draft {session.draft.plan_id}")
+        target = stack[-1]
+        delta = session.deltas[target]
+        delta = delta.inverse() if kind == "undo" else delta
+        op = {"op": kind, "target": target}
+    checks.refuse_locked(session.draft, delta)
+    return _commit(store, session, delta, op or {}, kind, target, actor, allowed, on_write)
 
 
 def _commit(
