@@ -54,6 +54,7 @@ from _stores import throwaway_store  # noqa: E402
 RESULTS = REPO / "benchmarks" / "results" / "plans_api.json"
 LAYERS = ("streets", "communities", "buildings", "roads", "waterways", "railways", "compounds")
 SIZES = (1, 5, 10, 25, 50)
+CLIENTS: list[TestClient] = []  # the apps started, stopped before their store is dropped
 
 
 def log(message: str) -> None:
@@ -85,6 +86,12 @@ def prepare(scale: float, cache: Path) -> dict[str, Any]:
     with path.open("wb") as fh:
         pickle.dump(data, fh)
     return data
+
+
+def _load() -> dict[str, float]:
+    """The machine's load average (1 and 5 minutes) when a phase ends: it is shared."""
+    one, five, _ = os.getloadavg()
+    return {"load_1min": round(one, 1), "load_5min": round(five, 1)}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -176,7 +183,8 @@ def client_for(store: Store, name: str) -> TestClient:
         client.headers["X-API-Key"] = create_api_key(
             conn, name=name, role=Role.planner, jurisdiction="370212"
         )
-    return client.__enter__()
+    CLIENTS.append(client.__enter__())
+    return CLIENTS[-1]
 
 
 def fill(store: Store, data: dict[str, Any], incidents: int) -> tuple[int, int, float]:
@@ -356,6 +364,8 @@ def main() -> None:
     )
     parser.add_argument("--incidents", type=int, default=300_000)
     parser.add_argument("--stores", default="spatialite,postgis")
+    parser.add_argument("--phases", default="edits,concurrency,diff", help="which to run")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="the results file")
     parser.add_argument("--tmp", type=Path, default=REPO / "benchmarks" / "out")
     args = parser.parse_args()
     args.tmp.mkdir(parents=True, exist_ok=True)
@@ -380,16 +390,25 @@ def main() -> None:
             log(f"{kind}: filled in {fill_s:.0f} s")
             client = client_for(store, "planner")
             res: dict[str, Any] = {"fill_s": round(fill_s, 1)}
-            res["edits"] = bench_edits(client, plan_id, sets)
-            log(f"{kind}: edits {res['edits']}")
-            res["concurrency"] = bench_concurrency(store, plan_id, data, args.concurrent, sets)
-            log(f"{kind}: concurrency {res['concurrency']}")
-            res["diff"] = bench_diff(client, plan_id, other, sets)
-            log(f"{kind}: diff {res['diff']}")
+            phases = args.phases.split(",")
+            if "edits" in phases:
+                res["edits"] = bench_edits(client, plan_id, sets) | _load()
+                log(f"{kind}: edits {res['edits']}")
+            if "concurrency" in phases:
+                res["concurrency"] = (
+                    bench_concurrency(store, plan_id, data, args.concurrent, sets) | _load()
+                )
+                log(f"{kind}: concurrency {res['concurrency']}")
+            if "diff" in phases:
+                res["diff"] = bench_diff(client, plan_id, other, sets) | _load()
+                log(f"{kind}: diff {res['diff']}")
             results["stores"][kind] = res
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False))
-    log(f"wrote {RESULTS}")
+            for opened in CLIENTS:  # stop their apps (feed listeners) before the store goes
+                opened.__exit__(None, None, None)
+            CLIENTS.clear()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    log(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

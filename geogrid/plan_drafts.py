@@ -25,11 +25,13 @@ from geogrid.errors import Conflict, InputError
 from geogrid.partition_jobs import BARRIERS, parents_of, store_layers
 from geogrid.plans import editing
 from geogrid.plans.draft import Delta, Draft, draft_from_frames
+from geogrid.plans.points import SortedPoints
 from geogrid.plans.units import plan_units
 from geogrid.store import Store, plan_info, read_plan
 from geogrid.store import drafts as sd
 from geogrid.store import tables as t
 from geogrid.store._bind import fetch_all
+from geogrid.store.versions import INCIDENTS
 
 OnWrite = Callable[[Connection, str, str], None]
 """Called inside every write transaction with (connection, action, target): audit, versions."""
@@ -66,36 +68,55 @@ class DraftSessions:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._sessions: dict[int, Session] = {}
-        self._cache: dict[str, tuple[int, Any]] = {}
+        self._cache: dict[str, tuple[tuple[int, ...], Any]] = {}
         self._guard = threading.Lock()
 
     @contextmanager
-    def session(self, plan_id: int) -> Iterator[Session]:
-        """The draft's session, locked and brought up to the stored version."""
+    def session(self, plan_id: int, *, expect: int | None = None) -> Iterator[Session]:
+        """The draft's session, locked and brought up to the stored version.
+
+        With ``expect`` (the version an edit names) equal to the version held, the store is not
+        asked first: the edit's compare-and-set finds out whether another process moved on.
+        """
         with self._guard:
             session = self._sessions.get(plan_id)
         if session is None:
-            loaded = load_session(self.store, plan_id)
+            loaded = load_session(self.store, plan_id, incident_points=self.incident_points().xy)
             with self._guard:
                 session = self._sessions.setdefault(plan_id, loaded)
         with session.lock:
-            catch_up(self.store, session)
+            if expect is None or expect != session.draft.version:
+                catch_up(self.store, session)
             yield session
 
     def forget(self, plan_id: int) -> None:
         with self._guard:
             self._sessions.pop(plan_id, None)
 
-    def cached(self, layer: str, read: Callable[[], Any]) -> Any:
-        """``read()`` once per data version of ``layer`` (diffs re-read nothing that is current)."""
-        version = self.store.data_version(layer)
+    def incident_points(self) -> SortedPoints:
+        """Every stored incident (lon/lat), sorted by x once per data version."""
+        return self.cached(INCIDENTS, lambda: SortedPoints(sd.incident_points(self.store.engine)))
+
+    def cached(
+        self,
+        layer: str,
+        read: Callable[[], Any],
+        *,
+        key: str | None = None,
+        also: tuple[str, ...] = (),
+    ) -> Any:
+        """``read()`` once per data version of ``layer`` (and of the layers ``also``), kept
+        under ``key`` (default the layer): diffs re-read and re-locate nothing that is current."""
+        versions = self.store.data_versions()
+        version = tuple(versions.get(name, 0) for name in (layer, *also))
+        slot = key or layer
         with self._guard:
-            hit = self._cache.get(layer)
+            hit = self._cache.get(slot)
         if hit is not None and hit[0] == version:
             return hit[1]
         value = read()
         with self._guard:
-            self._cache[layer] = (version, value)
+            self._cache[slot] = (version, value)
         return value
 
 
@@ -129,8 +150,13 @@ def ensure_units(store: Store, plan_id: int) -> None:
             sd.save_units(conn, plan_id, units)
 
 
-def load_session(store: Store, plan_id: int) -> Session:
-    """Read a draft's units, grids and log from the store (deriving units the first time)."""
+def load_session(
+    store: Store, plan_id: int, *, incident_points: np.ndarray | None = None
+) -> Session:
+    """Read a draft's units, grids and log from the store (deriving units the first time).
+
+    ``incident_points`` (lon/lat, n x 2; read from the store when None) are counted per unit
+    only for the grids an edit measures."""
     require_draft(store, plan_id)
     ensure_units(store, plan_id)
     with store.transaction() as conn:
@@ -144,7 +170,17 @@ def load_session(store: Store, plan_id: int) -> Session:
         assert row is not None
         if int(row["version"]) == version:
             break
-    draft = _draft(store, plan_id, units, grids, set(row["locked"]))
+    if incident_points is None:
+        incident_points = sd.incident_points(store.engine)
+    draft = draft_from_frames(
+        plan_id,
+        units,
+        grids,
+        area_types=area_types(store),
+        incident_points=incident_points,
+        locked=set(row["locked"]),
+        persons_per_household=_persons_per_household(units),
+    )
     draft.version = version
     session = Session(draft)
     for entry in log:
@@ -155,32 +191,6 @@ def load_session(store: Store, plan_id: int) -> Session:
 def _stored_version(store: Store, plan_id: int) -> int:
     row = sd.draft_row(store.engine, plan_id)
     return 0 if row is None else int(row["version"])
-
-
-def _draft(
-    store: Store, plan_id: int, units: gpd.GeoDataFrame, grids: gpd.GeoDataFrame, locked: set[str]
-) -> Draft:
-    return draft_from_frames(
-        plan_id,
-        units,
-        grids,
-        area_types=area_types(store),
-        incidents=_incidents_per_unit(store, units),
-        locked=locked,
-        persons_per_household=_persons_per_household(units),
-    )
-
-
-def _incidents_per_unit(store: Store, units: gpd.GeoDataFrame) -> np.ndarray:
-    points = sd.incident_points(store.engine)
-    counts = np.zeros(len(units), dtype=np.int64)
-    if len(points) and len(units):
-        pi, ui = shapely.STRtree(units.geometry.to_numpy()).query(
-            shapely.points(points), predicate="intersects"
-        )
-        first = np.unique(pi, return_index=True)[1]
-        np.add.at(counts, ui[first], 1)
-    return counts
 
 
 def area_types(store: Store) -> dict[str, str | None]:

@@ -13,7 +13,7 @@ from pyproj import Transformer
 from sqlalchemy import Connection, update
 
 from geogrid.crs import STORAGE_CRS
-from geogrid.errors import Conflict, EditRefused, Forbidden, StaleVersion
+from geogrid.errors import Conflict, EditRefused, Forbidden, InputError, StaleVersion
 from geogrid.partition.bands import band_for
 from geogrid.partition_jobs import stored_plan
 from geogrid.plan_drafts import DraftSessions, OnWrite, Session, build_delta, require_draft
@@ -22,8 +22,9 @@ from geogrid.plans.draft import Delta, Draft
 from geogrid.store import Store, plan_info, read_plan, save_plan
 from geogrid.store import drafts as sd
 from geogrid.store import tables as t
+from geogrid.store.draft_writes import DraftChange, save_change
 from geogrid.store.incident_bulk import publish_and_reattribute
-from geogrid.store.versions import PLANS, bump_data_version, bump_data_versions, plan_layer
+from geogrid.store.versions import PLANS, bump_data_versions, plan_layer
 
 Allowed = Callable[[str], bool]
 _PLANS = t.table_of(t.GridPlan)
@@ -76,46 +77,61 @@ def _stale(store: Store, draft: Draft, expected: int) -> StaleVersion:
     )
 
 
-def edit(
-    sessions: DraftSessions,
-    plan_id: int,
-    op: dict[str, Any],
-    *,
-    if_match: int | None,
-    actor: str,
-    allowed: Allowed,
-    on_write: OnWrite,
-) -> dict[str, Any]:
-    """Apply one edit to a draft: validate the touched grids, store it, return their statistics."""
-    with sessions.session(plan_id) as session:
-        _check_version(sessions.store, session, if_match)
-        delta = build_delta(session.draft, op)
-        checks.refuse_locked(session.draft, delta)
-        return _commit(sessions.store, session, delta, op, "edit", None, actor, allowed, on_write)
-
-
-def undo_redo(
+def change(
     sessions: DraftSessions,
     plan_id: int,
     kind: str,
+    op: dict[str, Any] | None = None,
     *,
     if_match: int | None,
     actor: str,
     allowed: Allowed,
     on_write: OnWrite,
 ) -> dict[str, Any]:
-    """Undo the newest edit not undone, or redo the newest undone one (``kind``)."""
-    with sessions.session(plan_id) as session:
+    """One change of a draft: an ``edit`` (``op`` names it), or ``undo`` the newest edit not
+    undone, or ``redo`` the newest undone one. The touched grids are validated, the change is
+    stored (compare-and-set on the version) and their new statistics are returned."""
+    with sessions.session(plan_id, expect=if_match) as session:
         _check_version(sessions.store, session, if_match)
+        try:
+            return _change(sessions.store, session, kind, op, actor, allowed, on_write)
+        except (InputError, EditRefused, Forbidden, Conflict) as exc:
+            if isinstance(exc, StaleVersion) or not _is_draft(sessions.store, plan_id):
+                raise
+            # the session was not checked against the store first: a refusal on a version the
+            # store has moved past is a stale edit (409), whatever the old state said
+            stored = sd.draft_row(sessions.store.engine, plan_id)
+            if stored is not None and int(stored["version"]) != session.draft.version:
+                raise _stale(sessions.store, session.draft, session.draft.version) from None
+            raise
+
+
+def _is_draft(store: Store, plan_id: int) -> bool:
+    return bool(plan_info(store.engine, plan_id)["status"] == "draft")
+
+
+def _change(
+    store: Store,
+    session: Session,
+    kind: str,
+    op: dict[str, Any] | None,
+    actor: str,
+    allowed: Allowed,
+    on_write: OnWrite,
+) -> dict[str, Any]:
+    target: int | None = None
+    if kind == "edit":
+        delta = build_delta(session.draft, op or {})
+    else:
         stack = session.undo if kind == "undo" else session.redo
         if not stack:
-            raise Conflict(f"there is nothing to {kind} in draft {plan_id}")
+            raise Conflict(f"there is nothing to {kind} in draft {session.draft.plan_id}")
         target = stack[-1]
         delta = session.deltas[target]
         delta = delta.inverse() if kind == "undo" else delta
-        checks.refuse_locked(session.draft, delta)
         op = {"op": kind, "target": target}
-        return _commit(sessions.store, session, delta, op, kind, target, actor, allowed, on_write)
+    checks.refuse_locked(session.draft, delta)
+    return _commit(store, session, delta, op or {}, kind, target, actor, allowed, on_write)
 
 
 def _commit(
@@ -176,34 +192,39 @@ def _store(
     flags: list[str],
     on_write: OnWrite,
 ) -> None:
-    locked = sorted(c for c, g in draft.grids.items() if g.locked)
+    renamed = dict(delta.recodes)
+    change = DraftChange(
+        expected=draft.version,
+        locked=sorted(c for c, g in draft.grids.items() if g.locked),
+        unit_codes=_unit_codes(draft, delta),
+        drop={g["code"] for g in delta.removed} | set(renamed),
+        grids=grid_rows(draft, touched),
+        log={
+            "kind": kind,
+            "target": target,
+            "op": op,
+            "delta": delta.to_json(),
+            "touched": touched,
+            "flags": flags,
+            "actor": actor,
+        },
+    )
     with store.transaction() as conn:
-        if not sd.claim_version(conn, draft.plan_id, draft.version, locked):
+        if not save_change(conn, draft.plan_id, change):
             status = plan_info(conn, draft.plan_id)["status"]
             if status != "draft":
                 raise Conflict(f"grid plan {draft.plan_id} is {status}, no longer a draft")
             raise _stale(store, draft, draft.version)
-        renamed = dict(delta.recodes)
-        sd.recode_units(conn, draft.plan_id, [(o, n) for o, n in delta.recodes])
-        sd.move_units(
-            conn, draft.plan_id, {u: renamed.get(new, new) for u, (_, new) in delta.moves.items()}
-        )
-        drop = {g["code"] for g in delta.removed} | set(renamed)
-        sd.replace_grids(conn, draft.plan_id, drop, grid_rows(draft, touched))
-        sd.append_edit(
-            conn,
-            draft.plan_id,
-            version=draft.version + 1,
-            kind=kind,
-            target=target,
-            op=op,
-            delta=delta.to_json(),
-            touched=touched,
-            flags=flags,
-            actor=actor,
-        )
-        bump_data_version(conn, plan_layer(draft.plan_id))
         on_write(conn, f"plan.{kind}", plan_layer(draft.plan_id))
+
+
+def _unit_codes(draft: Draft, delta: Delta) -> dict[int, str]:
+    """Unit id -> micro code, as the draft (with ``delta`` applied) has it, of every unit the
+    delta moved or whose micro grid it recoded."""
+    positions = {draft.position[u] for u in delta.moves}
+    for _, new in delta.recodes:
+        positions |= draft.members.get(new, set())
+    return {int(draft.unit_ids[i]): str(draft.micro[i]) for i in sorted(positions)}
 
 
 @lru_cache(maxsize=16)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +21,14 @@ class StoreSettings(BaseSettings):
     spatialite_library: str = Field(
         default="mod_spatialite",
         description="Name or path of the SpatiaLite extension module.",
+    )
+    spatialite_synchronous: Literal["normal", "full"] = Field(
+        default="normal",
+        description=(
+            "SpatiaLite files run with a write-ahead log. 'normal': a commit does not wait for "
+            "the disk (the file is never corrupted, but the last commits can be lost when the "
+            "machine loses power); 'full': every commit is flushed to disk (several ms each)."
+        ),
     )
     echo_sql: bool = False
 

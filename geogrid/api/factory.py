@@ -48,6 +48,9 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
+            runner = getattr(app.state, "job_runner", None)
+            if runner is not None:  # partition jobs run in a worker process: stop it too
+                runner.close()
             await app.state.feed.stop()
             store.dispose()
 

@@ -27,6 +27,7 @@ from geogrid.incidents.taxonomy import default_taxonomy
 from geogrid.store import Store, read_plan
 from geogrid.store._unlocated import unlocated_incidents
 from geogrid.store.incident_bulk import attribute_incidents, import_incidents, place_unlocated
+from geogrid.store.incident_feed import record_import_events
 from geogrid.store.incident_stats import department_ranking, incident_stats, incident_trend
 from geogrid.store.incidents import flag_overdue, overdue_changes, transition
 from geogrid.store.layers import place_names
@@ -159,6 +160,7 @@ def import_file(
                 progress=lambda n: bar.advance(task, n),
                 mapping=mapping,
             )
+            record_import_events(conn, int(summary.import_id or 0), actor=actor)  # live feed
     flags = ", ".join(f"{k} {v}" for k, v in summary.flags.items()) or "none"
     stored = summary.count - summary.unlocated
     where = (
@@ -380,11 +382,12 @@ def place(
     lon: Annotated[float, typer.Option("--lon", help="WGS 84 longitude")],
     lat: Annotated[float, typer.Option("--lat", help="WGS 84 latitude")],
     plan: Plan = None,
+    actor: Annotated[str, typer.Option("--actor", help="who placed it (audit, feed)")] = "cli",
     database_url: DatabaseUrl = None,
 ) -> None:
     """Place an unlocated incident: it becomes a stored incident attributed to its grids."""
     with opened_store(load_settings(database_url)) as store, store.transaction() as conn:
-        summary = place_unlocated(conn, ref, lon, lat, plan_id=plan)
+        summary = place_unlocated(conn, ref, lon, lat, plan_id=plan, actor=actor)
     where = (
         "no plan to attribute it to"
         if summary.plan_id is None

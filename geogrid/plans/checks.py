@@ -122,7 +122,7 @@ def grid_stats(draft: Draft, code: str, *, metric_area: bool = True) -> dict[str
         "households": households,
         "residents": round(households * draft.persons_per_household),
         "buildings": int(draft.buildings[units].sum()),
-        "incidents": int(draft.incidents[units].sum()),
+        "incidents": draft.incidents_in(units),
         "units": len(units),
         "area_m2": round(area, 1),
         "compactness": round(compactness, 3),

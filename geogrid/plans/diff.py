@@ -17,32 +17,41 @@ import shapely
 from numpy.typing import NDArray
 
 from geogrid.crs import metric_crs
+from geogrid.plans.points import SortedPoints
 
 PRECISION = 1e-9  # degrees (about 0.1 mm): closer vertices are the same vertex
 LEVELS = ("basic", "micro")
 FILTER_BELOW = 0.2  # share of grids changed below which points are first tested against them
+Points = NDArray[np.float64] | SortedPoints
+Located = dict[str, dict[str, NDArray[np.object_]]]  # points name -> level -> grid code
 
 
 def diff_plans(
     a: gpd.GeoDataFrame,
     b: gpd.GeoDataFrame,
     *,
-    buildings: tuple[NDArray[np.float64], NDArray[np.int64]] | None = None,
-    incidents: NDArray[np.float64] | None = None,
+    buildings: tuple[Points, NDArray[np.int64]] | None = None,
+    incidents: Points | None = None,
     levels: tuple[str, ...] = LEVELS,
+    located: tuple[Located, Located] | None = None,
 ) -> tuple[dict[str, Any], gpd.GeoDataFrame]:
     """Summary per level, and the changed areas (one feature per change) as a GeoDataFrame.
 
     ``a``, ``b``: grids with ``level``, ``code``, ``households`` and geometry. ``buildings``:
-    (n x 2 lon/lat points, households per point). ``incidents``: n x 2 lon/lat points.
+    (n x 2 lon/lat points, households per point). ``incidents``: n x 2 lon/lat points. Points
+    may come as :class:`SortedPoints` already (sorted once, kept by the caller between diffs).
+    ``located``: one dict per plan that keeps where every building and incident lies in it
+    (filled when every point had to be located; the caller keeps it while plan and points stay
+    as they are, so a second diff of the same plan locates nothing).
     """
     summary: dict[str, Any] = {}
     areas = []
     recodes: dict[str, dict[str, str]] = {}
+    metric = metric_crs(a) if not a.empty else None
     for level in levels:
         ga = a[a["level"] == level].reset_index(drop=True)
         gb = b[b["level"] == level].reset_index(drop=True)
-        result, changed = _level(ga, gb)
+        result, changed = _level(ga, gb, metric)
         recodes[level] = dict(result.pop("_recode"))
         summary[level] = result
         areas.append(changed.assign(level=level))
@@ -50,17 +59,27 @@ def diff_plans(
     moving = [
         g for f in areas for g, c in zip(f["geometry"], f["change"], strict=True) if c != "recoded"
     ]
-    for name, pts in (
+    for name, given in (
         ("buildings", None if buildings is None else buildings[0]),
         ("incidents", incidents),
     ):
-        if pts is None:
+        if given is None:
             continue
+        pts = given if isinstance(given, SortedPoints) else SortedPoints(given)
         # when most grids changed, testing every point against the changes costs more than it saves
-        idx = _inside(pts, moving) if len(moving) < FILTER_BELOW * len(a) else np.arange(len(pts))
-        before, after = _located(a, pts[idx], levels), _located(b, pts[idx], levels)
+        idx = _inside(pts, moving) if len(moving) < FILTER_BELOW * len(a) else None
+        memo = located or ({}, {})
+        before, after = (
+            memo[side][name]
+            if idx is None and name in memo[side]
+            else _located(frame, pts, idx, levels)
+            for side, frame in ((0, a), (1, b))
+        )
+        if idx is None:
+            memo[0][name], memo[1][name] = before, after
         for level in levels:
-            moved = idx[_moved(before[level], after[level], recodes[level])]
+            moved = _moved(before[level], after[level], recodes[level])
+            moved = moved if idx is None else idx[moved]
             summary[level][f"{name}_moved"] = len(moved)
             if name == "buildings" and buildings is not None:
                 summary[level]["households_moved"] = int(buildings[1][moved].sum())
@@ -82,7 +101,9 @@ def _same(x: NDArray[np.object_], y: NDArray[np.object_]) -> NDArray[np.bool_]:
     )
 
 
-def _level(ga: gpd.GeoDataFrame, gb: gpd.GeoDataFrame) -> tuple[dict[str, Any], pd.DataFrame]:
+def _level(
+    ga: gpd.GeoDataFrame, gb: gpd.GeoDataFrame, metric: Any
+) -> tuple[dict[str, Any], pd.DataFrame]:
     ia = dict(zip(ga["code"].astype(str), range(len(ga)), strict=True))
     ib = dict(zip(gb["code"].astype(str), range(len(gb)), strict=True))
     geo_a, geo_b = ga.geometry.to_numpy(), gb.geometry.to_numpy()
@@ -116,7 +137,7 @@ def _level(ga: gpd.GeoDataFrame, gb: gpd.GeoDataFrame) -> tuple[dict[str, Any], 
         "removed": removed,
         "changed": reshaped,
         "recoded": [list(r) for r in recode],
-        "changed_area_m2": _area(ga, list(xor)),
+        "changed_area_m2": _area(ga, list(xor), metric),
         "_recode": recode,
     }
     return result, pd.DataFrame(rows, columns=[*_ROW, "geometry"])
@@ -171,88 +192,75 @@ def _row(
     }
 
 
-def _area(frame: gpd.GeoDataFrame, geoms: list[Any]) -> float:
+def _area(frame: gpd.GeoDataFrame, geoms: list[Any], metric: Any) -> float:
     if not geoms or frame.empty:
         return 0.0
     series = gpd.GeoSeries(geoms, crs=frame.crs or "EPSG:4326")
-    return round(float(series.to_crs(metric_crs(frame)).area.sum()), 1)
+    return round(float(series.to_crs(metric).area.sum()), 1)
 
 
 def hits(
     polygons: NDArray[np.object_], xy: NDArray[np.float64]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """(point index, polygon index) of every lon/lat point inside a polygon.
-
-    Points are sorted by x once; each prepared polygon tests only the points of its bounding box
-    with ``contains_xy`` (no point geometries are built): fast for many points and polygons.
-    """
-    if len(xy) == 0 or len(polygons) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    order = np.argsort(xy[:, 0], kind="stable")
-    xs, ys = xy[order, 0], xy[order, 1]
-    shapely.prepare(polygons)
-    found_p, found_g = [], []
-    for g, (minx, miny, maxx, maxy) in enumerate(shapely.bounds(polygons).tolist()):
-        lo, hi = (
-            np.searchsorted(xs, [minx, maxx], side="left")[0],
-            np.searchsorted(xs, maxx, side="right"),
-        )
-        if hi <= lo:
-            continue
-        band = np.arange(lo, hi)
-        band = band[(ys[band] >= miny) & (ys[band] <= maxy)]
-        if len(band) == 0:
-            continue
-        inside = band[shapely.contains_xy(polygons[g], xs[band], ys[band])]
-        found_p.append(order[inside])
-        found_g.append(np.full(len(inside), g, dtype=np.int64))
-    if not found_p:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(found_p).astype(np.int64), np.concatenate(found_g)
+    """(point index, polygon index) of every lon/lat point inside a polygon."""
+    return SortedPoints(xy).hits(polygons)
 
 
-def locate(frame: gpd.GeoDataFrame, points: NDArray[np.float64]) -> NDArray[np.object_]:
-    """The code of the grid holding each lon/lat point (None outside every grid)."""
-    out = np.full(len(points), None, dtype=object)
-    if len(points) == 0 or frame.empty:
-        return out
-    pi, gi = hits(frame.geometry.to_numpy(), points)
-    out[pi] = frame["code"].astype(str).to_numpy()[gi]
+def _inside(points: SortedPoints, polygons: list[Any]) -> NDArray[np.int64]:
+    """Positions of the points inside any of ``polygons``, ascending."""
+    geoms = np.asarray([g for g in polygons if g is not None and not g.is_empty], dtype=object)
+    pi, _ = points.hits(geoms)
+    return np.unique(pi)
+
+
+def _grid_of(
+    frame: gpd.GeoDataFrame, points: SortedPoints, idx: NDArray[np.int64] | None
+) -> NDArray[np.int64]:
+    """Row of ``frame`` holding each point (of ``idx`` only, when given); -1 outside all."""
+    if idx is not None:
+        points = SortedPoints(points.xy[idx])
+    out = np.full(len(points), -1, dtype=np.int64)
+    if len(points) and not frame.empty:
+        pi, gi = points.hits(frame.geometry.to_numpy())
+        out[pi] = gi
     return out
 
 
-def _inside(points: NDArray[np.float64], polygons: list[Any]) -> NDArray[np.int64]:
-    """Indices of the lon/lat points inside any of ``polygons``."""
-    geoms = np.asarray([g for g in polygons if g is not None and not g.is_empty], dtype=object)
-    pi, _ = hits(geoms, points)
-    mask = np.zeros(len(points), dtype=bool)
-    mask[pi] = True
-    return np.flatnonzero(mask).astype(np.int64)
-
-
 def _located(
-    grids: gpd.GeoDataFrame, points: NDArray[np.float64], levels: tuple[str, ...]
+    grids: gpd.GeoDataFrame,
+    points: SortedPoints,
+    idx: NDArray[np.int64] | None,
+    levels: tuple[str, ...],
 ) -> dict[str, NDArray[np.object_]]:
-    """Grid code of each point per level: located among micro grids once, basic by parent."""
+    """Grid code of each point per level (None outside): located among micro grids once,
+    basic grids by parent."""
     out: dict[str, NDArray[np.object_]] = {}
     micro = grids[grids["level"] == "micro"]
-    if "micro" in levels or not micro.empty:
-        out["micro"] = locate(micro, points)
+    if not micro.empty:
+        row = _grid_of(micro, points, idx)
+        codes, parents = _with_none(micro["code"]), _with_none(micro["parent_code"])
+        out["micro"], out["basic"] = codes[row], parents[row]  # row -1 takes the None
     for level in levels:
-        if level == "basic" and not micro.empty:
-            parent = dict(
-                zip(micro["code"].astype(str), micro["parent_code"].astype(str), strict=True)
-            )
-            out["basic"] = np.asarray([parent.get(c) for c in out["micro"]], dtype=object)
-        elif level not in out:
-            out[level] = locate(grids[grids["level"] == level], points)
+        if level not in out:
+            frame = grids[grids["level"] == level]
+            out[level] = _with_none(frame["code"])[_grid_of(frame, points, idx)]
+    return out
+
+
+def _with_none(codes: pd.Series) -> NDArray[np.object_]:
+    """The codes as strings, and None last (what index -1 picks)."""
+    out = np.empty(len(codes) + 1, dtype=object)
+    out[:-1] = codes.astype(str).to_numpy(dtype=object)
     return out
 
 
 def _moved(
     before: NDArray[np.object_], after: NDArray[np.object_], recode: dict[str, str]
-) -> NDArray[np.bool_]:
-    followed = np.asarray(
-        [recode.get(c, c) if c is not None else None for c in before], dtype=object
-    )
-    return np.asarray(followed != after, dtype=bool)
+) -> NDArray[np.int64]:
+    """Positions where the grid after is not the grid before (recodes followed)."""
+    if recode:
+        codes, uniques = pd.factorize(pd.Series(before, dtype=object))
+        renamed = np.empty(len(uniques) + 1, dtype=object)  # factorize gives None the code -1
+        renamed[:-1] = [recode.get(u, u) for u in uniques]
+        before = renamed[codes]
+    return np.flatnonzero(before != after).astype(np.int64)

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
 from geogrid.errors import Conflict
+from geogrid.plans.points import SortedPoints
 
 IntArray = NDArray[np.int64]
 EDITABLE_LEVELS = ("basic", "micro")
@@ -117,7 +119,10 @@ class Draft:
     """The editable state of one draft plan (metric CRS), kept in step with the store.
 
     ``unit_ids`` are the stored unit ids; every other per-unit array is aligned with them.
-    ``area_types`` maps community code -> area type (for the household bands).
+    ``area_types`` maps community code -> area type (for the household bands). ``incidents``
+    per unit is -1 until counted: with ``points`` (incident points in the metric CRS) a unit's
+    incidents are counted the first time a grid holding it is measured, so loading a draft
+    does not locate every incident of the district.
     """
 
     plan_id: int
@@ -135,6 +140,7 @@ class Draft:
     area_types: dict[str, str | None]
     building_units: dict[str, list[int]]
     persons_per_household: float = 2.62
+    points: SortedPoints | None = None
     position: dict[int, int] = field(default_factory=dict)
     members: dict[str, set[int]] = field(default_factory=dict)
     children: dict[str, set[str]] = field(default_factory=dict)
@@ -142,16 +148,25 @@ class Draft:
     shapes: dict[str, shapely.Geometry] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.position = {int(u): i for i, u in enumerate(self.unit_ids.tolist())}
+        positions = np.arange(len(self.unit_ids))
+        self.position = dict(zip(self.unit_ids.tolist(), positions.tolist(), strict=True))
         self.members = {c: set() for c, g in self.grids.items() if g.level == "micro"}
-        for i, code in enumerate(self.micro.tolist()):
-            self.members.setdefault(code, set()).add(i)
+        by_micro: dict[Any, Any] = pd.Series(positions).groupby(self.micro.astype(str)).indices
+        self.members |= {str(c): set(p.tolist()) for c, p in by_micro.items()}
         self.children = {c: set() for c, g in self.grids.items() if g.level == "basic"}
         for code, grid in self.grids.items():
             if grid.level == "micro":
                 self.children.setdefault(grid.parent_code, set()).add(code)
-        for i, g in enumerate(self.group.tolist()):
-            self.group_members.setdefault(int(g), []).append(i)
+        by_group: dict[Any, Any] = pd.Series(positions).groupby(self.group).indices
+        self.group_members = {int(g): p.tolist() for g, p in by_group.items()}
+
+    def incidents_in(self, units: IntArray) -> int:
+        """Incidents inside the units at these positions (counted on first use)."""
+        missing = units[self.incidents[units] < 0]
+        if len(missing):
+            found = self.points.counts(self.geoms[missing]) if self.points is not None else 0
+            self.incidents[missing] = found
+        return int(self.incidents[units].sum())
 
     def basic_of(self, micro_code: str) -> str:
         return self.grids[micro_code].parent_code
@@ -161,11 +176,15 @@ class Draft:
         return self.community_of(grid.parent_code) if grid.level == "micro" else grid.parent_code
 
     def units_of(self, code: str) -> IntArray:
-        """Positions of the units of a basic or micro grid."""
+        """Positions of the units of a basic or micro grid, ascending."""
         grid = self.grids[code]
         micros = self.children.get(code, set()) if grid.level == "basic" else {code}
-        found = [i for m in micros for i in self.members.get(m, ())]
-        return np.asarray(sorted(found), dtype=np.int64)
+        sets = [self.members.get(m, ()) for m in micros]
+        found = np.fromiter(
+            (i for s in sets for i in s), dtype=np.int64, count=sum(len(s) for s in sets)
+        )
+        found.sort()
+        return found
 
     def shape(self, code: str) -> shapely.Geometry:
         """The grid's polygon (coverage union of its units), cached until an edit touches it."""
@@ -285,10 +304,15 @@ def draft_from_frames(
     *,
     area_types: dict[str, str | None],
     incidents: IntArray | None = None,
+    incident_points: NDArray[np.float64] | None = None,
     locked: set[str] | frozenset[str] = frozenset(),
     persons_per_household: float = 2.62,
 ) -> Draft:
-    """A draft from its units (``plan_units`` columns, EPSG:4326) and grids (``read_plan``)."""
+    """A draft from its units (``plan_units`` columns, EPSG:4326) and grids (``read_plan``).
+
+    Incidents per unit come as ``incidents`` (counts), or are counted on demand from
+    ``incident_points`` (lon/lat, n x 2); with neither every unit has none.
+    """
     from geogrid.crs import metric_crs
 
     metric = metric_crs(units)
@@ -317,11 +341,28 @@ def draft_from_frames(
         group=units["building_group"].to_numpy(dtype=np.int64),
         households=units["households"].to_numpy(dtype=np.int64),
         buildings=units["buildings"].to_numpy(dtype=np.int64),
-        incidents=np.zeros(n, dtype=np.int64) if incidents is None else incidents,
+        incidents=_incident_counts(n, incidents, incident_points),
         geoms=units.to_crs(metric).geometry.to_numpy(),
         micro=units["micro_code"].astype(str).to_numpy(dtype=object),
         grids=records,
         area_types=area_types,
         building_units=building_units,
         persons_per_household=persons_per_household,
+        points=None if incident_points is None else _metric_points(incident_points, metric),
     )
+
+
+def _incident_counts(n: int, given: IntArray | None, points: Any) -> IntArray:
+    if given is not None:
+        return np.asarray(given, dtype=np.int64)
+    return np.full(n, -1 if points is not None else 0, dtype=np.int64)
+
+
+def _metric_points(lonlat: NDArray[np.float64], metric: Any) -> SortedPoints:
+    from pyproj import Transformer
+
+    from geogrid.crs import STORAGE_CRS
+
+    xy = np.asarray(lonlat, dtype=float).reshape(-1, 2)
+    x, y = Transformer.from_crs(STORAGE_CRS, metric, always_xy=True).transform(xy[:, 0], xy[:, 1])
+    return SortedPoints(np.column_stack([x, y]))

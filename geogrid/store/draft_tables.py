@@ -100,5 +100,6 @@ class PartitionJob(Base):
     )
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     actor: Mapped[str] = mapped_column(String(100))
+    worker_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the process running it
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

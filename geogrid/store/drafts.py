@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,7 +27,7 @@ from sqlalchemy import (
 from geogrid.crs import STORAGE_CRS
 from geogrid.store import draft_tables as dt
 from geogrid.store import tables as t
-from geogrid.store._bind import fetch_all, store_kind
+from geogrid.store._bind import connected, driver_cursor, fetch_all, store_kind
 from geogrid.store.layers import frame_with_geometry
 
 UNITS = t.table_of(dt.PlanUnit)
@@ -81,22 +82,45 @@ def unit_count(bind: Engine | Connection, plan_id: int) -> int:
 
 
 def read_units(bind: Engine | Connection, plan_id: int) -> gpd.GeoDataFrame:
-    """A plan's units with their micro grid, EPSG:4326, ordered by unit id."""
-    stmt = select(
-        *[UNITS.c[c] for c in _UNIT_FIELDS],
-        UNITS.c.building_ids,
-        UNITS.c.micro_code,
-        func.ST_AsBinary(UNITS.c.geom).label("wkb"),
-    ).where(UNITS.c.plan_id == plan_id)
-    rows = fetch_all(bind, stmt.order_by(UNITS.c.unit_id))
-    frame = pd.DataFrame(rows, columns=[*_UNIT_FIELDS, "building_ids", "micro_code", "wkb"])
+    """A plan's units with their micro grid, EPSG:4326, ordered by unit id.
+
+    Read through the driver's cursor (tuples, one JSON decode for the whole column): a
+    Laoshan-scale plan has about 80,000 units, and SQLAlchemy's per-row work would cost seconds.
+    """
+    binary = "ST_AsBinary(geom)" if store_kind(bind) == "postgis" else "AsBinary(geom)"
+    columns = [*_UNIT_FIELDS, "building_ids", "micro_code"]
+    rows = _raw_rows(
+        bind,
+        f"SELECT {', '.join(columns)}, {binary} FROM plan_units "
+        f"WHERE plan_id = {int(plan_id)} ORDER BY unit_id",
+    )
+    values = list(zip(*rows, strict=True)) if rows else [()] * (len(columns) + 1)
+    frame = pd.DataFrame(dict(zip(columns, values[:-1], strict=True)), columns=columns)
+    frame["building_ids"] = _json_lists(values[len(_UNIT_FIELDS)])
+    frame["wkb"] = list(values[-1])
     return frame_with_geometry(frame)
 
 
+def _json_lists(values: tuple[Any, ...]) -> list[Any]:
+    """JSON list values as lists: psycopg decodes them, SQLite hands over text (decoded in one
+    call for the whole column)."""
+    if not values or not isinstance(values[0], str):
+        return [list(v or ()) for v in values]
+    decoded: list[Any] = json.loads("[" + ",".join(v or "[]" for v in values) + "]")
+    return decoded
+
+
+def _raw_rows(bind: Engine | Connection, sql: str) -> list[tuple[Any, ...]]:
+    """Every row of a parameterless ``sql`` as plain tuples, through the driver's cursor."""
+    with connected(bind) as conn, driver_cursor(conn) as cursor:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+
+
 def incident_points(bind: Engine | Connection) -> np.ndarray:
-    """Every stored incident as lon/lat (n x 2)."""
+    """Every stored incident as lon/lat (n x 2), ordered by id."""
     x, y = ("ST_X(geom)", "ST_Y(geom)") if store_kind(bind) == "postgis" else ("X(geom)", "Y(geom)")
-    rows = fetch_all(bind, text(f"SELECT {x}, {y} FROM incidents"))
+    rows = _raw_rows(bind, f"SELECT {x}, {y} FROM incidents ORDER BY id")
     return np.asarray(rows, dtype=float).reshape(-1, 2)
 
 
@@ -172,10 +196,15 @@ def replace_grids(
         conn.execute(delete(GRIDS).where(GRIDS.c.plan_id == plan_id, GRIDS.c.code.in_(codes)))
     if rows:
         wkb = shapely.to_wkb(np.asarray([r["geom"] for r in rows]), output_dimension=2)
-        conn.execute(
-            insert(GRIDS),
+        from_wkb = "ST_GeomFromWKB" if store_kind(conn) == "postgis" else "GeomFromWKB"
+        fields = ("level", "code", "parent_code", "name", "households", "buildings", "area_m2")
+        conn.execute(  # plain SQL: geoalchemy2's per-value binding costs more than the insert
+            text(
+                f"INSERT INTO grids (plan_id, {', '.join(fields)}, geom) VALUES (:plan_id, "
+                f"{', '.join(':' + f for f in fields)}, {from_wkb}(:wkb, {t.SRID}))"
+            ),
             [
-                r | {"plan_id": plan_id, "geom": WKBElement(w, srid=t.SRID)}
+                {f: r[f] for f in fields} | {"plan_id": plan_id, "wkb": w}
                 for r, w in zip(rows, wkb, strict=True)
             ],
         )
@@ -187,6 +216,8 @@ def building_points(bind: Engine | Connection) -> tuple[np.ndarray, np.ndarray]:
         x, y = "ST_X(ST_PointOnSurface(geom))", "ST_Y(ST_PointOnSurface(geom))"
     else:
         x, y = "X(PointOnSurface(geom))", "Y(PointOnSurface(geom))"
-    rows = fetch_all(bind, text(f"SELECT coalesce(households, 0), {x}, {y} FROM buildings"))
+    rows = _raw_rows(
+        bind, f"SELECT coalesce(households, 0), {x}, {y} FROM buildings ORDER BY building_id"
+    )
     data = np.asarray(rows, dtype=float).reshape(-1, 3)
     return data[:, 1:], data[:, 0].astype(np.int64)

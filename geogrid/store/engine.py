@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -143,12 +143,22 @@ def _spatialite_engine(settings: StoreSettings) -> Engine:
         finally:
             dbapi_conn.enable_load_extension(False)
         dbapi_conn.execute("PRAGMA foreign_keys = ON")
+        _write_ahead_log(dbapi_conn, sqlite_module, settings.spatialite_synchronous)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def _write_ahead_log(dbapi_conn: Any, sqlite_module: Any, synchronous: str) -> None:
+    """Readers do not wait for a writer, and a commit appends to the log instead of rewriting
+    pages (one flush with ``full``, none with ``normal``). The mode stays with the file; when
+    another connection holds it just now, this one goes on in the mode the file has."""
+    with suppress(sqlite_module.OperationalError):
+        dbapi_conn.execute("PRAGMA journal_mode = WAL")
+    dbapi_conn.execute(f"PRAGMA synchronous = {'FULL' if synchronous == 'full' else 'NORMAL'}")
 
 
 def _prepare(engine: Engine, kind: StoreKind) -> None:

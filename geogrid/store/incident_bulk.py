@@ -26,6 +26,7 @@ from geogrid.store import tables as t
 from geogrid.store._bind import driver_cursor, store_kind
 from geogrid.store._incident_copy import LoadTarget, Progress, load, load_attribution
 from geogrid.store._unlocated import refuse_stored_unlocated, write_unlocated
+from geogrid.store.incident_feed import record_place_event
 from geogrid.store.plans import publish_plan, published_plan_id, read_plan
 from geogrid.store.versions import INCIDENTS, bump_data_version
 
@@ -250,10 +251,17 @@ def attributed_plans(
 
 
 def place_unlocated(
-    conn: Connection, ref: str, lon: float, lat: float, *, plan_id: int | None = None
+    conn: Connection,
+    ref: str,
+    lon: float,
+    lat: float,
+    *,
+    plan_id: int | None = None,
+    actor: str = "place",
 ) -> ImportSummary:
     """Give a kept address-only record its WGS 84 location: it becomes a stored incident,
-    attributed to the grids of ``plan_id`` (default: the published plan), in one transaction.
+    attributed to the grids of ``plan_id`` (default: the published plan), in one transaction,
+    with a ``place`` event on the live feed (``actor`` is who placed it).
 
     Raises NotFound when no unlocated record has this id; InputError for coordinates that are
     not lon/lat.
@@ -271,5 +279,6 @@ def place_unlocated(
     records["basic_code"], records["micro_code"] = att.basic, att.micro
     write_records(conn, records, LoadTarget(plan_id=plan_id, import_id=row.import_id))
     conn.execute(delete(table).where(table.c.ref == ref))
+    record_place_event(conn, ref, actor=actor)
     lost = _outside(att) if plan_id is not None else 0
     return ImportSummary(row.import_id, 1, plan_id, 1 - _outside(att), lost)

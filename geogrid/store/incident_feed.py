@@ -12,7 +12,7 @@ SQLite serialises writers anyway, so there the events are written at once.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event, text
@@ -70,6 +70,19 @@ def record_import_events(conn: Connection, import_id: int, *, actor: str) -> int
         text("SELECT count(*) FROM incidents WHERE import_id = :import_id"), params
     ).scalar_one()
     return int(count)
+
+
+def record_place_event(conn: Connection, ref: str, *, actor: str) -> None:
+    """A ``place`` event for the incident ``ref`` that a dispatcher just located (for the feed)."""
+    record_events(
+        conn,
+        text(
+            "INSERT INTO incident_events (incident_id, action, from_status, to_status, actor, at,"
+            " note) SELECT id, 'place', NULL, status, :actor, :at, 'placed by a dispatcher'"
+            " FROM incidents WHERE ref = :ref"
+        ),
+        {"actor": actor, "at": datetime.now(UTC), "ref": ref},
+    )
 
 
 def last_event_id(bind: Engine | Connection) -> int:

@@ -9,10 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import schemathesis
-from _api import ApiClient
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from _api import ApiClient, fuzz_for_5xx
 from incidents.incident_plans import grid_center, square_plan
 
 from geogrid.store import Store, publish_plan
@@ -33,42 +30,10 @@ def client_with_incident(store: Store, api_client: ApiClient) -> tuple[Any, int]
 
 def test_incident_routes_never_answer_5xx(client_with_incident: tuple[Any, int]) -> None:
     client, incident_id = client_with_incident
-    schema = schemathesis.openapi.from_dict(client.get("/openapi.json").json())
-    operations = [op.ok() for op in schema.include(path_regex=ROUTES).get_all_operations()]
-    assert len(operations) >= 13
-    failures: list[str] = []
-    for operation in operations:
-
-        @given(case=operation.as_strategy(), real=st.booleans())
-        @settings(
-            max_examples=12,
-            deadline=None,
-            derandomize=True,
-            suppress_health_check=list(HealthCheck),
-            database=None,
-        )
-        def run(case: Any, real: bool) -> None:
-            if real and "incident_id" in (case.path_parameters or {}):
-                case.path_parameters["incident_id"] = incident_id
-            kwargs = case.as_transport_kwargs(base_url="http://testserver")
-            data = kwargs.get("data")
-            response = client.request(
-                kwargs["method"],
-                kwargs["url"],
-                params=kwargs.get("params"),
-                headers={
-                    k: v
-                    for k, v in (kwargs.get("headers") or {}).items()
-                    if k.lower() != "x-api-key"
-                },
-                json=kwargs.get("json"),
-                data=data if isinstance(data, dict) else None,
-                content=data if isinstance(data, str | bytes) else None,
-            )
-            if response.status_code >= 500:
-                failures.append(f"{kwargs['method']} {kwargs['url']}: {response.text[:300]}")
-
-        run()
+    operations, failures = fuzz_for_5xx(
+        client, ROUTES, ids={"incident_id": incident_id}, max_examples=12
+    )
+    assert operations >= 13
     assert not failures, failures[:5]
 
 

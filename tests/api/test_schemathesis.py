@@ -9,10 +9,9 @@ from typing import Any
 
 import pytest
 import schemathesis
-from _api import issue_key
+from _api import fuzz_operations, issue_key
 from _city import build_city
 from _server import running_server
-from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -51,24 +50,16 @@ def test_api_conforms(served_api: Any) -> None:
     assert {"/collections/{collectionId}/items", "/collections/{collectionId}/export"} <= {
         op.path for op in operations
     }
-    for operation in operations:
 
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=15,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
+    def check(case: Any) -> None:
+        case.call_and_validate(
+            headers={"X-API-Key": _KEY["key"]},
+            checks=[
+                not_a_server_error,
+                status_code_conformance,
+                content_type_conformance,
+                response_schema_conformance,
+            ],
         )
-        def run(case: Any) -> None:
-            case.call_and_validate(
-                headers={"X-API-Key": _KEY["key"]},
-                checks=[
-                    not_a_server_error,
-                    status_code_conformance,
-                    content_type_conformance,
-                    response_schema_conformance,
-                ],
-            )
 
-        run()
+    fuzz_operations(operations, check, max_examples=15)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+import geopandas as gpd
+import shapely
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,11 +32,13 @@ from geogrid.api.incident_deps import (
     local_time,
     within,
 )
+from geogrid.crs import to_storage_crs
 from geogrid.errors import Forbidden, InputError
 from geogrid.incidents.formats import parse_incident_bytes
 from geogrid.incidents.workflow import ACTIONS, Status, allowed_actions
 from geogrid.store._bind import MAX_ID
-from geogrid.store.incident_bulk import import_incidents
+from geogrid.store._unlocated import unlocated_incidents
+from geogrid.store.incident_bulk import import_incidents, place_unlocated
 from geogrid.store.incident_feed import jurisdiction_sql, record_import_events
 from geogrid.store.incident_query import IncidentFilter, find_incidents, incident_grid_codes
 from geogrid.store.incidents import (
@@ -258,3 +262,59 @@ def act(
             satisfied=options.satisfied,
         )
         return _detail(conn, incident_id)
+
+
+class PlaceIn(BaseModel):
+    """Where an address-only record lies (what a dispatcher found for its address)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    crs: Crs = Field("EPSG:4326", description="CRS of lon/lat; normalised to WGS 84")
+
+
+@router.get("/unlocated")
+def unlocated(store: StoreDep, principal: IncidentWriter) -> list[dict[str, Any]]:
+    """Records kept with an address but no coordinates, oldest first, for a dispatcher to
+    place (dispatcher or admin keys: they have no grid yet, so no jurisdiction holds them)."""
+    del principal
+    keys = ("ref", "address", "category_code", "reported_at", "flagged_at", "import_id")
+    with store.engine.connect() as conn:
+        kept = unlocated_incidents(conn)
+    return [
+        {k: row[k] for k in keys} | {"description": (row["record"] or {}).get("description")}
+        for row in kept
+    ]
+
+
+@router.post("/unlocated/{ref}/place", status_code=201)
+def place(
+    store: StoreDep,
+    hub: FeedDep,
+    principal: IncidentWriter,
+    ref: Annotated[str, Path(min_length=1, max_length=64, pattern=TEXT)],
+    body: PlaceIn,
+) -> dict[str, Any]:
+    """Place an address-only record (as ``geogrid incidents place`` does): it becomes a stored
+    incident attributed to its grids, with a ``place`` event on the feed. The place must lie in
+    the dispatcher's jurisdiction (403, nothing stored, otherwise)."""
+    lon, lat = _wgs84(body.lon, body.lat, body.crs)
+    with incident_write(store, hub, principal, "incident.place", f"unlocated {ref}") as conn:
+        place_unlocated(conn, ref, lon, lat, actor=principal.actor)
+        incident_id = conn.execute(
+            text("SELECT id FROM incidents WHERE ref = :ref"), {"ref": ref}
+        ).scalar_one()
+        incident = _detail(conn, int(incident_id))
+        check_sees(principal, incident["basic_code"], what=f"incident {ref} placed there")
+    return incident
+
+
+def _wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
+    """lon/lat in ``crs`` (WGS 84, CGCS2000, GCJ-02, BD-09) as WGS 84."""
+    if crs == "EPSG:4326":
+        return lon, lat
+    frame = gpd.GeoDataFrame(geometry=[shapely.Point(lon, lat)], crs=None)
+    out, _ = to_storage_crs(frame, source_crs=crs)
+    point = out.geometry.iloc[0]
+    return float(point.x), float(point.y)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Coroutine
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 
@@ -41,6 +41,7 @@ from geogrid.store import tables as t
 from geogrid.store._unlocated import unlocated_incidents
 from geogrid.store.access import find_api_key
 from geogrid.store.incident_bulk import import_incidents
+from geogrid.store.incident_feed import sees
 from geogrid.store.incident_query import (
     IncidentFilter,
     find_incidents,
@@ -124,7 +125,34 @@ def requests(
     days (at most 1000) filtered by service code, dates and status."""
     filters = _filters(service_request_id, service_code, start_date, end_date, status)
     rows, _ = find_incidents(store.engine, filters, within=within(principal), limit=MAX_REQUESTS)
-    return _render(format, "service_requests", "request", _views(store, rows))
+    views = _views(store, rows)
+    if sees(principal.jurisdiction, None):  # address-only requests have no grid yet
+        views += _unlocated_views(store, filters)[: MAX_REQUESTS - len(views)]
+    return _render(format, "service_requests", "request", views)
+
+
+def _unlocated_views(store: Any, filters: IncidentFilter) -> list[dict[str, Any]]:
+    """The kept address-only requests that match the filters, as GeoReport requests without
+    lat/long (GeoReport v2 allows a request located by its address alone); they are open."""
+    if filters.status and not set(filters.status) & set(OPEN_STATES):
+        return []
+    with store.engine.connect() as conn:
+        kept = unlocated_incidents(conn)
+    names = _service_names()
+    out = []
+    for row in kept:
+        code = (row["record"] or {}).get("subcategory_code") or row["category_code"] or ""
+        at = row["reported_at"] or row["flagged_at"]
+        at = at if at is None or at.tzinfo is not None else at.replace(tzinfo=UTC)
+        if (
+            (filters.refs and row["ref"] not in filters.refs)
+            or (filters.category and not str(code).startswith(tuple(filters.category)))
+            or (filters.start is not None and (at is None or at < filters.start))
+            or (filters.end is not None and (at is None or at >= filters.end))
+        ):
+            continue
+        out.append(open311.unlocated_request(row, service_name=names.get(code)))
+    return out
 
 
 @router.get("/requests/{service_request_id}.{format}", responses=_BOTH)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from geogrid.api.access import PLAN_WRITERS, Principal, PrincipalDep, require
-from geogrid.api.deps import StoreDep
+from geogrid.api.deps import SettingsDep, StoreDep
 from geogrid.api.plan_deps import DB_INT_MAX, JobId, require_whole_plan
 from geogrid.errors import Forbidden
 from geogrid.plan_jobs import JobRunner
@@ -23,11 +23,11 @@ DEFAULT_LEVELS: tuple[Level, ...] = ("basic", "micro")
 Code = Annotated[str, Field(pattern=r"^[0-9]{6,12}$")]
 
 
-def get_runner(request: Request, store: StoreDep) -> JobRunner:
-    """This app's job runner (created on first use)."""
+def get_runner(request: Request, store: StoreDep, settings: SettingsDep) -> JobRunner:
+    """This app's job runner (created on first use; its worker process starts with a job)."""
     with _LOCK:
         if getattr(request.app.state, "job_runner", None) is None:
-            request.app.state.job_runner = JobRunner(store)
+            request.app.state.job_runner = JobRunner(store, settings.store)
     runner: JobRunner = request.app.state.job_runner
     return runner
 

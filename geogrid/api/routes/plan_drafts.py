@@ -3,6 +3,7 @@ draft plan with optimistic concurrency (ETag / If-Match; a stale version answers
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import pandas as pd
@@ -13,8 +14,8 @@ from geogrid.api.access import PLAN_WRITERS, Principal, PrincipalDep, require
 from geogrid.api.geojson import feature_collection
 from geogrid.api.plan_deps import PlanId, SessionsDep, require_whole_plan, writer
 from geogrid.partition.bands import band_for
-from geogrid.plan_drafts import area_types
-from geogrid.plan_writes import edit, etag, parse_if_match, publish, undo_redo
+from geogrid.plan_drafts import DraftSessions, area_types
+from geogrid.plan_writes import change, etag, parse_if_match, publish
 from geogrid.plans.draft import Draft
 from geogrid.store import drafts as sd
 
@@ -119,6 +120,28 @@ def get_edits(
     return [{k: r[k] for k in keys} for r in rows]
 
 
+def _change(
+    kind: str,
+    plan_id: int,
+    op: dict[str, Any] | None,
+    sessions: DraftSessions,
+    principal: Principal,
+    response: Response,
+    if_match: str | None,
+) -> dict[str, Any]:
+    result = change(
+        sessions,
+        plan_id,
+        kind,
+        op,
+        if_match=parse_if_match(if_match, plan_id),
+        actor=principal.actor,
+        allowed=principal.covers,
+        on_write=writer(principal),
+    )
+    return _tagged(response, result)
+
+
 @router.post("/{plan_id}/edits")
 def post_edit(
     plan_id: PlanId,
@@ -129,19 +152,11 @@ def post_edit(
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     """Apply one edit: the touched grids' new statistics and checks, and the new version."""
-    result = edit(
-        sessions,
-        plan_id,
-        body.model_dump(exclude_none=True),
-        if_match=parse_if_match(if_match, plan_id),
-        actor=principal.actor,
-        allowed=principal.covers,
-        on_write=writer(principal),
-    )
-    return _tagged(response, result)
+    op = body.model_dump(exclude_none=True)
+    return _change("edit", plan_id, op, sessions, principal, response, if_match)
 
 
-def _undo_redo(kind: str):  # type: ignore[no-untyped-def]
+def _history_route(kind: Literal["undo", "redo"]) -> Callable[..., dict[str, Any]]:
     def route(
         plan_id: PlanId,
         sessions: SessionsDep,
@@ -149,24 +164,17 @@ def _undo_redo(kind: str):  # type: ignore[no-untyped-def]
         response: Response,
         if_match: IfMatch = None,
     ) -> dict[str, Any]:
-        result = undo_redo(
-            sessions,
-            plan_id,
-            kind,
-            if_match=parse_if_match(if_match, plan_id),
-            actor=principal.actor,
-            allowed=principal.covers,
-            on_write=writer(principal),
-        )
-        return _tagged(response, result)
+        return _change(kind, plan_id, None, sessions, principal, response, if_match)
 
-    route.__doc__ = f"{kind.capitalize()} the newest edit (the stored log, not the browser's)."
     route.__name__ = f"post_{kind}"
+    route.__doc__ = (
+        "Undo the newest edit not undone" if kind == "undo" else "Redo the newest undone edit"
+    ) + " (from the stored edit log, not the browser's)."
     return route
 
 
-router.post("/{plan_id}/undo")(_undo_redo("undo"))
-router.post("/{plan_id}/redo")(_undo_redo("redo"))
+for _kind in ("undo", "redo"):
+    router.add_api_route(f"/{{plan_id}}/{_kind}", _history_route(_kind), methods=["POST"])
 
 
 @router.post("/{plan_id}/publish")

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from sqlalchemy import Engine
 
 from geogrid.api.access import PLAN_WRITERS, Principal, PrincipalDep, require
 from geogrid.api.deps import StoreDep
@@ -15,11 +16,13 @@ from geogrid.api.geojson import feature_collection
 from geogrid.api.plan_deps import PlanId, SessionsDep, require_whole_plan, writer
 from geogrid.plan_writes import archive, copy_plan
 from geogrid.plans.diff import diff_plans
+from geogrid.plans.points import SortedPoints
 from geogrid.store import read_plan
-from geogrid.store.drafts import building_points, incident_points
+from geogrid.store.drafts import building_points
 from geogrid.store.versions import INCIDENTS, plan_layer
 
 router = APIRouter(prefix="/plans", tags=["plan versions"])
+_POINTS = ("buildings", INCIDENTS)  # where points lie in a plan holds while these stay
 PlanWriter = Annotated[Principal, Depends(require(*PLAN_WRITERS))]
 
 
@@ -78,13 +81,27 @@ def get_diff(
     a, b = (
         sessions.cached(plan_layer(p), partial(read_plan, engine, p)) for p in (plan_id, other_id)
     )
+    levels = (level,) if level else ("basic", "micro")
+    located = tuple(
+        sessions.cached(
+            plan_layer(p), dict, key=f"{plan_layer(p)}:located:{','.join(levels)}", also=_POINTS
+        )
+        for p in (plan_id, other_id)
+    )
     summary, areas = diff_plans(
         a,
         b,
-        buildings=sessions.cached("buildings", lambda: building_points(engine)),
-        incidents=sessions.cached(INCIDENTS, lambda: incident_points(engine)),
-        levels=(level,) if level else ("basic", "micro"),
+        buildings=sessions.cached("buildings", lambda: _sorted_buildings(engine)),
+        incidents=sessions.incident_points(),
+        levels=levels,
+        located=(located[0], located[1]),
     )
     if format == "geojson":
         return feature_collection(areas, extra={"from": plan_id, "to": other_id})
     return {"from": plan_id, "to": other_id, "levels": summary}
+
+
+def _sorted_buildings(engine: Engine) -> tuple[SortedPoints, Any]:
+    """The buildings' points, sorted once per data version, and their households."""
+    points, households = building_points(engine)
+    return SortedPoints(points), households

@@ -3,6 +3,8 @@ a second job on the same draft, cancel."""
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from typing import Any
 
@@ -44,6 +46,8 @@ def test_job_partitions_a_community_and_links_its_draft(
     reloaded = api_client(store, role="viewer", jurisdiction="370212")  # a page reload
     job = _wait(reloaded, job_id)
     assert job["status"] == "succeeded", job
+    # the engine ran in a worker process, not in the API's own
+    assert job["worker_pid"] is not None and job["worker_pid"] != os.getpid()
     assert job["progress"]["done"] == job["progress"]["total"] == 1
     plan_id = job["plan_id"]
     assert job["links"]["draft"] == f"/plans/{plan_id}/draft"
@@ -74,3 +78,21 @@ def test_cancel_a_queued_job_and_scope_outside_jurisdiction(
     assert refused.status_code == 403
     viewer = api_client(store, role="viewer", jurisdiction="370212")
     assert viewer.post("/partition-jobs", json={}).status_code == 403
+
+
+def test_a_killed_worker_fails_its_job_and_frees_the_draft(
+    store: Store, api_client: ApiClient
+) -> None:
+    _import(store)
+    client = api_client(store, role="planner", jurisdiction="370212")
+    job_id = client.post("/partition-jobs", json={"scope": [WEST_CODE]}).json()["id"]
+    deadline = time.monotonic() + 120
+    while (job := client.get(f"/partition-jobs/{job_id}").json())["worker_pid"] is None:
+        assert job["status"] in ("queued", "running") and time.monotonic() < deadline, job
+        time.sleep(0.05)
+    os.kill(job["worker_pid"], signal.SIGKILL)  # out of memory, or killed by an operator
+    job = _wait(client, job_id)
+    assert job["status"] == "failed" and job["error"].startswith("interrupted"), job
+    again = client.post("/partition-jobs", json={"scope": [WEST_CODE]})  # the draft is free
+    assert again.status_code == 202, again.text
+    assert _wait(client, again.json()["id"])["status"] == "succeeded"

@@ -93,6 +93,28 @@ def test_stale_if_match_is_409_with_changes(
     assert missing.status_code == 409 and "If-Match" in missing.json()["detail"]
 
 
+def test_a_process_behind_the_store_answers_409_not_its_old_refusal(
+    store: Store, api_client: ApiClient, city_plan: CityPlan
+) -> None:
+    plan_id = fill_store(store, city_plan)
+    one, two = _planner(api_client, store), _planner(api_client, store)  # two apps, two caches
+    assert one.get(f"/plans/{plan_id}/draft").json()["version"] == 0  # app one holds version 0
+    renamed = two.post(
+        f"/plans/{plan_id}/edits",
+        json={"op": "rename", "grid": B1, "name": "north"},
+        headers={"If-Match": f'"{plan_id}.0"'},
+    )
+    assert renamed.status_code == 200
+    # app one has not looked at the store since; an edit it would refuse on its old state is
+    # stale all the same, and says so
+    bad = {"op": "move", "units": [10**6], "to": B2}
+    stale = one.post(f"/plans/{plan_id}/edits", json=bad, headers={"If-Match": f'"{plan_id}.0"'})
+    assert stale.status_code == 409, stale.text
+    assert stale.json()["current"] == 1 and stale.json()["changes"][0]["op"]["op"] == "rename"
+    current = one.post(f"/plans/{plan_id}/edits", json=bad, headers={"If-Match": f'"{plan_id}.1"'})
+    assert current.status_code == 400 and current.json()["field"] == "units"
+
+
 @pytest.mark.parametrize(
     ("edit", "check"),
     [

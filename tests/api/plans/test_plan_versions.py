@@ -77,3 +77,30 @@ def test_diff_counts_incidents_that_change_grid(city_plan: CityPlan) -> None:
     assert summary["basic"]["recoded"] == [[B1, WEST_CODE + "099"]]
     assert summary["basic"]["incidents_moved"] == 0 and summary["basic"]["unchanged"] == 6
     assert list(areas["change"]) == ["recoded"]
+
+
+def test_diff_keeps_where_points_lie_for_the_next_diff() -> None:
+    import geopandas as gpd
+    import shapely
+
+    def plan(boxes: list[tuple[float, float, float, float]]) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame(
+            {"level": "basic", "code": ["L", "R"], "households": [10, 10]},
+            geometry=[shapely.box(*b) for b in boxes],
+            crs="EPSG:4326",
+        )
+
+    a = plan([(120.0, 36.0, 120.01, 36.02), (120.01, 36.0, 120.02, 36.02)])  # west, east
+    b = plan([(120.0, 36.0, 120.02, 36.01), (120.0, 36.01, 120.02, 36.02)])  # south, north
+    points = np.asarray(
+        [[120.005, 36.005], [120.015, 36.005], [120.005, 36.015], [120.015, 36.015]]
+    )
+    memo: tuple[dict, dict] = ({}, {})
+    summary, _ = diff_plans(a, b, incidents=points, levels=("basic",), located=memo)
+    assert summary["basic"]["changed"] == ["L", "R"] and summary["basic"]["incidents_moved"] == 2
+    assert list(memo[0]["incidents"]["basic"]) == ["L", "R", "L", "R"]
+    assert list(memo[1]["incidents"]["basic"]) == ["L", "L", "R", "R"]
+    # the next diff reads the kept locations instead of locating again
+    memo[1]["incidents"]["basic"] = memo[0]["incidents"]["basic"].copy()
+    again, _ = diff_plans(a, b, incidents=points, levels=("basic",), located=memo)
+    assert again["basic"]["incidents_moved"] == 0
