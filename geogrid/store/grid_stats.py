@@ -20,6 +20,7 @@ row of zeros, so followers of ``seq`` (:func:`changed_since`) see it change.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,8 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Connection,
+    Engine,
     Column,
     DateTime,
     ForeignKey,
@@ -36,7 +39,6 @@ from sqlalchemy import (
     bindparam,
     text,
 )
-from sqlalchemy import Connection, Engine
 
 from geogrid.store._bind import connected, store_kind
 from geogrid.store._incident_sql import bind_time, utc
@@ -260,3 +262,33 @@ def grid_stats_rows(
         params["codes"] = list(codes)
     with connected(bind) as conn:
         return {str(r.code): dict(r._mapping) for r in conn.execute(stmt, params)}
+
+
+class StatsRefresher:
+    """Keeps ``grid_stats`` current for one process's readers: :meth:`ensure` refreshes when the
+    data versions it is given moved since the last refresh or the earliest ``next_due`` has come,
+    and does nothing otherwise (no I/O). One refresh at a time per process; others wait for it.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._seen: tuple[int, ...] | None = None
+        self._next_due: datetime | None = None
+        self.last: Refresh | None = None
+
+    def current(self, versions: tuple[int, ...], now: datetime) -> bool:
+        """Whether the table is known current for ``versions`` at ``now``."""
+        return self._seen == versions and (self._next_due is None or now < self._next_due)
+
+    def ensure(self, versions: tuple[int, ...], now: datetime) -> Refresh | None:
+        """Refresh unless current; ``versions`` must be read before the call (the refresh then
+        counts at least what they stand for). Returns the refresh run, if any."""
+        if self.current(versions, now):
+            return None
+        with self._lock:
+            if self.current(versions, now):
+                return None
+            done = refresh_grid_stats(self._engine, now=now)
+            self._seen, self._next_due, self.last = versions, done.next_due, done
+            return done

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, text
 from geogrid.store._bind import store_kind
 from geogrid.store._incident_sql import bind_time, state_code, utc
 from geogrid.store.engine import StoreKind
+from geogrid.store.grid_stats import STATS_COLUMNS, stats_join
 from geogrid.tiles.encode import TileFeatures
 from geogrid.tiles.layers import TileLayer
 from geogrid.tiles.matrix import BUFFER, EXTENT, TileBox
@@ -120,31 +121,9 @@ def _plain(*names: str) -> tuple[tuple[str, str], ...]:
     return tuple((f"t.{name}", name) for name in names)
 
 
-GRID_STATS = """count(*) AS incidents,
-    count(*) FILTER (WHERE f.state <= 1) AS incidents_open,
-    count(*) FILTER (WHERE f.handling_s > f.due_s
-                       OR (f.state <= 1 AND f.handling_due < :as_of)) AS incidents_overdue,
-    count(*) FILTER (WHERE f.state IN (1, 2)) AS accepted,
-    count(f.handling_s) AS closed,
-    min(f.handling_due) FILTER (WHERE f.state <= 1 AND f.handling_due >= :as_of) AS _due"""
-"""Per-grid incident counts (as ``incident_stats`` counts them) and the next deadline among the
-open incidents, over ``incident_grids f``."""
-
-_STATS_COLUMNS = (
-    ("coalesce(s.incidents, 0)", "incidents"),
-    ("coalesce(s.incidents_open, 0)", "incidents_open"),
-    ("coalesce(s.incidents_overdue, 0)", "incidents_overdue"),
-    (
-        "CASE WHEN s.accepted > 0 THEN CAST(s.closed AS DOUBLE PRECISION) / s.accepted END",
-        "settlement_rate",
-    ),
-)
-
-
 @dataclass(frozen=True)
 class _Parts:
-    """A tile query in pieces: the ``g`` CTE (and ``s`` on SpatiaLite), the join that adds the
-    statistics, the output columns (expression, name), the expression of the next time the
+    """A tile query in pieces: the ``g`` CTE, the join that adds the statistics, the output columns (expression, name), the expression of the next time the
     tile changes by itself, and the parameters."""
 
     ctes: str
@@ -183,21 +162,10 @@ def _parts(query: TileQuery, kind: StoreKind) -> _Parts:
     out = [(f"g.{name}", name) for _, name in source.columns if not name.startswith("_")]
     due, join = ("g._due" if layer.source == "incidents" else "NULL"), ""
     if layer.source == "grids" and layer.level in ("basic", "micro"):
-        key = f"{layer.level}_code"
-        out += list(_STATS_COLUMNS)
-        due = "s._due"
-        if kind == "postgis":  # one index range per grid: no sort of every incident in the tile
-            join = (
-                f"LEFT JOIN LATERAL (SELECT {GRID_STATS} FROM incident_grids f "
-                f"WHERE f.plan_id = :plan_id AND f.{key} = g.code) s ON true"
-            )
-        else:  # SQLite has no LATERAL
-            ctes.append(
-                f"s AS (SELECT f.{key} AS code, {GRID_STATS} FROM incident_grids f "
-                f"WHERE f.plan_id = :plan_id AND f.{key} IN (SELECT code FROM g) "
-                f"GROUP BY f.{key})"
-            )
-            join = "LEFT JOIN s ON s.code = g.code"
+        # One primary-key row per grid, kept in step by geogrid.store.grid_stats.
+        out += list(STATS_COLUMNS)
+        due = "s.next_due"
+        join = stats_join("g.code", str(layer.level))
     if layer.source == "grids" and layer.level in ("basic", "micro"):
         join += _result_joins(query, kind, out, params)
     return _Parts("WITH " + ",\n".join(ctes), join, out, due, params)
