@@ -28,10 +28,10 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    Connection,
-    Engine,
     Column,
+    Connection,
     DateTime,
+    Engine,
     ForeignKey,
     Integer,
     String,
@@ -147,9 +147,7 @@ def _refresh(conn: Connection, now: datetime) -> Refresh:
     if kind == "postgis":
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('geogrid_grid_stats'))"))
     # Deleting first also takes SQLite's single writer before anything is read.
-    marked = conn.execute(
-        text("DELETE FROM grid_stats_dirty RETURNING plan_id, level, code")
-    ).all()
+    marked = conn.execute(text("DELETE FROM grid_stats_dirty RETURNING plan_id, level, code")).all()
     due = conn.execute(
         text("SELECT plan_id, level, code FROM grid_stats WHERE next_due <= :now"),
         {"now": moment},
@@ -160,7 +158,9 @@ def _refresh(conn: Connection, now: datetime) -> Refresh:
     plans = {int(r[0]) for r in conn.execute(text("SELECT id FROM grid_plans")).all()}
     seq = 0
     if any(plan_id in plans for plan_id, _ in todo):
-        seq = int(conn.execute(text("SELECT coalesce(max(seq), 0) + 1 FROM grid_stats")).scalar_one())
+        seq = int(
+            conn.execute(text("SELECT coalesce(max(seq), 0) + 1 FROM grid_stats")).scalar_one()
+        )
     count = 0
     for (plan_id, level), codes in sorted(todo.items()):
         if plan_id in plans and level in LEVELS:

@@ -53,7 +53,9 @@ def test_after_a_bulk_load_every_grid_equals_the_statistics_from_scratch(store: 
             assert row["on_time"] == expected["on_time"]
             assert row["reworked"] == expected["reworked"]
             assert row["closed_late"] + row["open_overdue"] == expected["overdue"]
-    assert sum(r["incidents"] for r in grid_stats_rows(store.engine, plan, "basic").values()) == 1500
+    assert (
+        sum(r["incidents"] for r in grid_stats_rows(store.engine, plan, "basic").values()) == 1500
+    )
     # nothing marked, no deadline passed: a second refresh recounts nothing
     assert refresh_grid_stats(store.engine, now=AS_OF).grids == 0
 

@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from geogrid.api.access import PrincipalDep
 from geogrid.api.deps import StoreDep
 from geogrid.api.incident_deps import CategoryCode, KpiCacheDep, local_time, within
+from geogrid.store import Store
 from geogrid.store._bind import MAX_ID
 from geogrid.store.incident_kpis import command_kpis, json_records
 from geogrid.store.incident_stats import department_ranking, incident_stats, incident_trend
@@ -106,9 +107,21 @@ async def kpis(
     the street and department red and black lists. Cached per data version (see ``cache``)."""
     moment = local_time(as_of)
     key = (principal.jurisdiction, moment.strftime("%Y-%m-%dT%H:%M") if moment else "now")
-    version = int(await run_in_threadpool(store.data_version, INCIDENTS))
+    versions = await kpi_versions(store)
+    grids = None
+    if cache.changes is not None:
+        grids = await run_in_threadpool(cache.changes.follow, versions)
     return await cache.get(
         key,
-        version,
+        versions[0],
         lambda: command_kpis(store.engine, within=within(principal), as_of=moment),
+        grids=grids,
     )
+
+
+async def kpi_versions(store: Store) -> tuple[int, int]:
+    """The incidents' and plans' data versions as committed now (one small query: the tile
+    service's watch may lag a write by the notification's trip, and an answer must not be
+    labelled with a version older than what it counted)."""
+    current = await run_in_threadpool(store.data_versions)
+    return int(current.get(INCIDENTS, 0)), int(current.get("plans", 0))
