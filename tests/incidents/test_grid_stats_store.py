@@ -127,3 +127,15 @@ def test_outside_every_grid_is_counted_under_the_empty_code(store: Store) -> Non
 def test_only_basic_and_micro_are_kept(store: Store, level: str) -> None:
     with pytest.raises(ValueError, match="basic"):
         grid_stats_rows(store.engine, 1, level)
+
+
+def test_digit_prefix_ranges_hold_exactly_the_codes_with_that_prefix() -> None:
+    from geogrid.store._bind import digit_prefix_range
+
+    assert digit_prefix_range("370212001") == ("370212001", "370212002")
+    assert digit_prefix_range("0369") == ("0369", "0370")
+    assert digit_prefix_range("3709") == ("3709", "3710")
+    assert [digit_prefix_range(v) for v in ("", "99", "37a", "３７")] == [None] * 4
+    codes = ["370211999", "370212", "3702120010019", "370212001", "370212002", "3702129"]
+    low, high = digit_prefix_range("370212001") or ("", "")
+    assert [c for c in codes if low <= c < high] == ["3702120010019", "370212001"]
