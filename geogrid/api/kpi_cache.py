@@ -63,10 +63,16 @@ class GridChanges:
         self._floor = 0  # answers older than this seq cannot be judged
         self._log: list[tuple[int, str]] = []
 
-    def follow(self, versions: tuple[int, ...]) -> tuple[int | None, int]:
+    def follow(
+        self, versions: tuple[int, ...], *, wait: bool = True
+    ) -> tuple[int | None, int] | None:
         """Refresh ``grid_stats`` for ``versions`` (read before the call) and read what was
-        recounted since the last call: the published plan and the newest seq."""
-        with self._lock:
+        recounted since the last call: the published plan and the newest seq. With
+        ``wait=False``, None instead of waiting while another thread follows (the caller then
+        serves what it has without carrying answers over)."""
+        if not self._lock.acquire(blocking=wait):
+            return (self.plan, self.seq) if versions == self._followed else None
+        try:
             if versions == self._followed:
                 return self.plan, self.seq
             self._refresher.ensure(versions, datetime.now(UTC))
@@ -86,6 +92,8 @@ class GridChanges:
                 del self._log[:cut]
             self._followed = versions
             return self.plan, self.seq
+        finally:
+            self._lock.release()
 
     def touched(self, within: str, since: int) -> bool:
         """Whether a grid the jurisdiction ``within`` sees was recounted after ``since``."""
@@ -137,6 +145,10 @@ class KpiCache:
         if entry and entry.version == version and age < ttl:
             return self._answer(entry, version, "hit")
         if entry and age < min(self.min_refresh_s, self.max_stale_s):
+            return self._answer(entry, version, "stale")
+        if entry and grids is None and self.changes is not None and age < self.max_stale_s:
+            # Another request is reading which grids changed: it may still be exact, so
+            # decide on the next request instead of computing now.
             return self._answer(entry, version, "stale")
         task = self._running.get(key)
         if task is None:
