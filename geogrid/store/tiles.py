@@ -53,16 +53,20 @@ class _Source:
     joins: str = ""
 
 
-_BUILDING_ID_PG = (
-    "CASE WHEN t.building_id ~ '^[0-9]{1,15}$' THEN t.building_id::bigint "
-    "ELSE ('x' || substr(md5(t.building_id), 1, 13))::bit(52)::bigint END"
-)
+def _text_id_pg(column: str) -> str:
+    """A text id as a feature id on PostGIS: the id when numeric, else 52 bits of its MD5
+    (:func:`geogrid.tiles.encode.feature_id` on SpatiaLite)."""
+    return (
+        f"CASE WHEN {column} ~ '^[0-9]{{1,15}}$' THEN {column}::bigint "
+        f"ELSE ('x' || substr(md5({column}), 1, 13))::bit(52)::bigint END"
+    )
 
 
 def _sources(kind: StoreKind) -> dict[str, _Source]:
     code_id = "CAST(t.code AS BIGINT)"
     # SpatiaLite has no md5: its building ids are computed by the encoder (same function).
-    building_id = _BUILDING_ID_PG if kind == "postgis" else "0"
+    building_id = _text_id_pg("t.building_id") if kind == "postgis" else "0"
+    compound_id = _text_id_pg("t.compound_id") if kind == "postgis" else "0"
     reported = (
         "to_char(t.reported_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
         if kind == "postgis"
@@ -84,6 +88,7 @@ def _sources(kind: StoreKind) -> dict[str, _Source]:
             building_id,
             _plain("building_id", "levels", "households", "use", "compound_id", "synthetic"),
         ),
+        "compounds": _Source("compounds", compound_id, _plain("compound_id", "name", "synthetic")),
         "barrier_lines": _Source(
             "barrier_lines",
             "t.id",
