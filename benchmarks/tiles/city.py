@@ -84,6 +84,13 @@ def ensure_city(database: str) -> dict[str, Any]:
             check=True,
         )
         built_in = round(time.perf_counter() - started, 1)
+    # Both sides start from prepared statistics: geogrid's per-grid table brought up to date
+    # (as a running server keeps it), tipg's precomputed table below.
+    from geogrid.store.grid_stats import refresh_grid_stats
+
+    started = time.perf_counter()
+    refreshed = refresh_grid_stats(engine, now=datetime.now(UTC))
+    log(f"grid_stats: {refreshed.grids} grids recounted in {time.perf_counter() - started:.1f} s")
     with engine.begin() as conn:
         plan = conn.execute(text("SELECT id FROM grid_plans WHERE status = 'published'")).scalar()
         conn.execute(text(f"DROP TABLE IF EXISTS {TIPG_TABLE}"))

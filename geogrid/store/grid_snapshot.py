@@ -33,7 +33,7 @@ def grid_snapshot(conn: Connection, plan_id: int, level: str, *, as_of: datetime
     counts, join = "NULL, NULL, NULL, NULL, NULL", ""
     if level in LEVELS:
         counts = "s.incidents, s.open, s.closed_late + s.open_overdue, s.accepted, s.closed"
-        join = stats_join("g.code", level)
+        join = stats_join("g.code", level, lateral=kind == "postgis")
     sql = f"""SELECT g.code, g.id, g.parent_code, g.name, g.households, g.buildings, g.area_m2,
       {counts}, ST_AsBinary(g.geom), {x0}, {y0}, {x1}, {y1}
     FROM grids g {join}

@@ -102,12 +102,17 @@ STATS_COLUMNS: tuple[tuple[str, str], ...] = (
 """(SQL over ``grid_stats s``, tile attribute) of the statistics a grid tile carries."""
 
 
-def stats_join(code: str, level: str) -> str:
-    """``LEFT JOIN grid_stats s`` on one plan level's grid ``code`` column (``:plan_id``)."""
-    return (
-        f"LEFT JOIN grid_stats s ON s.plan_id = :plan_id AND s.level = '{_level(level)}' "
-        f"AND s.code = {code}"
-    )
+def stats_join(code: str, level: str, *, lateral: bool = False) -> str:
+    """``LEFT JOIN grid_stats s`` on one plan level's grid ``code`` column (``:plan_id``).
+
+    ``lateral`` (PostgreSQL) makes it one primary-key lookup per grid whatever the planner
+    believes of the table's size (a fresh table has no statistics and would be scanned per
+    grid on plan_id and level alone).
+    """
+    where = f"s.plan_id = :plan_id AND s.level = '{_level(level)}' AND s.code = {code}"
+    if lateral:
+        return f"LEFT JOIN LATERAL (SELECT * FROM grid_stats s WHERE {where} LIMIT 1) s ON true"
+    return f"LEFT JOIN grid_stats s ON {where}"
 
 
 def _level(level: str) -> str:

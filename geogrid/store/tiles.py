@@ -170,7 +170,7 @@ def _parts(query: TileQuery, kind: StoreKind) -> _Parts:
         # One primary-key row per grid, kept in step by geogrid.store.grid_stats.
         out += list(STATS_COLUMNS)
         due = "s.next_due"
-        join = stats_join("g.code", str(layer.level))
+        join = stats_join("g.code", str(layer.level), lateral=kind == "postgis")
     if layer.source == "grids" and layer.level in ("basic", "micro"):
         join += _result_joins(query, kind, out, params)
     return _Parts("WITH " + ",\n".join(ctes), join, out, due, params)
