@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from geogrid.schema import GRID_LEVELS
 from geogrid.store._bind import store_kind
 from geogrid.store._incident_sql import bind_time, state_code, utc
 from geogrid.store.engine import StoreKind
@@ -150,8 +151,12 @@ def _parts(query: TileQuery, kind: StoreKind) -> _Parts:
     if source.table == "barrier_lines":
         where.append("t.kind IN ('road', 'waterway', 'railway')")
     if source.table == "grids":
-        where.append("t.plan_id = :plan_id AND t.level = :level")
-        params["level"] = layer.level
+        if kind == "postgis" and layer.level in GRID_LEVELS:
+            # A literal from the fixed set, so the level's partial spatial index is used.
+            where.append(f"t.plan_id = :plan_id AND t.level = '{layer.level}'")
+        else:
+            where.append("t.plan_id = :plan_id AND t.level = :level")
+            params["level"] = layer.level
     if query.prefix is not None and layer.by_code:
         where.append("substr(t.code, 1, :prefix_len) = :prefix")
         params |= {"prefix": query.prefix, "prefix_len": len(query.prefix)}
