@@ -22,6 +22,7 @@ from geogrid.errors import NotFound, TileTooLarge
 from geogrid.settings import TileSettings
 from geogrid.store import Store, published_plan_id
 from geogrid.store.grid_snapshot import Snapshot, changed_boxes, grid_snapshot
+from geogrid.store.grid_stats import StatsRefresher
 from geogrid.store.staff import RESULTS_LAYER, STAFF_LAYER, current_result_id
 from geogrid.store.tiles import TileQuery, features_spatialite, mvt_postgis
 from geogrid.store.version_watch import VersionWatch
@@ -68,6 +69,7 @@ class TileService:
         self.settings = settings
         self.cache = TileCache(settings.cache_mb * 2**20)
         self.versions = VersionWatch(store, on_reset=self.cache.clear)
+        self.stats = StatsRefresher(store.engine)
         self._published: tuple[int, int | None] | None = None
         self._areas: dict[tuple[Any, ...], Area] = {}
         self._grids: dict[tuple[int, str, Token], Snapshot] = {}
@@ -200,12 +202,20 @@ class TileService:
         key = (plan_id, level, token)
         snapshot = self._grids.get(key)
         if snapshot is None:
+            self.refresh_stats()
             with self.store.engine.connect() as conn:
                 taken = grid_snapshot(conn, plan_id, level, as_of=datetime.now(UTC))
             snapshot = self._grids.setdefault(key, taken)
             while len(self._grids) > 32:  # the oldest versions go first
                 self._grids.pop(next(iter(self._grids)))
         return snapshot
+
+    def refresh_stats(self) -> None:
+        """Bring ``grid_stats`` up to the incidents and plans as they are now (no I/O when
+        nothing moved and no deadline passed)."""
+        versions = self.versions.current()
+        moved = tuple(int(versions.get(name, 0)) for name in (INCIDENTS, "plans"))
+        self.stats.ensure(moved, datetime.now(UTC))
 
     def _build(self, request: TileRequest, token: Token) -> CachedTile:
         layer, box, area = request.layer, request.box, request.area
@@ -214,6 +224,7 @@ class TileService:
             return built_tile(b"", token=token, expires=None, features=0)
         if layer.source == "grids":
             self._snapshot(int(request.plan_id or 0), str(layer.level), token)
+            self.refresh_stats()  # a deadline may have passed since the snapshot
         as_of = datetime.now(UTC)
         for step in _SIMPLIFY_STEPS:
             query = TileQuery(

@@ -29,6 +29,16 @@ def like_prefix(value: str) -> str:
     return f"{escaped}%"
 
 
+def digit_prefix_range(value: str) -> tuple[str, str] | None:
+    """``[low, high)`` holding exactly the digit strings that start with the digits ``value``
+    (``"3702"`` -> ``("3702", "3703")``), so an index on a code column can serve a prefix
+    filter (a ``LIKE`` with a bound pattern cannot use a btree index under a non-C collation).
+    None when ``value`` is empty, holds anything but ASCII digits, or is all nines."""
+    if not value or not value.isascii() or not value.isdigit() or set(value) == {"9"}:
+        return None
+    return value, str(int(value) + 1).zfill(len(value))
+
+
 def store_kind(bind: Engine | Connection) -> StoreKind:
     """``postgis`` or ``spatialite``: the database behind an engine or connection."""
     return "postgis" if bind.dialect.name == "postgresql" else "spatialite"

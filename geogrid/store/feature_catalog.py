@@ -119,27 +119,53 @@ def _barrier_lines() -> Collection:
     )
 
 
-def _grids(level: str, plan_id: int, status: str, *, published: bool) -> Collection:
-    cid = f"{level}_grids" if published else f"plan-{plan_id}-{level}_grids"
-    names = ("code", "parent_code", "name", "households", "buildings", "area_m2")
-    columns: dict[str, ColumnElement[Any]] = {n: _GRIDS.c[n] for n in names}
-    columns["level"] = _GRIDS.c.level
-    columns["plan_id"] = _GRIDS.c.plan_id
-    what = "the published plan" if published else f"plan {plan_id} ({status})"
+def _grid_collection(
+    cid: str,
+    title: str,
+    description: str,
+    *,
+    source: FromClause,
+    table_name: str,
+    columns: dict[str, ColumnElement[Any]],
+    where: tuple[ColumnElement[bool], ...],
+    plan_id: int,
+    status: str,
+) -> Collection:
+    """A collection with one feature per grid of a plan level: the grids themselves, or a
+    result (hot spots, coverage) joined to their polygons; ids and the access rule on ``code``."""
     return Collection(
         id=cid,
-        title=f"{level.capitalize()} grids of {what}",
-        description=f"The {level} grids of {what}, with households and buildings.",
-        source=_GRIDS,
-        table_name="grids",
+        title=title,
+        description=description,
+        source=source,
+        table_name=table_name,
         columns=columns,
         geom=_GRIDS.c.geom,
         id_property="code",
         geometry_type="MultiPolygon",
         code_property="code",
-        where=(_GRIDS.c.plan_id == literal(plan_id), _GRIDS.c.level == literal(level)),
+        where=where,
         plan_id=plan_id,
         plan_status=status,
+    )
+
+
+def _grids(level: str, plan_id: int, status: str, *, published: bool) -> Collection:
+    names = ("code", "parent_code", "name", "households", "buildings", "area_m2")
+    columns: dict[str, ColumnElement[Any]] = {n: _GRIDS.c[n] for n in names}
+    columns["level"] = _GRIDS.c.level
+    columns["plan_id"] = _GRIDS.c.plan_id
+    what = "the published plan" if published else f"plan {plan_id} ({status})"
+    return _grid_collection(
+        f"{level}_grids" if published else f"plan-{plan_id}-{level}_grids",
+        f"{level.capitalize()} grids of {what}",
+        f"The {level} grids of {what}, with households and buildings.",
+        source=_GRIDS,
+        table_name="grids",
+        columns=columns,
+        where=(_GRIDS.c.plan_id == literal(plan_id), _GRIDS.c.level == literal(level)),
+        plan_id=plan_id,
+        status=status,
     )
 
 
@@ -226,20 +252,16 @@ def _result_collection(kind: str, level: str, plan_id: int, result_id: int) -> C
     )
     columns: dict[str, ColumnElement[Any]] = {"code": _VALUES.c.code}
     columns.update({name: _typed(name, kind_) for name, kind_ in RESULT_FIELDS[kind]})
-    return Collection(
-        id=f"{level}_grids_{kind}",
-        title=f"{_TITLES[kind]} of the {level} grids of the published plan",
-        description=f"The current {kind} result (id {result_id}) per {level} grid.",
+    return _grid_collection(
+        f"{level}_grids_{kind}",
+        f"{_TITLES[kind]} of the {level} grids of the published plan",
+        f"The current {kind} result (id {result_id}) per {level} grid.",
         source=_VALUES.join(_GRIDS, on),
         table_name="analysis_values",
         columns=columns,
-        geom=_GRIDS.c.geom,
-        id_property="code",
-        geometry_type="MultiPolygon",
-        code_property="code",
         where=(_VALUES.c.result_id == literal(result_id),),
         plan_id=plan_id,
-        plan_status="published",
+        status="published",
     )
 
 

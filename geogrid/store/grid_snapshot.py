@@ -13,28 +13,27 @@ from sqlalchemy import Connection, text
 
 from geogrid.store._bind import store_kind
 from geogrid.store._incident_sql import bind_time
-from geogrid.store.tiles import GRID_STATS
+from geogrid.store.grid_stats import LEVELS, stats_join
 
 Box = tuple[float, float, float, float]
 Snapshot = dict[str, tuple[tuple[Any, ...], Box]]
 
 
 def grid_snapshot(conn: Connection, plan_id: int, level: str, *, as_of: datetime) -> Snapshot:
-    """``{code: (everything a tile shows of the grid, (minlon, minlat, maxlon, maxlat))}``."""
+    """``{code: (everything a tile shows of the grid, (minlon, minlat, maxlon, maxlat))}``.
+
+    The statistics come from ``grid_stats`` as the last refresh left them (refresh first).
+    """
     kind = store_kind(conn)
     x0, y0, x1, y1 = (
         ("ST_XMin(g.geom)", "ST_YMin(g.geom)", "ST_XMax(g.geom)", "ST_YMax(g.geom)")
         if kind == "postgis"
         else ("MbrMinX(g.geom)", "MbrMinY(g.geom)", "MbrMaxX(g.geom)", "MbrMaxY(g.geom)")
     )
-    key = f"{level}_code" if level in ("basic", "micro") else None
     counts, join = "NULL, NULL, NULL, NULL, NULL", ""
-    if key is not None:
-        counts = "s.incidents, s.incidents_open, s.incidents_overdue, s.accepted, s.closed"
-        join = (
-            f"LEFT JOIN (SELECT f.{key} AS code, {GRID_STATS} FROM incident_grids f "
-            f"WHERE f.plan_id = :plan_id GROUP BY f.{key}) s ON s.code = g.code"
-        )
+    if level in LEVELS:
+        counts = "s.incidents, s.open, s.closed_late + s.open_overdue, s.accepted, s.closed"
+        join = stats_join("g.code", level, lateral=kind == "postgis")
     sql = f"""SELECT g.code, g.id, g.parent_code, g.name, g.households, g.buildings, g.area_m2,
       {counts}, ST_AsBinary(g.geom), {x0}, {y0}, {x1}, {y1}
     FROM grids g {join}

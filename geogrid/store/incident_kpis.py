@@ -19,7 +19,7 @@ from geogrid.incidents.deadlines import LOCAL_TZ
 from geogrid.incidents.taxonomy import Taxonomy, default_taxonomy
 from geogrid.layers.incident_stats import COUNTS, add_rates
 from geogrid.store import tables as t
-from geogrid.store._bind import connected, store_kind
+from geogrid.store._bind import connected, digit_prefix_range, store_kind
 from geogrid.store._incident_sql import bind_time, utc
 from geogrid.store.incident_feed import jurisdiction_sql
 from geogrid.store.incident_stats import department_ranking, incident_stats, incident_trend
@@ -125,14 +125,23 @@ def _today(
     kind = store_kind(conn)
     plan = published_plan_id(conn)
     clause, params = jurisdiction_sql("g.basic_code", within)
+    source = (
+        "FROM incidents i LEFT JOIN incident_grids g ON g.incident_id = i.id AND g.plan_id = :plan"
+    )
+    bounds = digit_prefix_range(within or "")
+    if plan is not None and bounds is not None and len(bounds[0]) > 6:
+        # A street or community sees only incidents in its grids: the same rows, found
+        # through the (plan_id, basic_code) index instead of a scan of every incident.
+        source = "FROM incident_grids g JOIN incidents i ON i.id = g.incident_id"
+        clause = f"g.plan_id = :plan AND g.basic_code >= :low AND g.basic_code < :high AND {clause}"
+        params |= {"low": bounds[0], "high": bounds[1]}
     sql = f"""
         SELECT count(*) FILTER (WHERE i.reported_at >= :today AND i.reported_at < :now),
           count(*) FILTER (WHERE i.status IN ('closed', 'evaluated') AND i.closed_at >= :today
                            AND i.closed_at < :now),
           count(*) FILTER (WHERE i.status NOT IN {_OPEN} AND i.handling_due < :now),
           count(*) FILTER (WHERE i.status NOT IN {_OPEN})
-        FROM incidents i
-        LEFT JOIN incident_grids g ON g.incident_id = i.id AND g.plan_id = :plan
+        {source}
         WHERE {clause}
     """
     params |= {

@@ -24,7 +24,14 @@ from geogrid.errors import InputError
 from geogrid.incidents.deadlines import LOCAL_TZ
 from geogrid.layers.incident_stats import COLUMNS, COUNTS, add_rates, rank_departments
 from geogrid.store import tables as t
-from geogrid.store._bind import connected, driver_cursor, fetch_all, like_prefix, store_kind
+from geogrid.store._bind import (
+    connected,
+    digit_prefix_range,
+    driver_cursor,
+    fetch_all,
+    like_prefix,
+    store_kind,
+)
 from geogrid.store._incident_sql import bind_time, fact_expressions
 from geogrid.store.incident_tables import GRID_FACTS
 from geogrid.store.plans import published_plan_id
@@ -90,6 +97,10 @@ def _source(
     if within:
         clauses.append("f.basic_code LIKE :within ESCAPE '\\'")
         params["within"] = like_prefix(within)
+        bounds = digit_prefix_range(within)
+        if bounds is not None:  # the same rows, through the (plan_id, basic_code) index
+            clauses.append("f.basic_code >= :within_low AND f.basic_code < :within_high")
+            params |= {"within_low": bounds[0], "within_high": bounds[1]}
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     return f"FROM {source}{where}", params
 

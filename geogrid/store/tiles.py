@@ -14,9 +14,11 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from geogrid.schema import GRID_LEVELS
 from geogrid.store._bind import store_kind
 from geogrid.store._incident_sql import bind_time, state_code, utc
 from geogrid.store.engine import StoreKind
+from geogrid.store.grid_stats import STATS_COLUMNS, stats_join
 from geogrid.tiles.encode import TileFeatures
 from geogrid.tiles.layers import TileLayer
 from geogrid.tiles.matrix import BUFFER, EXTENT, TileBox
@@ -52,16 +54,20 @@ class _Source:
     joins: str = ""
 
 
-_BUILDING_ID_PG = (
-    "CASE WHEN t.building_id ~ '^[0-9]{1,15}$' THEN t.building_id::bigint "
-    "ELSE ('x' || substr(md5(t.building_id), 1, 13))::bit(52)::bigint END"
-)
+def _text_id_pg(column: str) -> str:
+    """A text id as a feature id on PostGIS: the id when numeric, else 52 bits of its MD5
+    (:func:`geogrid.tiles.encode.feature_id` on SpatiaLite)."""
+    return (
+        f"CASE WHEN {column} ~ '^[0-9]{{1,15}}$' THEN {column}::bigint "
+        f"ELSE ('x' || substr(md5({column}), 1, 13))::bit(52)::bigint END"
+    )
 
 
 def _sources(kind: StoreKind) -> dict[str, _Source]:
     code_id = "CAST(t.code AS BIGINT)"
     # SpatiaLite has no md5: its building ids are computed by the encoder (same function).
-    building_id = _BUILDING_ID_PG if kind == "postgis" else "0"
+    building_id = _text_id_pg("t.building_id") if kind == "postgis" else "0"
+    compound_id = _text_id_pg("t.compound_id") if kind == "postgis" else "0"
     reported = (
         "to_char(t.reported_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
         if kind == "postgis"
@@ -83,6 +89,7 @@ def _sources(kind: StoreKind) -> dict[str, _Source]:
             building_id,
             _plain("building_id", "levels", "households", "use", "compound_id", "synthetic"),
         ),
+        "compounds": _Source("compounds", compound_id, _plain("compound_id", "name", "synthetic")),
         "barrier_lines": _Source(
             "barrier_lines",
             "t.id",
@@ -120,31 +127,9 @@ def _plain(*names: str) -> tuple[tuple[str, str], ...]:
     return tuple((f"t.{name}", name) for name in names)
 
 
-GRID_STATS = """count(*) AS incidents,
-    count(*) FILTER (WHERE f.state <= 1) AS incidents_open,
-    count(*) FILTER (WHERE f.handling_s > f.due_s
-                       OR (f.state <= 1 AND f.handling_due < :as_of)) AS incidents_overdue,
-    count(*) FILTER (WHERE f.state IN (1, 2)) AS accepted,
-    count(f.handling_s) AS closed,
-    min(f.handling_due) FILTER (WHERE f.state <= 1 AND f.handling_due >= :as_of) AS _due"""
-"""Per-grid incident counts (as ``incident_stats`` counts them) and the next deadline among the
-open incidents, over ``incident_grids f``."""
-
-_STATS_COLUMNS = (
-    ("coalesce(s.incidents, 0)", "incidents"),
-    ("coalesce(s.incidents_open, 0)", "incidents_open"),
-    ("coalesce(s.incidents_overdue, 0)", "incidents_overdue"),
-    (
-        "CASE WHEN s.accepted > 0 THEN CAST(s.closed AS DOUBLE PRECISION) / s.accepted END",
-        "settlement_rate",
-    ),
-)
-
-
 @dataclass(frozen=True)
 class _Parts:
-    """A tile query in pieces: the ``g`` CTE (and ``s`` on SpatiaLite), the join that adds the
-    statistics, the output columns (expression, name), the expression of the next time the
+    """A tile query in pieces: the ``g`` CTE, the join that adds the statistics, the output columns (expression, name), the expression of the next time the
     tile changes by itself, and the parameters."""
 
     ctes: str
@@ -166,8 +151,12 @@ def _parts(query: TileQuery, kind: StoreKind) -> _Parts:
     if source.table == "barrier_lines":
         where.append("t.kind IN ('road', 'waterway', 'railway')")
     if source.table == "grids":
-        where.append("t.plan_id = :plan_id AND t.level = :level")
-        params["level"] = layer.level
+        if kind == "postgis" and layer.level in GRID_LEVELS:
+            # A literal from the fixed set, so the level's partial spatial index is used.
+            where.append(f"t.plan_id = :plan_id AND t.level = '{layer.level}'")
+        else:
+            where.append("t.plan_id = :plan_id AND t.level = :level")
+            params["level"] = layer.level
     if query.prefix is not None and layer.by_code:
         where.append("substr(t.code, 1, :prefix_len) = :prefix")
         params |= {"prefix": query.prefix, "prefix_len": len(query.prefix)}
@@ -183,21 +172,10 @@ def _parts(query: TileQuery, kind: StoreKind) -> _Parts:
     out = [(f"g.{name}", name) for _, name in source.columns if not name.startswith("_")]
     due, join = ("g._due" if layer.source == "incidents" else "NULL"), ""
     if layer.source == "grids" and layer.level in ("basic", "micro"):
-        key = f"{layer.level}_code"
-        out += list(_STATS_COLUMNS)
-        due = "s._due"
-        if kind == "postgis":  # one index range per grid: no sort of every incident in the tile
-            join = (
-                f"LEFT JOIN LATERAL (SELECT {GRID_STATS} FROM incident_grids f "
-                f"WHERE f.plan_id = :plan_id AND f.{key} = g.code) s ON true"
-            )
-        else:  # SQLite has no LATERAL
-            ctes.append(
-                f"s AS (SELECT f.{key} AS code, {GRID_STATS} FROM incident_grids f "
-                f"WHERE f.plan_id = :plan_id AND f.{key} IN (SELECT code FROM g) "
-                f"GROUP BY f.{key})"
-            )
-            join = "LEFT JOIN s ON s.code = g.code"
+        # One primary-key row per grid, kept in step by geogrid.store.grid_stats.
+        out += list(STATS_COLUMNS)
+        due = "s.next_due"
+        join = stats_join("g.code", str(layer.level), lateral=kind == "postgis")
     if layer.source == "grids" and layer.level in ("basic", "micro"):
         join += _result_joins(query, kind, out, params)
     return _Parts("WITH " + ",\n".join(ctes), join, out, due, params)

@@ -36,6 +36,10 @@ class TileFeatures:
     next_change: datetime | None = None
 
 
+_TEXT_IDS = {"buildings": "building_id", "compounds": "compound_id"}
+"""Layers whose feature id is made from a text id (see :func:`feature_id`)."""
+
+
 def feature_id(text_id: str) -> int:
     """The MVT id of a feature with a text id: the number itself when it is one (up to 15
     digits), else the first 52 bits of its MD5 (safe as a JavaScript number; the same as
@@ -83,8 +87,8 @@ def encode_features(
         for name in booleans:
             if name in props:
                 props[name] = bool(props[name])
-        if layer.source == "buildings":
-            fid = feature_id(str(props["building_id"]))
+        if layer.source in _TEXT_IDS:
+            fid = feature_id(str(props[_TEXT_IDS[layer.source]]))
         encoded.append({"geometry": geom, "properties": props, "id": int(fid)})
     if not encoded:
         return b"", 0

@@ -137,6 +137,17 @@ STATIC_LAYERS: Final[dict[str, TileLayer]] = {
             by_code=False,
         ),
         TileLayer(
+            "compounds",
+            "Residential compounds",
+            "compounds",
+            "polygon",
+            {"compound_id": "String", "name": "String", "synthetic": "Boolean"},
+            minzoom=12,
+            depends_on=("compounds",),
+            max_age=300,
+            by_code=False,
+        ),
+        TileLayer(
             "barrier_lines",
             "Roads, waterways and railways",
             "barrier_lines",

@@ -3,16 +3,19 @@ as the incident layer computes them, for the caller's jurisdiction only."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from geogrid.api.access import Principal, PrincipalDep
 from geogrid.api.deps import StoreDep
 from geogrid.api.incident_deps import CategoryCode, CodePrefix, KpiCacheDep, local_time, within
+from geogrid.api.kpi_cache import KpiCache
 from geogrid.errors import Forbidden
+from geogrid.store import Store
 from geogrid.store._bind import MAX_ID
 from geogrid.store.incident_kpis import command_kpis, json_records
 from geogrid.store.incident_stats import department_ranking, incident_stats, incident_trend
@@ -131,9 +134,26 @@ async def kpis(
     moment = local_time(as_of)
     area = scope(principal, code)
     key = (area or "", moment.strftime("%Y-%m-%dT%H:%M") if moment else "now")
-    version = int(await run_in_threadpool(store.data_version, INCIDENTS))
-    return await cache.get(
+    versions, grids = await run_in_threadpool(_versions_and_grids, store, cache)
+    answer = await cache.get(
         key,
-        version,
+        versions[0],
         lambda: command_kpis(store.engine, within=area, as_of=moment),
+        grids=grids,
     )
+    # Encoded here, once per request: the generic encoder costs more than the cache lookup.
+    body = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(body, media_type="application/json")  # type: ignore[return-value]
+
+
+def _versions_and_grids(
+    store: Store, cache: KpiCache
+) -> tuple[tuple[int, int], tuple[int | None, int] | None]:
+    """The incidents' and plans' data versions as committed now (an answer must never be
+    labelled with a version older than what it counted), and the grids recounted up to them,
+    without waiting for another request that is following them (None then)."""
+    current = store.data_versions()
+    versions = int(current.get(INCIDENTS, 0)), int(current.get("plans", 0))
+    if cache.changes is None:
+        return versions, None
+    return versions, cache.changes.follow(versions, wait=False)
