@@ -1,8 +1,9 @@
-"""The unit graph the balancing works on: CSR adjacency, cut costs, weights, road blocks."""
+"""The unit graph the division works on: CSR adjacency, cut costs, weights, road blocks, and
+each node's place (area, centroid, second moment) for the compactness term of the refinement."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -11,6 +12,32 @@ from scipy.sparse.csgraph import connected_components
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Places:
+    """Where each node lies (metric CRS, coordinates relative to a local origin).
+
+    ``area`` in m², ``x`` / ``y`` the area centroid in m, ``moment`` the polar second moment
+    of the node about its own centroid (m⁴): enough to know any union's moment of inertia.
+    """
+
+    area: FloatArray
+    x: FloatArray
+    y: FloatArray
+    moment: FloatArray
+
+    def take(self, nodes: IntArray) -> Places:
+        return Places(self.area[nodes], self.x[nodes], self.y[nodes], self.moment[nodes])
+
+    def contract(self, group: IntArray, g: int) -> Places:
+        """The places of each group of nodes (groups numbered 0..g-1)."""
+        area = np.bincount(group, weights=self.area, minlength=g)
+        safe = np.where(area > 0, area, 1.0)
+        x = np.bincount(group, weights=self.area * self.x, minlength=g) / safe
+        y = np.bincount(group, weights=self.area * self.y, minlength=g) / safe
+        spread = self.moment + self.area * ((self.x - x[group]) ** 2 + (self.y - y[group]) ** 2)
+        return Places(area, x, y, np.bincount(group, weights=spread, minlength=g))
 
 
 @dataclass
@@ -22,6 +49,7 @@ class Graph:
     cost: FloatArray
     weight: IntArray
     block: IntArray | None = None  # the road block of each node (-1 none): pieces move whole
+    places: Places | None = None  # where each node lies: the refinement's compactness term
 
     @property
     def n(self) -> int:
@@ -36,6 +64,7 @@ class Graph:
             m.data,
             self.weight[nodes],
             None if self.block is None else self.block[nodes],
+            None if self.places is None else self.places.take(nodes),
         )
 
     def contract(self, group: IntArray) -> Graph:
@@ -51,7 +80,14 @@ class Graph:
         if self.block is not None:
             block = np.full(g, -1, dtype=np.int64)
             np.maximum.at(block, group, self.block)
-        return Graph(m.indptr.astype(np.int64), m.indices.astype(np.int64), m.data, w, block)
+        places = None if self.places is None else self.places.contract(group, g)
+        return Graph(
+            m.indptr.astype(np.int64), m.indices.astype(np.int64), m.data, w, block, places
+        )
+
+    def with_cost(self, cost: FloatArray, *, block: bool = True) -> Graph:
+        """The same graph with other cut costs (and without road blocks unless ``block``)."""
+        return replace(self, cost=cost, block=self.block if block else None)
 
     def components(self) -> tuple[int, IntArray]:
         count, labels = connected_components(self._matrix(), directed=False)

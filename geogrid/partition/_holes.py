@@ -198,7 +198,7 @@ def _redivide(
     before = sum(not band.holds(int(graph.weight[labels == q].sum())) for q in parts)
     # the enclave is often the cheapest cut (a ring road around a core): then cut by length,
     # with no whole-block moves (they would rebuild the ring around the core block)
-    plain = Graph(sub.indptr, sub.indices, np.ones(len(sub.cost)), sub.weight, None)
+    plain = sub.with_cost(np.ones(len(sub.cost)), block=False)
     for graph_try, seed in [(sub, 0), (sub, 1), (plain, 0), (plain, 1), (plain, 2)]:
         new = split(graph_try, len(parts), band, seed=seed)
         bad = violations(sub, new, band)

@@ -18,12 +18,13 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from geogrid.partition._geometry import convexity, coverage_error, union_groups
+from geogrid.partition._graph import Places
 from geogrid.partition._holes import fill_holes
 from geogrid.partition._institutions import Institution, institution_nodes
 from geogrid.partition._institutions import dedicated_grids as _dedicated_grids
 from geogrid.partition.balance import Graph
 from geogrid.partition.bands import Band, band_for
-from geogrid.partition.barriers import CLASSES, class_costs
+from geogrid.partition.barriers import CLASSES, OPEN_LAND_COST, class_costs
 from geogrid.partition.codes import reading_order, sequence_code
 from geogrid.partition.divide import Division, divide
 from geogrid.partition.exemptions import exemption_reasons, shared_over_band
@@ -121,7 +122,7 @@ def plan_parent(
         line_class=item.line_class,
     )
     clock.lap("units")
-    faces = _graph(units)
+    faces = unit_graph(units)
     graph = faces.contract(units.group)  # one node per building (its faces never part)
     comp = np.full(graph.n, -1, dtype=np.int64)
     np.maximum.at(comp, units.group, units.compound)
@@ -254,9 +255,32 @@ def _out_of_band(div: Division, band: Band) -> int:
     return int((((weights < band.lo) | (weights > band.hi)) & ~heavy).sum())
 
 
-def _graph(units: Units) -> Graph:
+def unit_graph(units: Units, *, blocks: bool = True) -> Graph:
+    """The graph of the faces: cut costs by barrier class, households as weights, the road
+    block of each face (when ``blocks``) and where each face lies (the compactness term)."""
     cost = units.class_cost(class_costs())
-    return Graph(units.indptr, units.indices, cost, units.households, units.block)
+    src = np.repeat(np.arange(units.n), np.diff(units.indptr))
+    open_land = (units.buildings[src] == 0) & (units.buildings[units.indices] == 0)
+    cost = np.where(open_land, np.minimum(cost, OPEN_LAND_COST * units.shared), cost)
+    return Graph(
+        units.indptr,
+        units.indices,
+        cost,
+        units.households,
+        units.block if blocks else None,
+        face_places(units),
+    )
+
+
+def face_places(units: Units) -> Places:
+    """Area, centroid (relative to the faces' mean) and own polar moment of each face; the
+    moment is a rectangle's of the face's bounding box, ``A·(w² + h²) / 12``."""
+    x0 = float(units.x.mean()) if units.n else 0.0
+    y0 = float(units.y.mean()) if units.n else 0.0
+    bounds = shapely.bounds(units.geoms)
+    w, h = bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1]
+    moment = units.area * (w * w + h * h) / 12.0
+    return Places(units.area, units.x - x0, units.y - y0, moment)
 
 
 def _compound_groups(graph: Graph, compound: IntArray, limit: int) -> GroupOfNode:
