@@ -17,7 +17,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-LARGE_M2: Final = 20_000.0  # a region of a building (or without one) larger than 2 ha is cut
+LARGE_M2: Final = 100_000.0  # a region of a building (or without one) larger than 10 ha is cut
 YARD_M: Final = 30.0  # a building keeps the land this close to its footprint
 LATTICE_M: Final = 150.0  # the rest is cut into squares of this side
 

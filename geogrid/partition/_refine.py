@@ -9,10 +9,12 @@ objective, under hard constraints:
   through a block costs 1, a metre along a barrier its class's cost, ``barriers.COST``), plus
 - **compactness**: ``SHAPE_WEIGHT`` times each part's *excess* (m): how far its moment of
   inertia lies above a disc's of the same area, ``2π·I / A^1.5 - √A`` (0 for a disc, 0.05·√A
-  for a square, 0.31·√A for a 2:1 strip, much more for a U or an L wrapped around a
-  neighbour). The excess does not care how large a part is, only how it is shaped, so empty
-  land (no households) goes to whichever neighbour it rounds off rather than to one grid as a
-  strip.
+  for a square, 0.31·√A for a 2:1 strip). The excess does not care how large a part is, only
+  how it is shaped, so empty land goes to whichever neighbour it rounds off rather than to
+  one grid as a strip. It is counted for moves of empty land only: a building moves for the
+  cut alone, because inertia prefers an L of three blocks to a bar of three, which is the
+  opposite of what a planner (and the convexity figure, area / hull area) wants; tried on
+  synthetic Laoshan, counting it for buildings too lowered basic convexity (0.912 -> 0.905).
 - hard constraints: every part stays one connected piece and keeps at least one unit;
   buildings are never split (a node is a building group).
 

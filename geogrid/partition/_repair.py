@@ -105,8 +105,8 @@ class Repair:
     def change(self, nodes: list[int], p: int, q: int, cut_delta: float) -> float:
         """The objective's change when ``nodes`` move from p to q and the cut changes by
         ``cut_delta`` (``_refine``: cut cost plus the compactness term)."""
-        if self.shapes is None:
-            return cut_delta
+        if self.shapes is None or any(self.w[u] for u in nodes):
+            return cut_delta  # buildings move for the cut alone (see ``_refine``)
         return move_gain(cut_delta, self.shapes.delta(self.shapes.of_nodes(nodes), p, q))
 
     def band_kept(self, weight: int, p: int, q: int) -> bool:

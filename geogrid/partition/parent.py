@@ -259,9 +259,11 @@ def unit_graph(units: Units, *, blocks: bool = True) -> Graph:
     """The graph of the faces: cut costs by barrier class, households as weights, the road
     block of each face (when ``blocks``) and where each face lies (the compactness term)."""
     cost = units.class_cost(class_costs())
-    src = np.repeat(np.arange(units.n), np.diff(units.indptr))
-    open_land = (units.buildings[src] == 0) & (units.buildings[units.indices] == 0)
-    cost = np.where(open_land, np.minimum(cost, OPEN_LAND_COST * units.shared), cost)
+    if units.open_land is not None:
+        # between two pieces of large empty land a cut is cheap: the shape decides there
+        src = np.repeat(np.arange(units.n), np.diff(units.indptr))
+        both = units.open_land[src] & units.open_land[units.indices]
+        cost = np.where(both, np.minimum(cost, OPEN_LAND_COST * units.shared), cost)
     return Graph(
         units.indptr,
         units.indices,

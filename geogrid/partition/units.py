@@ -45,6 +45,7 @@ class Units:
     group: IntArray
     shared_barrier: FloatArray | None = None  # length of each edge on a barrier line
     shared_by_class: FloatArray | None = None  # (edges, classes): length on each barrier class
+    open_land: NDArray[np.bool_] | None = None  # a piece of large empty land (``_empty_land``)
 
     @property
     def on_barrier(self) -> FloatArray:
@@ -127,11 +128,8 @@ def build_units(
     cell_block = blocks[key[rows, 0].astype(np.int64)]
     clipped = shapely.intersection(cells, cell_block)
     edges = [shapely.boundary(blocks), shapely.boundary(clipped)]
-    edges.append(
-        empty_land_lines(
-            *_land_regions(blocks, key, rows, clipped, bgroup, points, footprints, pblock)
-        )
-    )
+    land, land_foot = _land_regions(blocks, key, rows, clipped, bgroup, points, footprints, pblock)
+    edges.append(empty_land_lines(land, land_foot))
     crossing = np.zeros(len(points), dtype=bool)
     if footprints is not None and len(points):
         # a building's own area: its clipped cell, or its block / the parent if alone there
@@ -167,6 +165,7 @@ def build_units(
     alone = np.bincount(group, minlength=n)[group] == 1
     group = glue_slivers(group, nb > 0, alone, area, shapely.length(faces), indptr, indices, shared)
     unit_block = _locate(reps, blocks)
+    open_land = (nb == 0) & (_locate(reps, land) >= 0)
     cent = shapely.centroid(faces)
     return Units(
         geoms=faces,
@@ -186,6 +185,7 @@ def build_units(
         group=group,
         shared_barrier=on,
         shared_by_class=on_class,
+        open_land=open_land,
     )
 
 
