@@ -32,12 +32,13 @@ class Places:
 
     def contract(self, group: IntArray, g: int) -> Places:
         """The places of each group of nodes (groups numbered 0..g-1)."""
-        area = np.bincount(group, weights=self.area, minlength=g)
+        area = np.bincount(group, weights=self.area, minlength=g).astype(float)
         safe = np.where(area > 0, area, 1.0)
         x = np.bincount(group, weights=self.area * self.x, minlength=g) / safe
         y = np.bincount(group, weights=self.area * self.y, minlength=g) / safe
         spread = self.moment + self.area * ((self.x - x[group]) ** 2 + (self.y - y[group]) ** 2)
-        return Places(area, x, y, np.bincount(group, weights=spread, minlength=g))
+        moment = np.bincount(group, weights=spread, minlength=g).astype(float)
+        return Places(area, x, y, moment)
 
 
 @dataclass

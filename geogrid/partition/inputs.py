@@ -166,12 +166,7 @@ def village_of(
         return out
     _check_frame(villages, "natural villages", ())
     geoms = np.asarray(shapely.make_valid(villages.to_crs(metric).geometry.to_numpy()))
-    pi, gi = shapely.STRtree(geoms).query(points, predicate="intersects")
-    order = np.lexsort((gi, pi))
-    pi, gi = pi[order], gi[order]
-    first = np.r_[True, pi[1:] != pi[:-1]] if len(pi) else np.zeros(0, dtype=bool)
-    out[pi[first]] = gi[first]
-    return out
+    return _owner(points, geoms)
 
 
 def _refuse_overlaps(geoms: NDArray[np.object_], codes: NDArray[np.str_], limit: float) -> float:
@@ -255,7 +250,8 @@ def _uses(bld: gpd.GeoDataFrame) -> NDArray[np.object_] | None:
 
 
 def _owner(points: NDArray[np.object_], parents: NDArray[np.object_]) -> NDArray[np.int64]:
-    """The parent holding each building's interior point (the first by code), -1 if none."""
+    """The polygon holding each building's interior point (the first in order: parents are
+    sorted by code), -1 if none."""
     owner = np.full(len(points), -1, dtype=np.int64)
     if len(points) == 0:
         return owner
