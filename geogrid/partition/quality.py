@@ -66,6 +66,7 @@ def level_report(results: list[LevelResult]) -> dict[str, Any]:
         "within_band_share_judged": _share(judged),
         "within_band_judged": len(judged),
         "misses": int((~judged).sum()),
+        "missed_grids": [c for c, m in zip(_codes(results), ~within & ~exempt, strict=True) if m],
         "within_band_share_feasible_parents": _share(feasible),
         "within_band_share_all": _share(within),  # the headline, under its older name
         "exempt_grids": int(exempt.sum()),
@@ -112,9 +113,13 @@ def _convexity(results: list[LevelResult], geoms: NDArray[np.object_]) -> dict[s
     }
 
 
+def _codes(results: list[LevelResult]) -> list[str]:
+    return [c for r in results for c in r.codes]
+
+
 def _wraps(results: list[LevelResult], geoms: NDArray[np.object_]) -> dict[str, Any]:
     """Grids wrapping around a neighbour of the same parent (``_geometry.wraps_around``)."""
-    codes = [c for r in results for c in r.codes]
+    codes = _codes(results)
     parents = np.asarray([p for r in results for p in r.parent_codes], dtype=object)
     pairs = wraps_around(geoms, parents)
     return {

@@ -98,3 +98,18 @@ def test_the_report_counts_and_lists_wrapping_grids() -> None:
     report = level_report([result])
     assert report["wraps_around"] == 1
     assert report["wraps_around_pairs"] == [["P001", "P002"]]
+
+
+def test_the_report_names_the_judged_grids_out_of_band() -> None:
+    result = LevelResult(
+        codes=["P001", "P002", "P003"],
+        parent_codes=["P"] * 3,
+        households=np.asarray([400, 250, 900], dtype=np.int64),
+        buildings=np.asarray([10, 9, 1], dtype=np.int64),
+        geoms=np.asarray([shapely.box(100 * i, 0, 100 * (i + 1), 100) for i in range(3)]),
+        exempt=np.asarray([False, False, True]),  # P003: one over-band building, exempt
+        band=(300, 500),
+    )
+    report = level_report([result])
+    assert report["misses"] == 1
+    assert report["missed_grids"] == ["P002"]
