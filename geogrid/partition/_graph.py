@@ -1,14 +1,19 @@
 """The unit graph the division works on: CSR adjacency, cut costs, weights, road blocks, and
-each node's place (area, centroid, second moment) for the compactness term of the refinement."""
+each node's place (area, centroid, second moment) for the compactness term of the refinement;
+``unit_graph`` builds it from a parent's faces."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
 import numpy as np
+import shapely
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
+
+from geogrid.partition.barriers import OPEN_LAND_COST, class_costs
+from geogrid.partition.units import Units
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -96,3 +101,33 @@ class Graph:
 
     def _matrix(self) -> csr_matrix:
         return csr_matrix((self.cost, self.indices, self.indptr), shape=(self.n, self.n))
+
+
+def unit_graph(units: Units, *, blocks: bool = True) -> Graph:
+    """The graph of the faces: cut costs by barrier class, households as weights, the road
+    block of each face (when ``blocks``) and where each face lies (the compactness term)."""
+    cost = units.class_cost(class_costs())
+    if units.open_land is not None:
+        # between two pieces of large empty land a cut is cheap: the shape decides there
+        src = np.repeat(np.arange(units.n), np.diff(units.indptr))
+        both = units.open_land[src] & units.open_land[units.indices]
+        cost = np.where(both, np.minimum(cost, OPEN_LAND_COST * units.shared), cost)
+    return Graph(
+        units.indptr,
+        units.indices,
+        cost,
+        units.households,
+        units.block if blocks else None,
+        face_places(units),
+    )
+
+
+def face_places(units: Units) -> Places:
+    """Area, centroid (relative to the faces' mean) and own polar moment of each face; the
+    moment is a rectangle's of the face's bounding box, ``A·(w² + h²) / 12``."""
+    x0 = float(units.x.mean()) if units.n else 0.0
+    y0 = float(units.y.mean()) if units.n else 0.0
+    bounds = shapely.bounds(units.geoms)
+    w, h = bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1]
+    moment = units.area * (w * w + h * h) / 12.0
+    return Places(units.area, units.x - x0, units.y - y0, moment)

@@ -18,10 +18,11 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from geogrid.partition._geometry import union_groups
+from geogrid.partition._graph import unit_graph
 from geogrid.partition.bands import Band, band_for
 from geogrid.partition.codes import reading_order, sequence_code
 from geogrid.partition.divide import divide
-from geogrid.partition.parent import LevelResult, ParentInput, plan_parent, unit_graph
+from geogrid.partition.parent import LevelResult, ParentInput, plan_parent
 from geogrid.partition.units import build_units
 
 IntArray = NDArray[np.int64]

@@ -18,13 +18,13 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from geogrid.partition._geometry import convexity, coverage_error, union_groups
-from geogrid.partition._graph import Places
+from geogrid.partition._graph import unit_graph
 from geogrid.partition._holes import fill_holes
 from geogrid.partition._institutions import Institution, institution_nodes
 from geogrid.partition._institutions import dedicated_grids as _dedicated_grids
 from geogrid.partition.balance import Graph
 from geogrid.partition.bands import Band, band_for
-from geogrid.partition.barriers import CLASSES, OPEN_LAND_COST, class_costs
+from geogrid.partition.barriers import CLASSES
 from geogrid.partition.codes import reading_order, sequence_code
 from geogrid.partition.divide import Division, divide
 from geogrid.partition.exemptions import exemption_reasons, shared_over_band
@@ -253,36 +253,6 @@ def _out_of_band(div: Division, band: Band) -> int:
     heavy = np.zeros(len(div.exempt), dtype=bool)
     heavy[div.labels[div.weights > band.hi]] = True
     return int((((weights < band.lo) | (weights > band.hi)) & ~heavy).sum())
-
-
-def unit_graph(units: Units, *, blocks: bool = True) -> Graph:
-    """The graph of the faces: cut costs by barrier class, households as weights, the road
-    block of each face (when ``blocks``) and where each face lies (the compactness term)."""
-    cost = units.class_cost(class_costs())
-    if units.open_land is not None:
-        # between two pieces of large empty land a cut is cheap: the shape decides there
-        src = np.repeat(np.arange(units.n), np.diff(units.indptr))
-        both = units.open_land[src] & units.open_land[units.indices]
-        cost = np.where(both, np.minimum(cost, OPEN_LAND_COST * units.shared), cost)
-    return Graph(
-        units.indptr,
-        units.indices,
-        cost,
-        units.households,
-        units.block if blocks else None,
-        face_places(units),
-    )
-
-
-def face_places(units: Units) -> Places:
-    """Area, centroid (relative to the faces' mean) and own polar moment of each face; the
-    moment is a rectangle's of the face's bounding box, ``A·(w² + h²) / 12``."""
-    x0 = float(units.x.mean()) if units.n else 0.0
-    y0 = float(units.y.mean()) if units.n else 0.0
-    bounds = shapely.bounds(units.geoms)
-    w, h = bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1]
-    moment = units.area * (w * w + h * h) / 12.0
-    return Places(units.area, units.x - x0, units.y - y0, moment)
 
 
 def _compound_groups(graph: Graph, compound: IntArray, limit: int) -> GroupOfNode:
