@@ -69,8 +69,10 @@ def main() -> None:
     }
     for part in args.parts.split(","):
         print(f"== {part}", flush=True)
-        out[part] = {"scale": _scale, "compare": _compare, "redraw": _redraw,
-                     "liechtenstein": _liechtenstein, "figures": _figures}[part](args)  # fmt: skip
+        # the figures of each Laoshan scale are kept apart: figures (1x), figures_2x, ...
+        key = part if part != "figures" or args.scale == 1 else f"figures_{args.scale:g}x"
+        out[key] = {"scale": _scale, "compare": _compare, "redraw": _redraw,
+                    "liechtenstein": _liechtenstein, "figures": _figures}[part](args)  # fmt: skip
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {RESULTS}")

@@ -82,6 +82,7 @@ def run_partition(
             scheduler=scheduler,
             dedicated_uses=dedicated_uses,
             streets=layers.get("streets"),
+            villages=layers.get("natural_villages"),
             progress=progress,
         )
     if dedicated_uses:

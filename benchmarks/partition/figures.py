@@ -34,6 +34,7 @@ def figures(report: dict[str, Any]) -> dict[str, Any]:
                 "convex_under_half_parent_above", "barrier_boundary_share",
                 "barrier_boundary_share_by_class", "disconnected", "polsby_popper_mean",
                 "gap_area_m2", "overlap_area_m2", "over_band_building_shared", "settlements",
+                "wraps_around",
             )
         }  # fmt: skip
         out[level]["empty_grids"] = len(r.get("empty_grids", []))
@@ -103,6 +104,10 @@ def figures_table(runs: dict[str, dict[str, Any]]) -> str:
         add(
             f"{level}: under 0.5 where the parent is above",
             lambda f, lv=level: f[lv]["convex_under_half_parent_above"],
+        )
+        add(
+            f"{level}: grids wrapping around a neighbour",
+            lambda f, lv=level: f[lv].get("wraps_around", "-"),
         )
         add(
             f"{level}: boundary on barriers (major / secondary / local)",

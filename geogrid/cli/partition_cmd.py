@@ -20,6 +20,7 @@ from geogrid.partition_jobs import INPUT_LAYERS, partition_store, run_partition
 from geogrid.settings import HouseholdSettings
 
 FIXED_DATE = "2000-01-01T00:00:00Z"
+VILLAGES_LAYER = "natural_villages"  # optional polygons of natural villages (自然村)
 
 
 def register(app: typer.Typer) -> None:
@@ -31,7 +32,8 @@ def partition(
     input: Annotated[
         Path | None,
         typer.Argument(
-            help="A GeoPackage with the layers geogrid synth writes; omit for the store."
+            help="A GeoPackage with the layers geogrid synth writes (and optionally "
+            "'natural_villages' polygons); omit for the store."
         ),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Plan GeoPackage (one layer per level).")] = None,
@@ -160,7 +162,7 @@ def _read_file(
         raise InputError("no such file", file=str(path))
     names = {name for name, _ in pyogrio.list_layers(path)}
     layers: dict[str, gpd.GeoDataFrame | None] = {}
-    for name in INPUT_LAYERS:
+    for name in (*INPUT_LAYERS, VILLAGES_LAYER):
         layers[name] = gpd.read_file(path, layer=name) if name in names else None
     if layers["buildings"] is None:
         raise InputError("no 'buildings' layer", file=str(path))

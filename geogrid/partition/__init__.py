@@ -9,13 +9,15 @@ one parent at a time (``parent.plan_parent``), in the order a newcomer should re
    (``network``: duplicates, dangles, near-misses, false nodes) and class each line
    (``barriers``: major / secondary / local, with their cut costs in one table).
 2. **tessellate** (``units.build_units``): blocks cut by the barrier lines, each block cut
-   into one cell per building, so cells tile the parent exactly.
+   into one cell per building, so cells tile the parent exactly; large empty land is cut
+   into lattice pieces (``_empty_land``).
 3. **build the graph** (``parent._graph``, ``balance.Graph``): one node per building group,
    weighted by households; each edge costs its length, a stretch on a barrier its class's cost.
 4. **split** (``divide.divide`` -> ``balance.split``, pymetis): into the band of the area type
    (``bands``), over-band buildings and institutions apart.
-5. **refine** (``_local.mend``, ``_repair``, ``_holes.fill_holes``): connectivity, band,
-   no holes.
+5. **refine**: connectivity and band (``_repair``, ``_local.mend``), then single units and
+   road-block pieces move under one objective (``_refine``: band first, cut cost by barrier
+   class, compactness of empty land), then no holes (``_holes.fill_holes``).
 6. **assemble** (``parent._assemble``): cells merged per grid, codes in reading order.
 7. **measure** (``quality.level_report``, ``exemptions``, ``intake.household_account``).
 

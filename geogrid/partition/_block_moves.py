@@ -1,17 +1,19 @@
-"""Whole road-block moves: a piece of a block lying in one part moves to the part it shares
-the costliest cut with, so grid boundaries run along the roads around the block."""
+"""Whole road-block moves: a piece of a block lying in one part moves to the part where it
+lowers the refinement's objective most (``_refine``: cut cost plus compactness), so grid
+boundaries run along the roads around the block."""
 
 from __future__ import annotations
 
 from collections import deque
 
+from geogrid.partition._refine import accepts
 from geogrid.partition._repair import Repair
 
 
 def snap_blocks(repair: Repair, block: list[int], passes: int = 3) -> None:
-    """Move each connected piece of a road block that lies in one part to the part it
-    shares the costliest cut with, when that shortens the cut and keeps both in band: grid
-    boundaries then run along the roads around the block instead of through it."""
+    """Move each connected piece of a road block that lies in one part to the part where it
+    lowers the objective most, keeping both parts' band state: grid boundaries then run along
+    the roads around the block instead of through it."""
     for _ in range(passes):
         moved = False
         for piece in _block_pieces(repair, block):
@@ -61,13 +63,13 @@ def _move_piece(repair: Repair, piece: list[int]) -> bool:
                 to[q] = to.get(q, 0.0) + c
     if not to:
         return False
-    q = min(to, key=lambda r: (-to[r], r))
-    if stay >= to[q] * 0.9999:
-        return False
     wp = sum(repair.w[u] for u in piece)
-    if repair.pen(repair.pw[p] - wp) > repair.pen(repair.pw[p]):
-        return False
-    if repair.pen(repair.pw[q] + wp) > repair.pen(repair.pw[q]):
+    best, q = 0.0, -1
+    for r in sorted(to):
+        change = repair.change(piece, p, r, stay - to[r])
+        if repair.band_kept(wp, p, r) and accepts(change) and change < best:
+            best, q = change, r
+    if q < 0:
         return False
     if not repair.connected_without(p, inside):
         return False

@@ -41,3 +41,31 @@ def convexity(geoms: NDArray[np.object_]) -> NDArray[np.float64]:
     """Area over convex-hull area of each polygon (1 for a convex one, 0 for an empty one)."""
     hull = shapely.area(shapely.convex_hull(geoms))
     return np.divide(shapely.area(geoms), hull, out=np.zeros(len(geoms)), where=hull > 0)
+
+
+WRAP_SHARE = 0.5  # of a neighbour's area inside a grid's hull, and of its boundary held by it
+
+
+def wraps_around(geoms: NDArray[np.object_], parents: NDArray[np.object_]) -> list[tuple[int, int]]:
+    """Pairs (a, b) of grids of one parent where ``a`` wraps around its neighbour ``b``.
+
+    ``a`` wraps around ``b`` (a U or an L around it) when at least ``WRAP_SHARE`` of b's area
+    lies inside a's convex hull and a holds at least ``WRAP_SHARE`` of b's boundary. Metric
+    polygons forming a coverage per parent; pairs sorted.
+    """
+    if len(geoms) < 2:
+        return []
+    hulls = shapely.convex_hull(geoms)
+    a, b = shapely.STRtree(geoms).query(hulls, predicate="intersects")
+    keep = (a != b) & (parents[a] == parents[b])
+    a, b = a[keep], b[keep]
+    area_b = np.maximum(shapely.area(geoms[b]), 1e-9)
+    inside = shapely.area(shapely.intersection(hulls[a], geoms[b])) / area_b >= WRAP_SHARE
+    a, b = a[inside], b[inside]
+    if len(a) == 0:
+        return []
+    shared = shapely.length(
+        shapely.intersection(shapely.boundary(geoms[a]), shapely.boundary(geoms[b]))
+    )
+    held = shared / np.maximum(shapely.length(geoms[b]), 1e-9) >= WRAP_SHARE
+    return sorted(zip(a[held].tolist(), b[held].tolist(), strict=True))

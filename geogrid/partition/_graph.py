@@ -1,16 +1,49 @@
-"""The unit graph the balancing works on: CSR adjacency, cut costs, weights, road blocks."""
+"""The unit graph the division works on: CSR adjacency, cut costs, weights, road blocks, and
+each node's place (area, centroid, second moment) for the compactness term of the refinement;
+``unit_graph`` builds it from a parent's faces."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+import shapely
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from geogrid.partition.barriers import OPEN_LAND_COST, class_costs
+from geogrid.partition.units import Units
+
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Places:
+    """Where each node lies (metric CRS, coordinates relative to a local origin).
+
+    ``area`` in m², ``x`` / ``y`` the area centroid in m, ``moment`` the polar second moment
+    of the node about its own centroid (m⁴): enough to know any union's moment of inertia.
+    """
+
+    area: FloatArray
+    x: FloatArray
+    y: FloatArray
+    moment: FloatArray
+
+    def take(self, nodes: IntArray) -> Places:
+        return Places(self.area[nodes], self.x[nodes], self.y[nodes], self.moment[nodes])
+
+    def contract(self, group: IntArray, g: int) -> Places:
+        """The places of each group of nodes (groups numbered 0..g-1)."""
+        area = np.bincount(group, weights=self.area, minlength=g).astype(float)
+        safe = np.where(area > 0, area, 1.0)
+        x = np.bincount(group, weights=self.area * self.x, minlength=g) / safe
+        y = np.bincount(group, weights=self.area * self.y, minlength=g) / safe
+        spread = self.moment + self.area * ((self.x - x[group]) ** 2 + (self.y - y[group]) ** 2)
+        moment = np.bincount(group, weights=spread, minlength=g).astype(float)
+        return Places(area, x, y, moment)
 
 
 @dataclass
@@ -22,6 +55,7 @@ class Graph:
     cost: FloatArray
     weight: IntArray
     block: IntArray | None = None  # the road block of each node (-1 none): pieces move whole
+    places: Places | None = None  # where each node lies: the refinement's compactness term
 
     @property
     def n(self) -> int:
@@ -36,6 +70,7 @@ class Graph:
             m.data,
             self.weight[nodes],
             None if self.block is None else self.block[nodes],
+            None if self.places is None else self.places.take(nodes),
         )
 
     def contract(self, group: IntArray) -> Graph:
@@ -51,7 +86,14 @@ class Graph:
         if self.block is not None:
             block = np.full(g, -1, dtype=np.int64)
             np.maximum.at(block, group, self.block)
-        return Graph(m.indptr.astype(np.int64), m.indices.astype(np.int64), m.data, w, block)
+        places = None if self.places is None else self.places.contract(group, g)
+        return Graph(
+            m.indptr.astype(np.int64), m.indices.astype(np.int64), m.data, w, block, places
+        )
+
+    def with_cost(self, cost: FloatArray, *, block: bool = True) -> Graph:
+        """The same graph with other cut costs (and without road blocks unless ``block``)."""
+        return replace(self, cost=cost, block=self.block if block else None)
 
     def components(self) -> tuple[int, IntArray]:
         count, labels = connected_components(self._matrix(), directed=False)
@@ -59,3 +101,33 @@ class Graph:
 
     def _matrix(self) -> csr_matrix:
         return csr_matrix((self.cost, self.indices, self.indptr), shape=(self.n, self.n))
+
+
+def unit_graph(units: Units, *, blocks: bool = True) -> Graph:
+    """The graph of the faces: cut costs by barrier class, households as weights, the road
+    block of each face (when ``blocks``) and where each face lies (the compactness term)."""
+    cost = units.class_cost(class_costs())
+    if units.open_land is not None:
+        # between two pieces of large empty land a cut is cheap: the shape decides there
+        src = np.repeat(np.arange(units.n), np.diff(units.indptr))
+        both = units.open_land[src] & units.open_land[units.indices]
+        cost = np.where(both, np.minimum(cost, OPEN_LAND_COST * units.shared), cost)
+    return Graph(
+        units.indptr,
+        units.indices,
+        cost,
+        units.households,
+        units.block if blocks else None,
+        face_places(units),
+    )
+
+
+def face_places(units: Units) -> Places:
+    """Area, centroid (relative to the faces' mean) and own polar moment of each face; the
+    moment is a rectangle's of the face's bounding box, ``A·(w² + h²) / 12``."""
+    x0 = float(units.x.mean()) if units.n else 0.0
+    y0 = float(units.y.mean()) if units.n else 0.0
+    bounds = shapely.bounds(units.geoms)
+    w, h = bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1]
+    moment = units.area * (w * w + h * h) / 12.0
+    return Places(units.area, units.x - x0, units.y - y0, moment)

@@ -79,11 +79,16 @@ def _swallow(
     band: Band,
 ) -> None:
     """The enclave joins p whatever the band says; p is exempt only if it now holds an exempt
-    part (an oversize building, a parent that fits no division), else it is judged."""
+    part (an oversize building, a parent that fits no division), else it is judged. p is
+    listed (``over``) when that leaves it out of band, unless it was exempt and took only
+    empty land: an over-band building sharing its grid so is always listed."""
     inner = np.unique(labels[enclave])
-    exempt[p] = bool(exempt[p] or exempt[inner].any())
+    was_exempt = bool(exempt[p])
+    exempt[p] = bool(was_exempt or exempt[inner].any())
     labels[enclave] = p
-    if not exempt[p] and not band.holds(int(graph.weight[labels == p].sum())):
+    out = not band.holds(int(graph.weight[labels == p].sum()))
+    took = int(graph.weight[enclave].sum()) > 0
+    if out and (took or not was_exempt):
         over[p] = True
 
 
@@ -156,7 +161,8 @@ def _resolve(
         return True
     inside = set(enclave.tolist())
     paths = _corridors(graph, nbrs, labels, edge, p, inside)
-    # an exempt grid (an oversize building) takes households only when nothing else opens p
+    # an exempt grid takes households only when nothing else opens p, and never one that is
+    # an over-band building's (that building is a grid alone)
     for lenient in (False, True):
         for path in paths:
             q = _host(nbrs, labels, path[0], inside)
@@ -164,7 +170,7 @@ def _resolve(
             qw = int(w[labels == q].sum())
             if not exempt[p] and _pen(band, pw - moved) > _pen(band, pw):
                 continue
-            if exempt[q] and moved > 0 and (locked[q] or not lenient):
+            if exempt[q] and moved > 0 and (locked[q] or not lenient or _heavy(w, labels, q, band)):
                 continue
             if not exempt[q] and _pen(band, qw + moved) > _pen(band, qw):
                 continue
@@ -198,7 +204,7 @@ def _redivide(
     before = sum(not band.holds(int(graph.weight[labels == q].sum())) for q in parts)
     # the enclave is often the cheapest cut (a ring road around a core): then cut by length,
     # with no whole-block moves (they would rebuild the ring around the core block)
-    plain = Graph(sub.indptr, sub.indices, np.ones(len(sub.cost)), sub.weight, None)
+    plain = sub.with_cost(np.ones(len(sub.cost)), block=False)
     for graph_try, seed in [(sub, 0), (sub, 1), (plain, 0), (plain, 1), (plain, 2)]:
         new = split(graph_try, len(parts), band, seed=seed)
         bad = violations(sub, new, band)
@@ -257,6 +263,11 @@ def _corridors(
             path.append(prev[path[-1]])
         paths.append(path[::-1])
     return paths
+
+
+def _heavy(w: IntArray, labels: IntArray, q: int, band: Band) -> bool:
+    """Whether part q holds a unit with more households than the band."""
+    return bool((w[labels == q] > band.hi).any())
 
 
 def _host(nbrs: list[list[int]], labels: IntArray, start: int, enclave: set[int]) -> int:

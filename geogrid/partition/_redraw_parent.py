@@ -18,9 +18,8 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from geogrid.partition._geometry import union_groups
-from geogrid.partition.balance import Graph
+from geogrid.partition._graph import unit_graph
 from geogrid.partition.bands import Band, band_for
-from geogrid.partition.barriers import class_costs
 from geogrid.partition.codes import reading_order, sequence_code
 from geogrid.partition.divide import divide
 from geogrid.partition.parent import LevelResult, ParentInput, plan_parent
@@ -262,8 +261,7 @@ def _divide_region(
         item.footprints,
         line_class=item.line_class,
     )
-    cost = units.class_cost(class_costs())
-    graph = Graph(units.indptr, units.indices, cost, units.households).contract(units.group)
+    graph = unit_graph(units, blocks=False).contract(units.group)
     div = divide(graph, band, seed=seed, what="building")
     labels = div.labels[units.group]
     n = int(labels.max()) + 1

@@ -1,6 +1,7 @@
 """Greedy, deterministic local moves on the part labels of one connected unit graph:
-connectivity (every part one piece), balance (every part in its band), compactness (shorter
-cuts). The moves of whole road-block pieces live in ``_block_moves``.
+connectivity (every part one piece), balance (every part in its band), and the refinement
+under one objective (cut cost plus compactness, ``_refine``). The moves of whole road-block
+pieces live in ``_block_moves``.
 """
 
 from __future__ import annotations
@@ -11,15 +12,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from geogrid.partition._graph import Graph
+from geogrid.partition._refine import PASSES, PartShapes, accepts, move_gain
 from geogrid.partition.bands import Band
 
 IntArray = NDArray[np.int64]
 
 
 class Repair:
-    """Part labels of a graph's nodes, with part weights, sizes and members kept current."""
-
-    """Greedy, deterministic local moves on the part labels of one connected graph."""
+    """Part labels of a graph's nodes, with part weights, sizes, members and shape sums kept
+    current."""
 
     def __init__(self, graph: Graph, labels: IntArray, band: Band) -> None:
         self.band = band
@@ -38,6 +39,7 @@ class Repair:
             self.pw[p] += self.w[u]
             self.size[p] += 1
             self.members[p].add(u)
+        self.shapes = None if graph.places is None else PartShapes(graph.places, self.labels, k)
 
     # -- connectivity -----------------------------------------------------------------------
     def connect(self) -> None:
@@ -96,6 +98,21 @@ class Repair:
         self.size[q] += 1
         self.members[p].discard(u)
         self.members[q].add(u)
+        if self.shapes is not None:
+            self.shapes.shift(self.shapes.unit[u], p, -1.0)
+            self.shapes.shift(self.shapes.unit[u], q, 1.0)
+
+    def change(self, nodes: list[int], p: int, q: int, cut_delta: float) -> float:
+        """The objective's change when ``nodes`` move from p to q and the cut changes by
+        ``cut_delta`` (``_refine``: cut cost plus the compactness term)."""
+        if self.shapes is None or any(self.w[u] for u in nodes):
+            return cut_delta  # buildings move for the cut alone (see ``_refine``)
+        return move_gain(cut_delta, self.shapes.delta(self.shapes.of_nodes(nodes), p, q))
+
+    def band_kept(self, weight: int, p: int, q: int) -> bool:
+        """Whether moving ``weight`` households from p to q leaves neither further from band."""
+        wp, wq = self.pw[p], self.pw[q]
+        return self.pen(wp - weight) <= self.pen(wp) and self.pen(wq + weight) <= self.pen(wq)
 
     def _stays_connected(self, u: int) -> bool:
         """Whether u's part stays connected without u (search until u's part-neighbours meet)."""
@@ -190,36 +207,41 @@ class Repair:
             merged = True
         return merged
 
-    # -- compactness ------------------------------------------------------------------------
-    def refine(self, passes: int = 3) -> None:
-        """Move boundary units that cut less, keeping every part's band state no worse."""
+    # -- the refinement -------------------------------------------------------------------
+    def refine(self, passes: int = PASSES) -> None:
+        """Move single boundary units while that lowers the objective (``_refine``), keeping
+        every part's band state no worse and every part connected."""
         for _ in range(passes):
             moved = 0
             for u in range(len(self.w)):
-                p = self.labels[u]
-                if self.size[p] == 1:
-                    continue
-                own = 0.0
-                gain: dict[int, float] = {}
-                for v, c in self.nbrs[u]:
-                    q = self.labels[v]
-                    if q == p:
-                        own += c
-                    else:
-                        gain[q] = gain.get(q, 0.0) + c
-                if not gain:
-                    continue
-                q = min(gain, key=lambda r: (-gain[r], r))
-                if gain[q] <= own * 1.0001:
-                    continue
-                wu, wp, wq = self.w[u], self.pw[p], self.pw[q]
-                if self.pen(wp - wu) > self.pen(wp) or self.pen(wq + wu) > self.pen(wq):
-                    continue
-                if self._stays_connected(u):
+                q = self._best_target(u)
+                if q >= 0 and self._stays_connected(u):
                     self.move(u, q)
                     moved += 1
             if not moved:
                 return
+
+    def _best_target(self, u: int) -> int:
+        """The part whose taking u lowers the objective most, or -1."""
+        p = self.labels[u]
+        if self.size[p] == 1:
+            return -1
+        own = 0.0
+        gain: dict[int, float] = {}
+        for v, c in self.nbrs[u]:
+            q = self.labels[v]
+            if q == p:
+                own += c
+            else:
+                gain[q] = gain.get(q, 0.0) + c
+        best, best_q = 0.0, -1
+        for q in sorted(gain):
+            if not self.band_kept(self.w[u], p, q):
+                continue
+            change = self.change([u], p, q, own - gain[q])
+            if accepts(change) and change < best:
+                best, best_q = change, q
+        return best_q
 
     def connected_without(self, p: int, gone: set[int]) -> bool:
         """Whether part p minus the nodes ``gone`` is still one connected piece."""

@@ -18,6 +18,9 @@ from numpy.typing import NDArray
 
 CLASSES: Final = ("major", "secondary", "local")  # most important first
 COST: Final[dict[str, float]] = {"major": 0.005, "secondary": 0.02, "local": 0.05}
+# a metre between two pieces of large empty land (fields, woods, parks cut by ``_empty_land``):
+# cheaper than through a block, so the refinement's compactness term can share such land out
+OPEN_LAND_COST: Final = 0.3
 # road_class / waterway_class values (OSM highway=* and waterway=* and common Chinese usage)
 _LOCAL_ROADS: Final = [
     "tertiary",

@@ -17,6 +17,8 @@ from geogrid.partition.bands import Band, choose_k
 IntArray = NDArray[np.int64]
 RETRIES = 4
 STRANDED_MAX_NODES = 400  # the stranded-piece proof looks at graphs up to this size
+EXACT_UNITS = 32  # the packing proof places this many of the heaviest units exactly ...
+PACK_BUDGET = 200_000  # ... in at most this many steps (else it proves nothing)
 
 
 @dataclass
@@ -123,17 +125,23 @@ def _best_split(graph: Graph, k: int, band: Band, *, seed: int) -> IntArray:
     return best
 
 
-def packable(weights: IntArray, band: Band, *, exact: int = 12) -> bool:
+def packable(
+    weights: IntArray, band: Band, *, exact: int = EXACT_UNITS, budget: int = PACK_BUDGET
+) -> bool:
     """Whether the weights could fill some number of bins within ``band`` at all.
 
-    A relaxation (connectivity ignored, units lighter than the heaviest ``exact`` poured like
-    sand), so False proves that no division within the band exists.
+    A relaxation (connectivity ignored; the heaviest ``exact`` units of more than a quarter of
+    the band's lower end placed whole, the rest poured like sand), so False proves that no
+    division within the band exists. The search gives up
+    after ``budget`` steps and then answers True (nothing proved).
     """
     w = np.sort(np.asarray(weights, dtype=np.int64))[::-1]
     total = int(w.sum())
-    big, sand = w[:exact].tolist(), int(w[exact:].sum())
+    heavy = min(exact, int((w * 4 > band.lo).sum()))  # lighter units are sand anyway
+    big, sand = w[:heavy].tolist(), int(w[heavy:].sum())
+    steps = [budget]
     for k in range(max(1, -(-total // band.hi)), total // max(band.lo, 1) + 1):
-        if _fits(big, [0] * k, band, sand):
+        if _fits(big, [0] * k, band, sand, steps) or steps[0] <= 0:
             return True
     return False
 
@@ -157,11 +165,16 @@ def stranded(graph: Graph, band: Band) -> tuple[int, int] | None:
     return None
 
 
-def _fits(big: list[int], bins: list[int], band: Band, sand: int) -> bool:
+def _fits(big: list[int], bins: list[int], band: Band, sand: int, steps: list[int]) -> bool:
+    steps[0] -= 1
+    if steps[0] <= 0:
+        return False  # out of budget: the caller answers True
+    need = sum(max(0, band.lo - b) for b in bins)
+    room = sum(band.hi - b for b in bins)
     if not big:
-        need = sum(max(0, band.lo - b) for b in bins)
-        room = sum(band.hi - b for b in bins)
         return need <= sand <= room
+    if need > sum(big) + sand or sum(big) + sand > room:
+        return False  # not enough left to fill every bin, or too much to hold
     head, rest = big[0], big[1:]
     tried: set[int] = set()
     for i, b in enumerate(bins):
@@ -169,7 +182,7 @@ def _fits(big: list[int], bins: list[int], band: Band, sand: int) -> bool:
             continue
         tried.add(b)  # bins holding the same amount are interchangeable
         bins[i] += head
-        ok = _fits(rest, bins, band, sand)
+        ok = _fits(rest, bins, band, sand, steps)
         bins[i] -= head
         if ok:
             return True

@@ -52,6 +52,7 @@ def partition_plan(
     snap_m: float = SNAP_M,
     with_units: bool = False,
     streets: gpd.GeoDataFrame | None = None,
+    villages: gpd.GeoDataFrame | None = None,
     progress: Progress | None = None,
 ) -> Plan:
     """Divide each parent into basic grids and each basic grid into micro grids.
@@ -94,6 +95,10 @@ def partition_plan(
     streets
         The streets the parents divide (optional): the grids' gap is then measured against
         them too, so land no parent covers counts (``gap_between_parents_m2``).
+    villages
+        Polygons of natural villages (自然村), optional: in village, rural and mountain parents
+        the buildings inside one form one settlement (kept in one grid where it fits the
+        band); buildings in none are clustered by the distance between their footprints.
     progress
         Called with (parents done, parents in all).
     """
@@ -108,6 +113,7 @@ def partition_plan(
         only=set(only) if only else None,
         reach_m=reach_m,
         snap_m=snap_m,
+        villages=villages,
     )
     items, metric = prep.items, prep.metric
     prepared = time.perf_counter()

@@ -58,9 +58,13 @@ def prepare(
     overlap_m2: float = OVERLAP_M2,
     snap_m: float = SNAP_M,
     settlement_gap_m: float = GAP_M,
+    villages: gpd.GeoDataFrame | None = None,
 ) -> Prepared:
     """Check the frames, place every building in a parent (see :mod:`.intake`) and cut the
     input into one :class:`ParentInput` per parent, sorted by code, in the parents' metric CRS.
+
+    ``villages``: polygons of natural villages (自然村), when the user has them: in rural
+    parents a building inside one belongs to that settlement, the others are clustered.
 
     Raises InputError on a frame without CRS, a duplicate parent code, non-polygons, or
     parents that overlap by more than ``overlap_m2`` (grids would copy the overlap).
@@ -89,6 +93,7 @@ def prepare(
     uses = _uses(bld)
     placement = place_buildings(points, footprints, geoms, _owner(points, geoms), reach_m=reach_m)
     owner, points, footprints = placement.owner, placement.points, placement.footprints
+    village = village_of(points, villages, metric)
     network = barrier_network(barriers, shapely.boundary(geoms), metric, snap_m=snap_m)
     lines = network.lines
     ltree = shapely.STRtree(lines)
@@ -110,7 +115,9 @@ def prepare(
                 compound=compound[sel],
                 lines=lines[near],
                 line_class=network.classes[near],
-                settlement=_settlements(area_types[i], footprints[sel], settlement_gap_m),
+                settlement=_settlements(
+                    area_types[i], footprints[sel], settlement_gap_m, village[sel]
+                ),
                 uses=None if uses is None else uses[sel],
             )
         )
@@ -134,12 +141,32 @@ def prepare(
 
 
 def _settlements(
-    area_type: str | None, footprints: NDArray[np.object_], gap_m: float
+    area_type: str | None,
+    footprints: NDArray[np.object_],
+    gap_m: float,
+    village: NDArray[np.int64],
 ) -> NDArray[np.int64] | None:
-    """Natural villages of a village, rural or mountain parent (None elsewhere)."""
-    if area_type not in RURAL or gap_m <= 0:
+    """Natural villages of a village, rural or mountain parent (None elsewhere): the user's
+    village a building lies in, else a cluster of the buildings in none (``settlements``)."""
+    if area_type not in RURAL or (gap_m <= 0 and not (village >= 0).any()):
         return None
-    return settlements(footprints, gap_m=gap_m)
+    out = village.copy()
+    rest = np.flatnonzero(village < 0)
+    if len(rest) and gap_m > 0:
+        out[rest] = settlements(footprints[rest], gap_m=gap_m) + int(village.max()) + 1
+    return out
+
+
+def village_of(
+    points: NDArray[np.object_], villages: gpd.GeoDataFrame | None, metric: CRS
+) -> NDArray[np.int64]:
+    """Index of the natural village holding each building's point (-1 in none or no layer)."""
+    out = np.full(len(points), -1, dtype=np.int64)
+    if villages is None or villages.empty or len(points) == 0:
+        return out
+    _check_frame(villages, "natural villages", ())
+    geoms = np.asarray(shapely.make_valid(villages.to_crs(metric).geometry.to_numpy()))
+    return _owner(points, geoms)
 
 
 def _refuse_overlaps(geoms: NDArray[np.object_], codes: NDArray[np.str_], limit: float) -> float:
@@ -223,7 +250,8 @@ def _uses(bld: gpd.GeoDataFrame) -> NDArray[np.object_] | None:
 
 
 def _owner(points: NDArray[np.object_], parents: NDArray[np.object_]) -> NDArray[np.int64]:
-    """The parent holding each building's interior point (the first by code), -1 if none."""
+    """The polygon holding each building's interior point (the first in order: parents are
+    sorted by code), -1 if none."""
     owner = np.full(len(points), -1, dtype=np.int64)
     if len(points) == 0:
         return owner

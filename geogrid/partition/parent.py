@@ -18,12 +18,13 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from geogrid.partition._geometry import convexity, coverage_error, union_groups
+from geogrid.partition._graph import unit_graph
 from geogrid.partition._holes import fill_holes
 from geogrid.partition._institutions import Institution, institution_nodes
 from geogrid.partition._institutions import dedicated_grids as _dedicated_grids
 from geogrid.partition.balance import Graph
 from geogrid.partition.bands import Band, band_for
-from geogrid.partition.barriers import CLASSES, class_costs
+from geogrid.partition.barriers import CLASSES
 from geogrid.partition.codes import reading_order, sequence_code
 from geogrid.partition.divide import Division, divide
 from geogrid.partition.exemptions import exemption_reasons, shared_over_band
@@ -121,7 +122,7 @@ def plan_parent(
         line_class=item.line_class,
     )
     clock.lap("units")
-    faces = _graph(units)
+    faces = unit_graph(units)
     graph = faces.contract(units.group)  # one node per building (its faces never part)
     comp = np.full(graph.n, -1, dtype=np.int64)
     np.maximum.at(comp, units.group, units.compound)
@@ -252,11 +253,6 @@ def _out_of_band(div: Division, band: Band) -> int:
     heavy = np.zeros(len(div.exempt), dtype=bool)
     heavy[div.labels[div.weights > band.hi]] = True
     return int((((weights < band.lo) | (weights > band.hi)) & ~heavy).sum())
-
-
-def _graph(units: Units) -> Graph:
-    cost = units.class_cost(class_costs())
-    return Graph(units.indptr, units.indices, cost, units.households, units.block)
 
 
 def _compound_groups(graph: Graph, compound: IntArray, limit: int) -> GroupOfNode:

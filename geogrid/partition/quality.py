@@ -8,7 +8,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from geogrid.partition._geometry import convexity
+from geogrid.partition._geometry import convexity, wraps_around
 from geogrid.partition.barriers import CLASSES
 from geogrid.partition.exemptions import REASONS
 from geogrid.partition.parent import LevelResult
@@ -66,6 +66,7 @@ def level_report(results: list[LevelResult]) -> dict[str, Any]:
         "within_band_share_judged": _share(judged),
         "within_band_judged": len(judged),
         "misses": int((~judged).sum()),
+        "missed_grids": [c for c, m in zip(_codes(results), ~within & ~exempt, strict=True) if m],
         "within_band_share_feasible_parents": _share(feasible),
         "within_band_share_all": _share(within),  # the headline, under its older name
         "exempt_grids": int(exempt.sum()),
@@ -76,6 +77,7 @@ def level_report(results: list[LevelResult]) -> dict[str, Any]:
             c for r in results for c, h in zip(r.codes, r.households, strict=True) if h == 0
         ],
         **_convexity(results, geoms),
+        **_wraps(results, geoms),
         "polsby_popper_mean": round(float(pp.mean()), 4) if len(pp) else 0.0,
         "polsby_popper_min": round(float(pp.min()), 4) if len(pp) else 0.0,
         "barrier_boundary_share": round(cut_barrier / cut_total, 4) if cut_total else None,
@@ -108,6 +110,21 @@ def _convexity(results: list[LevelResult], geoms: NDArray[np.object_]) -> dict[s
         "convex_under_half_parent_above": int(
             ((conv[known] < 0.5) & (of_grid[known] >= 0.5)).sum()
         ),
+    }
+
+
+def _codes(results: list[LevelResult]) -> list[str]:
+    return [c for r in results for c in r.codes]
+
+
+def _wraps(results: list[LevelResult], geoms: NDArray[np.object_]) -> dict[str, Any]:
+    """Grids wrapping around a neighbour of the same parent (``_geometry.wraps_around``)."""
+    codes = _codes(results)
+    parents = np.asarray([p for r in results for p in r.parent_codes], dtype=object)
+    pairs = wraps_around(geoms, parents)
+    return {
+        "wraps_around": len({a for a, _ in pairs}),
+        "wraps_around_pairs": [[codes[a], codes[b]] for a, b in pairs],
     }
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from geogrid.partition._empty_land import LARGE_M2, empty_land_lines
 from geogrid.partition._linework import faces_of, glue_slivers
 from geogrid.partition.barriers import CLASSES
 
@@ -44,6 +45,7 @@ class Units:
     group: IntArray
     shared_barrier: FloatArray | None = None  # length of each edge on a barrier line
     shared_by_class: FloatArray | None = None  # (edges, classes): length on each barrier class
+    open_land: NDArray[np.bool_] | None = None  # a piece of large empty land (``_empty_land``)
 
     @property
     def on_barrier(self) -> FloatArray:
@@ -126,6 +128,8 @@ def build_units(
     cell_block = blocks[key[rows, 0].astype(np.int64)]
     clipped = shapely.intersection(cells, cell_block)
     edges = [shapely.boundary(blocks), shapely.boundary(clipped)]
+    land, land_foot = _land_regions(blocks, key, rows, clipped, bgroup, points, footprints, pblock)
+    edges.append(empty_land_lines(land, land_foot))
     crossing = np.zeros(len(points), dtype=bool)
     if footprints is not None and len(points):
         # a building's own area: its clipped cell, or its block / the parent if alone there
@@ -161,6 +165,7 @@ def build_units(
     alone = np.bincount(group, minlength=n)[group] == 1
     group = glue_slivers(group, nb > 0, alone, area, shapely.length(faces), indptr, indices, shared)
     unit_block = _locate(reps, blocks)
+    open_land = (nb == 0) & (_locate(reps, land) >= 0)
     cent = shapely.centroid(faces)
     return Units(
         geoms=faces,
@@ -180,7 +185,40 @@ def build_units(
         group=group,
         shared_barrier=on,
         shared_by_class=on_class,
+        open_land=open_land,
     )
+
+
+def _land_regions(
+    blocks: NDArray[np.object_],
+    key: FloatArray,
+    rows: IntArray,
+    cells: NDArray[np.object_],
+    bgroup: IntArray,
+    points: NDArray[np.object_],
+    footprints: NDArray[np.object_] | None,
+    pblock: IntArray,
+) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
+    """The regions larger than ``LARGE_M2`` that one building reaches over (its clipped cell,
+    or the block it has alone) or no building holds (a block without one), and the
+    footprints of each region's building (None for none)."""
+    gen_block = key[:, 0].astype(np.int64)
+    counts = np.bincount(gen_block[gen_block >= 0], minlength=len(blocks))
+    alone = np.flatnonzero(counts == 1)
+    gen_alone = np.full(len(blocks), -1, dtype=np.int64)
+    has = gen_block >= 0
+    gen_alone[gen_block[has]] = np.flatnonzero(has)
+    regions = np.concatenate([cells, blocks[alone], blocks[counts == 0]])
+    gens = np.concatenate([rows, gen_alone[alone], np.full(int((counts == 0).sum()), -1)])
+    big = shapely.area(regions) > LARGE_M2
+    regions, gens = regions[big], gens[big].astype(np.int64)
+    shapes = footprints if footprints is not None else points
+    inside = pblock >= 0
+    foot = np.empty(len(regions), dtype=object)
+    for i, g in enumerate(gens.tolist()):
+        if g >= 0:
+            foot[i] = shapely.union_all(shapes[inside & (bgroup == g)])
+    return np.asarray(regions, dtype=object), foot
 
 
 def _groups(

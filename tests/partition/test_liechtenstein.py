@@ -85,3 +85,12 @@ def test_the_report_holds_every_figure_the_benchmark_compares(plan: Plan) -> Non
         assert set(r["barrier_boundary_share_by_class"]) == {"major", "secondary", "local"}
         # an over-band building shares its grid only with an enclave wholly inside it, listed
         assert r["over_band_building_shared"] <= len(r["enclaves_joined_out_of_band"])
+
+
+# issue 12, item 5: a strip of fields along the Rhine rode with one grid of Balzers (0.35
+# convexity in a municipality of 0.74); empty land is now cut and shared out
+def test_basic_grids_are_at_least_as_convex_as_their_municipalities(plan: Plan) -> None:
+    r = plan.report["basic"]
+    assert r["convex_under_half_parent_above"] == 0
+    assert r["convexity_mean"] >= r["parent_convexity_mean"]
+    assert r["wraps_around"] == len({a for a, _ in r["wraps_around_pairs"]})

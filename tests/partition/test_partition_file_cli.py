@@ -47,3 +47,22 @@ def test_partition_file_estimates_missing_households_and_prints_the_account(
     assert "households estimated for 4 buildings" in done.stdout
     grids = gpd.read_file(tmp_path / "p.gpkg", layer="basic_grids")
     assert int(grids.households.sum()) == acc["households_in"]
+
+
+def test_partition_file_reads_the_natural_villages_layer(tmp_path: Path) -> None:
+    from test_villages import _row_of_houses, _village_parent, _villages
+
+    path = tmp_path / "villages.gpkg"
+    for name, frame in (
+        ("communities", _village_parent()),
+        ("buildings", _row_of_houses()),
+        ("natural_villages", _villages()),
+    ):
+        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
+    report = tmp_path / "r.json"
+    done = run_geogrid("partition", str(path), "--report", str(report))
+    assert done.returncode == 0, done.stderr
+    basic = json.loads(report.read_text())["basic"]
+    # the two villages (240 and 360 households) are each a grid of the band 200-400
+    assert basic["settlements"] == {"settlements": 2, "fit_band": 2, "split": 0, "split_fitting": 0}
+    assert basic["households_min"] == 240 and basic["households_max"] == 360

@@ -133,3 +133,16 @@ def test_a_piece_reachable_only_through_a_heavy_unit_is_stranded() -> None:
     assert stranded(graph, band) == (2, 29)
     lighter = Graph(indptr, indices, np.ones(6), np.array([2, 27, 12, 12]))
     assert stranded(lighter, band) is None
+
+
+def test_heavy_buildings_that_cannot_be_topped_up_are_proved_unpackable() -> None:
+    # community 370212004002 of synthetic Laoshan at 2x: 20 buildings of 207-331 households
+    # and 42 households in small ones. Only 243+243, 243+207 (or 207 with one of 267-292)
+    # pair within 500; the 14 buildings of 280-299 alone need 72 households more to reach
+    # 300 (105 with the pairs above at best), and 42 are there: no division within 300-500
+    # exists (its 9 "misses" at 2x)
+    weights = [331, *[299] * 3, *[298] * 5, *[294] * 3, 292, 287, 280, 267, *[243] * 3, 207]
+    weights += [2] * 12 + [1] * 18 + [0] * 13
+    assert not packable(np.asarray(weights), Band(300, 500, 400))
+    # with 70 households more in small buildings (112 >= the 105 needed at best) it could be
+    assert packable(np.asarray(weights + [1] * 70), Band(300, 500, 400))
