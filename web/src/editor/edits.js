@@ -1,0 +1,100 @@
+// One write to the draft and what follows it: the grid table and map colours updated from the
+// answer, the panel redrawn, the tiles of the new version requested; a refusal (422) or a stale
+// version (409 with the other planner's changes) shown as a clear message, never swallowed.
+import { ApiError } from '../common/api.js';
+import { paintGrids, refreshGrids, setData, setPainted } from './layers.js';
+import { fmt } from './strings.js';
+
+export class Editor {
+  constructor({ map, server, table, panel, onChange }) {
+    Object.assign(this, { map, server, table, panel, onChange });
+    this.depth = { undo: 0, redo: 0 };
+    this.lastRoundTripMs = null;
+  }
+
+  get t() {
+    return this.panel.t;
+  }
+
+  /** Runs `call` (a server write); `painted` units are cleared once the outcome is drawn. */
+  async write(kind, call, { painted = [] } = {}) {
+    const started = performance.now();
+    try {
+      const result = await call();
+      this.#accepted(kind, result);
+      this.lastRoundTripMs = performance.now() - started;
+      document.body.dataset.version = String(result.version);
+      this.map.once('idle', () => setPainted(this.map, painted, false));
+      return result;
+    } catch (error) {
+      setPainted(this.map, painted, false);
+      await this.report(error);
+      return null;
+    } finally {
+      this.onChange();
+    }
+  }
+
+  #accepted(kind, result) {
+    const { t, table } = this;
+    table.applyEdit(result);
+    paintGrids(this.map, result.grids.map((g) => table.get(g.code)).filter(Boolean));
+    this.panel.touched(result.grids);
+    this.panel.outOfBand(table.outOfBand(), (row) => this.jump(row));
+    const flags = result.flags?.length ? `\n${result.flags.join('\n')}` : '';
+    this.panel.message('info', fmt(t('saved'), { version: result.version, units: result.moved_units }) + flags);
+    refreshGrids(this.map, this.server.planId, result.version);
+    setData(this.map, 'labels', table.labels());
+    if (kind === 'undo') this.depth = { undo: this.depth.undo - 1, redo: this.depth.redo + 1 };
+    else if (kind === 'redo') this.depth = { undo: this.depth.undo + 1, redo: this.depth.redo - 1 };
+    else this.depth = { undo: this.depth.undo + 1, redo: 0 };
+    // New or removed grids need their boxes and label points: read the table again, after.
+    if (result.removed.length || result.recoded.length || result.grids.some((g) => !table.get(g.code)?.point)) {
+      this.reload().catch((error) => this.report(error));
+    }
+  }
+
+  async report(error) {
+    const { t } = this;
+    if (!(error instanceof ApiError)) {
+      this.panel.message('error', fmt(t('failed'), { detail: error.message }));
+      return;
+    }
+    const problem = error.problem || {};
+    if (error.status === 409 && Array.isArray(problem.changes)) {
+      const changes = problem.changes;
+      const actors = [...new Set(changes.map((c) => c.actor))].join(', ') || '?';
+      const grids = [...new Set(changes.flatMap((c) => c.touched || []))];
+      this.panel.message('conflict', fmt(t('stale'), { actor: actors, n: changes.length, grids: grids.join(', ') || '—' }));
+      await this.reload();
+      return;
+    }
+    if (error.status === 422 && problem.check) {
+      this.panel.message('error', fmt(t('refused'), { check: t(`check.${problem.check}`), detail: error.message }));
+      return;
+    }
+    this.panel.message('error', fmt(t('failed'), { detail: error.message }));
+  }
+
+  /** Reads the draft again (version, grids, bands) and redraws: after a conflict or a split. */
+  async reload() {
+    const [summary, body] = await Promise.all([this.server.summary(), this.server.grids()]);
+    this.depth = { undo: summary.undo, redo: summary.redo };
+    this.published = body.published;
+    this.status = body.status;
+    this.table.replace(body.grids);
+    paintGrids(this.map, [...this.table.rows.values()]);
+    refreshGrids(this.map, this.server.planId, summary.version);
+    setData(this.map, 'labels', this.table.labels());
+    this.panel.outOfBand(this.table.outOfBand(), (row) => this.jump(row));
+    document.body.dataset.version = String(summary.version);
+    this.onChange();
+    return body;
+  }
+
+  jump(row) {
+    if (!row.bbox) return;
+    const [west, south, east, north] = row.bbox;
+    this.map.fitBounds([[west, south], [east, north]], { padding: 60, maxZoom: 17, animate: false });
+  }
+}
