@@ -245,3 +245,39 @@ def _clean_but(web: WebPage, status: str) -> None:
     refused write (Chromium logs every 4xx answer to fetch)."""
     assert web.blocked == []
     assert web.console_errors and all(status in e for e in web.console_errors), web.console_errors
+
+
+def test_a_grid_split_along_a_drawn_line(served_draft: ServedDraft, open_page: Any) -> None:
+    web = _open(open_page, served_draft)
+    page: Any = web.page
+    grids = served_draft.get(f"/plans/{served_draft.draft}/grids?level=basic")["features"]
+    b1 = shape(next(g for g in grids if g["properties"]["code"] == B1)["geometry"])
+    west, south, east, north = b1.bounds
+    page.evaluate(
+        f"geogridEditor.map.fitBounds([[{west}, {south}], [{east}, {north}]], {{padding: 120, animate: false}})"
+    )
+    page.evaluate(f"geogridEditor.select('{B1}', false)")
+    page.click("#tools button[data-tool=split]")
+    x = b1.centroid.x
+    span = north - south
+    ends = [[x, south - span * 0.1], [x, north + span * 0.1]]
+    box_ = page.locator("#map").bounding_box()
+    points = [
+        page.evaluate(
+            f"(() => {{ const p = geogridEditor.map.project({e}); return [p.x, p.y]; }})()"
+        )
+        for e in ends
+    ]
+    for px, py in [*points, points[-1]]:  # the second click on the last point ends the line
+        page.mouse.click(box_["x"] + px, box_["y"] + py)
+        page.wait_for_timeout(150)
+    page.wait_for_function("document.body.dataset.version === '1'", timeout=30_000)
+    rows = page.eval_on_selector_all(
+        "#touched tr[data-code]",
+        "rows => rows.map(r => [r.dataset.code, r.children[1].textContent])",
+    )
+    basic = [(code, int(h)) for code, h in rows if len(code) == len(B1)]
+    # B1's 384 households now in two basic grids of community 370212001001
+    assert len(basic) == 2 and sum(h for _, h in basic) == 384
+    assert all(code.startswith(WEST_CODE) for code, _ in basic)
+    web.assert_clean()

@@ -24,7 +24,10 @@ export class Editor {
       this.#accepted(kind, result);
       this.lastRoundTripMs = performance.now() - started;
       document.body.dataset.version = String(result.version);
-      this.map.once('idle', () => setPainted(this.map, painted, false));
+      // painted units keep their colour until the new grid tiles are drawn (or 2 s at most)
+      const clear = () => setPainted(this.map, painted, false);
+      this.map.once('idle', clear);
+      setTimeout(clear, 2000);
       return result;
     } catch (error) {
       setPainted(this.map, painted, false);
