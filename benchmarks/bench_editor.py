@@ -58,7 +58,9 @@ def _stage(store: Store, data: dict[str, Any], incidents: int) -> tuple[int, str
     city = data["city"]
     with store.transaction() as conn:
         # tiles are cut to the planner's jurisdiction: district 370212's polygon
-        write_layer(conn, "districts", city["districts"], source_file="synth", source_crs="EPSG:4326")
+        write_layer(
+            conn, "districts", city["districts"], source_file="synth", source_crs="EPSG:4326"
+        )
         key = create_api_key(conn, name="bench-planner", role=Role.planner, jurisdiction="370212")
     log(f"stored layers and the draft (plan {plan_id}) in {took:.0f} s")
     return plan_id, key
@@ -110,7 +112,9 @@ def run_store(kind: str, data: dict[str, Any], args: argparse.Namespace) -> dict
             page.goto(f"{base}/maps/editor?plan={plan_id}#key={key}")
             page.wait_for_selector("body[data-ready][data-units]", timeout=600_000)
             opened = time.perf_counter() - t0
-            log(f"{kind}: editor open with {page.evaluate('document.body.dataset.units')} units in {opened:.1f} s")
+            log(
+                f"{kind}: editor open with {page.evaluate('document.body.dataset.units')} units in {opened:.1f} s"
+            )
             load_before = os.getloadavg()[0]
             timed = _time_edits(page, sets)
             browser.close()

@@ -45,7 +45,8 @@ export class Editor {
     this.panel.touched(result.grids);
     this.panel.outOfBand(table.outOfBand(), (row) => this.jump(row));
     const flags = result.flags?.length ? `\n${result.flags.join('\n')}` : '';
-    this.panel.message('info', fmt(t('saved'), { version: result.version, units: result.moved_units }) + flags);
+    const saved = result.moved_units ? 'savedMoved' : 'saved';
+    this.panel.message('info', fmt(t(saved), { version: result.version, units: result.moved_units }) + flags);
     refreshGrids(this.map, this.server.planId, result.version);
     setData(this.map, 'labels', table.labels());
     if (kind === 'undo') this.depth = { undo: this.depth.undo - 1, redo: this.depth.redo + 1 };

@@ -65,17 +65,18 @@ export function addLayers(map, planId) {
   } });
   map.addLayer({ id: 'diff-fill', type: 'fill', source: 'diff', paint: { 'fill-color': '#d6336c', 'fill-opacity': 0.35 } });
   map.addLayer({ id: 'diff-line', type: 'line', source: 'diff', paint: { 'line-color': '#d6336c', 'line-width': 2 } });
-  map.addLayer({
-    id: 'labels', type: 'symbol', source: 'labels',
-    filter: ['==', ['get', 'level'], 'basic'],
-    layout: { 'text-field': ['get', 'short'], 'text-font': [FONT_BOLD], 'text-size': 12 },
-    paint: { 'text-color': '#10263b', 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 },
-  });
+  // basic codes on top: MapLibre places the top layer's labels first
   map.addLayer({
     id: 'micro-labels', type: 'symbol', source: 'labels', minzoom: 15,
     filter: ['==', ['get', 'level'], 'micro'],
     layout: { 'text-field': ['get', 'short'], 'text-font': [FONT], 'text-size': 10 },
     paint: { 'text-color': '#35506b', 'text-halo-color': '#ffffff', 'text-halo-width': 1 },
+  });
+  map.addLayer({
+    id: 'labels', type: 'symbol', source: 'labels',
+    filter: ['==', ['get', 'level'], 'basic'],
+    layout: { 'text-field': ['get', 'short'], 'text-font': [FONT_BOLD], 'text-size': 12 },
+    paint: { 'text-color': '#10263b', 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 },
   });
 }
 
