@@ -38,18 +38,17 @@ from geogrid.store.access import create_api_key  # noqa: E402
 RESULTS = REPO / "benchmarks" / "results" / "editor.json"
 CUT_NETWORK = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"
 # One edit through the page: the paint path of the tools, then the frame that shows the panel.
+# A planner looks at the result before the next edit: each edit starts with the map idle (the
+# previous edit's tiles drawn), so tile loading never overlaps the timed round trip.
 ROUND_TRIP_JS = """async ([units, to]) => {
-  const t0 = performance.now();
-  const result = await geogridEditor.paint(units, to);
-  await new Promise(requestAnimationFrame);
-  return [performance.now() - t0, result ? result.version : null, document.getElementById('message').textContent];
-}"""
-UNDO_JS = """async () => {
   const e = geogridEditor;
+  await new Promise((done) => setTimeout(done, 300));
+  await new Promise((done) => (e.map.loaded() ? done() : e.map.once('idle', done)));
   const t0 = performance.now();
-  const result = await e.editor.write('undo', () => e.server.undo());
+  const result = units ? await e.paint(units, to) : await e.editor.write('undo', () => e.server.undo());
   await new Promise(requestAnimationFrame);
-  return [performance.now() - t0, result ? result.version : null, document.getElementById('message').textContent];
+  const message = document.getElementById('message').textContent;
+  return [performance.now() - t0, result ? result.version : null, message, e.editor.lastTiming];
 }"""
 
 
@@ -69,25 +68,35 @@ def _stage(store: Store, data: dict[str, Any], incidents: int) -> tuple[int, str
 def _time_edits(page: Any, sets: list[tuple[list[int], str]]) -> dict[str, Any]:
     edits: list[float] = []
     undos: list[float] = []
+    requests: list[float] = []
+    pages: list[float] = []
     by_size: dict[int, list[float]] = {}
     refused = 0
     for units, to in sets:
-        took, version, message = page.evaluate(ROUND_TRIP_JS, [units, to])
+        took, version, message, timing = page.evaluate(ROUND_TRIP_JS, [units, to])
         if version is None:
             refused += 1
             log(f"refused: {message}")
             continue
         edits.append(took / 1000)
+        requests.append(timing["requestMs"] / 1000)
+        pages.append(timing["pageMs"] / 1000)
         by_size.setdefault(len(units), []).append(took / 1000)
-        took, version, message = page.evaluate(UNDO_JS)
+        took, version, message, _ = page.evaluate(ROUND_TRIP_JS, [None, None])
         if version is None:
             raise RuntimeError(f"undo failed: {message}")
         undos.append(took / 1000)
+
+    def spread(values: list[float]) -> dict[str, float]:
+        return {q: percentile(values, p) for q, p in (("p50", 50), ("p95", 95), ("max", 100))}
+
     return {
         "edits": len(edits),
         "refused": refused,
-        "edit_ms": {q: percentile(edits, p) for q, p in (("p50", 50), ("p95", 95), ("max", 100))},
-        "undo_ms": {q: percentile(undos, p) for q, p in (("p50", 50), ("p95", 95), ("max", 100))},
+        "edit_ms": spread(edits),
+        "of_which_request_ms": spread(requests),
+        "of_which_page_ms": spread(pages),
+        "undo_ms": spread(undos),
         "edit_p95_ms_by_units": {str(k): percentile(v, 95) for k, v in sorted(by_size.items())},
     }
 

@@ -9,7 +9,8 @@ export class Editor {
   constructor({ map, server, table, panel, onChange }) {
     Object.assign(this, { map, server, table, panel, onChange });
     this.depth = { undo: 0, redo: 0 };
-    this.lastRoundTripMs = null;
+    this.lastTiming = null;
+    this.refreshTimer = null;
   }
 
   get t() {
@@ -21,8 +22,9 @@ export class Editor {
     const started = performance.now();
     try {
       const result = await call();
+      const answered = performance.now();
       this.#accepted(kind, result);
-      this.lastRoundTripMs = performance.now() - started;
+      this.lastTiming = { requestMs: answered - started, pageMs: performance.now() - answered };
       document.body.dataset.version = String(result.version);
       // painted units keep their colour until the new grid tiles are drawn (or 2 s at most)
       const clear = () => setPainted(this.map, painted, false);
@@ -47,7 +49,7 @@ export class Editor {
     const flags = result.flags?.length ? `\n${result.flags.join('\n')}` : '';
     const saved = result.moved_units ? 'savedMoved' : 'saved';
     this.panel.message('info', fmt(t(saved), { version: result.version, units: result.moved_units }) + flags);
-    refreshGrids(this.map, this.server.planId, result.version);
+    this.#refreshTiles(result.version);
     setData(this.map, 'labels', table.labels());
     if (kind === 'undo') this.depth = { undo: this.depth.undo - 1, redo: this.depth.redo + 1 };
     else if (kind === 'redo') this.depth = { undo: this.depth.undo + 1, redo: this.depth.redo - 1 };
@@ -56,6 +58,13 @@ export class Editor {
     if (result.removed.length || result.recoded.length || result.grids.some((g) => !table.get(g.code)?.point)) {
       this.reload().catch((error) => this.report(error));
     }
+  }
+
+  /** New grid tiles a moment after the edit (colours are already right from feature-state), so a
+   * burst of edits (undo, redo, brush strokes) asks for the tiles once. */
+  #refreshTiles(version) {
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => refreshGrids(this.map, this.server.planId, version), 150);
   }
 
   async report(error) {

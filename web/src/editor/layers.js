@@ -53,7 +53,8 @@ export function addLayers(map, planId) {
       'line-width': ['match', ['get', 'kind'], 'waterway', 3, 2],
     },
   });
-  map.addLayer({ id: 'units-fill', type: 'fill', source: 'units', paint: {
+  // units are painted zoomed in: below zoom 14 they would only slow every frame down
+  map.addLayer({ id: 'units-fill', type: 'fill', source: 'units', minzoom: 14, paint: {
     'fill-color': COLOURS.painted,
     'fill-opacity': ['case', ['boolean', ['feature-state', 'painted'], false], 0.75, 0],
   } });
