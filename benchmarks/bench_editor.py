@@ -124,6 +124,7 @@ def run_store(kind: str, data: dict[str, Any], args: argparse.Namespace) -> dict
             log(
                 f"{kind}: editor open with {page.evaluate('document.body.dataset.units')} units in {opened:.1f} s"
             )
+            out_of_band = int(page.inner_text("#out-count"))
             load_before = os.getloadavg()[0]
             timed = _time_edits(page, sets)
             browser.close()
@@ -133,6 +134,7 @@ def run_store(kind: str, data: dict[str, Any], args: argparse.Namespace) -> dict
             "plan_units": len(data["units"]),
             "grids": {lv: len(g) for lv, g in data["plans"][1].grids.items()},
             "open_s": round(opened, 1),
+            "out_of_band_listed": out_of_band,
             "page_errors": errors,
             "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
             **timed,

@@ -45,16 +45,16 @@ export class Editor {
     table.applyEdit(result);
     paintGrids(this.map, result.grids.map((g) => table.get(g.code)).filter(Boolean));
     this.panel.touched(result.grids);
-    this.panel.outOfBand(table.outOfBand(), (row) => this.jump(row));
+    const codes = new Set(result.grids.map((g) => g.code));
+    this.panel.updateOutOfBand([...codes].map((code) => table.get(code)).filter(Boolean), [...result.removed, ...(result.recoded || []).map(([old]) => old)]);
     const flags = result.flags?.length ? `\n${result.flags.join('\n')}` : '';
     const saved = result.moved_units ? 'savedMoved' : 'saved';
     this.panel.message('info', fmt(t(saved), { version: result.version, units: result.moved_units }) + flags);
     this.#refreshTiles(result.version);
-    setData(this.map, 'labels', table.labels());
     if (kind === 'undo') this.depth = { undo: this.depth.undo - 1, redo: this.depth.redo + 1 };
     else if (kind === 'redo') this.depth = { undo: this.depth.undo + 1, redo: this.depth.redo - 1 };
     else this.depth = { undo: this.depth.undo + 1, redo: 0 };
-    // New or removed grids need their boxes and label points: read the table again, after.
+    // Added, removed or recoded grids need their boxes and label points: read the table again.
     if (result.removed.length || result.recoded.length || result.grids.some((g) => !table.get(g.code)?.point)) {
       this.reload().catch((error) => this.report(error));
     }

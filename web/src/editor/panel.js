@@ -12,6 +12,11 @@ function cell(tag, text, className) {
   return node;
 }
 
+/** Sort key of the out-of-band list: basic grids first, then by code. */
+function outKey(row) {
+  return `${row.level === 'basic' ? 0 : 1}${row.code}`;
+}
+
 export class Panel {
   constructor(t) {
     this.t = t;
@@ -60,31 +65,50 @@ export class Panel {
     box.append(table);
   }
 
-  /** Every grid out of band, each with a button that jumps the map to it. */
+  /** Every grid out of band, each with a button that jumps the map to it (`rows` sorted). */
   outOfBand(rows, onJump) {
-    const { t } = this;
-    $('out-count').textContent = String(rows.length);
+    this.onJump = onJump;
     const list = $('out-of-band');
-    list.replaceChildren();
-    if (!rows.length) {
-      list.append(cell('li', t('none')));
-      return;
-    }
+    list.replaceChildren(...rows.map((row) => this.#outItem(row)));
+    this.#outCount();
+  }
+
+  /** After an edit: only the touched grids' entries change (a district has thousands). */
+  updateOutOfBand(rows, removed = []) {
+    const list = $('out-of-band');
+    for (const code of [...removed, ...rows.map((r) => r.code)]) list.querySelector(`li[data-code="${code}"]`)?.remove();
     for (const row of rows) {
-      const item = document.createElement('li');
-      item.dataset.code = row.code;
-      const state = bandState(row);
-      item.append(
-        cell('span', `${row.code} (${t(row.level)}): ${row.households} `),
-        cell('span', `${t(state)} ${row.lo}–${row.hi} `, state),
-      );
-      const jump = cell('button', t('jump'));
-      jump.type = 'button';
-      jump.disabled = !row.bbox;
-      jump.addEventListener('click', () => onJump(row));
-      item.append(jump);
-      list.append(item);
+      if (row.within) continue;
+      const key = outKey(row);
+      const next = [...list.children].find((item) => item.dataset.key > key);
+      list.insertBefore(this.#outItem(row), next || null);
     }
+    this.#outCount();
+  }
+
+  #outCount() {
+    const list = $('out-of-band');
+    list.querySelector('li.none')?.remove();
+    $('out-count').textContent = String(list.children.length);
+    if (!list.children.length) list.append(cell('li', this.t('none'), 'none'));
+  }
+
+  #outItem(row) {
+    const { t } = this;
+    const item = document.createElement('li');
+    item.dataset.code = row.code;
+    item.dataset.key = outKey(row);
+    const state = bandState(row);
+    item.append(
+      cell('span', `${row.code} (${t(row.level)}): ${row.households} `),
+      cell('span', `${t(state)} ${row.lo}–${row.hi} `, state),
+    );
+    const jump = cell('button', t('jump'));
+    jump.type = 'button';
+    jump.disabled = !row.bbox;
+    jump.addEventListener('click', () => this.onJump(row));
+    item.append(jump);
+    return item;
   }
 
   selection(codes) {
