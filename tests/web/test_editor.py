@@ -8,6 +8,7 @@ urban band 300-500 for basic grids and 10-30 for micro grids).
 from __future__ import annotations
 
 import json
+import math
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -95,7 +96,8 @@ def _border_point(served: ServedDraft, src: str, dst: str) -> tuple[int, list[fl
     for f in feats:
         unit = shape(f["geometry"])
         if f["properties"]["micro_code"].startswith(src) and unit.intersection(theirs).length > 0:
-            point = unit.point_on_surface()
+            centre = unit.centroid  # what the lasso tests (units are building cells: boxes)
+            point = centre if unit.contains(centre) else unit.point_on_surface()
             return int(f["properties"]["unit_id"]), [point.x, point.y]
     raise AssertionError(f"{src} does not touch {dst}")
 
@@ -280,4 +282,35 @@ def test_a_grid_split_along_a_drawn_line(served_draft: ServedDraft, open_page: A
     # B1's 384 households now in two basic grids of community 370212001001
     assert len(basic) == 2 and sum(h for _, h in basic) == 384
     assert all(code.startswith(WEST_CODE) for code, _ in basic)
+    web.assert_clean()
+
+
+def test_a_lasso_paints_the_units_it_encloses(served_draft: ServedDraft, open_page: Any) -> None:
+    web = _open(open_page, served_draft)
+    page: Any = web.page
+    unit, point = _border_point(served_draft, B1, B2)
+    page.fill("#target", B2)
+    page.click("#tools button[data-tool=lasso]")
+    page.evaluate(f"geogridEditor.map.jumpTo({{center: {point}, zoom: 18}})")
+    page.wait_for_function("geogridEditor.map.loaded()")
+    x, y = page.evaluate(
+        f"(() => {{ const p = geogridEditor.map.project({point}); return [p.x, p.y]; }})()"
+    )
+    box_ = page.locator("#map").bounding_box()
+    x, y = box_["x"] + x, box_["y"] + y
+    # a free-hand ring of 60 px around the unit's centre (a cell is ~200 px wide at zoom 18):
+    # click, move round in small steps, click to close
+    ring = [
+        (x + 60 * math.cos(k * math.pi / 8), y + 60 * math.sin(k * math.pi / 8)) for k in range(17)
+    ]
+    page.mouse.click(*ring[0])
+    for px, py in ring[1:]:
+        page.mouse.move(px, py, steps=3)
+        page.wait_for_timeout(30)
+    page.mouse.click(*ring[-1])
+    page.wait_for_function("document.body.dataset.version === '1'", timeout=30_000)
+    assert _row(web, B1)[1] == "376" and _row(web, B2)[1] == "392"
+    units = served_draft.get(f"/plans/{served_draft.draft}/units")["features"]
+    moved = next(f for f in units if f["properties"]["unit_id"] == unit)
+    assert moved["properties"]["micro_code"].startswith(B2)
     web.assert_clean()

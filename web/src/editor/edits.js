@@ -2,7 +2,7 @@
 // answer, the panel redrawn, the tiles of the new version requested; a refusal (422) or a stale
 // version (409 with the other planner's changes) shown as a clear message, never swallowed.
 import { ApiError } from '../common/api.js';
-import { paintGrids, refreshGrids, setData, setPainted } from './layers.js';
+import { markChanged, paintGrids, refreshGrids, setData, setPainted } from './layers.js';
 import { fmt } from './strings.js';
 
 export class Editor {
@@ -80,6 +80,7 @@ export class Editor {
       const grids = [...new Set(changes.flatMap((c) => c.touched || []))];
       this.panel.message('conflict', fmt(t('stale'), { actor: actors, n: changes.length, grids: grids.join(', ') || '—' }));
       await this.reload();
+      markChanged(this.map, grids.map((code) => this.table.get(code)).filter(Boolean));
       return;
     }
     if (error.status === 422 && problem.check) {

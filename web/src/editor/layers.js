@@ -4,7 +4,9 @@
 // Districtr v2 while the server builds the new polygons.
 import { FONT, FONT_BOLD } from '../common/map.js';
 
-export const COLOURS = { below: '#6baed6', within: '#74c476', above: '#e6550d', selected: '#ffd23f', painted: '#8e44ad' };
+export const COLOURS = { below: '#6baed6', within: '#74c476', above: '#e6550d', selected: '#ffd23f', painted: '#8e44ad', changed: '#d6336c' };
+/** Grids another planner changed since this page's version (outlined after a conflict). */
+const CHANGED = ['boolean', ['feature-state', 'changed'], false];
 const LEVELS = ['basic', 'micro'];
 const MINZOOM = { basic: 10, micro: 13 };
 
@@ -59,10 +61,10 @@ export function addLayers(map, planId) {
     'fill-opacity': ['case', ['boolean', ['feature-state', 'painted'], false], 0.75, 0],
   } });
   map.addLayer({ id: 'units-line', type: 'line', source: 'units', minzoom: 15, paint: { 'line-color': '#ffffff', 'line-width': 0.4, 'line-opacity': 0.6 } });
-  map.addLayer({ id: 'micro-line', type: 'line', ...grid('micro'), paint: { 'line-color': '#35506b', 'line-width': 0.8, 'line-dasharray': [2, 1] } });
+  map.addLayer({ id: 'micro-line', type: 'line', ...grid('micro'), paint: { 'line-color': ['case', CHANGED, COLOURS.changed, '#35506b'], 'line-width': ['case', CHANGED, 2.5, 0.8], 'line-dasharray': [2, 1] } });
   map.addLayer({ id: 'grids-line', type: 'line', ...grid('basic'), paint: {
-    'line-color': ['case', ['boolean', ['feature-state', 'locked'], false], '#b00020', '#1f3b57'],
-    'line-width': ['case', ['boolean', ['feature-state', 'selected'], false], 3.5, 1.8],
+    'line-color': ['case', CHANGED, COLOURS.changed, ['boolean', ['feature-state', 'locked'], false], '#b00020', '#1f3b57'],
+    'line-width': ['case', ['any', CHANGED, ['boolean', ['feature-state', 'selected'], false]], 3.5, 1.8],
   } });
   map.addLayer({ id: 'diff-fill', type: 'fill', source: 'diff', paint: { 'fill-color': '#d6336c', 'fill-opacity': 0.35 } });
   map.addLayer({ id: 'diff-line', type: 'line', source: 'diff', paint: { 'line-color': '#d6336c', 'line-width': 2 } });
@@ -107,6 +109,13 @@ function sourceLayerOf(map, level) {
 
 export function setSelected(map, level, code, selected) {
   map.setFeatureState({ source: gridSourceId(level), sourceLayer: sourceLayerOf(map, level), id: code }, { selected });
+}
+
+/** Outlines the grids another planner changed (rows of the grid table). */
+export function markChanged(map, rows) {
+  for (const row of rows) {
+    map.setFeatureState({ source: gridSourceId(row.level), sourceLayer: sourceLayerOf(map, row.level), id: row.code }, { changed: true });
+  }
 }
 
 /** Marks units as painted (pending) or clears them. */

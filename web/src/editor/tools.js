@@ -78,8 +78,10 @@ export function createTools(map, { level, brushSize, onSelect, onTarget, onPaint
   };
 }
 
+/** The mean of a unit's outer ring vertices: its centre for the box-like building cells. */
 function ringCentre(geometry) {
-  const ring = geometry.type === 'Polygon' ? geometry.coordinates[0] : geometry.coordinates[0][0];
+  const closed = geometry.type === 'Polygon' ? geometry.coordinates[0] : geometry.coordinates[0][0];
+  const ring = closed.slice(0, -1); // the last vertex repeats the first
   let x = 0;
   let y = 0;
   for (const [px, py] of ring) {
