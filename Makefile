@@ -11,7 +11,7 @@ APT_PACKAGES += chromium fonts-noto-cjk
 WEB_STAMP := geogrid/web/static/dist/BUILT
 WEB_SOURCES := web/package-lock.json web/build.mjs $(shell find web/src -type f 2>/dev/null)
 
-.PHONY: demo test lint web bench bench-synth bench-import bench-partition bench-incidents bench-tiles bench-export bench-analytics bench-plans-api bench-command-api bench-screen clean
+.PHONY: demo test lint web bench bench-synth bench-import bench-partition bench-incidents bench-tiles bench-export bench-analytics bench-plans-api bench-command-api bench-screen bench-editor clean
 
 demo: $(PYTHON_STAMP) $(WEB_STAMP)
 	$(BIN)/geogrid demo --serve
@@ -24,7 +24,7 @@ lint: $(PYTHON_STAMP)
 	$(BIN)/ruff format --check geogrid tests benchmarks
 	$(BIN)/mypy geogrid
 
-bench: bench-synth bench-import bench-partition bench-incidents bench-tiles bench-export bench-analytics bench-plans-api bench-command-api bench-screen
+bench: bench-synth bench-import bench-partition bench-incidents bench-tiles bench-export bench-analytics bench-plans-api bench-command-api bench-screen bench-editor
 
 bench-synth bench-import bench-partition bench-analytics: $(PYTHON_STAMP)
 	$(BIN)/python benchmarks/$(subst -,_,$@).py
@@ -50,6 +50,10 @@ bench-command-api: $(PYTHON_STAMP)
 # The big screen's first full paint in Chromium on a year of incidents (demo city on PostGIS)
 bench-screen: $(PYTHON_STAMP) $(WEB_STAMP)
 	GEOGRID_TEST_POSTGRES_URL=$$(scripts/ensure-postgres.sh) $(BIN)/python benchmarks/bench_screen.py
+
+# The editor's edit round trip in headless Chromium on a Laoshan-scale draft (both stores).
+bench-editor: $(PYTHON_STAMP) $(WEB_STAMP)
+	GEOGRID_TEST_POSTGRES_URL=$$(scripts/ensure-postgres.sh) $(BIN)/python benchmarks/bench_editor.py
 
 # The pages' front end: npm packages from the lock file, bundled locally by esbuild (no CDN).
 web: $(WEB_STAMP)

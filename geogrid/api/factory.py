@@ -13,6 +13,7 @@ from geogrid.api.errors import BodyLimit, install_error_handlers
 from geogrid.api.feed import FeedHub
 from geogrid.api.openapi30 import install_openapi_30
 from geogrid.api.routes import (
+    editor,
     exports,
     features,
     health,
@@ -66,6 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(exports.router)
     app.include_router(plan_drafts.router)
     app.include_router(plan_versions.router)
+    app.include_router(editor.router)
     app.include_router(partition_jobs.router)
     app.include_router(incidents.router)
     app.include_router(incident_stats.router)

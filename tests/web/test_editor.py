@@ -1,0 +1,317 @@
+"""The planners' editor (/maps/editor) in headless Chromium with the network cut, on both stores.
+
+The draft is a copy of the small lattice city's published plan (tests/_draft_city.py: every
+building holds 8 households, basic grids of community 370212001001 hold 384 households each,
+urban band 300-500 for basic grids and 10-30 for micro grids).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import pytest
+import shapely
+from _draft_city import WEST_CODE
+from _draft_store import CityPlan, fill_store, partition_city
+from _server import running_server
+from shapely.geometry import box, shape
+
+from geogrid.plan_writes import copy_plan
+from geogrid.roles import Role
+from geogrid.store import Store, plan_info, publish_plan, write_layer
+from geogrid.store.access import create_api_key
+
+WebPage = Any  # conftest.WebPage; not imported: tests/api also has a module named conftest
+
+B1, B2 = WEST_CODE + "001", WEST_CODE + "002"
+# Persons per household the draft API uses: the national 2020 average. (Laoshan's own figure,
+# 2.38 in census2020_district.csv, is not found by plan_drafts._persons_per_household: the
+# district row it reads has no avg_household_size; reported to the plansapi branch.)
+PERSONS_PER_HOUSEHOLD = 2.62
+
+
+@dataclass(frozen=True)
+class ServedDraft:
+    base: str
+    store: Store
+    draft: int
+    published: int
+    keys: tuple[str, str]
+
+    def url(self, key: int = 0) -> str:
+        return f"{self.base}/maps/editor?plan={self.draft}#key={self.keys[key]}"
+
+    def get(self, path: str) -> Any:
+        request = urllib.request.Request(self.base + path, headers={"X-API-Key": self.keys[0]})
+        with urllib.request.urlopen(request) as answer:
+            return json.load(answer)
+
+
+@pytest.fixture(scope="module")
+def city_plan() -> CityPlan:
+    return partition_city()
+
+
+@pytest.fixture
+def served_draft(store: Store, city_plan: CityPlan) -> Iterator[ServedDraft]:
+    """The lattice city published, a draft copied from it, two planners' keys, the server."""
+    published = fill_store(store, city_plan)
+    # the planners' jurisdiction is district 370212: tiles are cut to its polygon
+    district = gpd.GeoDataFrame(
+        {"code": ["370212"], "name": ["崂山区"], "synthetic": [True]},
+        geometry=[box(120.44, 36.09, 120.48, 36.12)],
+        crs="EPSG:4326",
+    )
+    with store.transaction() as conn:
+        write_layer(conn, "districts", district, source_file="test", source_crs="EPSG:4326")
+        publish_plan(conn, published)
+    draft = copy_plan(store, published, author="test", note="editor", on_write=lambda *_: None)
+    with store.transaction() as conn:
+        keys = tuple(
+            create_api_key(conn, name=name, role=Role("planner"), jurisdiction="370212")
+            for name in ("planner-wang", "planner-li")
+        )
+    url = store.engine.url.render_as_string(hide_password=False)
+    with running_server(url) as base:
+        yield ServedDraft(base, store, draft, published, keys)  # type: ignore[arg-type]
+
+
+def _open(open_page: Any, served: ServedDraft, key: int = 0) -> WebPage:
+    web: WebPage = open_page(served.url(key), viewport=(1400, 900))
+    web.page.wait_for_selector("body[data-ready][data-units]", timeout=60_000)  # type: ignore[attr-defined]
+    return web
+
+
+def _border_point(served: ServedDraft, src: str, dst: str) -> tuple[int, list[float]]:
+    """A unit of basic grid ``src`` sharing an edge with ``dst``, and a point inside it."""
+    feats = served.get(f"/plans/{served.draft}/units")["features"]
+    theirs = shapely.union_all(
+        [shape(f["geometry"]) for f in feats if f["properties"]["micro_code"].startswith(dst)]
+    )
+    for f in feats:
+        unit = shape(f["geometry"])
+        if f["properties"]["micro_code"].startswith(src) and unit.intersection(theirs).length > 0:
+            centre = unit.centroid  # what the lasso tests (units are building cells: boxes)
+            point = centre if unit.contains(centre) else unit.point_on_surface()
+            return int(f["properties"]["unit_id"]), [point.x, point.y]
+    raise AssertionError(f"{src} does not touch {dst}")
+
+
+def _click_unit(web: WebPage, lon_lat: list[float], to: str) -> None:
+    """The planner's way: target typed in, the click tool, a click on the unit on the map."""
+    page: Any = web.page
+    page.fill("#target", to)
+    page.click("#tools button[data-tool=click]")
+    page.evaluate(f"geogridEditor.map.jumpTo({{center: {lon_lat}, zoom: 17}})")
+    page.wait_for_function("geogridEditor.map.loaded()")
+    xy = page.evaluate(
+        f"(() => {{ const p = geogridEditor.map.project({lon_lat}); return [p.x, p.y]; }})()"
+    )
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
+
+
+def _row(web: WebPage, code: str) -> list[str]:
+    cells = web.page.locator(f'#touched tr[data-code="{code}"] td')  # type: ignore[attr-defined]
+    cells.first.wait_for(timeout=30_000)
+    return [c.strip() for c in cells.all_inner_texts()]
+
+
+def test_editor_loads_offline_and_draws_the_drafts_grids_from_tiles(
+    served_draft: ServedDraft, open_page: Any
+) -> None:
+    web = _open(open_page, served_draft)
+    page: Any = web.page
+    web.assert_clean()
+    # the lattice city's plan has 7 basic grids, all in the fitted view
+    assert int(page.evaluate("document.body.dataset.ready")) >= 7
+    assert page.inner_text("#status") == f"草案 {served_draft.draft} · 版本 0"
+    # every grid out of band is listed: counted here from the grids themselves and the bands
+    grids = served_draft.get(f"/plans/{served_draft.draft}/grids")["features"]
+    band = {"basic": (300, 500), "micro": (10, 30)}
+    out = sorted(
+        g["properties"]["code"]
+        for g in grids
+        if g["properties"]["level"] in band
+        and not band[g["properties"]["level"]][0]
+        <= g["properties"]["households"]
+        <= band[g["properties"]["level"]][1]
+    )
+    assert page.inner_text("#out-count") == str(len(out))
+    listed = page.eval_on_selector_all(
+        "#out-of-band li[data-code]", "n => n.map(x => x.dataset.code)"
+    )
+    assert sorted(listed) == out
+    page.click("#lang")
+    assert page.inner_text("#status") == f"Draft {served_draft.draft} · version 0"
+    web.assert_clean()
+
+
+def test_a_painted_unit_updates_the_panel_with_the_servers_numbers(
+    served_draft: ServedDraft, open_page: Any
+) -> None:
+    web = _open(open_page, served_draft)
+    unit, point = _border_point(served_draft, B1, B2)
+    _click_unit(web, point, B2)
+    # one cell of one building (8 households) leaves B1 (384 -> 376) for B2 (384 -> 392)
+    b1, b2 = _row(web, B1), _row(web, B2)
+    assert b1[1] == "376" and b2[1] == "392"
+    assert b1[2] == str(round(376 * PERSONS_PER_HOUSEHOLD))
+    assert b1[5] == "300–500 范围内" and b1[6] == "是"
+    assert "已保存：版本 1，移动 1 个单元" in web.page.inner_text("#message")  # type: ignore[attr-defined]
+    units = served_draft.get(f"/plans/{served_draft.draft}/units")["features"]
+    assert next(f for f in units if f["properties"]["unit_id"] == unit)["properties"][
+        "micro_code"
+    ].startswith(B2)
+    web.assert_clean()
+
+
+def test_an_edit_breaking_a_lock_is_refused_with_a_clear_message(
+    served_draft: ServedDraft, open_page: Any
+) -> None:
+    web = _open(open_page, served_draft)
+    page: Any = web.page
+    page.evaluate(f"geogridEditor.select('{B2}', false)")
+    page.click("#lock")
+    page.wait_for_function("document.body.dataset.version === '1'")
+    _, point = _border_point(served_draft, B1, B2)
+    _click_unit(web, point, B2)
+    page.wait_for_selector("#message.error")
+    assert page.inner_text("#message") == (
+        f"修改被拒绝（网格已锁定）：grid {B2} is locked; unlock it first"
+    )
+    assert served_draft.get(f"/plans/{served_draft.draft}/draft")["version"] == 1
+    _clean_but(web, "422")
+
+
+def test_undo_survives_a_reload_and_publish_asks_the_reason(
+    served_draft: ServedDraft, open_page: Any
+) -> None:
+    web = _open(open_page, served_draft)
+    page: Any = web.page
+    _, point = _border_point(served_draft, B1, B2)
+    _click_unit(web, point, B2)
+    assert _row(web, B1)[1] == "376"
+    page.click("#diff")
+    page.wait_for_selector('#diff-view tr[data-level="basic"]')
+    # B1 and B2 both changed shape; nothing added or removed
+    assert page.locator('#diff-view tr[data-level="basic"] td').all_inner_texts()[1:4] == [
+        "0",
+        "0",
+        "2",
+    ]
+    page.reload()
+    page.wait_for_selector("body[data-ready][data-units]", timeout=60_000)
+    assert page.is_enabled("#undo") and not page.is_enabled("#redo")
+    page.click("#undo")
+    page.wait_for_function("document.body.dataset.version === '2'")
+    assert _row(web, B1)[1] == "384" and _row(web, B2)[1] == "384"
+    assert page.is_enabled("#redo")
+    out = int(page.inner_text("#out-count"))
+    page.click("#publish")
+    if out:  # micro grids out of their band need a reason
+        page.fill("#reason-text", "多层住宅楼栋不可拆分")
+        page.click("#reason-ok")
+    page.wait_for_selector("body[data-published]")
+    assert plan_info(served_draft.store.engine, served_draft.draft)["status"] == "published"
+    assert plan_info(served_draft.store.engine, served_draft.published)["status"] == "archived"
+    web.assert_clean()
+
+
+def test_two_planners_on_one_draft_the_stale_one_sees_the_conflict(
+    served_draft: ServedDraft, open_page: Any
+) -> None:
+    wang, li = _open(open_page, served_draft, 0), _open(open_page, served_draft, 1)
+    _, point = _border_point(served_draft, B1, B2)
+    _click_unit(wang, point, B2)
+    assert _row(wang, B1)[1] == "376"
+    # Li still holds version 0 and edits: 409, told who changed what, and shown that change
+    _click_unit(li, point, B2)
+    page: Any = li.page
+    page.wait_for_selector("#message.conflict")
+    text = page.inner_text("#message")
+    assert "planner-wang" in text and B1 in text and B2 in text and "1 处修改" in text
+    page.wait_for_function("document.body.dataset.version === '1'")
+    assert served_draft.get(f"/plans/{served_draft.draft}/draft")["version"] == 1
+    wang.assert_clean()
+    _clean_but(li, "409")
+
+
+def _clean_but(web: WebPage, status: str) -> None:
+    """No request left the machine; the only console errors are the browser's report of the
+    refused write (Chromium logs every 4xx answer to fetch)."""
+    assert web.blocked == []
+    assert web.console_errors and all(status in e for e in web.console_errors), web.console_errors
+
+
+def test_a_grid_split_along_a_drawn_line(served_draft: ServedDraft, open_page: Any) -> None:
+    web = _open(open_page, served_draft)
+    page: Any = web.page
+    grids = served_draft.get(f"/plans/{served_draft.draft}/grids?level=basic")["features"]
+    b1 = shape(next(g for g in grids if g["properties"]["code"] == B1)["geometry"])
+    west, south, east, north = b1.bounds
+    page.evaluate(
+        f"geogridEditor.map.fitBounds([[{west}, {south}], [{east}, {north}]], {{padding: 120, animate: false}})"
+    )
+    page.evaluate(f"geogridEditor.select('{B1}', false)")
+    page.click("#tools button[data-tool=split]")
+    x = b1.centroid.x
+    span = north - south
+    ends = [[x, south - span * 0.1], [x, north + span * 0.1]]
+    box_ = page.locator("#map").bounding_box()
+    points = [
+        page.evaluate(
+            f"(() => {{ const p = geogridEditor.map.project({e}); return [p.x, p.y]; }})()"
+        )
+        for e in ends
+    ]
+    for px, py in [*points, points[-1]]:  # the second click on the last point ends the line
+        page.mouse.click(box_["x"] + px, box_["y"] + py)
+        page.wait_for_timeout(150)
+    page.wait_for_function("document.body.dataset.version === '1'", timeout=30_000)
+    rows = page.eval_on_selector_all(
+        "#touched tr[data-code]",
+        "rows => rows.map(r => [r.dataset.code, r.children[1].textContent])",
+    )
+    basic = [(code, int(h)) for code, h in rows if len(code) == len(B1)]
+    # B1's 384 households now in two basic grids of community 370212001001
+    assert len(basic) == 2 and sum(h for _, h in basic) == 384
+    assert all(code.startswith(WEST_CODE) for code, _ in basic)
+    web.assert_clean()
+
+
+def test_a_lasso_paints_the_units_it_encloses(served_draft: ServedDraft, open_page: Any) -> None:
+    web = _open(open_page, served_draft)
+    page: Any = web.page
+    unit, point = _border_point(served_draft, B1, B2)
+    page.fill("#target", B2)
+    page.click("#tools button[data-tool=lasso]")
+    page.evaluate(f"geogridEditor.map.jumpTo({{center: {point}, zoom: 18}})")
+    page.wait_for_function("geogridEditor.map.loaded()")
+    x, y = page.evaluate(
+        f"(() => {{ const p = geogridEditor.map.project({point}); return [p.x, p.y]; }})()"
+    )
+    box_ = page.locator("#map").bounding_box()
+    x, y = box_["x"] + x, box_["y"] + y
+    # a free-hand ring of 60 px around the unit's centre (a cell is ~200 px wide at zoom 18):
+    # click, move round in small steps, click to close
+    ring = [
+        (x + 60 * math.cos(k * math.pi / 8), y + 60 * math.sin(k * math.pi / 8)) for k in range(17)
+    ]
+    page.mouse.click(*ring[0])
+    for px, py in ring[1:]:
+        page.mouse.move(px, py, steps=3)
+        page.wait_for_timeout(30)
+    page.mouse.click(*ring[-1])
+    page.wait_for_function("document.body.dataset.version === '1'", timeout=30_000)
+    assert _row(web, B1)[1] == "376" and _row(web, B2)[1] == "392"
+    units = served_draft.get(f"/plans/{served_draft.draft}/units")["features"]
+    moved = next(f for f in units if f["properties"]["unit_id"] == unit)
+    assert moved["properties"]["micro_code"].startswith(B2)
+    web.assert_clean()
