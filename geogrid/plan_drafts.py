@@ -201,12 +201,12 @@ def area_types(store: Store) -> dict[str, str | None]:
 
 def _persons_per_household(units: gpd.GeoDataFrame) -> float:
     """The census household size of the plan's district, else the national average."""
-    from geogrid.boundaries import district_row
+    from geogrid.boundaries import census
 
     if units.empty:
         return DEFAULT_PERSONS_PER_HOUSEHOLD
     try:
-        row = district_row(str(units["community"].iloc[0])[:6])
+        row = census(str(units["community"].iloc[0])[:6])
         return float(row["avg_household_size"])
     except (InputError, KeyError, ValueError):
         return DEFAULT_PERSONS_PER_HOUSEHOLD

@@ -30,10 +30,9 @@ from geogrid.store.access import create_api_key
 WebPage = Any  # conftest.WebPage; not imported: tests/api also has a module named conftest
 
 B1, B2 = WEST_CODE + "001", WEST_CODE + "002"
-# Persons per household the draft API uses: the national 2020 average. (Laoshan's own figure,
-# 2.38 in census2020_district.csv, is not found by plan_drafts._persons_per_household: the
-# district row it reads has no avg_household_size; reported to the plansapi branch.)
-PERSONS_PER_HOUSEHOLD = 2.62
+# Persons per household the draft API uses: Laoshan's own 2020 census figure
+# (census2020_district.csv, avg_household_size), not the national 2.62.
+PERSONS_PER_HOUSEHOLD = 2.38
 
 
 @dataclass(frozen=True)
