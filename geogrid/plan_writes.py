@@ -14,7 +14,7 @@ from sqlalchemy import Connection, update
 
 from geogrid.crs import STORAGE_CRS
 from geogrid.errors import Conflict, EditRefused, Forbidden, InputError, StaleVersion
-from geogrid.partition.bands import band_for
+from geogrid.grid_bands import grid_bands
 from geogrid.partition_jobs import stored_plan
 from geogrid.plan_drafts import DraftSessions, OnWrite, Session, build_delta, require_draft
 from geogrid.plans import checks
@@ -265,25 +265,9 @@ def out_of_band(
     store: Store, plan_id: int, area_types: dict[str, str | None]
 ) -> list[dict[str, Any]]:
     """Basic and micro grids of a plan whose households leave the band of their area type."""
-    grids = read_plan(store.engine, plan_id)
-    community = {
-        str(r.code): str(r.parent_code) for r in grids[grids["level"] == "basic"].itertuples()
-    }
-    out = []
-    for r in grids[grids["level"].isin(["basic", "micro"])].itertuples():
-        parent = str(r.parent_code) if r.level == "basic" else community.get(str(r.parent_code), "")
-        band = band_for(area_types.get(parent), str(r.level))
-        if not band.holds(int(r.households)):
-            out.append(
-                {
-                    "code": r.code,
-                    "level": r.level,
-                    "households": int(r.households),
-                    "lo": band.lo,
-                    "hi": band.hi,
-                }
-            )
-    return out
+    rows = grid_bands(read_plan(store.engine, plan_id), area_types=area_types, locked=set())
+    keep = ("code", "level", "households", "lo", "hi")
+    return [{k: row[k] for k in keep} for row in rows if not row["within"]]
 
 
 def publish(
