@@ -21,9 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from geogrid.store.incident_tables import IdType
 from geogrid.store.tables import SRID, Base, utcnow
-
-IdType = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class PlanUnit(Base):
