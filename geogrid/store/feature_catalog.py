@@ -221,9 +221,6 @@ def _layers() -> list[Collection]:
 _FILE_TYPES: Final = {"polygon": "MultiPolygon", "line": "MultiLineString"}
 
 
-_FILE_TYPES: Final = {"polygon": "MultiPolygon", "line": "MultiLineString"}
-
-
 def layer_collection(kind: str) -> Collection:
     """A stored layer kind (``geogrid.schema.LAYERS``: roads, waterways, ... too) as a collection
     whose properties are the schema's field names, as ``geogrid import`` reads them without a

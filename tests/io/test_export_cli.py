@@ -16,12 +16,8 @@ import pyogrio
 import pytest
 import shapely
 from _cli import messages, run_geogrid
-from _corpus import CORPUS
+from _corpus import CORPUS, save_two_level_plan
 from pyproj import CRS, Transformer
-from shapely.geometry import box
-
-from geogrid.settings import StoreSettings
-from geogrid.store import open_store, save_plan
 
 # Three roads near Tiananmen; r1 and r2 start at the point of the published GCJ-02 test vector
 # (wandergis/coordtransform README: wgs84togcj02(116.404, 39.915)).
@@ -50,20 +46,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for path, kind in ((CORPUS / "base_streets.geojson", "streets"), (roads, "roads")):
         done = run_geogrid("import", str(path), "--layer", kind, db=db)
         assert done.returncode == 0, done.stderr
-    store = open_store(StoreSettings(database_url=f"sqlite:///{db}"))
-    basic = gpd.GeoDataFrame(
-        {"code": ["37021200100101"], "parent_code": ["370212001001"], "households": [400]},
-        geometry=[box(120.40, 36.10, 120.41, 36.11)],
-        crs=4326,
-    )
-    micro = gpd.GeoDataFrame(
-        {"code": ["3702120010010101", "3702120010010102"], "households": [150, 250]},
-        geometry=[box(120.40, 36.10, 120.405, 36.11), box(120.405, 36.10, 120.41, 36.11)],
-        crs=4326,
-    )
-    with store.transaction() as conn:
-        assert save_plan(conn, {"basic": basic, "micro": micro}, author="t") == 1
-    store.dispose()
+    save_two_level_plan(db)
     return db
 
 

@@ -12,15 +12,13 @@ import pyogrio
 import pytest
 import shapely
 from _cli import messages, run_geogrid
-from _corpus import CORPUS
+from _corpus import CORPUS, save_two_level_plan
 from pyproj import CRS
 from shapely.geometry import box
 
 from geogrid.io.export_files import save_export
 from geogrid.io.stream_export import ExportSource, export_format
 from geogrid.ogc_crs import export_crs
-from geogrid.settings import StoreSettings
-from geogrid.store import open_store, save_plan
 
 
 @pytest.fixture(scope="module")
@@ -29,20 +27,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("export") / "g.sqlite"
     done = run_geogrid("import", str(CORPUS / "base_streets.geojson"), "-l", "streets", db=db)
     assert done.returncode == 0, done.stderr
-    store = open_store(StoreSettings(database_url=f"sqlite:///{db}"))
-    basic = gpd.GeoDataFrame(
-        {"code": ["37021200100101"], "parent_code": ["370212001001"], "households": [400]},
-        geometry=[box(120.40, 36.10, 120.41, 36.11)],
-        crs=4326,
-    )
-    micro = gpd.GeoDataFrame(
-        {"code": ["3702120010010101", "3702120010010102"], "households": [150, 250]},
-        geometry=[box(120.40, 36.10, 120.405, 36.11), box(120.405, 36.10, 120.41, 36.11)],
-        crs=4326,
-    )
-    with store.transaction() as conn:
-        assert save_plan(conn, {"basic": basic, "micro": micro}, author="t") == 1
-    store.dispose()
+    save_two_level_plan(db)
     return db
 
 
