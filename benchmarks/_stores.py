@@ -20,12 +20,12 @@ ADMIN_URL = os.environ.get(
 
 
 @contextmanager
-def throwaway_store(kind: str, folder: Path) -> Iterator[Store]:
+def throwaway_store(kind: str, folder: Path, prefix: str = "geogrid_bench") -> Iterator[Store]:
     """An empty store (not yet migrated) of ``kind``, removed when the block ends.
 
     SpatiaLite: a new file in ``folder``; PostGIS: a new database beside ``ADMIN_URL``'s.
     """
-    name = f"geogrid_bench_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     if kind == "spatialite":
         path = folder / f"{name}.sqlite"
         store = open_store(StoreSettings(database_url=f"sqlite:///{path}"))

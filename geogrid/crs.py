@@ -115,15 +115,25 @@ _TO_WGS84 = {"gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
 _FROM_WGS84 = {"gcj02": wgs84_to_gcj02, "bd09": wgs84_to_bd09}
 
 
-def _apply(
-    geoms: gpd.GeoSeries, func: Callable[[Coords, Coords], tuple[Coords, Coords]]
-) -> gpd.GeoSeries:
+def _on_xy(func: Callable[[Coords, Coords], tuple[Coords, Coords]]) -> Callable[[Coords], Coords]:
     def on_xy(xy: Coords) -> Coords:
         lon, lat = func(xy[:, 0], xy[:, 1])
         return np.column_stack([lon, lat])
 
-    values = shapely.transform(np.asarray(geoms.values), on_xy)
+    return on_xy
+
+
+def _apply(
+    geoms: gpd.GeoSeries, func: Callable[[Coords, Coords], tuple[Coords, Coords]]
+) -> gpd.GeoSeries:
+    values = shapely.transform(np.asarray(geoms.values), _on_xy(func))
     return gpd.GeoSeries(values, index=geoms.index, crs=STORAGE_CRS)
+
+
+def offset_transform(system: str) -> Callable[[Coords], Coords]:
+    """The GCJ-02 or BD-09 offset as a function of an (n, 2) array of WGS 84 lon/lat (degrees),
+    for ``shapely.transform`` over any array of geometries (streamed exports)."""
+    return _on_xy(_FROM_WGS84[_offset_system(system)])
 
 
 def offset_to_wgs84(geoms: gpd.GeoSeries, system: str) -> gpd.GeoSeries:

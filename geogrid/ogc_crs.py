@@ -7,15 +7,19 @@ WGS 84 agree to a few centimetres; pyproj applies the null transformation betwee
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
 from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError as ProjError
 from shapely.geometry.base import BaseGeometry
 
+from geogrid.crs import OFFSET_SYSTEMS, offset_crs, offset_transform
 from geogrid.errors import InputError
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -30,6 +34,8 @@ _ALIASES = {
 }
 
 Transform = Callable[[NDArray[np.float64]], NDArray[np.float64]]
+Move = Callable[[NDArray[np.object_]], NDArray[np.object_]]
+_ANY_EPSG = re.compile(r"(?:EPSG:|http://www\.opengis\.net/def/crs/EPSG/0/)(\d{4,6})", re.I)
 
 
 def parse_crs_uri(value: str | None, *, field: str = "crs") -> str:
@@ -109,3 +115,65 @@ def bbox_from_storage(bounds: tuple[float, float, float, float], uri: str) -> li
         return [float(v) for v in bounds]
     box = from_storage(uri)(np.array([shapely.box(*bounds)], dtype=object))[0]
     return [float(v) for v in box.bounds]
+
+
+@dataclass(frozen=True)
+class ExportCRS:
+    """The CRS an export writes: a short ``label`` (``OGC:CRS84``, ``EPSG:4549``, ``gcj02``),
+    the ``crs`` files record (for GCJ-02 / BD-09 one named after the offset, never WGS 84) and
+    ``move``, taking stored CRS84 geometries to its x/y (east, north) coordinates."""
+
+    label: str
+    crs: CRS
+    move: Move
+
+    @property
+    def offset(self) -> bool:
+        """True for GCJ-02 / BD-09: no authority code, a file must carry the CRS's name."""
+        return self.label in OFFSET_SYSTEMS
+
+    @property
+    def wgs84_lonlat(self) -> bool:
+        """True when readers that assume WGS 84 lon/lat (CSV, RFC 7946) read it right."""
+        return self.label in ("OGC:CRS84", "EPSG:4326")
+
+
+@lru_cache(maxsize=32)
+def _epsg_target(code: int) -> tuple[CRS, Transformer]:
+    try:
+        crs = CRS.from_epsg(code)
+    except ProjError:
+        raise InputError(f"unknown CRS EPSG:{code}", field="crs") from None
+    return crs, Transformer.from_crs(CRS("OGC:CRS84"), crs, always_xy=True)
+
+
+def _moved(transform: Transform) -> Move:
+    return lambda geoms: shapely.transform(geoms, transform)
+
+
+def export_crs(value: str | None) -> ExportCRS:
+    """What an export of ``value`` writes: the four OGC CRSs (URIs or labels, CRS84 if None),
+    any EPSG code (``EPSG:4549`` or its OGC URI) or ``gcj02`` / ``bd09`` (AMap / Baidu).
+
+    Raises InputError (field ``crs``) for anything else.
+    """
+    text = (value or "").strip().strip("[]")
+    key = text.lower().replace("-", "").replace("_", "")
+    if key in OFFSET_SYSTEMS:
+        return ExportCRS(key, offset_crs(key), _moved(offset_transform(key)))
+    uri = _ALIASES.get(text.upper(), text).replace("https://", "http://") if text else CRS84
+    if uri in SUPPORTED_CRS:
+        return ExportCRS(crs_label(uri), CRS(crs_label(uri)), from_storage(uri, xy=True))
+    match = _ANY_EPSG.fullmatch(uri)
+    if match is None:
+        raise InputError(
+            f"unsupported CRS {value!r}; use an EPSG code (EPSG:4490), its OGC URI, "
+            "or gcj02 / bd09",
+            field="crs",
+        )
+    crs, transformer = _epsg_target(int(match.group(1)))
+
+    def apply(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+
+    return ExportCRS(f"EPSG:{match.group(1)}", crs, _moved(apply))

@@ -1,28 +1,19 @@
-"""`geogrid export`: layers or grid plans out of the store, in the common GIS formats."""
+"""`geogrid export`: layers, grid plans or any collection out of the store, in the common GIS
+formats, through the code the HTTP export runs (see :mod:`geogrid.cli.export_run`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
 
-import geopandas as gpd
 import typer
 
-from geogrid.cli._common import (
-    DatabaseUrl,
-    console,
-    load_settings,
-    opened_store,
-    progress_bar,
-)
-from geogrid.cli.export_collection import export_collection
-from geogrid.errors import InputError, NotFound
-from geogrid.io import EXPORT_FORMATS, export_format, to_export_crs, write_layers
+from geogrid.cli._common import DatabaseUrl, console, load_settings, opened_store
+from geogrid.cli.export_run import collection_picks, export_picks, layer_picks, plan_picks
+from geogrid.io.stream_export import EXPORT_FORMATS, export_format
+from geogrid.ogc_crs import export_crs
 from geogrid.schema import GRID_LEVELS, LAYERS
-from geogrid.store import Store
 from geogrid.store.feature_filters import Filters
-from geogrid.store.layers import read_layer
-from geogrid.store.plans import read_plan
 
 
 def register(app: typer.Typer) -> None:
@@ -45,7 +36,8 @@ def export_command(
     crs: Annotated[
         str | None,
         typer.Option(
-            help="Output CRS: an EPSG code (EPSG:4490), or gcj02 / bd09 for AMap / Baidu maps"
+            help="Output CRS: any EPSG code (EPSG:4490, EPSG:4549), or gcj02 / bd09 for AMap / "
+            "Baidu maps (labelled as such: gpkg, shp, parquet, fgb)"
         ),
     ] = None,
     plan: Annotated[int | None, typer.Option(help="Export the grids of this plan instead")] = None,
@@ -60,90 +52,41 @@ def export_command(
         str | None,
         typer.Option(
             help="Export an OGC collection (as GET /collections/ID/export): incidents, "
-            "basic_grids, plan-<id>-micro_grids, ...; also geojsonseq and fgb"
+            "basic_grids, plan-<id>-micro_grids, ..."
         ),
     ] = None,
-    where: Annotated[
-        str | None, typer.Option("--filter", help="With --collection: a CQL2 text filter")
-    ] = None,
-    bbox: Annotated[
-        str | None, typer.Option(help="With --collection: minlon,minlat,maxlon,maxlat")
-    ] = None,
+    where: Annotated[str | None, typer.Option("--filter", help="A CQL2 text filter")] = None,
+    bbox: Annotated[str | None, typer.Option(help="minlon,minlat,maxlon,maxlat")] = None,
     when: Annotated[
-        str | None,
-        typer.Option("--datetime", help="With --collection: an RFC 3339 instant or start/end"),
+        str | None, typer.Option("--datetime", help="An RFC 3339 instant or start/end")
     ] = None,
     jurisdiction: Annotated[
-        str, typer.Option(help="With --collection: only codes under this NBS code")
+        str, typer.Option(help="Only features with codes under this NBS code")
     ] = "",
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Write layers (or a plan's grids, or a filtered collection) from the store to a file.
+    """Write layers (or a plan's grids, or a collection), filtered, from the store to a file.
 
     The file is written under a temporary name and renamed at the end (a failed export keeps
-    the old file); GCJ-02 / BD-09 output is labelled as such, never as EPSG:4326.
+    the old file); GCJ-02 / BD-09 output is labelled as such, never as WGS 84. Each file names
+    the collection, plan version and filter it came from.
     """
-    settings = load_settings(database_url)
-    if collection is not None:
-        given = Filters(bbox=bbox, datetime=when, filter=where, crs=crs)
-        with opened_store(settings) as store:
-            count, fmt = export_collection(
-                store, settings, collection_id=collection, out=out, fmt=fmt, given=given,
-                jurisdiction=jurisdiction,
-            )  # fmt: skip
-        console.print(f"wrote {out} ({fmt}): {collection} {count:,}")
-        return
     fmt = export_format(out, fmt)
-    bar = progress_bar()
-    with opened_store(settings) as store, bar:
-        task = bar.add_task("reading the store", total=2)
-        layers = (
-            _plan_layers(store, plan, level, fmt)
-            if plan is not None
-            else _layers(store, layer, fmt)
-        )
-        bar.update(task, description=f"writing {out.name}", completed=1)
-        converted = {}
-        label = ""
-        for name, frame in layers.items():
-            converted[name], label = to_export_crs(frame, crs)
-        write_layers(converted, out, fmt=fmt)
-        bar.update(task, description="done", completed=2)
-    counts = ", ".join(f"{name} {len(frame):,}" for name, frame in converted.items())
-    console.print(f"wrote {out} ({fmt}, {label}): {counts}")
-
-
-def _layers(store: Store, layer: str | None, fmt: str) -> dict[str, gpd.GeoDataFrame]:
-    """The stored layer asked for, or every layer that has features (GeoPackage only)."""
-    if layer is None and fmt != "gpkg":
-        raise InputError(
-            f"{fmt} holds one layer: pass --layer ({', '.join(LAYERS)}) or use --format gpkg"
-        )
-    if layer is not None and layer not in LAYERS:
-        raise InputError(f"unknown layer kind {layer!r}; expected one of {', '.join(LAYERS)}")
-    names = [layer] if layer is not None else list(LAYERS)
-    with store.engine.connect() as conn:
-        frames = {name: read_layer(conn, name) for name in names}
-    found = {name: frame for name, frame in frames.items() if len(frame)}
-    if not found:
-        raise NotFound(f"the store has no {layer or 'layers'} yet; import them first")
-    return found
-
-
-def _plan_layers(
-    store: Store, plan: int, level: str | None, fmt: str
-) -> dict[str, gpd.GeoDataFrame]:
-    """The grids of a plan: one layer per level (levels nest, so one layer would count every
-    household twice)."""
-    if level is not None and level not in GRID_LEVELS:
-        raise InputError(f"unknown grid level {level!r}; expected one of {', '.join(GRID_LEVELS)}")
-    grids = read_plan(store.engine, plan, level)
-    if grids.empty:
-        raise NotFound(f"plan {plan} has no {level or ''} grids".replace("  ", " "))
-    levels = [lv for lv in GRID_LEVELS if lv in set(grids["level"])]
-    if len(levels) > 1 and fmt != "gpkg":
-        raise InputError(
-            f"plan {plan} has {', '.join(levels)} grids and {fmt} holds one layer; pass "
-            "--level, or use --format gpkg for one layer per level"
-        )
-    return {f"plan{plan}_{lv}": grids[grids["level"] == lv].reset_index(drop=True) for lv in levels}
+    # Files from the command line keep saying EPSG:4326 (lon/lat in every format here), the
+    # label GIS tools have always recognised; HTTP exports default to OGC's CRS84.
+    target = export_crs(crs or "EPSG:4326")
+    settings = load_settings(database_url)
+    given = Filters(bbox=bbox, datetime=when, filter=where)
+    with opened_store(settings) as store:
+        if collection is not None:
+            picks = collection_picks(store.engine, collection)
+        elif plan is not None:
+            picks = plan_picks(store.engine, plan, level, fmt)
+        else:
+            picks = layer_picks(store.engine, layer, fmt)
+        counts = export_picks(
+            store, settings, picks, out=out, fmt=fmt, crs=target, given=given,
+            jurisdiction=jurisdiction,
+        )  # fmt: skip
+    written = ", ".join(f"{name} {n:,}" for name, n in counts.items())
+    console.print(f"wrote {out} ({fmt}, {target.label}): {written}")

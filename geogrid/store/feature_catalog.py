@@ -27,11 +27,12 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeEngine
 
 from geogrid.errors import NotFound
-from geogrid.schema import GRID_LEVELS
+from geogrid.schema import GRID_LEVELS, layer_spec
 from geogrid.store import staff_tables as st
 from geogrid.store import tables as t
 from geogrid.store._bind import fetch_all
 from geogrid.store.incident_tables import Incident, IncidentGrid
+from geogrid.store.layers import layer_columns
 from geogrid.store.plans import published_plan_id
 from geogrid.store.staff import current_result_id
 
@@ -215,6 +216,31 @@ def _layers() -> list[Collection]:
         _plain("compounds", t.Compound, "Compounds", "Residential compounds (小区).", kind="Polygon", code=False),
         _barrier_lines(),
     ]  # fmt: skip
+
+
+_FILE_TYPES: Final = {"polygon": "MultiPolygon", "line": "MultiLineString"}
+
+
+def layer_collection(kind: str) -> Collection:
+    """A stored layer kind (``geogrid.schema.LAYERS``: roads, waterways, ... too) as a collection
+    whose properties are the schema's field names, as ``geogrid import`` reads them without a
+    mapping (``road_id``, ``road_class``): what ``geogrid export --layer`` writes. Not in the
+    catalog: the OGC services offer the barrier lines as one collection."""
+    spec = layer_spec(kind)
+    table, columns, where = layer_columns(kind)
+    return Collection(
+        id=kind,
+        title=kind.capitalize(),
+        description=f"The {kind} layer with the field names geogrid import reads.",
+        source=table,
+        table_name=table.name,
+        columns=columns,
+        geom=table.c.geom,
+        id_property=spec.id_field,
+        geometry_type=_FILE_TYPES.get(spec.geometry, "Point"),
+        code_property="code" if "code" in columns else None,
+        where=where,
+    )
 
 
 # kind -> (property, SQL type) read from the stored JSON values.

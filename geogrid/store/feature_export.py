@@ -13,7 +13,7 @@ import shapely
 from sqlalchemy import Connection, Row
 
 from geogrid.io.stream_export import GEOMETRY, ExportSource
-from geogrid.ogc_crs import crs_label, from_storage
+from geogrid.ogc_crs import ExportCRS
 from geogrid.store.feature_catalog import Collection
 from geogrid.store.feature_query import FeatureQuery, Scope, stream_features, visible_properties
 
@@ -56,16 +56,15 @@ def _batches(
     names: list[str],
     schema: pa.Schema,
     *,
-    crs_uri: str,
+    crs: ExportCRS,
     geometry_type: str,
 ) -> Iterator[pa.RecordBatch]:
-    move = from_storage(crs_uri, xy=True)
     for chunk in rows:
         # Rows come as (id, properties..., wkb) in ``names`` order: transpose once.
         values = list(zip(*chunk, strict=True))
         columns = [pa.array(values[i], type=schema.field(n).type) for i, n in enumerate(names)]
         wkb = np.array([bytes(v) for v in values[-1]], dtype=object)
-        geoms = _multi(move(shapely.from_wkb(wkb)), geometry_type)
+        geoms = _multi(crs.move(shapely.from_wkb(wkb)), geometry_type)
         columns.append(pa.array(shapely.to_wkb(geoms), type=pa.binary()))
         yield pa.RecordBatch.from_arrays(columns, schema=schema)
 
@@ -76,12 +75,15 @@ def export_source(
     scope: Scope,
     query: FeatureQuery,
     *,
-    crs_uri: str,
+    crs: ExportCRS,
     filter_text: str = "",
+    name: str | None = None,
     batch: int = 20_000,
 ) -> ExportSource:
     """An ExportSource reading ``query`` on ``coll`` lazily from ``conn`` (keep it open while
-    the export runs). Its metadata names collection, plan and filter."""
+    the export runs), in ``crs``, as a layer called ``name`` (the collection id if None).
+    Its metadata names collection, plan version and filter. Nothing is read until the
+    batches are."""
     names = export_columns(coll, scope, query)
     schema = pa.schema(
         [pa.field(n, _arrow_type(coll, n)) for n in names] + [pa.field(GEOMETRY, pa.binary())]
@@ -94,14 +96,14 @@ def export_source(
         "plan_status": coll.plan_status,
         "filter": filter_text,
         "jurisdiction": scope.prefix or "all",
-        "crs": crs_label(crs_uri),
+        "crs": crs.label,
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     return ExportSource(
-        name=coll.id,
+        name=name or coll.id,
         schema=schema,
-        batches=_batches(rows, names, schema, crs_uri=crs_uri, geometry_type=geometry_type),
-        crs=crs_label(crs_uri),
+        batches=_batches(rows, names, schema, crs=crs, geometry_type=geometry_type),
+        crs=crs,
         geometry_type=geometry_type,
         metadata=metadata,
     )

@@ -54,6 +54,16 @@ def _binding(name: str) -> _Binding:
     return _Binding(t.table_of(model))
 
 
+def layer_columns(name: str) -> tuple[Table, dict[str, Any], tuple[Any, ...]]:
+    """Where layer kind ``name`` is stored: its table, schema field -> column (the fields the
+    table has, in the schema's order) and the conditions that pick its rows."""
+    spec = layer_spec(name)
+    binding = _binding(name)
+    table = binding.table
+    columns = {f: table.c[binding.rename.get(f, f)] for f in spec.fields}
+    return table, columns, tuple(table.c[c] == v for c, v in binding.fixed.items())
+
+
 def _records(name: str, frame: gpd.GeoDataFrame, binding: _Binding) -> list[dict[str, Any]]:
     spec = layer_spec(name)
     columns = {c.name for c in binding.table.columns}

@@ -94,6 +94,10 @@ def test_export_errors_are_problems(city: Store, api_client: ApiClient) -> None:
     bad_filter = client.get("/collections/buildings/export", params={"filter": "nope = 1"})
     assert bad_format.status_code == 400 and bad_format.json()["field"] == "format"
     assert bad_filter.status_code == 400 and "not a queryable" in bad_filter.json()["detail"]
+    # CSV is read as WGS 84 lon/lat: metres there would be misread, so it is refused up front
+    metres = client.get("/collections/buildings/export", params={"format": "csv", "crs": "EPSG:3857"})  # fmt: skip
+    assert metres.status_code == 400 and metres.json()["field"] == "crs"
+    assert "csv cannot record that its coordinates are WGS 84 / Pseudo-Mercator" in metres.json()["detail"]  # fmt: skip
 
 
 def test_cli_export_takes_the_same_path(

@@ -3,21 +3,22 @@ written under a suffix that lies, and a failed export keeps the old file."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
+import pyarrow as pa
 import pyogrio
 import pytest
 import shapely
 from _cli import messages, run_geogrid
-from _corpus import CORPUS
+from _corpus import CORPUS, save_two_level_plan
 from pyproj import CRS
 from shapely.geometry import box
 
-from geogrid.errors import InputError
-from geogrid.io import write_layers
-from geogrid.settings import StoreSettings
-from geogrid.store import open_store, save_plan
+from geogrid.io.export_files import save_export
+from geogrid.io.stream_export import ExportSource, export_format
+from geogrid.ogc_crs import export_crs
 
 
 @pytest.fixture(scope="module")
@@ -26,20 +27,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("export") / "g.sqlite"
     done = run_geogrid("import", str(CORPUS / "base_streets.geojson"), "-l", "streets", db=db)
     assert done.returncode == 0, done.stderr
-    store = open_store(StoreSettings(database_url=f"sqlite:///{db}"))
-    basic = gpd.GeoDataFrame(
-        {"code": ["37021200100101"], "parent_code": ["370212001001"], "households": [400]},
-        geometry=[box(120.40, 36.10, 120.41, 36.11)],
-        crs=4326,
-    )
-    micro = gpd.GeoDataFrame(
-        {"code": ["3702120010010101", "3702120010010102"], "households": [150, 250]},
-        geometry=[box(120.40, 36.10, 120.405, 36.11), box(120.405, 36.10, 120.41, 36.11)],
-        crs=4326,
-    )
-    with store.transaction() as conn:
-        assert save_plan(conn, {"basic": basic, "micro": micro}, author="t") == 1
-    store.dispose()
+    save_two_level_plan(db)
     return db
 
 
@@ -115,25 +103,36 @@ def test_a_plan_exports_one_layer_per_level(db: Path, tmp_path: Path) -> None:
     )
 
 
-def _frame(value: object) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"v": [value]}, geometry=[box(0, 0, 1, 1)], crs=4326)
+def _source(batches: Iterator[pa.RecordBatch], schema: pa.Schema) -> ExportSource:
+    return ExportSource("a", schema, batches, export_crs(None), "Polygon", {"filter": ""})
 
 
-@pytest.mark.parametrize("name", ["old.gpkg", "old.geojson", "old.shp"])
+def _batch(value: int, schema: pa.Schema) -> pa.RecordBatch:
+    wkb = shapely.to_wkb(box(120.4, 36.1, 120.41, 36.11))
+    return pa.RecordBatch.from_arrays([pa.array([value]), pa.array([wkb])], schema=schema)
+
+
+@pytest.mark.parametrize("name", ["old.gpkg", "old.geojson", "old.shp", "old.zip", "old.fgb"])
 def test_a_failed_export_keeps_the_old_file(tmp_path: Path, name: str) -> None:
     out = tmp_path / name
-    fmt = {"gpkg": "gpkg", "geojson": "geojson", "shp": "shp"}[name.split(".")[1]]
-    write_layers({"a": _frame(1)}, out, fmt=fmt)
+    fmt = export_format(out)
+    schema = pa.schema([pa.field("v", pa.int64()), pa.field("geometry", pa.binary())])
+    assert save_export([_source(iter([_batch(1, schema)]), schema)], out, fmt) == {"a": 1}
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    # pyogrio cannot write a complex field: a GeoPackage fails after its first layer is written
-    bad = _frame(complex(1, 2))
-    broken = {"a": _frame(2), "b": bad} if fmt == "gpkg" else {"a": bad}
-    with pytest.raises(NotImplementedError, match="not supported complex128"):
-        write_layers(broken, out, fmt=fmt)
+
+    def failing() -> Iterator[pa.RecordBatch]:
+        yield _batch(2, schema)
+        raise ConnectionError("the store went away after the first batch")
+
+    # GDAL's Arrow stream reports the failure as its own error
+    with pytest.raises((ConnectionError, RuntimeError)):
+        save_export([_source(failing(), schema)], out, fmt)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
     assert gpd.read_file(out)["v"].tolist() == [1]
 
 
-def test_write_layers_refuses_csv_in_another_crs(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="csv cannot record"):
-        write_layers({"a": _frame(1).to_crs(4490)}, tmp_path / "a.csv", fmt="csv")
+def test_csv_in_another_crs_is_refused(db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "s.csv"
+    done = run_geogrid("export", "--layer", "streets", "--crs", "EPSG:4490", "--out", str(out), db=db)  # fmt: skip
+    assert done.returncode == 1 and not out.exists()
+    assert "csv cannot record that its coordinates are China Geodetic Coordinate System 2000" in messages(done)[0]  # fmt: skip

@@ -1,4 +1,5 @@
-"""import -> export -> import gives the same layers, for every format, on both stores."""
+"""import -> export -> import gives the same layers, for every format, on both stores, through
+the code ``geogrid export --layer`` runs (the HTTP export's writers)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,32 @@ import pytest
 import shapely
 from _corpus import LIECHTENSTEIN, load_base
 
+from geogrid.cli.export_run import export_picks, layer_picks
+from geogrid.errors import InputError
 from geogrid.importer import ImportOptions, import_file
-from geogrid.io import EXPORT_FORMATS, parse_map_options, read_layers, to_export_crs, write_layers
+from geogrid.io import parse_map_options, read_layers
+from geogrid.io.stream_export import EXPORT_FORMATS, export_format
 from geogrid.schema import LAYERS
+from geogrid.settings import Settings
 from geogrid.store import Store
+from geogrid.store.feature_filters import Filters
 from geogrid.store.layers import read_layer
 
 SUFFIX = {
     "geojson": ".geojson",
+    "geojsonseq": ".geojsons",
     "gpkg": ".gpkg",
     "shp": ".zip",
     "parquet": ".parquet",
     "csv": ".csv",
+    "fgb": ".fgb",
 }
+
+
+def _export(store: Store, path: Path, layer: str | None = None) -> dict[str, int]:
+    fmt = export_format(path)
+    picks = layer_picks(store.engine, layer, fmt)
+    return export_picks(store, Settings(), picks, out=path, fmt=fmt, crs="EPSG:4326", given=Filters())  # fmt: skip
 
 
 def _same(left: gpd.GeoDataFrame, right: gpd.GeoDataFrame, layer: str) -> None:
@@ -45,7 +59,7 @@ def test_round_trip(store: Store, li_streets: Path, tmp_path: Path, fmt: str) ->
     before = {name: read_layer(store.engine, name) for name in ("streets", "buildings")}
     for name, frame in before.items():
         path = tmp_path / f"{name}{SUFFIX[fmt]}"
-        write_layers({name: frame}, path, fmt=fmt)
+        assert _export(store, path, name) == {name: len(frame)}
         source_crs = "EPSG:4326" if fmt == "csv" else None
         result = import_file(store, path, ImportOptions(layer=name, source_crs=source_crs))
         assert result.report.ok
@@ -58,7 +72,8 @@ def test_geopackage_of_all_layers_needs_no_mapping(store: Store, tmp_path: Path)
     frames = {
         name: read_layer(store.engine, name) for name in ("streets", "communities", "buildings")
     }
-    path = write_layers(frames, tmp_path / "all.gpkg", fmt="gpkg")
+    path = tmp_path / "all.gpkg"
+    assert _export(store, path) == {name: len(frame) for name, frame in frames.items()}
     assert sorted(layer.name for layer in read_layers(path)) == sorted(frames)
     result = import_file(store, path)
     assert result.written == {"streets": 2, "communities": 4, "buildings": 12}
@@ -66,21 +81,8 @@ def test_geopackage_of_all_layers_needs_no_mapping(store: Store, tmp_path: Path)
         _same(read_layer(store.engine, name), frame, name)
 
 
-def test_export_with_offset_and_epsg(store: Store) -> None:
+def test_single_layer_formats_refuse_several_layers(store: Store, tmp_path: Path) -> None:
     load_base(store)
-    stored = read_layer(store.engine, "communities")
-    moved, label = to_export_crs(stored, "gcj02")
-    assert label == "gcj02"
-    moved_m = moved.set_crs(4326, allow_override=True).to_crs(32651)
-    shift = stored.to_crs(32651).centroid.distance(moved_m.centroid)
-    assert shift.between(300, 700).all()
-    projected, label = to_export_crs(stored, "EPSG:4549")
-    assert label == "EPSG:4549" and projected.crs.to_epsg() == 4549
-
-
-def test_single_layer_formats_refuse_several_layers(tmp_path: Path) -> None:
-    from geogrid.errors import InputError
-
-    frame = gpd.read_file(LIECHTENSTEIN / "li_waterways.geojson")
-    with pytest.raises(InputError, match="use --format gpkg"):
-        write_layers({"a": frame, "b": frame}, tmp_path / "x.geojson", fmt="geojson")
+    with pytest.raises(InputError, match="geojson holds one layer: pass --layer"):
+        _export(store, tmp_path / "x.geojson")
+    assert not (tmp_path / "x.geojson").exists()
