@@ -277,7 +277,10 @@ def _classify(
             f"unknown category {codes.iloc[i]!s}; "
             f"expected a code of the responsibility list {taxonomy.name!r}"
             if pd.notna(codes.iloc[i])
-            else "the record has no category (a column such as category or 事件类别, or --map)"
+            else (
+                "the record has no category "
+                "(category or 事件类别 in a sheet, service_code in Open311)"
+            )
         ),
     )
     for name in ("category_code", "subcategory_code", "item_code", "department", "tier", "level"):

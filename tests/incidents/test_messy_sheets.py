@@ -71,8 +71,8 @@ def test_a_missing_category_says_so(tmp_path: Path) -> None:
     )
     frame, _ = read_incident_file(path)
     assert _problems(frame) == [
-        "record E1, field category: the record has no category (a column such as category or "
-        "事件类别, or --map)"
+        "record E1, field category: the record has no category (category or 事件类别 in a sheet, "
+        "service_code in Open311)"
     ]
 
 
