@@ -88,6 +88,17 @@ def check_geometries(frame: gpd.GeoDataFrame, findings: LayerFindings) -> gpd.Ge
                 field="geometry",
             )
             continue
+        if not np.isfinite(shapely.get_coordinates(geom)).all():
+            # GEOS fails on NaN / infinity (a damaged export); nothing here can place them
+            findings.add(
+                "error",
+                "bad_coordinates",
+                "a coordinate is not a number (NaN or infinity); fix or drop the feature",
+                feature=label,
+                field="geometry",
+            )
+            out[i] = None
+            continue
         if not geom.is_valid:
             geom = _repair(geom, family, label=label, findings=findings)
         out[i] = geom

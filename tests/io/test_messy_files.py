@@ -315,3 +315,32 @@ def test_cli_refuses_a_point_community_in_one_line(tmp_path: Path) -> None:
         f"geogrid: error: import refused: file {path}, layer communities, feature 370212001001, "
         "field geometry: the geometry is a Point; communities need Polygon or MultiPolygon"
     )
+
+
+# --- coordinates that are not numbers -----------------------------------------------------------
+
+
+def test_a_nan_coordinate_is_an_error_not_a_geos_traceback(store: Store, tmp_path: Path) -> None:
+    """GDAL reads NaN in GeoJSON; GEOS then failed in make_valid with IllegalArgumentException."""
+    path = tmp_path / "buildings.geojson"
+    ring = "[[120.461,36.101],[NaN,36.101],[120.4612,36.1012],[120.461,36.101]]"
+    good = "[[120.462,36.101],[120.4622,36.101],[120.4622,36.1012],[120.462,36.101]]"
+    path.write_text(
+        '{"type":"FeatureCollection","features":['
+        f'{{"type":"Feature","properties":{{"building_id":"b1"}},'
+        f'"geometry":{{"type":"Polygon","coordinates":[{ring}]}}}},'
+        f'{{"type":"Feature","properties":{{"building_id":"b2"}},'
+        f'"geometry":{{"type":"Polygon","coordinates":[{good}]}}}}]}}'
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        import_file(store, path, ImportOptions(layer="buildings"))
+    errors = [f for f in caught.value.report.findings if f.severity == "error"]
+    assert [(f.check, f.feature, f.field, f.message) for f in errors] == [
+        (
+            "bad_coordinates",
+            "b1",
+            "geometry",
+            "a coordinate is not a number (NaN or infinity); fix or drop the feature",
+        )
+    ]
+    assert read_layer(store.engine, "buildings").empty
