@@ -221,7 +221,12 @@ def to_storage_crs(
     if declared is None and frame.crs is None:
         raise CRSError(f"the file has no CRS; {_zone_hint(frame)}{_DECLARE_HINT}", file=file)
     if isinstance(declared, str):
-        if frame.crs is not None and not CRS.from_user_input(frame.crs).is_geographic:
+        bounds = _bounds(frame)
+        if (
+            frame.crs is not None
+            and not CRS.from_user_input(frame.crs).is_geographic
+            and not (bounds is not None and _lonlat_range(bounds))
+        ):
             raise CRSError(
                 f"--source-crs {declared} means lon/lat with an offset, but the file is in the "
                 f"projected CRS {describe_crs(frame.crs)}",
@@ -271,9 +276,15 @@ def _fits(frame: gpd.GeoDataFrame, crs: CRS) -> bool:
     if bounds is None:
         return True
     if crs.is_geographic:
-        minx, miny, maxx, maxy = bounds
-        return minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90
-    return crs_fit.fits(bounds, crs)
+        return _lonlat_range(bounds)
+    return crs_fit.fits(bounds, crs) and not _lonlat_range(bounds)
+
+
+def _lonlat_range(bounds: tuple[float, float, float, float]) -> bool:
+    """Every coordinate within lon/lat range. In a projected CRS (metres) that is a layer
+    inside 180 m of the CRS's origin: degrees labelled with the wrong CRS, in practice."""
+    minx, miny, maxx, maxy = bounds
+    return minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90
 
 
 def _zone_hint(frame: gpd.GeoDataFrame) -> str:
@@ -291,9 +302,19 @@ def _zone_hint(frame: gpd.GeoDataFrame) -> str:
 def _check_fit(frame: gpd.GeoDataFrame, crs: CRS, *, file: str | None) -> None:
     """One line naming the CRS that fits, when the coordinates cannot lie in ``crs``."""
     bounds = _bounds(frame)
-    if bounds is None or crs_fit.fits(bounds, crs):
+    if bounds is None:
         return
     minx, miny, maxx, maxy = bounds
+    if _lonlat_range(bounds):
+        raise CRSError(
+            f"coordinates ({minx:.5f}, {miny:.5f}) .. ({maxx:.5f}, {maxy:.5f}) look like lon/lat "
+            f"degrees, but the CRS of the file is the projected {describe_crs(crs)} {crs.name} "
+            "(metres); if they are WGS 84 import again with --source-crs EPSG:4326 "
+            "(EPSG:4490 for CGCS2000, gcj02 / bd09 for AMap / Baidu)",
+            file=file,
+        )
+    if crs_fit.fits(bounds, crs):
+        return
     area = crs.area_of_use
     where = (
         f" (area of use {area.west:g} to {area.east:g}°E, {area.south:g} to {area.north:g}°N)"

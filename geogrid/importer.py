@@ -183,6 +183,7 @@ def _sources(path: str | Path, options: ImportOptions) -> list[SourceLayer]:
         wkt_column=options.wkt_column,
         lonlat_columns=options.lonlat_columns,
     )
+    sources = _with_features(sources, path)
     if options.layer is not None and len(sources) > 1:
         named = [s for s in sources if s.name == options.layer]
         if len(named) != 1:
@@ -196,6 +197,24 @@ def _sources(path: str | Path, options: ImportOptions) -> list[SourceLayer]:
     if len(set(kinds)) < len(kinds):
         raise InputError("two layers of the file map to the same layer kind", file=str(path))
     return sources
+
+
+def _with_features(sources: list[SourceLayer], path: str | Path) -> list[SourceLayer]:
+    """The layers that hold features. A layer without any would replace the stored layer with
+    nothing; a file without any features is refused, naming its layers."""
+    kept = [s for s in sources if len(s.frame)]
+    if not kept:
+        names = ", ".join(s.name for s in sources)
+        raise InputError(
+            f"no features to import: the file's layers ({names}) are empty",
+            file=str(path),
+        )
+    kept[0].notes.extend(
+        f"layer {s.name} of the file has no features; not imported"
+        for s in sources
+        if not len(s.frame)
+    )
+    return kept
 
 
 def _kind(source: SourceLayer, options: ImportOptions) -> str:

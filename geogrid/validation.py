@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
-import shapely
 
 from geogrid.errors import ValidationFailed
 from geogrid.io import _checks, _coverage, _dangles, _topology, _values
@@ -244,8 +243,7 @@ def validate_layer(
     _checks.check_ids(frame, findings, stored=context.stored_ids)
     frame = _values.check_values(frame, findings)
     frame = _values.check_codes(frame, findings)
-    geoms = frame.geometry.to_numpy()
-    usable = frame[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    usable = frame[_checks.usable(frame, layer)]
     if not len(usable):
         return frame, report
     if layer in ("streets", "communities", "districts"):

@@ -95,7 +95,8 @@ def _column_groups(cells: dict[str, list[str]], keep: list[str], width: int) -> 
 
 
 def _cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    # pandas' NA (a nullable column: "based on" of a plan built from scratch) is blank too
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return ""
     if isinstance(value, float):
         return f"{value:.3f}".rstrip("0").rstrip(".")

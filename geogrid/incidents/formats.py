@@ -8,7 +8,6 @@ Chinese Windows saves as "ANSI", a superset of GBK), unless an encoding is given
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from geogrid.errors import InputError
+from geogrid.text_tables import csv_table, decode_bytes
 
 FORMATS = ("csv", "geojson", "open311")
-FALLBACK_ENCODINGS = ("utf-8-sig", "gb18030")
 
 
 def read_incident_file(
@@ -44,23 +43,6 @@ def read_incident_file(
 def decode_text(source: Path, encoding: str | None) -> tuple[str, str]:
     """The file's text and the encoding that read it; one line naming what to declare if none."""
     return decode_bytes(source.read_bytes(), encoding, file=str(source))
-
-
-def decode_bytes(raw: bytes, encoding: str | None, *, file: str) -> tuple[str, str]:
-    """Text of ``raw`` (UTF-8, else GB18030, unless ``encoding``) and the encoding used."""
-    candidates = (encoding,) if encoding else FALLBACK_ENCODINGS
-    for candidate in candidates:
-        try:
-            return raw.decode(candidate), "utf-8" if candidate == "utf-8-sig" else candidate
-        except UnicodeDecodeError:
-            continue
-        except LookupError as exc:
-            raise InputError(f"unknown encoding {candidate!r}", file=file) from exc
-    tried = " or ".join(c.removesuffix("-sig") for c in candidates)
-    raise InputError(
-        f"the text is not in {tried}; declare its encoding with --encoding (e.g. big5, utf-16)",
-        file=file,
-    )
 
 
 def parse_incident_bytes(
@@ -113,15 +95,7 @@ def read_csv(source: Path, *, encoding: str | None = None) -> pd.DataFrame:
 
 def read_csv_text(text: str, *, file: str | None = None) -> pd.DataFrame:
     """Every cell as text (nothing converted here), empty cells missing."""
-    try:
-        return pd.read_csv(
-            io.StringIO(text.removeprefix("\ufeff")),
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-        )
-    except ValueError as exc:
-        raise InputError(f"cannot read CSV: {exc}", file=file) from exc
+    return csv_table(text.removeprefix("\ufeff"), file=file)
 
 
 def open311_xml(text: str, *, file: str | None = None) -> list[dict[str, Any]]:

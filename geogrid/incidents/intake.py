@@ -9,6 +9,7 @@ seconds, taxonomy resolved, deadlines computed) and every problem found, naming 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -27,6 +28,7 @@ from geogrid.incidents.deadlines import CHINESE_WEEK, LOCAL_TZ, WorkCalendar, du
 from geogrid.incidents.taxonomy import PRIORITIES, Taxonomy, default_taxonomy
 from geogrid.incidents.workflow import Status
 
+FUTURE_SLACK_S = 86_400
 TIME_FIELDS = (
     "reported_at",
     "accepted_at",
@@ -111,11 +113,14 @@ def normalise(
     calendar: WorkCalendar | None = CHINESE_WEEK,
     source: str = "import",
     mapping: IncidentMapping | None = None,
+    now: float | None = None,
 ) -> IntakeBatch:
     """Validate and normalise incident records; nothing is dropped, problems are listed.
 
     ``mapping`` says which column holds which field where the headers are not known ones.
-    A record with an address but no coordinates is kept, flagged ``unlocated``.
+    A record with an address but no coordinates is kept, flagged ``unlocated``. A report time
+    more than a day after ``now`` (epoch seconds; the clock by default) is refused, unless the
+    record is synthetic (a synthetic year may be any year).
     """
     taxonomy = taxonomy or default_taxonomy()
     data, clashes = columns.canonical_columns(frame.reset_index(drop=True), mapping)
@@ -159,6 +164,7 @@ def normalise(
     out["source"] = _text(data, "source", source)
     out["photos"] = _photos(data)
     out["synthetic"] = _yes_no(data, "synthetic", batch, refs).fillna(False).astype(bool)
+    _not_in_future(out, batch, refs, now=time.time() if now is None else now)
     out["flags"] = np.where(out["unlocated"], "unlocated", "")
     return batch
 
@@ -270,6 +276,11 @@ def _classify(
         lambda i: (
             f"unknown category {codes.iloc[i]!s}; "
             f"expected a code of the responsibility list {taxonomy.name!r}"
+            if pd.notna(codes.iloc[i])
+            else (
+                "the record has no category "
+                "(category or 事件类别 in a sheet, service_code in Open311)"
+            )
         ),
     )
     for name in ("category_code", "subcategory_code", "item_code", "department", "tier", "level"):
@@ -343,6 +354,20 @@ def _times(data: pd.DataFrame, out: pd.DataFrame, batch: IntakeBatch, refs: pd.S
         refs,
         "reported_at",
         "the record has no report time",
+    )
+
+
+def _not_in_future(out: pd.DataFrame, batch: IntakeBatch, refs: pd.Series, *, now: float) -> None:
+    # a day of slack for clocks; beyond it a wrong year or a day/month swap, never a report
+    future = out["reported_at"].gt(now + FUTURE_SLACK_S).fillna(False) & ~out["synthetic"]
+    batch.add(
+        future.to_numpy(dtype=bool),
+        refs,
+        "reported_at",
+        lambda i: (
+            f"the report time {pd.Timestamp(int(out['reported_at'].iloc[i]), unit='s', tz='UTC')}"
+            " (UTC) lies in the future; check the year, the date order and the time zone"
+        ),
     )
 
 

@@ -20,6 +20,15 @@ _FAMILY_TYPES: Final = {
     "line": ("LineString", "MultiLineString"),
     "point": ("Point", "MultiPoint"),
 }
+# shapely.get_type_id of the geometry types above
+_TYPE_IDS: Final = {
+    "Point": 0,
+    "LineString": 1,
+    "Polygon": 3,
+    "MultiPoint": 4,
+    "MultiLineString": 5,
+    "MultiPolygon": 6,
+}
 
 
 def feature_label(frame: gpd.GeoDataFrame, layer: str) -> pd.Series:
@@ -79,10 +88,33 @@ def check_geometries(frame: gpd.GeoDataFrame, findings: LayerFindings) -> gpd.Ge
                 field="geometry",
             )
             continue
+        if not np.isfinite(shapely.get_coordinates(geom)).all():
+            # GEOS fails on NaN / infinity (a damaged export); nothing here can place them
+            findings.add(
+                "error",
+                "bad_coordinates",
+                "a coordinate is not a number (NaN or infinity); fix or drop the feature",
+                feature=label,
+                field="geometry",
+            )
+            out[i] = None
+            continue
         if not geom.is_valid:
             geom = _repair(geom, family, label=label, findings=findings)
         out[i] = geom
     return frame.set_geometry(gpd.GeoSeries(out, index=frame.index, crs=frame.crs))
+
+
+def usable(frame: gpd.GeoDataFrame, layer: str) -> pd.Series:
+    """Which features the checks across features can take: a valid geometry of the layer's
+    family. The others already carry an error from :func:`check_geometries`; GEOS operations on
+    a point in a polygon layer or an unrepairable polygon would fail or mislead."""
+    allowed = _FAMILY_TYPES[layer_spec(layer).geometry]
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    ok[ok] = np.isin(shapely.get_type_id(geoms[ok]), [_TYPE_IDS[name] for name in allowed])
+    ok[ok] = shapely.is_valid(geoms[ok])
+    return pd.Series(ok, index=frame.index)
 
 
 def _repair(

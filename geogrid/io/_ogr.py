@@ -144,7 +144,8 @@ def _parse(wkb: Any) -> tuple[gpd.GeoSeries, list[Repair]]:
     if wkb is None:
         return gpd.GeoSeries([], dtype="geometry"), []
     values = np.asarray(wkb, dtype=object)
-    geoms = shapely.from_wkb(values, on_invalid="ignore")
+    with np.errstate(invalid="ignore"):  # NaN coordinates: an error of validation, by feature
+        geoms = shapely.from_wkb(values, on_invalid="ignore")
     repairs: list[Repair] = []
     for row in np.flatnonzero(shapely.is_missing(geoms) & (values != None)):  # noqa: E711
         try:

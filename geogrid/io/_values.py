@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 _CODE_DIGITS: Final = {"districts": 6, "streets": 9, "communities": 12}
 _PARENT_CODE: Final = {"streets": ("district_code", 6), "communities": ("street_code", 9)}
 _COUNT_FIELDS: Final = ("levels", "households")
+# Above this a count is a damaged value (infinity, 1e30), and no 64-bit integer holds it anyway.
+_COUNT_MAX: Final = 1e9
 
 
 def check_values(frame: gpd.GeoDataFrame, findings: LayerFindings) -> gpd.GeoDataFrame:
@@ -69,6 +71,22 @@ def _counts(values: pd.Series, name: str, labels: pd.Series, findings: LayerFind
         )
     for label in labels[numbers < 0]:
         findings.add("error", "bad_value", f"{name} is negative", feature=label, field=name)
+    huge = numbers.abs() > _COUNT_MAX
+    for label, number in zip(labels[huge], numbers[huge], strict=True):
+        findings.add(
+            "error", "bad_value", f"{name} {number:g} is not a count", feature=label, field=name
+        )
+    numbers = numbers.where(~huge)
+    # a count is whole: 40.7 households would be stored as 41 without anyone saying so
+    fraction = numbers.notna() & (numbers != numbers.round())
+    for label, number in zip(labels[fraction], numbers[fraction], strict=True):
+        findings.add(
+            "error",
+            "bad_value",
+            f"{name} {number:g} is not a whole number; round it in the file if that is meant",
+            feature=label,
+            field=name,
+        )
     return numbers.round().astype("Int64")
 
 

@@ -7,7 +7,6 @@ schema or the store. Coordinates are returned as the file has them (the CRS may 
 
 from __future__ import annotations
 
-import io
 import struct
 import zipfile
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ import shapely
 from geogrid.errors import InputError
 from geogrid.io import _ogr
 from geogrid.io._ogr import RawLayer, Repair
+from geogrid.text_tables import csv_table, decode_bytes, plausible_gbk
 
 FALLBACK_ENCODINGS: Final = ("utf-8", "gb18030")
 # Read by geogrid itself (CSV with WKT or lon/lat, GeoParquet through Arrow) or with care for
@@ -120,6 +120,8 @@ def read_layers(
     path = Path(path)
     if not path.exists():
         raise InputError("no such file", file=str(path))
+    if path.is_file() and path.stat().st_size == 0:
+        raise InputError("the file is empty (0 bytes); nothing to import", file=str(path))
     fmt = read_route(path)
     if fmt == "csv":
         layers = [_read_csv(path, encoding, wkt_column, lonlat_columns)]
@@ -165,6 +167,8 @@ def _decoded(
             raw = _ogr.read_layer(path, target, layer=layer, encoding=candidate)
         except (UnicodeDecodeError, LookupError):
             continue
+        if encoding is None and candidate == "gb18030" and not _reads_as_gbk(raw):
+            break
         if candidate is not None and candidate.lower().replace("-", "") != "utf8":
             raw.notes.append(f"attributes decoded as {candidate}")
         return _from_raw(path, raw, name=name)
@@ -199,11 +203,25 @@ def _read_shapefile(path: Path, encoding: str | None) -> SourceLayer:
             raw = _ogr.read_layer(path, str(target), encoding=candidate)
         except (UnicodeDecodeError, LookupError):
             continue
+        if encoding is None and candidate == "gb18030" and not _reads_as_gbk(raw):
+            break
         if candidate != "utf-8":
             raw.notes.append(f"attributes decoded as {candidate}")
         raw.encoding = candidate
         return _from_raw(path, raw, name=path.stem)
     raise _undecodable(path, candidates)
+
+
+def _reads_as_gbk(raw: RawLayer) -> bool:
+    """A guessed GB18030 that garbles the text (a Big5 file) is no answer: see text_tables."""
+    text = "".join(
+        value
+        for column in raw.frame.columns
+        if column != raw.frame.geometry.name
+        for value in raw.frame[column]
+        if isinstance(value, str)
+    )
+    return plausible_gbk(text)
 
 
 def _undecodable(path: Path, tried: tuple[str | None, ...]) -> InputError:
@@ -261,21 +279,8 @@ def _read_csv(
 def read_text_table(path: Path, encoding: str | None = None) -> tuple[pd.DataFrame, str]:
     """A CSV as text columns (empty cells None) and the encoding it was decoded with:
     ``encoding``, or UTF-8 (with or without BOM), then GB18030."""
-    raw = path.read_bytes()
-    candidates = (encoding,) if encoding else ("utf-8-sig", "gb18030")
-    for candidate in candidates:
-        try:
-            text = raw.decode(candidate)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        break
-    else:
-        raise _undecodable(path, candidates)
-    try:
-        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
-    except Exception as exc:
-        raise _unreadable(path, exc) from exc
-    return table, "utf-8" if candidate == "utf-8-sig" else candidate
+    text, used = decode_bytes(path.read_bytes(), encoding, file=str(path))
+    return csv_table(text, file=str(path)), used
 
 
 def _find_column(table: pd.DataFrame, wanted: str | None, names: tuple[str, ...]) -> str | None:

@@ -144,8 +144,11 @@ def test_3d_input_loses_z_with_a_note() -> None:
 
 
 def test_unknown_suffix_and_missing_file(tmp_path: Path) -> None:
-    (tmp_path / "x.dwg").write_bytes(b"")
+    (tmp_path / "x.dwg").write_bytes(b"AC1027 a drawing, not a vector file")
     with pytest.raises(InputError, match=r"GDAL does not recognise this as a vector format"):
         read_layers(tmp_path / "x.dwg")
     with pytest.raises(InputError, match="no such file"):
         read_layers(tmp_path / "missing.geojson")
+    (tmp_path / "empty.dwg").write_bytes(b"")
+    with pytest.raises(InputError, match=r"the file is empty \(0 bytes\); nothing to import"):
+        read_layers(tmp_path / "empty.dwg")
