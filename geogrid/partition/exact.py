@@ -36,10 +36,10 @@ from geogrid.partition.bands import Band
 
 IntArray = NDArray[np.int64]
 MAX_HEAVY = 150  # the search looks at graphs with up to this many heavy nodes ...
-MAX_STEPS = 200_000  # ... whose connected sets within the band it lists in this many steps
+MAX_STEPS = 20_000  # ... whose connected sets within the band it lists in this many steps
 LIGHT = 50  # a node lighter than band.lo / LIGHT is light (a shed, an empty cell)
-NODE_LIMIT = 20_000  # branch-and-bound nodes per program
-SECONDS = 30.0  # backstop per program
+NODE_LIMIT = 2_000  # branch-and-bound nodes per program
+SECONDS = 5.0  # backstop per program
 INFEASIBLE = 2  # scipy.optimize.milp's status when HiGHS proves there is no solution
 
 
