@@ -13,6 +13,7 @@ from scipy.sparse.csgraph import connected_components
 from geogrid.partition._local import mend
 from geogrid.partition.balance import Graph, split, violations
 from geogrid.partition.bands import Band, choose_k
+from geogrid.partition.exact import exact_division
 
 IntArray = NDArray[np.int64]
 RETRIES = 4
@@ -38,6 +39,7 @@ def divide(
     seed: int = 0,
     what: str = "grid",
     fixed: Sequence[IntArray] = (),
+    prove: bool = True,
 ) -> Division:
     """Split ``graph`` into connected parts within ``band`` wherever the households allow.
 
@@ -46,6 +48,11 @@ def divide(
     band. Each connected piece of the remaining graph is split on its own; a piece without
     households joins a neighbouring exempt part when it has one (a piece with households never
     does: it is a part of its own, exempt when too light).
+
+    Where the split leaves parts out of band, the packing and stranded-piece proofs and the
+    exact search (:mod:`.exact`) either find a division within the band or prove none exists
+    (the parts are then exempt). ``prove=False`` when ``graph`` is a coarsening of the real one
+    (compounds contracted): a proof on it says nothing of the real graph, so none is taken.
     """
     n = graph.n
     labels = np.full(n, -1, dtype=np.int64)
@@ -86,18 +93,8 @@ def divide(
             part = mend(sub_c, part, band, seed=seed)
         feasible = division.feasible
         if feasible and violations(sub_c, part, band):
-            feasible = packable(sub_c.weight, band)
-            if not feasible:
-                reason = (
-                    f"{total} households in units of up to {int(sub_c.weight.max())} "
-                    f"cannot be packed into grids of {band.lo}-{band.hi}"
-                )
-            elif (cut := stranded(sub_c, band)) is not None:
-                feasible = False
-                reason = (
-                    f"a piece of {cut[0]} households reachable only through a unit of {cut[1]} "
-                    f"can neither be a grid of {band.lo}-{band.hi} nor join that unit's"
-                )
+            part, feasible, reason = _prove_or_find(sub_c, part, band, prove=prove)
+            reason = reason or division.reason
         if not feasible:
             reasons.append(
                 reason + (f" (a detached piece of {len(nodes)} units)" if count > 1 else "")
@@ -105,6 +102,46 @@ def divide(
         labels[free[nodes]] = part + len(exempt)
         exempt.extend([not feasible] * (int(part.max()) + 1))
     return Division(labels, np.asarray(exempt, dtype=bool), graph.weight, reasons)
+
+
+def _prove_or_find(
+    graph: Graph, part: IntArray, band: Band, *, prove: bool
+) -> tuple[IntArray, bool, str]:
+    """(labels, feasible, reason) for a connected piece whose split left parts out of band:
+    a proof that no division within the band exists (feasible False, with its reason), or an
+    exact division within it, or the split as it was (its parts out of band are misses)."""
+    total = int(graph.weight.sum())
+    if prove and not packable(graph.weight, band):
+        return (
+            part,
+            False,
+            (
+                f"{total} households in units of up to {int(graph.weight.max())} "
+                f"cannot be packed into grids of {band.lo}-{band.hi}"
+            ),
+        )
+    if prove and (cut := stranded(graph, band)) is not None:
+        return (
+            part,
+            False,
+            (
+                f"a piece of {cut[0]} households reachable only through a unit of {cut[1]} "
+                f"can neither be a grid of {band.lo}-{band.hi} nor join that unit's"
+            ),
+        )
+    exact = exact_division(graph, band)
+    if exact.labels is not None:
+        return exact.labels, True, ""
+    if prove and exact.proved_none:
+        return (
+            part,
+            False,
+            (
+                f"no division of {graph.n} units ({total} households) into connected grids of "
+                f"{band.lo}-{band.hi} exists (exact search over {exact.sets} connected sets)"
+            ),
+        )
+    return part, True, ""
 
 
 def _best_split(graph: Graph, k: int, band: Band, *, seed: int) -> IntArray:

@@ -199,14 +199,21 @@ def _basic(
     """Basic grid of each node, exempt flag of each grid, and why the band cannot be met."""
     fixed = [inst.nodes for inst in institutions]
     groups = _compound_groups(graph, comp, band.hi)
+    coarse = groups.max() + 1 < graph.n
     div = divide(
-        graph.contract(groups), band, seed=seed, what="building", fixed=_fixed(fixed, groups)
+        graph.contract(groups),
+        band,
+        seed=seed,
+        what="building",
+        fixed=_fixed(fixed, groups),
+        prove=not coarse,
     )
-    if _out_of_band(div, band) and groups.max() + 1 < graph.n:
+    if _out_of_band(div, band) and coarse:
         # compounds and villages are kept whole only where they fit: retry with every unit
-        # free, and keep that when it leaves fewer grids out of band (missed or exempt)
+        # free, and keep that when it leaves fewer misses, or as many and fewer grids out of
+        # band (only the free graph's proofs make a grid exempt)
         free = divide(graph, band, seed=seed, what="building", fixed=fixed)
-        if _out_of_band(free, band) < _out_of_band(div, band):
+        if _rank(free, band) < _rank(div, band):
             div, groups = free, np.arange(graph.n, dtype=np.int64)
     return div.labels[groups], div.exempt, div.reasons
 
@@ -253,6 +260,13 @@ def _out_of_band(div: Division, band: Band) -> int:
     heavy = np.zeros(len(div.exempt), dtype=bool)
     heavy[div.labels[div.weights > band.hi]] = True
     return int((((weights < band.lo) | (weights > band.hi)) & ~heavy).sum())
+
+
+def _rank(div: Division, band: Band) -> tuple[int, int]:
+    """Misses (judged parts out of band), then every part out of band: lower is better."""
+    weights = np.bincount(div.labels, weights=div.weights, minlength=len(div.exempt))
+    out = (weights < band.lo) | (weights > band.hi)
+    return int((out & ~div.exempt).sum()), _out_of_band(div, band)
 
 
 def _compound_groups(graph: Graph, compound: IntArray, limit: int) -> GroupOfNode:
