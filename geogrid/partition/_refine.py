@@ -35,6 +35,9 @@ from __future__ import annotations
 import math
 from typing import Final
 
+import numpy as np
+from numpy.typing import NDArray
+
 from geogrid.partition._graph import Places
 
 SHAPE_WEIGHT: Final = 0.2  # per metre of excess, against 1 per metre cut through a block
@@ -43,6 +46,7 @@ PASSES: Final = 6  # sweeps over every unit at most
 _EPS: Final = 1e-6
 _TWO_PI: Final = 2.0 * math.pi
 
+FloatArray = NDArray[np.float64]
 Sums = tuple[float, float, float, float]  # area, Σ a·x, Σ a·y, Σ (moment + a·(x² + y²))
 
 
@@ -90,11 +94,11 @@ class PartShapes:
         return after - before
 
 
-def concavity(area: float, hull: float) -> float:
-    """A part's concavity (m): ``(hull - area) / √hull`` for its area and hull area (m²)."""
-    if hull <= 0.0:
-        return 0.0
-    return max(0.0, hull - area) / math.sqrt(hull)
+def concavity(area: FloatArray, hull: FloatArray) -> FloatArray:
+    """Parts' concavity (m): ``(hull - area) / √hull`` for their areas and hull areas (m²);
+    0 where the hull is empty."""
+    area, hull = np.asarray(area, dtype=float), np.asarray(hull, dtype=float)
+    return np.where(hull > 0, np.maximum(hull - area, 0.0) / np.sqrt(np.maximum(hull, 1e-12)), 0.0)
 
 
 def move_gain(cut_delta: float, shape_delta: float) -> float:

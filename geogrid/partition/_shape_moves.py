@@ -1,11 +1,16 @@
-"""Exchanges of whole road-block pieces between two neighbouring parts, judged by the
-refinement's objective with its convexity term (``_refine``: cut cost plus
-``HULL_WEIGHT`` times each part's concavity).
+"""Exchanges of road-block pieces between two neighbouring parts, judged by the
+refinement's objective with its convexity term (``_refine``: cut cost plus ``HULL_WEIGHT``
+times each part's concavity).
 
 Single-unit and single-piece moves under a tight band cannot change which blocks go
-together: an L of three blocks beside its complement has the same cut as two bars, and
-moving one block breaks the band. Here one piece moves, or a piece of each side swaps, so the
-households stay about where they were and the shapes can change.
+together: an L of three blocks beside its complement cuts as much road as two bars, and
+moving one block breaks the band. Here an *arm* of one part (a piece next to the other part,
+with whatever of its part hangs on it alone) moves to the other part, or two arms, one of
+each side, swap: the households stay about where they were and the shapes change. A piece
+is a connected set of nodes of one road block in one part.
+
+All candidate exchanges of one pair of parts are scored at once: their cut from the pieces'
+adjacency, their hulls in one vectorised call.
 """
 
 from __future__ import annotations
@@ -15,19 +20,23 @@ from typing import Final
 
 import numpy as np
 import shapely
+from numpy.typing import NDArray
 
 from geogrid.partition._refine import HULL_WEIGHT, accepts, concavity
 from geogrid.partition._repair import Repair
 
-CONVEX_ENOUGH: Final = 0.97  # parts at least this convex (area / hull area) are left alone
-MAX_PIECES: Final = 12  # per side of a boundary: the lightest pieces touching the other part
+CONVEX_ENOUGH: Final = 0.97  # parts at least this convex (area / hull area) start no exchange
 ROUNDS: Final = 3
+BLOCKS_PER_PART: Final = 2  # fewer road blocks than this per part: nothing to exchange
 
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
 Piece = tuple[int, ...]
 
 
-class _Hulls:
-    """Each node's hull vertices and area, and the part areas and hull areas, kept current."""
+class _Nodes:
+    """Each node's hull vertices and area (metric CRS), and the hull vertices of each piece
+    seen so far (pieces recur from pair to pair and round to round)."""
 
     def __init__(self, repair: Repair) -> None:
         places = repair.places
@@ -36,39 +45,58 @@ class _Hulls:
         cuts = np.searchsorted(index, np.arange(1, len(places.hull)))
         self.pts = np.split(coords, cuts)
         self.area = places.area.tolist()
+        self.hulls: dict[Piece, FloatArray] = {}
 
-    def hull_area(self, nodes: list[int] | set[int]) -> float:
-        pts = np.concatenate([self.pts[u] for u in nodes])
-        return float(shapely.area(shapely.convex_hull(shapely.multipoints(pts))))
+    def piece_hulls(self, pieces: list[Piece]) -> list[FloatArray]:
+        """The hull vertices of each piece (computed together for those not seen yet)."""
+        new = [x for x in dict.fromkeys(pieces) if x not in self.hulls]
+        if new:
+            flat = [u for x in new for u in x]
+            owner = np.repeat(np.arange(len(new)), [len(x) for x in new])
+            pts = np.concatenate([self.pts[u] for u in flat])
+            index = np.repeat(owner, [len(self.pts[u]) for u in flat])
+            hulls = shapely.convex_hull(shapely.multipoints(pts, indices=index))
+            coords, at = shapely.get_coordinates(hulls, return_index=True)
+            cuts = np.searchsorted(at, np.arange(1, len(new)))
+            self.hulls.update(zip(new, np.split(coords, cuts), strict=True))
+        return [self.hulls[x] for x in pieces]
 
-    def piece_points(self, piece: Piece) -> np.ndarray:
-        pts = np.concatenate([self.pts[u] for u in piece])
-        hull = shapely.convex_hull(shapely.multipoints(pts))
-        return shapely.get_coordinates(hull)
+    def convexity(self, pieces: list[Piece]) -> float:
+        pts = np.concatenate(self.piece_hulls(pieces))
+        hull = float(shapely.area(shapely.convex_hull(shapely.multipoints(pts))))
+        return sum(self.area[u] for x in pieces for u in x) / hull if hull > 0 else 1.0
 
 
 def reshape(repair: Repair, block: list[int], rounds: int = ROUNDS) -> None:
-    """Exchange block pieces between neighbouring parts while that lowers the objective,
-    keeping every part's band state no worse and every part connected."""
+    """Exchange arms of block pieces between neighbouring parts while that lowers the
+    objective, keeping every part's band state no worse and every part connected."""
     if repair.places is None:
         return
-    hulls = _Hulls(repair)
+    k = len(repair.pw)
+    if len({b for b in block if b >= 0}) < BLOCKS_PER_PART * k:
+        return  # parts inside a block or two (micro grids): no block to exchange
+    nodes = _Nodes(repair)
+    version = [0] * k  # bumped when a part changes: a pair that did not is not tried again
+    tried: dict[tuple[int, int], tuple[int, int]] = {}
     for _ in range(rounds):
         moved = False
-        for p in range(len(repair.pw)):
-            if repair.size[p] < 2 or _convex(hulls, repair, p):
+        for p in range(k):
+            if repair.size[p] < 2:
+                continue
+            side_p = _pieces(repair, block, p)
+            if nodes.convexity(side_p) >= CONVEX_ENOUGH:
                 continue
             for q in _neighbour_parts(repair, p):
-                if repair.size[p] and repair.size[q] and _exchange(repair, hulls, block, p, q):
+                if tried.get((p, q)) == (version[p], version[q]):
+                    continue
+                if _exchange(repair, nodes, block, side_p, q):
                     moved = True
+                    version[p] += 1
+                    version[q] += 1
+                    side_p = _pieces(repair, block, p)
+                tried[(p, q)] = (version[p], version[q])
         if not moved:
             return
-
-
-def _convex(hulls: _Hulls, repair: Repair, p: int) -> bool:
-    members = repair.members[p]
-    area = sum(hulls.area[u] for u in members)
-    return area >= CONVEX_ENOUGH * hulls.hull_area(members)
 
 
 def _neighbour_parts(repair: Repair, p: int) -> list[int]:
@@ -77,55 +105,104 @@ def _neighbour_parts(repair: Repair, p: int) -> list[int]:
     return sorted(out)
 
 
-def _exchange(repair: Repair, hulls: _Hulls, block: list[int], p: int, q: int) -> bool:
-    """Make the best exchange of pieces between p and q that lowers the objective."""
-    side_p, side_q = _pieces(repair, block, p), _pieces(repair, block, q)
-    touch_p = _touching(repair, side_p, q)[:MAX_PIECES]
-    touch_q = _touching(repair, side_q, p)[:MAX_PIECES]
-    pts_p = {a: hulls.piece_points(a) for a in side_p}
-    pts_q = {b: hulls.piece_points(b) for b in side_q}
-    area_p = {a: sum(hulls.area[u] for u in a) for a in side_p}
-    area_q = {b: sum(hulls.area[u] for u in b) for b in side_q}
-    base = _conc(pts_p, area_p, list(side_p)) + _conc(pts_q, area_q, list(side_q))
-    w = repair.w
-    cands = []
-    for a in [(), *touch_p]:
-        for b in [(), *touch_q]:
-            if not a and not b:
+class _Pair:
+    """The pieces of parts p and q (p's first), their adjacency, weights, areas and hulls."""
+
+    def __init__(self, repair: Repair, nodes: _Nodes, side_p: list[Piece], side_q: list[Piece]):
+        self.pieces = side_p + side_q
+        self.n_p = len(side_p)
+        m = len(self.pieces)
+        of = {u: i for i, x in enumerate(self.pieces) for u in x}
+        self.adj = np.zeros((m, m))
+        self.touch_other = np.zeros(m, dtype=bool)  # next to the other part of the pair
+        for i, x in enumerate(self.pieces):
+            for u in x:
+                for v, c in repair.nbrs[u]:
+                    j = of.get(v, -1)
+                    if j >= 0 and j != i:
+                        self.adj[i, j] += c
+                        if (i < self.n_p) != (j < self.n_p):
+                            self.touch_other[i] = True
+        self.w = np.asarray([sum(repair.w[u] for u in x) for x in self.pieces], dtype=np.int64)
+        self.area = np.asarray([sum(nodes.area[u] for u in x) for x in self.pieces])
+        hulls = nodes.piece_hulls(self.pieces)
+        self.coords = np.concatenate(hulls)
+        self.owner = np.repeat(np.arange(m), [len(h) for h in hulls])
+
+    def arms(self, side: range) -> list[BoolArray]:
+        """For each piece of ``side`` next to the other part: it and what hangs on it alone."""
+        out: list[BoolArray] = []
+        seen: set[bytes] = set()
+        for x in side:
+            if not self.touch_other[x]:
                 continue
-            wa, wb = sum(w[u] for u in a), sum(w[u] for u in b)
-            if not _band_kept(repair, p, q, wa - wb):
+            rest = [y for y in side if y != x]
+            if not rest:
                 continue
-            rest_p = [x for x in side_p if x != a]
-            rest_q = [x for x in side_q if x != b]
-            if not rest_p and not b or not rest_q and not a:
-                continue
-            pts = pts_p | pts_q
-            areas = area_p | area_q
-            after = _conc(pts, areas, rest_p + ([b] if b else [])) + _conc(
-                pts, areas, rest_q + ([a] if a else [])
-            )
-            change = _cut_delta(repair, a, q, b, p) + HULL_WEIGHT * (after - base)
-            if accepts(change):
-                cands.append((change, a, b))
-    cands.sort()
-    for _, a, b in cands:
-        if _connected_after(repair, p, set(a), set(b)) and _connected_after(
-            repair, q, set(b), set(a)
-        ):
-            for u in a:
-                repair.move(u, q)
-            for u in b:
-                repair.move(u, p)
+            comps = _components(self.adj, rest)
+            main = max(comps, key=lambda c: (int(self.w[c].sum()), float(self.area[c].sum())))
+            arm = np.zeros(len(self.pieces), dtype=bool)
+            arm[[y for y in side if y not in set(main)]] = True
+            key = arm.tobytes()
+            if key not in seen:
+                seen.add(key)
+                out.append(arm)
+        return out
+
+
+def _exchange(repair: Repair, nodes: _Nodes, block: list[int], side_p: list[Piece], q: int) -> bool:
+    """Make the best exchange of arms between part p (of pieces ``side_p``) and q that lowers
+    the objective."""
+    p = repair.labels[side_p[0][0]]
+    side_q = _pieces(repair, block, q)
+    if len(side_p) + len(side_q) < 3:
+        return False  # one piece each: an exchange only swaps the labels
+    pair = _Pair(repair, nodes, side_p, side_q)
+    m = len(pair.pieces)
+    none = np.zeros(m, dtype=bool)
+    arms_p = [none, *pair.arms(range(pair.n_p))]
+    arms_q = [none, *pair.arms(range(pair.n_p, m))]
+    in_p = np.arange(m) < pair.n_p
+    shift = (pair.w * in_p) @ np.asarray(arms_p).T  # households p gives, per arm
+    back = (pair.w * ~in_p) @ np.asarray(arms_q).T
+    rows = []
+    for i in range(len(arms_p)):
+        for j in range(len(arms_q)):
+            if (i or j) and _band_kept(repair, p, q, int(shift[i] - back[j])):
+                rows.append(in_p ^ arms_p[i] ^ arms_q[j])  # True: in p after the exchange
+    if not rows:
+        return False
+    after = np.asarray(rows)
+    change = _objective(pair, after) - _objective(pair, in_p[None, :])[0]
+    for r in np.argsort(change, kind="stable").tolist():
+        if not accepts(float(change[r])):
+            return False
+        if _connected(pair.adj, after[r]) and _connected(pair.adj, ~after[r]):
+            for i in np.flatnonzero(after[r] != in_p).tolist():
+                for u in pair.pieces[i]:
+                    repair.move(u, p if after[r][i] else q)
             return True
     return False
 
 
-def _conc(pts: dict[Piece, np.ndarray], areas: dict[Piece, float], pieces: list[Piece]) -> float:
-    if not pieces:
-        return 0.0
-    hull = shapely.convex_hull(shapely.multipoints(np.concatenate([pts[x] for x in pieces])))
-    return concavity(sum(areas[x] for x in pieces), float(shapely.area(hull)))
+def _objective(pair: _Pair, in_p: BoolArray) -> FloatArray:
+    """Cut between the pair plus ``HULL_WEIGHT`` times both concavities, per row of
+    ``in_p`` (rows x pieces: True where the piece lies in p). Cuts to other parts do not
+    change with an exchange and are left out."""
+    x = in_p.astype(float)
+    cut = ((x @ pair.adj) * (1.0 - x)).sum(axis=1)
+    total = cut
+    for side in (in_p, ~in_p):
+        take = side[:, pair.owner]  # rows x points
+        row, col = np.nonzero(take)
+        hull = np.zeros(len(in_p))
+        polys = shapely.convex_hull(
+            shapely.multipoints(pair.coords[col], indices=row)
+        )  # rows without points come out empty (area 0)
+        hull[: len(polys)] = shapely.area(polys)
+        area = side.astype(float) @ pair.area
+        total = total + HULL_WEIGHT * concavity(area, hull)
+    return total
 
 
 def _band_kept(repair: Repair, p: int, q: int, shift: int) -> bool:
@@ -154,38 +231,25 @@ def _pieces(repair: Repair, block: list[int], p: int) -> list[Piece]:
     return out
 
 
-def _touching(repair: Repair, pieces: list[Piece], q: int) -> list[Piece]:
-    """The pieces with a node next to part q, lightest first."""
-    near = [x for x in pieces if any(repair.labels[v] == q for u in x for v, _ in repair.nbrs[u])]
-    return sorted(near, key=lambda x: (sum(repair.w[u] for u in x), x))
+def _components(adj: FloatArray, items: list[int]) -> list[list[int]]:
+    """Connected sets of ``items`` in the piece adjacency."""
+    left = set(items)
+    out = []
+    while left:
+        start = min(left)
+        left.discard(start)
+        comp, queue = [start], deque([start])
+        while queue:
+            x = queue.popleft()
+            for y in np.flatnonzero(adj[x]).tolist():
+                if y in left:
+                    left.discard(y)
+                    comp.append(y)
+                    queue.append(y)
+        out.append(comp)
+    return out
 
 
-def _cut_delta(repair: Repair, a: Piece, q: int, b: Piece, p: int) -> float:
-    """Change of the cut cost when the nodes of ``a`` go to q and those of ``b`` to p."""
-    new = dict.fromkeys(a, q) | dict.fromkeys(b, p)
-    labels = repair.labels
-    d = 0.0
-    for u, lu in new.items():
-        for v, c in repair.nbrs[u]:
-            if v in new and v < u:
-                continue  # an edge inside the moved nodes: counted once
-            lv = new.get(v, labels[v])
-            d += c * (int(lu != lv) - int(labels[u] != labels[v]))
-    return d
-
-
-def _connected_after(repair: Repair, p: int, gone: set[int], added: set[int]) -> bool:
-    """Whether part p without ``gone`` and with ``added`` is one connected piece."""
-    nodes = (repair.members[p] - gone) | added
-    if not nodes:
-        return False
-    start = min(nodes)
-    seen = {start}
-    queue = deque([start])
-    while queue:
-        u = queue.popleft()
-        for v, _ in repair.nbrs[u]:
-            if v in nodes and v not in seen:
-                seen.add(v)
-                queue.append(v)
-    return len(seen) == len(nodes)
+def _connected(adj: FloatArray, mask: BoolArray) -> bool:
+    items = np.flatnonzero(mask).tolist()
+    return len(items) > 0 and len(_components(adj, items)) == 1

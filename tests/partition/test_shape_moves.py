@@ -61,7 +61,7 @@ BAND = Band(300, 500, 400)
 def test_concavity_of_an_l_of_three_blocks() -> None:
     # area 3 s², hull 3.5 s² (the missing corner's half): (3.5 - 3) s² / (√3.5 s) = 0.2673 s
     assert concavity(3 * SIDE**2, 3.5 * SIDE**2) == pytest.approx(26.73, abs=0.01)
-    assert concavity(3 * SIDE**2, 3 * SIDE**2) == 0.0
+    assert concavity(3 * SIDE**2, 3 * SIDE**2) == pytest.approx(0.0)
 
 
 def test_an_l_and_its_complement_become_two_bars() -> None:
