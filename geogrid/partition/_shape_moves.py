@@ -190,19 +190,27 @@ def _objective(pair: _Pair, in_p: BoolArray) -> FloatArray:
     ``in_p`` (rows x pieces: True where the piece lies in p). Cuts to other parts do not
     change with an exchange and are left out."""
     x = in_p.astype(float)
-    cut = ((x @ pair.adj) * (1.0 - x)).sum(axis=1)
-    total = cut
+    total = ((x @ pair.adj) * (1.0 - x)).sum(axis=1)
     for side in (in_p, ~in_p):
-        take = side[:, pair.owner]  # rows x points
-        row, col = np.nonzero(take)
-        hull = np.zeros(len(in_p))
-        polys = shapely.convex_hull(
-            shapely.multipoints(pair.coords[col], indices=row)
-        )  # rows without points come out empty (area 0)
-        hull[: len(polys)] = shapely.area(polys)
         area = side.astype(float) @ pair.area
-        total = total + HULL_WEIGHT * concavity(area, hull)
+        total = total + HULL_WEIGHT * concavity(area, _hull_areas(pair, side))
     return total
+
+
+def _hull_areas(pair: _Pair, side: BoolArray) -> FloatArray:
+    """Hull area of the pieces of each row of ``side``; the pieces on the side in every row
+    count by the vertices of their common hull only (fewer points to build)."""
+    still = side.all(axis=0)
+    coords, owner = pair.coords, pair.owner
+    if still.any():
+        fixed = still[owner]
+        core = shapely.convex_hull(shapely.multipoints(coords[fixed]))
+        core_pts = shapely.get_coordinates(core)
+        coords = np.concatenate([core_pts, coords[~fixed]])
+        owner = np.concatenate([np.full(len(core_pts), -1), owner[~fixed]])
+    take = np.where(owner[None, :] >= 0, side[:, np.maximum(owner, 0)], still.any())
+    row, col = np.nonzero(take)  # every row holds a piece: rows come out in order, none empty
+    return np.asarray(shapely.area(shapely.convex_hull(shapely.multipoints(coords[col], indices=row))))
 
 
 def _band_kept(repair: Repair, p: int, q: int, shift: int) -> bool:
