@@ -123,6 +123,7 @@ class _Pair:
                         self.adj[i, j] += c
                         if (i < self.n_p) != (j < self.n_p):
                             self.touch_other[i] = True
+        self.nb = [np.flatnonzero(row).tolist() for row in self.adj]
         self.w = np.asarray([sum(repair.w[u] for u in x) for x in self.pieces], dtype=np.int64)
         self.area = np.asarray([sum(nodes.area[u] for u in x) for x in self.pieces])
         hulls = nodes.piece_hulls(self.pieces)
@@ -139,7 +140,7 @@ class _Pair:
             rest = [y for y in side if y != x]
             if not rest:
                 continue
-            comps = _components(self.adj, rest)
+            comps = _components(self.nb, rest)
             main = max(comps, key=lambda c: (int(self.w[c].sum()), float(self.area[c].sum())))
             arm = np.zeros(len(self.pieces), dtype=bool)
             arm[[y for y in side if y not in set(main)]] = True
@@ -177,7 +178,7 @@ def _exchange(repair: Repair, nodes: _Nodes, block: list[int], side_p: list[Piec
     for r in np.argsort(change, kind="stable").tolist():
         if not accepts(float(change[r])):
             return False
-        if _connected(pair.adj, after[r]) and _connected(pair.adj, ~after[r]):
+        if _connected(pair.nb, after[r]) and _connected(pair.nb, ~after[r]):
             for i in np.flatnonzero(after[r] != in_p).tolist():
                 for u in pair.pieces[i]:
                     repair.move(u, p if after[r][i] else q)
@@ -200,7 +201,7 @@ def _objective(pair: _Pair, in_p: BoolArray) -> FloatArray:
 def _hull_areas(pair: _Pair, side: BoolArray) -> FloatArray:
     """Hull area of the pieces of each row of ``side``; the pieces on the side in every row
     count by the vertices of their common hull only (fewer points to build)."""
-    still = side.all(axis=0)
+    still: BoolArray = np.asarray(side.all(axis=0), dtype=bool)
     coords, owner = pair.coords, pair.owner
     if still.any():
         fixed = still[owner]
@@ -210,7 +211,9 @@ def _hull_areas(pair: _Pair, side: BoolArray) -> FloatArray:
         owner = np.concatenate([np.full(len(core_pts), -1), owner[~fixed]])
     take = np.where(owner[None, :] >= 0, side[:, np.maximum(owner, 0)], still.any())
     row, col = np.nonzero(take)  # every row holds a piece: rows come out in order, none empty
-    return np.asarray(shapely.area(shapely.convex_hull(shapely.multipoints(coords[col], indices=row))))
+    return np.asarray(
+        shapely.area(shapely.convex_hull(shapely.multipoints(coords[col], indices=row)))
+    )
 
 
 def _band_kept(repair: Repair, p: int, q: int, shift: int) -> bool:
@@ -239,7 +242,7 @@ def _pieces(repair: Repair, block: list[int], p: int) -> list[Piece]:
     return out
 
 
-def _components(adj: FloatArray, items: list[int]) -> list[list[int]]:
+def _components(nb: list[list[int]], items: list[int]) -> list[list[int]]:
     """Connected sets of ``items`` in the piece adjacency."""
     left = set(items)
     out = []
@@ -249,7 +252,7 @@ def _components(adj: FloatArray, items: list[int]) -> list[list[int]]:
         comp, queue = [start], deque([start])
         while queue:
             x = queue.popleft()
-            for y in np.flatnonzero(adj[x]).tolist():
+            for y in nb[x]:
                 if y in left:
                     left.discard(y)
                     comp.append(y)
@@ -258,6 +261,6 @@ def _components(adj: FloatArray, items: list[int]) -> list[list[int]]:
     return out
 
 
-def _connected(adj: FloatArray, mask: BoolArray) -> bool:
+def _connected(nb: list[list[int]], mask: BoolArray) -> bool:
     items = np.flatnonzero(mask).tolist()
-    return len(items) > 0 and len(_components(adj, items)) == 1
+    return len(items) > 0 and len(_components(nb, items)) == 1
