@@ -21,9 +21,11 @@ objective, under hard constraints:
   s x s blocks, whose hull is 3.5·s²). It judges what the planner (and the report's
   convexity, A / H) judges, so a bar of three blocks beats an L of three, where inertia
   prefers the L. Hulls are dear to compute, so the term is counted only for exchanges of
-  whole road-block pieces between two neighbouring grids (``_shape_moves``): one piece moved
-  or two swapped, which, unlike single moves, can change which blocks go together under a
-  tight band.
+  road-block pieces between two neighbouring grids (``_shape_moves``): an *arm* of one grid
+  (a piece next to the other grid with what hangs on it alone) moved, or one arm of each
+  swapped, which, unlike single moves, can change which blocks go together under a tight
+  band. Exchanges start only from grids under 0.97 convexity. Weight 1 against 3 on all of
+  synthetic Laoshan 1x: basic convexity 0.923 / 0.922, so the cheaper cut keeps the say.
 - hard constraints: every part stays one connected piece and keeps at least one unit;
   buildings are never split (a node is a building group).
 
