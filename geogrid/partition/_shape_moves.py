@@ -27,6 +27,7 @@ from geogrid.partition._repair import Repair
 
 CONVEX_ENOUGH: Final = 0.97  # parts at least this convex (area / hull area) start no exchange
 ROUNDS: Final = 3
+CUT_DIRECTIONS: Final = 4  # straight cuts through a pair of parts: every 45°
 BLOCKS_PER_PART: Final = 2  # fewer road blocks than this per part: nothing to exchange
 
 FloatArray = NDArray[np.float64]
@@ -152,8 +153,8 @@ class _Pair:
 
 
 def _exchange(repair: Repair, nodes: _Nodes, block: list[int], side_p: list[Piece], q: int) -> bool:
-    """Make the best exchange of arms between part p (of pieces ``side_p``) and q that lowers
-    the objective."""
+    """Make the best exchange of arms between part p (of pieces ``side_p``) and q, or the best
+    straight cut through both, that lowers the objective."""
     p = repair.labels[side_p[0][0]]
     side_q = _pieces(repair, block, q)
     if len(side_p) + len(side_q) < 3:
@@ -171,9 +172,17 @@ def _exchange(repair: Repair, nodes: _Nodes, block: list[int], side_p: list[Piec
         for j in range(len(arms_q)):
             if (i or j) and _band_kept(repair, p, q, int(shift[i] - back[j])):
                 rows.append(in_p ^ arms_p[i] ^ arms_q[j])  # True: in p after the exchange
+    # or both parts drawn afresh by a straight cut: judged together, the best is made
+    return _apply_best(repair, pair, p, q, rows + _straight_cuts(repair, pair, p, q))
+
+
+def _apply_best(repair: Repair, pair: _Pair, p: int, q: int, rows: list[BoolArray]) -> bool:
+    """Make the exchange of ``rows`` (True: the piece ends in p) that lowers the objective
+    most and keeps both parts connected; False if none does."""
     if not rows:
         return False
-    after = np.asarray(rows)
+    in_p = np.arange(len(pair.pieces)) < pair.n_p
+    after = np.unique(np.asarray(rows), axis=0)
     change = _objective(pair, after) - _objective(pair, in_p[None, :])[0]
     for r in np.argsort(change, kind="stable").tolist():
         if not accepts(float(change[r])):
@@ -184,6 +193,27 @@ def _exchange(repair: Repair, nodes: _Nodes, block: list[int], side_p: list[Piec
                     repair.move(u, p if after[r][i] else q)
             return True
     return False
+
+
+def _straight_cuts(repair: Repair, pair: _Pair, p: int, q: int) -> list[BoolArray]:
+    """Both parts drawn afresh: the pieces on one side of a straight line (8 directions, every
+    place along each) go to p, the rest to q, where that keeps the band state."""
+    centre = np.zeros((len(pair.pieces), 2))
+    np.add.at(centre, pair.owner, pair.coords)
+    centre /= np.bincount(pair.owner, minlength=len(pair.pieces))[:, None]
+    total, wp = int(pair.w.sum()), repair.pw[p]
+    rows: list[BoolArray] = []
+    for angle in np.arange(CUT_DIRECTIONS) * np.pi / CUT_DIRECTIONS:
+        order = np.argsort(centre @ np.asarray([np.cos(angle), np.sin(angle)]), kind="stable")
+        prefix = np.cumsum(pair.w[order])
+        for k in range(1, len(order)):
+            for first in (True, False):  # the pieces before the line go to p, or to q
+                left = int(prefix[k - 1]) if first else total - int(prefix[k - 1])
+                if _band_kept(repair, p, q, wp - left):
+                    row = np.zeros(len(order), dtype=bool)
+                    row[order[:k]] = True
+                    rows.append(row if first else ~row)
+    return rows
 
 
 def _objective(pair: _Pair, in_p: BoolArray) -> FloatArray:
