@@ -90,3 +90,16 @@ def test_split_of_a_two_by_four_gives_two_by_two_squares_not_ls() -> None:
     labels = split(_blocks(4, 2, 100), 2, BAND)
     parts = sorted(sorted(np.flatnonzero(labels == g).tolist()) for g in (0, 1))
     assert parts == [[0, 1, 4, 5], [2, 3, 6, 7]]
+
+
+def test_a_u_around_its_neighbour_gives_it_the_empty_corners() -> None:
+    # 3 x 2 blocks: top row 0 (empty), 1 (300 households), 2 (empty); bottom row 110 each.
+    # Part 0 is the U {0, 2, 3, 4, 5} (330) around block 1 (300): moving the empty corners
+    # keeps both in band and cuts the same 300 m of road; the U's concavity goes from
+    # (6 - 5) s² / √6 s = 40.8 m to 0, the neighbour's stays 0: two rows.
+    graph = _blocks(3, 2, 110)
+    graph.weight[:3] = [0, 300, 0]
+    repair = Repair(graph, np.asarray([0, 1, 0, 0, 0, 0], dtype=np.int64), BAND)
+    reshape(repair, graph.block.tolist())  # type: ignore[union-attr]
+    assert repair.labels == [1, 1, 1, 0, 0, 0]
+    assert repair.pw == [330, 300]
