@@ -6,8 +6,9 @@ Single-unit and single-piece moves under a tight band cannot change which blocks
 together: an L of three blocks beside its complement cuts as much road as two bars, and
 moving one block breaks the band. Here an *arm* of one part (a piece next to the other part,
 with whatever of its part hangs on it alone) moves to the other part, or two arms, one of
-each side, swap: the households stay about where they were and the shapes change. A piece
-is a connected set of nodes of one road block in one part.
+each side, swap: the households stay about where they were and the shapes change. Or both
+parts are drawn afresh by a straight cut through their pieces (a local recursive bisection).
+A piece is a connected set of nodes of one road block in one part: boundaries stay on roads.
 
 All candidate exchanges of one pair of parts are scored at once: their cut from the pieces'
 adjacency, their hulls in one vectorised call.
@@ -196,8 +197,9 @@ def _apply_best(repair: Repair, pair: _Pair, p: int, q: int, rows: list[BoolArra
 
 
 def _straight_cuts(repair: Repair, pair: _Pair, p: int, q: int) -> list[BoolArray]:
-    """Both parts drawn afresh: the pieces on one side of a straight line (8 directions, every
-    place along each) go to p, the rest to q, where that keeps the band state."""
+    """Both parts drawn afresh: the pieces on one side of a straight line (``CUT_DIRECTIONS``
+    directions, every place along each; a piece lies where the mean of its hull's vertices
+    does) go to p, the rest to q, where that keeps the band state."""
     centre = np.zeros((len(pair.pieces), 2))
     np.add.at(centre, pair.owner, pair.coords)
     centre /= np.bincount(pair.owner, minlength=len(pair.pieces))[:, None]
