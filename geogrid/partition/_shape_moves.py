@@ -8,7 +8,7 @@ moving one block breaks the band. Here an *arm* of one part (a piece next to the
 with whatever of its part hangs on it alone) moves to the other part, or two arms, one of
 each side, swap: the households stay about where they were and the shapes change. Or both
 parts are drawn afresh by a straight cut through their pieces (a local recursive bisection).
-A piece is a connected set of nodes of one road block in one part: boundaries stay on roads.
+A piece is a connected set of nodes of one road block in one part: boundaries stay on block edges.
 
 All candidate exchanges of one pair of parts are scored at once: their cut from the pieces'
 adjacency, their hulls in one vectorised call.
