@@ -15,9 +15,10 @@ one parent at a time (``parent.plan_parent``), in the order a newcomer should re
    weighted by households; each edge costs its length, a stretch on a barrier its class's cost.
 4. **split** (``divide.divide`` -> ``balance.split``, pymetis): into the band of the area type
    (``bands``), over-band buildings and institutions apart.
-5. **refine**: connectivity and band (``_repair``, ``_local.mend``), then single units and
-   road-block pieces move under one objective (``_refine``: band first, cut cost by barrier
-   class, compactness of empty land), then no holes (``_holes.fill_holes``).
+5. **refine**: connectivity and band (``_repair``, ``_local.mend``), then single units,
+   road-block pieces and exchanges of block pieces between neighbouring grids
+   (``_shape_moves``) move under one objective (``_refine``: band first, cut cost by barrier
+   class, compactness of empty land, convexity), then no holes (``_holes.fill_holes``).
 6. **assemble** (``parent._assemble``): cells merged per grid, codes in reading order.
 7. **measure** (``quality.level_report``, ``exemptions``, ``intake.household_account``).
 

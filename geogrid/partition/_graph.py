@@ -25,15 +25,20 @@ class Places:
 
     ``area`` in m², ``x`` / ``y`` the area centroid in m, ``moment`` the polar second moment
     of the node about its own centroid (m⁴): enough to know any union's moment of inertia.
+    ``hull`` the convex hull of each node (a polygon in the parent's metric CRS, absolute
+    coordinates): the hull of a union is the hull of its nodes' hulls (the convexity term).
     """
 
     area: FloatArray
     x: FloatArray
     y: FloatArray
     moment: FloatArray
+    hull: NDArray[np.object_]
 
     def take(self, nodes: IntArray) -> Places:
-        return Places(self.area[nodes], self.x[nodes], self.y[nodes], self.moment[nodes])
+        return Places(
+            self.area[nodes], self.x[nodes], self.y[nodes], self.moment[nodes], self.hull[nodes]
+        )
 
     def contract(self, group: IntArray, g: int) -> Places:
         """The places of each group of nodes (groups numbered 0..g-1)."""
@@ -43,7 +48,11 @@ class Places:
         y = np.bincount(group, weights=self.area * self.y, minlength=g) / safe
         spread = self.moment + self.area * ((self.x - x[group]) ** 2 + (self.y - y[group]) ** 2)
         moment = np.bincount(group, weights=spread, minlength=g).astype(float)
-        return Places(area, x, y, moment)
+        coords, index = shapely.get_coordinates(self.hull, return_index=True)
+        order = np.argsort(group[index], kind="stable")  # shapely wants the indices sorted
+        hull = np.empty(g, dtype=object)
+        shapely.multipoints(coords[order], indices=group[index][order], out=hull)
+        return Places(area, x, y, moment, shapely.convex_hull(hull))
 
 
 @dataclass
@@ -130,4 +139,5 @@ def face_places(units: Units) -> Places:
     bounds = shapely.bounds(units.geoms)
     w, h = bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1]
     moment = units.area * (w * w + h * h) / 12.0
-    return Places(units.area, units.x - x0, units.y - y0, moment)
+    hull = shapely.convex_hull(units.geoms)
+    return Places(units.area, units.x - x0, units.y - y0, moment, np.asarray(hull, dtype=object))

@@ -16,6 +16,16 @@ objective, under hard constraints:
   opposite of what a planner (and the convexity figure, area / hull area) wants; tried on
   one street of synthetic Laoshan, basic convexity was 0.912 without the term and 0.907 /
   0.905 with it on building moves at weights 0.2 / 1.0.
+- **convexity**: ``HULL_WEIGHT`` times each part's *concavity* (m), ``(H - A) / √H`` for a
+  part of area A whose convex hull has area H (0 for a convex part; 0.27·s for an L of three
+  s x s blocks, whose hull is 3.5·s²). It judges what the planner (and the report's
+  convexity, A / H) judges, so a bar of three blocks beats an L of three, where inertia
+  prefers the L. Hulls are dear to compute, so the term is counted only for exchanges of
+  road-block pieces between two neighbouring grids (``_shape_moves``): an *arm* of one grid
+  (a piece next to the other grid with what hangs on it alone) moved, or one arm of each
+  swapped, which, unlike single moves, can change which blocks go together under a tight
+  band. Exchanges start only from grids under 0.97 convexity. Weight 1 against 3 on all of
+  synthetic Laoshan 1x: basic convexity 0.923 / 0.922, so the cheaper cut keeps the say.
 - hard constraints: every part stays one connected piece and keeps at least one unit;
   buildings are never split (a node is a building group).
 
@@ -27,13 +37,18 @@ from __future__ import annotations
 import math
 from typing import Final
 
+import numpy as np
+from numpy.typing import NDArray
+
 from geogrid.partition._graph import Places
 
 SHAPE_WEIGHT: Final = 0.2  # per metre of excess, against 1 per metre cut through a block
+HULL_WEIGHT: Final = 1.0  # per metre of concavity, against 1 per metre cut through a block
 PASSES: Final = 6  # sweeps over every unit at most
 _EPS: Final = 1e-6
 _TWO_PI: Final = 2.0 * math.pi
 
+FloatArray = NDArray[np.float64]
 Sums = tuple[float, float, float, float]  # area, Σ a·x, Σ a·y, Σ (moment + a·(x² + y²))
 
 
@@ -79,6 +94,13 @@ class PartShapes:
             tq[0] + s[0], tq[1] + s[1], tq[2] + s[2], tq[3] + s[3]
         )
         return after - before
+
+
+def concavity(area: FloatArray, hull: FloatArray) -> FloatArray:
+    """Parts' concavity (m): ``(hull - area) / √hull`` for their areas and hull areas (m²);
+    0 where the hull is empty."""
+    area, hull = np.asarray(area, dtype=float), np.asarray(hull, dtype=float)
+    return np.where(hull > 0, np.maximum(hull - area, 0.0) / np.sqrt(np.maximum(hull, 1e-12)), 0.0)
 
 
 def move_gain(cut_delta: float, shape_delta: float) -> float:

@@ -39,6 +39,7 @@ class Repair:
             self.pw[p] += self.w[u]
             self.size[p] += 1
             self.members[p].add(u)
+        self.places = graph.places
         self.shapes = None if graph.places is None else PartShapes(graph.places, self.labels, k)
 
     # -- connectivity -----------------------------------------------------------------------
