@@ -94,6 +94,7 @@ export class Editor {
   async reload() {
     const [summary, body] = await Promise.all([this.server.summary(), this.server.grids()]);
     this.depth = { undo: summary.undo, redo: summary.redo };
+    this.units = summary.units;
     this.published = body.published;
     this.status = body.status;
     this.table.replace(body.grids);
