@@ -21,8 +21,10 @@ export function gridSourceId(level) {
   return `grids-${level}`;
 }
 
+/** A tile URL of the draft's `version`; version 0 (a new draft: versions only grow) is the
+ * plain URL the page opens with, so the first reload does not fetch every tile again. */
 function tileUrl(collection, version) {
-  const suffix = version === undefined ? '' : `?v=${version}`;
+  const suffix = version ? `?v=${version}` : '';
   return `${location.origin}/collections/${collection}/tiles/WebMercatorQuad/{z}/{y}/{x}${suffix}`;
 }
 
@@ -135,10 +137,14 @@ export function setPainted(map, unitIds, painted) {
 /** Reloads the grid and unit tiles of the draft's new version (tile URLs carry it, so caches
  * cannot lie: a unit's micro grid changes with each edit, undo and redo). */
 export function refreshGrids(map, planId, version) {
-  for (const level of LEVELS) {
-    map.getSource(gridSourceId(level)).setTiles([tileUrl(`plan-${planId}-${level}_grids`, version)]);
+  const sources = [...LEVELS.map((level) => [gridSourceId(level), `plan-${planId}-${level}_grids`]), ['units', unitsLayer(planId)]];
+  for (const [id, collection] of sources) {
+    const source = map.getSource(id);
+    const url = tileUrl(collection, version);
+    if ((source.geogridUrl ?? tileUrl(collection)) === url) continue; // addLayers' own URL
+    source.geogridUrl = url;
+    source.setTiles([url]);
   }
-  map.getSource('units').setTiles([tileUrl(unitsLayer(planId), version)]);
 }
 
 /** The units of the loaded tiles, once each (a unit cut by tile edges comes in several pieces

@@ -34,8 +34,13 @@ const table = new GridTable();
 let level = 'basic';
 let selected = [];
 const editor = new Editor({ map, server, table, panel, onChange: refreshControls });
-const first = await editor.reload();
-fitTo(first.grids);
+// usable once the grids are drawn and the panel filled; the undo / redo depth follows
+await editor.reload((body) => {
+  fitTo(body.grids);
+  map.once('idle', () => {
+    document.body.dataset.ready = String(map.queryRenderedFeatures({ layers: ['grids-fill'] }).length);
+  });
+});
 // the units come as tiles from zoom 14 on; the page only says how many the draft has
 document.body.dataset.units = String(editor.units);
 
@@ -194,8 +199,5 @@ languageSwitch($('lang'), lang, (next) => {
 useLevel('basic');
 useTool('select');
 paintGrids(map, [...table.rows.values()]);
-map.once('idle', () => {
-  document.body.dataset.ready = String(map.queryRenderedFeatures({ layers: ['grids-fill'] }).length);
-});
 // For the browser tests and the benchmark: the live objects and the paint path the tools use.
 window.geogridEditor = { map, server, table, editor, paint, select };
