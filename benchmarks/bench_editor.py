@@ -129,10 +129,14 @@ def run_store(kind: str, data: dict[str, Any], args: argparse.Namespace) -> dict
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             t0 = time.perf_counter()
             page.goto(f"{base}/maps/editor?plan={plan_id}#key={key}")
+            # usable: the grids drawn and the panel filled; open: also the undo / redo depth,
+            # i.e. the server holds the draft in memory (the first edit needs it)
+            page.wait_for_selector("body[data-ready]", timeout=600_000)
+            usable = time.perf_counter() - t0
             page.wait_for_selector("body[data-ready][data-units]", timeout=600_000)
             opened = time.perf_counter() - t0
             log(
-                f"{kind}: editor open with {page.evaluate('document.body.dataset.units')} units in {opened:.1f} s"
+                f"{kind}: editor usable in {usable:.1f} s, open with {page.evaluate('document.body.dataset.units')} units in {opened:.1f} s"
             )
             out_of_band = int(page.inner_text("#out-count"))
             load_before = os.getloadavg()[0]
@@ -143,6 +147,7 @@ def run_store(kind: str, data: dict[str, Any], args: argparse.Namespace) -> dict
             "store": kind,
             "plan_units": len(data["units"]),
             "grids": {lv: len(g) for lv, g in data["plans"][1].grids.items()},
+            "usable_s": round(usable, 1),
             "open_s": round(opened, 1),
             "out_of_band_listed": out_of_band,
             "page_errors": errors,

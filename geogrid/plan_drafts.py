@@ -21,7 +21,7 @@ from pyproj import Transformer
 from sqlalchemy import Connection, select
 
 from geogrid.crs import STORAGE_CRS
-from geogrid.errors import Conflict, InputError
+from geogrid.errors import Conflict, GeogridError, InputError
 from geogrid.partition_jobs import BARRIERS, parents_of, store_layers
 from geogrid.plans import editing
 from geogrid.plans.draft import Delta, Draft, draft_from_frames
@@ -70,6 +70,7 @@ class DraftSessions:
         self._sessions: dict[int, Session] = {}
         self._cache: dict[str, tuple[tuple[int, ...], Any]] = {}
         self._guard = threading.Lock()
+        self._loading: dict[int, threading.Lock] = {}
 
     @contextmanager
     def session(self, plan_id: int, *, expect: int | None = None) -> Iterator[Session]:
@@ -78,16 +79,41 @@ class DraftSessions:
         With ``expect`` (the version an edit names) equal to the version held, the store is not
         asked first: the edit's compare-and-set finds out whether another process moved on.
         """
-        with self._guard:
-            session = self._sessions.get(plan_id)
+        session = self._held(plan_id)
         if session is None:
-            loaded = load_session(self.store, plan_id, incident_points=self.incident_points().xy)
+            # one load per draft: a second caller meanwhile (the editor's warm-up and its first
+            # request) waits for it instead of loading the draft again beside it
             with self._guard:
-                session = self._sessions.setdefault(plan_id, loaded)
+                loading = self._loading.setdefault(plan_id, threading.Lock())
+            with loading:
+                session = self._held(plan_id)
+                if session is None:
+                    points = self.incident_points().xy
+                    loaded = load_session(self.store, plan_id, incident_points=points)
+                    with self._guard:
+                        session = self._sessions.setdefault(plan_id, loaded)
         with session.lock:
             if expect is None or expect != session.draft.version:
                 catch_up(self.store, session)
             yield session
+
+    def _held(self, plan_id: int) -> Session | None:
+        with self._guard:
+            return self._sessions.get(plan_id)
+
+    def warm(self, plan_id: int) -> None:
+        """Load a draft's session in a background thread (nothing when it is held already);
+        a plan that is no draft or does not exist is left to the requests that name it."""
+
+        def load() -> None:
+            try:
+                with self.session(plan_id):
+                    pass
+            except GeogridError:
+                pass
+
+        if self._held(plan_id) is None:
+            threading.Thread(target=load, name=f"draft-{plan_id}", daemon=True).start()
 
     def forget(self, plan_id: int) -> None:
         with self._guard:

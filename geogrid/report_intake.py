@@ -1,5 +1,5 @@
 """Residents' reports through a grid's QR code ("one grid, one code"): the grid behind a code,
-photos kept under the store's data folder, a per-address rate limit, and filing the report as an
+photos stripped of their metadata and kept under the store's data folder, and filing the report as an
 incident through the incident core (:func:`geogrid.store.incidents.report_incident`).
 
 A report's location comes from the phone in WGS 84 or GCJ-02 and is converted by the incident
@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -22,7 +19,7 @@ from typing import Any, Final
 import shapely
 from sqlalchemy import Connection, Engine, func, select, update
 
-from geogrid.errors import InputError, NotFound, RateLimited, TooLarge
+from geogrid.errors import InputError, NotFound, TooLarge
 from geogrid.settings import Settings
 from geogrid.store import tables as t
 from geogrid.store._bind import fetch_all
@@ -103,9 +100,10 @@ def photo_folder(settings: Settings) -> Path:
 
 
 def save_photo(data: bytes, *, folder: Path, max_bytes: int) -> str:
-    """Check a photo (an image Pillow reads as JPEG, PNG or WebP, at most ``max_bytes``) and
-    keep it under ``folder`` named by its SHA-256; returns its reference ``report-photos/NAME``.
-    TooLarge / InputError (field ``photo``) otherwise; nothing is written then."""
+    """Check a photo (an image Pillow reads as JPEG, PNG or WebP, at most ``max_bytes``), strip
+    its metadata (:func:`strip_metadata`) and keep it under ``folder`` named by the SHA-256 of
+    what is kept; returns its reference ``report-photos/NAME``. TooLarge / InputError (field
+    ``photo``) otherwise; nothing is written then."""
     from PIL import Image, UnidentifiedImageError
 
     if len(data) > max_bytes:
@@ -114,6 +112,8 @@ def save_photo(data: bytes, *, folder: Path, max_bytes: int) -> str:
         with Image.open(io.BytesIO(data)) as image:
             kind = image.format or ""
             image.verify()
+        if kind in PHOTO_FORMATS:
+            data = strip_metadata(data)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise InputError(f"the photo is not a readable image ({exc})", field="photo") from exc
     if kind not in PHOTO_FORMATS:
@@ -128,30 +128,31 @@ def save_photo(data: bytes, *, folder: Path, max_bytes: int) -> str:
     return f"report-photos/{name}"
 
 
-class RateLimiter:
-    """At most ``limit`` reports per address in ``window_s`` seconds (per server process)."""
+_SAVE_OPTIONS: Final[dict[str, dict[str, Any]]] = {
+    "JPEG": {"quality": 90},
+    "PNG": {"optimize": True},
+    "WEBP": {"quality": 90},
+}
 
-    def __init__(self, limit: int, window_s: float) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self._seen: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def check(self, address: str, *, now: float | None = None) -> None:
-        """Count one report from ``address``; RateLimited when it is one too many."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            times = self._seen.setdefault(address, deque())
-            while times and times[0] <= now - self.window_s:
-                times.popleft()
-            if len(times) >= self.limit:
-                wait = int(times[0] + self.window_s - now) + 1
-                raise RateLimited(
-                    f"at most {self.limit} reports per {self.window_s / 60:.0f} minutes from one "
-                    f"address; try again in {wait} s",
-                    retry_after=wait,
-                )
-            times.append(now)
+def strip_metadata(data: bytes) -> bytes:
+    """A JPEG, PNG or WebP photo re-encoded in its own format with none of its metadata: no
+    EXIF (a phone's GPS position, camera, time), XMP, comments or text chunks; only the colour
+    profile is kept. The EXIF orientation is applied to the pixels first, so the photo stays
+    upright without it. Pillow's errors (OSError, ValueError) pass through."""
+    from PIL import Image, ImageOps
+
+    with Image.open(io.BytesIO(data)) as image:
+        kind = str(image.format)
+        icc = image.info.get("icc_profile")
+        upright = ImageOps.exif_transpose(image)
+        upright.info = {}  # nothing of the original's info is written again
+        options = dict(_SAVE_OPTIONS[kind])
+        if icc:
+            options["icc_profile"] = icc
+        out = io.BytesIO()
+        upright.save(out, format=kind, **options)
+    return out.getvalue()
 
 
 def address_digest(address: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 from _draft_city import small_city
+from shapely.geometry import box
 
 from geogrid.partition.engine import Plan
 from geogrid.partition_jobs import BARRIERS, parents_of, run_partition
@@ -40,3 +41,14 @@ def fill_store(store: Store, city_plan: CityPlan, *, units: bool = True) -> int:
         if units:
             save_units(conn, plan_id, plan_units_frame)
     return plan_id
+
+
+def write_district(store: Store) -> None:
+    """District 370212 (崂山区) as a box around the city: the jurisdiction of district keys."""
+    district = gpd.GeoDataFrame(
+        {"code": ["370212"], "name": ["崂山区"], "synthetic": [True]},
+        geometry=[box(120.44, 36.09, 120.48, 36.12)],
+        crs="EPSG:4326",
+    )
+    with store.transaction() as conn:
+        write_layer(conn, "districts", district, source_file="test", source_crs="EPSG:4326")

@@ -56,7 +56,10 @@ class TileFastPath:
             if area is None:
                 return False
             collection, tms_id, z, y, x = match.groups()
-            tile_request, token = service.resolve(collection, tms_id, int(z), int(x), int(y), area)
+            hint = request.query_params.get("v")
+            tile_request, token = service.resolve(
+                collection, tms_id, int(z), int(x), int(y), area, hint=hint
+            )
         except GeogridError:
             return False  # the application answers with the problem document
         tile = service.cached(tile_request, token)

@@ -74,6 +74,7 @@ class TileService:
         self._areas: dict[tuple[Any, ...], Area] = {}
         self._grids: dict[tuple[int, str, Token], Snapshot] = {}
         self._results: dict[tuple[Any, ...], tuple[int | None, int | None]] = {}
+        self._hints: dict[int, str] = {}
 
     def cached_area(self, principal: Principal) -> Area | None:
         """The principal's jurisdiction if known for the current boundaries (no I/O)."""
@@ -113,14 +114,33 @@ class TileService:
         return self._published[1]
 
     def resolve(
-        self, collection_id: str, tms_id: str, z: int, x: int, y: int, area: Area
+        self,
+        collection_id: str,
+        tms_id: str,
+        z: int,
+        x: int,
+        y: int,
+        area: Area,
+        *,
+        hint: str | None = None,
     ) -> tuple[TileRequest, Token]:
-        """The layer, tile and data versions of a request; NotFound below the layer's zoom."""
+        """The layer, tile and data versions of a request; NotFound below the layer's zoom.
+
+        ``hint``: the ``v`` a client puts in a plan's tile URLs (the editor: the draft version
+        its last edit answered with). A new one makes the versions be read from the table once,
+        so a tile asked for right after an edit never comes from before it (on PostGIS the
+        change is otherwise known only when its NOTIFY arrives, a moment later)."""
         layer = tile_layer(collection_id)
         box = tile_box(tms_id, z, x, y)
         if z < layer.minzoom:
             raise NotFound(f"{layer.id} is tiled from zoom {layer.minzoom}; zoom {z} has no tiles")
         versions = self.versions.current()
+        plan = layer.plan_id
+        if hint is not None and plan is not None and self._hints.get(plan) != hint:
+            versions = self.versions.refresh()
+            if len(self._hints) > 1000:
+                self._hints.clear()
+            self._hints[plan] = hint
         plan_id = layer.plan_id
         if plan_id is None and layer.source in ("grids", "incidents"):
             plan_id = self.published_plan(versions)

@@ -43,6 +43,9 @@ class Classification:
     department: str
     level: str
     tier: str
+    name_en: str = ""
+    """The English name ('' when the list gives none: the shipped list names its categories
+    and sub-categories in English, not its items)."""
 
 
 class Taxonomy:
@@ -165,4 +168,5 @@ def _add(
         department=inherited("department", "街道综合执法中队"),
         level=level,
         tier=tier,
+        name_en=str(node.get("name_en", "")),
     )

@@ -41,7 +41,8 @@ class PlanUnit(Base):
     buildings: Mapped[int] = mapped_column(Integer, default=0)
     building_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     micro_code: Mapped[str] = mapped_column(String(40))
-    geom: Mapped[Any] = mapped_column(Geometry("GEOMETRY", srid=SRID, spatial_index=False))
+    # spatial index from migration 0005 (the editor's unit tiles ask by box)
+    geom: Mapped[Any] = mapped_column(Geometry("GEOMETRY", srid=SRID, spatial_index=True))
 
 
 class PlanDraft(Base):

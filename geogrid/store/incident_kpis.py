@@ -92,8 +92,9 @@ def command_kpis(
     streets, departments, today = done["streets"], done["departments"], done["today"]
     trends = {period: done[period] for period in TREND_SPANS}
     names = {c.code: c.name for c in taxonomy.categories}
+    english = {c.code: c.name_en for c in taxonomy.categories}
     ranked = categories.sort_values(["reported", "key"], ascending=[False, True]).head(top)
-    ranked = ranked.assign(name=ranked["key"].map(names))
+    ranked = ranked.assign(name=ranked["key"].map(names), name_en=ranked["key"].map(english))
     return {
         "as_of": as_of.isoformat(),
         "within": within or "",
@@ -101,7 +102,7 @@ def command_kpis(
         "year": _total(categories),
         "trends": trends,
         "top_categories": json_records(
-            ranked[["key", "name", "reported", "closed", "on_time_rate"]]
+            ranked[["key", "name", "name_en", "reported", "closed", "on_time_rate"]]
         ),
         "streets": streets,
         "departments": departments,

@@ -52,6 +52,8 @@ class _Source:
     fid: str
     columns: tuple[tuple[str, str], ...]
     joins: str = ""
+    code: str = "t.code"
+    """The column the jurisdiction's code prefix applies to."""
 
 
 def _text_id_pg(column: str) -> str:
@@ -74,6 +76,7 @@ def _sources(kind: StoreKind) -> dict[str, _Source]:
         else "strftime('%Y-%m-%dT%H:%M:%SZ', t.reported_at)"
     )
     open_state = f"{state_code('t.status')} <= 1"
+    st = "ST_" if kind == "postgis" else ""
     return {
         "districts": _Source("districts", code_id, _plain("code", "name", "synthetic")),
         "streets": _Source(
@@ -120,6 +123,22 @@ def _sources(kind: StoreKind) -> dict[str, _Source]:
             "t.id",
             _plain("code", "parent_code", "name", "level", "households", "buildings", "area_m2"),
         ),
+        # one point per occupied cell: the mean position of its incidents, and their count
+        "incident_density": _Source(
+            "incidents",
+            "min(t.id)",
+            (("count(*)", "count"),),
+        ),
+        "units": _Source(
+            "plan_units",
+            "t.unit_id",
+            (
+                *_plain("unit_id", "micro_code", "households", "buildings"),
+                (f"{st}X({st}Centroid(t.geom))", "cx"),
+                (f"{st}Y({st}Centroid(t.geom))", "cy"),
+            ),
+            code="t.community",
+        ),
     }
 
 
@@ -150,6 +169,8 @@ def _parts(query: TileQuery, kind: StoreKind) -> _Parts:
     where = [_in_box(source.table, kind)]
     if source.table == "barrier_lines":
         where.append("t.kind IN ('road', 'waterway', 'railway')")
+    if source.table == "plan_units":
+        where.append("t.plan_id = :plan_id")
     if source.table == "grids":
         if kind == "postgis" and layer.level in GRID_LEVELS:
             # A literal from the fixed set, so the level's partial spatial index is used.
@@ -158,12 +179,14 @@ def _parts(query: TileQuery, kind: StoreKind) -> _Parts:
             where.append("t.plan_id = :plan_id AND t.level = :level")
             params["level"] = layer.level
     if query.prefix is not None and layer.by_code:
-        where.append("substr(t.code, 1, :prefix_len) = :prefix")
+        where.append(f"substr({source.code}, 1, :prefix_len) = :prefix")
         params |= {"prefix": query.prefix, "prefix_len": len(query.prefix)}
     if query.within is not None and not layer.by_code:
         make = "ST_GeomFromWKB" if kind == "postgis" else "GeomFromWKB"
         where.append(f"ST_Intersects(t.geom, {make}(:within, 4326))")
         params["within"] = query.within
+    if layer.source == "incident_density":
+        return _density_parts(source, where, params, box, kind)
     columns = ", ".join(f"{expr} AS {name}" for expr, name in source.columns)
     ctes = [
         f"g AS (SELECT {source.fid} AS fid, {columns}, t.geom FROM {source.table} t "
@@ -179,6 +202,36 @@ def _parts(query: TileQuery, kind: StoreKind) -> _Parts:
     if layer.source == "grids" and layer.level in ("basic", "micro"):
         join += _result_joins(query, kind, out, params)
     return _Parts("WITH " + ",\n".join(ctes), join, out, due, params)
+
+
+DENSITY_CELLS = 64
+"""Cells per tile side of ``incident_density`` (about 500 m at zoom 10 in Qingdao)."""
+
+
+def _density_parts(
+    source: _Source, where: list[str], params: dict[str, Any], box: TileBox, kind: StoreKind
+) -> _Parts:
+    """The incidents of the tile counted per cell of ``1/DENSITY_CELLS`` of the tile's width
+    (degrees), each cell a point at its incidents' mean position: a few thousand points per
+    tile however many incidents there are."""
+    if kind == "postgis":
+        x, y, point, cell = "ST_X(t.geom)", "ST_Y(t.geom)", "ST_SetSRID(ST_MakePoint", "floor"
+    else:  # SQLite may lack floor(); lon/lat here are positive, so truncation is the same
+        x, y, point, cell = "X(t.geom)", "Y(t.geom)", "SetSRID(MakePoint", "CAST"
+    lx0, _ly0, lx1, _ly1 = box.lonlat
+    params = params | {"cell": (lx1 - lx0) / DENSITY_CELLS}
+    bins = ", ".join(
+        f"floor({v} / :cell)" if cell == "floor" else f"CAST({v} / :cell AS INTEGER)"
+        for v in (x, y)
+    )
+    columns = ", ".join(f"{expr} AS {name}" for expr, name in source.columns)
+    cte = (
+        f"WITH g AS (SELECT {source.fid} AS fid, {columns}, "
+        f"{point}(avg({x}), avg({y})), 4326) AS geom FROM {source.table} t "
+        f"WHERE {' AND '.join(where)} GROUP BY {bins})"
+    )
+    out = [(f"g.{name}", name) for _, name in source.columns]
+    return _Parts(cte, "", out, "NULL", params)
 
 
 # (JSON key, SQL type on PostGIS, tile attribute) of the result values tiles carry.

@@ -83,6 +83,12 @@ class VersionWatch:
             self._set(self.read())
         return self._versions
 
+    def refresh(self) -> Mapping[str, int]:
+        """The versions read from the table now (a writer's commit may not have been notified
+        yet: PostgreSQL delivers NOTIFY a moment later)."""
+        self._set(self.read())
+        return self._versions
+
     def _set(self, versions: dict[str, int]) -> None:
         old = self._versions
         if self._on_reset is not None and any(versions.get(k, 0) < v for k, v in old.items()):

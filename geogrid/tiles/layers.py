@@ -176,6 +176,17 @@ STATIC_LAYERS: Final[dict[str, TileLayer]] = {
             depends_on=("incidents", "plans"),
             by_code=False,
         ),
+        TileLayer(
+            "incident_density",
+            "Incidents counted in cells of 1/64 of a tile (heat map at district zoom)",
+            "incident_density",
+            "point",
+            {"count": "Number"},
+            minzoom=6,
+            depends_on=("incidents",),
+            by_code=False,
+            maxzoom=11,
+        ),
         *(
             TileLayer(
                 f"{level}_grids",
@@ -193,17 +204,42 @@ STATIC_LAYERS: Final[dict[str, TileLayer]] = {
 }
 
 _PLAN_LAYER = re.compile(r"plan-(\d{1,9})-(large|medium|basic|micro)_grids")
+_UNITS_LAYER = re.compile(r"plan-(\d{1,9})-units")
+
+UNITS = TileLayer(
+    "plan-units",
+    "Units (building cells) of a plan",
+    "units",
+    "polygon",
+    {
+        "unit_id": "Number",
+        "micro_code": "String",
+        "households": "Number",
+        "buildings": "Number",
+        "cx": "Number",
+        "cy": "Number",
+    },
+    minzoom=14,
+    depends_on=(),
+)
+"""A plan's units for the editor (bound to a plan by :func:`tile_layer`; versions ``plan:<id>``,
+which every edit, undo and redo bumps). ``cx``/``cy``: the unit's centroid (lon/lat), what the
+lasso tests, the same in every tile the unit is cut into."""
 
 
 def tile_layer(collection_id: str) -> TileLayer:
     """The tiled collection of an id (a plan's grids bound to that plan), or NotFound."""
     if collection_id in STATIC_LAYERS:
         return STATIC_LAYERS[collection_id]
+    units = _UNITS_LAYER.fullmatch(collection_id)
+    if units is not None:
+        title = f"Units (building cells) of plan {units[1]}"
+        return replace(UNITS, id=collection_id, title=title).for_plan(int(units[1]))
     match = _PLAN_LAYER.fullmatch(collection_id)
     if match is None:
         raise NotFound(
             f"collection {collection_id!r} has no tiles; tiled collections are "
-            f"{', '.join(STATIC_LAYERS)} and plan-<id>-<level>_grids"
+            f"{', '.join(STATIC_LAYERS)}, plan-<id>-<level>_grids and plan-<id>-units"
         )
     plan_id, level = int(match[1]), match[2]
     base = STATIC_LAYERS[f"{level}_grids"]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,3 +122,91 @@ def test_qr_sheet_decodes_back_to_the_report_urls(client: TestClient, store: Sto
     outside = issue_key(store, role="viewer", jurisdiction="370212002", name="east")
     refused = client.get("/report/sheet", params={"community": "370212001001"}, headers={"X-API-Key": outside})  # fmt: skip
     assert refused.status_code == 403
+
+
+def _jpeg_with_gps() -> bytes:
+    """A 40 x 20 JPEG whose EXIF holds a GPS position, a camera and orientation 6 (turn 90°)."""
+    from PIL import Image
+
+    image = Image.new("RGB", (40, 20), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0112] = 6  # Orientation: the camera was turned, the pixels are to be rotated
+    exif.get_ifd(0x8825).update(
+        {1: "N", 2: (36.0, 5.0, 24.0), 3: "E", 4: (120.0, 24.0, 18.0)}  # GPS: lat / lon
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", exif=exif, comment=b"taken at home")
+    return buffer.getvalue()
+
+
+def test_a_photo_is_kept_without_its_exif_gps(client: TestClient, tmp_path: Path) -> None:
+    from PIL import Image
+
+    sent = _jpeg_with_gps()
+    with Image.open(io.BytesIO(sent)) as image:  # the test's photo does carry them
+        assert image.getexif().get_ifd(0x8825)[1] == "N" and image.info["comment"] == b"taken at home"  # fmt: skip
+    answer = client.post(
+        f"/report/{GRID}/incidents",
+        data={"category": "0201"},
+        files={"photo": ("p.jpg", sent, "image/jpeg")},
+    )
+    assert answer.status_code == 201, answer.text
+    (ref,) = answer.json()["photos"]
+    stored = (tmp_path / "photos" / ref.removeprefix("report-photos/")).read_bytes()
+    assert b"Exif" not in stored and b"PhoneMaker" not in stored and b"taken at home" not in stored
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.format == "JPEG"
+        assert dict(image.getexif()) == {}
+        assert "comment" not in image.info and "exif" not in image.info
+        # orientation 6 applied to the pixels: upright without the tag, 20 wide and 40 high
+        assert image.size == (20, 40)
+
+
+def test_a_png_loses_its_text_and_exif_chunks(client: TestClient, tmp_path: Path) -> None:
+    from PIL import Image, PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Location", "36.09N 120.405E")
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: (36.0, 5.0, 24.0)})
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (10, 120, 200)).save(buffer, format="PNG", pnginfo=info, exif=exif)
+    answer = client.post(
+        f"/report/{GRID}/incidents",
+        data={"category": "0201"},
+        files={"photo": ("p.png", buffer.getvalue(), "image/png")},
+    )
+    assert answer.status_code == 201, answer.text
+    (ref,) = answer.json()["photos"]
+    stored = (tmp_path / "photos" / ref.removeprefix("report-photos/")).read_bytes()
+    assert b"eXIf" not in stored and b"Location" not in stored and b"tEXt" not in stored
+    with Image.open(io.BytesIO(stored)) as image:
+        assert (image.format, image.size, image.getpixel((3, 3))) == ("PNG", (8, 8), (10, 120, 200))
+
+
+def test_the_rate_limit_holds_across_api_processes(store: Store) -> None:
+    from _server import running_server
+
+    build_city(store)
+    url = store.engine.url.render_as_string(hide_password=False)
+
+    def post(base: str) -> int:
+        body = urllib.parse.urlencode({"category": "0201", "description": "x"}).encode()
+        request = urllib.request.Request(f"{base}/report/{GRID}/incidents", data=body)
+        try:
+            with urllib.request.urlopen(request) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+
+    with store.engine.connect() as conn:
+        before = conn.execute(text("SELECT count(*) FROM incidents")).scalar_one()
+    env = {"GEOGRID_REPORT_RATE_LIMIT": "3"}
+    with running_server(url, **env) as one, running_server(url, **env) as two:
+        # three reports from 127.0.0.1 through two processes: each process saw fewer than 3
+        assert [post(one), post(two), post(one)] == [201, 201, 201]
+        assert [post(two), post(one)] == [429, 429]
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM report_hits")).scalar_one() == 3
+        assert conn.execute(text("SELECT count(*) FROM incidents")).scalar_one() == before + 3

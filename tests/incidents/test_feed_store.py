@@ -181,6 +181,11 @@ def test_command_kpis_count_today_and_the_year(published: Store) -> None:
     assert year["settlement_rate"] == 1.0 and year["on_time_rate"] == 1.0
     assert [c["key"] for c in kpis["top_categories"]] == ["03", "01"]
     assert kpis["top_categories"][0]["reported"] == 2
+    # the big screen's English switch shows these names
+    assert [(c["name"], c["name_en"]) for c in kpis["top_categories"]] == [
+        ("市政设施", "Municipal facilities"),
+        ("城市管理", "City appearance"),
+    ]
     days = {row["period"]: row["reported"] for row in kpis["trends"]["day"]}
     assert days == {"2025-02-11": 1, "2025-03-03": 2}
     assert [d["key"] for d in kpis["departments"]] == ["城管"]

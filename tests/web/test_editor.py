@@ -14,17 +14,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import geopandas as gpd
 import pytest
 import shapely
 from _draft_city import WEST_CODE
-from _draft_store import CityPlan, fill_store, partition_city
+from _draft_store import CityPlan, fill_store, partition_city, write_district
 from _server import running_server
-from shapely.geometry import box, shape
+from shapely.geometry import shape
 
 from geogrid.plan_writes import copy_plan
 from geogrid.roles import Role
-from geogrid.store import Store, plan_info, publish_plan, write_layer
+from geogrid.store import Store, plan_info, publish_plan
 from geogrid.store.access import create_api_key
 
 WebPage = Any  # conftest.WebPage; not imported: tests/api also has a module named conftest
@@ -61,14 +60,8 @@ def city_plan() -> CityPlan:
 def served_draft(store: Store, city_plan: CityPlan) -> Iterator[ServedDraft]:
     """The lattice city published, a draft copied from it, two planners' keys, the server."""
     published = fill_store(store, city_plan)
-    # the planners' jurisdiction is district 370212: tiles are cut to its polygon
-    district = gpd.GeoDataFrame(
-        {"code": ["370212"], "name": ["崂山区"], "synthetic": [True]},
-        geometry=[box(120.44, 36.09, 120.48, 36.12)],
-        crs="EPSG:4326",
-    )
+    write_district(store)  # the planners' jurisdiction: tiles are cut to its polygon
     with store.transaction() as conn:
-        write_layer(conn, "districts", district, source_file="test", source_crs="EPSG:4326")
         publish_plan(conn, published)
     draft = copy_plan(store, published, author="test", note="editor", on_write=lambda *_: None)
     with store.transaction() as conn:
@@ -114,6 +107,15 @@ def _click_unit(web: WebPage, lon_lat: list[float], to: str) -> None:
     )
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
+
+
+def _moved_one_unit(web: WebPage, served: ServedDraft, unit: int) -> None:
+    """The page says one unit moved (version 1), the server has ``unit`` in B2, no errors."""
+    assert "已保存：版本 1，移动 1 个单元" in web.page.inner_text("#message")  # type: ignore[attr-defined]
+    units = served.get(f"/plans/{served.draft}/units")["features"]
+    moved = next(f for f in units if f["properties"]["unit_id"] == unit)
+    assert moved["properties"]["micro_code"].startswith(B2)
+    web.assert_clean()
 
 
 def _row(web: WebPage, code: str) -> list[str]:
@@ -163,12 +165,7 @@ def test_a_painted_unit_updates_the_panel_with_the_servers_numbers(
     assert b1[1] == "376" and b2[1] == "392"
     assert b1[2] == str(round(376 * PERSONS_PER_HOUSEHOLD))
     assert b1[5] == "300–500 范围内" and b1[6] == "是"
-    assert "已保存：版本 1，移动 1 个单元" in web.page.inner_text("#message")  # type: ignore[attr-defined]
-    units = served_draft.get(f"/plans/{served_draft.draft}/units")["features"]
-    assert next(f for f in units if f["properties"]["unit_id"] == unit)["properties"][
-        "micro_code"
-    ].startswith(B2)
-    web.assert_clean()
+    _moved_one_unit(web, served_draft, unit)
 
 
 def test_an_edit_breaking_a_lock_is_refused_with_a_clear_message(
@@ -313,4 +310,119 @@ def test_a_lasso_paints_the_units_it_encloses(served_draft: ServedDraft, open_pa
     units = served_draft.get(f"/plans/{served_draft.draft}/units")["features"]
     moved = next(f for f in units if f["properties"]["unit_id"] == unit)
     assert moved["properties"]["micro_code"].startswith(B2)
+    web.assert_clean()
+
+
+def _touched(page: Any) -> dict[str, str]:
+    """The panel's touched grids: code -> households."""
+    rows = page.eval_on_selector_all(
+        "#touched tr[data-code]",
+        "rows => rows.map(r => [r.dataset.code, r.children[1].textContent])",
+    )
+    return dict(rows)
+
+
+def test_a_brush_stroke_paints_the_units_under_it(
+    served_draft: ServedDraft, open_page: Any
+) -> None:
+    web = _open(open_page, served_draft)
+    page: Any = web.page
+    unit, point = _border_point(served_draft, B1, B2)
+    page.fill("#target", B2)
+    page.click("#tools button[data-tool=brush]")
+    page.evaluate("document.getElementById('brush-size').value = '4'")
+    page.evaluate(f"geogridEditor.map.jumpTo({{center: {point}, zoom: 18}})")
+    page.wait_for_function("geogridEditor.map.loaded()")
+    x, y = page.evaluate(
+        f"(() => {{ const p = geogridEditor.map.project({point}); return [p.x, p.y]; }})()"
+    )
+    box_ = page.locator("#map").bounding_box()
+    x, y = box_["x"] + x, box_["y"] + y
+    # a short stroke inside the one unit (a cell is ~200 px wide at zoom 18, the brush 8 px)
+    page.mouse.move(x - 10, y)
+    page.mouse.down()
+    page.mouse.move(x + 10, y, steps=5)
+    page.mouse.up()
+    page.wait_for_function("document.body.dataset.version === '1'", timeout=30_000)
+    # one cell of one building (8 households) leaves B1 (384 -> 376) for B2 (384 -> 392)
+    assert _row(web, B1)[1] == "376" and _row(web, B2)[1] == "392"
+    _moved_one_unit(web, served_draft, unit)
+
+
+def test_merging_two_grids_keeps_the_lower_code_with_both_households(
+    served_draft: ServedDraft, open_page: Any
+) -> None:
+    web = _open(open_page, served_draft)
+    page: Any = web.page
+    page.evaluate(f"geogridEditor.select('{B1}', false)")
+    page.evaluate(f"geogridEditor.select('{B2}', true)")
+    page.click("#merge")
+    page.wait_for_function("document.body.dataset.version === '1'", timeout=30_000)
+    touched = _touched(page)
+    # 384 + 384 households in B1 now: above the urban band of 300-500
+    assert touched[B1] == "768" and B2 not in touched
+    assert page.inner_text(f'#touched tr[data-code="{B1}"] td:nth-child(6)') == "300–500 高于"
+    codes = {
+        g["code"] for g in served_draft.get(f"/plans/{served_draft.draft}/draft/grids")["grids"]
+    }
+    assert B1 in codes and B2 not in codes
+    # B1 is listed out of band, with a link to jump to it
+    page.wait_for_selector(f'#out-of-band li[data-code="{B1}"]')
+    web.assert_clean()
+
+
+def test_an_unlocked_grid_takes_units_again(served_draft: ServedDraft, open_page: Any) -> None:
+    web = _open(open_page, served_draft)
+    page: Any = web.page
+    page.evaluate(f"geogridEditor.select('{B2}', false)")
+    page.click("#lock")
+    page.wait_for_function("document.body.dataset.version === '1'")
+    assert served_draft.get(f"/plans/{served_draft.draft}/draft")["locked"] == [B2]
+    page.click("#unlock")
+    page.wait_for_function("document.body.dataset.version === '2'")
+    assert served_draft.get(f"/plans/{served_draft.draft}/draft")["locked"] == []
+    _, point = _border_point(served_draft, B1, B2)
+    _click_unit(web, point, B2)
+    page.wait_for_function("document.body.dataset.version === '3'", timeout=30_000)
+    assert _row(web, B1)[1] == "376" and _row(web, B2)[1] == "392"
+    web.assert_clean()
+
+
+def _border_units(served: ServedDraft, src: str, dst: str) -> list[int]:
+    """Every unit of basic grid ``src`` sharing an edge with ``dst``."""
+    feats = served.get(f"/plans/{served.draft}/units")["features"]
+    theirs = shapely.union_all(
+        [shape(f["geometry"]) for f in feats if f["properties"]["micro_code"].startswith(dst)]
+    )
+    return [
+        int(f["properties"]["unit_id"])
+        for f in feats
+        if f["properties"]["micro_code"].startswith(src)
+        and shape(f["geometry"]).intersection(theirs).length > 0
+    ]
+
+
+def test_rebalance_evens_out_the_selected_grids(served_draft: ServedDraft, open_page: Any) -> None:
+    web = _open(open_page, served_draft)
+    page: Any = web.page
+    moved = _border_units(served_draft, B1, B2)
+    page.evaluate(f"geogridEditor.paint({moved}, '{B2}')")
+    page.wait_for_function("document.body.dataset.version === '1'", timeout=30_000)
+    # six cells of one building each (8 households): B1 384 -> 336, B2 384 -> 432; the moved
+    # cells joined a micro grid of B2 that now holds 72 households
+    assert len(moved) == 6
+    assert _row(web, B1)[1] == "336" and _row(web, B2)[1] == "432"
+    page.evaluate(f"geogridEditor.select('{B1}', false)")
+    page.evaluate(f"geogridEditor.select('{B2}', true)")
+    page.click("#rebalance")
+    page.wait_for_function("document.body.dataset.version === '2'", timeout=30_000)
+    # the engine moves that 72-household micro grid back to B1 (one move: 336 + 72 = 408,
+    # 432 - 72 = 360), closer to even than before (48 apart instead of 96); the moved micro
+    # grid gets a code of B1 and is flagged above its band of 10-30
+    touched = _touched(page)
+    assert (touched[B1], touched[B2]) == ("408", "360")
+    assert {c: h for c, h in touched.items() if len(c) > len(B1)} == {B1 + "020": "72"}
+    assert page.inner_text("#message") == (
+        f"已保存：版本 2\n{B1}020: above band: 72 households > 30"
+    )
     web.assert_clean()

@@ -36,6 +36,7 @@ EAST_GRID = (120.47, 36.09)  # 370212002001003
 CLOSE = ("accept", "dispatch", "respond", "finish", "verify", "close")
 KPI_TILES = ("reported", "closed", "overdue", "settlement", "on-time")
 
+
 if TYPE_CHECKING:  # tests/api has a conftest module too: import by name only for types
     from conftest import ServedCity, WebPage
 
@@ -117,6 +118,18 @@ def test_screen_loads_clean_draws_grids_and_shows_the_kpis_then_drills_down(
     assert _tiles(web) == ["3", "2", "30", "66.7%", "50.0%"]
     assert sorted(_ranked(web)) == ["中韩街道", "沙子口街道"]
     assert web.page.inner_text("#crumbs") == "崂山区"  # type: ignore[attr-defined]
+    # at a real district's zoom (10: Laoshan spans 0.5 degrees) the heat map comes from the
+    # incidents counted per cell: all 34 (31 of the city and S-1..S-3), none left out
+    counted = web.page.evaluate(  # type: ignore[attr-defined]
+        """async () => {
+          const map = geogridScreen.map;
+          map.jumpTo({ zoom: 10 });
+          await new Promise((done) => map.once('idle', done));
+          const cells = map.querySourceFeatures('density', { sourceLayer: 'incident_density' });
+          return [map.getLayer('heat-district').maxzoom, cells.reduce((n, f) => n + f.properties.count, 0)];
+        }"""
+    )
+    assert counted == [12, 34]
     web.page.click('#area-ranking tr[data-key="370212002"]')  # type: ignore[attr-defined]
     web.page.wait_for_selector('body[data-area="370212002"]', timeout=30_000)  # type: ignore[attr-defined]
     assert _tiles(web) == ["1", "0", "10", "0.0%", "—"]
@@ -132,6 +145,11 @@ def test_screen_loads_clean_draws_grids_and_shows_the_kpis_then_drills_down(
     assert _tiles(web) == ["0", "0", "5", "—", "—"]
     crumbs = web.page.inner_text("#crumbs").split()  # type: ignore[attr-defined]
     assert crumbs == ["崂山区", "›", "沙子口街道", "›", "社区001", "›", "网格", "002"]
+    # the English switch: the top categories by their English names (taxonomy name_en); the
+    # grid's five incidents are all 020101, household waste: category 02
+    assert json.loads(web.page.get_attribute("#categories", "data-labels")) == ["环境卫生"]  # type: ignore[attr-defined]
+    web.page.click("#lang")  # type: ignore[attr-defined]
+    assert json.loads(web.page.get_attribute("#categories", "data-labels")) == ["Sanitation"]  # type: ignore[attr-defined]
     web.assert_clean()
 
 

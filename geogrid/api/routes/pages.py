@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from geogrid.api.plan_deps import get_sessions
 from geogrid.errors import NotFound, Unavailable
 from geogrid.settings import Settings
 from geogrid.web import PAGES_DIR, STATIC_DIR, built_pages
@@ -58,7 +59,12 @@ def start_page_slash() -> RedirectResponse:
 
 @router.get("/maps/{page}")
 def page(page: str, request: Request) -> HTMLResponse:
-    """One page by name (``editor``, ``screen``, ...)."""
+    """One page by name (``editor``, ``screen``, ...). The editor's draft (``?plan=N``) starts
+    loading into memory while the browser fetches the page's scripts: a Laoshan-scale draft
+    takes seconds to load, and its first request would otherwise wait for all of it."""
+    plan = request.query_params.get("plan", "")
+    if page == "editor" and plan.isdigit() and len(plan) <= 9:
+        get_sessions(request, request.app.state.store).warm(int(plan))
     return render_page(page, request.app.state.settings)
 
 

@@ -2,15 +2,17 @@
 ``POST /report/{grid_code}/incidents``, the printable QR sheet ``/report/sheet`` and the photos.
 
 Residents have no API key: the intake is public but narrow. The grid must be a basic or micro
-grid of the published plan; the form is validated; the photo is size-limited, checked as an image
-and kept under the store's data folder; each address may file ``GEOGRID_REPORT_RATE_LIMIT``
-reports per window (429 beyond); every report is audited as channel ``qr`` (with a digest of
+grid of the published plan; the form is validated; the photo is size-limited, checked as an image,
+stripped of its metadata (EXIF GPS) and kept under the store's data folder; each address may
+file ``GEOGRID_REPORT_RATE_LIMIT`` reports per window (429 beyond), counted in the store so the
+limit holds across API processes; every report is audited as channel ``qr`` (with a digest of
 the address, not the address). The incident is filed by the incident core, which converts a
 GCJ-02 location to WGS 84.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
@@ -29,7 +31,6 @@ from geogrid.qr_sheet import report_url, sheet_bytes
 from geogrid.report_intake import (
     QrGrid,
     QrReport,
-    RateLimiter,
     address_digest,
     area_title,
     file_qr_report,
@@ -39,20 +40,25 @@ from geogrid.report_intake import (
     save_photo,
 )
 from geogrid.store.access import append_audit
+from geogrid.store.report_hits import count_report
 
 router = APIRouter(tags=["report"])
 GridCode = Annotated[str, PathParam(pattern=r"^[0-9]{6,40}$", description="grid code")]
 AreaCode = Annotated[str | None, Query(pattern=r"^[0-9]{9}([0-9]{3})?$")]
 
 
-def _limiter(request: Request) -> RateLimiter:
-    limiter: RateLimiter | None = getattr(request.app.state, "report_limiter", None)
-    if limiter is None:
-        report = request.app.state.settings.report
-        limiter = request.app.state.report_limiter = RateLimiter(
-            report.rate_limit, report.rate_window_s
+def _count(store: Any, settings: Any, address: str) -> None:
+    """Count one report from ``address`` in the store (RateLimited beyond the limit): the limit
+    holds across every API process on the store."""
+    report = settings.report
+    with store.transaction() as conn:
+        count_report(
+            conn,
+            address_digest(address),
+            limit=report.rate_limit,
+            window_s=report.rate_window_s,
+            now=datetime.now(UTC),
         )
-    return limiter
 
 
 def categories() -> list[dict[str, Any]]:
@@ -155,7 +161,7 @@ async def report_incident_by_qr(
 ) -> dict[str, Any]:
     """File a resident's report of one grid (no key): 201 with the incident's reference."""
     address = request.client.host if request.client else "unknown"
-    _limiter(request).check(address)
+    await run_in_threadpool(_count, store, settings, address)
     if (lon is None) != (lat is None):
         raise InputError("give both lon and lat, or neither", field="lon" if lon is None else "lat")
     grid = qr_grid(store.engine, grid_code)

@@ -121,6 +121,7 @@ async def get_tile(
     """One vector tile of a collection."""
     service = _service(request)
     area = await service.area(principal)
-    tile_request, token = service.resolve(collection_id, tms_id, z, x, y, area)
+    hint = request.query_params.get("v")  # the editor's draft version: see resolve
+    tile_request, token = service.resolve(collection_id, tms_id, z, x, y, area, hint=hint)
     tile = await service.tile(tile_request, token)
     return tile_response(tile, tile_request.layer, request, principal)

@@ -90,17 +90,25 @@ export class Editor {
     this.panel.message('error', fmt(t('failed'), { detail: error.message }));
   }
 
-  /** Reads the draft again (version, grids, bands) and redraws: after a conflict or a split. */
-  async reload() {
-    const [summary, body] = await Promise.all([this.server.summary(), this.server.grids()]);
-    this.depth = { undo: summary.undo, redo: summary.redo };
+  /** Reads the draft again (version, grids, bands) and redraws: after a conflict or a split.
+   * The grids and the panel are drawn as soon as the grid table arrives (`onGrids(body)` is
+   * called then); the summary (undo / redo depth) needs the server's draft in memory, which
+   * takes seconds the first time for a large draft, and follows. */
+  async reload(onGrids = () => {}) {
+    const summarised = this.server.summary();
+    summarised.catch(() => {}); // reported below, once awaited
+    const body = await this.server.grids();
     this.published = body.published;
     this.status = body.status;
     this.table.replace(body.grids);
     paintGrids(this.map, [...this.table.rows.values()]);
-    refreshGrids(this.map, this.server.planId, summary.version);
     setData(this.map, 'labels', this.table.labels());
     this.panel.outOfBand(this.table.outOfBand(), (row) => this.jump(row));
+    onGrids(body);
+    const summary = await summarised;
+    this.depth = { undo: summary.undo, redo: summary.redo };
+    this.units = summary.units;
+    refreshGrids(this.map, this.server.planId, summary.version);
     document.body.dataset.version = String(summary.version);
     this.onChange();
     return body;

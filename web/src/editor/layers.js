@@ -1,7 +1,8 @@
 // The editor's map layers: buildings, roads and rivers, the draft's basic and micro grids from
 // vector tiles coloured by households against their band (feature-state, so an edit recolours at
-// once), code labels from points, and the units (building cells) painted with feature-state like
-// Districtr v2 while the server builds the new polygons.
+// once), code labels from points, and the units (building cells, vector tiles of the draft's
+// version: the page never holds all of them) painted with feature-state like Districtr v2 while
+// the server builds the new polygons.
 import { FONT, FONT_BOLD } from '../common/map.js';
 
 export const COLOURS = { below: '#6baed6', within: '#74c476', above: '#e6550d', selected: '#ffd23f', painted: '#8e44ad', changed: '#d6336c' };
@@ -9,13 +10,21 @@ export const COLOURS = { below: '#6baed6', within: '#74c476', above: '#e6550d', 
 const CHANGED = ['boolean', ['feature-state', 'changed'], false];
 const LEVELS = ['basic', 'micro'];
 const MINZOOM = { basic: 10, micro: 13 };
+/** Units are tiled from this zoom (the tile layer's minzoom): painting needs them drawn. */
+export const UNITS_MINZOOM = 14;
+
+export function unitsLayer(planId) {
+  return `plan-${planId}-units`;
+}
 
 export function gridSourceId(level) {
   return `grids-${level}`;
 }
 
+/** A tile URL of the draft's `version`; version 0 (a new draft: versions only grow) is the
+ * plain URL the page opens with, so the first reload does not fetch every tile again. */
 function tileUrl(collection, version) {
-  const suffix = version === undefined ? '' : `?v=${version}`;
+  const suffix = version ? `?v=${version}` : '';
   return `${location.origin}/collections/${collection}/tiles/WebMercatorQuad/{z}/{y}/{x}${suffix}`;
 }
 
@@ -40,7 +49,7 @@ export function addLayers(map, planId) {
   for (const level of LEVELS) {
     map.addSource(gridSourceId(level), vectorSource(`plan-${planId}-${level}_grids`, MINZOOM[level], { promoteId: 'code' }));
   }
-  map.addSource('units', { type: 'geojson', data: { type: 'FeatureCollection', features: [] }, promoteId: 'unit_id' });
+  map.addSource('units', vectorSource(unitsLayer(planId), UNITS_MINZOOM, { promoteId: 'unit_id' }));
   map.addSource('labels', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
   map.addSource('diff', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
 
@@ -56,11 +65,12 @@ export function addLayers(map, planId) {
     },
   });
   // units are painted zoomed in: below zoom 14 they would only slow every frame down
-  map.addLayer({ id: 'units-fill', type: 'fill', source: 'units', minzoom: 14, paint: {
+  const units = { source: 'units', 'source-layer': unitsLayer(planId) };
+  map.addLayer({ id: 'units-fill', type: 'fill', ...units, minzoom: UNITS_MINZOOM, paint: {
     'fill-color': COLOURS.painted,
     'fill-opacity': ['case', ['boolean', ['feature-state', 'painted'], false], 0.75, 0],
   } });
-  map.addLayer({ id: 'units-line', type: 'line', source: 'units', minzoom: 15, paint: { 'line-color': '#ffffff', 'line-width': 0.4, 'line-opacity': 0.6 } });
+  map.addLayer({ id: 'units-line', type: 'line', ...units, minzoom: 15, paint: { 'line-color': '#ffffff', 'line-width': 0.4, 'line-opacity': 0.6 } });
   map.addLayer({ id: 'micro-line', type: 'line', ...grid('micro'), paint: { 'line-color': ['case', CHANGED, COLOURS.changed, '#35506b'], 'line-width': ['case', CHANGED, 2.5, 0.8], 'line-dasharray': [2, 1] } });
   map.addLayer({ id: 'grids-line', type: 'line', ...grid('basic'), paint: {
     'line-color': ['case', CHANGED, COLOURS.changed, ['boolean', ['feature-state', 'locked'], false], '#b00020', '#1f3b57'],
@@ -120,14 +130,32 @@ export function markChanged(map, rows) {
 
 /** Marks units as painted (pending) or clears them. */
 export function setPainted(map, unitIds, painted) {
-  for (const id of unitIds) map.setFeatureState({ source: 'units', id }, { painted });
+  const sourceLayer = map.getLayer('units-fill').sourceLayer;
+  for (const id of unitIds) map.setFeatureState({ source: 'units', sourceLayer, id }, { painted });
 }
 
-/** Reloads the grid tiles of the draft's new version (tile URLs carry it, so caches cannot lie). */
+/** Reloads the grid and unit tiles of the draft's new version (tile URLs carry it, so caches
+ * cannot lie: a unit's micro grid changes with each edit, undo and redo). */
 export function refreshGrids(map, planId, version) {
-  for (const level of LEVELS) {
-    map.getSource(gridSourceId(level)).setTiles([tileUrl(`plan-${planId}-${level}_grids`, version)]);
+  const sources = [...LEVELS.map((level) => [gridSourceId(level), `plan-${planId}-${level}_grids`]), ['units', unitsLayer(planId)]];
+  for (const [id, collection] of sources) {
+    const source = map.getSource(id);
+    const url = tileUrl(collection, version);
+    if ((source.geogridUrl ?? tileUrl(collection)) === url) continue; // addLayers' own URL
+    source.geogridUrl = url;
+    source.setTiles([url]);
   }
+}
+
+/** The units of the loaded tiles, once each (a unit cut by tile edges comes in several pieces
+ * with the same centre): `[{id, point: [lon, lat]}]`. */
+export function loadedUnits(map) {
+  const sourceLayer = map.getLayer('units-fill').sourceLayer;
+  const seen = new Map();
+  for (const f of map.querySourceFeatures('units', { sourceLayer })) {
+    if (!seen.has(f.id)) seen.set(f.id, { id: f.id, point: [f.properties.cx, f.properties.cy] });
+  }
+  return [...seen.values()];
 }
 
 export function setData(map, source, data) {

@@ -4,7 +4,7 @@ import { api, takeKeyFromFragment } from '../common/api.js';
 import { applyLabels, currentLang, languageSwitch, translator } from '../common/i18n.js';
 import { createMap, pageConfig } from '../common/map.js';
 import { Editor } from './edits.js';
-import { addLayers, paintGrids, setData, setPainted, setSelected, showLevel } from './layers.js';
+import { addLayers, paintGrids, setData, setPainted, setSelected, showLevel, UNITS_MINZOOM } from './layers.js';
 import { askReason, Panel } from './panel.js';
 import { DraftServer } from './server.js';
 import { GridTable } from './state.js';
@@ -34,13 +34,15 @@ const table = new GridTable();
 let level = 'basic';
 let selected = [];
 const editor = new Editor({ map, server, table, panel, onChange: refreshControls });
-const first = await editor.reload();
-fitTo(first.grids);
-server.units().then((units) => {
-  setData(map, 'units', units);
-  tools.setUnits(units);
-  document.body.dataset.units = String(units.features.length);
+// usable once the grids are drawn and the panel filled; the undo / redo depth follows
+await editor.reload((body) => {
+  fitTo(body.grids);
+  map.once('idle', () => {
+    document.body.dataset.ready = String(map.queryRenderedFeatures({ layers: ['grids-fill'] }).length);
+  });
 });
+// the units come as tiles from zoom 14 on; the page only says how many the draft has
+document.body.dataset.units = String(editor.units);
 
 const tools = createTools(map, {
   level: () => level,
@@ -78,7 +80,10 @@ function clearSelection() {
 
 /** Moves units onto the target grid (the tools' click, brush and lasso all end here). */
 function paint(ids, to = $('target').value.trim()) {
-  if (!ids.length) return Promise.resolve(null);
+  if (!ids.length) {
+    if (map.getZoom() < UNITS_MINZOOM) panel.message('error', fmt(panel.t('zoomIn'), { zoom: UNITS_MINZOOM }));
+    return Promise.resolve(null);
+  }
   if (!to) {
     setPainted(map, ids, false);
     panel.message('error', panel.t('noTarget'));
@@ -194,8 +199,5 @@ languageSwitch($('lang'), lang, (next) => {
 useLevel('basic');
 useTool('select');
 paintGrids(map, [...table.rows.values()]);
-map.once('idle', () => {
-  document.body.dataset.ready = String(map.queryRenderedFeatures({ layers: ['grids-fill'] }).length);
-});
 // For the browser tests and the benchmark: the live objects and the paint path the tools use.
 window.geogridEditor = { map, server, table, editor, paint, select };

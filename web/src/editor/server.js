@@ -24,11 +24,6 @@ export class DraftServer {
     return api(`/plans/${this.planId}/draft/grids`);
   }
 
-  /** The draft's units (building cells) with their micro grid, GeoJSON. */
-  async units() {
-    return api(`/plans/${this.planId}/units`);
-  }
-
   /** One edit (`{op: 'move', units, to}` ...); resolves with the touched grids' statistics. */
   async edit(op) {
     return this.#write(`/plans/${this.planId}/edits`, op);

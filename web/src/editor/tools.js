@@ -1,7 +1,7 @@
 // The map tools: select grids, paint units by click, brush or lasso onto the target grid, and
 // draw a split line. Each tool reports what the planner chose; main.js sends it to the server.
 import { createDraw, insideRing } from './draw.js';
-import { fillLayer, setPainted } from './layers.js';
+import { fillLayer, loadedUnits, setPainted } from './layers.js';
 
 export const TOOLS = ['select', 'click', 'brush', 'lasso', 'split'];
 
@@ -11,10 +11,9 @@ export const TOOLS = ['select', 'click', 'brush', 'lasso', 'split'];
  */
 export function createTools(map, { level, brushSize, onSelect, onTarget, onPaint, onSplit }) {
   let tool = 'select';
-  let unitPoints = [];
   const cursor = brushCursor(map);
   const draw = createDraw(map, (mode, geometry) => {
-    if (mode === 'freehand') onPaint(unitsInside(unitPoints, geometry.coordinates[0]));
+    if (mode === 'freehand') onPaint(unitsInside(loadedUnits(map), geometry.coordinates[0]));
     if (mode === 'linestring') onSplit(geometry.coordinates);
   });
 
@@ -71,27 +70,10 @@ export function createTools(map, { level, brushSize, onSelect, onTarget, onPaint
       map.getCanvas().style.cursor = name === 'select' ? '' : 'crosshair';
       cursor.move(null, 0);
     },
-    /** The units GeoJSON, kept as label points for the lasso. */
-    setUnits(collection) {
-      unitPoints = collection.features.map((f) => ({ id: f.properties.unit_id, point: ringCentre(f.geometry) }));
-    },
   };
 }
 
-/** The mean of a unit's outer ring vertices: its centre for the box-like building cells. */
-function ringCentre(geometry) {
-  const closed = geometry.type === 'Polygon' ? geometry.coordinates[0] : geometry.coordinates[0][0];
-  const ring = closed.slice(0, -1); // the last vertex repeats the first
-  let x = 0;
-  let y = 0;
-  for (const [px, py] of ring) {
-    x += px;
-    y += py;
-  }
-  return [x / ring.length, y / ring.length];
-}
-
-/** Unit ids whose centre lies inside a lasso ring. */
+/** Unit ids whose centre (the tiles' cx, cy) lies inside a lasso ring. */
 export function unitsInside(points, ring) {
   return points.filter((unit) => insideRing(unit.point, ring)).map((unit) => unit.id);
 }

@@ -49,12 +49,15 @@ export class Charts {
     const r = rem();
     const font = { color: TEXT, fontSize: 0.8 * r };
     const ordered = [...rows].reverse();
+    const labels = ordered.map((c) => (lang === 'en' ? c.name_en || c.name || c.key : c.name || c.key));
+    // the names drawn (the chart is a canvas): for people's tools and the browser tests
+    this.categories.getDom().dataset.labels = JSON.stringify(labels);
     this.categories.setOption({
       animation: false,
       grid: { left: 0.5 * r, right: 3.5 * r, top: 0.3 * r, bottom: 0.3 * r, containLabel: true },
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
       xAxis: { type: 'value', show: false },
-      yAxis: { type: 'category', data: ordered.map((c) => (lang === 'en' ? c.name_en || c.name || c.key : c.name || c.key)), axisLabel: font, axisLine: { show: false }, axisTick: { show: false } },
+      yAxis: { type: 'category', data: labels, axisLabel: font, axisLine: { show: false }, axisTick: { show: false } },
       series: [{ type: 'bar', data: ordered.map((c) => c.reported), barWidth: '55%', barMaxWidth: 1.6 * r, itemStyle: { color: '#f0a23c', borderRadius: [0, 0.3 * r, 0.3 * r, 0] }, label: { show: true, position: 'right', color: TEXT, fontSize: 0.8 * r, formatter: (p) => Number(p.value).toLocaleString('en-US') } }],
     }, true);
   }

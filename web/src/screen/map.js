@@ -1,11 +1,14 @@
 // The district map: basic grids from vector tiles coloured by a chosen measure, hot and cold
-// spots outlined, the incidents' heat map (incident tiles, from zoom 12), street and community
-// outlines and names, and a flash where a live incident arrives. Nothing large is GeoJSON.
+// spots outlined, the incidents' heat map (below zoom 12 from the incidents counted per cell,
+// `incident_density` tiles; from zoom 12 from the incident tiles themselves), street and
+// community outlines and names, and a flash where a live incident arrives. Nothing large is
+// GeoJSON.
 import { createMap, FONT_BOLD, gridTileSource } from '../common/map.js';
 
 const TILES = (id) => `${location.origin}/collections/${id}/tiles/WebMercatorQuad/{z}/{y}/{x}`;
 const NO_DATA = '#26384d';
 const GRID_MINZOOM = 10; // the basic grids' tiles begin here (README: Vector tiles)
+const HEAT_COLOUR = ['interpolate', ['linear'], ['heatmap-density'], 0, 'rgba(0,0,0,0)', 0.2, '#2c7fb8', 0.4, '#41b6c4', 0.6, '#ffffb2', 0.8, '#fd8d3c', 1, '#e31a1c'];
 const RAMP = ['#123a5c', '#1f6f8b', '#3fa7a3', '#f2c14e', '#f0823c', '#e03c31'];
 export const MEASURES = ['incidents', 'settlement', 'overdue', 'coverage', 'hotspot'];
 const ATTRIBUTE = { incidents: 'incidents', overdue: 'incidents_overdue', settlement: 'settlement_rate', coverage: 'workers' };
@@ -53,6 +56,7 @@ export class ScreenMap {
     this.area = '';
     map.addSource('grids', gridTileSource(TILES('basic_grids')));
     map.addSource('incidents', { type: 'vector', tiles: [TILES('incidents')], minzoom: 12, maxzoom: 16 });
+    map.addSource('density', { type: 'vector', tiles: [TILES('incident_density')], minzoom: 6, maxzoom: 11 });
     map.addSource('outlines', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
     map.addSource('labels', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
     map.addSource('live', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
@@ -67,7 +71,19 @@ export class ScreenMap {
         'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 12, px(8), 16, px(24)],
         'heatmap-intensity': ['interpolate', ['linear'], ['zoom'], 12, 0.6, 16, 1.5],
         'heatmap-opacity': 0.75,
-        'heatmap-color': ['interpolate', ['linear'], ['heatmap-density'], 0, 'rgba(0,0,0,0)', 0.2, '#2c7fb8', 0.4, '#41b6c4', 0.6, '#ffffb2', 0.8, '#fd8d3c', 1, '#e31a1c'],
+        'heatmap-color': HEAT_COLOUR,
+      },
+    });
+    // the district's zoom: one point per cell of ~500 m weighted by its count (a cell of 400
+    // incidents or more is full heat); the incident tiles take over at zoom 12
+    map.addLayer({
+      id: 'heat-district', type: 'heatmap', source: 'density', 'source-layer': 'incident_density', maxzoom: 12,
+      paint: {
+        'heatmap-weight': ['interpolate', ['linear'], ['sqrt', ['get', 'count']], 0, 0, 20, 1],
+        'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 8, px(6), 11, px(18)],
+        'heatmap-intensity': ['interpolate', ['linear'], ['zoom'], 8, 0.8, 11, 1.4],
+        'heatmap-opacity': 0.75,
+        'heatmap-color': HEAT_COLOUR,
       },
     });
     map.addLayer({ id: 'incident-dots', type: 'circle', source: 'incidents', 'source-layer': 'incidents', minzoom: 15, paint: { 'circle-radius': px(3), 'circle-color': ['case', ['==', ['get', 'overdue'], true], '#ff3b30', '#ffd166'], 'circle-stroke-width': 0.5, 'circle-stroke-color': '#0b1726' } });
