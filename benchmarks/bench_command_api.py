@@ -88,6 +88,7 @@ class Load:
         self.kpi_cache: dict[str, int] = {}
         self.kpi_errors = 0
         self.cold_ms: list[float] = []
+        self.first_request_s = 0.0  # perf_counter when the first KPI request left
         self.stop = asyncio.Event()
 
 
@@ -163,6 +164,7 @@ async def run_load(bases: list[str], keys: list[str], writer_key: str, args: Any
         for c, key in enumerate(keys)
     ]
     await asyncio.wait_for(asyncio.gather(*(r.wait() for r in ready)), 60)
+    load.first_request_s = time.perf_counter()
     load.cold_ms = await asyncio.gather(
         *(warm_up(bases[(c + 1) % len(bases)], key) for c, key in enumerate(keys))
     )
@@ -275,6 +277,7 @@ def main() -> None:
             t0 = time.perf_counter()
             load = asyncio.run(run_load(bases, keys, writer_key, args))
             wall = time.perf_counter() - t0
+            computed = _computed(store)
     result = {
         "store": args.store,
         "processes": processes,
@@ -284,6 +287,8 @@ def main() -> None:
         "post_every_s": args.post_every,
         "poll_s": args.poll,
         "wall_s": round(wall, 1),
+        "kpi_first_request_after_servers_up_s": round(load.first_request_s - t0, 1),
+        "kpi_answers_stored": computed,
         **setup,
         **summarise(load, scopes),
     }
@@ -293,9 +298,20 @@ def main() -> None:
 
 @contextlib.contextmanager
 def api_processes(url: str, processes: int) -> Any:
-    """``processes`` API processes on one store; yields their base URLs."""
+    """``processes`` API processes on one store, warming up the screens' ``as_of`` at start
+    (as a command centre configures its screens); yields their base URLs."""
+    env = {"GEOGRID_API_KPI_WARMUP_AS_OF": json.dumps([AS_OF])}
     with contextlib.ExitStack() as exits:
-        yield [exits.enter_context(api_process(url)) for _ in range(processes)]
+        yield [exits.enter_context(api_process(url, **env)) for _ in range(processes)]
+
+
+def _computed(store: Any) -> int:
+    """How many answers the processes stored in ``kpi_answers`` (one per jurisdiction and
+    ``as_of`` computed at least once; PostGIS only)."""
+    if store.kind != "postgis":
+        return 0
+    with store.engine.connect() as conn:
+        return int(conn.exec_driver_sql("SELECT count(*) FROM kpi_answers").scalar_one())
 
 
 def _save(result: dict[str, Any]) -> None:

@@ -189,12 +189,10 @@ class KpiService:
             self.warmed.set()
 
     async def _warm_kpis(self) -> None:
-        api = self.settings.api
-        top = api.anonymous_jurisdiction
         streets = await self._run_io(street_codes, self.store.engine)
-        areas = [top, *(s for s in streets if s.startswith(top) and s != top)]
+        api = self.settings.api
         for as_of in api.kpi_warmup_as_of:
-            for area in areas:
+            for area in warm_areas(api.anonymous_read, api.anonymous_jurisdiction, streets):
                 pair = self._pair()
                 grids = self._grids if pair == self._followed else None
                 await self.cache.start((area, as_of_key(as_of)), pair[0], grids)
@@ -223,6 +221,14 @@ class KpiService:
                 "basic_grids", "WebMercatorQuad", tile.z, tile.x, tile.y, area
             )
             await service.tile(request, token)
+
+
+def warm_areas(anonymous: bool, top: str, streets: list[str]) -> list[str]:
+    """The jurisdictions warmed up, widest first: what anonymous readers see (when they may
+    read), each district (6 digits) and each street (9) of the published plan inside it."""
+    districts = sorted({s[:6] for s in streets})
+    areas = [top] if anonymous else []
+    return areas + [a for a in (*districts, *streets) if a.startswith(top) and a != top]
 
 
 def as_of_key(value: str) -> str:
