@@ -72,6 +72,12 @@ class ApiSettings(BaseSettings):
         description="Big-screen KPIs are recomputed at most this often (for all the server's"
         " processes together); a stale answer is at most this old plus one computation",
     )
+    kpi_max_stale_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="A KPI answer older than this is not served for newer data: the caller"
+        " waits for the new one (younger ones are served, labelled stale, while it computes)",
+    )
     kpi_worker: Literal["process", "thread"] = Field(
         default="process",
         description="Where KPIs are computed on PostGIS: a worker process of each API process"

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
@@ -35,13 +36,16 @@ from functools import partial
 from typing import Any, TypeVar
 
 import morecantile
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
-from geogrid.api.access import Principal
+from geogrid.api.access import Principal, current_principal, presented_key
 from geogrid.api.incident_deps import local_time
 from geogrid.api.kpi_cache import GridChanges, KpiCache
 from geogrid.roles import Role
 from geogrid.settings import Settings
 from geogrid.store import Store
+from geogrid.store.access import KEYS_LAYER
 from geogrid.store.feature_catalog import collection
 from geogrid.store.feature_query import Scope, extent
 from geogrid.store.grid_stats import StatsRefresher
@@ -62,6 +66,7 @@ T = TypeVar("T")
 WARM_ZOOMS = (10, 11)
 """Zooms of the basic grids' tiles built at start: the big screen opens a district at 10-11."""
 _FOLLOW_S = 0.1  # how often the follower looks at the (in-memory) versions
+_PRINCIPALS_KEPT = 10_000  # keys remembered per process
 _FOLLOW_WAIT_S = 0.5  # how long a request waits for the grids that changed to be read
 
 
@@ -74,7 +79,12 @@ class KpiService:
         self._state = app_state  # the tile service (for warm-up and its stats refresher)
         self.versions = VersionWatch(store)
         self.changes: GridChanges | None = None
-        self.cache = KpiCache(self._refresh, min_refresh_s=settings.api.kpi_refresh_s)
+        self.cache = KpiCache(
+            self._refresh,
+            min_refresh_s=settings.api.kpi_refresh_s,
+            max_stale_s=settings.api.kpi_max_stale_s,
+        )
+        self._principals: dict[bytes, tuple[int, Principal]] = {}
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpi-io")
         self._compute = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpi-compute")
         self._pool: ProcessPoolExecutor | None = None
@@ -123,6 +133,24 @@ class KpiService:
                 await asyncio.wait_for(asyncio.shield(follow), _FOLLOW_WAIT_S)
         grids = self._grids if pair == self._followed else None
         return await self.cache.get(key, pair[0], grids=grids)
+
+    async def principal(self, request: Request) -> Principal:
+        """The access rule's principal (:func:`current_principal`), remembered per key while
+        no key is revoked (the ``api_keys`` data version): fifty screens polling every few
+        seconds would each cost a worker thread and a query otherwise."""
+        key = presented_key(request)
+        if key is None:  # anonymous, or Unauthorized: no I/O either way
+            return current_principal(request, self.store, self.settings)
+        digest = hashlib.sha256(key.encode()).digest()
+        version = int(self.versions.current().get(KEYS_LAYER, 0))
+        known = self._principals.get(digest)
+        if known is not None and known[0] == version:
+            return known[1]
+        found = await run_in_threadpool(current_principal, request, self.store, self.settings)
+        if len(self._principals) > _PRINCIPALS_KEPT:
+            self._principals.clear()
+        self._principals[digest] = (version, found)
+        return found
 
     def written(self) -> None:
         """This process committed a write (callable from any thread): the next request reads

@@ -15,6 +15,7 @@ from incidents.incident_plans import grid_center, square_grids
 from sqlalchemy import text
 
 from geogrid.store import Store, publish_plan, save_plan
+from geogrid.store.access import revoke_api_key
 
 NORTH, SOUTH = "370212001001", "370212001002"
 T0 = datetime(2025, 3, 3, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beijing
@@ -166,3 +167,22 @@ def test_a_stale_answer_says_so_and_is_replaced_within_the_refresh_period(
     assert answer["today"]["reported"] == 2
     assert answer["data_version"] == answer["current_data_version"] == first["data_version"] + 1
     assert answer["computed_at"] > first["computed_at"]
+
+
+def test_a_revoked_key_is_refused_at_once_though_the_process_remembered_it(
+    store: Store, api_client: ApiClient
+) -> None:
+    _plan(store)
+    client = api_client(store, key=False)
+    key = issue_key(store, role="viewer", jurisdiction="370212", name="wall screen")
+    headers = {"X-API-Key": key}
+    for _ in range(2):  # the second request is answered from the remembered key
+        answer = client.get("/incidents/kpis", params={"as_of": AS_OF}, headers=headers)
+        assert answer.status_code == 200 and answer.json()["within"] == "370212"
+    with store.transaction() as conn:
+        revoke_api_key(conn, "wall screen")
+    deadline = time.monotonic() + 5  # PostGIS: the version's notification, milliseconds
+    while (refused := client.get("/incidents/kpis", headers=headers)).status_code == 200:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert refused.status_code == 401
