@@ -1,21 +1,22 @@
-"""Big-screen KPIs cached per jurisdiction and keyed by the incidents' data version.
+"""Big-screen KPIs cached per jurisdiction and ``as_of`` minute, keyed by the incidents' data
+version, as encoded JSON (:class:`~geogrid.store.kpi_answers.StoredAnswer`).
 
-Fifty screens asking every few seconds must not each run the statistics. An answer is reused
-while the ``incidents`` data version is unchanged and it is younger than ``ttl_s`` (overdue
-counts move with the clock). When the data moved on, the previous answer is served while one
-refresh runs in the background, as long as it is younger than ``max_stale_s``; an older or
-missing answer is computed while the caller waits (one computation per key, shared). A key is
-refreshed at most every ``min_refresh_s`` (a busy hour moves the version every second; the live
-feed, not the KPIs, carries each incident), and computations run one at a time on their own
-thread, so they never starve the feed or other requests of worker threads. Every answer says
-which data version it was computed for.
+Fifty screens asking every few seconds must not each run the statistics. An answer is a hit
+while the ``incidents`` data version is the one it counted (an answer for "now" also expires
+after ``ttl_s``: overdue counts move with the clock). When the data moved on, the answer is
+served as stale while one refresh runs in the background, as long as it is younger than
+``max_stale_s``; an older or missing answer is waited for (one refresh per key, shared). A key
+is refreshed at most every ``min_refresh_s`` (a busy hour moves the version every second; the
+live feed, not the KPIs, carries each incident). A refresh (``refresh``, given by
+:class:`~geogrid.api.kpi_service.KpiService`) takes the answer another process stored or
+computes it off this process's request path. Ages are wall-clock times since an answer was
+computed, so they mean the same in every process.
 
 Most new versions do not touch most jurisdictions: an incident changes one basic grid. With a
-:class:`GridChanges` the cache asks ``grid_stats`` (one indexed query per data version per
-process) which basic grids of the published plan were recounted since an answer was computed;
-when none lies in the answer's jurisdiction (and the plan is the same) the answer is still
-exact and is served for the new version as a hit, with no computation. An answer for a fixed
-``as_of`` depends on the data only, so it never expires by age; one for "now" does (``ttl_s``).
+:class:`GridChanges` the cache knows (read once per data version per process, from
+``grid_stats``) which basic grids of the published plan were recounted since an answer was
+computed; when none lies in the answer's jurisdiction (and the plan is the same) the answer is
+still exact and is served for the new version as a hit, with no computation.
 """
 
 from __future__ import annotations
