@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +40,12 @@ from geogrid.store.plans import published_plan_id
 class Entry:
     version: int  # the data version the answer is exact for (its own, or a later one)
     answer: StoredAnswer
+    tried: float = 0.0  # time.monotonic() when a refresh last fell short of its version
+
+
+RETRY_S = 1.0
+"""After a refresh that brought no newer answer (another process holds the key's lock), the
+next one waits this long: fifty polling screens must not each ask the table."""
 
 
 class GridChanges:
@@ -143,6 +150,8 @@ class KpiCache:
             return _answer(entry, version, "hit")
         if entry and age < self.min_refresh_s:
             return _answer(entry, version, "stale")
+        if entry and age < self.max_stale_s and time.monotonic() - entry.tried < RETRY_S:
+            return _answer(entry, version, "stale")  # another process is computing it
         task = self.start(key, version, grids)
         if entry and age < self.max_stale_s:
             return _answer(entry, version, "stale")
@@ -172,8 +181,10 @@ class KpiCache:
         try:
             answer = await self.refresh(wanted)
             entry = self._entries.get(wanted.key)
-            if entry is None or answer.computed_at >= entry.answer.computed_at:
+            if entry is None or answer.computed_at > entry.answer.computed_at:
                 entry = self._entries[wanted.key] = Entry(answer.version, answer)
+            # fell short (another process holds the key): not asked again for RETRY_S
+            entry.tried = time.monotonic() if answer.version < wanted.version else 0.0
             return entry
         finally:
             self._running.pop(wanted.key, None)

@@ -56,6 +56,8 @@ KPI_ANSWERS = Table(
     Column("body", LargeBinary, nullable=False),
 )
 _LOCK_SPACE = 7212  # first key of the two-key advisory lock: KPI answers
+_TRY_LOCK = "SELECT pg_try_advisory_xact_lock(:space, hashtext(:key))"
+_LOCK = "SELECT pg_advisory_xact_lock(:space, hashtext(:key))"
 
 Key = tuple[str, str]  # (jurisdiction code prefix or "", as_of "YYYY-MM-DDTHH:MM" or "now")
 
@@ -110,6 +112,9 @@ def read_answers(bind: Engine | Connection) -> list[StoredAnswer]:
 def shared_answer(engine: Engine, wanted: Wanted) -> StoredAnswer:
     """An answer ``wanted`` accepts: the stored one, or one computed now and stored in one
     transaction under the key's advisory lock (processes asking at once compute it once).
+    While another process holds the lock, the stored answer is returned as it is, older than
+    wanted (the worker moves on to other keys instead of waiting); with none stored, the
+    caller waits for the other process's.
 
     SpatiaLite (one process) computes without storing: a write from a background thread
     would make a concurrent deferred write transaction fail (SQLITE_BUSY on its upgrade)."""
@@ -119,8 +124,10 @@ def shared_answer(engine: Engine, wanted: Wanted) -> StoredAnswer:
     if wanted.accepts(found):
         return found  # type: ignore[return-value]
     with engine.begin() as conn:
-        lock = "SELECT pg_advisory_xact_lock(:space, hashtext(:key))"
-        conn.execute(text(lock), {"space": _LOCK_SPACE, "key": "|".join(wanted.key)})
+        lock = {"space": _LOCK_SPACE, "key": "|".join(wanted.key)}
+        if not conn.execute(text(_TRY_LOCK), lock).scalar_one() and found is not None:
+            return found  # another process is computing it: the old one meanwhile
+        conn.execute(text(_LOCK), lock)  # taken already when the try succeeded (re-entrant)
         found = read_answer(conn, wanted.key)
         if wanted.accepts(found):
             return found  # type: ignore[return-value]
