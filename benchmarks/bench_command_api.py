@@ -85,6 +85,7 @@ class Load:
         self.committed: dict[str, float] = {}  # ref -> when the 201 came back
         self.arrived: list[dict[str, float]] = []
         self.kpi_ms: list[float] = []
+        self.kpi_server_ms: list[float] = []  # the route's own time (Server-Timing)
         self.kpi_cache: dict[str, int] = {}
         self.kpi_errors = 0
         self.cold_ms: list[float] = []
@@ -130,6 +131,9 @@ async def kpi_client(base: str, key: str, load: Load, poll: float) -> None:
                 ok = False
             load.kpi_ms.append((time.perf_counter() - t0) * 1000)
             if ok:
+                timing = response.headers.get("server-timing", "")
+                if "dur=" in timing:
+                    load.kpi_server_ms.append(float(timing.split("dur=")[1]))
                 state = response.json().get("cache", "?")
                 load.kpi_cache[state] = load.kpi_cache.get(state, 0) + 1
             else:
@@ -205,6 +209,9 @@ def summarise(load: Load, scopes: list[str]) -> dict[str, Any]:
         "kpi_p95_ms": round(percentile(load.kpi_ms, 95), 1),
         "kpi_p99_ms": round(percentile(load.kpi_ms, 99), 1),
         "kpi_max_ms": round(max(load.kpi_ms, default=float("nan")), 1),
+        "kpi_server_p50_ms": round(percentile(load.kpi_server_ms, 50), 1),
+        "kpi_server_p99_ms": round(percentile(load.kpi_server_ms, 99), 1),
+        "kpi_server_max_ms": round(max(load.kpi_server_ms, default=float("nan")), 1),
         "posted": len(load.posted),
         "deliveries_expected": expected,
         "deliveries_missing": missing,
