@@ -186,3 +186,22 @@ def test_a_revoked_key_is_refused_at_once_though_the_process_remembered_it(
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert refused.status_code == 401
+
+
+def test_the_warm_up_answers_the_wall_screen_and_builds_its_first_tiles(
+    store: Store, api_client: ApiClient
+) -> None:
+    _plan(store)
+    client = api_client(
+        store, key=False, anonymous_read=True, kpi_warmup=True, kpi_warmup_as_of=[AS_OF]
+    )
+    state = client.app.state  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 60
+    while not state.kpis.warmed.is_set():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    # the 3 x 3 grids (120.45-120.48 E, 36.10-36.13 N) lie in one tile at zoom 10 and one at 11
+    assert len(state.tiles.cache) == 2
+    answer = client.get("/incidents/kpis", params={"as_of": AS_OF}).json()
+    assert answer["cache"] == "hit" and answer["within"] == ""
+    assert answer["today"] == {"reported": 0, "closed": 0, "overdue": 0, "open": 0}
