@@ -86,6 +86,7 @@ class Load:
         self.arrived: list[dict[str, float]] = []
         self.kpi_ms: list[float] = []
         self.kpi_server_ms: list[float] = []  # the route's own time (Server-Timing)
+        self.client_lag_ms: list[float] = []  # how late this process's own event loop wakes
         self.kpi_cache: dict[str, int] = {}
         self.kpi_errors = 0
         self.cold_ms: list[float] = []
@@ -159,6 +160,15 @@ async def writer(bases: list[str], key: str, load: Load, every: float, count: in
             await asyncio.sleep(every)
 
 
+async def lag_probe(load: Load, every: float = 0.1) -> None:
+    """How late the benchmark's own event loop runs a timer: the clients' measurements include
+    it (one process holds every stream and poller)."""
+    while not load.stop.is_set():
+        t0 = time.perf_counter()
+        await asyncio.sleep(every)
+        load.client_lag_ms.append((time.perf_counter() - t0 - every) * 1000)
+
+
 async def run_load(bases: list[str], keys: list[str], writer_key: str, args: Any) -> Load:
     load = Load()
     load.arrived = [{} for _ in keys]
@@ -176,6 +186,7 @@ async def run_load(bases: list[str], keys: list[str], writer_key: str, args: Any
         asyncio.create_task(kpi_client(bases[(c + 1) % len(bases)], key, load, args.poll))
         for c, key in enumerate(keys)
     ]
+    pollers.append(asyncio.create_task(lag_probe(load)))
     posts = max(1, int(args.duration / args.post_every))
     await writer(bases, writer_key, load, args.post_every, posts)
     await asyncio.sleep(3.0)  # let the last events arrive
@@ -212,6 +223,9 @@ def summarise(load: Load, scopes: list[str]) -> dict[str, Any]:
         "kpi_server_p50_ms": round(percentile(load.kpi_server_ms, 50), 1),
         "kpi_server_p99_ms": round(percentile(load.kpi_server_ms, 99), 1),
         "kpi_server_max_ms": round(max(load.kpi_server_ms, default=float("nan")), 1),
+        "client_loop_lag_p50_ms": round(percentile(load.client_lag_ms, 50), 1),
+        "client_loop_lag_p99_ms": round(percentile(load.client_lag_ms, 99), 1),
+        "client_loop_lag_max_ms": round(max(load.client_lag_ms, default=float("nan")), 1),
         "posted": len(load.posted),
         "deliveries_expected": expected,
         "deliveries_missing": missing,
