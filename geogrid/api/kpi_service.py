@@ -28,6 +28,8 @@ import contextlib
 import hashlib
 import logging
 import multiprocessing
+import time
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from concurrent.futures.thread import ThreadPoolExecutor
@@ -94,6 +96,7 @@ class KpiService:
         self._written = False
         self._tasks: list[asyncio.Task[None]] = []
         self.warmed = asyncio.Event()  # set when the warm-up has ended (tests, benchmarks)
+        self._lags: deque[float] = deque(maxlen=10)
 
     async def start(self) -> None:
         """Follow the versions, load the stored answers, start the warm-up; returns at once
@@ -101,6 +104,7 @@ class KpiService:
         await self._run_io(self.versions.start)
         self.cache.load(await self._run_io(read_answers, self.store.engine))
         self._tasks.append(asyncio.create_task(self._follow_loop()))
+        self._tasks.append(asyncio.create_task(self._lag_loop()))
         if self.settings.api.kpi_warmup:
             self._tasks.append(asyncio.create_task(self._warm_up()))
         else:
@@ -177,6 +181,18 @@ class KpiService:
         except BrokenProcessPool:
             self._pool = None  # the worker died (killed?): the next refresh starts another
             raise
+
+    @property
+    def loop_lag_ms(self) -> float:
+        """How late this process's event loop ran a 0.1 s timer, at worst in the last second
+        (reported beside each answer: the time a request waits before its route runs)."""
+        return max(self._lags, default=0.0)
+
+    async def _lag_loop(self) -> None:
+        while True:
+            started = time.perf_counter()
+            await asyncio.sleep(0.1)
+            self._lags.append((time.perf_counter() - started - 0.1) * 1000)
 
     async def _follow_loop(self) -> None:
         """PostGIS: read which grids changed as soon as the versions move, before a request

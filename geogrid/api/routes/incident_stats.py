@@ -150,5 +150,5 @@ async def kpis(
     body = await service.answer(key)
     # the time spent here, apart from the event loop's and the network's queues
     spent = (time.perf_counter() - request.state.kpi_started) * 1000
-    headers = {"Server-Timing": f"kpi;dur={spent:.1f}"}
+    headers = {"Server-Timing": f"kpi;dur={spent:.1f}, loop;dur={service.loop_lag_ms:.1f}"}
     return Response(body, media_type="application/json", headers=headers)  # type: ignore[return-value]
