@@ -16,9 +16,10 @@
   answer for each ``kpi_warmup_as_of`` is brought up to date, and the basic grids' tiles of the
   zooms the big screen opens on are built (when anonymous reading is on, as for a wall screen).
 
-Staleness is bounded: an answer is served stale for a newer data version at most
-``kpi_refresh_s`` after it was computed (plus one computation), and every answer says so:
-``computed_at``, ``data_version`` (what it counted) and ``current_data_version``.
+Staleness is bounded: an answer served for a newer data version is recomputed once it is
+``kpi_refresh_s`` old (so normally it is at most that plus one computation old) and never
+served older than ``kpi_max_stale_s``; every answer says so: ``computed_at``,
+``data_version`` (what it counted) and ``current_data_version``.
 """
 
 from __future__ import annotations

@@ -142,8 +142,9 @@ async def kpis(
     community or grid (drill-down). ``as_of`` counts to that minute. Shared by the server's
     processes and cached per area and data version: ``computed_at`` says when the answer was
     computed, ``data_version`` which incidents it counted, ``current_data_version`` the
-    newest, ``cache`` hit / stale / miss; a stale answer is at most ``kpi_refresh_s`` (plus
-    one computation) old."""
+    newest, ``cache`` hit / stale / miss; a stale answer is recomputed ``kpi_refresh_s``
+    after it was computed (then it takes one computation) and never served older than
+    ``kpi_max_stale_s``."""
     moment = local_time(as_of)
     area = scope(principal, code)
     key = (area or "", moment.strftime("%Y-%m-%dT%H:%M") if moment else "now")
