@@ -129,6 +129,10 @@ class KpiCache:
         self._entries: dict[Key, Entry] = {}
         self._running: dict[Key, asyncio.Task[Entry]] = {}
 
+    def __len__(self) -> int:
+        """How many answers the cache holds."""
+        return len(self._entries)
+
     def load(self, answers: list[StoredAnswer]) -> None:
         """Take stored answers (a server start): each is served while the rules allow."""
         for answer in answers:

@@ -57,6 +57,7 @@ from geogrid.store.kpi_answers import (
     StoredAnswer,
     Wanted,
     compute_in_worker,
+    minute_key,
     read_answers,
     shared_answer,
     street_codes,
@@ -203,6 +204,8 @@ class KpiService:
             return
         while True:
             await asyncio.sleep(_FOLLOW_S)
+            if not len(self.cache):
+                continue  # no answer held yet: nothing to carry over (and no grid_stats write)
             try:
                 await self._follow(self._pair())
             except Exception:  # the store may be briefly unreachable; the next round retries
@@ -281,5 +284,4 @@ def as_of_key(value: str) -> str:
     minute (as the ``/incidents/kpis`` route keys ``?as_of=``)."""
     if value == "now":
         return value
-    moment = local_time(datetime.fromisoformat(value))
-    return moment.strftime("%Y-%m-%dT%H:%M")  # type: ignore[union-attr]
+    return minute_key(local_time(datetime.fromisoformat(value)))  # type: ignore[arg-type]

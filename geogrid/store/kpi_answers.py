@@ -98,6 +98,13 @@ class Wanted:
         return answer.version >= self.version or answer.age_s() < self.min_refresh_s
 
 
+def minute_key(moment: datetime) -> str:
+    """The key of an ``as_of`` moment: UTC to the minute, ``YYYY-MM-DDTHH:MM`` (four-digit
+    years, also before 1000, which ``strftime`` would not pad)."""
+    utc_moment = moment.astimezone(UTC).replace(second=0, microsecond=0, tzinfo=None)
+    return utc_moment.isoformat(timespec="minutes")
+
+
 def read_answer(bind: Engine | Connection, key: Key) -> StoredAnswer | None:
     """The stored answer for ``key``, or None."""
     rows = fetch_all(bind, _select().where(*_match(key)))

@@ -17,6 +17,7 @@ from geogrid.errors import Forbidden
 from geogrid.store._bind import MAX_ID
 from geogrid.store.incident_kpis import json_records
 from geogrid.store.incident_stats import department_ranking, incident_stats, incident_trend
+from geogrid.store.kpi_answers import minute_key
 
 router = APIRouter(prefix="/incidents", tags=["incident statistics"])
 Start = Annotated[datetime | None, Query(description="reported at or after (naive: Beijing)")]
@@ -147,7 +148,7 @@ async def kpis(
     ``kpi_max_stale_s``."""
     moment = local_time(as_of)
     area = scope(principal, code)
-    key = (area or "", moment.strftime("%Y-%m-%dT%H:%M") if moment else "now")
+    key = (area or "", minute_key(moment) if moment else "now")
     body = await service.answer(key)
     # the time spent here, apart from the event loop's and the network's queues
     spent = (time.perf_counter() - request.state.kpi_started) * 1000
