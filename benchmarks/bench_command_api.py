@@ -85,9 +85,13 @@ class Load:
         self.committed: dict[str, float] = {}  # ref -> when the 201 came back
         self.arrived: list[dict[str, float]] = []
         self.kpi_ms: list[float] = []
+        self.kpi_server_ms: list[float] = []  # the route's own time (Server-Timing)
+        self.server_lag_ms: list[float] = []  # the server's loop lag (worst of its last second)
+        self.client_lag_ms: list[float] = []  # how late this process's own event loop wakes
         self.kpi_cache: dict[str, int] = {}
         self.kpi_errors = 0
         self.cold_ms: list[float] = []
+        self.first_request_s = 0.0  # perf_counter when the first KPI request left
         self.stop = asyncio.Event()
 
 
@@ -129,12 +133,27 @@ async def kpi_client(base: str, key: str, load: Load, poll: float) -> None:
                 ok = False
             load.kpi_ms.append((time.perf_counter() - t0) * 1000)
             if ok:
+                timing = _timing(response.headers.get("server-timing", ""))
+                if "kpi" in timing:
+                    load.kpi_server_ms.append(timing["kpi"])
+                if "loop" in timing:
+                    load.server_lag_ms.append(timing["loop"])
                 state = response.json().get("cache", "?")
                 load.kpi_cache[state] = load.kpi_cache.get(state, 0) + 1
             else:
                 load.kpi_errors += 1
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(load.stop.wait(), poll)
+
+
+def _timing(header: str) -> dict[str, float]:
+    """``Server-Timing: kpi;dur=8.1, loop;dur=3.0`` as {"kpi": 8.1, "loop": 3.0}."""
+    out = {}
+    for part in header.split(","):
+        name, _, rest = part.strip().partition(";dur=")
+        if rest:
+            out[name] = float(rest)
+    return out
 
 
 async def writer(bases: list[str], key: str, load: Load, every: float, count: int) -> None:
@@ -154,6 +173,15 @@ async def writer(bases: list[str], key: str, load: Load, every: float, count: in
             await asyncio.sleep(every)
 
 
+async def lag_probe(load: Load, every: float = 0.1) -> None:
+    """How late the benchmark's own event loop runs a timer: the clients' measurements include
+    it (one process holds every stream and poller)."""
+    while not load.stop.is_set():
+        t0 = time.perf_counter()
+        await asyncio.sleep(every)
+        load.client_lag_ms.append((time.perf_counter() - t0 - every) * 1000)
+
+
 async def run_load(bases: list[str], keys: list[str], writer_key: str, args: Any) -> Load:
     load = Load()
     load.arrived = [{} for _ in keys]
@@ -163,6 +191,7 @@ async def run_load(bases: list[str], keys: list[str], writer_key: str, args: Any
         for c, key in enumerate(keys)
     ]
     await asyncio.wait_for(asyncio.gather(*(r.wait() for r in ready)), 60)
+    load.first_request_s = time.perf_counter()
     load.cold_ms = await asyncio.gather(
         *(warm_up(bases[(c + 1) % len(bases)], key) for c, key in enumerate(keys))
     )
@@ -170,6 +199,7 @@ async def run_load(bases: list[str], keys: list[str], writer_key: str, args: Any
         asyncio.create_task(kpi_client(bases[(c + 1) % len(bases)], key, load, args.poll))
         for c, key in enumerate(keys)
     ]
+    pollers.append(asyncio.create_task(lag_probe(load)))
     posts = max(1, int(args.duration / args.post_every))
     await writer(bases, writer_key, load, args.post_every, posts)
     await asyncio.sleep(3.0)  # let the last events arrive
@@ -203,6 +233,15 @@ def summarise(load: Load, scopes: list[str]) -> dict[str, Any]:
         "kpi_p95_ms": round(percentile(load.kpi_ms, 95), 1),
         "kpi_p99_ms": round(percentile(load.kpi_ms, 99), 1),
         "kpi_max_ms": round(max(load.kpi_ms, default=float("nan")), 1),
+        "kpi_server_p50_ms": round(percentile(load.kpi_server_ms, 50), 1),
+        "kpi_server_p99_ms": round(percentile(load.kpi_server_ms, 99), 1),
+        "kpi_server_max_ms": round(max(load.kpi_server_ms, default=float("nan")), 1),
+        "server_loop_lag_p50_ms": round(percentile(load.server_lag_ms, 50), 1),
+        "server_loop_lag_p99_ms": round(percentile(load.server_lag_ms, 99), 1),
+        "server_loop_lag_max_ms": round(max(load.server_lag_ms, default=float("nan")), 1),
+        "client_loop_lag_p50_ms": round(percentile(load.client_lag_ms, 50), 1),
+        "client_loop_lag_p99_ms": round(percentile(load.client_lag_ms, 99), 1),
+        "client_loop_lag_max_ms": round(max(load.client_lag_ms, default=float("nan")), 1),
         "posted": len(load.posted),
         "deliveries_expected": expected,
         "deliveries_missing": missing,
@@ -275,6 +314,7 @@ def main() -> None:
             t0 = time.perf_counter()
             load = asyncio.run(run_load(bases, keys, writer_key, args))
             wall = time.perf_counter() - t0
+            computed = _computed(store)
     result = {
         "store": args.store,
         "processes": processes,
@@ -284,6 +324,8 @@ def main() -> None:
         "post_every_s": args.post_every,
         "poll_s": args.poll,
         "wall_s": round(wall, 1),
+        "kpi_first_request_after_servers_up_s": round(load.first_request_s - t0, 1),
+        "kpi_answers_stored": computed,
         **setup,
         **summarise(load, scopes),
     }
@@ -293,9 +335,20 @@ def main() -> None:
 
 @contextlib.contextmanager
 def api_processes(url: str, processes: int) -> Any:
-    """``processes`` API processes on one store; yields their base URLs."""
+    """``processes`` API processes on one store, warming up the screens' ``as_of`` at start
+    (as a command centre configures its screens); yields their base URLs."""
+    env = {"GEOGRID_API_KPI_WARMUP_AS_OF": json.dumps([AS_OF])}
     with contextlib.ExitStack() as exits:
-        yield [exits.enter_context(api_process(url)) for _ in range(processes)]
+        yield [exits.enter_context(api_process(url, **env)) for _ in range(processes)]
+
+
+def _computed(store: Any) -> int:
+    """How many answers the processes stored in ``kpi_answers`` (one per jurisdiction and
+    ``as_of`` computed at least once; PostGIS only)."""
+    if store.kind != "postgis":
+        return 0
+    with store.engine.connect() as conn:
+        return int(conn.exec_driver_sql("SELECT count(*) FROM kpi_answers").scalar_one())
 
 
 def _save(result: dict[str, Any]) -> None:

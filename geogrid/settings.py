@@ -67,7 +67,31 @@ class ApiSettings(BaseSettings):
         default=10_000.0, gt=0, description="Largest bbox (square degrees, lon/lat) a query takes"
     )
     kpi_refresh_s: float = Field(
-        default=30.0, ge=0, description="Big-screen KPIs are recomputed at most this often"
+        default=30.0,
+        ge=0,
+        description="Big-screen KPIs are recomputed at most this often (for all the server's"
+        " processes together); a stale answer is at most this old plus one computation",
+    )
+    kpi_max_stale_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="A KPI answer older than this is not served for newer data: the caller"
+        " waits for the new one (younger ones are served, labelled stale, while it computes)",
+    )
+    kpi_worker: Literal["process", "thread"] = Field(
+        default="process",
+        description="Where KPIs are computed on PostGIS: a worker process of each API process"
+        " (off its GIL) or a thread (SpatiaLite always uses a thread)",
+    )
+    kpi_warmup: bool = Field(
+        default=True,
+        description="At start, in the background: load stored KPI answers, bring the whole"
+        " area's and every street's up to date, build the big screen's first grid tiles",
+    )
+    kpi_warmup_as_of: list[str] = Field(
+        default=["now"],
+        description='The as_of moments warmed up: "now" or a Beijing time such as'
+        ' "2025-12-31T18:00" (a screen showing a fixed moment)',
     )
     basemap_url: str | None = Field(
         default=None,

@@ -83,7 +83,8 @@ def code_clause(principal: Principal, column: Any) -> ColumnElement[bool]:
     return func.substr(column, 1, n) == literal(principal.jurisdiction)
 
 
-def _presented_key(request: Request) -> str | None:
+def presented_key(request: Request) -> str | None:
+    """The API key the request carries (X-API-Key or a bearer token), or None."""
     key = request.headers.get("x-api-key")
     if key:
         return key
@@ -95,7 +96,7 @@ def _presented_key(request: Request) -> str | None:
 
 def current_principal(request: Request, store: StoreDep, settings: SettingsDep) -> Principal:
     """The principal of the request's key; anonymous viewer when allowed; else Unauthorized."""
-    key = _presented_key(request)
+    key = presented_key(request)
     if key is None:
         if settings.api.anonymous_read:
             return Principal(None, Role.viewer, settings.api.anonymous_jurisdiction)

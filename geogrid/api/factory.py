@@ -11,6 +11,7 @@ from geogrid import __version__
 from geogrid.api.docs import install_docs
 from geogrid.api.errors import BodyLimit, install_error_handlers
 from geogrid.api.feed import FeedHub
+from geogrid.api.kpi_service import KpiService
 from geogrid.api.openapi30 import install_openapi_30
 from geogrid.api.routes import (
     editor,
@@ -46,9 +47,13 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.store = store
         app.state.feed = FeedHub(store)
         await app.state.feed.start()
+        app.state.kpis = KpiService(store, settings, app.state)
+        app.state.feed.on_wake.append(app.state.kpis.written)
+        await app.state.kpis.start()
         try:
             yield
         finally:
+            await app.state.kpis.stop()
             runner = getattr(app.state, "job_runner", None)
             if runner is not None:  # partition jobs run in a worker process: stop it too
                 runner.close()

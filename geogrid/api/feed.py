@@ -51,6 +51,7 @@ class FeedHub:
         self.poll_s = poll_s
         self.last_id = 0
         self._subscribers: set[Subscriber] = set()
+        self.on_wake: list[Callable[[], None]] = []  # told of this process's writes, any thread
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -87,6 +88,8 @@ class FeedHub:
     def wake(self) -> None:
         """New events were committed in this process: read them now (callable from any
         thread, e.g. a sync route in the thread pool)."""
+        for listener in self.on_wake:
+            listener()
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._wake.set)
 

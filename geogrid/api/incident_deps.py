@@ -15,11 +15,9 @@ from sqlalchemy import Connection
 
 from geogrid.api.access import INCIDENT_WRITERS, Principal, record_write, require
 from geogrid.api.feed import FeedHub
-from geogrid.api.kpi_cache import GridChanges, KpiCache
 from geogrid.errors import Forbidden
 from geogrid.incidents.deadlines import LOCAL_TZ
 from geogrid.store import Store
-from geogrid.store.grid_stats import StatsRefresher
 from geogrid.store.incident_feed import sees
 
 IncidentWriter = Annotated[Principal, Depends(require(*INCIDENT_WRITERS))]
@@ -35,22 +33,7 @@ def get_feed(request: Request) -> FeedHub:
     return hub
 
 
-def get_kpi_cache(request: Request) -> KpiCache:
-    """The process's KPI cache (made on first use), following ``grid_stats`` with the tile
-    service's refresher so one process refreshes the table once."""
-    state = request.app.state
-    cache: KpiCache | None = getattr(state, "kpi_cache", None)
-    if cache is None:
-        tiles = getattr(state, "tiles", None)
-        refresher = tiles.stats if tiles is not None else StatsRefresher(state.store.engine)
-        changes = GridChanges(state.store.engine, refresher)
-        refresh = state.settings.api.kpi_refresh_s
-        cache = state.kpi_cache = KpiCache(min_refresh_s=refresh, changes=changes)
-    return cache
-
-
 FeedDep = Annotated[FeedHub, Depends(get_feed)]
-KpiCacheDep = Annotated[KpiCache, Depends(get_kpi_cache)]
 
 
 @contextmanager

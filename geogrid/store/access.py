@@ -20,6 +20,10 @@ from geogrid.roles import Role, check_jurisdiction
 from geogrid.store._bind import fetch_all
 from geogrid.store.access_tables import ApiKey, AuditEntry
 from geogrid.store.tables import table_of, utcnow
+from geogrid.store.versions import bump_data_version
+
+KEYS_LAYER = "api_keys"
+"""The data version moved by every revocation (a process may remember the keys it checked)."""
 
 _KEYS = table_of(ApiKey)
 _AUDIT = table_of(AuditEntry)
@@ -104,6 +108,7 @@ def revoke_api_key(conn: Connection, name: str) -> None:
     )
     if not done.rowcount:
         raise NotFound(f"no live API key for user {name!r} (see `geogrid users list`)")
+    bump_data_version(conn, KEYS_LAYER)  # processes that remember keys forget them
 
 
 def append_audit(

@@ -21,8 +21,11 @@ LAOSHAN = "370212"
 
 
 def settings_for(store: Store, **api: Any) -> Settings:
-    """Settings pointing at ``store``, with ``api`` overriding ApiSettings fields."""
+    """Settings pointing at ``store``, with ``api`` overriding ApiSettings fields. In-process
+    test apps compute KPIs on a thread and warm nothing up unless asked (a worker process per
+    app would cost seconds each; the ``geogrid serve`` tests run the real thing)."""
     url = store.engine.url.render_as_string(hide_password=False)
+    api = {"kpi_worker": "thread", "kpi_warmup": False} | api
     return Settings(store=StoreSettings(database_url=url), api=ApiSettings(**api))
 
 

@@ -24,11 +24,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def api_process(database_url: str, *, timeout: float = 60.0) -> Iterator[str]:
-    """``geogrid serve`` on 127.0.0.1 and a free port, as a subprocess; yields its base URL
-    once ``/health`` answers, and stops it at the end."""
+def api_process(database_url: str, *, timeout: float = 60.0, **env: str) -> Iterator[str]:
+    """``geogrid serve`` on 127.0.0.1 and a free port, as a subprocess (``env``: more
+    environment, e.g. settings); yields its base URL once ``/health`` answers, and stops it
+    at the end."""
     port = free_port()
-    env = os.environ | {"DATABASE_URL": database_url}
+    env = os.environ | {"DATABASE_URL": database_url} | env
     process = subprocess.Popen(
         [sys.executable, "-m", "geogrid", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,

@@ -3,23 +3,21 @@ as the incident layer computes them, for the caller's jurisdiction only."""
 
 from __future__ import annotations
 
-import json
+import time
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from geogrid.api.access import Principal, PrincipalDep
 from geogrid.api.deps import StoreDep
-from geogrid.api.incident_deps import CategoryCode, CodePrefix, KpiCacheDep, local_time, within
-from geogrid.api.kpi_cache import KpiCache
+from geogrid.api.incident_deps import CategoryCode, CodePrefix, local_time, within
+from geogrid.api.kpi_service import KpiService
 from geogrid.errors import Forbidden
-from geogrid.store import Store
 from geogrid.store._bind import MAX_ID
-from geogrid.store.incident_kpis import command_kpis, json_records
+from geogrid.store.incident_kpis import json_records
 from geogrid.store.incident_stats import department_ranking, incident_stats, incident_trend
-from geogrid.store.versions import INCIDENTS
+from geogrid.store.kpi_answers import minute_key
 
 router = APIRouter(prefix="/incidents", tags=["incident statistics"])
 Start = Annotated[datetime | None, Query(description="reported at or after (naive: Beijing)")]
@@ -117,11 +115,23 @@ def ranking(
     return {"by": by, "rows": json_records(frame)}
 
 
+def get_kpis(request: Request) -> KpiService:
+    """The process's KPI service (started by the app's lifespan)."""
+    service: KpiService = request.app.state.kpis
+    return service
+
+
+async def kpi_principal(request: Request) -> Principal:
+    """The caller, as the access rule says, without a thread hop for a key already checked."""
+    request.state.kpi_started = time.perf_counter()
+    return await get_kpis(request).principal(request)
+
+
 @router.get("/kpis")
 async def kpis(
-    store: StoreDep,
-    principal: PrincipalDep,
-    cache: KpiCacheDep,
+    request: Request,
+    principal: Annotated[Principal, Depends(kpi_principal)],
+    service: Annotated[KpiService, Depends(get_kpis)],
     as_of: Annotated[
         datetime | None, Query(description="the moment to report on (default: now)")
     ] = None,
@@ -130,30 +140,17 @@ async def kpis(
     """Everything a big screen shows, in one call: today's reported, closed and overdue, the
     year's settlement and on-time rates, trends by day / week / month, top categories, and
     the street and department red and black lists. ``code`` narrows all of it to one street,
-    community or grid (drill-down). Cached per area and data version (see ``cache``)."""
+    community or grid (drill-down). ``as_of`` counts to that minute. Shared by the server's
+    processes and cached per area and data version: ``computed_at`` says when the answer was
+    computed, ``data_version`` which incidents it counted, ``current_data_version`` the
+    newest, ``cache`` hit / stale / miss; a stale answer is recomputed ``kpi_refresh_s``
+    after it was computed (then it takes one computation) and never served older than
+    ``kpi_max_stale_s``."""
     moment = local_time(as_of)
     area = scope(principal, code)
-    key = (area or "", moment.strftime("%Y-%m-%dT%H:%M") if moment else "now")
-    versions, grids = await run_in_threadpool(_versions_and_grids, store, cache)
-    answer = await cache.get(
-        key,
-        versions[0],
-        lambda: command_kpis(store.engine, within=area, as_of=moment),
-        grids=grids,
-    )
-    # Encoded here, once per request: the generic encoder costs more than the cache lookup.
-    body = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
-    return Response(body, media_type="application/json")  # type: ignore[return-value]
-
-
-def _versions_and_grids(
-    store: Store, cache: KpiCache
-) -> tuple[tuple[int, int], tuple[int | None, int] | None]:
-    """The incidents' and plans' data versions as committed now (an answer must never be
-    labelled with a version older than what it counted), and the grids recounted up to them,
-    without waiting for another request that is following them (None then)."""
-    current = store.data_versions()
-    versions = int(current.get(INCIDENTS, 0)), int(current.get("plans", 0))
-    if cache.changes is None:
-        return versions, None
-    return versions, cache.changes.follow(versions, wait=False)
+    key = (area or "", minute_key(moment) if moment else "now")
+    body = await service.answer(key)
+    # the time spent here, apart from the event loop's and the network's queues
+    spent = (time.perf_counter() - request.state.kpi_started) * 1000
+    headers = {"Server-Timing": f"kpi;dur={spent:.1f}, loop;dur={service.loop_lag_ms:.1f}"}
+    return Response(body, media_type="application/json", headers=headers)  # type: ignore[return-value]
