@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from geogrid.partition._geometry import point_hulls
 from geogrid.partition.barriers import OPEN_LAND_COST, class_costs
 from geogrid.partition.units import Units
 
@@ -50,9 +51,8 @@ class Places:
         moment = np.bincount(group, weights=spread, minlength=g).astype(float)
         coords, index = shapely.get_coordinates(self.hull, return_index=True)
         order = np.argsort(group[index], kind="stable")  # shapely wants the indices sorted
-        hull = np.empty(g, dtype=object)
-        shapely.multipoints(coords[order], indices=group[index][order], out=hull)
-        return Places(area, x, y, moment, shapely.convex_hull(hull))
+        hull = point_hulls(coords[order], group[index][order], g)
+        return Places(area, x, y, moment, hull)
 
 
 @dataclass

@@ -23,6 +23,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from geogrid.partition._geometry import point_hulls
 from geogrid.partition._refine import HULL_WEIGHT, accepts, concavity
 from geogrid.partition._repair import Repair
 
@@ -60,7 +61,7 @@ class _Nodes:
             owner = np.repeat(np.arange(len(new)), [len(x) for x in new])
             pts = np.concatenate([self.pts[u] for u in flat])
             index = np.repeat(owner, [len(self.pts[u]) for u in flat])
-            hulls = shapely.convex_hull(shapely.multipoints(pts, indices=index))
+            hulls = point_hulls(pts, index, len(new))
             coords, at = shapely.get_coordinates(hulls, return_index=True)
             cuts = np.searchsorted(at, np.arange(1, len(new)))
             self.hulls.update(zip(new, np.split(coords, cuts), strict=True))
@@ -68,7 +69,7 @@ class _Nodes:
 
     def convexity(self, pieces: list[Piece]) -> float:
         pts = np.concatenate(self.piece_hulls(pieces))
-        hull = float(shapely.area(shapely.convex_hull(shapely.multipoints(pts))))
+        hull = float(shapely.area(point_hulls(pts, np.zeros(len(pts), dtype=np.int64), 1)[0]))
         return sum(self.area[u] for x in pieces for u in x) / hull if hull > 0 else 1.0
 
 
@@ -240,15 +241,13 @@ def _hull_areas(pair: _Pair, side: BoolArray) -> FloatArray:
     coords, owner = pair.coords, pair.owner
     if still.any():
         fixed = still[owner]
-        core = shapely.convex_hull(shapely.multipoints(coords[fixed]))
+        core = point_hulls(coords[fixed], np.zeros(int(fixed.sum()), dtype=np.int64), 1)[0]
         core_pts = shapely.get_coordinates(core)
         coords = np.concatenate([core_pts, coords[~fixed]])
         owner = np.concatenate([np.full(len(core_pts), -1), owner[~fixed]])
     take = np.where(owner[None, :] >= 0, side[:, np.maximum(owner, 0)], still.any())
     row, col = np.nonzero(take)  # every row holds a piece: rows come out in order, none empty
-    return np.asarray(
-        shapely.area(shapely.convex_hull(shapely.multipoints(coords[col], indices=row)))
-    )
+    return np.asarray(shapely.area(point_hulls(coords[col], row, side.shape[0])))
 
 
 def _band_kept(repair: Repair, p: int, q: int, shift: int) -> bool:
