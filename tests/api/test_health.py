@@ -37,9 +37,10 @@ def _fill(store: Store) -> int:
 
 def test_health_reports_store_kind_and_counts(store: Store) -> None:
     _fill(store)
-    with _client(store) as client:
+    with _client(store, kpi_warmup=False) as client:
         body = client.get("/health").json()
     assert body["store"] == store.kind
+    assert body["warm"] is True  # no warm-up configured: ready at once
     assert body["counts"]["streets"] == 1 and body["counts"]["grids"] == 1
     assert body["counts"]["buildings"] == 0 and body["counts"]["incidents"] == 0
 

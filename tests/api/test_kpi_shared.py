@@ -200,6 +200,7 @@ def test_the_warm_up_answers_the_wall_screen_and_builds_its_first_tiles(
     while not state.kpis.warmed.is_set():
         assert time.monotonic() < deadline
         time.sleep(0.05)
+    assert client.get("/health").json()["warm"] is True  # the readiness a balancer reads
     # the 3 x 3 grids (120.45-120.48 E, 36.10-36.13 N) lie in one tile at zoom 10 and one at 11
     assert len(state.tiles.cache) == 2
     answer = client.get("/incidents/kpis", params={"as_of": AS_OF}).json()
