@@ -83,10 +83,12 @@ class ApiSettings(BaseSettings):
         description="Where KPIs are computed on PostGIS: a worker process of each API process"
         " (off its GIL) or a thread (SpatiaLite always uses a thread)",
     )
-    kpi_warmup: bool = Field(
-        default=True,
+    kpi_warmup: bool | None = Field(
+        default=None,
         description="At start, in the background: load stored KPI answers, bring the whole"
-        " area's and every street's up to date, build the big screen's first grid tiles",
+        " area's and every street's up to date, build the big screen's first grid tiles."
+        " Default: on PostGIS only (on SpatiaLite the warm-up's statistics writes would"
+        " compete with the first requests' writes for the file's one writer)",
     )
     kpi_warmup_as_of: list[str] = Field(
         default=["now"],

@@ -107,7 +107,10 @@ class KpiService:
         self.cache.load(await self._run_io(read_answers, self.store.engine))
         self._tasks.append(asyncio.create_task(self._follow_loop()))
         self._tasks.append(asyncio.create_task(self._lag_loop()))
-        if self.settings.api.kpi_warmup:
+        warm_up = self.settings.api.kpi_warmup
+        if warm_up is None:  # SQLite has one writer: the warm-up's writes would race requests'
+            warm_up = self.store.kind == "postgis"
+        if warm_up:
             self._tasks.append(asyncio.create_task(self._warm_up()))
         else:
             self.warmed.set()

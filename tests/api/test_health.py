@@ -79,3 +79,12 @@ def test_domain_errors_map_to_http(store: Store) -> None:
     assert missing.status_code == 404 and "12345" in missing.json()["detail"]
     assert unknown_layer.status_code == 400 and "lakes" in unknown_layer.json()["detail"]
     assert bad_bbox.status_code == 400 and bad_bbox.json()["field"] == "bbox"
+
+
+def test_spatialite_does_not_warm_up_by_default(spatialite_store: Store) -> None:
+    # one writer per file: the warm-up's statistics writes would race the first requests'
+    _fill(spatialite_store)
+    with _client(spatialite_store) as client:
+        assert client.get("/health").json()["warm"] is True
+        assert client.app.state.kpis.warmed.is_set()  # type: ignore[attr-defined]
+        assert len(client.app.state.tiles.cache) == 0  # type: ignore[attr-defined]
