@@ -220,6 +220,12 @@ async def run_load(bases: list[str], keys: list[str], writer_key: str, args: Any
     return load
 
 
+def spread(name: str, values: list[float], percents: tuple[int, ...]) -> dict[str, float]:
+    """``{name}_p{k}_ms`` for each percentile k and ``{name}_max_ms``, in ms to 0.1."""
+    out = {f"{name}_p{k}_ms": round(percentile(values, k), 1) for k in percents}
+    return out | {f"{name}_max_ms": round(max(values, default=float("nan")), 1)}
+
+
 def summarise(load: Load, scopes: list[str]) -> dict[str, Any]:
     latencies, after_commit, missing, expected, leaked = [], [], 0, 0, 0
     for seen, scope in zip(load.arrived, scopes, strict=True):
@@ -238,19 +244,10 @@ def summarise(load: Load, scopes: list[str]) -> dict[str, Any]:
         "kpi_requests": len(load.kpi_ms),
         "kpi_errors": load.kpi_errors,
         "kpi_cache": load.kpi_cache,
-        "kpi_p50_ms": round(percentile(load.kpi_ms, 50), 1),
-        "kpi_p95_ms": round(percentile(load.kpi_ms, 95), 1),
-        "kpi_p99_ms": round(percentile(load.kpi_ms, 99), 1),
-        "kpi_max_ms": round(max(load.kpi_ms, default=float("nan")), 1),
-        "kpi_server_p50_ms": round(percentile(load.kpi_server_ms, 50), 1),
-        "kpi_server_p99_ms": round(percentile(load.kpi_server_ms, 99), 1),
-        "kpi_server_max_ms": round(max(load.kpi_server_ms, default=float("nan")), 1),
-        "server_loop_lag_p50_ms": round(percentile(load.server_lag_ms, 50), 1),
-        "server_loop_lag_p99_ms": round(percentile(load.server_lag_ms, 99), 1),
-        "server_loop_lag_max_ms": round(max(load.server_lag_ms, default=float("nan")), 1),
-        "client_loop_lag_p50_ms": round(percentile(load.client_lag_ms, 50), 1),
-        "client_loop_lag_p99_ms": round(percentile(load.client_lag_ms, 99), 1),
-        "client_loop_lag_max_ms": round(max(load.client_lag_ms, default=float("nan")), 1),
+        **spread("kpi", load.kpi_ms, (50, 95, 99)),
+        **spread("kpi_server", load.kpi_server_ms, (50, 99)),
+        **spread("server_loop_lag", load.server_lag_ms, (50, 99)),
+        **spread("client_loop_lag", load.client_lag_ms, (50, 99)),
         "posted": len(load.posted),
         "deliveries_expected": expected,
         "deliveries_missing": missing,
