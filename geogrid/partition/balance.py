@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from geogrid.partition._block_moves import snap_blocks
 from geogrid.partition._graph import Graph
+from geogrid.partition._land_share import share_empty_land
 from geogrid.partition._repair import Repair
 from geogrid.partition._shape_moves import reshape
 from geogrid.partition.bands import Band
@@ -44,6 +45,8 @@ def split(graph: Graph, k: int, band: Band, *, seed: int = 0) -> IntArray:
     if graph.block is not None:
         snap_blocks(repair, graph.block.tolist())
         repair.refine()
+    share_empty_land(repair)
+    if graph.block is not None:
         reshape(repair, graph.block.tolist())
     repair.connect()
     return _compact_labels(np.asarray(repair.labels, dtype=np.int64))
