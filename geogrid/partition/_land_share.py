@@ -11,9 +11,9 @@ on the lines that cut them (roads, rivers, the open-land lattice).
 
 Households do not move, so every grid's band state stays as it was. Hard constraints: a unit
 moves only next to its new grid and only where its old grid stays connected without it, and
-no grid loses its last unit. The moves from one grid to another are kept only where they
-lower the refinement's objective (``_refine``: cut cost plus ``HULL_WEIGHT`` times each
-grid's concavity) over the two grids.
+no grid loses its last unit. The moves are kept only where together they lower the
+refinement's objective (``_refine``: cut cost plus ``HULL_WEIGHT`` times each grid's
+concavity) over the grids whose land changed.
 """
 
 from __future__ import annotations
@@ -64,54 +64,38 @@ def nearest_grid(repair: Repair) -> list[int]:
 
 def share_empty_land(repair: Repair) -> bool:
     """Move empty nodes to the part whose populated nodes are nearest (``nearest_grid``) where
-    the constraints allow, one pair of parts (giver, taker) at a time, keeping a pair's moves
-    only if they lower the objective over the two; True if any were kept."""
+    the constraints allow, and keep the moves only if together they lower the objective over
+    the parts they touch; True if kept.
+
+    Judged together, not pair by pair: kept per pair of parts, the moves lowered the objective
+    locally but cost convexity, wraps and barrier boundary overall (synthetic Laoshan 1x:
+    0.9305 convexity, 47 wrapping, 95.9% on barriers against 0.9315, 44, 96.05% together;
+    Liechtenstein: 88.7% on barriers against 90.0%)."""
     if repair.places is None or repair.band.lo < MIN_HOUSEHOLDS or len(repair.pw) < 2:
         return False
     target = nearest_grid(repair)
-    pairs: dict[tuple[int, int], list[int]] = {}
-    for u, t in enumerate(target):
-        if repair.labels[u] != t:
-            pairs.setdefault((repair.labels[u], t), []).append(u)
-    kept = False
-    for (p, t), nodes in sorted(pairs.items()):
-        moved = _move_towards(repair, nodes, p, t)
-        if not moved:
-            continue
-        after = _objective(repair, repair.labels, [p, t])
-        before = list(repair.labels)
-        for u in moved:
-            before[u] = p
-        if accepts(after - _objective(repair, before, [p, t])):
-            kept = True
-            continue
-        for u in reversed(moved):
-            repair.move(u, p)
-    return kept
-
-
-def _move_towards(repair: Repair, nodes: list[int], p: int, t: int) -> list[int]:
-    """Move each of ``nodes`` (of part p) to part t where it lies next to t and p stays
-    connected and not empty without it, sweeping while any moves; the nodes moved."""
+    before = list(repair.labels)
     moved: list[int] = []
-    left = list(nodes)
     for _ in range(PASSES):
-        stay = []
-        for u in left:
-            if (
-                repair.labels[u] == p
-                and repair.size[p] > 1
-                and any(repair.labels[v] == t for v, _ in repair.nbrs[u])
-                and repair._stays_connected(u)
-            ):
+        count = 0
+        for u, t in enumerate(target):
+            p = repair.labels[u]
+            if p == t or repair.size[p] < 2:
+                continue
+            if any(repair.labels[v] == t for v, _ in repair.nbrs[u]) and repair._stays_connected(u):
                 repair.move(u, t)
                 moved.append(u)
-            else:
-                stay.append(u)
-        if len(stay) == len(left):
+                count += 1
+        if not count:
             break
-        left = stay
-    return moved
+    if not moved:
+        return False
+    parts = sorted({before[u] for u in moved} | {repair.labels[u] for u in moved})
+    if accepts(_objective(repair, repair.labels, parts) - _objective(repair, before, parts)):
+        return True
+    for u in reversed(moved):
+        repair.move(u, before[u])
+    return False
 
 
 def _objective(repair: Repair, labels: list[int], parts: list[int]) -> float:

@@ -3,8 +3,10 @@
 pymetis gives the first split (contiguous, household weights, cheap cuts along barriers); then a
 deterministic repair (``_repair``) makes every part one connected piece, moves boundary units
 until every part lies in its band, moves units that shorten the cut without leaving the band,
-moves whole road-block pieces so boundaries run along roads (``_block_moves``), and exchanges
-block pieces between neighbouring parts where that makes them more convex (``_shape_moves``).
+moves whole road-block pieces so boundaries run along roads (``_block_moves``), shares empty
+land out to the nearest populated part where that lowers the objective (``_land_share``), and
+exchanges block pieces between neighbouring parts where that makes them more convex
+(``_shape_moves``).
 """
 
 from __future__ import annotations
