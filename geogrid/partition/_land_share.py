@@ -68,9 +68,10 @@ def share_empty_land(repair: Repair) -> bool:
     the parts they touch; True if kept.
 
     Judged together, not pair by pair: kept per pair of parts, the moves lowered the objective
-    locally but cost convexity, wraps and barrier boundary overall (synthetic Laoshan 1x:
-    0.9305 convexity, 47 wrapping, 95.9% on barriers against 0.9315, 44, 96.05% together;
-    Liechtenstein: 88.7% on barriers against 90.0%)."""
+    locally but cost the figures overall (basic grids of synthetic Laoshan 1x: convexity
+    0.9305, 47 wrapping, 95.9% of boundary on barriers, against 0.9315, 44, 96.05% judged
+    together; made after the exchanges instead, per pair, Laoshan as without the move and
+    Liechtenstein 88.7% on barriers against 90.0%)."""
     if repair.places is None or repair.band.lo < MIN_HOUSEHOLDS or len(repair.pw) < 2:
         return False
     target = nearest_grid(repair)

@@ -4,6 +4,7 @@ grids of 100 m road blocks; values worked out on paper."""
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
@@ -14,6 +15,7 @@ from geogrid.partition._land_share import nearest_grid, share_empty_land
 from geogrid.partition._repair import Repair
 from geogrid.partition.balance import split
 from geogrid.partition.bands import Band
+from geogrid.partition.engine import partition_plan
 from geogrid.partition.quality import road_proximity
 
 ROAD = 0.05  # cost per metre of a cut along a local road (``barriers.COST``)
@@ -156,3 +158,27 @@ def test_road_proximity_counts_a_road_part_way_along_a_boundary() -> None:
     out = road_proximity([grids], [parent], road, np.empty(0, dtype=object))
     assert out["road_proximity_share"] == pytest.approx(0.33, abs=0.005)
     assert out["river_proximity_share"] == 0.0
+
+
+def test_the_engine_reports_the_share_of_boundary_beside_a_road() -> None:
+    # a 200 x 100 m community cut in two by a road at x = 100, 4 buildings of 100 households
+    # on each side: two basic grids (band 300-500) meeting on the road, 100 m of internal
+    # boundary, all of it on the road; the outline's 600 m are left out
+    crs = "EPSG:32651"  # near the zone's central meridian, where a metre is a metre
+    x0, y0 = 500_000.0, 4_000_000.0
+    parents = gpd.GeoDataFrame(
+        {"code": ["370212001001"]}, geometry=[shapely.box(x0, y0, x0 + 200, y0 + 100)], crs=crs
+    )
+    homes = [
+        shapely.box(x0 + x, y0 + y, x0 + x + 10, y0 + y + 10)
+        for x in (20, 60, 130, 170)
+        for y in (20, 70)
+    ]
+    buildings = gpd.GeoDataFrame({"households": [100] * 8}, geometry=homes, crs=crs)
+    road = shapely.LineString([(x0 + 100, y0 - 50), (x0 + 100, y0 + 150)])
+    roads = gpd.GeoDataFrame({"road_class": ["secondary"]}, geometry=[road], crs=crs)
+    report = partition_plan(parents, buildings, roads=roads).report["basic"]
+    assert report["count"] == 2
+    assert report["internal_boundary_m"] == pytest.approx(100.0, abs=0.1)
+    assert report["road_proximity_share"] == pytest.approx(1.0)
+    assert report["river_proximity_share"] is None or report["river_proximity_share"] == 0.0
