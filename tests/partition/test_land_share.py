@@ -100,6 +100,8 @@ def test_sharing_the_empty_land_frees_the_notch() -> None:
 
 
 def test_split_leaves_no_grid_wrapping_in_the_notch_case() -> None:
+    # the whole split with the move in it (METIS alone finds this split too: the move's own
+    # behaviour is asserted by the tests above)
     graph, geoms = _blocks(5, 3, NOTCH)
     labels = split(graph, 2, BAND).tolist()
     assert sorted(np.bincount(labels, weights=graph.weight).tolist()) == [400, 400]
