@@ -38,6 +38,8 @@ def figures(report: dict[str, Any]) -> dict[str, Any]:
             )
         }  # fmt: skip
         out[level]["empty_grids"] = len(r.get("empty_grids", []))
+    for key in ("road_proximity_share", "river_proximity_share", "internal_boundary_m"):
+        out["basic"][key] = report["basic"].get(key)  # the held-back criterion (issue 12)
     return out
 
 
@@ -119,6 +121,13 @@ def figures_table(runs: dict[str, dict[str, Any]]) -> str:
         )
         add(f"{level}: multi-part grids", lambda f, lv=level: f[lv]["disconnected"])
         add(f"{level}: PP mean", lambda f, lv=level: f"{f[lv]['polsby_popper_mean']:.3f}")
+    add(
+        "basic: internal boundary within 5 m of a road (of a river)",
+        lambda f: (
+            f"{_pct(f['basic'].get('road_proximity_share'))} "
+            f"({_pct(f['basic'].get('river_proximity_share'))})"
+        ),
+    )
     add(
         "basic: settlements (fit band / split / split that fit)",
         lambda f: (

@@ -3,8 +3,10 @@
 pymetis gives the first split (contiguous, household weights, cheap cuts along barriers); then a
 deterministic repair (``_repair``) makes every part one connected piece, moves boundary units
 until every part lies in its band, moves units that shorten the cut without leaving the band,
-moves whole road-block pieces so boundaries run along roads (``_block_moves``), and exchanges
-block pieces between neighbouring parts where that makes them more convex (``_shape_moves``).
+moves whole road-block pieces so boundaries run along roads (``_block_moves``), shares empty
+land out to the nearest populated part where that lowers the objective (``_land_share``), and
+exchanges block pieces between neighbouring parts where that makes them more convex
+(``_shape_moves``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from numpy.typing import NDArray
 
 from geogrid.partition._block_moves import snap_blocks
 from geogrid.partition._graph import Graph
+from geogrid.partition._land_share import share_empty_land
 from geogrid.partition._repair import Repair
 from geogrid.partition._shape_moves import reshape
 from geogrid.partition.bands import Band
@@ -44,6 +47,8 @@ def split(graph: Graph, k: int, band: Band, *, seed: int = 0) -> IntArray:
     if graph.block is not None:
         snap_blocks(repair, graph.block.tolist())
         repair.refine()
+    share_empty_land(repair)
+    if graph.block is not None:
         reshape(repair, graph.block.tolist())
     repair.connect()
     return _compact_labels(np.asarray(repair.labels, dtype=np.int64))

@@ -18,7 +18,7 @@ from geogrid.partition.inputs import Prepared, prepare
 from geogrid.partition.intake import REACH_M, household_account
 from geogrid.partition.network import SNAP_M
 from geogrid.partition.parent import LevelResult, ParentInput, ParentPlan, plan_parent
-from geogrid.partition.quality import level_report
+from geogrid.partition.quality import level_report, plan_road_proximity
 
 Progress = Callable[[int, int], None]
 GRID_COLUMNS = ("code", "parent_code", "level", "households", "buildings")
@@ -130,6 +130,8 @@ def partition_plan(
     ran = time.perf_counter()
     grids, levels_report = _collect(items, plans, metric, parents.crs, levels)
     report = {"households": _account(prep, plans), "network": prep.network, **levels_report}
+    if "basic" in report:  # shapes: internal basic boundary within 5 m of a road (quality)
+        report["basic"].update(plan_road_proximity(plans, items, (roads, waterways), metric))
     between = _gap_between(streets, items, metric) if streets is not None and not only else 0.0
     for level in ("basic", "micro"):
         if level in report:

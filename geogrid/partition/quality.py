@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+import geopandas as gpd
 import numpy as np
 import shapely
 from numpy.typing import NDArray
@@ -11,7 +12,7 @@ from numpy.typing import NDArray
 from geogrid.partition._geometry import convexity, wraps_around
 from geogrid.partition.barriers import CLASSES
 from geogrid.partition.exemptions import REASONS
-from geogrid.partition.parent import LevelResult
+from geogrid.partition.parent import LevelResult, ParentInput, ParentPlan
 
 LEVEL_KEYS: Final = (
     "count",
@@ -165,3 +166,84 @@ def _cat(arrays: list[Any], dtype: Any) -> NDArray[Any]:
     if not arrays:
         return np.zeros(0, dtype=dtype)
     return np.concatenate([np.asarray(a, dtype=dtype) for a in arrays])
+
+
+ROAD_NEAR_M: Final = 5.0  # a stretch of grid boundary this close to a road line follows it
+
+
+def road_proximity(
+    grids: list[NDArray[np.object_]],
+    parents: list[shapely.Geometry],
+    roads: NDArray[np.object_],
+    waterways: NDArray[np.object_],
+) -> dict[str, Any]:
+    """Share of the internal boundary of the grids within ``ROAD_NEAR_M`` of a road line
+    (all classes) and, counted apart, of a waterway line.
+
+    ``grids`` holds, per parent, its grids (a coverage of that parent, ``parents``, metric
+    CRS); the internal boundary is the grids' boundaries minus the parent's outline, and the
+    length near the lines is ``(Σ len(∂g ∩ B) - len(∂P ∩ B)) / 2`` for the lines' buffer B,
+    since every internal stretch borders two grids. ``roads`` / ``waterways``: the input's
+    lines in the same CRS (before any cleaning). None where there is no internal boundary.
+    """
+    total = near_road = near_water = 0.0
+    road_tree, water_tree = shapely.STRtree(roads), shapely.STRtree(waterways)
+    for geoms, parent in zip(grids, parents, strict=True):
+        if len(geoms) < 2:
+            continue
+        outline = shapely.boundary(parent)
+        rings = shapely.boundary(geoms)
+        total += (float(shapely.length(rings).sum()) - float(shapely.length(outline))) / 2
+        near_road += _near(rings, outline, roads, road_tree)
+        near_water += _near(rings, outline, waterways, water_tree)
+    return {
+        "internal_boundary_m": round(total, 1),
+        "road_proximity_share": _ratio(near_road, total),
+        "river_proximity_share": _ratio(near_water, total),
+    }
+
+
+def plan_road_proximity(
+    plans: list[ParentPlan],
+    items: list[ParentInput],
+    frames: tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None],
+    crs: Any,
+) -> dict[str, Any]:
+    """``road_proximity`` of the basic grids of every parent's plan, from the input's
+    (roads, waterways) frames taken to the parents' metric ``crs``."""
+    roads, water = (_lines(frame, crs) for frame in frames)
+    outline = {item.code: item.geometry for item in items}
+    grids = [plan.levels["basic"].geoms for plan in plans]
+    return road_proximity(grids, [outline[plan.code] for plan in plans], roads, water)
+
+
+def _lines(frame: gpd.GeoDataFrame | None, crs: Any) -> NDArray[np.object_]:
+    """The line parts of a frame's geometries in ``crs`` (none for no frame)."""
+    if frame is None or len(frame) == 0:
+        return np.empty(0, dtype=object)
+    parts = shapely.get_parts(frame.to_crs(crs).geometry.to_numpy())
+    kind = shapely.get_type_id(parts)
+    return np.asarray(parts[kind == 1], dtype=object)
+
+
+def _ratio(part: float, total: float) -> float | None:
+    return round(min(max(part / total, 0.0), 1.0), 4) if total > 0 else None
+
+
+def _near(
+    rings: NDArray[np.object_],
+    outline: shapely.Geometry,
+    lines: NDArray[np.object_],
+    tree: shapely.STRtree,
+) -> float:
+    """Internal length of ``rings`` (the grids' boundaries of one parent, whose outline is
+    ``outline``) within ``ROAD_NEAR_M`` of ``lines``."""
+    if len(lines) == 0:
+        return 0.0
+    # only the lines near a grid boundary are buffered (their union is the cost)
+    near = np.unique(tree.query(rings, predicate="dwithin", distance=ROAD_NEAR_M)[1])
+    if len(near) == 0:
+        return 0.0
+    zone = shapely.buffer(shapely.multilinestrings(lines[near]), ROAD_NEAR_M, quad_segs=4)
+    rings_near = float(shapely.length(shapely.intersection(rings, zone)).sum())
+    return (rings_near - float(shapely.length(shapely.intersection(outline, zone)))) / 2
