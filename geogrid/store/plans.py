@@ -132,6 +132,8 @@ def publish_plan(conn: Connection, plan_id: int) -> None:
 
     Two publishes never overlap: the second one while the first is under way gets Conflict
     at once (and the database's partial unique index refuses a second published plan anyway).
+    On SpatiaLite that needs ``store.transaction(wait=False)``: a write transaction takes the
+    file's write lock at BEGIN, where a waiting one would queue behind the first publish.
     """
     _take_publish_lock(conn, existing_id(plan_id, "grid plan"))
     info = plan_info(conn, plan_id)
