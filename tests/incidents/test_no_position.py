@@ -68,7 +68,7 @@ def test_a_projected_crs_that_misses_the_earth_is_still_an_error() -> None:
                 "crs": "EPSG:4528",
                 "reported_at": "2025-03-01T08:00:00+08:00",
             }
-        ]  # fmt: skip
+        ]
     )
     batch = normalise(frame, now=1.9e9)
     assert batch.error_count == 1
