@@ -31,6 +31,7 @@ from geogrid.store.incident_feed import record_import_events
 from geogrid.store.incident_stats import department_ranking, incident_stats, incident_trend
 from geogrid.store.incidents import flag_overdue, overdue_changes, transition
 from geogrid.store.layers import place_names
+from geogrid.text_tables import DELIMITER_NAMES
 
 incidents_app = typer.Typer(
     help="Grid incidents: import, workflow, statistics.", no_args_is_help=True
@@ -170,11 +171,18 @@ def import_file(
         else "no published plan: not attributed to grids yet"
     )
     typer.echo(
-        f"imported {_incidents(stored)} from {path} ({fmt}, "
-        f"{frame.attrs.get('encoding', 'utf-8')}); {where}; "
+        f"imported {_incidents(stored)} from {path} ({_read_as(frame, fmt)}); {where}; "
         f"{summary.unlocated} unlocated kept (an address but no coordinates: for a dispatcher "
         f"to place); flags: {flags}"
     )
+
+
+def _read_as(frame: pd.DataFrame, fmt: str) -> str:
+    """``csv, gb18030, semicolon-separated``: how the file was read (the delimiter when not a
+    comma, so that a sheet read in one column shows why)."""
+    said = f"{fmt}, {frame.attrs.get('encoding', 'utf-8')}"
+    delimiter = frame.attrs.get("delimiter", ",")
+    return said if delimiter == "," else f"{said}, {DELIMITER_NAMES[delimiter]}-separated"
 
 
 def _incidents(n: int) -> str:

@@ -20,7 +20,7 @@ import shapely
 from geogrid.errors import InputError
 from geogrid.io import _ogr
 from geogrid.io._ogr import RawLayer, Repair
-from geogrid.text_tables import csv_table, decode_bytes, plausible_gbk
+from geogrid.text_tables import DELIMITER_NAMES, csv_table, decode_bytes, plausible_gbk
 
 FALLBACK_ENCODINGS: Final = ("utf-8", "gb18030")
 # Read by geogrid itself (CSV with WKT or lon/lat, GeoParquet through Arrow) or with care for
@@ -273,6 +273,8 @@ def _read_csv(
     table, used = read_text_table(path, encoding)
     frame = _csv_geometry(table, path, wkt_column, lonlat_columns)
     notes = [] if used == "utf-8" else [f"text decoded as {used}"]
+    if table.attrs.get("delimiter", ",") != ",":
+        notes.append(f"columns separated by {DELIMITER_NAMES[table.attrs['delimiter']]}s")
     return SourceLayer(path.stem, frame, str(path), notes, used)
 
 
