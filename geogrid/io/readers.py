@@ -19,6 +19,7 @@ import shapely
 
 from geogrid.errors import InputError
 from geogrid.io import _ogr
+from geogrid.io._codes import DBF_FIELDS_ATTR, dbf_fields
 from geogrid.io._ogr import RawLayer, Repair
 from geogrid.text_tables import DELIMITER_NAMES, csv_table, decode_bytes, plausible_gbk
 
@@ -208,6 +209,7 @@ def _read_shapefile(path: Path, encoding: str | None) -> SourceLayer:
         if candidate != "utf-8":
             raw.notes.append(f"attributes decoded as {candidate}")
         raw.encoding = candidate
+        raw.frame.attrs[DBF_FIELDS_ATTR] = dbf_fields(path)  # widths and types: see _codes
         return _from_raw(path, raw, name=path.stem)
     raise _undecodable(path, candidates)
 
