@@ -77,7 +77,7 @@ def export_command(
     target = export_crs(crs or "EPSG:4326")
     settings = load_settings(database_url)
     given = Filters(bbox=bbox, datetime=when, filter=where)
-    with opened_store(settings) as store:
+    with opened_store(settings, read_only=True) as store:
         if collection is not None:
             picks = collection_picks(store.engine, collection)
         elif plan is not None:

@@ -214,7 +214,7 @@ def stats(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Statistics per grid, community, street, district, department or category (named)."""
-    with opened_store(load_settings(database_url)) as store:
+    with opened_store(load_settings(database_url), read_only=True) as store:
         frame = incident_stats(
             store.engine,
             by=by,
@@ -239,7 +239,7 @@ def trend(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Reported, closed and on-time counts per day, week or month."""
-    with opened_store(load_settings(database_url)) as store:
+    with opened_store(load_settings(database_url), read_only=True) as store:
         frame = incident_trend(
             store.engine,
             period=period,
@@ -259,7 +259,7 @@ def ranking(
     database_url: DatabaseUrl = None,
 ) -> None:
     """The red and black list of departments (overdue and rework per accepted incident)."""
-    with opened_store(load_settings(database_url)) as store:
+    with opened_store(load_settings(database_url), read_only=True) as store:
         frame = department_ranking(
             store.engine, start=_time(start, "start"), end=_time(end, "end"), top=top
         )
@@ -367,7 +367,10 @@ def act(
 @incidents_app.command("unlocated")
 def unlocated(fmt: FormatOption = OutputFormat.table, database_url: DatabaseUrl = None) -> None:
     """Records kept with an address but no coordinates, for a dispatcher to place."""
-    with opened_store(load_settings(database_url)) as store, store.engine.connect() as conn:
+    with (
+        opened_store(load_settings(database_url), read_only=True) as store,
+        store.engine.connect() as conn,
+    ):
         kept = unlocated_incidents(conn)
     frame = pd.DataFrame(
         [
