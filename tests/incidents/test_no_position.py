@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
+from geogrid.errors import InputError
 from geogrid.incidents.formats import read_incident_file
 from geogrid.incidents.intake import normalise
 from geogrid.incidents.locations import no_position
@@ -18,6 +19,7 @@ from geogrid.incidents.open311 import is_unlocated
 from geogrid.store import Store
 from geogrid.store._unlocated import unlocated_incidents
 from geogrid.store.incident_bulk import import_incidents
+from geogrid.store.incidents import report_incident
 
 REQUESTS = [
     {"service_request_id": "R1", "service_code": "010101", "lat": 36.1034, "long": 120.4712,
@@ -88,3 +90,15 @@ def test_an_open311_post_at_null_island_with_an_address_is_unlocated() -> None:
     assert is_unlocated({"lat": "0", "long": "0", "address_string": "海尔路 1 号"})
     assert not is_unlocated({"lat": "36.1", "long": "120.4", "address_string": "海尔路 1 号"})
     assert not is_unlocated({"lat": "0", "long": "0"})  # nothing to place it by
+
+
+def test_a_single_report_at_null_island_says_why_it_is_refused(store: Store) -> None:
+    record = {"ref": "S1", "category": "010101", "lon": 0, "lat": 0,
+              "reported_at": "2025-04-14T06:37:38+08:00"}  # fmt: skip
+    with pytest.raises(InputError) as caught, store.transaction() as conn:
+        report_incident(conn, record, actor="test")
+    assert (caught.value.feature, caught.value.field) == ("S1", "location")
+    assert caught.value.message.startswith(
+        "lon/lat 0,0 places nothing (an app without a position fix); a single report needs "
+        "coordinates"
+    )
