@@ -94,6 +94,8 @@ class _Prepared:
     """(feature, check, message) of each repair made while reading."""
     warnings: list[tuple[str, str]] = field(default_factory=list)
     """(check, message) about the whole layer, e.g. a suspected GCJ-02 file."""
+    datum_open: bool = False
+    """Read as WGS 84 without a declared CRS and not yet suspected: checked against the store."""
 
 
 def import_file(
@@ -138,6 +140,8 @@ def import_file(
             )
     with store.transaction() as conn:
         context = _stored_context(conn)
+        for item in (p for p in prepared if p.datum_open):
+            _check_datum(item, context, result.report)
         for step, item in enumerate(prepared, start=1):
             tick(f"validating {item.kind}", step, total)
             _validate(conn, item, context, options, result.report)
@@ -235,14 +239,35 @@ def _prepare(source: SourceLayer, options: ImportOptions) -> _Prepared:
     own_crs = source.frame.crs
     frame, crs = to_storage_crs(frame, source_crs=options.source_crs, file=source.file, notes=notes)
     warnings = []
-    if options.source_crs is None and (
+    lonlat = options.source_crs is None and (
         own_crs is None or CRS.from_user_input(own_crs).is_geographic
-    ):
+    )
+    if lonlat:
         seeds = _seeds() if kind in ("districts", "streets") else None
         suspected = _provenance.suspicion(list(source.frame.columns), frame, seeds=seeds)
         if suspected is not None:
             warnings.append(("suspected_gcj02", suspected))
-    return _Prepared(kind, frame, source.file, crs, [*source.notes, *notes], repairs, warnings)
+    notes = [*source.notes, *notes]
+    return _Prepared(
+        kind, frame, source.file, crs, notes, repairs, warnings, lonlat and not warnings
+    )
+
+
+def _check_datum(item: _Prepared, context: Context, report: ValidationReport) -> None:
+    """GCJ-02 read as WGS 84, judged against the stored layers (not the item's own, nor its
+    parent: the topology check compares with that) and the embedded district outlines."""
+    parent = {"streets": "districts", "communities": "streets"}.get(item.kind)
+    references = [
+        (f"the stored {name}", getattr(context, name))
+        for name in _CONTEXT_LAYERS
+        if name not in (item.kind, parent)
+    ]
+    references.append(("the embedded district boundaries (data/boundaries)", _seeds()))
+    found = _provenance.datum_check(item.frame, references)
+    if found is not None and found[0] == "suspected_gcj02":
+        report.add("warning", found[0], found[1], layer=item.kind, file=item.file)
+    elif found is not None:
+        report.add("info", found[0], found[1], layer=item.kind, file=item.file)
 
 
 def _seeds() -> gpd.GeoDataFrame | None:

@@ -30,6 +30,14 @@ class StoreSettings(BaseSettings):
             "machine loses power); 'full': every commit is flushed to disk (several ms each)."
         ),
     )
+    spatialite_busy_timeout_s: float = Field(
+        default=5.0,
+        ge=0,
+        description=(
+            "How long a SpatiaLite write transaction waits for another writer to finish before "
+            "it fails with 'database is locked' (seconds)."
+        ),
+    )
     echo_sql: bool = False
 
 

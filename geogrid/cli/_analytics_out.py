@@ -40,7 +40,7 @@ def plan_or_published(engine: Engine, plan: int | None) -> int:
 def plan_store(database_url: str | None, plan: int | None) -> Iterator[tuple[Settings, Store, int]]:
     """Settings, the open store and the plan to work on (``plan`` or the published one)."""
     settings = load_settings(database_url)
-    with opened_store(settings) as store:
+    with opened_store(settings, read_only=True) as store:  # a missing store holds no plan
         yield settings, store, plan_or_published(store.engine, plan)
 
 

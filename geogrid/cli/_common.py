@@ -22,6 +22,7 @@ from rich.progress import (
 from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 
+from geogrid.errors import StoreError
 from geogrid.settings import Settings
 from geogrid.store import Store, open_store
 
@@ -75,15 +76,25 @@ def describe_store(url: str, kind: str) -> str:
 
 
 @contextmanager
-def opened_store(settings: Settings, *, quiet: bool = False) -> Iterator[Store]:
+def opened_store(
+    settings: Settings, *, quiet: bool = False, read_only: bool = False
+) -> Iterator[Store]:
     """The configured store, migrated to the newest schema, disposed afterwards.
 
     Says on stderr which store it opened (and when it was just created, empty), so nobody
-    wonders where their data went.
+    wonders where their data went. ``read_only``: for commands that only read; a SpatiaLite
+    file that does not exist is refused (StoreError) instead of created empty, since a
+    mistyped path would otherwise leave a new empty store behind and report it empty.
     """
     url = settings.store.database_url
     parsed = make_url(url)
     is_new = parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").exists()
+    if is_new and read_only:
+        raise StoreError(
+            f"no store at {Path(parsed.database or '').resolve()}: this command only reads a "
+            "store; name an existing one with --store FILE (or DATABASE_URL), or create one "
+            "with 'geogrid import' or 'geogrid demo'"
+        )
     store = open_store(settings.store)
     try:
         store.migrate()

@@ -77,7 +77,8 @@ def export_command(
     target = export_crs(crs or "EPSG:4326")
     settings = load_settings(database_url)
     given = Filters(bbox=bbox, datetime=when, filter=where)
-    with opened_store(settings) as store:
+    created = _missing_folder(out)  # made by the writer; said below, so a typo is seen
+    with opened_store(settings, read_only=True) as store:
         if collection is not None:
             picks = collection_picks(store.engine, collection)
         elif plan is not None:
@@ -89,4 +90,17 @@ def export_command(
             jurisdiction=jurisdiction,
         )  # fmt: skip
     written = ", ".join(f"{name} {n:,}" for name, n in counts.items())
-    console.print(f"wrote {out} ({fmt}, {target.label}): {written}")
+    made = "" if created is None else f"; created the folder {created}"
+    if created is not None and created != out.resolve().parent:
+        made += " and the folders under it"
+    console.print(f"wrote {out} ({fmt}, {target.label}): {written}{made}", soft_wrap=True)
+
+
+def _missing_folder(out: Path) -> Path | None:
+    """The outermost folder of ``out``'s parents that does not exist yet (absolute), if any."""
+    missing = None
+    for folder in out.resolve().parents:
+        if folder.exists():
+            break
+        missing = folder
+    return missing

@@ -31,6 +31,7 @@ from geogrid.store.incident_feed import record_import_events
 from geogrid.store.incident_stats import department_ranking, incident_stats, incident_trend
 from geogrid.store.incidents import flag_overdue, overdue_changes, transition
 from geogrid.store.layers import place_names
+from geogrid.text_tables import DELIMITER_NAMES
 
 incidents_app = typer.Typer(
     help="Grid incidents: import, workflow, statistics.", no_args_is_help=True
@@ -170,11 +171,18 @@ def import_file(
         else "no published plan: not attributed to grids yet"
     )
     typer.echo(
-        f"imported {_incidents(stored)} from {path} ({fmt}, "
-        f"{frame.attrs.get('encoding', 'utf-8')}); {where}; "
+        f"imported {_incidents(stored)} from {path} ({_read_as(frame, fmt)}); {where}; "
         f"{summary.unlocated} unlocated kept (an address but no coordinates: for a dispatcher "
         f"to place); flags: {flags}"
     )
+
+
+def _read_as(frame: pd.DataFrame, fmt: str) -> str:
+    """``csv, gb18030, semicolon-separated``: how the file was read (the delimiter when not a
+    comma, so that a sheet read in one column shows why)."""
+    said = f"{fmt}, {frame.attrs.get('encoding', 'utf-8')}"
+    delimiter = frame.attrs.get("delimiter", ",")
+    return said if delimiter == "," else f"{said}, {DELIMITER_NAMES[delimiter]}-separated"
 
 
 def _incidents(n: int) -> str:
@@ -206,7 +214,7 @@ def stats(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Statistics per grid, community, street, district, department or category (named)."""
-    with opened_store(load_settings(database_url)) as store:
+    with opened_store(load_settings(database_url), read_only=True) as store:
         frame = incident_stats(
             store.engine,
             by=by,
@@ -231,7 +239,7 @@ def trend(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Reported, closed and on-time counts per day, week or month."""
-    with opened_store(load_settings(database_url)) as store:
+    with opened_store(load_settings(database_url), read_only=True) as store:
         frame = incident_trend(
             store.engine,
             period=period,
@@ -251,7 +259,7 @@ def ranking(
     database_url: DatabaseUrl = None,
 ) -> None:
     """The red and black list of departments (overdue and rework per accepted incident)."""
-    with opened_store(load_settings(database_url)) as store:
+    with opened_store(load_settings(database_url), read_only=True) as store:
         frame = department_ranking(
             store.engine, start=_time(start, "start"), end=_time(end, "end"), top=top
         )
@@ -359,7 +367,10 @@ def act(
 @incidents_app.command("unlocated")
 def unlocated(fmt: FormatOption = OutputFormat.table, database_url: DatabaseUrl = None) -> None:
     """Records kept with an address but no coordinates, for a dispatcher to place."""
-    with opened_store(load_settings(database_url)) as store, store.engine.connect() as conn:
+    with (
+        opened_store(load_settings(database_url), read_only=True) as store,
+        store.engine.connect() as conn,
+    ):
         kept = unlocated_incidents(conn)
     frame = pd.DataFrame(
         [

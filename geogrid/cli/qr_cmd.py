@@ -46,7 +46,7 @@ def qr(
             "give one of --community (12 digits) or --street (9 digits)", field="community"
         )
     settings = load_settings(database_url)
-    with opened_store(settings) as store:
+    with opened_store(settings, read_only=True) as store:
         grids = qr_grids(store.engine, area, levels=(level,))
         if not grids:
             raise NotFound(f"no {level} grid of the published plan lies in {area}")

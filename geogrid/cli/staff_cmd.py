@@ -86,7 +86,7 @@ def export_staff(
     database_url: DatabaseUrl = None,
 ) -> None:
     """The registry, without names and phone numbers unless --include-personal."""
-    with opened_store(load_settings(database_url)) as store:
+    with opened_store(load_settings(database_url), read_only=True) as store:
         staff = read_staff(store.engine, include_personal=include_personal)
     x = staff.geometry.x.where(staff.geometry.notna())
     y = staff.geometry.y.where(staff.geometry.notna())
@@ -165,7 +165,7 @@ def changes(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Each person's load before and after a redraw; grids that lose or gain a worker."""
-    with opened_store(load_settings(database_url)) as store:
+    with opened_store(load_settings(database_url), read_only=True) as store:
         old = read_plan(store.engine, before, level)
         new = read_plan(store.engine, after, level)
         loads, grids = plan_change_loads(old, new, read_assignments(store.engine))

@@ -38,7 +38,7 @@ def info(
 ) -> None:
     """Counts per layer, the CRS each layer came in, and its validation summary."""
     settings = load_settings(database_url)
-    with opened_store(settings) as store:
+    with opened_store(settings, read_only=True) as store:
         counts = layer_counts(store.engine)
         sources = layer_sources(store.engine)
     if as_json:
@@ -83,7 +83,7 @@ def migrate(database_url: DatabaseUrl = None) -> None:
 
 def plans_list(database_url: DatabaseUrl = None, fmt: FormatOption = OutputFormat.table) -> None:
     """Every grid plan, newest first."""
-    with opened_store(load_settings(database_url)) as store:
+    with opened_store(load_settings(database_url), read_only=True) as store:
         plans = list_plans(store.engine)
     columns = ["id", "status", "author", "created_at", "published_at", "based_on", "note"]
     frame = pd.DataFrame([{k: p[k] for k in columns} for p in plans], columns=columns)

@@ -47,7 +47,7 @@ def users_add(
 
 def users_list(database_url: DatabaseUrl = None) -> None:
     """Every user with role, jurisdiction, creation and revocation time (never the key)."""
-    with opened_store(load_settings(database_url)) as store:
+    with opened_store(load_settings(database_url), read_only=True) as store:
         records = list_api_keys(store.engine)
     table = Table("name", "role", "jurisdiction", "created", "revoked")
     for r in records:

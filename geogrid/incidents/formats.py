@@ -28,7 +28,7 @@ def read_incident_file(
     """Read a file of incident records; ``fmt`` is guessed from the name and content if omitted.
 
     ``encoding`` forces the text encoding; by default UTF-8, then GB18030. The encoding used is
-    in ``frame.attrs["encoding"]``.
+    in ``frame.attrs["encoding"]``; a CSV's delimiter (detected) in ``frame.attrs["delimiter"]``.
     """
     source = Path(path)
     if not source.exists():

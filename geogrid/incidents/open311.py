@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from geogrid.incidents.locations import no_position
 from geogrid.incidents.taxonomy import Taxonomy
 from geogrid.incidents.workflow import CLOSED_STATES, Status
 
@@ -77,8 +78,10 @@ def _blank(value: Any) -> bool:
 
 
 def is_unlocated(request: Mapping[str, Any]) -> bool:
-    """True when the request names a place (address or address id) but gives no coordinates."""
-    no_point = _blank(request.get("lat")) or _blank(request.get("long"))
+    """True when the request names a place (address or address id) but gives no position:
+    no coordinates, or ones that place nothing (0,0, out of range; see
+    :func:`geogrid.incidents.locations.no_position`)."""
+    no_point = no_position(request.get("long"), request.get("lat"))
     named = not _blank(request.get("address_string")) or not _blank(request.get("address_id"))
     return no_point and named
 

@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geogrid.crs import offset_to_wgs84
+from geogrid.crs import gcj02_to_wgs84, offset_to_wgs84
 
 DATAV_PROPERTIES: Final = (
     "adcode",
@@ -83,3 +83,78 @@ def _seed_fit(frame: gpd.GeoDataFrame, seeds: gpd.GeoDataFrame | None) -> str | 
         if fits and raw_miss > _BETTER * new_miss:
             return str(code)
     return None
+
+
+# --- the datum against any layer in a known CRS ----------------------------------------------
+# A GCJ-02 shift is 300-700 m in China. Vertices within _NEAR of a reference's edge are the
+# evidence (interior ones stay inside either way); one counts as outside beyond _TOLERANCE (a
+# shared boundary, a coarser seed outline).
+_NEAR: Final = 0.02  # degrees, about 2 km
+_TOLERANCE: Final = 0.0015  # degrees, about 150 m
+_MIN_NEAR: Final = 20  # vertices near an edge needed to judge
+_MIN_OUT: Final = 0.05  # share of them outside, read as WGS 84, to suspect GCJ-02
+_SAMPLE: Final = 20_000
+UNCHECKED: Final = (
+    "the datum could not be checked: no stored layer or embedded district boundary has an edge "
+    "near this layer's features; if the coordinates come from AMap / Tencent (GCJ-02) or Baidu "
+    "(BD-09), import again with --source-crs gcj02 or bd09"
+)
+
+
+def datum_check(
+    frame: gpd.GeoDataFrame, references: list[tuple[str, gpd.GeoDataFrame | None]]
+) -> tuple[str, str] | None:
+    """Whether ``frame`` (EPSG:4326 as declared, WGS 84) fits layers known to be WGS 84.
+
+    ``references`` are (name, layer in EPSG:4326), tried in order until one has an edge near
+    enough vertices to judge. Returns ("suspected_gcj02", message) when converting from GCJ-02
+    brings the vertices near a reference's edge inside it; ("datum_unchecked", message) when
+    no reference could judge; None when the layer fits, or lies outside China (where GCJ-02
+    equals WGS 84).
+    """
+    xy = shapely.get_coordinates(np.asarray(frame.geometry.to_numpy(), dtype=object))
+    xy = xy[np.isfinite(xy).all(axis=1)]  # a NaN coordinate is the geometry checks' to report
+    if not len(xy):
+        return None
+    xy = xy[:: max(1, len(xy) // _SAMPLE)]
+    cx, cy = gcj02_to_wgs84(xy[:, 0], xy[:, 1])
+    if np.allclose(cx, xy[:, 0]) and np.allclose(cy, xy[:, 1]):
+        return None  # outside China: the offset is nothing
+    for name, layer in references:
+        shares = _outside_shares(xy, cx, cy, layer)
+        if shares is None:
+            continue
+        raw, converted = shares
+        if raw >= _MIN_OUT and converted <= raw / 4:
+            return "suspected_gcj02", (
+                f"read as WGS 84, {raw:.0%} of the vertices near the edge of {name} lie outside "
+                f"it, {converted:.0%} once converted from GCJ-02: {_HINT}"
+            )
+        return None
+    return "datum_unchecked", UNCHECKED
+
+
+def _outside_shares(
+    xy: np.ndarray, cx: np.ndarray, cy: np.ndarray, layer: gpd.GeoDataFrame | None
+) -> tuple[float, float] | None:
+    """Shares of the vertices near ``layer``'s edge outside it, as read and as converted;
+    None when too few vertices lie near its edge to judge."""
+    if layer is None or not len(layer):
+        return None
+    minx, miny = xy.min(axis=0) - _NEAR
+    maxx, maxy = xy.max(axis=0) + _NEAR
+    nearby = layer.geometry[layer.geometry.intersects(shapely.box(minx, miny, maxx, maxy))]
+    polygons = [g for g in nearby if g is not None and g.geom_type.endswith("Polygon")]
+    if not polygons:
+        return None
+    area = shapely.union_all(np.asarray(polygons, dtype=object))
+    edge = area.boundary
+    shapely.prepare(area)
+    shapely.prepare(edge)
+    near = np.asarray(shapely.dwithin(edge, shapely.points(xy), _NEAR), dtype=bool)
+    if int(near.sum()) < _MIN_NEAR:
+        return None
+    moved = shapely.points(np.column_stack([cx, cy])[near])
+    raw_out = ~shapely.dwithin(area, shapely.points(xy[near]), _TOLERANCE)
+    moved_out = ~shapely.dwithin(area, moved, _TOLERANCE)
+    return float(raw_out.mean()), float(moved_out.mean())

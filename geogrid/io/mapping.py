@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Final
 
 import geopandas as gpd
-import pandas as pd
 
 from geogrid.errors import InputError
+from geogrid.io._codes import codes_as_text
 from geogrid.schema import LAYERS, LayerSpec
 
 FieldMapping = dict[str, dict[str, str]]
@@ -165,25 +165,11 @@ def apply_mapping(
         crs=frame.crs,
         index=frame.index,
     )
+    codes_as_text(out, frame, chosen, layer=spec.name, id_field=spec.id_field, file=file)
     if spec.id_field not in out.columns:
         out[spec.id_field] = [str(i + 1) for i in range(len(out))]
         notes.append(f"the file has no {spec.id_field}: numbered the features 1..{len(out)}")
-    out[spec.id_field] = _as_ids(out[spec.id_field])
     return out[[*[f for f in spec.fields if f in out.columns], "geometry"]], notes
-
-
-def _as_ids(values: pd.Series) -> pd.Series:
-    """Codes and ids as text; numbers read from CSV or DBF as 370212001.0 lose the '.0'."""
-
-    def one(value: object) -> object:
-        if value is None or (isinstance(value, float) and pd.isna(value)):
-            return None
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        text = str(value).strip()
-        return text or None
-
-    return values.map(one).astype(object)
 
 
 def field_hints(spec: LayerSpec) -> str:

@@ -19,8 +19,9 @@ import shapely
 
 from geogrid.errors import InputError
 from geogrid.io import _ogr
+from geogrid.io._codes import DBF_FIELDS_ATTR, dbf_fields
 from geogrid.io._ogr import RawLayer, Repair
-from geogrid.text_tables import csv_table, decode_bytes, plausible_gbk
+from geogrid.text_tables import DELIMITER_NAMES, csv_table, decode_bytes, plausible_gbk
 
 FALLBACK_ENCODINGS: Final = ("utf-8", "gb18030")
 # Read by geogrid itself (CSV with WKT or lon/lat, GeoParquet through Arrow) or with care for
@@ -208,6 +209,7 @@ def _read_shapefile(path: Path, encoding: str | None) -> SourceLayer:
         if candidate != "utf-8":
             raw.notes.append(f"attributes decoded as {candidate}")
         raw.encoding = candidate
+        raw.frame.attrs[DBF_FIELDS_ATTR] = dbf_fields(path)  # widths and types: see _codes
         return _from_raw(path, raw, name=path.stem)
     raise _undecodable(path, candidates)
 
@@ -273,6 +275,8 @@ def _read_csv(
     table, used = read_text_table(path, encoding)
     frame = _csv_geometry(table, path, wkt_column, lonlat_columns)
     notes = [] if used == "utf-8" else [f"text decoded as {used}"]
+    if table.attrs.get("delimiter", ",") != ",":
+        notes.append(f"columns separated by {DELIMITER_NAMES[table.attrs['delimiter']]}s")
     return SourceLayer(path.stem, frame, str(path), notes, used)
 
 

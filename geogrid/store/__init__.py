@@ -8,6 +8,7 @@ from geogrid.store.plans import (
     publish_plan,
     published_plan_id,
     read_plan,
+    read_plan_page,
     save_plan,
 )
 
@@ -23,6 +24,7 @@ __all__ = [
     "published_plan_id",
     "read_layer",
     "read_plan",
+    "read_plan_page",
     "save_plan",
     "write_layer",
 ]

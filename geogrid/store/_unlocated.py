@@ -56,7 +56,8 @@ def write_unlocated(conn: Connection, records: pd.DataFrame, *, import_id: int |
         {
             "ref": str(row["ref"]),
             "import_id": import_id,
-            "address": str(row["address"]),
+            # no address (a position that placed nothing, and no address): empty, not "None"
+            "address": "" if pd.isna(row["address"]) else str(row["address"]),
             "category_code": row.get("category_code"),
             "reported_at": _at(row.get("reported_at")),
             "record": _jsonable({str(k): v for k, v in row.items()}),

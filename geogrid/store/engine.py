@@ -31,9 +31,13 @@ class Store:
     kind: StoreKind
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """One transaction: everything inside commits together or not at all."""
-        with self.engine.begin() as conn:
+    def transaction(self, *, wait: bool = True) -> Iterator[Connection]:
+        """One write transaction: everything inside commits together or not at all. On
+        SpatiaLite it takes the file's write lock at its start (see :func:`write_transaction`);
+        reads that write nothing use ``engine.connect()`` and take no lock.
+
+        ``wait=False``: on SpatiaLite, Conflict at once when another writer holds the lock."""
+        with write_transaction(self.engine, wait=wait) as conn:
             yield conn
 
     def migrate(self) -> None:
@@ -42,7 +46,7 @@ class Store:
         from alembic.config import Config
 
         _prepare(self.engine, self.kind)
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             config = Config()
             config.set_main_option("script_location", str(_MIGRATIONS))
             config.attributes["connection"] = conn
@@ -63,6 +67,23 @@ class Store:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+_WRITE = "geogrid_write"  # the execution option that marks a write transaction
+
+
+@contextmanager
+def write_transaction(engine: Engine, *, wait: bool = True) -> Iterator[Connection]:
+    """A transaction that will write. On SpatiaLite it begins ``IMMEDIATE``: the write lock is
+    taken at the start, waiting up to the busy timeout for another writer. A deferred
+    transaction that read first would fail at once (SQLITE_BUSY, "database is locked", no
+    waiting) when it came to write after another connection had committed in between. On
+    PostgreSQL it is a plain transaction. ``wait=False``: on SpatiaLite, Conflict at once when
+    another connection holds the write lock."""
+    with engine.connect() as conn:
+        conn.execution_options(**{_WRITE: "wait" if wait else "nowait"})  # this Connection
+        with conn.begin():
+            yield conn
 
 
 def open_store(settings: StoreSettings) -> Store:
@@ -125,7 +146,12 @@ def _spatialite_engine(settings: StoreSettings) -> Engine:
             "connection would see a different, empty database; use sqlite:///FILE"
         )
     Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, module=sqlite_module, echo=settings.echo_sql)
+    engine = create_engine(
+        url,
+        module=sqlite_module,
+        echo=settings.echo_sql,
+        connect_args={"timeout": settings.spatialite_busy_timeout_s},  # the busy timeout
+    )
     library = settings.spatialite_library
 
     @event.listens_for(engine, "connect")
@@ -147,9 +173,31 @@ def _spatialite_engine(settings: StoreSettings) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # SQLAlchemy's pysqlite recipe: the driver is in autocommit, the transaction is ours.
+        # Only write transactions take the lock at the start, so reads never queue for it.
+        write = conn.get_execution_options().get(_WRITE)
+        if write == "nowait":
+            _begin_without_waiting(conn)
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _begin_without_waiting(conn: Connection) -> None:
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    (timeout,) = raw.execute("PRAGMA busy_timeout").fetchone()
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+    except raw.OperationalError as exc:
+        raise Conflict(
+            "another write to the store is under way (a SpatiaLite file takes one writer at a "
+            "time); try again when it has finished"
+        ) from exc
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {int(timeout)}")
 
 
 def _write_ahead_log(dbapi_conn: Any, sqlite_module: Any, synchronous: str) -> None:

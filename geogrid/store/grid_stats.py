@@ -42,6 +42,7 @@ from sqlalchemy import (
 
 from geogrid.store._bind import connected, store_kind
 from geogrid.store._incident_sql import bind_time, utc
+from geogrid.store.engine import write_transaction
 from geogrid.store.tables import Base
 
 COUNTS = (
@@ -141,7 +142,7 @@ def refresh_grid_stats(bind: Engine | Connection, *, now: datetime) -> Refresh:
     commit meanwhile stay for the next refresh.
     """
     if isinstance(bind, Engine):
-        with bind.begin() as conn:
+        with write_transaction(bind) as conn:
             return _refresh(conn, now)
     return _refresh(bind, now)
 

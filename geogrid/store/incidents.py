@@ -83,9 +83,17 @@ def report_incident(
     records = batch.records
     ref = str(records["ref"].iloc[0])
     if bool(records["unlocated"].iloc[0]):
+        flags = str(records["flags"].iloc[0])
+        why = (
+            "lon/lat 0,0 places nothing (an app without a position fix)"
+            if "zero_position" in flags
+            else "lon/lat are out of range"
+            if "position_out_of_range" in flags
+            else "the incident has an address but no lon/lat"
+        )
         raise InputError(
-            "the incident has an address but no lon/lat; a single report needs coordinates "
-            "(a bulk import keeps address-only records for a dispatcher to place)",
+            f"{why}; a single report needs coordinates (a bulk import keeps records without a "
+            "position for a dispatcher to place)",
             feature=ref,
             field="location",
         )

@@ -101,16 +101,39 @@ def read_plan(
     bind: Engine | Connection, plan_id: int, level: str | None = None
 ) -> gpd.GeoDataFrame:
     """The grids of a plan (one level, or all) in EPSG:4326, ordered by level and code."""
+    return read_plan_page(bind, plan_id, level)[0]
+
+
+def read_plan_page(
+    bind: Engine | Connection,
+    plan_id: int,
+    level: str | None = None,
+    *,
+    prefix: str = "",
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[gpd.GeoDataFrame, int]:
+    """One page of a plan's grids (codes starting with ``prefix``; ordered by level and code,
+    so pages do not overlap) in EPSG:4326, and how many grids match in all.
+
+    Raises NotFound when the plan does not exist.
+    """
     plan_info(bind, plan_id)
     columns = [_GRIDS.c[name] for name in ("level", *_GRID_FIELDS, "area_m2")]
-    stmt = select(*columns, func.ST_AsBinary(_GRIDS.c.geom).label("wkb")).where(
-        _GRIDS.c.plan_id == plan_id
-    )
+    where = [_GRIDS.c.plan_id == plan_id]
     if level is not None:
-        stmt = stmt.where(_GRIDS.c.level == level)
-    rows = fetch_all(bind, stmt.order_by(_GRIDS.c.level, _GRIDS.c.code))
-    frame = pd.DataFrame(rows, columns=[c.name for c in columns] + ["wkb"])
-    return frame_with_geometry(frame)
+        where.append(_GRIDS.c.level == level)
+    if prefix:
+        where.append(func.substr(_GRIDS.c.code, 1, len(prefix)) == prefix)
+    stmt = select(*columns, func.ST_AsBinary(_GRIDS.c.geom).label("wkb")).where(*where)
+    stmt = stmt.order_by(_GRIDS.c.level, _GRIDS.c.code).offset(offset).limit(limit)
+    frame = frame_with_geometry(
+        pd.DataFrame(fetch_all(bind, stmt), columns=[c.name for c in columns] + ["wkb"])
+    )
+    if limit is None and not offset:
+        return frame, len(frame)
+    matched = fetch_all(bind, select(func.count()).select_from(_GRIDS).where(*where))[0][0]
+    return frame, int(matched)
 
 
 def plan_info(bind: Engine | Connection, plan_id: int) -> dict[str, Any]:
@@ -132,6 +155,8 @@ def publish_plan(conn: Connection, plan_id: int) -> None:
 
     Two publishes never overlap: the second one while the first is under way gets Conflict
     at once (and the database's partial unique index refuses a second published plan anyway).
+    On SpatiaLite that needs ``store.transaction(wait=False)``: a write transaction takes the
+    file's write lock at BEGIN, where a waiting one would queue behind the first publish.
     """
     _take_publish_lock(conn, existing_id(plan_id, "grid plan"))
     info = plan_info(conn, plan_id)

@@ -201,6 +201,16 @@ CSV = (
 )
 
 
+def test_bulk_import_of_a_semicolon_sheet(published: Store, api_client: ApiClient) -> None:
+    """Excel in a Chinese locale saves ';'-separated CSV: read alike, and the answer says so."""
+    dispatcher = api_client(published, role="dispatcher")
+    sheet = CSV.format(a=grid_center(0, 0), b=grid_center(2, 2)).replace(",", ";")
+    response = dispatcher.post("/incidents/import", params={"format": "csv"}, content=sheet)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["count"], body["attributed"], body["delimiter"]) == (2, 2, ";")
+
+
 def test_bulk_import_all_or_nothing(published: Store, api_client: ApiClient) -> None:
     dispatcher = api_client(published, role="dispatcher")
     good = CSV.format(a=grid_center(0, 0), b=grid_center(2, 2))

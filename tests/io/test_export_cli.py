@@ -177,3 +177,20 @@ def test_every_stored_layer_in_one_geopackage(db: Path, tmp_path: Path) -> None:
     cut = run_geogrid("export", "--layer", "roads", "--jurisdiction", "370212", "--out", str(tmp_path / "r.gpkg"), db=db)  # fmt: skip
     assert cut.returncode == 1
     assert "roads has no codes to cut by --jurisdiction" in messages(cut)[0]
+
+
+def test_missing_folders_are_created_and_said(db: Path, tmp_path: Path) -> None:
+    """A mistyped folder used to be created silently: the file landed where nobody looked."""
+    out = tmp_path / "exprots" / "2025" / "roads.geojson"
+    done = run_geogrid("export", "--layer", "roads", "--out", str(out), db=db)
+    assert done.returncode == 0, done.stderr
+    assert out.exists()
+    assert " ".join(done.stdout.split()) == (
+        f"wrote {out} (geojson, EPSG:4326): roads 3; created the folder "
+        f"{(tmp_path / 'exprots').resolve()} and the folders under it"
+    )
+    again = run_geogrid("export", "--layer", "roads", "--out", str(out), db=db)
+    assert "created" not in again.stdout  # the folder is there now: nothing to say
+    one = tmp_path / "new" / "roads.geojson"
+    done = run_geogrid("export", "--layer", "roads", "--out", str(one), db=db)
+    assert done.stdout.rstrip().endswith(f"created the folder {(tmp_path / 'new').resolve()}")

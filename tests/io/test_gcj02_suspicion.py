@@ -6,10 +6,13 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
+import shapely.affinity
 
 from geogrid.boundaries import DEFAULT_DIR, districts
+from geogrid.crs import wgs84_to_gcj02
 from geogrid.importer import ImportOptions, import_file
 from geogrid.store import Store
 from geogrid.store.layers import layer_sources, read_layer
@@ -77,3 +80,95 @@ def test_true_wgs84_or_declared_gcj02_is_not_warned(
     stored = read_layer(store.engine, "districts").geometry.iloc[0]
     seed_geom = districts().set_index("code").geometry.loc["370212"]
     assert shapely.symmetric_difference(stored, seed_geom).area < 1e-9
+
+
+# --- item 10: no street layer to compare against ------------------------------------------------
+
+
+def _communities(outline: shapely.Geometry) -> gpd.GeoDataFrame:
+    """The outline cut into a 3 x 3 lattice of communities of one street (as a GIS delivers
+    them: the pieces along the district's edge follow it)."""
+    minx, miny, maxx, maxy = outline.bounds
+    w, h = (maxx - minx) / 3, (maxy - miny) / 3
+    pieces = [
+        shapely.intersection(outline, shapely.box(minx + i * w, miny + j * h, minx + (i + 1) * w, miny + (j + 1) * h))
+        for i in range(3)
+        for j in range(3)
+    ]  # fmt: skip
+    pieces = [p for p in pieces if not p.is_empty and p.area > 0]
+    return gpd.GeoDataFrame(
+        {
+            "code": [f"370212001{k + 1:03d}" for k in range(len(pieces))],
+            "name": [f"社区{k + 1}" for k in range(len(pieces))],
+        },
+        geometry=pieces,
+        crs="EPSG:4326",
+    )
+
+
+def _datum_findings(result: object) -> list[tuple[str, str, str]]:
+    return [
+        (f.severity, f.check, f.message)
+        for f in result.report.findings  # type: ignore[attr-defined]
+        if f.check in ("suspected_gcj02", "datum_unchecked")
+    ]
+
+
+def test_gcj02_communities_without_streets_are_caught_by_the_district_boundary(
+    store: Store, tmp_path: Path
+) -> None:
+    path = tmp_path / "communities.geojson"
+    _communities(_laoshan_gcj02().geometry.iloc[0]).to_file(path, engine="pyogrio")
+    [(level, check, message)] = _datum_findings(import_file(store, path))
+    assert (level, check) == ("warning", "suspected_gcj02")
+    assert message.startswith("read as WGS 84, ")
+    assert "of the vertices near the edge of the embedded district boundaries" in message
+    assert message.endswith("import it again with --source-crs gcj02")
+
+
+def test_true_wgs84_communities_fit_and_are_not_warned(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "communities.geojson"
+    seed = districts().set_index("code").geometry.loc["370212"]
+    _communities(seed).to_file(path, engine="pyogrio")
+    assert _datum_findings(import_file(store, path)) == []
+
+
+def test_a_stored_district_layer_is_a_reference_too(store: Store, tmp_path: Path) -> None:
+    """Away from every seed district: the stored district (WGS 84) is what tells."""
+    seed = districts().set_index("code").geometry.loc["370212"]
+    away = shapely.affinity.translate(seed, xoff=-6.0, yoff=-5.0)  # Henan, no seed there
+    dpath = tmp_path / "districts.geojson"
+    gpd.GeoDataFrame({"code": ["410100"], "name": ["某区"]}, geometry=[away], crs=4326).to_file(
+        dpath, engine="pyogrio"
+    )
+    import_file(store, dpath)
+    wgs = _communities(away)
+    gx, gy = wgs84_to_gcj02(*np.asarray(shapely.get_coordinates(wgs.geometry.to_numpy())).T)
+    shifted = wgs.set_geometry(
+        shapely.set_coordinates(wgs.geometry.to_numpy().copy(), np.column_stack([gx, gy]))
+    )
+    shifted["code"] = [f"410100001{c[-3:]}" for c in shifted["code"]]
+    path = tmp_path / "communities.geojson"
+    shifted.to_file(path, engine="pyogrio")
+    [(level, check, message)] = _datum_findings(import_file(store, path))
+    assert (level, check) == ("warning", "suspected_gcj02")
+    assert "near the edge of the stored districts" in message
+
+
+def test_with_nothing_to_compare_the_report_says_the_datum_was_not_checked(
+    store: Store, tmp_path: Path
+) -> None:
+    far = shapely.box(100.0, 30.0, 100.01, 30.01)  # western Sichuan: no seed, empty store
+    path = tmp_path / "communities.geojson"
+    gpd.GeoDataFrame(
+        {"code": ["513300001001"], "name": ["某社区"]}, geometry=[far], crs=4326
+    ).to_file(path, engine="pyogrio")
+    assert _datum_findings(import_file(store, path)) == [
+        (
+            "info",
+            "datum_unchecked",
+            "the datum could not be checked: no stored layer or embedded district boundary has "
+            "an edge near this layer's features; if the coordinates come from AMap / Tencent "
+            "(GCJ-02) or Baidu (BD-09), import again with --source-crs gcj02 or bd09",
+        )
+    ]

@@ -27,8 +27,8 @@ def _draft(store: Store) -> int:
 
 
 def _publish(store: Store, plan_id: int) -> str:
-    try:
-        with store.transaction() as conn:
+    try:  # publishing asks not to wait: a SpatiaLite writer would wait for the write lock
+        with store.transaction(wait=False) as conn:
             publish_plan(conn, plan_id)
     except Conflict as exc:
         return f"conflict: {exc}"
@@ -40,7 +40,13 @@ def test_two_concurrent_publishes_exactly_one_wins(store: Store) -> None:
     with ThreadPoolExecutor(1) as other, store.transaction() as conn:
         publish_plan(conn, first)  # not committed yet: the second publish runs meanwhile
         loser = other.submit(_publish, store, second).result(timeout=30)
-    assert loser.startswith(f"conflict: grid plan {second} was not published: another plan")
+    # PostGIS: the publish lock; SpatiaLite: the file's one write lock, taken at BEGIN
+    assert loser.startswith(
+        (
+            f"conflict: grid plan {second} was not published: another plan",
+            "conflict: another write to the store is under way",
+        )
+    )
     statuses = {p["id"]: p["status"] for p in list_plans(store.engine)}
     assert statuses == {first: "published", second: "draft"}
     assert _publish(store, second) == "published"  # once the first is done, it may go ahead

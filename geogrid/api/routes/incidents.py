@@ -151,6 +151,8 @@ def _import(
         "outside_grids": summary.outside_grids,
         "unlocated": summary.unlocated,
         "flags": summary.flags,
+        # how a CSV body was read: a ';' sheet read in one column would show why
+        "delimiter": frame.attrs.get("delimiter"),
     }
 
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from geogrid.api.access import PLAN_WRITERS, find_api_key, presented_key
 from geogrid.api.plan_deps import get_sessions
 from geogrid.errors import NotFound, Unavailable
 from geogrid.settings import Settings
@@ -60,12 +61,25 @@ def start_page_slash() -> RedirectResponse:
 @router.get("/maps/{page}")
 def page(page: str, request: Request) -> HTMLResponse:
     """One page by name (``editor``, ``screen``, ...). The editor's draft (``?plan=N``) starts
-    loading into memory while the browser fetches the page's scripts: a Laoshan-scale draft
-    takes seconds to load, and its first request would otherwise wait for all of it."""
+    loading into memory while the browser fetches the page's scripts (a Laoshan-scale draft
+    takes seconds to load, and its first request would otherwise wait for all of it), but only
+    for a request whose API key may edit plans: the page itself is public, and a draft load is
+    seconds of work and memory that nobody else may ask this server for. A browser keeps its
+    key in the URL fragment, which it never sends; its editor loads the draft on its first
+    authenticated request instead."""
     plan = request.query_params.get("plan", "")
-    if page == "editor" and plan.isdigit() and len(plan) <= 9:
+    if page == "editor" and plan.isdigit() and len(plan) <= 9 and _may_edit_plans(request):
         get_sessions(request, request.app.state.store).warm(int(plan))
     return render_page(page, request.app.state.settings)
+
+
+def _may_edit_plans(request: Request) -> bool:
+    """Whether the request carries the API key of a role that edits plans (planner, admin)."""
+    key = presented_key(request)
+    if key is None:
+        return False
+    record = find_api_key(request.app.state.store.engine, key)
+    return record is not None and record.role in PLAN_WRITERS
 
 
 def install(app: FastAPI) -> None:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from geogrid.api.access import PrincipalDep
 from geogrid.api.deps import StoreDep
 from geogrid.api.geojson import feature_collection
-from geogrid.store import list_plans, plan_info, read_plan
+from geogrid.api.ogc_links import GEOJSON, link, url
+from geogrid.store import list_plans, plan_info, read_plan_page
 
 router = APIRouter(prefix="/plans", tags=["plans"])
+# A page of basic grids is a few hundred kB; all of Laoshan's grids of every level were 10 MB.
+GRIDS_DEFAULT_LIMIT = 1_000
+GRIDS_MAX_LIMIT = 10_000
 
 
 @router.get("")
@@ -29,11 +33,38 @@ def get_plan(store: StoreDep, _principal: PrincipalDep, plan_id: int) -> dict[st
 
 @router.get("/{plan_id}/grids", response_class=Response)
 def get_plan_grids(
+    request: Request,
     store: StoreDep,
     principal: PrincipalDep,
     plan_id: int,
     level: Annotated[str | None, Query(description="large, medium, basic or micro")] = None,
+    limit: Annotated[
+        int,
+        Query(
+            ge=1,
+            description=f"Grids per page (default {GRIDS_DEFAULT_LIMIT}; above "
+            f"{GRIDS_MAX_LIMIT}: {GRIDS_MAX_LIMIT})",
+        ),
+    ] = GRIDS_DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, le=10**9, description="Grids to skip")] = 0,
 ) -> Response:
-    """The grids of a plan as GeoJSON: those inside the caller's jurisdiction."""
-    grids = read_plan(store.engine, plan_id, level)
-    return feature_collection(grids[[principal.covers(str(c)) for c in grids["code"]]])
+    """The grids of a plan inside the caller's jurisdiction as a GeoJSON FeatureCollection,
+    one page at a time (ordered by level and code), OGC API Features style: ``numberMatched``
+    (all such grids), ``numberReturned`` and ``links`` (``self``, ``next`` while more remain,
+    ``prev`` after the first page). A plan with at most ``limit`` grids comes in one page."""
+    limit = min(limit, GRIDS_MAX_LIMIT)
+    grids, matched = read_plan_page(
+        store.engine, plan_id, level, prefix=principal.jurisdiction, limit=limit, offset=offset
+    )
+    path = f"/plans/{plan_id}/grids"
+
+    def page(at: int, rel: str) -> dict[str, str]:
+        return link(url(request, path, level=level, limit=limit, offset=at or None), rel, GEOJSON)
+
+    links = [page(offset, "self")]
+    if offset + len(grids) < matched:
+        links.append(page(offset + limit, "next"))
+    if offset > 0:
+        links.append(page(max(offset - limit, 0), "prev"))
+    extra = {"numberMatched": matched, "numberReturned": len(grids), "links": links}
+    return feature_collection(grids, extra=extra)
