@@ -55,6 +55,7 @@ def run_partition(
     seed: int = 0,
     only: Sequence[str] | None = None,
     scheduler: str | None = None,
+    workers: int = 1,
     current: dict[str, gpd.GeoDataFrame] | None = None,
     dedicated_uses: Sequence[str] = (),
     progress: Progress | None = None,
@@ -62,7 +63,7 @@ def run_partition(
     """A first plan of the layers, or a redraw of ``current`` when it is given.
 
     ``dedicated_uses`` (school, hospital, ...) gives each such institution a basic grid of its
-    own (first plans only).
+    own (first plans only). ``workers``: processes planning parents side by side (first plans).
     """
     buildings = layers.get("buildings")
     if buildings is None or buildings.empty:
@@ -80,6 +81,7 @@ def run_partition(
             seed=seed,
             only=only,
             scheduler=scheduler,
+            workers=workers,
             dedicated_uses=dedicated_uses,
             streets=layers.get("streets"),
             villages=layers.get("natural_villages"),
@@ -120,6 +122,7 @@ def partition_store(
     seed: int = 0,
     only: Sequence[str] | None = None,
     scheduler: str | None = None,
+    workers: int = 1,
     based_on: int | None = None,
     author: str = "geogrid",
     note: str = "",
@@ -142,6 +145,7 @@ def partition_store(
         seed=seed,
         only=only,
         scheduler=scheduler,
+        workers=workers,
         current=current,
         dedicated_uses=dedicated_uses,
         progress=progress,

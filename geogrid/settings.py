@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -54,6 +55,30 @@ class HouseholdSettings(BaseSettings):
     min_footprint_m2: float = Field(
         default=30.0, ge=0, description="Footprints smaller than this hold no households (sheds)"
     )
+
+
+class PartitionSettings(BaseSettings):
+    """How the partition engine runs when the CLI (``partition``, ``demo``) calls it."""
+
+    model_config = SettingsConfigDict(env_prefix="GEOGRID_PARTITION_", extra="ignore")
+
+    workers: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Processes that plan parents side by side (0: one per core this process may use; "
+            "1: all in the calling process). The plan is the same whatever the count."
+        ),
+    )
+
+    def process_count(self) -> int:
+        """``workers``, with 0 read as the cores this process may use (its CPU affinity)."""
+        if self.workers:
+            return self.workers
+        try:
+            return max(len(os.sched_getaffinity(0)), 1)
+        except AttributeError:  # not on Linux
+            return max(os.cpu_count() or 1, 1)
 
 
 class ApiSettings(BaseSettings):
@@ -223,6 +248,7 @@ class Settings(BaseSettings):
 
     store: StoreSettings = Field(default_factory=StoreSettings)
     households: HouseholdSettings = Field(default_factory=HouseholdSettings)
+    partition: PartitionSettings = Field(default_factory=PartitionSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     tiles: TileSettings = Field(default_factory=TileSettings)
     coverage: CoverageSettings = Field(default_factory=CoverageSettings)

@@ -56,7 +56,8 @@ def demo(
         task = bar.add_task("demo", total=5)
         city = _synth(district, seed, out_dir, bar.update, task)
         _import(store, city, bar.update, task)
-        plan_id, report = _partition(store, seed, out_dir, bar.update, task)
+        workers = settings.partition.process_count()
+        plan_id, report = _partition(store, seed, workers, bar.update, task)
         _incidents(
             store, plan_id, year=year, count=incidents, seed=seed, update=bar.update, task=task
         )
@@ -108,13 +109,15 @@ def _import(store: Store, city: Path, update: Any, task: Any) -> None:
 
 
 def _partition(
-    store: Store, seed: int, out_dir: Path, update: Any, task: Any
+    store: Store, seed: int, workers: int, update: Any, task: Any
 ) -> tuple[int, dict[str, Any]]:
     from geogrid.partition_jobs import partition_store
     from geogrid.store.incident_bulk import publish_and_reattribute
 
     update(task, description="partitioning into basic and micro grids")
-    plan_id, report = partition_store(store, seed=seed, author="geogrid demo", note="demo plan")
+    plan_id, report = partition_store(
+        store, seed=seed, workers=workers, author="geogrid demo", note="demo plan"
+    )
     with store.transaction() as conn:
         publish_and_reattribute(conn, plan_id)
     update(task, advance=1)

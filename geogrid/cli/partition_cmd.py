@@ -17,7 +17,7 @@ from geogrid.errors import InputError
 from geogrid.households import fill_households
 from geogrid.partition.engine import ENGINE_LEVELS, Plan
 from geogrid.partition_jobs import INPUT_LAYERS, partition_store, run_partition
-from geogrid.settings import HouseholdSettings
+from geogrid.settings import HouseholdSettings, Settings
 
 FIXED_DATE = "2000-01-01T00:00:00Z"
 VILLAGES_LAYER = "natural_villages"  # optional polygons of natural villages (自然村)
@@ -49,6 +49,13 @@ def partition(
     scheduler: Annotated[
         str | None, typer.Option(help="'local' for a local dask cluster, or a scheduler address.")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Processes planning parents side by side (default GEOGRID_PARTITION_WORKERS, "
+            "0 = one per core; 1 = in this process). The plan is the same whatever the count."
+        ),
+    ] = None,
     redraw_from: Annotated[
         Path | None,
         typer.Option(help="Redraw this plan GeoPackage instead of dividing from scratch."),
@@ -79,6 +86,10 @@ def partition(
         raise InputError("--based-on names a stored plan; with an INPUT file use --redraw-from")
     if input is None and redraw_from is not None:
         raise InputError("--redraw-from works file to file; on the store use --based-on")
+    settings = load_settings(database_url)
+    if workers is not None:
+        settings.partition.workers = workers
+    processes = settings.partition.process_count()
     with progress_bar() as bar:
         task = bar.add_task("partition", total=None)
 
@@ -87,16 +98,16 @@ def partition(
 
         if input is None:
             plan_id, plan_report = _on_store(
-                database_url, wanted, seed=seed, only=codes, scheduler=scheduler,
-                based_on=based_on, author=author, note=note, dedicated_uses=uses,
-                progress=progress,
+                settings, wanted, seed=seed, only=codes, scheduler=scheduler,
+                workers=processes, based_on=based_on, author=author, note=note,
+                dedicated_uses=uses, progress=progress,
             )  # fmt: skip
         else:
             current = _read_plan_file(redraw_from) if redraw_from is not None else None
-            layers, estimate = _read_file(input, load_settings(database_url).households)
+            layers, estimate = _read_file(input, settings.households)
             plan = run_partition(
                 layers, levels=wanted, seed=seed, only=codes, scheduler=scheduler,
-                current=current, dedicated_uses=uses, progress=progress,
+                workers=processes, current=current, dedicated_uses=uses, progress=progress,
             )  # fmt: skip
             plan_report, plan_id = plan.report, None
             if estimate is not None and "households" in plan_report:
@@ -119,8 +130,8 @@ def partition(
         console.print(f"stored draft plan [bold]{plan_id}[/bold]")
 
 
-def _on_store(database_url: str | None, levels: list[str], **options: Any) -> tuple[int, Any]:
-    with opened_store(load_settings(database_url)) as store:
+def _on_store(settings: Settings, levels: list[str], **options: Any) -> tuple[int, Any]:
+    with opened_store(settings) as store:
         return partition_store(store, levels=levels, **options)
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 from geogrid.errors import GeogridError
 from geogrid.partition.parent import ParentInput, ParentPlan, plan_parent
+from geogrid.partition.pool import heaviest_first
 
 LOCAL = "local"
 LOCAL_WORKERS = 2
@@ -45,8 +46,7 @@ def run_distributed(
     except OSError as exc:
         raise GeogridError(f"cannot reach the dask scheduler at {scheduler}: {exc}") from exc
     try:
-        # heaviest parents first so the last task does not run alone
-        order = sorted(range(len(items)), key=lambda i: -len(items[i].points))
+        order = heaviest_first(items)
         uses = tuple(dedicated_uses)
         futures = {
             client.submit(

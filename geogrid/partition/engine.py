@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +20,7 @@ from geogrid.partition.inputs import Prepared, prepare
 from geogrid.partition.intake import REACH_M, household_account
 from geogrid.partition.network import SNAP_M
 from geogrid.partition.parent import LevelResult, ParentInput, ParentPlan, plan_parent
+from geogrid.partition.pool import parent_pool, run_in_pool
 from geogrid.partition.quality import level_report, plan_road_proximity
 
 Progress = Callable[[int, int], None]
@@ -46,6 +49,7 @@ def partition_plan(
     seed: int = 0,
     only: Sequence[str] | None = None,
     scheduler: str | None = None,
+    workers: int = 1,
     connect_timeout: float = 10.0,
     dedicated_uses: Sequence[str] = (),
     reach_m: float = REACH_M,
@@ -75,6 +79,9 @@ def partition_plan(
     scheduler
         ``None`` for this process, ``"local"`` for a local dask cluster, or the address of a
         ``dask.distributed`` scheduler.
+    workers
+        Without a scheduler: parents planned in this many processes of this machine (1: in
+        this process). The plan is the same whatever the count.
     connect_timeout
         Seconds to wait for a scheduler at an address before giving up.
     dedicated_uses
@@ -106,27 +113,30 @@ def partition_plan(
     if unknown:
         raise InputError(f"unknown grid level(s) {sorted(unknown)}; expected {ENGINE_LEVELS}")
     start = time.perf_counter()
-    prep = prepare(
-        parents,
-        buildings,
-        [roads, waterways, railways],
-        only=set(only) if only else None,
-        reach_m=reach_m,
-        snap_m=snap_m,
-        villages=villages,
-    )
-    items, metric = prep.items, prep.metric
-    prepared = time.perf_counter()
-    dedicated = _dedicated(dedicated_uses, buildings)
-    plans = run_items(
-        items,
-        seed=seed,
-        scheduler=scheduler,
-        connect_timeout=connect_timeout,
-        dedicated_uses=dedicated,
-        keep_units=with_units,
-        progress=progress,
-    )
+    with ExitStack() as stack:
+        # the workers start (and import the engine) while this process prepares the inputs
+        pool = stack.enter_context(parent_pool(workers)) if workers > 1 and not scheduler else None
+        prep = prepare(
+            parents,
+            buildings,
+            [roads, waterways, railways],
+            only=set(only) if only else None,
+            reach_m=reach_m,
+            snap_m=snap_m,
+            villages=villages,
+        )
+        items, metric = prep.items, prep.metric
+        prepared = time.perf_counter()
+        plans = run_items(
+            items,
+            seed=seed,
+            scheduler=scheduler,
+            pool=pool,
+            connect_timeout=connect_timeout,
+            dedicated_uses=_dedicated(dedicated_uses, buildings),
+            keep_units=with_units,
+            progress=progress,
+        )
     ran = time.perf_counter()
     grids, levels_report = _collect(items, plans, metric, parents.crs, levels)
     report = {"households": _account(prep, plans), "network": prep.network, **levels_report}
@@ -147,8 +157,9 @@ def partition_plan(
     for plan in plans:
         for stage, value in plan.seconds.items():
             seconds[stage] = seconds.get(stage, 0.0) + value
-    if scheduler is not None:
-        seconds["distributed_wall"] = ran - prepared
+    if scheduler is not None or workers > 1:
+        # the stages above sum every worker's time; this is the wall time they took together
+        seconds["distributed_wall" if scheduler is not None else "workers_wall"] = ran - prepared
     seconds["collect"] = time.perf_counter() - ran
     seconds["total"] = time.perf_counter() - start
     report["seconds"] = {k: round(v, 3) for k, v in seconds.items()}
@@ -187,12 +198,14 @@ def run_items(
     *,
     seed: int,
     scheduler: str | None = None,
+    pool: ProcessPoolExecutor | None = None,
     connect_timeout: float = 10.0,
     dedicated_uses: Sequence[str] = (),
     keep_units: bool = False,
     progress: Progress | None = None,
 ) -> list[ParentPlan]:
-    """Plan every parent, here or on a dask cluster (same result either way)."""
+    """Plan every parent, here, in a pool of this machine's processes (``pool.parent_pool``)
+    or on a dask cluster (same result every way)."""
     if scheduler is not None:
         from geogrid.partition.distributed import run_distributed
 
@@ -205,6 +218,11 @@ def run_items(
             keep_units=keep_units,
             progress=progress,
         )
+    if pool is not None and len(items) > 1:
+        return run_in_pool(
+            pool, items, seed=seed, dedicated_uses=dedicated_uses, keep_units=keep_units,
+            progress=progress,
+        )  # fmt: skip
     out = []
     for i, item in enumerate(items):
         out.append(

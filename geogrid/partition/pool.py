@@ -1,0 +1,73 @@
+"""Parents planned side by side in worker processes of this machine.
+
+Parents are independent, so each is one task; results are gathered in input order, so the plan
+is the same as a single-process run (the same digest). Workers come from a ``forkserver``
+context: a clean server process (no threads of the caller, e.g. a progress bar's) imports the
+engine once and forks each worker from it, so a worker starts in milliseconds and never
+inherits a lock held by another thread.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+
+from geogrid.partition.parent import ParentInput, ParentPlan, plan_parent
+
+ENGINE_MODULE = "geogrid.partition.parent"
+
+
+def heaviest_first(items: Sequence[ParentInput]) -> list[int]:
+    """Indices of ``items``, the parents with the most buildings first, so that the last task
+    does not run alone while the other workers idle."""
+    return sorted(range(len(items)), key=lambda i: -len(items[i].points))
+
+
+@contextmanager
+def parent_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of ``workers`` processes, started at once.
+
+    Open it before the inputs are prepared: the workers import the engine while this process
+    prepares, instead of after.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([ENGINE_MODULE])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for _ in range(workers):
+            pool.submit(os.getpid)  # starts the worker processes now
+        yield pool
+
+
+def run_in_pool(
+    pool: ProcessPoolExecutor,
+    items: Sequence[ParentInput],
+    *,
+    seed: int,
+    dedicated_uses: Sequence[str] = (),
+    keep_units: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[ParentPlan]:
+    """Plan every parent in ``pool``; the plans in the order of ``items``.
+
+    An error in a worker (an ``InputError`` of one parent, say) is raised here as it was
+    raised there.
+    """
+    uses = tuple(dedicated_uses)
+    futures: dict[Future[ParentPlan], int] = {
+        pool.submit(plan_parent, items[i], seed=seed, dedicated_uses=uses, keep_units=keep_units): i
+        for i in heaviest_first(items)
+    }
+    out: list[ParentPlan | None] = [None] * len(items)
+    try:
+        for done, future in enumerate(as_completed(futures), start=1):
+            out[futures[future]] = future.result()
+            if progress is not None:
+                progress(done, len(items))
+    except BaseException:
+        for future in futures:  # the pool's exit waits for running tasks only
+            future.cancel()
+        raise
+    return [plan for plan in out if plan is not None]
