@@ -66,3 +66,17 @@ def test_partition_file_reads_the_natural_villages_layer(tmp_path: Path) -> None
     # the two villages (240 and 360 households) are each a grid of the band 200-400
     assert basic["settlements"] == {"settlements": 2, "fit_band": 2, "split": 0, "split_fitting": 0}
     assert basic["households_min"] == 240 and basic["households_max"] == 360
+
+
+def test_partition_file_with_two_workers_gives_the_same_grids(tmp_path: Path) -> None:
+    path = _input(tmp_path, drop_households=0)
+    outs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"w{workers}.gpkg"
+        done = run_geogrid("partition", str(path), "--out", str(out), "--workers", workers)
+        assert done.returncode == 0, done.stderr
+        outs.append(gpd.read_file(out, layer="basic_grids"))
+    one, two = outs
+    assert one["code"].tolist() == two["code"].tolist()
+    assert one["households"].tolist() == two["households"].tolist()
+    assert one.geometry.to_wkb().tolist() == two.geometry.to_wkb().tolist()
