@@ -82,17 +82,6 @@ class Units:
         return self.outer + inner
 
 
-def clip_lines(parent: shapely.Geometry, lines: NDArray[np.object_]) -> NDArray[np.object_]:
-    """The barrier lines' stretches inside the parent."""
-    clipped = shapely.intersection(lines, parent) if len(lines) else np.empty(0, dtype=object)
-    return np.asarray(clipped[~shapely.is_empty(clipped)], dtype=object)
-
-
-def blocks_of(parent: shapely.Geometry, lines: NDArray[np.object_]) -> NDArray[np.object_]:
-    """Faces of the parent cut by barrier lines (dangling line ends do not cut)."""
-    return faces_of(parent, clip_lines(parent, lines))
-
-
 def build_units(
     parent: shapely.Geometry,
     points: NDArray[np.object_],
@@ -121,7 +110,11 @@ def build_units(
         Barrier class of each line (index into ``barriers.CLASSES``; all ``secondary`` when
         None): the edges on each class are measured apart.
     """
-    blocks = blocks_of(parent, lines)
+    classes = np.full(len(lines), 1, dtype=np.int64) if line_class is None else line_class
+    clipped_lines = shapely.intersection(lines, parent) if len(lines) else lines
+    inside = ~shapely.is_empty(clipped_lines) if len(lines) else np.zeros(0, dtype=bool)
+    clipped_lines = np.asarray(clipped_lines[inside], dtype=object)
+    blocks = faces_of(parent, clipped_lines)  # the faces the barrier lines cut
     pblock = _locate(points, blocks)
     key, bgroup = _dedupe(points, pblock)
     cells, rows = _voronoi_cells(key, blocks)
@@ -154,12 +147,7 @@ def build_units(
     ucomp = np.full(n, -1, dtype=np.int64)
     has = compound >= 0
     ucomp[building_unit[has]] = compound[has]
-    classes = np.full(len(lines), 1, dtype=np.int64) if line_class is None else line_class
-    clipped_lines = shapely.intersection(lines, parent) if len(lines) else lines
-    inside = ~shapely.is_empty(clipped_lines) if len(lines) else np.zeros(0, dtype=bool)
-    indptr, indices, shared, outer, on_class = _adjacency(
-        faces, np.asarray(clipped_lines[inside], dtype=object), classes[inside]
-    )
+    indptr, indices, shared, outer, on_class = _adjacency(faces, clipped_lines, classes[inside])
     on = on_class.sum(axis=1)
     area = shapely.area(faces)
     alone = np.bincount(group, minlength=n)[group] == 1
@@ -324,10 +312,11 @@ def _adjacency(
     ncls = len(CLASSES)
     onb = np.zeros((len(ln), ncls))
     free = np.ones(len(ln), dtype=bool)
+    near_class = _on_lines(keys[first] / _MM, lines, classes, ncls)
     for c in range(ncls):  # most important class first
-        near = _on_lines(keys[first] / _MM, lines[classes == c]) * free
+        near = near_class[:, c] & free
         onb[:, c] = ln * near
-        free &= near == 0
+        free &= ~near
     paired = np.zeros(len(keys), dtype=bool)
     paired[first] = True
     paired[first + 1] = True
@@ -357,19 +346,36 @@ def _adjacency(
     )
 
 
-def _on_lines(segments: FloatArray, lines: NDArray[np.object_]) -> FloatArray:
-    """1.0 for each segment (x0, y0, x1, y1) whose both ends lie near a line, else 0.0."""
-    out = np.zeros(len(segments))
+def _on_lines(
+    segments: FloatArray, lines: NDArray[np.object_], classes: IntArray, ncls: int
+) -> NDArray[np.bool_]:
+    """Per segment (x0, y0, x1, y1) and class: whether both its ends and its midpoint lie
+    within ``ON_BARRIER_M`` of a line of that class.
+
+    One query of every distinct segment end against all lines, then of the midpoints of the
+    segments whose ends are both near one class (most are near none): the segments of a ring
+    share their ends, so each end is looked up once, not twice per class.
+    """
+    out = np.zeros((len(segments), ncls), dtype=bool)
     if len(lines) == 0 or len(segments) == 0:
         return out
     tree = shapely.STRtree(lines)
-    near = np.ones(len(segments), dtype=bool)
-    for cols in ((0, 1), (2, 3), None):
-        xy = (segments[:, 0:2] + segments[:, 2:4]) / 2 if cols is None else segments[:, list(cols)]
-        idx = np.flatnonzero(near)
-        hit, _ = tree.query(shapely.points(xy[idx]), predicate="dwithin", distance=ON_BARRIER_M)
-        ok = np.zeros(len(idx), dtype=bool)
-        ok[hit] = True
-        near[idx[~ok]] = False
-    out[near] = 1.0
+    ends, inv = np.unique(
+        np.concatenate([segments[:, 0:2], segments[:, 2:4]]), axis=0, return_inverse=True
+    )
+    inv = inv.reshape(-1)
+    near_end = _near(tree, classes, ends, ncls)
+    both = near_end[inv[: len(segments)]] & near_end[inv[len(segments) :]]
+    idx = np.flatnonzero(both.any(axis=1))
+    mid = (segments[idx, 0:2] + segments[idx, 2:4]) / 2
+    out[idx] = both[idx] & _near(tree, classes, mid, ncls)
+    return out
+
+
+def _near(tree: shapely.STRtree, classes: IntArray, xy: FloatArray, ncls: int) -> NDArray[np.bool_]:
+    """Per point and class: whether a line of that class lies within ``ON_BARRIER_M``."""
+    out = np.zeros((len(xy), ncls), dtype=bool)
+    if len(xy):
+        pi, li = tree.query(shapely.points(xy), predicate="dwithin", distance=ON_BARRIER_M)
+        out[pi, classes[li]] = True
     return out
