@@ -31,6 +31,13 @@ SLIVER_WIDTH_M = 0.1  # ... thinner than this on average, never parts from its n
 
 def faces_of(parent: shapely.Geometry, lines: NDArray[np.object_]) -> NDArray[np.object_]:
     """Faces of ``parent`` cut by ``lines`` (dangling ends cut nothing), tiling it exactly."""
+    return faces_and_points(parent, lines)[0]
+
+
+def faces_and_points(
+    parent: shapely.Geometry, lines: NDArray[np.object_]
+) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
+    """``faces_of`` and a point on the surface of each face (GEOS ``point_on_surface``)."""
     outline = shapely.boundary(parent)
     inner, connectors = _inner_lines(parent, outline, lines)
     # the inner lines are noded among themselves; only the outline, the connectors and the
@@ -40,8 +47,9 @@ def faces_of(parent: shapely.Geometry, lines: NDArray[np.object_]) -> NDArray[np
     noded = shapely.get_parts(shapely.union_all(rim))
     faces = shapely.get_parts(shapely.polygonize(np.concatenate([inner[~close], noded])))
     faces = faces[shapely.area(faces) > 0]
-    inside = shapely.covered_by(shapely.point_on_surface(faces), parent)
-    return np.asarray(faces[inside], dtype=object)
+    points = shapely.point_on_surface(faces)
+    inside = shapely.covered_by(points, parent)
+    return np.asarray(faces[inside], dtype=object), np.asarray(points[inside], dtype=object)
 
 
 def _inner_lines(
@@ -67,12 +75,19 @@ def _inner_lines(
     coords, owner = shapely.get_coordinates(kept, return_index=True)
     start = np.searchsorted(owner, np.arange(len(kept)))
     stop = np.r_[start[1:], len(owner)] - 1
-    ends, count = np.unique(
-        np.concatenate([coords[start], coords[stop]]), axis=0, return_counts=True
-    )
+    ends, count, _ = unique_xy(np.concatenate([coords[start], coords[stop]]))
     loose = shapely.points(ends[count == 1])
     loose = loose[shapely.distance(loose, outline) < 2 * RIM_M]
     return np.asarray(kept, dtype=object), _connectors(loose, outline)
+
+
+def unique_xy(xy: FloatArray) -> tuple[FloatArray, IntArray, IntArray]:
+    """The distinct rows of an (n, 2) array of coordinates, sorted by x then y, how often each
+    occurs, and the distinct row of each input row: ``np.unique(axis=0)``, 6x faster (the rows
+    are sorted as complex numbers, whose order is the same, rather than as records)."""
+    z = np.ascontiguousarray(xy, dtype=np.float64).view(np.complex128).reshape(-1)
+    rows, inverse, count = np.unique(z, return_inverse=True, return_counts=True)
+    return rows.view(np.float64).reshape(-1, 2), count, inverse.reshape(-1)
 
 
 def _connectors(ends: NDArray[np.object_], outline: shapely.Geometry) -> NDArray[np.object_]:

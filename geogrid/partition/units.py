@@ -15,7 +15,7 @@ import shapely
 from numpy.typing import NDArray
 
 from geogrid.partition._empty_land import LARGE_M2, empty_land_lines
-from geogrid.partition._linework import faces_of, glue_slivers
+from geogrid.partition._linework import faces_and_points, faces_of, glue_slivers, unique_xy
 from geogrid.partition.barriers import CLASSES
 
 IntArray = NDArray[np.int64]
@@ -137,9 +137,10 @@ def build_units(
         crossing = ~shapely.covered_by(footprints, own)
         if crossing.any():
             edges.append(shapely.intersection(shapely.boundary(footprints[crossing]), parent))
-    faces = _sorted(faces_of(parent, np.concatenate([np.atleast_1d(e) for e in edges])))
+    faces, reps = _sorted(
+        *faces_and_points(parent, np.concatenate([np.atleast_1d(e) for e in edges]))
+    )
     n = len(faces)
-    reps = shapely.point_on_surface(faces)
     building_unit = _nearest_fallback(points, faces, _locate(points, faces))
     group = _groups(n, building_unit, bgroup, len(key), reps, footprints, crossing)
     hh = np.bincount(building_unit, weights=households, minlength=n).astype(np.int64)
@@ -255,11 +256,13 @@ def _voronoi_cells(
     return np.asarray(shapely.get_parts(vor), dtype=object), rows.astype(np.int64)
 
 
-def _sorted(faces: NDArray[np.object_]) -> NDArray[np.object_]:
-    """A canonical order (north to south, west to east) so results do not depend on GEOS order."""
-    p = shapely.point_on_surface(faces)
-    order = np.lexsort((np.round(shapely.get_x(p), 3), -np.round(shapely.get_y(p), 3)))
-    return np.asarray(faces[order], dtype=object)
+def _sorted(
+    faces: NDArray[np.object_], points: NDArray[np.object_]
+) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
+    """A canonical order (north to south, west to east) of the faces and their points on
+    surface, so results do not depend on GEOS order."""
+    order = np.lexsort((np.round(shapely.get_x(points), 3), -np.round(shapely.get_y(points), 3)))
+    return np.asarray(faces[order], dtype=object), np.asarray(points[order], dtype=object)
 
 
 def _locate(points: NDArray[np.object_], polys: NDArray[np.object_]) -> IntArray:
@@ -360,10 +363,7 @@ def _on_lines(
     if len(lines) == 0 or len(segments) == 0:
         return out
     tree = shapely.STRtree(lines)
-    ends, inv = np.unique(
-        np.concatenate([segments[:, 0:2], segments[:, 2:4]]), axis=0, return_inverse=True
-    )
-    inv = inv.reshape(-1)
+    ends, _, inv = unique_xy(np.concatenate([segments[:, 0:2], segments[:, 2:4]]))
     near_end = _near(tree, classes, ends, ncls)
     both = near_end[inv[: len(segments)]] & near_end[inv[len(segments) :]]
     idx = np.flatnonzero(both.any(axis=1))
