@@ -25,11 +25,9 @@ class Repair:
     def __init__(self, graph: Graph, labels: IntArray, band: Band) -> None:
         self.band = band
         self.w = graph.weight.tolist()
-        ip, ix, cost = graph.indptr.tolist(), graph.indices.tolist(), graph.cost.tolist()
-        self.nbrs = [
-            list(zip(ix[ip[u] : ip[u + 1]], cost[ip[u] : ip[u + 1]], strict=True))
-            for u in range(graph.n)
-        ]
+        ip = graph.indptr.tolist()
+        pairs = list(zip(graph.indices.tolist(), graph.cost.tolist(), strict=True))
+        self.nbrs = [pairs[ip[u] : ip[u + 1]] for u in range(graph.n)]
         self.labels = labels.tolist()
         k = int(labels.max()) + 1
         self.pw = [0] * k
