@@ -42,7 +42,7 @@ def faces_and_points(
     inner, connectors = _inner_lines(parent, outline, lines)
     # the inner lines are noded among themselves; only the outline, the connectors and the
     # inner lines they might cross (as near the outline as a loose end) need noding together
-    close = shapely.dwithin(inner, outline, 2 * RIM_M)
+    close = near_outline(inner, outline, 2 * RIM_M)
     rim = np.concatenate([[outline], connectors, inner[close]])
     noded = shapely.get_parts(shapely.union_all(rim))
     faces = shapely.get_parts(shapely.polygonize(np.concatenate([inner[~close], noded])))
@@ -63,7 +63,7 @@ def _inner_lines(
         return none, none
     lines = shapely.segmentize(lines, SEGMENT_M)
     parts = shapely.get_parts(shapely.union_all(lines, grid_size=GRID_M))
-    near = shapely.dwithin(parts, outline, RIM_M)
+    near = near_outline(parts, outline, RIM_M)
     clipped = shapely.get_parts(shapely.intersection(parts[near], shapely.buffer(parent, -RIM_M)))
     clipped = clipped[np.isin(shapely.get_type_id(clipped), (1, 2))]
     kept = np.concatenate([parts[~near], clipped[shapely.length(clipped) > 0]])
@@ -79,6 +79,24 @@ def _inner_lines(
     loose = shapely.points(ends[count == 1])
     loose = loose[shapely.distance(loose, outline) < 2 * RIM_M]
     return np.asarray(kept, dtype=object), _connectors(loose, outline)
+
+
+def near_outline(
+    geoms: NDArray[np.object_], outline: shapely.Geometry, distance: float
+) -> NDArray[np.bool_]:
+    """Whether each geometry lies within ``distance`` of the outline: ``shapely.dwithin``, but
+    against an STRtree of the outline's segments. The outline's envelope holds every line
+    inside the parent, so GEOS measured each line against all of its segments; the distances
+    per pair of segments are the same, and so is the answer."""
+    out = np.zeros(len(geoms), dtype=bool)
+    if len(geoms) == 0 or shapely.is_empty(outline):
+        return out
+    coords, part = shapely.get_coordinates(shapely.get_parts(outline), return_index=True)
+    same = part[1:] == part[:-1]
+    segments = shapely.linestrings(np.stack([coords[:-1][same], coords[1:][same]], axis=1))
+    hit, _ = shapely.STRtree(segments).query(geoms, predicate="dwithin", distance=distance)
+    out[hit] = True
+    return out
 
 
 def unique_xy(xy: FloatArray) -> tuple[FloatArray, IntArray, IntArray]:
