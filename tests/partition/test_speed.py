@@ -10,7 +10,7 @@ import numpy as np
 import shapely
 
 from geogrid.partition._graph import Graph
-from geogrid.partition._linework import unique_xy
+from geogrid.partition._linework import near_outline, unique_xy
 from geogrid.partition._repair import Repair
 from geogrid.partition.bands import Band
 from geogrid.partition.settlements import settlements
@@ -36,6 +36,27 @@ def test_unique_xy_sorts_by_x_then_y_and_counts() -> None:
     assert rows.tolist() == [[0.0, 0.0], [1.0, -3.0], [1.0, 5.0], [2.0, 1.0]]
     assert count.tolist() == [2, 1, 1, 2]
     assert inverse.tolist() == [3, 2, 3, 1, 0, 0]
+
+
+def test_near_outline_measures_to_every_ring_of_the_parent() -> None:
+    # a 100 m square with a 20 m square hole in the middle (40..60): lines 4 cm and 6 cm inside
+    # the outer ring, 3 cm from the hole, and one 10 m from both
+    parent = shapely.Polygon(
+        [(0, 0), (100, 0), (100, 100), (0, 100)], [[(40, 40), (60, 40), (60, 60), (40, 60)]]
+    )
+    lines = np.asarray(
+        [
+            shapely.LineString([(10, 0.04), (90, 0.04)]),
+            shapely.LineString([(10, 0.06), (90, 0.06)]),
+            shapely.LineString([(50, 39.97), (50, 20)]),
+            shapely.LineString([(10, 10), (30, 10)]),
+        ],
+        dtype=object,
+    )
+    outline = shapely.boundary(parent)
+    assert near_outline(lines, outline, 0.05).tolist() == [True, False, True, False]
+    assert near_outline(lines, outline, 10.0).tolist() == [True, True, True, True]
+    assert near_outline(lines, outline, 9.9).tolist() == [True, True, True, False]
 
 
 def _path(n: int, weight: list[int]) -> Graph:
