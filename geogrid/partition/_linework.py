@@ -93,7 +93,8 @@ def near_outline(
         return out
     coords, part = shapely.get_coordinates(shapely.get_parts(outline), return_index=True)
     same = part[1:] == part[:-1]
-    segments = shapely.linestrings(np.stack([coords[:-1][same], coords[1:][same]], axis=1))
+    ends = np.stack([coords[:-1][same], coords[1:][same]], axis=1)
+    segments = np.asarray(shapely.linestrings(ends), dtype=object)
     hit, _ = shapely.STRtree(segments).query(geoms, predicate="dwithin", distance=distance)
     out[hit] = True
     return out
