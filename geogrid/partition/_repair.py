@@ -25,11 +25,9 @@ class Repair:
     def __init__(self, graph: Graph, labels: IntArray, band: Band) -> None:
         self.band = band
         self.w = graph.weight.tolist()
-        ip, ix, cost = graph.indptr.tolist(), graph.indices.tolist(), graph.cost.tolist()
-        self.nbrs = [
-            list(zip(ix[ip[u] : ip[u + 1]], cost[ip[u] : ip[u + 1]], strict=True))
-            for u in range(graph.n)
-        ]
+        ip = graph.indptr.tolist()
+        pairs = list(zip(graph.indices.tolist(), graph.cost.tolist(), strict=True))
+        self.nbrs = [pairs[ip[u] : ip[u + 1]] for u in range(graph.n)]
         self.labels = labels.tolist()
         k = int(labels.max()) + 1
         self.pw = [0] * k
@@ -41,6 +39,10 @@ class Repair:
             self.members[p].add(u)
         self.places = graph.places
         self.shapes = None if graph.places is None else PartShapes(graph.places, self.labels, k)
+        # caches kept current by ``move``: each unit's edge cost to its own part and to each
+        # neighbouring part (None: stale), and each part's set of parts its members touch
+        self._sums: list[tuple[float, dict[int, float]] | None] = [None] * graph.n
+        self._touching: list[set[int] | None] = [None] * k
 
     # -- connectivity -----------------------------------------------------------------------
     def connect(self) -> None:
@@ -93,6 +95,12 @@ class Repair:
     def move(self, u: int, q: int) -> None:
         p = self.labels[u]
         self.labels[u] = q
+        sums, touching = self._sums, self._touching
+        sums[u] = None
+        touching[p] = touching[q] = None
+        for v, _ in self.nbrs[u]:
+            sums[v] = None
+            touching[self.labels[v]] = None
         self.pw[p] -= self.w[u]
         self.pw[q] += self.w[u]
         self.size[p] -= 1
@@ -137,6 +145,32 @@ class Repair:
                     queue.append(v)
         return False
 
+    def sums(self, u: int) -> tuple[float, dict[int, float]]:
+        """Edge cost from u to its own part, and to each neighbouring part (cached)."""
+        cached = self._sums[u]
+        if cached is not None:
+            return cached
+        p, labels = self.labels[u], self.labels
+        own = 0.0
+        gain: dict[int, float] = {}
+        for v, c in self.nbrs[u]:
+            q = labels[v]
+            if q == p:
+                own += c
+            else:
+                gain[q] = gain.get(q, 0.0) + c
+        self._sums[u] = (own, gain)
+        return own, gain
+
+    def _touched(self, p: int) -> set[int]:
+        """The parts p's members have a neighbour in (p too, where it has an inner edge)."""
+        cached = self._touching[p]
+        if cached is None:
+            labels = self.labels
+            cached = {labels[v] for u in self.members[p] for v, _ in self.nbrs[u]}
+            self._touching[p] = cached
+        return cached
+
     # -- balance ----------------------------------------------------------------------------
     def pen(self, x: int) -> int:
         return max(0, self.band.lo - x) + max(0, x - self.band.hi)
@@ -153,32 +187,47 @@ class Repair:
                 return
             near = set(bad)
             for p in bad:
-                for u in self.members[p]:
-                    near.update(self.labels[v] for v, _ in self.nbrs[u])
+                near.update(self._touched(p))
             if not self._best_balance_move(near):
                 return
 
     def _best_balance_move(self, near: set[int]) -> bool:
+        """The best single move among the parts ``near`` a violation. Each unit's sums are
+        kept between moves (``sums``): only the moved unit's and its neighbours' change."""
         cands = []
-        movable = [(u, r) for r in near if self.size[r] > 1 for u in self.members[r]]
-        for u, p in movable:
-            wu, wp = self.w[u], self.pw[p]
-            if wu == 0:
+        lo, hi, target = self.band.lo, self.band.hi, self.band.target
+        for p in near:
+            if self.size[p] <= 1:
                 continue
-            gain: dict[int, float] = {}
-            own = 0.0
-            for v, c in self.nbrs[u]:
-                q = self.labels[v]
-                if q == p:
-                    own += c
-                elif q in near:
-                    gain[q] = gain.get(q, 0.0) + c
-            for q, cq in gain.items():
-                wq = self.pw[q]
-                dpen = self.pen(wp - wu) + self.pen(wq + wu) - self.pen(wp) - self.pen(wq)
-                ddev = self._dev(wp - wu) + self._dev(wq + wu) - self._dev(wp) - self._dev(wq)
-                if dpen < 0 or (dpen == 0 and ddev < 0):
-                    cands.append((dpen, own - cq, ddev, u, q))
+            wp = self.pw[p]
+            pen_p = max(0, lo - wp) + max(0, wp - hi)
+            dev_p = (wp - target) ** 2
+            for u in self.members[p]:
+                wu = self.w[u]
+                if wu == 0:
+                    continue
+                own, gain = self.sums(u)
+                if not gain:
+                    continue
+                a = wp - wu
+                pen_a = max(0, lo - a) + max(0, a - hi)
+                dev_a = (a - target) ** 2
+                for q, cq in gain.items():
+                    if q not in near:
+                        continue
+                    wq = self.pw[q]
+                    b = wq + wu
+                    dpen = (
+                        pen_a
+                        + max(0, lo - b)
+                        + max(0, b - hi)
+                        - pen_p
+                        - max(0, lo - wq)
+                        - max(0, wq - hi)
+                    )
+                    ddev = dev_a + (b - target) ** 2 - dev_p - (wq - target) ** 2
+                    if dpen < 0 or (dpen == 0 and ddev < 0):
+                        cands.append((dpen, own - cq, ddev, u, q))
         cands.sort()
         for _, _, _, u, q in cands[:64]:
             if self._stays_connected(u):
@@ -227,14 +276,7 @@ class Repair:
         p = self.labels[u]
         if self.size[p] == 1:
             return -1
-        own = 0.0
-        gain: dict[int, float] = {}
-        for v, c in self.nbrs[u]:
-            q = self.labels[v]
-            if q == p:
-                own += c
-            else:
-                gain[q] = gain.get(q, 0.0) + c
+        own, gain = self.sums(u)
         best, best_q = 0.0, -1
         for q in sorted(gain):
             if not self.band_kept(self.w[u], p, q):

@@ -15,7 +15,7 @@ import shapely
 from numpy.typing import NDArray
 
 from geogrid.partition._empty_land import LARGE_M2, empty_land_lines
-from geogrid.partition._linework import faces_of, glue_slivers
+from geogrid.partition._linework import faces_and_points, faces_of, glue_slivers, unique_xy
 from geogrid.partition.barriers import CLASSES
 
 IntArray = NDArray[np.int64]
@@ -82,17 +82,6 @@ class Units:
         return self.outer + inner
 
 
-def clip_lines(parent: shapely.Geometry, lines: NDArray[np.object_]) -> NDArray[np.object_]:
-    """The barrier lines' stretches inside the parent."""
-    clipped = shapely.intersection(lines, parent) if len(lines) else np.empty(0, dtype=object)
-    return np.asarray(clipped[~shapely.is_empty(clipped)], dtype=object)
-
-
-def blocks_of(parent: shapely.Geometry, lines: NDArray[np.object_]) -> NDArray[np.object_]:
-    """Faces of the parent cut by barrier lines (dangling line ends do not cut)."""
-    return faces_of(parent, clip_lines(parent, lines))
-
-
 def build_units(
     parent: shapely.Geometry,
     points: NDArray[np.object_],
@@ -121,7 +110,11 @@ def build_units(
         Barrier class of each line (index into ``barriers.CLASSES``; all ``secondary`` when
         None): the edges on each class are measured apart.
     """
-    blocks = blocks_of(parent, lines)
+    classes = np.full(len(lines), 1, dtype=np.int64) if line_class is None else line_class
+    clipped_lines = shapely.intersection(lines, parent) if len(lines) else lines
+    inside = ~shapely.is_empty(clipped_lines) if len(lines) else np.zeros(0, dtype=bool)
+    clipped_lines = np.asarray(clipped_lines[inside], dtype=object)
+    blocks = faces_of(parent, clipped_lines)  # the faces the barrier lines cut
     pblock = _locate(points, blocks)
     key, bgroup = _dedupe(points, pblock)
     cells, rows = _voronoi_cells(key, blocks)
@@ -144,9 +137,10 @@ def build_units(
         crossing = ~shapely.covered_by(footprints, own)
         if crossing.any():
             edges.append(shapely.intersection(shapely.boundary(footprints[crossing]), parent))
-    faces = _sorted(faces_of(parent, np.concatenate([np.atleast_1d(e) for e in edges])))
+    faces, reps = _sorted(
+        *faces_and_points(parent, np.concatenate([np.atleast_1d(e) for e in edges]))
+    )
     n = len(faces)
-    reps = shapely.point_on_surface(faces)
     building_unit = _nearest_fallback(points, faces, _locate(points, faces))
     group = _groups(n, building_unit, bgroup, len(key), reps, footprints, crossing)
     hh = np.bincount(building_unit, weights=households, minlength=n).astype(np.int64)
@@ -154,12 +148,7 @@ def build_units(
     ucomp = np.full(n, -1, dtype=np.int64)
     has = compound >= 0
     ucomp[building_unit[has]] = compound[has]
-    classes = np.full(len(lines), 1, dtype=np.int64) if line_class is None else line_class
-    clipped_lines = shapely.intersection(lines, parent) if len(lines) else lines
-    inside = ~shapely.is_empty(clipped_lines) if len(lines) else np.zeros(0, dtype=bool)
-    indptr, indices, shared, outer, on_class = _adjacency(
-        faces, np.asarray(clipped_lines[inside], dtype=object), classes[inside]
-    )
+    indptr, indices, shared, outer, on_class = _adjacency(faces, clipped_lines, classes[inside])
     on = on_class.sum(axis=1)
     area = shapely.area(faces)
     alone = np.bincount(group, minlength=n)[group] == 1
@@ -267,11 +256,13 @@ def _voronoi_cells(
     return np.asarray(shapely.get_parts(vor), dtype=object), rows.astype(np.int64)
 
 
-def _sorted(faces: NDArray[np.object_]) -> NDArray[np.object_]:
-    """A canonical order (north to south, west to east) so results do not depend on GEOS order."""
-    p = shapely.point_on_surface(faces)
-    order = np.lexsort((np.round(shapely.get_x(p), 3), -np.round(shapely.get_y(p), 3)))
-    return np.asarray(faces[order], dtype=object)
+def _sorted(
+    faces: NDArray[np.object_], points: NDArray[np.object_]
+) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
+    """A canonical order (north to south, west to east) of the faces and their points on
+    surface, so results do not depend on GEOS order."""
+    order = np.lexsort((np.round(shapely.get_x(points), 3), -np.round(shapely.get_y(points), 3)))
+    return np.asarray(faces[order], dtype=object), np.asarray(points[order], dtype=object)
 
 
 def _locate(points: NDArray[np.object_], polys: NDArray[np.object_]) -> IntArray:
@@ -324,10 +315,11 @@ def _adjacency(
     ncls = len(CLASSES)
     onb = np.zeros((len(ln), ncls))
     free = np.ones(len(ln), dtype=bool)
+    near_class = _on_lines(keys[first] / _MM, lines, classes, ncls)
     for c in range(ncls):  # most important class first
-        near = _on_lines(keys[first] / _MM, lines[classes == c]) * free
+        near = near_class[:, c] & free
         onb[:, c] = ln * near
-        free &= near == 0
+        free &= ~near
     paired = np.zeros(len(keys), dtype=bool)
     paired[first] = True
     paired[first + 1] = True
@@ -357,19 +349,33 @@ def _adjacency(
     )
 
 
-def _on_lines(segments: FloatArray, lines: NDArray[np.object_]) -> FloatArray:
-    """1.0 for each segment (x0, y0, x1, y1) whose both ends lie near a line, else 0.0."""
-    out = np.zeros(len(segments))
+def _on_lines(
+    segments: FloatArray, lines: NDArray[np.object_], classes: IntArray, ncls: int
+) -> NDArray[np.bool_]:
+    """Per segment (x0, y0, x1, y1) and class: whether both its ends and its midpoint lie
+    within ``ON_BARRIER_M`` of a line of that class.
+
+    One query of every distinct segment end against all lines, then of the midpoints of the
+    segments whose ends are both near one class (most are near none): the segments of a ring
+    share their ends, so each end is looked up once, not twice per class.
+    """
+    out = np.zeros((len(segments), ncls), dtype=bool)
     if len(lines) == 0 or len(segments) == 0:
         return out
     tree = shapely.STRtree(lines)
-    near = np.ones(len(segments), dtype=bool)
-    for cols in ((0, 1), (2, 3), None):
-        xy = (segments[:, 0:2] + segments[:, 2:4]) / 2 if cols is None else segments[:, list(cols)]
-        idx = np.flatnonzero(near)
-        hit, _ = tree.query(shapely.points(xy[idx]), predicate="dwithin", distance=ON_BARRIER_M)
-        ok = np.zeros(len(idx), dtype=bool)
-        ok[hit] = True
-        near[idx[~ok]] = False
-    out[near] = 1.0
+    ends, _, inv = unique_xy(np.concatenate([segments[:, 0:2], segments[:, 2:4]]))
+    near_end = _near(tree, classes, ends, ncls)
+    both = near_end[inv[: len(segments)]] & near_end[inv[len(segments) :]]
+    idx = np.flatnonzero(both.any(axis=1))
+    mid = (segments[idx, 0:2] + segments[idx, 2:4]) / 2
+    out[idx] = both[idx] & _near(tree, classes, mid, ncls)
+    return out
+
+
+def _near(tree: shapely.STRtree, classes: IntArray, xy: FloatArray, ncls: int) -> NDArray[np.bool_]:
+    """Per point and class: whether a line of that class lies within ``ON_BARRIER_M``."""
+    out = np.zeros((len(xy), ncls), dtype=bool)
+    if len(xy):
+        pi, li = tree.query(shapely.points(xy), predicate="dwithin", distance=ON_BARRIER_M)
+        out[pi, classes[li]] = True
     return out

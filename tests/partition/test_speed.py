@@ -1,0 +1,92 @@
+"""The speed work of issue 12 keeps results: each faster path against the value written out.
+
+Settlements, the coordinate dedupe of the linework and the cached sums of ``Repair`` are
+checked on hand-built inputs (metres), small enough to work out on paper.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from geogrid.partition._graph import Graph
+from geogrid.partition._linework import near_outline, unique_xy
+from geogrid.partition._repair import Repair
+from geogrid.partition.bands import Band
+from geogrid.partition.settlements import settlements
+
+
+def test_settlements_join_footprints_whose_edges_are_near_though_their_corners_are_far() -> None:
+    # two 200 m long bars 30 m apart side by side, their first corners 200 m apart (one bar
+    # runs east from x=0, the other west from x=200): within 60 m only edge to edge; a third
+    # bar 100 m further north is alone; an empty footprint is alone too
+    east = shapely.Polygon([(0, 0), (200, 0), (200, 10), (0, 10)])
+    west = shapely.Polygon([(200, 40), (0, 40), (0, 50), (200, 50)])
+    far = shapely.box(0, 150, 200, 160)
+    feet = np.asarray([far, east, shapely.Polygon(), west], dtype=object)
+    # numbered by first footprint: far 0, east and west 1, the empty one 2
+    assert settlements(feet, gap_m=60.0).tolist() == [0, 1, 2, 1]
+    assert settlements(feet, gap_m=29.0).tolist() == [0, 1, 2, 3]
+    assert settlements(feet, gap_m=100.0).tolist() == [0, 0, 1, 0]
+
+
+def test_unique_xy_sorts_by_x_then_y_and_counts() -> None:
+    xy = np.array([[2.0, 1.0], [1.0, 5.0], [2.0, 1.0], [1.0, -3.0], [-0.0, 0.0], [0.0, 0.0]])
+    rows, count, inverse = unique_xy(xy)
+    assert rows.tolist() == [[0.0, 0.0], [1.0, -3.0], [1.0, 5.0], [2.0, 1.0]]
+    assert count.tolist() == [2, 1, 1, 2]
+    assert inverse.tolist() == [3, 2, 3, 1, 0, 0]
+
+
+def test_near_outline_measures_to_every_ring_of_the_parent() -> None:
+    # a 100 m square with a 20 m square hole in the middle (40..60): lines 4 cm and 6 cm inside
+    # the outer ring, 3 cm from the hole, and one 10 m from both
+    parent = shapely.Polygon(
+        [(0, 0), (100, 0), (100, 100), (0, 100)], [[(40, 40), (60, 40), (60, 60), (40, 60)]]
+    )
+    lines = np.asarray(
+        [
+            shapely.LineString([(10, 0.04), (90, 0.04)]),
+            shapely.LineString([(10, 0.06), (90, 0.06)]),
+            shapely.LineString([(50, 39.97), (50, 20)]),
+            shapely.LineString([(10, 10), (30, 10)]),
+        ],
+        dtype=object,
+    )
+    outline = shapely.boundary(parent)
+    assert near_outline(lines, outline, 0.05).tolist() == [True, False, True, False]
+    assert near_outline(lines, outline, 10.0).tolist() == [True, True, True, True]
+    assert near_outline(lines, outline, 9.9).tolist() == [True, True, True, False]
+
+
+def _path(n: int, weight: list[int]) -> Graph:
+    """Units 0..n-1 in a row, edge u-(u+1) costing u+1."""
+    src = np.r_[np.arange(n - 1), np.arange(1, n)]
+    dst = np.r_[np.arange(1, n), np.arange(n - 1)]
+    cost = np.r_[np.arange(1, n), np.arange(1, n)].astype(float)
+    order = np.lexsort((dst, src))
+    indptr = np.r_[0, np.cumsum(np.bincount(src, minlength=n))]
+    return Graph(indptr, dst[order], cost[order], np.asarray(weight, dtype=np.int64))
+
+
+def test_repair_sums_follow_moves() -> None:
+    graph = _path(5, [1, 1, 1, 1, 1])
+    repair = Repair(graph, np.array([0, 0, 1, 1, 1]), Band(lo=1, hi=9, target=2))
+    assert repair.sums(1) == (1.0, {1: 2.0})  # edge 0-1 (cost 1) inside, 1-2 (cost 2) out
+    assert repair.sums(2) == (3.0, {0: 2.0})
+    repair.move(2, 0)  # unit 2 joins part 0: its own and its neighbours' sums change
+    assert repair.sums(1) == (3.0, {})
+    assert repair.sums(2) == (2.0, {1: 3.0})
+    assert repair.sums(3) == (4.0, {0: 3.0})
+    assert repair.sums(4) == (4.0, {})
+
+
+def test_repair_balance_moves_the_cheapest_unit_into_the_band() -> None:
+    # part 0 holds units 0-1 (2 households), part 1 units 2-4 (6): band 3-5; moving unit 2
+    # (2 households) to part 0 brings both into band (4 and 4), unit 1 the other way would
+    # leave both further out (1 and 7)
+    graph = _path(5, [1, 1, 2, 2, 2])
+    repair = Repair(graph, np.array([0, 0, 1, 1, 1]), Band(lo=3, hi=5, target=4))
+    repair.balance()
+    assert repair.labels == [0, 0, 0, 1, 1]
+    assert repair.pw == [4, 4]
