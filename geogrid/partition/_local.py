@@ -118,17 +118,19 @@ def _grow_once(
         tail = 2 * band.lo <= left <= band.hi + band.lo
         cap = min(band.hi, left - band.lo) if tail else band.hi
         goal = rng.randint(band.lo, cap)
+        # the part's frontier, kept as units join: only this loop takes owners meanwhile, so
+        # it equals the unowned inside neighbours of all members, rebuilt (and drawn) the same
+        front = {v for v, _ in nbrs[s] if v in inside and v not in owner}
         while total < goal:
-            frontier = sorted(
-                {v for u in members for v, _ in nbrs[u] if v in inside and v not in owner}
-            )
-            fits = [v for v in frontier if total + weight[v] <= cap]
+            fits = [v for v in sorted(front) if total + weight[v] <= cap]
             if not fits:
                 break
             v = fits[rng.randrange(len(fits))]
             owner[v] = pid
             members.append(v)
             total += weight[v]
+            front.discard(v)
+            front.update(w for w, _ in nbrs[v] if w in inside and w not in owner)
         left -= total
         parts.append(members)
         pw.append(total)
