@@ -197,6 +197,10 @@ function tick() {
   $('clock').textContent = new Date().toLocaleString(state.lang === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
 }
 
+// The map first: its WebGL context and its grid tiles take longest (the server's `view` hint
+// is the district's box, so the tiles asked for are the ones shown).
+const mapMade = ScreenMap.create('map', { basemapUrl: config.basemapUrl, bounds: params.get('area') ? null : config.view || null, onPick: (grid) => go(childOf(state.area, grid)) })
+  .then((made) => { performance.mark('screen:map-style'); return made; });
 buildKpis($('kpis'));
 buildMeasures();
 applyLabels(document, t, state.lang);
@@ -209,8 +213,7 @@ let screenMap;
 try {
   [areas, screenMap] = await Promise.all([
     Areas.load().then((loaded) => { performance.mark('screen:areas'); return loaded; }),
-    ScreenMap.create('map', { basemapUrl: config.basemapUrl, onPick: (grid) => go(childOf(state.area, grid)) })
-      .then((made) => { performance.mark('screen:map-loaded'); return made; }),
+    mapMade,
   ]);
   api('/open311/v2/services.json').then((list) => {
     state.services = Object.fromEntries(list.map((s) => [s.service_code, s.service_name]));
