@@ -20,6 +20,9 @@ await build({
   outdir: out,
   bundle: true,
   format: 'esm',
+  // shared code (MapLibre) and what a page imports later (the screen's ECharts) in chunks
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   target: 'es2022',
   minify: true,
   sourcemap: true,

@@ -13,8 +13,9 @@
   its own engine); on SpatiaLite (one process anyway) on a thread of its own.
 - **Warm-up at start**, in the background: stored answers are loaded (a restarted server answers
   at once when the data did not change), then the anonymous jurisdiction's and every street's
-  answer for each ``kpi_warmup_as_of`` is brought up to date, and the basic grids' tiles of the
-  zooms the big screen opens on are built (when anonymous reading is on, as for a wall screen).
+  answer for each ``kpi_warmup_as_of`` is brought up to date, and the basic grids' and incident
+  density tiles of the zooms the big screen opens on are built (when anonymous reading is on,
+  as for a wall screen).
 
 Staleness is bounded: an answer served for a newer data version is recomputed once it is
 ``kpi_refresh_s`` old (so normally it is at most that plus one computation old) and never
@@ -68,7 +69,10 @@ from geogrid.store.versions import INCIDENTS
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 WARM_ZOOMS = (10, 11)
-"""Zooms of the basic grids' tiles built at start: the big screen opens a district at 10-11."""
+"""Zooms of the tiles built at start: the big screen opens a district at 10-11."""
+WARM_LAYERS = ("basic_grids", "incident_density")
+"""Tile layers built at start, in this order: the screen's grids, then its district heat map
+(built on the first screen's request otherwise, competing with it for the CPU)."""
 _FOLLOW_S = 0.1  # how often the follower looks at the (in-memory) versions
 _PRINCIPALS_KEPT = 10_000  # keys remembered per process
 _FOLLOW_WAIT_S = 0.5  # how long a request waits for the grids that changed to be read
@@ -267,11 +271,13 @@ class KpiService:
         area = await service.area(principal)
         tms = morecantile.tms.get("WebMercatorQuad")
         west, south, east, north = bounds
-        for tile in tms.tiles(west, south, east, north, zooms=list(WARM_ZOOMS)):
-            request, token = service.resolve(
-                "basic_grids", "WebMercatorQuad", tile.z, tile.x, tile.y, area
-            )
-            await service.tile(request, token)
+        tiles = list(tms.tiles(west, south, east, north, zooms=list(WARM_ZOOMS)))
+        for layer in WARM_LAYERS:
+            for tile in tiles:
+                request, token = service.resolve(
+                    layer, "WebMercatorQuad", tile.z, tile.x, tile.y, area
+                )
+                await service.tile(request, token)
 
 
 def warm_areas(anonymous: bool, top: str, streets: list[str]) -> list[str]:

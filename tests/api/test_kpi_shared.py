@@ -201,8 +201,10 @@ def test_the_warm_up_answers_the_wall_screen_and_builds_its_first_tiles(
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert client.get("/health").json()["warm"] is True  # the readiness a balancer reads
-    # the 3 x 3 grids (120.45-120.48 E, 36.10-36.13 N) lie in one tile at zoom 10 and one at 11
-    assert len(state.tiles.cache) == 2
+    # the 3 x 3 grids (120.45-120.48 E, 36.10-36.13 N) lie in one tile at zoom 10 and one at 11,
+    # built for the grids and then for the incident density (the screen's district heat map)
+    built = sorted((key[0], key[3]) for key in state.tiles.cache._tiles)
+    assert built == [("basic_grids", 10), ("basic_grids", 11), ("incident_density", 10), ("incident_density", 11)]  # fmt: skip
     answer = client.get("/incidents/kpis", params={"as_of": AS_OF}).json()
     assert answer["cache"] == "hit" and answer["within"] == ""
     assert answer["today"] == {"reported": 0, "closed": 0, "overdue": 0, "open": 0}

@@ -115,6 +115,19 @@ def test_screen_loads_clean_draws_grids_and_shows_the_kpis_then_drills_down(
     web.page.wait_for_selector("body[data-ready]", timeout=60_000)  # type: ignore[attr-defined]
     grids = int(web.page.evaluate("document.body.dataset.grids"))  # type: ignore[attr-defined]
     assert grids >= 7  # the published plan's 7 basic grids, drawn from tiles
+    # the server tells the page its district's box (the published grids: x 120.40-120.48, y
+    # 36.08-36.12) and the map opens on it; the other layers come on top of the grids after
+    with urllib.request.urlopen(f"{moved_city.base}/maps/screen") as answer:
+        html = answer.read().decode()
+    config = json.loads(html.split('id="geogrid-config">', 1)[1].split("</script>", 1)[0])
+    assert config["view"] == pytest.approx([120.40, 36.08, 120.48, 36.12])
+    camera = web.page.evaluate("geogridScreen.map.getCenter().toArray()")  # type: ignore[attr-defined]
+    assert camera == pytest.approx([120.44, 36.10], abs=1e-3)
+    layers = web.page.evaluate("geogridScreen.map.getStyle().layers.map((l) => l.id)")  # type: ignore[attr-defined]
+    assert layers == [
+        "background", "grid-fill", "grid-line", "hot-line", "cold-line", "heat",
+        "heat-district", "incident-dots", "outline", "live-dot", "area-label",
+    ]  # fmt: skip
     assert _tiles(web) == ["3", "2", "30", "66.7%", "50.0%"]
     assert sorted(_ranked(web)) == ["中韩街道", "沙子口街道"]
     assert web.page.inner_text("#crumbs") == "崂山区"  # type: ignore[attr-defined]

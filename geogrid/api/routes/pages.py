@@ -15,10 +15,14 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from geogrid.api.access import PLAN_WRITERS, find_api_key, presented_key
+from geogrid.api.access import PLAN_WRITERS, Principal, find_api_key, presented_key
+from geogrid.api.feature_params import scope_for
 from geogrid.api.plan_deps import get_sessions
-from geogrid.errors import NotFound, Unavailable
+from geogrid.api.routes.features import _extent as cached_extent  # one cache for both
+from geogrid.errors import GeogridError, NotFound, Unavailable
+from geogrid.roles import Role
 from geogrid.settings import Settings
+from geogrid.store.feature_catalog import collection
 from geogrid.web import PAGES_DIR, STATIC_DIR, built_pages
 
 router = APIRouter(include_in_schema=False)
@@ -58,6 +62,25 @@ def start_page_slash() -> RedirectResponse:
     return RedirectResponse("/maps", status_code=308)
 
 
+def screen_view(request: Request) -> list[float] | None:
+    """Where the big screen opens: the lon/lat box ``[west, south, east, north]`` of the basic
+    grids an anonymous reader sees (the screen's district, as its ``/collections/basic_grids``
+    extent), so its map asks for the tiles it shows before it knows its areas. None when
+    anonymous reading is off (the key is only known in the browser) or nothing is published;
+    the page then starts at a default view and fits the district once its areas arrive."""
+    settings: Settings = request.app.state.settings
+    if not settings.api.anonymous_read:
+        return None
+    store = request.app.state.store
+    anonymous = Principal(None, Role.viewer, settings.api.anonymous_jurisdiction)
+    try:
+        coll = collection(store.engine, "basic_grids")
+        bounds, _ = cached_extent(request, coll, scope_for(store, anonymous, coll), store)
+    except GeogridError:  # no published plan yet: the page finds out itself and says so
+        return None
+    return None if bounds is None else [float(b) for b in bounds]
+
+
 @router.get("/maps/{page}")
 def page(page: str, request: Request) -> HTMLResponse:
     """One page by name (``editor``, ``screen``, ...). The editor's draft (``?plan=N``) starts
@@ -66,10 +89,13 @@ def page(page: str, request: Request) -> HTMLResponse:
     for a request whose API key may edit plans: the page itself is public, and a draft load is
     seconds of work and memory that nobody else may ask this server for. A browser keeps its
     key in the URL fragment, which it never sends; its editor loads the draft on its first
-    authenticated request instead."""
+    authenticated request instead. The big screen gets its district's box
+    (:func:`screen_view`) as ``view``."""
     plan = request.query_params.get("plan", "")
     if page == "editor" and plan.isdigit() and len(plan) <= 9 and _may_edit_plans(request):
         get_sessions(request, request.app.state.store).warm(int(plan))
+    if page == "screen":
+        return render_page(page, request.app.state.settings, view=screen_view(request))
     return render_page(page, request.app.state.settings)
 
 

@@ -16,8 +16,10 @@ export function pageConfig() {
   return node ? JSON.parse(node.textContent) : {};
 }
 
-/** A style with our font faces, a background and, if configured, the user's basemap. */
-export function baseStyle({ basemapUrl = null, dark = false } = {}) {
+/** A style with our font faces, a background and, if configured, the user's basemap; then
+ * `sources` and `layers` of the page's own (given in the first style, their tiles are asked
+ * for as soon as the style is read instead of after the map's first frame). */
+export function baseStyle({ basemapUrl = null, dark = false, sources = {}, layers = [] } = {}) {
   const fonts = (file) => [{ url: `${location.origin}/static/dist/fonts/${file}`, 'unicode-range': ['U+0000-024F', 'U+2000-206F'] }];
   const style = {
     version: 8,
@@ -29,22 +31,34 @@ export function baseStyle({ basemapUrl = null, dark = false } = {}) {
     style.sources.basemap = { type: 'raster', tiles: [basemapUrl], tileSize: 256 };
     style.layers.push({ id: 'basemap', type: 'raster', source: 'basemap' });
   }
+  Object.assign(style.sources, sources);
+  style.layers.push(...layers);
   return style;
 }
 
-/** A map in `container`; resolves once its style has loaded. */
-export function createMap(container, { center = [120.47, 36.12], zoom = 11, dark = false, basemapUrl = null } = {}) {
+/** A map in `container`, returned at once (its style is read on the next frame: wait for
+ * 'style.load' before changing it). `bounds` ([w, s, e, n], lon/lat) with `fitBoundsOptions`
+ * overrides `center`/`zoom`; `sources`/`layers` go into the first style; other MapLibre
+ * options (`fadeDuration`, ...) pass through. */
+export function newMap(container, { center = [120.47, 36.12], zoom = 11, dark = false, basemapUrl = null, sources, layers, ...options } = {}) {
   const map = new MapLibreMap({
     container,
-    style: baseStyle({ basemapUrl, dark }),
+    style: baseStyle({ basemapUrl, dark, sources, layers }),
     center,
     zoom,
     transformRequest,
     localIdeographFontFamily: "'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif",
     attributionControl: false,
+    ...options,
   });
   map.addControl(new NavigationControl({ showCompass: false }));
   map.addControl(new ScaleControl({ unit: 'metric' }));
+  return map;
+}
+
+/** A map in `container`; resolves once its style has loaded and its first frame is drawn. */
+export function createMap(container, options = {}) {
+  const map = newMap(container, options);
   return new Promise((resolve) => map.on('load', () => resolve(map)));
 }
 

@@ -8,7 +8,6 @@
 import { api, takeKeyFromFragment } from '../common/api.js';
 import { applyLabels, currentLang, languageSwitch } from '../common/i18n.js';
 import { pageConfig } from '../common/map.js';
-import { Charts } from './charts.js';
 import { Areas, childOf, levelOf, rankingBy, renderBreadcrumb } from './drill.js';
 import { feedRow, follow, prepend } from './feed.js';
 import { words } from './i18n.js';
@@ -64,7 +63,7 @@ async function loadPanels() {
   const area = state.area;
   const pending = early && (params.get('area') || areas.home(config.district)) === area ? early : fetchPanels(area);
   early = null;
-  const [kpis, ranking] = await pending;
+  const [[kpis, ranking]] = await Promise.all([pending, chartsLoaded]);
   if (area !== state.area) return false; // the user drilled on meanwhile
   state.kpis = kpis;
   state.ranking = ranking ? ranking.rows : kpis.streets;
@@ -92,8 +91,8 @@ function paintPanels() {
   const { kpis } = state;
   if (!kpis) return;
   renderKpis($('kpis'), kpis);
-  charts.renderTrend(everyDay(kpis.trends.day, kpis.as_of), t);
-  charts.renderCategories(kpis.top_categories, state.lang);
+  charts?.renderTrend(everyDay(kpis.trends.day, kpis.as_of), t);
+  charts?.renderCategories(kpis.top_categories, state.lang);
   const level = levelOf(state.area);
   $('area-ranking-title').textContent = t(level === 'district' ? 'areaRanking' : `areaRanking_${level}`);
   renderRanking($('area-ranking'), state.ranking, { name: placeName, t, pick: level === 'grid' ? null : (key) => go(key) });
@@ -197,20 +196,25 @@ function tick() {
   $('clock').textContent = new Date().toLocaleString(state.lang === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai', hour12: false });
 }
 
+// The map first: its WebGL context and its grid tiles take longest (the server's `view` hint
+// is the district's box, so the tiles asked for are the ones shown).
+const mapMade = ScreenMap.create('map', { basemapUrl: config.basemapUrl, bounds: params.get('area') ? null : config.view || null, onPick: (grid) => go(childOf(state.area, grid)) })
+  .then((made) => { performance.mark('screen:map-style'); return made; });
 buildKpis($('kpis'));
 buildMeasures();
 applyLabels(document, t, state.lang);
 tick();
 setInterval(tick, 1000);
-const charts = new Charts($('trend'), $('categories'));
+// ECharts is a chunk of its own, loaded once the map is under way (not before it starts)
+let charts = null;
+const chartsLoaded = import('./charts.js').then(({ Charts }) => { charts = new Charts($('trend'), $('categories')); });
 window.geogridScreen = state; // for a person at the console (and the tests' debugging)
 let areas;
 let screenMap;
 try {
   [areas, screenMap] = await Promise.all([
     Areas.load().then((loaded) => { performance.mark('screen:areas'); return loaded; }),
-    ScreenMap.create('map', { basemapUrl: config.basemapUrl, onPick: (grid) => go(childOf(state.area, grid)) })
-      .then((made) => { performance.mark('screen:map-loaded'); return made; }),
+    mapMade,
   ]);
   api('/open311/v2/services.json').then((list) => {
     state.services = Object.fromEntries(list.map((s) => [s.service_code, s.service_name]));

@@ -3,11 +3,12 @@
 // `incident_density` tiles; from zoom 12 from the incident tiles themselves), street and
 // community outlines and names, and a flash where a live incident arrives. Nothing large is
 // GeoJSON.
-import { createMap, FONT_BOLD, gridTileSource } from '../common/map.js';
+import { FONT_BOLD, gridTileSource, newMap } from '../common/map.js';
 
 const TILES = (id) => `${location.origin}/collections/${id}/tiles/WebMercatorQuad/{z}/{y}/{x}`;
 const NO_DATA = '#26384d';
 const GRID_MINZOOM = 10; // the basic grids' tiles begin here (README: Vector tiles)
+const FIT = { padding: 40, maxZoom: 16 }; // an area fitted into the map panel
 const HEAT_COLOUR = ['interpolate', ['linear'], ['heatmap-density'], 0, 'rgba(0,0,0,0)', 0.2, '#2c7fb8', 0.4, '#41b6c4', 0.6, '#ffffb2', 0.8, '#fd8d3c', 1, '#e31a1c'];
 const RAMP = ['#123a5c', '#1f6f8b', '#3fa7a3', '#f2c14e', '#f0823c', '#e03c31'];
 export const MEASURES = ['incidents', 'settlement', 'overdue', 'coverage', 'hotspot'];
@@ -44,9 +45,75 @@ function px(value) {
   return (value * parseFloat(getComputedStyle(document.documentElement).fontSize)) / 16;
 }
 
+/** The grids' source and layers, in the map's first style: the first frame that shows grids
+ * needs nothing else (each layer type is a shader program to compile, slow on a software GPU). */
+function gridStyle() {
+  const grids = { source: 'grids', 'source-layer': 'basic_grids' };
+  return {
+    sources: { grids: gridTileSource(TILES('basic_grids')) },
+    layers: [
+      // the opacity is data-driven from the start (as focus() sets it): one shader program
+      { id: 'grid-fill', type: 'fill', ...grids, paint: { 'fill-color': fillColour('incidents'), 'fill-opacity': dimOutside('') } },
+      { id: 'grid-line', type: 'line', ...grids, paint: { 'line-color': '#0b1726', 'line-width': px(0.6) } },
+      { id: 'hot-line', type: 'line', ...grids, filter: ['>=', ['coalesce', ['get', 'gi_bin'], 0], 2], paint: { 'line-color': '#ff3b30', 'line-width': px(2.5) } },
+      { id: 'cold-line', type: 'line', ...grids, filter: ['<=', ['coalesce', ['get', 'gi_bin'], 0], -2], paint: { 'line-color': '#5ab0ff', 'line-width': px(2) } },
+    ],
+  };
+}
+
+/** Grids inside area `code` (a code prefix; '' for all) opaque, the others dimmed. */
+function dimOutside(code) {
+  return ['case', ['==', ['slice', ['get', 'code'], 0, code.length], code], 0.85, 0.15];
+}
+
+/** The layers drawn once the grids are: heat maps, incidents, outlines, the live dot, names. */
+function addOverlays(map) {
+  map.addSource('incidents', { type: 'vector', tiles: [TILES('incidents')], minzoom: 12, maxzoom: 16 });
+  map.addSource('density', { type: 'vector', tiles: [TILES('incident_density')], minzoom: 6, maxzoom: 11 });
+  map.addSource('outlines', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+  map.addSource('labels', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+  map.addSource('live', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+  map.addLayer({
+    id: 'heat', type: 'heatmap', source: 'incidents', 'source-layer': 'incidents', maxzoom: 17,
+    paint: {
+      'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 12, px(8), 16, px(24)],
+      'heatmap-intensity': ['interpolate', ['linear'], ['zoom'], 12, 0.6, 16, 1.5],
+      'heatmap-opacity': 0.75,
+      'heatmap-color': HEAT_COLOUR,
+    },
+  });
+  // the district's zoom: one point per cell of ~500 m weighted by its count (a cell of 400
+  // incidents or more is full heat); the incident tiles take over at zoom 12
+  map.addLayer({
+    id: 'heat-district', type: 'heatmap', source: 'density', 'source-layer': 'incident_density', maxzoom: 12,
+    paint: {
+      'heatmap-weight': ['interpolate', ['linear'], ['sqrt', ['get', 'count']], 0, 0, 20, 1],
+      'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 8, px(6), 11, px(18)],
+      'heatmap-intensity': ['interpolate', ['linear'], ['zoom'], 8, 0.8, 11, 1.4],
+      'heatmap-opacity': 0.75,
+      'heatmap-color': HEAT_COLOUR,
+    },
+  });
+  map.addLayer({ id: 'incident-dots', type: 'circle', source: 'incidents', 'source-layer': 'incidents', minzoom: 15, paint: { 'circle-radius': px(3), 'circle-color': ['case', ['==', ['get', 'overdue'], true], '#ff3b30', '#ffd166'], 'circle-stroke-width': 0.5, 'circle-stroke-color': '#0b1726' } });
+  map.addLayer({ id: 'outline', type: 'line', source: 'outlines', paint: { 'line-color': ['get', 'colour'], 'line-width': ['*', px(1), ['get', 'width']] } });
+  map.addLayer({ id: 'live-dot', type: 'circle', source: 'live', paint: { 'circle-radius': px(9), 'circle-color': '#ffffff', 'circle-opacity': 0.9, 'circle-stroke-color': '#ff3b30', 'circle-stroke-width': px(3) } });
+  map.addLayer({
+    id: 'area-label', type: 'symbol', source: 'labels',
+    layout: { 'text-field': ['get', 'name'], 'text-font': [FONT_BOLD], 'text-size': ['interpolate', ['linear'], ['zoom'], 9, px(14), 14, px(20)], 'text-allow-overlap': false },
+    paint: { 'text-color': '#e8f1fb', 'text-halo-color': '#0b1726', 'text-halo-width': px(2) },
+  });
+}
+
 export class ScreenMap {
-  static async create(container, { basemapUrl, onPick }) {
-    const map = await createMap(container, { dark: true, basemapUrl });
+  /** The map, its grids asked for at once: at `bounds` ([w, s, e, n], lon/lat; the server's
+   * hint for the district, null when it gave none) or at the default view until focus().
+   * Resolves when the style is read (before the first frame), so the areas arrive meanwhile. */
+  static async create(container, { basemapUrl, bounds, onPick }) {
+    const view = bounds ? { bounds, fitBoundsOptions: FIT } : {};
+    // no fade-in of names and tiles: on a software GPU each fading frame redraws the whole map
+    const map = newMap(container, { dark: true, basemapUrl, fadeDuration: 0, ...view, ...gridStyle() });
+    if (map.getZoom() < GRID_MINZOOM) map.jumpTo({ zoom: GRID_MINZOOM });
+    await new Promise((resolve) => (map.isStyleLoaded() ? resolve() : map.once('style.load', resolve)));
     return new ScreenMap(map, onPick);
   }
 
@@ -54,46 +121,7 @@ export class ScreenMap {
     this.map = map;
     this.measure = 'incidents';
     this.area = '';
-    map.addSource('grids', gridTileSource(TILES('basic_grids')));
-    map.addSource('incidents', { type: 'vector', tiles: [TILES('incidents')], minzoom: 12, maxzoom: 16 });
-    map.addSource('density', { type: 'vector', tiles: [TILES('incident_density')], minzoom: 6, maxzoom: 11 });
-    map.addSource('outlines', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
-    map.addSource('labels', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
-    map.addSource('live', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
-    const grids = { source: 'grids', 'source-layer': 'basic_grids' };
-    map.addLayer({ id: 'grid-fill', type: 'fill', ...grids, paint: { 'fill-color': fillColour('incidents'), 'fill-opacity': 0.85 } });
-    map.addLayer({ id: 'grid-line', type: 'line', ...grids, paint: { 'line-color': '#0b1726', 'line-width': px(0.6) } });
-    map.addLayer({ id: 'hot-line', type: 'line', ...grids, filter: ['>=', ['coalesce', ['get', 'gi_bin'], 0], 2], paint: { 'line-color': '#ff3b30', 'line-width': px(2.5) } });
-    map.addLayer({ id: 'cold-line', type: 'line', ...grids, filter: ['<=', ['coalesce', ['get', 'gi_bin'], 0], -2], paint: { 'line-color': '#5ab0ff', 'line-width': px(2) } });
-    map.addLayer({
-      id: 'heat', type: 'heatmap', source: 'incidents', 'source-layer': 'incidents', maxzoom: 17,
-      paint: {
-        'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 12, px(8), 16, px(24)],
-        'heatmap-intensity': ['interpolate', ['linear'], ['zoom'], 12, 0.6, 16, 1.5],
-        'heatmap-opacity': 0.75,
-        'heatmap-color': HEAT_COLOUR,
-      },
-    });
-    // the district's zoom: one point per cell of ~500 m weighted by its count (a cell of 400
-    // incidents or more is full heat); the incident tiles take over at zoom 12
-    map.addLayer({
-      id: 'heat-district', type: 'heatmap', source: 'density', 'source-layer': 'incident_density', maxzoom: 12,
-      paint: {
-        'heatmap-weight': ['interpolate', ['linear'], ['sqrt', ['get', 'count']], 0, 0, 20, 1],
-        'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 8, px(6), 11, px(18)],
-        'heatmap-intensity': ['interpolate', ['linear'], ['zoom'], 8, 0.8, 11, 1.4],
-        'heatmap-opacity': 0.75,
-        'heatmap-color': HEAT_COLOUR,
-      },
-    });
-    map.addLayer({ id: 'incident-dots', type: 'circle', source: 'incidents', 'source-layer': 'incidents', minzoom: 15, paint: { 'circle-radius': px(3), 'circle-color': ['case', ['==', ['get', 'overdue'], true], '#ff3b30', '#ffd166'], 'circle-stroke-width': 0.5, 'circle-stroke-color': '#0b1726' } });
-    map.addLayer({ id: 'outline', type: 'line', source: 'outlines', paint: { 'line-color': ['get', 'colour'], 'line-width': ['*', px(1), ['get', 'width']] } });
-    map.addLayer({ id: 'live-dot', type: 'circle', source: 'live', paint: { 'circle-radius': px(9), 'circle-color': '#ffffff', 'circle-opacity': 0.9, 'circle-stroke-color': '#ff3b30', 'circle-stroke-width': px(3) } });
-    map.addLayer({
-      id: 'area-label', type: 'symbol', source: 'labels',
-      layout: { 'text-field': ['get', 'name'], 'text-font': [FONT_BOLD], 'text-size': ['interpolate', ['linear'], ['zoom'], 9, px(14), 14, px(20)], 'text-allow-overlap': false },
-      paint: { 'text-color': '#e8f1fb', 'text-halo-color': '#0b1726', 'text-halo-width': px(2) },
-    });
+    this.recent = [];
     map.on('click', 'grid-fill', (event) => event.features[0] && onPick(String(event.features[0].properties.code)));
     map.on('mouseenter', 'grid-fill', () => { map.getCanvas().style.cursor = 'pointer'; });
     map.on('mouseleave', 'grid-fill', () => { map.getCanvas().style.cursor = ''; });
@@ -118,16 +146,19 @@ export class ScreenMap {
   /** Show area `code`: grids outside it dimmed, its outline drawn, its children named. */
   async focus(code, { box, outlines, labels }) {
     this.area = code;
-    const inside = ['==', ['slice', ['get', 'code'], 0, code.length], code];
-    this.map.setPaintProperty('grid-fill', 'fill-opacity', ['case', inside, 0.85, 0.15]);
+    this.map.setPaintProperty('grid-fill', 'fill-opacity', dimOutside(code));
     if (box) {
-      this.map.fitBounds([[box[0], box[1]], [box[2], box[3]]], { padding: 40, animate: false, maxZoom: 16 });
+      this.map.fitBounds([[box[0], box[1]], [box[2], box[3]]], { ...FIT, animate: false });
       // grid tiles start at zoom 10: a district too wide for the panel is shown from its centre
       if (this.map.getZoom() < GRID_MINZOOM) this.map.jumpTo({ zoom: GRID_MINZOOM });
     }
     await this.gridsDrawn();
-    // outlines and names after the grids: MapLibre's worker (one on a 2-core machine) cuts
-    // GeoJSON into tiles too, and the grids come first
+    // the other layers after the grids' first frame: MapLibre's worker (one on a 2-core
+    // machine) cuts GeoJSON into tiles too, and their shaders compile after the grids'
+    if (!this.map.getSource('live')) {
+      addOverlays(this.map);
+      this.map.getSource('live').setData({ type: 'FeatureCollection', features: this.recent });
+    }
     this.map.getSource('outlines').setData(outlines);
     this.map.getSource('labels').setData(labels);
     this.restyle();
@@ -156,7 +187,7 @@ export class ScreenMap {
   /** Flash a live incident where it happened; the last few stay marked. */
   flash(event) {
     if (event.lon === null || event.lon === undefined) return;
-    this.recent = [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [event.lon, event.lat] } }, ...(this.recent || [])].slice(0, 8);
-    this.map.getSource('live').setData({ type: 'FeatureCollection', features: this.recent });
+    this.recent = [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [event.lon, event.lat] } }, ...this.recent].slice(0, 8);
+    this.map.getSource('live')?.setData({ type: 'FeatureCollection', features: this.recent }); // else drawn with the overlays
   }
 }
