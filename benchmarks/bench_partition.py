@@ -26,11 +26,13 @@ sys.path[:0] = [str(REPO), str(REPO / "benchmarks"), str(REPO / "tests" / "parti
 RESULTS = REPO / "benchmarks" / "results" / "partition.json"
 LEVELS = ("large", "medium", "basic", "micro")
 # district, scale, mode: "" single process; "again" the same run once more (determinism);
-# "local" on a local dask cluster (same plan?); "dedicated" schools and hospitals get own grids
+# "local" on a local dask cluster (same plan?); "workers" in one worker process per core, as the
+# CLI does by default (same plan?); "dedicated" schools and hospitals get own grids
 SCALE_RUNS = (
     ("370212", 1.0, ""),
     ("370212", 1.0, "again"),
     ("370212", 1.0, "local"),
+    ("370212", 1.0, "workers"),
     ("370212", 1.0, "dedicated"),
     ("370212", 2.0, ""),
     ("370212", 4.0, ""),
@@ -131,8 +133,10 @@ def same_plans(rows: list[dict[str, Any]]) -> dict[str, bool]:
 
 def _scale_one(code: str, scale: str, mode: str = "") -> dict[str, Any]:
     from geogrid.partition.engine import partition_plan
+    from geogrid.settings import PartitionSettings
     from geogrid.synth import synth_city
 
+    workers = PartitionSettings().process_count()
     t0 = time.perf_counter()
     city = synth_city(code, seed=1, scale=float(scale))
     synth = time.perf_counter() - t0
@@ -141,10 +145,12 @@ def _scale_one(code: str, scale: str, mode: str = "") -> dict[str, Any]:
         city["communities"], city["buildings"], roads=city["roads"],
         waterways=city["waterways"], levels=LEVELS,
         scheduler="local" if mode == "local" else None,
+        workers=workers if mode == "workers" else 1,
         dedicated_uses=DEDICATED if mode == "dedicated" else (),
     )  # fmt: skip
     wall = time.perf_counter() - t1
     return {
+        "workers": workers if mode == "workers" else 1,
         "buildings": len(city["buildings"]),
         "households": int(city["buildings"]["households"].sum()),
         "communities": len(city["communities"]),
@@ -250,6 +256,10 @@ def _figures(args: argparse.Namespace) -> dict[str, Any]:
     from geogrid.partition.engine import partition_plan
 
     laoshan = _sub(["--one", f"370212:{args.scale}:"], 1800)
+    # the same plan in one worker process per core, as the CLI runs it by default
+    spread = _sub(["--one", f"370212:{args.scale}:workers"], 1800)
+    if spread["digest"] != laoshan["digest"]:
+        raise SystemExit(f"the workers' plan differs: {spread['digest']} != {laoshan['digest']}")
     layers = liechtenstein()
     t0 = time.perf_counter()
     plan = partition_plan(
@@ -259,7 +269,11 @@ def _figures(args: argparse.Namespace) -> dict[str, Any]:
     li_wall = round(time.perf_counter() - t0, 2)
     runs = {
         f"synthetic Laoshan {args.scale:g}x": figures(laoshan["report"])
-        | {"partition_wall_seconds": laoshan["partition_wall_seconds"]},
+        | {
+            "partition_wall_seconds": laoshan["partition_wall_seconds"],
+            "workers": spread["workers"],
+            "partition_wall_seconds_workers": spread["partition_wall_seconds"],
+        },
         "Liechtenstein (OSM 2013)": figures(plan.report) | {"partition_wall_seconds": li_wall},
     }
     print(figures_table(runs))

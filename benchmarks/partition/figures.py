@@ -135,4 +135,13 @@ def figures_table(runs: dict[str, dict[str, Any]]) -> str:
         )(f["basic"]["settlements"]),
     )
     add("partition seconds (engine total)", lambda f: f"{f['seconds']:.1f}")
+    add(
+        "partition seconds, wall: one process / one per core",
+        lambda f: (
+            f"{f['partition_wall_seconds']:.1f} / {f['partition_wall_seconds_workers']:.1f} "
+            f"({f['workers']} processes)"
+            if "workers" in f
+            else f"{f['partition_wall_seconds']:.1f} / -"
+        ),
+    )
     return "\n".join(rows) + "\n"
