@@ -9,7 +9,6 @@ Every heavy run is a subprocess: peak memory is its own, and a tool past ``--tim
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import platform
 import resource
@@ -120,7 +119,8 @@ def _scale(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def same_plans(rows: list[dict[str, Any]]) -> dict[str, bool]:
-    """Whether Laoshan 1x gave one plan twice, and the same plan on a local dask cluster."""
+    """Whether Laoshan 1x gave one plan twice, and the same plan on a local dask cluster and in
+    worker processes."""
     digest = {
         r["mode"]: r.get("digest") for r in rows if r["district"] == "370212" and r["scale"] == 1.0
     }
@@ -128,10 +128,13 @@ def same_plans(rows: list[dict[str, Any]]) -> dict[str, bool]:
     return {
         "deterministic_two_runs": first is not None and digest.get("again") == first,
         "local_cluster_same_plan": first is not None and digest.get("local") == first,
+        "workers_same_plan": first is not None and digest.get("workers") == first,
     }
 
 
 def _scale_one(code: str, scale: str, mode: str = "") -> dict[str, Any]:
+    from partition.plan_digest import digest
+
     from geogrid.partition.engine import partition_plan
     from geogrid.settings import PartitionSettings
     from geogrid.synth import synth_city
@@ -157,22 +160,9 @@ def _scale_one(code: str, scale: str, mode: str = "") -> dict[str, Any]:
         "synth_seconds": round(synth, 2),
         "partition_wall_seconds": round(wall, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "digest": _digest(plan.grids),
+        "digest": digest(plan.grids),
         "report": plan.report,
     }
-
-
-def _digest(grids: dict[str, Any]) -> str:
-    """A hash of every level's codes, parents, households and WKB: equal plans, equal digests."""
-    h = hashlib.sha256()
-    for level in sorted(grids):
-        frame = grids[level]
-        h.update(level.encode())
-        for col in ("code", "parent_code", "households", "buildings"):
-            h.update("\x1f".join(map(str, frame[col].tolist())).encode())
-        for wkb in frame.geometry.to_wkb():
-            h.update(wkb)
-    return h.hexdigest()[:16]
 
 
 def _compare(args: argparse.Namespace) -> dict[str, Any]:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import hashlib
 import json
 import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from plan_digest import digest  # this script's folder is first on sys.path
 
 LEVELS = ("large", "medium", "basic", "micro")
 
@@ -83,19 +84,6 @@ def run(district: str, scale: float, profile: Path | None) -> dict[str, Any]:
         "figures": _figures(plan.report),
         "parents": _per_parent(plan.grids),
     }
-
-
-def digest(grids: dict[str, Any]) -> str:
-    """A hash of every level's codes, parents, households, buildings and WKB."""
-    h = hashlib.sha256()
-    for level in sorted(grids):
-        frame = grids[level]
-        h.update(level.encode())
-        for col in ("code", "parent_code", "households", "buildings"):
-            h.update("\x1f".join(map(str, frame[col].tolist())).encode())
-        for wkb in frame.geometry.to_wkb():
-            h.update(wkb)
-    return h.hexdigest()[:16]
 
 
 def _per_parent(grids: dict[str, Any]) -> dict[str, str]:

@@ -8,9 +8,9 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from _block_grid import block_graph
 
 from geogrid.partition._geometry import union_groups, wraps_around
-from geogrid.partition._graph import Graph, Places
 from geogrid.partition._land_share import nearest_grid, share_empty_land
 from geogrid.partition._repair import Repair
 from geogrid.partition.balance import split
@@ -18,48 +18,7 @@ from geogrid.partition.bands import Band
 from geogrid.partition.engine import partition_plan
 from geogrid.partition.quality import road_proximity
 
-ROAD = 0.05  # cost per metre of a cut along a local road (``barriers.COST``)
-SIDE = 100.0  # every block is a 100 m square
 BAND = Band(300, 500, 400)
-
-
-def _blocks(cols: int, rows: int, households: dict[int, int]) -> tuple[Graph, np.ndarray]:
-    """``cols`` x ``rows`` square blocks, node ``r * cols + c``, roads between all of them;
-    ``households`` per node (0 where not given). Also returns the blocks' polygons."""
-    n = cols * rows
-    geoms = np.asarray(
-        [
-            shapely.box(c * SIDE, r * SIDE, (c + 1) * SIDE, (r + 1) * SIDE)
-            for r in range(rows)
-            for c in range(cols)
-        ],
-        dtype=object,
-    )
-    nbrs: list[list[int]] = [[] for _ in range(n)]
-    for r in range(rows):
-        for c in range(cols):
-            u = r * cols + c
-            if c + 1 < cols:
-                nbrs[u] += [u + 1]
-                nbrs[u + 1] += [u]
-            if r + 1 < rows:
-                nbrs[u] += [u + cols]
-                nbrs[u + cols] += [u]
-    indptr = np.cumsum([0] + [len(x) for x in nbrs]).astype(np.int64)
-    indices = np.asarray([v for x in nbrs for v in sorted(x)], dtype=np.int64)
-    area = shapely.area(geoms)
-    cent = shapely.centroid(geoms)
-    places = Places(
-        area,
-        shapely.get_x(cent),
-        shapely.get_y(cent),
-        area * 2 * SIDE * SIDE / 12.0,
-        shapely.convex_hull(geoms),
-    )
-    weight = np.asarray([households.get(u, 0) for u in range(n)], dtype=np.int64)
-    blocks = np.arange(n, dtype=np.int64)
-    graph = Graph(indptr, indices, np.full(len(indices), ROAD * SIDE), weight, blocks, places)
-    return graph, geoms
 
 
 def _wraps(geoms: np.ndarray, labels: list[int]) -> list[tuple[int, int]]:
@@ -76,7 +35,7 @@ NOTCH = {6: 400, 9: 400}
 
 
 def test_the_sparse_grid_wraps_the_dense_one_before() -> None:
-    _, geoms = _blocks(5, 3, NOTCH)
+    _, geoms = block_graph(5, 3, NOTCH)
     labels = [0 if u == 6 else 1 for u in range(15)]
     assert _wraps(geoms, labels) == [(1, 0)]
 
@@ -84,13 +43,13 @@ def test_the_sparse_grid_wraps_the_dense_one_before() -> None:
 def test_empty_blocks_go_to_the_nearest_populated_block() -> None:
     # from block 6: 5, 7, 1, 11 at 100 m, 0, 2, 10, 12 at 200 m (two steps of 100 m);
     # from block 9: 4, 8, 14 at 100 m, 3, 13 at 200 m; 3 is 300 m from 6, 2 is 300 m from 9
-    graph, _ = _blocks(5, 3, NOTCH)
+    graph, _ = block_graph(5, 3, NOTCH)
     repair = Repair(graph, np.asarray([0 if u == 6 else 1 for u in range(15)]), BAND)
     assert nearest_grid(repair) == [0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1]
 
 
 def test_sharing_the_empty_land_frees_the_notch() -> None:
-    graph, geoms = _blocks(5, 3, NOTCH)
+    graph, geoms = block_graph(5, 3, NOTCH)
     repair = Repair(graph, np.asarray([0 if u == 6 else 1 for u in range(15)]), BAND)
     assert share_empty_land(repair)
     # a 3 x 3 square and a 2 x 3 bar, both convex, 300 m of road between them (was 400 m)
@@ -102,7 +61,7 @@ def test_sharing_the_empty_land_frees_the_notch() -> None:
 def test_split_leaves_no_grid_wrapping_in_the_notch_case() -> None:
     # the whole split with the move in it (METIS alone finds this split too: the move's own
     # behaviour is asserted by the tests above)
-    graph, geoms = _blocks(5, 3, NOTCH)
+    graph, geoms = block_graph(5, 3, NOTCH)
     labels = split(graph, 2, BAND).tolist()
     assert sorted(np.bincount(labels, weights=graph.weight).tolist()) == [400, 400]
     assert _wraps(geoms, labels) == []
@@ -112,7 +71,7 @@ def test_empty_land_linking_a_grid_stays_with_it() -> None:
     # 3 x 3 blocks: grid 1 holds 200 households in each of blocks 0 and 8, joined only by
     # the empty ring around block 4 (grid 0, 400 households). Blocks 1, 3, 5, 7 are nearest
     # to block 4, but grid 1 must stay one piece: at least one side of the ring stays in it.
-    graph, _ = _blocks(3, 3, {0: 200, 4: 400, 8: 200})
+    graph, _ = block_graph(3, 3, {0: 200, 4: 400, 8: 200})
     repair = Repair(graph, np.asarray([0 if u == 4 else 1 for u in range(9)]), BAND)
     share_empty_land(repair)
     ring = [u for u in range(9) if repair.labels[u] == 1]
@@ -125,7 +84,7 @@ def test_land_is_not_shared_where_that_lengthens_the_cut() -> None:
     # 4 x 1 blocks, households in 0 (grid 0) and 3 (grid 1); grid 0 also holds the empty 1
     # and 2: block 2 is nearer block 3, and moving it only shifts the line by one block
     # (cut 100 m either way, both bars convex): no gain, nothing moves
-    graph, _ = _blocks(4, 1, {0: 400, 3: 400})
+    graph, _ = block_graph(4, 1, {0: 400, 3: 400})
     repair = Repair(graph, np.asarray([0, 0, 0, 1]), BAND)
     assert not share_empty_land(repair)
     assert repair.labels == [0, 0, 0, 1]

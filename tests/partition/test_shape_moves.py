@@ -5,54 +5,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import shapely
+from _block_grid import SIDE, block_graph
 
-from geogrid.partition._graph import Graph, Places
+from geogrid.partition._graph import Graph
 from geogrid.partition._refine import concavity
 from geogrid.partition._repair import Repair
 from geogrid.partition._shape_moves import reshape
 from geogrid.partition.balance import split
 from geogrid.partition.bands import Band
 
-ROAD = 0.05  # cost per metre of a cut along a local road (``barriers.COST``)
-SIDE = 100.0  # every block is a 100 m square
-
 
 def _blocks(cols: int, rows: int, households: int) -> Graph:
-    """``cols`` x ``rows`` square blocks, node ``r * cols + c``, roads between all of them."""
-    n = cols * rows
-    geoms = np.asarray(
-        [
-            shapely.box(c * SIDE, r * SIDE, (c + 1) * SIDE, (r + 1) * SIDE)
-            for r in range(rows)
-            for c in range(cols)
-        ],
-        dtype=object,
-    )
-    nbrs: list[list[int]] = [[] for _ in range(n)]
-    for r in range(rows):
-        for c in range(cols):
-            u = r * cols + c
-            if c + 1 < cols:
-                nbrs[u].append(u + 1)
-                nbrs[u + 1].append(u)
-            if r + 1 < rows:
-                nbrs[u].append(u + cols)
-                nbrs[u + cols].append(u)
-    indptr = np.cumsum([0] + [len(x) for x in nbrs]).astype(np.int64)
-    indices = np.asarray([v for x in nbrs for v in sorted(x)], dtype=np.int64)
-    cost = np.full(len(indices), ROAD * SIDE)
-    area = shapely.area(geoms)
-    cent = shapely.centroid(geoms)
-    places = Places(
-        area,
-        shapely.get_x(cent),
-        shapely.get_y(cent),
-        area * 2 * SIDE * SIDE / 12.0,
-        shapely.convex_hull(geoms),
-    )
-    weight = np.full(n, households, dtype=np.int64)
-    return Graph(indptr, indices, cost, weight, np.arange(n, dtype=np.int64), places)
+    return block_graph(cols, rows, households)[0]
 
 
 BAND = Band(300, 500, 400)
