@@ -20,6 +20,7 @@ import shapely
 from sqlalchemy import Connection, Engine, func, select, update
 
 from geogrid.errors import InputError, NotFound, TooLarge
+from geogrid.incidents.locations import no_position
 from geogrid.settings import Settings
 from geogrid.store import tables as t
 from geogrid.store._bind import fetch_all
@@ -175,8 +176,12 @@ class QrReport:
 def file_qr_report(conn: Connection, grid: QrGrid, report: QrReport) -> dict[str, Any]:
     """File a resident's report of ``grid`` as an incident (source ``qr``), in the caller's
     transaction; returns the incident with ``basic_code``, ``micro_code``, ``qr_grid`` and
-    ``inside_qr_grid``. InputError for a bad category or a location far outside the district."""
+    ``inside_qr_grid``. A position that places nothing (0,0, out of range) counts as none: the
+    grid's centre is taken and flagged ``location_from_qr``. InputError for a bad category or
+    a location far outside the district."""
     location, crs = report.location, report.crs
+    if location is not None and no_position(*location):
+        location = None  # 0,0 or out of range: a phone without a position fix
     record: dict[str, Any] = {"category": report.category, "description": report.description}
     record["photos"] = report.photos or None
     if location is None:

@@ -78,12 +78,14 @@ def _blank(value: Any) -> bool:
 
 
 def is_unlocated(request: Mapping[str, Any]) -> bool:
-    """True when the request names a place (address or address id) but gives no position:
-    no coordinates, or ones that place nothing (0,0, out of range; see
-    :func:`geogrid.incidents.locations.no_position`)."""
+    """True when the request gives no position but names a place (address or address id) or
+    sends coordinates that place nothing (0,0 from an app without a position fix, out of
+    range; see :func:`geogrid.incidents.locations.no_position`): kept for a dispatcher to
+    place, as a file import keeps it. A request with no location at all is not."""
     no_point = no_position(request.get("long"), request.get("lat"))
     named = not _blank(request.get("address_string")) or not _blank(request.get("address_id"))
-    return no_point and named
+    sent = not _blank(request.get("long")) and not _blank(request.get("lat"))
+    return no_point and (named or sent)
 
 
 def incident_record(request: Mapping[str, Any], *, ref: str) -> dict[str, Any]:

@@ -177,3 +177,12 @@ def test_an_address_without_coordinates_is_kept_unlocated(
     # neither coordinates nor an address: refused, nothing kept
     nowhere = hotline.post(f"{BASE}/requests.json", data={"service_code": "0301"})
     assert nowhere.status_code == 400 and nowhere.json()[0]["code"] == 400
+    # 0,0 (an app without a position fix) and no address: kept unlocated, as a file import keeps
+    # it, not refused as "far outside the district"
+    zero = hotline.post(
+        f"{BASE}/requests.json",
+        data={"service_code": "0301", "lat": "0", "long": "0", "description": "无定位"},
+    )
+    assert zero.status_code == 201, zero.text
+    assert zero.json()[0]["service_notice"] == "kept unlocated: a dispatcher will place it"
+    assert hotline.get("/incidents").json()["total"] == 0

@@ -210,3 +210,15 @@ def test_the_rate_limit_holds_across_api_processes(store: Store) -> None:
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM report_hits")).scalar_one() == 3
         assert conn.execute(text("SELECT count(*) FROM incidents")).scalar_one() == before + 3
+
+
+def test_intake_at_zero_zero_is_a_report_without_a_location(
+    client: TestClient, store: Store
+) -> None:
+    # a phone without a position fix sends 0,0: placed in its grid like a report with none
+    answer = client.post(f"/report/{GRID}/incidents", data={"category": "02", "description": "no fix", "lon": "0", "lat": "0"})  # fmt: skip
+    assert answer.status_code == 201, answer.text
+    body = answer.json()
+    assert (body["basic_code"], body["inside_qr_grid"]) == (GRID, True)
+    assert 120.40 < body["lon"] < 120.42 and 36.08 < body["lat"] < 36.10
+    assert _flags(store, body["ref"]) == "location_from_qr"
