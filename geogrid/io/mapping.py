@@ -41,6 +41,13 @@ SHAPEFILE_NAMES: Final[dict[str, str]] = {
 """Shapefile fields hold 10 characters: the short names export writes and import reads back."""
 
 
+def _cut(name: str, spec: LayerSpec) -> str:
+    """``name`` cut to a shapefile's 10 characters, as GDAL and QGIS write it (``street_cod``),
+    lower-cased; '' when it is not cut or the cut is itself a field's name (``households``)."""
+    cut = name[:10].lower()
+    return cut if len(name) > 10 and cut not in spec.fields else ""
+
+
 def parse_map_options(
     options: Iterable[str], *, specs: Mapping[str, LayerSpec] = LAYERS
 ) -> FieldMapping:
@@ -144,6 +151,8 @@ def apply_mapping(
             chosen[name] = lookup[name.lower()]
         elif SHAPEFILE_NAMES.get(name, "").lower() in lookup:
             chosen[name] = lookup[SHAPEFILE_NAMES[name].lower()]
+        elif _cut(name, spec) in lookup:
+            chosen[name] = lookup[_cut(name, spec)]
     if spec.id_field not in chosen and spec.name not in _CODE_LAYERS:
         fallback = next((lookup[c] for c in _ID_FALLBACKS if c in lookup), None)
         if fallback is not None:

@@ -14,7 +14,7 @@ from _cli import messages, run_geogrid
 from _corpus import snapshot
 
 from geogrid.errors import InputError
-from geogrid.importer import import_file
+from geogrid.importer import ImportOptions, import_file
 from geogrid.io import read_layers
 from geogrid.io._codes import DbfField, dbf_fields
 from geogrid.io.mapping import apply_mapping
@@ -67,6 +67,20 @@ def test_a_numeric_street_code_is_read_as_text(store: Store, tmp_path: Path) -> 
         stored = read_layer(conn, "communities")
     assert sorted(stored["code"]) == ["370212001001", "370212001002"]
     assert stored["street_code"].tolist() == ["370212001", "370212001"]
+
+
+def test_field_names_cut_to_ten_characters_are_read(store: Store, tmp_path: Path) -> None:
+    # GDAL and QGIS cut `street_code` to `street_cod` in a Shapefile: the file's own value is
+    # read, so a street code that contradicts the community's code is refused, not replaced
+    fields = [("code", "C", 12, 0), ("name", "C", 20, 0), ("street_cod", "C", 9, 0)]
+    wrong = _shapefile(tmp_path / "wrong.shp", fields, [["370212001001", "a", "370212002"]])
+    with pytest.raises(InputError, match="does not start with its street_code 370212002"):
+        import_file(store, wrong, ImportOptions(layer="communities"))
+    right = _shapefile(tmp_path / "right.shp", fields, [["370212001001", "a", "370212001"]])
+    import_file(store, right, ImportOptions(layer="communities"))
+    with store.engine.connect() as conn:
+        stored = read_layer(conn, "communities")
+    assert stored["street_code"].tolist() == ["370212001"]
 
 
 def test_a_code_cut_by_a_narrow_text_field_is_refused(store: Store, tmp_path: Path) -> None:
