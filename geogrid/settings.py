@@ -128,6 +128,12 @@ class ApiSettings(BaseSettings):
         description='The as_of moments warmed up: "now" or a Beijing time such as'
         ' "2025-12-31T18:00" (a screen showing a fixed moment)',
     )
+    screen_as_of: str | None = Field(
+        default=None,
+        description="The moment the big screen reports on when its URL gives none (`?as_of=`):"
+        ' a Beijing time such as "2025-12-31T18:00", for data of a past year (the demo\'s);'
+        " none: now",
+    )
     basemap_url: str | None = Field(
         default=None,
         description="A raster XYZ template ({z}/{x}/{y}) of your own for the pages' background;"

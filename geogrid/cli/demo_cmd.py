@@ -62,9 +62,13 @@ def demo(
             store, plan_id, year=year, count=incidents, seed=seed, update=bar.update, task=task
         )
         maps_dir = _maps(store, settings, out_dir, bar.update, task)
+        draft_id = _draft(store, plan_id)
         counts = layer_counts(store.engine)
         key = _planner_key(store, district)
     _summary(store.kind, counts, plan_id, report)
+    console.print(
+        f"draft plan {draft_id}: a copy of plan {plan_id} for the editor", highlight=False
+    )
     _how_to_reach(settings.store.database_url, store.kind)
     settings.report.maps_dir = maps_dir
     start = f"http://{settings.api.host}:{settings.api.port}/maps#key={key}"
@@ -80,7 +84,21 @@ def demo(
         # The demo is local: its map and OGC clients read as anonymous viewers; the printed key
         # (a planner of the district) is what the editor writes with.
         settings.api.anonymous_read = True
+        # the demo's incidents are of one past year: the big screen reports on its last evening
+        settings.api.screen_as_of = f"{year}-12-31T18:00"
+        settings.api.kpi_warmup_as_of = [settings.api.screen_as_of]
         run_api(settings)
+
+
+def _draft(store: Store, plan_id: int) -> int:
+    """A draft copy of the published plan, so the editor opens on something to edit."""
+    from geogrid.plan_writes import copy_plan
+
+    def unaudited(conn: Any, action: str, target: str) -> None:
+        """The demo builds its own store; there is nobody to audit yet."""
+
+    note = "the demo's draft: edit it in the planners' editor"
+    return copy_plan(store, plan_id, author="geogrid demo", note=note, on_write=unaudited)
 
 
 def _require_empty(store: Store) -> None:

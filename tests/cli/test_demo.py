@@ -57,6 +57,8 @@ def test_demo_builds_everything_and_serves_health(tmp_path: Path) -> None:
         start = httpx.get(f"{base}/maps")
         index = httpx.get(f"{base}/maps/files/")
         plan_map = httpx.get(f"{base}/maps/files/plan.html", timeout=30)
+        screen = httpx.get(f"{base}/maps/screen", timeout=30)
+        plans = httpx.get(f"{base}/plans", timeout=30)
         copy_without_key = httpx.post(f"{base}/plans/1/copy", json={})
         printed = re.search(rf"http://127\.0\.0\.1:{port}/maps#key=(\S+)", log.read_text())
         assert printed, "the demo must print the start page's link with a key"
@@ -71,7 +73,13 @@ def test_demo_builds_everything_and_serves_health(tmp_path: Path) -> None:
     counts = health["counts"]
     assert counts["communities"] == 49  # Xigang's real NBS communities
     assert counts["buildings"] > 1000 and counts["roads"] > 0
-    assert counts["grid_plans"] == 1 and counts["grids"] > counts["communities"]
+    # the published plan and a draft copy of it, so the editor opens on something to edit
+    assert counts["grid_plans"] == 2 and counts["grids"] > counts["communities"]
+    assert "draft plan 2: a copy of plan 1 for the editor" in output
+    assert plans.status_code == 200, plans.text
+    assert {p["id"]: p["status"] for p in plans.json()} == {1: "published", 2: "draft"}
+    # the demo's incidents are of 2025: the big screen reports on its last evening by default
+    assert screen.status_code == 200 and '"asOf": "2025-12-31T18:00"' in screen.text
     assert counts["incidents"] == 2000
     assert (tmp_path / "city_210203_seed1.gpkg").exists()
     # not on a terminal: one time-stamped line per step, and the exact way back to the store

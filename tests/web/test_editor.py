@@ -426,3 +426,17 @@ def test_rebalance_evens_out_the_selected_grids(served_draft: ServedDraft, open_
         f"已保存：版本 2\n{B1}020: above band: 72 households > 30"
     )
     web.assert_clean()
+
+
+def test_a_plan_that_cannot_be_edited_is_said_on_the_page(
+    served_draft: ServedDraft, open_page: Any
+) -> None:
+    # the published plan, not a draft: the status line says why instead of "loading" for ever
+    url = (
+        f"{served_draft.base}/maps/editor?plan={served_draft.published}#key={served_draft.keys[0]}"
+    )
+    web: WebPage = open_page(url, viewport=(1400, 900))
+    status = web.page.locator("#status")
+    expected = f"无法打开草案：grid plan {served_draft.published} is published"
+    status.filter(has_text=expected).wait_for(timeout=60_000)
+    assert web.blocked == []

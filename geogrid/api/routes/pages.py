@@ -95,7 +95,10 @@ def page(page: str, request: Request) -> HTMLResponse:
     if page == "editor" and plan.isdigit() and len(plan) <= 9 and _may_edit_plans(request):
         get_sessions(request, request.app.state.store).warm(int(plan))
     if page == "screen":
-        return render_page(page, request.app.state.settings, view=screen_view(request))
+        settings: Settings = request.app.state.settings
+        return render_page(
+            page, settings, view=screen_view(request), asOf=settings.api.screen_as_of
+        )
     return render_page(page, request.app.state.settings)
 
 

@@ -18,6 +18,12 @@ let lang = currentLang(config.language || 'zh');
 const panel = new Panel(translator(STRINGS, lang));
 applyLabels(document, panel.t, lang);
 
+// Start-up failures (no draft, a published plan, no key) said where the user looks, not only
+// in the console: the status line would otherwise say "loading" for ever.
+const cannotOpen = (error) => panel.status(fmt(panel.t('cannotOpen'), { detail: error?.message || String(error) }));
+window.addEventListener('unhandledrejection', (event) => cannotOpen(event.reason));
+window.addEventListener('error', (event) => cannotOpen(event.error || event.message));
+
 /** The plan named by ?plan=, else the newest draft. */
 async function draftId() {
   const named = Number(new URLSearchParams(location.search).get('plan'));

@@ -20,7 +20,7 @@ const started = performance.now();
 takeKeyFromFragment();
 const config = pageConfig();
 const params = new URLSearchParams(location.search);
-const asOf = params.get('as_of');
+const asOf = params.get('as_of') || config.asOf || null; // the server's screen_as_of: a past year's data
 const $ = (id) => document.getElementById(id);
 const state = { lang: currentLang(config.language || 'zh'), area: '', measure: params.get('measure') || 'incidents', kpis: null, ranking: [], services: {} };
 let t = words(state.lang);
