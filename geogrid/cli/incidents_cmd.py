@@ -172,8 +172,8 @@ def import_file(
     )
     typer.echo(
         f"imported {_incidents(stored)} from {path} ({_read_as(frame, fmt)}); {where}; "
-        f"{summary.unlocated} unlocated kept (an address but no coordinates: for a dispatcher "
-        f"to place); flags: {flags}"
+        f"{summary.unlocated} unlocated kept (no usable position: an address only, or 0,0 or "
+        f"out of range; for a dispatcher to place); flags: {flags}"
     )
 
 

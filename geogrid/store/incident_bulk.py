@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, delete, insert, select, text
 
-from geogrid.errors import InputError, NotFound
+from geogrid.errors import CRSError, InputError, NotFound
 from geogrid.incidents.attribution import FAR_OUTSIDE_M, Attribution, attribute
 from geogrid.incidents.columns import IncidentMapping
 from geogrid.incidents.deadlines import CHINESE_WEEK, WorkCalendar
@@ -133,16 +133,23 @@ def import_incidents(
     """
     started = time.perf_counter()
     plan_id = plan_id if plan_id is not None else published_plan_id(conn)
-    batch, att = prepare_records(
-        conn,
-        frame,
-        source_crs=source_crs,
-        plan_id=plan_id,
-        taxonomy=taxonomy,
-        calendar=calendar,
-        source=fmt,
-        mapping=mapping,
-    )
+    try:
+        batch, att = prepare_records(
+            conn,
+            frame,
+            source_crs=source_crs,
+            plan_id=plan_id,
+            taxonomy=taxonomy,
+            calendar=calendar,
+            source=fmt,
+            mapping=mapping,
+        )
+    except InputError as exc:  # a fault of the whole file (no id column, say): name the file
+        if exc.file is not None or type(exc) not in (InputError, CRSError):
+            raise
+        raise type(exc)(
+            exc.message, file=source_file, feature=exc.feature, field=exc.field
+        ) from exc
     batch.raise_errors(file=source_file)
     records = batch.records
     unlocated = records["unlocated"].to_numpy(dtype=bool)

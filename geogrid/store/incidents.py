@@ -127,6 +127,8 @@ def _grids_near(conn: Connection, plan_id: int | None, frame: pd.DataFrame) -> P
     if lon.isna().any() or lat.isna().any():
         return None, None
     x, y = float(lon.iloc[0]), float(lat.iloc[0])
+    if x == 0 and y == 0:  # an app without a position fix: the intake says so, not "far outside"
+        return None, None
     rows = _grids_in_window(conn, plan_id, x, y, half=_INSIDE_DEG)
     if not _inside_a_basic_grid(rows, x, y):
         rows = _grids_in_window(conn, plan_id, x, y, half=_NEAR_DEG)

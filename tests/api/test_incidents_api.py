@@ -74,6 +74,17 @@ def test_report_in_gcj02_is_normalised(published: Store, api_client: ApiClient) 
     assert body["ref"].startswith("INC-")
 
 
+def test_a_report_at_zero_zero_says_why_it_is_refused(
+    published: Store, api_client: ApiClient
+) -> None:
+    # with a plan published, 0,0 is not "far outside the district": it places nothing
+    dispatcher = api_client(published, role="dispatcher")
+    refused = dispatcher.post("/incidents", json=_body("Z0", lon=0, lat=0))
+    assert refused.status_code == 400, refused.text
+    assert "lon/lat 0,0 places nothing (an app without a position fix)" in refused.json()["detail"]
+    assert dispatcher.get("/incidents").json()["total"] == 0
+
+
 def test_who_may_report_and_where(published: Store, api_client: ApiClient) -> None:
     viewer = api_client(published, role="viewer")
     other = api_client(published, role="dispatcher", jurisdiction="370212001002")

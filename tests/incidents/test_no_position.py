@@ -89,7 +89,9 @@ def test_no_position(lon: object, lat: object, expected: bool) -> None:
 def test_an_open311_post_at_null_island_with_an_address_is_unlocated() -> None:
     assert is_unlocated({"lat": "0", "long": "0", "address_string": "海尔路 1 号"})
     assert not is_unlocated({"lat": "36.1", "long": "120.4", "address_string": "海尔路 1 号"})
-    assert not is_unlocated({"lat": "0", "long": "0"})  # nothing to place it by
+    # 0,0 with no address: kept too, flagged zero_position, as a file import keeps it
+    assert is_unlocated({"lat": "0", "long": "0"})
+    assert not is_unlocated({"service_code": "010101"})  # no location at all: refused
 
 
 def test_a_single_report_at_null_island_says_why_it_is_refused(store: Store) -> None:

@@ -240,8 +240,9 @@ def test_unknown_headers_are_mapped(store: Store, tmp_path: Path) -> None:
     )
     with pytest.raises(
         InputError, match="no column holds the incident id; the file has: 单号, X坐标值"
-    ):
+    ) as refused:
         _import(store, path)
+    assert refused.value.file == str(path) and refused.value.field == "ref"  # named in the line
     assert _counts(store) == (0, 0, 0)
     mapping = parse_incident_map(
         ["ref=单号", "lon=X坐标值", "lat=Y坐标值", "category=问题类型", "reported_at=时间"]
@@ -294,7 +295,7 @@ def test_cli_counts_unlocated(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "imported 1 incident from" in done.stdout
-    assert "1 unlocated kept" in done.stdout
+    assert "1 unlocated kept (no usable position: an address only, or 0,0" in done.stdout
     assert "no published plan: not attributed to grids yet" in done.stdout
 
 
