@@ -38,6 +38,7 @@ from geogrid.store._bind import fetch_all
 from geogrid.store.draft_tables import PartitionJob
 from geogrid.store.drafts import save_units
 from geogrid.store.versions import data_versions, plan_layer
+from geogrid.worker_exit import exit_with_parent
 
 JOBS = t.table_of(PartitionJob)
 ACTIVE = ("queued", "running")
@@ -138,7 +139,9 @@ class JobRunner:
         with self._lock:
             if self._pool is None:
                 spawn = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=spawn)
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1, mp_context=spawn, initializer=exit_with_parent
+                )
             future = self._pool.submit(run_job, self.settings, job_id)
             self._futures[job_id] = future
         future.add_done_callback(lambda done: self._finished(job_id, done))

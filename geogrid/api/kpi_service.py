@@ -65,6 +65,7 @@ from geogrid.store.kpi_answers import (
 )
 from geogrid.store.version_watch import VersionWatch
 from geogrid.store.versions import INCIDENTS
+from geogrid.worker_exit import exit_with_parent
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -182,7 +183,9 @@ class KpiService:
             )
         if self._pool is None:
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=context, initializer=exit_with_parent
+            )
         try:
             return await loop.run_in_executor(
                 self._pool, compute_in_worker, self.settings.store, wanted

@@ -16,6 +16,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 
 from geogrid.partition.parent import ParentInput, ParentPlan, plan_parent
+from geogrid.worker_exit import exit_with_parent
 
 ENGINE_MODULE = "geogrid.partition.parent"
 
@@ -35,7 +36,9 @@ def parent_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([ENGINE_MODULE])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=exit_with_parent
+    ) as pool:
         for _ in range(workers):
             pool.submit(os.getpid)  # starts the worker processes now
         yield pool
