@@ -68,7 +68,10 @@ def _orphans(script: str, *args: str, wait_s: float = 10.0) -> list[int]:
     # a file, not a pipe: a worker that outlives the parent would hold a pipe open
     with tempfile.TemporaryFile(mode="w+") as out:
         parent = subprocess.Popen(
-            [sys.executable, "-c", script, *args], stdout=out, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL
+            [sys.executable, "-c", script, *args],
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
         )
         assert parent.wait(timeout=120) == -signal.SIGKILL
         out.seek(0)
