@@ -42,6 +42,12 @@ def link(href: str, rel: str, media_type: str, title: str | None = None) -> dict
     return out
 
 
+def prev_offset(offset: int, limit: int, matched: int) -> int:
+    """Where the page before ``offset`` starts: ``limit`` items back, but never past the last
+    item (a page asked for beyond the end points back to the last ``limit`` items)."""
+    return max(min(offset - limit, matched - limit), 0)
+
+
 def jsonable(value: Any) -> Any:
     """A property value as JSON: times in RFC 3339, numbers as numbers, NaN as null."""
     if isinstance(value, datetime):

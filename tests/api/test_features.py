@@ -92,6 +92,17 @@ def test_every_page_through_next_links(
         assert len(features) == count and len({f["id"] for f in features}) == count, cid
 
 
+def test_a_page_past_the_end_points_back_to_the_last_page(
+    city: tuple[Store, Any], api_client: ApiClient
+) -> None:
+    store, _ = city
+    client = api_client(store, jurisdiction=DISTRICT)
+    body = client.get("/collections/buildings/items", params={"limit": 10, "offset": 50}).json()
+    assert (body["numberMatched"], body["numberReturned"]) == (24, 0)
+    prev = next(link["href"] for link in body["links"] if link["rel"] == "prev")
+    assert "offset=14" in prev  # the last 10 of 24 buildings, not offset 40 past the end
+
+
 def test_single_items_and_the_jurisdiction(city: tuple[Store, Any], api_client: ApiClient) -> None:
     store, _ = city
     west = api_client(store, jurisdiction=WEST)

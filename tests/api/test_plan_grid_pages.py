@@ -69,3 +69,6 @@ def test_bad_page_parameters_are_refused(store: Store, api_client: Any) -> None:
     assert huge["numberReturned"] == 45  # above the maximum: the maximum
     beyond = client.get(f"/plans/{plan_id}/grids", params={"offset": 100}).json()
     assert (beyond["features"], beyond["numberMatched"]) == ([], 45)
+    back = client.get(f"/plans/{plan_id}/grids", params={"offset": 100, "limit": 10}).json()
+    prev = next(link["href"] for link in back["links"] if link["rel"] == "prev")
+    assert "offset=35" in prev  # the last 10 of 45 grids, not offset 90 past the end

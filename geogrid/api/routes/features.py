@@ -20,7 +20,15 @@ from geogrid.api.feature_params import (
     response_crs,
     scope_for,
 )
-from geogrid.api.ogc_links import GEOJSON, JSON, features_json, jsonable, link, url
+from geogrid.api.ogc_links import (
+    GEOJSON,
+    JSON,
+    features_json,
+    jsonable,
+    link,
+    prev_offset,
+    url,
+)
 from geogrid.api.routes.ogc import is_tiled
 from geogrid.errors import InputError, NotFound
 from geogrid.ogc_crs import CRS84, SUPPORTED_CRS, parse_crs_uri
@@ -164,7 +172,7 @@ def _page_links(
             )
         )
     if offset > 0:
-        links.append(link(url(request, path, **params, limit=limit, offset=max(offset - limit, 0)), "prev", GEOJSON, "Previous page"))  # fmt: skip
+        links.append(link(url(request, path, **params, limit=limit, offset=prev_offset(offset, limit, matched)), "prev", GEOJSON, "Previous page"))  # fmt: skip
     return links
 
 

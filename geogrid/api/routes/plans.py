@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from geogrid.api.access import PrincipalDep
 from geogrid.api.deps import StoreDep
 from geogrid.api.geojson import feature_collection
-from geogrid.api.ogc_links import GEOJSON, link, url
+from geogrid.api.ogc_links import GEOJSON, link, prev_offset, url
 from geogrid.store import list_plans, plan_info, read_plan_page
 
 router = APIRouter(prefix="/plans", tags=["plans"])
@@ -65,6 +65,6 @@ def get_plan_grids(
     if offset + len(grids) < matched:
         links.append(page(offset + limit, "next"))
     if offset > 0:
-        links.append(page(max(offset - limit, 0), "prev"))
+        links.append(page(prev_offset(offset, limit, matched), "prev"))
     extra = {"numberMatched": matched, "numberReturned": len(grids), "links": links}
     return feature_collection(grids, extra=extra)
