@@ -155,7 +155,12 @@ def _ranking(
 def _today(
     conn: Connection, *, within: str | None, start: datetime, as_of: datetime
 ) -> dict[str, int]:
-    """Reported and closed since local midnight, open now and open past the handling deadline."""
+    """Reported and closed since local midnight, open at ``as_of`` and open past the handling
+    deadline then (an incident closed after ``as_of`` was open then)."""
+    open_then = (
+        f"i.reported_at < :now AND (i.status NOT IN {_OPEN}"
+        " OR (i.status IN ('closed', 'evaluated') AND i.closed_at >= :now))"
+    )
     kind = store_kind(conn)
     plan = published_plan_id(conn)
     clause, params = jurisdiction_sql("g.basic_code", within)
@@ -173,8 +178,8 @@ def _today(
         SELECT count(*) FILTER (WHERE i.reported_at >= :today AND i.reported_at < :now),
           count(*) FILTER (WHERE i.status IN ('closed', 'evaluated') AND i.closed_at >= :today
                            AND i.closed_at < :now),
-          count(*) FILTER (WHERE i.status NOT IN {_OPEN} AND i.handling_due < :now),
-          count(*) FILTER (WHERE i.status NOT IN {_OPEN})
+          count(*) FILTER (WHERE {open_then} AND i.handling_due < :now),
+          count(*) FILTER (WHERE {open_then})
         {source}
         WHERE {clause}
     """

@@ -32,7 +32,8 @@ from geogrid.store._bind import (
     like_prefix,
     store_kind,
 )
-from geogrid.store._incident_sql import bind_time, fact_expressions
+from geogrid.store._incident_sql import bind_time, fact_expressions, seconds_between, utc
+from geogrid.store.engine import StoreKind
 from geogrid.store.incident_tables import GRID_FACTS
 from geogrid.store.plans import published_plan_id
 
@@ -46,12 +47,26 @@ GRID_KEYS = {
 OTHER_KEYS = {"department": "f.department", "category": "substr(f.class_code, 1, 2)"}
 GROUPS = (*GRID_KEYS, *OTHER_KEYS)
 PERIODS = ("day", "week", "month")
-_COUNTS = """count(*),
+
+
+def _counts(kind: StoreKind, *, replay: bool) -> str:
+    """The COUNTS of a group as SQL over the facts ``f``, at the moment ``:as_of``.
+
+    ``replay`` (a moment in the past) counts an incident closed after ``:as_of`` as open then:
+    its close is ``handling_s`` after its report. Times of acceptance, rejection and evaluation
+    are not kept, so those counts are today's."""
+    closed = "f.state = 2"
+    open_ = "f.state <= 1"
+    if replay:
+        age = seconds_between(":as_of", "f.reported_at", kind)
+        closed = f"(f.state = 2 AND f.handling_s <= {age})"
+        open_ = f"(f.state <= 1 OR (f.state = 2 AND f.handling_s > {age}))"
+    return f"""count(*),
   count(*) FILTER (WHERE f.state IN (1, 2)),
-  count(*) FILTER (WHERE f.state <= 1),
-  count(f.handling_s),
-  count(*) FILTER (WHERE f.handling_s > f.due_s OR (f.state <= 1 AND f.handling_due < :as_of)),
-  count(*) FILTER (WHERE f.handling_s <= f.due_s),
+  count(*) FILTER (WHERE {open_}),
+  count(*) FILTER (WHERE {closed}),
+  count(*) FILTER (WHERE ({closed} AND f.handling_s > f.due_s) OR ({open_} AND f.handling_due < :as_of)),
+  count(*) FILTER (WHERE {closed} AND f.handling_s <= f.due_s),
   count(*) FILTER (WHERE f.rework_count > 0),
   count(f.satisfied),
   count(*) FILTER (WHERE f.satisfied)"""
@@ -138,27 +153,32 @@ def incident_stats(
             categories=categories,
             within=within,
         )
-        params["as_of"] = bind_time(as_of or t.utcnow(), store_kind(conn))
+        moment, now = utc(as_of) or t.utcnow(), t.utcnow()
+        params["as_of"] = bind_time(moment, store_kind(conn))
+        # nothing closes in the future: a moment from now on needs no replay
+        counts = _counts(store_kind(conn), replay=moment < now)
         key = GRID_KEYS.get(by) or OTHER_KEYS[by]
         if not medians:
-            counted = conn.execute(text(f"SELECT {key}, {_COUNTS} {source} GROUP BY 1"), params)
+            counted = conn.execute(text(f"SELECT {key}, {counts} {source} GROUP BY 1"), params)
             frame = pd.DataFrame([tuple(r) for r in counted.all()], columns=["key", *COUNTS])
         elif store_kind(conn) == "postgis":
-            frame = _postgis_stats(conn, key, source, params)
+            frame = _postgis_stats(conn, key, counts, source, params)
         else:
-            frame = _spatialite_stats(conn, key, source, params)
+            frame = _spatialite_stats(conn, key, counts, source, params)
     frame = frame.sort_values("key", na_position="last").reset_index(drop=True)
     return add_rates(frame).reindex(columns=list(COLUMNS))
 
 
-def _postgis_stats(conn: Connection, key: str, source: str, params: dict[str, Any]) -> pd.DataFrame:
+def _postgis_stats(
+    conn: Connection, key: str, counts: str, source: str, params: dict[str, Any]
+) -> pd.DataFrame:
     """Counts and medians in one pass: the durations of each group come back as int4 arrays."""
     arrays = (
         ", array_agg(f.response_s) FILTER (WHERE f.response_s IS NOT NULL)"
         ", array_agg(f.handling_s) FILTER (WHERE f.handling_s IS NOT NULL)"
     )
     with _hash_aggregate(conn):
-        rows = _binary_rows(conn, f"SELECT {key}, {_COUNTS}{arrays} {source} GROUP BY 1", params)
+        rows = _binary_rows(conn, f"SELECT {key}, {counts}{arrays} {source} GROUP BY 1", params)
     frame = pd.DataFrame([r[: 1 + len(COUNTS)] for r in rows], columns=["key", *COUNTS])
     frame["median_response_h"] = [_median(r[-2]) for r in rows]
     frame["median_handling_h"] = [_median(r[-1]) for r in rows]
@@ -166,10 +186,10 @@ def _postgis_stats(conn: Connection, key: str, source: str, params: dict[str, An
 
 
 def _spatialite_stats(
-    conn: Connection, key: str, source: str, params: dict[str, Any]
+    conn: Connection, key: str, counts: str, source: str, params: dict[str, Any]
 ) -> pd.DataFrame:
     """Counts in SQL; the medians from the fetched durations."""
-    counted = conn.execute(text(f"SELECT {key}, {_COUNTS} {source} GROUP BY 1"), params).all()
+    counted = conn.execute(text(f"SELECT {key}, {counts} {source} GROUP BY 1"), params).all()
     frame = pd.DataFrame([tuple(r) for r in counted], columns=["key", *COUNTS])
     durations = conn.execute(
         text(f"SELECT {key}, f.response_s, f.handling_s {source}"), params

@@ -16,6 +16,7 @@ from geogrid.incidents.synthetic import synthesize_incidents
 from geogrid.layers.incident_stats import COUNTS, summarise
 from geogrid.store import Store, publish_plan, read_plan
 from geogrid.store.incident_bulk import import_incidents
+from geogrid.store.incident_kpis import command_kpis
 from geogrid.store.incident_stats import department_ranking, incident_stats, incident_trend
 
 AS_OF = datetime(2025, 12, 20, tzinfo=UTC)
@@ -117,3 +118,35 @@ def test_department_red_and_black_list(year: tuple[Store, pd.DataFrame]) -> None
     assert (ranking["list"] == "red").sum() == 3 and (ranking["list"] == "black").sum() == 3
     assert ranking["penalty"].is_monotonic_increasing
     assert ranking.iloc[0]["list"] == "red" and ranking.iloc[-1]["list"] == "black"
+
+
+def test_a_past_moment_counts_what_was_open_then(year: tuple[Store, pd.DataFrame]) -> None:
+    """``as_of`` in the past replays it: an incident closed after the moment was open then."""
+    store, frame = year
+    moment = datetime(2025, 6, 1, 2, tzinfo=UTC)
+    got = incident_stats(store.engine, by="district", end=moment, as_of=moment).iloc[0]
+    reported = pd.to_datetime(frame["reported_at"], utc=True)
+    closed_at = pd.to_datetime(frame["closed_at"], utc=True)
+    due = pd.to_datetime(
+        normalise(frame, calendar=WorkCalendar()).records["handling_due"], unit="s", utc=True
+    )
+    before = (reported < moment).to_numpy()
+    closed = frame["status"].isin(["closed", "evaluated"]).to_numpy() & (closed_at <= moment)
+    open_ = (~frame["status"].isin(["closed", "evaluated", "rejected"]).to_numpy()) | (
+        frame["status"].isin(["closed", "evaluated"]).to_numpy() & (closed_at > moment)
+    )
+    closed, open_ = closed & before, open_ & before
+    overdue = (closed & (closed_at > due)) | (open_ & (due < moment))
+    assert got["closed"] == int(closed.sum())
+    assert got["open"] == int(open_.sum())
+    assert got["overdue"] == int(overdue.sum())
+    assert got["on_time"] == int((closed & (closed_at <= due)).sum())
+    # June's open work includes incidents closed since: more than are open today
+    open_today = ~frame["status"].isin(["closed", "evaluated", "rejected"]).to_numpy() & before
+    assert got["open"] > int(open_today.sum())
+    # the big screen's "open now" and "overdue" tiles replay the same moment
+    today = command_kpis(store.engine, as_of=moment)["today"]
+    assert (today["open"], today["overdue"]) == (
+        int(open_.sum()),
+        int((open_ & (due < moment)).sum()),
+    )
