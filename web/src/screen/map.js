@@ -179,9 +179,9 @@ export class ScreenMap {
     });
   }
 
-  /** How many grids the map draws now (rendered from tiles). */
+  /** How many grids the map draws now (rendered from tiles; a grid cut by tile edges once). */
   gridsShown() {
-    return this.map.queryRenderedFeatures({ layers: ['grid-fill'] }).length;
+    return new Set(this.map.queryRenderedFeatures({ layers: ['grid-fill'] }).map((f) => f.properties.code)).size;
   }
 
   /** Flash a live incident where it happened; the last few stay marked. */
