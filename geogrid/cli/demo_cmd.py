@@ -53,7 +53,7 @@ def demo(
     settings = load_settings(database_url)
     with opened_store(settings) as store, progress_bar() as bar:
         _require_empty(store)
-        task = bar.add_task("demo", total=5)
+        task = bar.add_task("demo", total=6)
         city = _synth(district, seed, out_dir, bar.update, task)
         _import(store, city, bar.update, task)
         workers = settings.partition.process_count()
@@ -61,6 +61,7 @@ def demo(
         _incidents(
             store, plan_id, year=year, count=incidents, seed=seed, update=bar.update, task=task
         )
+        _staff(store, settings, plan_id, seed=seed, update=bar.update, task=task)
         maps_dir = _maps(store, settings, out_dir, bar.update, task)
         draft_id = _draft(store, plan_id)
         counts = layer_counts(store.engine)
@@ -154,6 +155,32 @@ def _incidents(
     frame = synthesize_incidents(basic, year=year, count=count, seed=seed)
     with store.transaction() as conn:
         import_incidents(conn, frame, source_file="geogrid demo", plan_id=plan_id, synthetic=True)
+    update(task, advance=1)
+
+
+def _staff(store: Store, settings: Any, plan_id: int, *, seed: int, update: Any, task: Any) -> None:
+    """A synthetic staff registry, checked and stored as ``geogrid staff import`` does."""
+    from geogrid.staff import assignable_codes, check_staff
+    from geogrid.store import read_plan
+    from geogrid.store.staff import save_staff
+    from geogrid.synth.staff import synthesize_staff
+
+    update(task, description="registering synthetic staff (grid workers, chiefs, police)")
+    grids = read_plan(store.engine, plan_id)
+    frame = synthesize_staff(grids[grids["level"] == "basic"], seed=seed)
+    people, assignments, findings = check_staff(
+        frame, grid_codes=assignable_codes(grids), file="geogrid demo", settings=settings.coverage
+    )
+    findings.raise_if_errors()
+    with store.transaction() as conn:
+        save_staff(
+            conn,
+            people,
+            assignments,
+            source_file="geogrid demo (synthetic staff)",
+            source_crs="EPSG:4326",
+            validation=findings.brief(),
+        )
     update(task, advance=1)
 
 

@@ -19,6 +19,7 @@ from geogrid.store import tables as t
 from geogrid.store._bind import fetch_all
 from geogrid.store.layers import place_names
 from geogrid.store.staff import incident_points, read_result
+from geogrid.store.staff_tables import Staff
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class MapData:
     ``grids``: basic grids (code, name, households, buildings, geometry); ``incidents``: points
     of the incidents inside a basic grid; ``hotspots``: code, incidents, label (``hot_99`` ...);
     ``coverage``: code, unmanned, missing_community_police, missing_traffic_police, overloaded;
-    ``synthetic``: per source ("buildings", "incidents") the count of synthetic and real rows.
+    ``synthetic``: per source ("buildings", "incidents", "staff") the count of synthetic and real rows.
     """
 
     plan_id: int
@@ -101,9 +102,9 @@ def _with_code(values: pd.DataFrame) -> pd.DataFrame:
 
 
 def synthetic_counts(store: Store) -> dict[str, tuple[int, int]]:
-    """(synthetic, real) row counts of the buildings and the incidents."""
+    """(synthetic, real) row counts of the buildings, the incidents and the staff registry."""
     counts: dict[str, tuple[int, int]] = {}
-    for name, model in (("buildings", t.Building), ("incidents", it.Incident)):
+    for name, model in (("buildings", t.Building), ("incidents", it.Incident), ("staff", Staff)):
         table = t.table_of(model)
         rows: list[Any] = fetch_all(
             store.engine,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import socket
@@ -84,7 +86,9 @@ def test_demo_builds_everything_and_serves_health(tmp_path: Path) -> None:
     assert (tmp_path / "city_210203_seed1.gpkg").exists()
     # not on a terminal: one time-stamped line per step, and the exact way back to the store
     steps = re.findall(r"^\d\d:\d\d:\d\d geogrid: (\w+)", output, flags=re.MULTILINE)
-    assert steps == ["demo", "synthesising", "importing", "partitioning", "loading", "writing"]
+    assert steps == [
+        "demo", "synthesising", "importing", "partitioning", "loading", "registering", "writing",
+    ]  # fmt: skip
     assert f"geogrid --store {(tmp_path / 'demo.sqlite').resolve()} info" in output
     # the start page, the maps the demo wrote (served by the server) and the planner's key
     assert start.status_code == 200 and 'href="/maps/files/"' in start.text
@@ -92,11 +96,29 @@ def test_demo_builds_everything_and_serves_health(tmp_path: Path) -> None:
     assert plan_map.status_code == 200 and "geogrid-legend" in plan_map.text
     assert "buildings and households: SYNTHETIC" in plan_map.text
     assert "incidents: SYNTHETIC (2,000 of 2,000)" in plan_map.text
+    # a synthetic staff registry, so the coverage map shows people and the gaps between them
+    assert re.search(r"staff: SYNTHETIC \(\d[\d,]* of \d[\d,]*\)", plan_map.text)
+    coverage = _coverage(tmp_path / "demo.sqlite")
+    basic = [row for row in coverage if len(row["code"]) == 15]
+    unmanned = sum(row["unmanned"] == "True" for row in basic)
+    assert 0 < unmanned < 0.2 * len(basic), (unmanned, len(basic))  # about 6% left vacant
     assert sorted(p.name for p in (tmp_path / "maps").iterdir()) == [
         "coverage.html", "hotspots.html", "incidents.html", "index.html", "plan.html",
     ]  # fmt: skip
     assert copy_without_key.status_code == 403  # anonymous viewers read, only planners write
     assert copy_with_key.status_code == 201, copy_with_key.text
+
+
+def _coverage(store: Path) -> list[dict[str, str]]:
+    """``geogrid staff coverage`` of the demo's store, run as a process, as CSV rows."""
+    answer = subprocess.run(
+        [sys.executable, "-m", "geogrid", "--store", str(store), "staff", "coverage"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    return list(csv.DictReader(io.StringIO(answer.stdout)))
 
 
 def test_demo_refuses_a_store_that_holds_data(tmp_path: Path) -> None:
