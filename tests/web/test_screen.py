@@ -179,6 +179,10 @@ def test_feed_shows_an_incident_created_through_the_api_within_2_s(
     row = web.page.inner_text('#feed li[data-ref="FEED-1"]')  # type: ignore[attr-defined]
     # the action, the sub-category (生活垃圾, household waste) and the community and grid number
     assert row.split() == [row.split()[0], "上报", "FEED-1", "生活垃圾", "社区001", "003"]
+    # the English switch writes the rows already shown again (the place names are data)
+    web.page.click("#lang")  # type: ignore[attr-defined]
+    row = web.page.inner_text('#feed li[data-ref="FEED-1"]')  # type: ignore[attr-defined]
+    assert row.split()[1:5] == ["reported", "FEED-1", "Household", "waste"]
     web.assert_clean()
 
 

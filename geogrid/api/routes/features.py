@@ -51,7 +51,7 @@ router = APIRouter(tags=["features"])
 _EXTENTS_KEPT = 2_000
 
 
-def _extent(request: Request, coll: Collection, scope: Scope, store: Any) -> Any:
+def collection_extent(request: Request, coll: Collection, scope: Scope, store: Any) -> Any:
     """The collection's extent within ``scope``, remembered until any layer's data version
     moves (a scan of a million incidents per /collections would be too slow)."""
     versions = tuple(sorted(store.data_versions().items()))
@@ -67,7 +67,7 @@ def _extent(request: Request, coll: Collection, scope: Scope, store: Any) -> Any
 def _collection_json(
     request: Request, coll: Collection, scope: Scope, store: Any
 ) -> dict[str, Any]:
-    bounds, span = _extent(request, coll, scope, store)
+    bounds, span = collection_extent(request, coll, scope, store)
     base = f"/collections/{coll.id}"
     body: dict[str, Any] = {
         "id": coll.id,

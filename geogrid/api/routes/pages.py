@@ -9,6 +9,7 @@ basemap URL of their own.
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -18,8 +19,9 @@ from fastapi.staticfiles import StaticFiles
 from geogrid.api.access import PLAN_WRITERS, Principal, find_api_key, presented_key
 from geogrid.api.feature_params import scope_for
 from geogrid.api.plan_deps import get_sessions
-from geogrid.api.routes.features import _extent as cached_extent  # one cache for both
+from geogrid.api.routes.features import collection_extent  # one cache for both
 from geogrid.errors import GeogridError, NotFound, Unavailable
+from geogrid.incidents.taxonomy import default_taxonomy
 from geogrid.roles import Role
 from geogrid.settings import Settings
 from geogrid.store.feature_catalog import collection
@@ -75,7 +77,7 @@ def screen_view(request: Request) -> list[float] | None:
     anonymous = Principal(None, Role.viewer, settings.api.anonymous_jurisdiction)
     try:
         coll = collection(store.engine, "basic_grids")
-        bounds, _ = cached_extent(request, coll, scope_for(store, anonymous, coll), store)
+        bounds, _ = collection_extent(request, coll, scope_for(store, anonymous, coll), store)
     except GeogridError:  # no published plan yet: the page finds out itself and says so
         return None
     return None if bounds is None else [float(b) for b in bounds]
@@ -97,9 +99,24 @@ def page(page: str, request: Request) -> HTMLResponse:
     if page == "screen":
         settings: Settings = request.app.state.settings
         return render_page(
-            page, settings, view=screen_view(request), asOf=settings.api.screen_as_of
+            page,
+            settings,
+            view=screen_view(request),
+            asOf=settings.api.screen_as_of,
+            categories=category_names(),
         )
     return render_page(page, request.app.state.settings)
+
+
+@cache
+def category_names() -> dict[str, list[str]]:
+    """The Chinese and English name of each category and sub-category code of the
+    responsibility list (the English is the Chinese where the list gives none)."""
+    taxonomy = default_taxonomy()
+    return {
+        c.code: [c.name, c.name_en or c.name]
+        for c in (*taxonomy.categories, *taxonomy.subcategories)
+    }
 
 
 def _may_edit_plans(request: Request) -> bool:

@@ -58,6 +58,7 @@ export async function follow({ onEvent, onState }) {
 export function feedRow(event, { t, place, category }) {
   const li = document.createElement('li');
   li.dataset.ref = event.ref;
+  li.event = event; // kept to write the row again in another language
   li.className = event.overdue ? 'overdue' : '';
   const time = event.at ? new Date(event.at).toLocaleTimeString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' }) : '';
   li.innerHTML = '<span class="time"></span><span class="action"></span><span class="ref"></span><span class="what"></span><span class="where"></span>';

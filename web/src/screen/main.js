@@ -122,8 +122,18 @@ async function go(code) {
   if (state.area === code) document.body.dataset.area = code; // map and panels show `code`
 }
 
+/** The event's sub-category (or category) by name in the page's language; the code if unknown. */
 function categoryName(event) {
-  return state.services[event.subcategory_code] || event.subcategory_code || event.category_code || '';
+  const code = event.subcategory_code || event.category_code || '';
+  const names = (config.categories || {})[code];
+  return names ? names[state.lang === 'en' ? 1 : 0] : state.services[code] || code;
+}
+
+/** Rows already in the feed, written again in the page's language. */
+function relabelFeed() {
+  for (const li of [...$('feed').children]) {
+    if (li.event) li.replaceWith(feedRow(li.event, { t, place: placeName, category: categoryName }));
+  }
 }
 
 function startFeed() {
@@ -189,6 +199,7 @@ function relabel() {
   renderBreadcrumb($('crumbs'), state.area, areas, t, go);
   paintLegend(screenMap.measure, screenMap.max || 1);
   paintFeedState();
+  relabelFeed();
   paintPanels();
 }
 
