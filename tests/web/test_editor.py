@@ -440,3 +440,36 @@ def test_a_plan_that_cannot_be_edited_is_said_on_the_page(
     expected = f"无法打开草案：grid plan {served_draft.published} is published"
     status.filter(has_text=expected).wait_for(timeout=60_000)
     assert web.blocked == []
+
+
+def test_a_stale_publish_says_the_draft_moved_on_without_an_empty_list(
+    served_draft: ServedDraft, open_page: Any
+) -> None:
+    wang, li = _open(open_page, served_draft, 0), _open(open_page, served_draft, 1)
+    _, point = _border_point(served_draft, B1, B2)
+    _click_unit(wang, point, B2)
+    page: Any = li.page  # Li still holds version 0 and publishes
+    out = int(page.inner_text("#out-count"))
+    page.click("#publish")
+    if out:
+        page.fill("#reason-text", "楼栋不可拆分")
+        page.click("#reason-ok")
+    page.wait_for_selector("#message.conflict")
+    text = page.inner_text("#message")
+    assert "已过期" in text and "0 处修改" not in text and "—" not in text
+    assert plan_info(served_draft.store.engine, served_draft.draft)["status"] == "draft"
+    _clean_but(li, "409")
+
+
+def test_an_edit_without_a_planners_key_says_how_to_get_one(
+    served_draft: ServedDraft, open_page: Any
+) -> None:
+    web = _open(open_page, served_draft)
+    page: Any = web.page
+    page.evaluate("localStorage.removeItem('geogrid.apiKey')")  # the key forgotten (or never had)
+    _, point = _border_point(served_draft, B1, B2)
+    _click_unit(web, point, B2)
+    page.wait_for_selector("#message.error")
+    assert "规划员密钥" in page.inner_text("#message") and "#key=" in page.inner_text("#message")
+    assert served_draft.get(f"/plans/{served_draft.draft}/draft")["version"] == 0
+    assert web.blocked == []  # (the console has the keyless tile and edit requests refused)

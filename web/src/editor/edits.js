@@ -78,9 +78,15 @@ export class Editor {
       const changes = problem.changes;
       const actors = [...new Set(changes.map((c) => c.actor))].join(', ') || '?';
       const grids = [...new Set(changes.flatMap((c) => c.touched || []))];
-      this.panel.message('conflict', fmt(t('stale'), { actor: actors, n: changes.length, grids: grids.join(', ') || '—' }));
+      // a publish refused as stale names no changes: say so without a list of none
+      const text = changes.length ? fmt(t('stale'), { actor: actors, n: changes.length, grids: grids.join(', ') || '—' }) : t('staleUnlisted');
+      this.panel.message('conflict', text);
       await this.reload();
       markChanged(this.map, grids.map((code) => this.table.get(code)).filter(Boolean));
+      return;
+    }
+    if (error.status === 401 || error.status === 403) { // no key, or a key that may not edit
+      this.panel.message('error', fmt(t('needKey'), { detail: error.message }));
       return;
     }
     if (error.status === 422 && problem.check) {
