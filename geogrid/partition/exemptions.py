@@ -35,6 +35,21 @@ REASONS: Final = (
 )
 
 
+SINGLE_OVER_BAND: Final = "single_over_band_building"
+
+
+def drawn_grid_exemption(households: int, buildings: int, band: Band) -> str | None:
+    """The reason a grid as drawn (in the editor) is exempt from ``band``, or None.
+
+    Only what no edit can fix: a grid that is one building with more households than the band
+    (buildings are kept whole). A grid over the band with two or more buildings is a miss: a
+    building can move out of it.
+    """
+    if households > band.hi and buildings == 1:
+        return SINGLE_OVER_BAND
+    return None
+
+
 def exemption_reasons(
     graph: Graph,
     labels: IntArray,
@@ -62,7 +77,7 @@ def exemption_reasons(
         elif part in dedicated:
             out.append("dedicated")
         elif heavy[part]:
-            out.append("single_over_band_building")
+            out.append(SINGLE_OVER_BAND)
         elif total < band.lo:
             out.append("parent_too_small")
         elif detached[part]:
