@@ -17,7 +17,7 @@ a grid outside it is either a miss or exempt for one of these reasons:
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,9 +45,12 @@ def drawn_grid_exemption(households: int, buildings: int, band: Band) -> str | N
     (buildings are kept whole). A grid over the band with two or more buildings is a miss: a
     building can move out of it.
     """
-    if households > band.hi and buildings == 1:
-        return SINGLE_OVER_BAND
-    return None
+    return SINGLE_OVER_BAND if single_over_band(households, buildings, band.hi) else None
+
+
+def single_over_band(households: Any, buildings: Any, hi: Any) -> Any:
+    """Whether grids (scalars or arrays alike) are one building over the band's upper end."""
+    return (households > hi) & (buildings == 1)
 
 
 def exemption_reasons(

@@ -19,7 +19,7 @@ import shapely
 from geogrid.errors import EditRefused
 from geogrid.grid_bands import band_summary
 from geogrid.partition.bands import band_for
-from geogrid.partition.exemptions import drawn_grid_exemption
+from geogrid.partition.exemptions import SINGLE_OVER_BAND, drawn_grid_exemption, single_over_band
 from geogrid.plans.draft import Delta, Draft, part_count
 
 LOW_COMPACTNESS = 0.15  # Polsby-Popper below this is flagged (a long thin strip)
@@ -178,14 +178,24 @@ def band_of_draft(draft: Draft) -> dict[str, Any]:
     frame = pd.DataFrame(
         {"households": draft.households, "buildings": draft.buildings, "micro": draft.micro}
     )
-    micro = frame.groupby("micro")[["households", "buildings"]].sum()
-    basic = micro.groupby([draft.grids[str(c)].parent_code for c in micro.index]).sum()
-    rows = []
+    micro = frame.groupby("micro", sort=False)[["households", "buildings"]].sum()
+    parents = [draft.grids[str(c)].parent_code for c in micro.index]
+    basic = micro.groupby(parents, sort=False).sum()
+    rows: list[dict[str, Any]] = []
     for level, sums in (("micro", micro), ("basic", basic)):
-        for code, households, buildings in sums.itertuples():
-            band = band_for(draft.area_types.get(draft.community_of(str(code))), level)
-            exempt = drawn_grid_exemption(int(households), int(buildings), band)
-            rows.append({"within": band.holds(int(households)), "exempt": exempt})
+        # one band per community (area type), not one look-up per grid
+        bands = {c: band_for(t, level) for c, t in draft.area_types.items()}
+        default = band_for(None, level)
+        found = [bands.get(draft.community_of(str(c)), default) for c in sums.index]
+        lo = np.asarray([b.lo for b in found])
+        hi = np.asarray([b.hi for b in found])
+        households = sums["households"].to_numpy()
+        within = (households >= lo) & (households <= hi)
+        exempt = single_over_band(households, sums["buildings"].to_numpy(), hi)
+        rows += [
+            {"within": w, "exempt": SINGLE_OVER_BAND if e else None}
+            for w, e in zip(within.tolist(), exempt.tolist(), strict=True)
+        ]
     return band_summary(rows)
 
 

@@ -227,3 +227,28 @@ def test_an_edit_that_changes_nothing_is_an_empty_delta(make_draft: Callable[[],
     assert editing.move(draft, to=micro, units=units).is_empty()
     assert editing.set_fields(draft, grids=[B1], locked=False).is_empty()
     assert not editing.set_fields(draft, grids=[B1], locked=True).is_empty()
+
+
+def test_the_band_check_counts_a_single_building_over_band_apart(
+    make_draft: Callable[[], Draft],
+) -> None:
+    draft = make_draft()
+    assert checks.band_of_draft(draft)["within"] == 140  # 7 basic + 133 micro grids, all in band
+    draft.households, draft.buildings = draft.households.copy(), draft.buildings.copy()
+    tower = draft.units_of(sorted(draft.children[B1])[0])
+    draft.households[tower], draft.buildings[tower] = 0, 0
+    draft.households[tower[0]], draft.buildings[tower[0]] = 120, 1  # one building, band 10-30
+    block = draft.units_of(sorted(draft.children[B2])[0])
+    draft.households[block[0]] += 60 - int(draft.households[block].sum())  # 60 in 2-3 buildings
+    assert checks.band_of_draft(draft) == {
+        "grids": 140,
+        "within": 138,
+        "within_share": 0.9857,
+        "out_of_band": 1,
+        "exempt": {"single_over_band_building": 1},
+    }
+    stats = checks.grid_stats(draft, sorted(draft.children[B1])[0])
+    assert stats["exempt"] == "single_over_band_building"
+    assert stats["flags"] == [
+        "above band: 120 households > 30 (exempt: a single building, kept whole)"
+    ]
