@@ -97,6 +97,12 @@ def test_locked_grid_refuses_moves_but_can_be_renamed(make_draft: Callable[[], D
     with pytest.raises(EditRefused) as refused:
         _apply(draft, move)
     assert refused.value.check == "locked" and refused.value.grids == [B2]
+    # and out of it: a unit of B2 on its border with B1 may not leave
+    inner = next(
+        i for i in draft.units_of(B2) if draft.geoms[i].intersection(draft.shape(B1)).length > 0
+    )
+    with pytest.raises(EditRefused, match=f"^grid {B2} is locked and this edit would change it"):
+        _apply(draft, editing.move(draft, to=B1, units=[int(draft.unit_ids[inner])]))
     _apply(draft, editing.set_fields(draft, grids=[B2], name="harbour"))
     assert draft.grids[B2].name == "harbour"
 
