@@ -101,7 +101,9 @@ def test_a_single_building_over_band_is_exempt_and_needs_no_reason(
     client = _planner(api_client, store)
     tower, block = sorted(read_plan(store.engine, plan_id, "micro")["code"])[:2]
     _set_micro(store, plan_id, tower, 120, 1)  # one tower of 120 households: kept whole
-    rows = {r["code"]: r for r in client.get(f"/plans/{plan_id}/draft/grids").json()["grids"]}
+    body = client.get(f"/plans/{plan_id}/draft/grids").json()
+    rows = {r["code"]: r for r in body["grids"]}
+    assert body["band"]["out_of_band"] == 0 and body["band"]["within"] == 139
     assert rows[tower]["within"] is False and rows[tower]["exempt"] == "single_over_band_building"
     assert rows[B1]["exempt"] is None
     done = client.post(f"/plans/{plan_id}/publish", json={})
