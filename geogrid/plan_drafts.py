@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import geopandas as gpd
 import numpy as np
@@ -33,8 +33,16 @@ from geogrid.store import tables as t
 from geogrid.store._bind import fetch_all
 from geogrid.store.versions import INCIDENTS
 
-OnWrite = Callable[[Connection, str, str], None]
-"""Called inside every write transaction with (connection, action, target): audit, versions."""
+
+class OnWrite(Protocol):
+    """Called inside every write transaction with (connection, action, target) and the write's
+    details for the audit log (a publish's reason): audit, versions."""
+
+    def __call__(
+        self, conn: Connection, action: str, target: str, details: dict[str, Any] | None = None
+    ) -> None: ...
+
+
 DEFAULT_PERSONS_PER_HOUSEHOLD = 2.62  # 2020 census, national average
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, update
 
 from geogrid.crs import STORAGE_CRS
 from geogrid.errors import Conflict, EditRefused, Forbidden, InputError, StaleVersion
-from geogrid.grid_bands import grid_bands
+from geogrid.grid_bands import band_summary, grid_bands
 from geogrid.partition_jobs import stored_plan
 from geogrid.plan_drafts import DraftSessions, OnWrite, Session, build_delta, require_draft
 from geogrid.plans import checks
@@ -122,6 +122,8 @@ def _change(
     target: int | None = None
     if kind == "edit":
         delta = build_delta(session.draft, op or {})
+        if delta.is_empty():
+            return _unchanged(session.draft, op or {}, allowed)
     else:
         stack = session.undo if kind == "undo" else session.redo
         if not stack:
@@ -130,8 +132,39 @@ def _change(
         delta = session.deltas[target]
         delta = delta.inverse() if kind == "undo" else delta
         op = {"op": kind, "target": target}
-    checks.refuse_locked(session.draft, delta)
-    return _commit(store, session, delta, op or {}, kind, target, actor, allowed, on_write)
+    checks.refuse_locked(session.draft, delta, edit=str((op or {}).get("op", kind)))
+    kept = _locked_left_out(session.draft, op or {})
+    result = _commit(store, session, delta, op or {}, kind, target, actor, allowed, on_write)
+    result["flags"] += [f"{code}: locked, left as it is" for code in kept]
+    return result
+
+
+def _locked_left_out(draft: Draft, op: dict[str, Any]) -> list[str]:
+    """Locked grids of a rebalance's selection (the rebalance leaves them out)."""
+    if op.get("op") != "rebalance":
+        return []
+    return sorted(c for c in op.get("grids") or [] if c in draft.grids and draft.grids[c].locked)
+
+
+def _unchanged(draft: Draft, op: dict[str, Any], allowed: Allowed) -> dict[str, Any]:
+    """The answer to an edit that changes nothing (units moved to the grid they are in, a lock
+    of a locked grid): the same version, nothing written, no undo step. An empty delta in the
+    log would make the next Undo undo nothing visible."""
+    named = [op.get("to"), op.get("grid"), *(op.get("grids") or [])]
+    outside = sorted(c for c in named if c in draft.grids and not allowed(c))
+    if outside:
+        raise Forbidden(f"grid {outside[0]} is outside your jurisdiction")
+    return {
+        "plan_id": draft.plan_id,
+        "version": draft.version,
+        "etag": etag(draft.plan_id, draft.version),
+        "unchanged": True,
+        "grids": [],
+        "removed": [],
+        "recoded": [],
+        "moved_units": 0,
+        "flags": [],
+    }
 
 
 def _commit(
@@ -172,6 +205,7 @@ def _commit(
         "recoded": [list(r) for r in delta.recodes],
         "moved_units": len(delta.moves),
         "flags": flags,
+        "unchanged": False,
     }
 
 
@@ -261,13 +295,16 @@ def grid_rows(draft: Draft, codes: list[str]) -> list[dict[str, Any]]:
     return rows
 
 
-def out_of_band(
+def band_check(
     store: Store, plan_id: int, area_types: dict[str, str | None]
-) -> list[dict[str, Any]]:
-    """Basic and micro grids of a plan whose households leave the band of their area type."""
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Basic and micro grids of a plan out of the band of their area type that an edit could
+    fix (the exempt ones left out), and the plan's band summary (headline over all grids,
+    exemptions counted by reason beside it)."""
     rows = grid_bands(read_plan(store.engine, plan_id), area_types=area_types, locked=set())
     keep = ("code", "level", "households", "lo", "hi")
-    return [{k: row[k] for k in keep} for row in rows if not row["within"]]
+    out = [{k: row[k] for k in keep} for row in rows if not row["within"] and not row["exempt"]]
+    return out, band_summary(rows)
 
 
 def publish(
@@ -281,8 +318,9 @@ def publish(
 ) -> dict[str, Any]:
     """Publish a draft atomically: the published plan is archived, incidents re-attributed.
 
-    Grids out of band need ``reason`` (stored with the draft). The draft's version is bumped in
-    the same transaction, so an edit racing the publish fails instead of landing on it.
+    Grids out of band that an edit could fix need ``reason`` (stored with the draft and in the
+    audit log); exempt grids (a single building over the band) do not. The draft's version is
+    bumped in the same transaction, so an edit racing the publish fails instead of landing on it.
     """
     store = sessions.store
     require_draft(store, plan_id)
@@ -292,8 +330,9 @@ def publish(
         raise StaleVersion(
             f"draft {plan_id} is at version {version}, not {if_match}", current=version, changes=[]
         )
-    out = out_of_band(store, plan_id, area_types)
-    if out and not (reason or "").strip():
+    out, band = band_check(store, plan_id, area_types)
+    reason = (reason or "").strip() or None
+    if out and reason is None:
         raise EditRefused(
             f"{len(out)} grid(s) of draft {plan_id} are out of their household band "
             f"(first {out[0]['code']}: {out[0]['households']} households, band "
@@ -301,6 +340,7 @@ def publish(
             check="band",
             grids=[str(g["code"]) for g in out],
         )
+    details = {"reason": reason, "out_of_band": len(out), "exempt": band["exempt"]}
     with store.transaction() as conn:
         sd.ensure_draft_row(conn, plan_id)
         locked = [] if stored is None else list(stored["locked"])
@@ -310,12 +350,13 @@ def publish(
             update(sd.DRAFTS).where(sd.DRAFTS.c.plan_id == plan_id).values(publish_reason=reason)
         )
         summary = publish_and_reattribute(conn, plan_id)
-        on_write(conn, "plan.publish", plan_layer(plan_id))
+        on_write(conn, "plan.publish", plan_layer(plan_id), details)
     sessions.forget(plan_id)
     return {
         "plan_id": plan_id,
         "status": "published",
         "out_of_band": len(out),
+        "band": band,
         "reason": reason,
         "incidents_attributed": summary.attributed,
         "incidents_outside": summary.outside_grids,

@@ -4,7 +4,7 @@ write hook that audits every plan write and bumps the plan's data version."""
 from __future__ import annotations
 
 import threading
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 from sqlalchemy import Connection
@@ -34,8 +34,10 @@ SessionsDep = Annotated[DraftSessions, Depends(get_sessions)]
 def writer(principal: Principal) -> OnWrite:
     """Audit a plan write (who, what) inside its transaction."""
 
-    def on_write(conn: Connection, action: str, target: str) -> None:
-        record_write(conn, principal, action, target)
+    def on_write(
+        conn: Connection, action: str, target: str, details: dict[str, Any] | None = None
+    ) -> None:
+        record_write(conn, principal, action, target, details)
 
     return on_write
 

@@ -95,7 +95,9 @@ def _draft(store: Store, plan_id: int) -> int:
     """A draft copy of the published plan, so the editor opens on something to edit."""
     from geogrid.plan_writes import copy_plan
 
-    def unaudited(conn: Any, action: str, target: str) -> None:
+    def unaudited(
+        conn: Any, action: str, target: str, details: dict[str, Any] | None = None
+    ) -> None:
         """The demo builds its own store; there is nobody to audit yet."""
 
     note = "the demo's draft: edit it in the planners' editor"

@@ -17,7 +17,7 @@ a grid outside it is either a miss or exempt for one of these reasons:
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,6 +33,24 @@ REASONS: Final = (
     "parent_indivisible",
     "detached_piece",
 )
+
+
+SINGLE_OVER_BAND: Final = "single_over_band_building"
+
+
+def drawn_grid_exemption(households: int, buildings: int, band: Band) -> str | None:
+    """The reason a grid as drawn (in the editor) is exempt from ``band``, or None.
+
+    Only what no edit can fix: a grid that is one building with more households than the band
+    (buildings are kept whole). A grid over the band with two or more buildings is a miss: a
+    building can move out of it.
+    """
+    return SINGLE_OVER_BAND if single_over_band(households, buildings, band.hi) else None
+
+
+def single_over_band(households: Any, buildings: Any, hi: Any) -> Any:
+    """Whether grids (scalars or arrays alike) are one building over the band's upper end."""
+    return (households > hi) & (buildings == 1)
 
 
 def exemption_reasons(
@@ -62,7 +80,7 @@ def exemption_reasons(
         elif part in dedicated:
             out.append("dedicated")
         elif heavy[part]:
-            out.append("single_over_band_building")
+            out.append(SINGLE_OVER_BAND)
         elif total < band.lo:
             out.append("parent_too_small")
         elif detached[part]:

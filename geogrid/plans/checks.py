@@ -3,7 +3,8 @@
 Refused (raise :class:`~geogrid.errors.EditRefused`): a grid left without units (tiling), a unit in
 a grid of another community (nesting), a grid that falls apart into more polygons than it had
 (connectivity), a building split between grids, a locked grid changed. Flagged only: households
-outside the band of the area type, low compactness.
+outside the band of the area type (a grid that is a single building over it is exempt: buildings
+are kept whole), low compactness.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from geogrid.errors import EditRefused
+from geogrid.grid_bands import band_summary
 from geogrid.partition.bands import band_for
+from geogrid.partition.exemptions import SINGLE_OVER_BAND, drawn_grid_exemption, single_over_band
 from geogrid.plans.draft import Delta, Draft, part_count
 
 LOW_COMPACTNESS = 0.15  # Polsby-Popper below this is flagged (a long thin strip)
@@ -35,19 +39,40 @@ def parts_before(draft: Draft, delta: Delta) -> dict[str, int]:
     return {c: part_count(draft.shape(c)) for c in codes}
 
 
-def refuse_locked(
-    draft: Draft, delta: Delta, *, fields: tuple[str, ...] = ("locked", "name")
-) -> None:
-    """A locked grid keeps its units and code; only its name and lock may change."""
-    moved = {c for pair in delta.moves.values() for c in pair}
-    changed = {c for c, f in delta.changed.items() if set(f) - set(fields)}
-    recoded = {old for old, _ in delta.recodes}
-    removed = {g["code"] for g in delta.removed}
-    for code in sorted(affected(draft, moved | changed | recoded | removed)):
-        if draft.grids[code].locked:
-            raise EditRefused(
-                f"grid {code} is locked; unlock it first", check="locked", grids=[code]
-            )
+FREE_FIELDS = ("locked", "name")  # what a locked grid may still change
+
+
+def changed_grids(draft: Draft, delta: Delta) -> set[str]:
+    """Codes (as the draft has them before ``delta``) of every grid whose units, micro grids,
+    parent or code the delta changes, with the basic grid of each micro grid among them.
+
+    Both ends count: the grid units or micro grids leave and the grid they go to (a merge's kept
+    grid, a rebalance's receiving grid), and a basic grid that gains or loses a micro grid.
+    """
+    back = {new: old for old, new in delta.recodes}
+    codes = {c for pair in delta.moves.values() for c in pair}
+    for code, fields in delta.changed.items():
+        if set(fields) - set(FREE_FIELDS):
+            codes.add(code)
+        codes |= set(fields.get("parent_code", ()))
+    codes |= {old for old, _ in delta.recodes}
+    codes |= {back.get(g["code"], g["code"]) for g in delta.removed}
+    codes |= {g["parent_code"] for g in delta.added}
+    return affected(draft, codes)
+
+
+def refuse_locked(draft: Draft, delta: Delta, *, edit: str = "edit") -> None:
+    """A locked grid keeps its units, micro grids and code; only its name and lock may change.
+
+    Checked on the computed delta (what the ``edit`` would change), before it is applied."""
+    locked = sorted(c for c in changed_grids(draft, delta) if draft.grids[c].locked)
+    if locked:
+        more = f" (and {len(locked) - 1} more locked grid(s))" if len(locked) > 1 else ""
+        raise EditRefused(
+            f"grid {locked[0]} is locked and this {edit} would change it{more}; unlock it first",
+            check="locked",
+            grids=locked,
+        )
 
 
 def validate(draft: Draft, delta: Delta, before: dict[str, int]) -> list[str]:
@@ -113,6 +138,8 @@ def grid_stats(draft: Draft, code: str, *, metric_area: bool = True) -> dict[str
     perimeter = float(shapely.length(shape))
     compactness = 4 * math.pi * area / perimeter**2 if perimeter > 0 else 0.0
     band = band_for(draft.area_types.get(draft.community_of(code)), grid.level)
+    buildings = int(draft.buildings[units].sum())
+    exempt = drawn_grid_exemption(households, buildings, band)
     return {
         "code": code,
         "level": grid.level,
@@ -121,26 +148,55 @@ def grid_stats(draft: Draft, code: str, *, metric_area: bool = True) -> dict[str
         "locked": grid.locked,
         "households": households,
         "residents": round(households * draft.persons_per_household),
-        "buildings": int(draft.buildings[units].sum()),
+        "buildings": buildings,
         "incidents": draft.incidents_in(units),
         "units": len(units),
         "area_m2": round(area, 1),
         "compactness": round(compactness, 3),
         "parts": part_count(shape),
         "band": {"lo": band.lo, "hi": band.hi, "within": band.holds(households)},
-        "flags": _flags(households, band.lo, band.hi, compactness),
+        "exempt": exempt,
+        "flags": _flags(households, band.lo, band.hi, compactness, exempt),
     }
 
 
-def _flags(households: int, lo: int, hi: int, compactness: float) -> list[str]:
+def _flags(households: int, lo: int, hi: int, compactness: float, exempt: str | None) -> list[str]:
     flags = []
     if households < lo:
         flags.append(f"below band: {households} households < {lo}")
     elif households > hi:
-        flags.append(f"above band: {households} households > {hi}")
+        why = " (exempt: a single building, kept whole)" if exempt else ""
+        flags.append(f"above band: {households} households > {hi}{why}")
     if compactness < LOW_COMPACTNESS:
         flags.append(f"low compactness {compactness:.2f}")
     return flags
+
+
+def band_of_draft(draft: Draft) -> dict[str, Any]:
+    """The draft's band check (:func:`geogrid.grid_bands.band_summary`) from its units: every
+    basic and micro grid that holds units, headline over all, exemptions beside it."""
+    frame = pd.DataFrame(
+        {"households": draft.households, "buildings": draft.buildings, "micro": draft.micro}
+    )
+    micro = frame.groupby("micro", sort=False)[["households", "buildings"]].sum()
+    parents = [draft.grids[str(c)].parent_code for c in micro.index]
+    basic = micro.groupby(parents, sort=False).sum()
+    rows: list[dict[str, Any]] = []
+    for level, sums in (("micro", micro), ("basic", basic)):
+        # one band per community (area type), not one look-up per grid
+        bands = {c: band_for(t, level) for c, t in draft.area_types.items()}
+        default = band_for(None, level)
+        found = [bands.get(draft.community_of(str(c)), default) for c in sums.index]
+        lo = np.asarray([b.lo for b in found])
+        hi = np.asarray([b.hi for b in found])
+        households = sums["households"].to_numpy()
+        within = (households >= lo) & (households <= hi)
+        exempt = single_over_band(households, sums["buildings"].to_numpy(), hi)
+        rows += [
+            {"within": w, "exempt": SINGLE_OVER_BAND if e else None}
+            for w, e in zip(within.tolist(), exempt.tolist(), strict=True)
+        ]
+    return band_summary(rows)
 
 
 def out_of_band(households: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

@@ -56,6 +56,10 @@ class Delta:
     recodes: list[tuple[str, str]] = field(default_factory=list)
     removed: list[dict[str, Any]] = field(default_factory=list)
 
+    def is_empty(self) -> bool:
+        """Whether the edit changes nothing at all."""
+        return not (self.added or self.moves or self.changed or self.recodes or self.removed)
+
     def inverse(self) -> Delta:
         """The delta that undoes this one, applied right after it."""
         renamed = dict(self.recodes)

@@ -17,7 +17,7 @@ import shapely
 from numpy.typing import NDArray
 from shapely.ops import split
 
-from geogrid.errors import InputError
+from geogrid.errors import EditRefused, InputError
 from geogrid.partition.bands import band_for
 from geogrid.plans.draft import Delta, Draft, GridRecord
 
@@ -256,6 +256,7 @@ def rebalance(draft: Draft, *, grids: list[str]) -> Delta:
     records = [grid(draft, c) for c in codes]
     if len(codes) < 2 or len({(r.level, r.parent_code) for r in records}) > 1:
         raise InputError("rebalance needs two or more grids of one level and parent", field="grids")
+    codes = _unlocked_for_rebalance(draft, codes)
     band = band_for(draft.area_types.get(draft.community_of(codes[0])), records[0].level)
     keys: list[Any] = []
     geoms: list[Any] = []
@@ -267,11 +268,14 @@ def rebalance(draft: Draft, *, grids: list[str]) -> Delta:
         geoms += list(geo)
         weights += w.tolist()
         labels += [g] * len(k)
+    # a locked micro grid inside a basic grid being rebalanced stays where it is
+    fixed = [isinstance(k, str) and draft.grids[k].locked for k in keys]
     lab = _greedy(
         adjacency_lists(np.asarray(geoms, dtype=object)),
         np.asarray(weights),
         np.asarray(labels),
         band.target,
+        fixed=np.asarray(fixed, dtype=bool),
     )
     delta = Delta()
     for g, code in enumerate(codes):
@@ -285,15 +289,41 @@ def rebalance(draft: Draft, *, grids: list[str]) -> Delta:
     return delta
 
 
-def _greedy(adj: list[list[int]], weights: IntArray, labels: IntArray, target: int) -> IntArray:
+def _unlocked_for_rebalance(draft: Draft, codes: list[str]) -> list[str]:
+    """The grids a rebalance may change: a locked grid in the selection is left as it is (a
+    planner locks a grid to keep it; a lasso over an area may well take it in)."""
+    free = [c for c in codes if not draft.grids[c].locked]
+    if len(free) < 2:
+        locked = [c for c in codes if draft.grids[c].locked]
+        raise EditRefused(
+            f"grid {locked[0]} is locked and a rebalance needs two or more unlocked grids; "
+            "unlock it first",
+            check="locked",
+            grids=locked,
+        )
+    return free
+
+
+def _greedy(
+    adj: list[list[int]],
+    weights: IntArray,
+    labels: IntArray,
+    target: int,
+    *,
+    fixed: NDArray[np.bool_] | None = None,
+) -> IntArray:
     """Move one boundary atom at a time from a heavier to a lighter neighbour grid while that
-    lowers the squared deviation from ``target`` and keeps both grids connected."""
+    lowers the squared deviation from ``target`` and keeps both grids connected; ``fixed``
+    atoms (locked micro grids) never move."""
     lab = labels.copy()
     k = int(lab.max()) + 1
+    still = np.zeros(len(lab), dtype=bool) if fixed is None else fixed
     for _ in range(REBALANCE_STEPS):
         load = np.bincount(lab, weights=weights, minlength=k)
         best, gain = None, 0.0
         for i, nbrs in enumerate(adj):
+            if still[i]:
+                continue
             src = lab[i]
             for dst in {lab[j] for j in nbrs} - {src}:
                 before = (load[src] - target) ** 2 + (load[dst] - target) ** 2

@@ -129,6 +129,16 @@ def draft_row(bind: Engine | Connection, plan_id: int) -> dict[str, Any] | None:
     return dict(rows[0]._mapping) if rows else None
 
 
+def publish_reasons(bind: Engine | Connection, plan_id: int | None = None) -> dict[int, str]:
+    """Plan id -> the reason given when it was published (plans published with one only)."""
+    query = select(DRAFTS.c.plan_id, DRAFTS.c.publish_reason).where(
+        DRAFTS.c.publish_reason.is_not(None)
+    )
+    if plan_id is not None:
+        query = query.where(DRAFTS.c.plan_id == plan_id)
+    return {int(r.plan_id): str(r.publish_reason) for r in fetch_all(bind, query)}
+
+
 def ensure_draft_row(conn: Connection, plan_id: int) -> None:
     """Start a plan's version at 0 (once)."""
     if draft_row(conn, plan_id) is None:

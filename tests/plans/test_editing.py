@@ -97,6 +97,12 @@ def test_locked_grid_refuses_moves_but_can_be_renamed(make_draft: Callable[[], D
     with pytest.raises(EditRefused) as refused:
         _apply(draft, move)
     assert refused.value.check == "locked" and refused.value.grids == [B2]
+    # and out of it: a unit of B2 on its border with B1 may not leave
+    inner = next(
+        i for i in draft.units_of(B2) if draft.geoms[i].intersection(draft.shape(B1)).length > 0
+    )
+    with pytest.raises(EditRefused, match=f"^grid {B2} is locked and this edit would change it"):
+        _apply(draft, editing.move(draft, to=B1, units=[int(draft.unit_ids[inner])]))
     _apply(draft, editing.set_fields(draft, grids=[B2], name="harbour"))
     assert draft.grids[B2].name == "harbour"
 
@@ -137,3 +143,118 @@ def test_move_keeps_buildings_whole_and_refuses_emptying(make_draft: Callable[[]
     assert set(delta.moves) == set(draft.building_units[building]) - {
         u for u in draft.building_units[building] if draft.micro[draft.position[u]] == target
     }
+
+
+B4 = WEST_CODE + "004"
+
+
+def _give(draft: Draft, src: str, dst: str, n: int) -> None:
+    """Hand ``n`` micro grids of basic grid ``src`` on its border with ``dst`` to ``dst``."""
+    border = [
+        m
+        for m in sorted(draft.children[src])
+        if draft.shape(m).intersection(draft.shape(dst)).length > 0
+    ]
+    for m in border[:n]:
+        _apply(
+            draft,
+            Delta(
+                changed={m: {"parent_code": (src, dst)}},
+                recodes=[(m, editing.next_code(draft, dst))],
+            ),
+        )
+
+
+def test_rebalance_leaves_a_locked_grid_of_the_selection_as_it_is(
+    make_draft: Callable[[], Draft],
+) -> None:
+    draft = make_draft()
+    _give(draft, B2, B1, 2)  # B2 light (below 384), B1 heavy: a rebalance would refill B2
+    light = _households(draft, B2)
+    assert light < 384 < _households(draft, B1)
+    _apply(draft, editing.set_fields(draft, grids=[B2], locked=True))
+    kids = set(draft.children[B2])
+    delta = editing.rebalance(draft, grids=[B1, B2, B4])
+    _apply(draft, delta)
+    assert set(draft.children[B2]) == kids and _households(draft, B2) == light
+    assert B2 not in checks.changed_grids(draft, delta.inverse())
+    # the heavy grid gave to the other unlocked one: 384 x 3 households are all still there
+    assert _households(draft, B1) + _households(draft, B4) == 3 * 384 - light
+    with pytest.raises(EditRefused) as refused:
+        editing.rebalance(draft, grids=[B1, B2])
+    assert refused.value.check == "locked" and refused.value.grids == [B2]
+
+
+def test_rebalance_keeps_a_locked_micro_grid_in_its_basic_grid(
+    make_draft: Callable[[], Draft],
+) -> None:
+    draft = make_draft()
+    _give(draft, B1, B2, 2)  # B2 heavy: a rebalance hands micro grids on its border back
+    border = [
+        m
+        for m in sorted(draft.children[B2])
+        if draft.shape(m).intersection(draft.shape(B1)).length > 0
+    ]
+    _apply(draft, editing.set_fields(draft, grids=border, locked=True))
+    delta = editing.rebalance(draft, grids=[B1, B2])
+    checks.refuse_locked(draft, delta)  # nothing locked is touched
+    assert not set(border) & set(delta.changed)
+
+
+@pytest.mark.parametrize("kept_locked", [True, False])
+def test_merge_with_a_locked_grid_is_refused_whichever_code_it_keeps(
+    make_draft: Callable[[], Draft], kept_locked: bool
+) -> None:
+    draft = make_draft()
+    locked = B1 if kept_locked else B2  # a merge keeps the lowest code: B1
+    _apply(draft, editing.set_fields(draft, grids=[locked], locked=True))
+    with pytest.raises(EditRefused, match=f"grid {locked} is locked and this merge would") as e:
+        checks.refuse_locked(draft, editing.merge(draft, grids=[B1, B2]), edit="merge")
+    assert e.value.check == "locked" and e.value.grids == [locked]
+
+
+def test_split_of_a_locked_grid_or_its_micro_grid_is_refused(
+    make_draft: Callable[[], Draft],
+) -> None:
+    draft = make_draft()
+    _apply(draft, editing.set_fields(draft, grids=[B1], locked=True))
+    with pytest.raises(EditRefused) as basic:
+        checks.refuse_locked(draft, editing.split_n(draft, grid_code=B1, parts=2))
+    micro = sorted(draft.children[B1])[0]
+    with pytest.raises(EditRefused) as inner:
+        checks.refuse_locked(draft, editing.split_n(draft, grid_code=micro, parts=2))
+    assert basic.value.grids == inner.value.grids == [B1]
+
+
+def test_an_edit_that_changes_nothing_is_an_empty_delta(make_draft: Callable[[], Draft]) -> None:
+    draft = make_draft()
+    micro = sorted(draft.children[B1])[0]
+    units = [int(draft.unit_ids[i]) for i in draft.units_of(micro)]
+    assert editing.move(draft, to=micro, units=units).is_empty()
+    assert editing.set_fields(draft, grids=[B1], locked=False).is_empty()
+    assert not editing.set_fields(draft, grids=[B1], locked=True).is_empty()
+
+
+def test_the_band_check_counts_a_single_building_over_band_apart(
+    make_draft: Callable[[], Draft],
+) -> None:
+    draft = make_draft()
+    assert checks.band_of_draft(draft)["within"] == 140  # 7 basic + 133 micro grids, all in band
+    draft.households, draft.buildings = draft.households.copy(), draft.buildings.copy()
+    tower = draft.units_of(sorted(draft.children[B1])[0])
+    draft.households[tower], draft.buildings[tower] = 0, 0
+    draft.households[tower[0]], draft.buildings[tower[0]] = 120, 1  # one building, band 10-30
+    block = draft.units_of(sorted(draft.children[B2])[0])
+    draft.households[block[0]] += 60 - int(draft.households[block].sum())  # 60 in 2-3 buildings
+    assert checks.band_of_draft(draft) == {
+        "grids": 140,
+        "within": 138,
+        "within_share": 0.9857,
+        "out_of_band": 1,
+        "exempt": {"single_over_band_building": 1},
+    }
+    stats = checks.grid_stats(draft, sorted(draft.children[B1])[0])
+    assert stats["exempt"] == "single_over_band_building"
+    assert stats["flags"] == [
+        "above band: 120 households > 30 (exempt: a single building, kept whole)"
+    ]

@@ -20,10 +20,12 @@ from _draft_city import WEST_CODE
 from _draft_store import CityPlan, fill_store, partition_city, write_district
 from _server import running_server
 from shapely.geometry import shape
+from sqlalchemy import update
 
 from geogrid.plan_writes import copy_plan
 from geogrid.roles import Role
 from geogrid.store import Store, plan_info, publish_plan
+from geogrid.store import tables as t
 from geogrid.store.access import create_api_key
 
 WebPage = Any  # conftest.WebPage; not imported: tests/api also has a module named conftest
@@ -180,7 +182,15 @@ def test_an_edit_breaking_a_lock_is_refused_with_a_clear_message(
     _click_unit(web, point, B2)
     page.wait_for_selector("#message.error")
     assert page.inner_text("#message") == (
-        f"修改被拒绝（网格已锁定）：grid {B2} is locked; unlock it first"
+        f"修改被拒绝（网格已锁定）：grid {B2} is locked and this move would change it; "
+        "unlock it first"
+    )
+    # a merge that keeps the locked grid's code (the lowest) is refused the same way
+    page.evaluate(f"geogridEditor.select('{B1}', false)")
+    page.evaluate(f"geogridEditor.select('{B2}', true)")
+    page.click("#merge")
+    page.wait_for_function(
+        "document.getElementById('message').textContent.includes('this merge would change it')"
     )
     assert served_draft.get(f"/plans/{served_draft.draft}/draft")["version"] == 1
     _clean_but(web, "422")
@@ -473,3 +483,48 @@ def test_an_edit_without_a_planners_key_says_how_to_get_one(
     assert "规划员密钥" in page.inner_text("#message") and "#key=" in page.inner_text("#message")
     assert served_draft.get(f"/plans/{served_draft.draft}/draft")["version"] == 0
     assert web.blocked == []  # (the console has the keyless tile and edit requests refused)
+
+
+def test_a_stroke_onto_the_grid_it_is_in_changes_nothing_and_says_so(
+    served_draft: ServedDraft, open_page: Any
+) -> None:
+    web = _open(open_page, served_draft)
+    page: Any = web.page
+    unit, _ = _border_point(served_draft, B1, B2)
+    units = served_draft.get(f"/plans/{served_draft.draft}/units")["features"]
+    micro = next(f for f in units if f["properties"]["unit_id"] == unit)["properties"]["micro_code"]
+    page.evaluate(f"geogridEditor.paint([], '{B2}')")  # an empty stroke: no request, no error
+    page.evaluate(f"geogridEditor.paint([{unit}], '{micro}')")
+    page.wait_for_selector("#message.info")
+    assert page.inner_text("#message") == "未作修改：网格已是如此，没有生成新版本。"
+    assert page.evaluate("document.body.dataset.version") == "0"
+    assert not page.is_enabled("#undo")
+    draft = served_draft.get(f"/plans/{served_draft.draft}/draft")
+    assert draft["version"] == 0 and draft["undo"] == 0
+    assert served_draft.get(f"/plans/{served_draft.draft}/edits") == []
+    web.assert_clean()
+
+
+def test_a_single_building_over_band_is_listed_apart_and_asks_no_reason(
+    served_draft: ServedDraft, open_page: Any
+) -> None:
+    # one micro grid made a tower of 120 households in one building (the band is 10-30)
+    tower = f"{B1}001"
+    grids = t.table_of(t.Grid)
+    with served_draft.store.transaction() as conn:
+        conn.execute(
+            update(grids)
+            .where((grids.c.plan_id == served_draft.draft) & (grids.c.code == tower))
+            .values(households=120, buildings=1)
+        )
+    web = _open(open_page, served_draft)
+    page: Any = web.page
+    assert page.inner_text("#exempt-count") == "1"
+    assert page.eval_on_selector_all(
+        "#exempt li[data-code]", "n => n.map(x => x.dataset.code)"
+    ) == [tower]
+    assert page.inner_text("#out-count") == "0"  # every other grid of the lattice is in band
+    page.click("#publish")  # no reason asked: the page publishes at once
+    page.wait_for_selector("body[data-published]")
+    assert plan_info(served_draft.store.engine, served_draft.draft)["status"] == "published"
+    web.assert_clean()

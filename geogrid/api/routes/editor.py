@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 
 from geogrid.api.access import PrincipalDep
 from geogrid.api.deps import StoreDep
-from geogrid.grid_bands import grid_bands
+from geogrid.grid_bands import band_summary, grid_bands
 from geogrid.plan_drafts import area_types
 from geogrid.plan_writes import etag
 from geogrid.store import drafts as sd
@@ -23,7 +23,9 @@ def get_draft_grids(
     plan_id: int, store: StoreDep, principal: PrincipalDep, response: Response
 ) -> dict[str, Any]:
     """The plan's basic and micro grids in your jurisdiction with households, band (lo, hi,
-    within), lock, bbox and label point; the stored draft version; the published plan's id."""
+    within, exempt), lock, bbox and label point; the band check over them (``band``: headline
+    over all grids, grids out of band, exempt grids by reason); the stored draft version; the
+    published plan's id."""
     info = plan_info(store.engine, plan_id)
     row = sd.draft_row(store.engine, plan_id)
     version = 0 if row is None else int(row["version"])
@@ -31,10 +33,12 @@ def get_draft_grids(
     grids = grids[[principal.covers(str(c)) for c in grids["code"]]]
     locked = set() if row is None else {str(c) for c in row["locked"]}
     response.headers["ETag"] = etag(plan_id, version)
+    rows = grid_bands(grids, area_types=area_types(store), locked=locked)
     return {
         "plan_id": plan_id,
         "status": info["status"],
         "version": version,
         "published": published_plan_id(store.engine),
-        "grids": grid_bands(grids, area_types=area_types(store), locked=locked),
+        "band": band_summary(rows),
+        "grids": rows,
     }

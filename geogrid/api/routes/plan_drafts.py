@@ -6,16 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-import pandas as pd
 from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import BaseModel, Field
 
 from geogrid.api.access import PLAN_WRITERS, Principal, PrincipalDep, require
 from geogrid.api.geojson import feature_collection
 from geogrid.api.plan_deps import PlanId, SessionsDep, require_whole_plan, writer
-from geogrid.partition.bands import band_for
 from geogrid.plan_drafts import DraftSessions, area_types
 from geogrid.plan_writes import change, etag, parse_if_match, publish
+from geogrid.plans import checks
 from geogrid.plans.draft import Draft
 from geogrid.store import drafts as sd
 
@@ -62,7 +61,9 @@ def _tagged(response: Response, body: dict[str, Any]) -> dict[str, Any]:
 def get_draft(
     plan_id: PlanId, sessions: SessionsDep, principal: PrincipalDep, response: Response
 ) -> dict[str, Any]:
-    """The draft's version (also as ETag), undo/redo depth, locks and out-of-band count."""
+    """The draft's version (also as ETag), undo/redo depth, locks and band check: grids out of
+    band (``out_of_band``, the ones publishing needs a reason for) and the headline over all
+    grids with exemptions counted by reason (``band``)."""
     del principal
     with sessions.session(plan_id) as session:
         draft = session.draft
@@ -77,21 +78,16 @@ def get_draft(
             "locked": sorted(c for c, g in draft.grids.items() if g.locked),
             "undo": len(session.undo),
             "redo": len(session.redo),
-            "out_of_band": _out_of_band(draft),
+            **_band(draft),
         }
     return _tagged(response, body)
 
 
-def _out_of_band(draft: Draft) -> int:
-    micro = pd.Series(draft.households).groupby(draft.micro).sum()
-    codes = micro.index.to_numpy()
-    basic = micro.groupby([draft.grids[c].parent_code for c in codes]).sum()
-    out = 0
-    for level, sums in (("micro", micro), ("basic", basic)):
-        for code, households in sums.items():
-            band = band_for(draft.area_types.get(draft.community_of(str(code))), level)
-            out += int(not band.holds(int(households)))
-    return out
+def _band(draft: Draft) -> dict[str, Any]:
+    """``out_of_band``: grids out of band an edit could fix (publishing them needs a reason);
+    ``band``: the headline over all grids with the exempt ones counted by reason beside it."""
+    band = checks.band_of_draft(draft)
+    return {"out_of_band": band["out_of_band"], "band": band}
 
 
 @router.get("/{plan_id}/units", response_class=Response)

@@ -12,6 +12,7 @@ from geogrid.api.deps import StoreDep
 from geogrid.api.geojson import feature_collection
 from geogrid.api.ogc_links import GEOJSON, link, prev_offset, url
 from geogrid.store import list_plans, plan_info, read_plan_page
+from geogrid.store.drafts import publish_reasons
 
 router = APIRouter(prefix="/plans", tags=["plans"])
 # A page of basic grids is a few hundred kB; all of Laoshan's grids of every level were 10 MB.
@@ -21,14 +22,22 @@ GRIDS_MAX_LIMIT = 10_000
 
 @router.get("")
 def get_plans(store: StoreDep, _principal: PrincipalDep) -> list[dict[str, Any]]:
-    """Every grid plan, newest first (without grids or report)."""
-    return [{k: v for k, v in p.items() if k != "report"} for p in list_plans(store.engine)]
+    """Every grid plan, newest first (without grids or report), with the reason given when it
+    was published (``publish_reason``, null when none was needed)."""
+    reasons = publish_reasons(store.engine)
+    return [
+        {k: v for k, v in p.items() if k != "report"} | {"publish_reason": reasons.get(p["id"])}
+        for p in list_plans(store.engine)
+    ]
 
 
 @router.get("/{plan_id}")
 def get_plan(store: StoreDep, _principal: PrincipalDep, plan_id: int) -> dict[str, Any]:
-    """One plan with its quality report."""
-    return plan_info(store.engine, plan_id)
+    """One plan with its quality report and the reason given when it was published
+    (``publish_reason``: why grids out of their household band were accepted; null when none
+    was needed or it is not published)."""
+    info = plan_info(store.engine, plan_id)
+    return info | {"publish_reason": publish_reasons(store.engine, info["id"]).get(info["id"])}
 
 
 @router.get("/{plan_id}/grids", response_class=Response)

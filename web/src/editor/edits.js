@@ -42,6 +42,11 @@ export class Editor {
 
   #accepted(kind, result) {
     const { t, table } = this;
+    if (result.unchanged) {
+      // nothing was written: no new version, no undo step, nothing to redraw
+      this.panel.message('info', t('unchanged'));
+      return;
+    }
     table.applyEdit(result);
     paintGrids(this.map, result.grids.map((g) => table.get(g.code)).filter(Boolean));
     this.panel.touched(result.grids);
@@ -109,7 +114,7 @@ export class Editor {
     this.table.replace(body.grids);
     paintGrids(this.map, [...this.table.rows.values()]);
     setData(this.map, 'labels', this.table.labels());
-    this.panel.outOfBand(this.table.outOfBand(), (row) => this.jump(row));
+    this.panel.outOfBand(this.table.outOfBand(), (row) => this.jump(row), this.table.exempt());
     onGrids(body);
     const summary = await summarised;
     this.depth = { undo: summary.undo, redo: summary.redo };

@@ -87,7 +87,8 @@ function clearSelection() {
 /** Moves units onto the target grid (the tools' click, brush and lasso all end here). */
 function paint(ids, to = $('target').value.trim()) {
   if (!ids.length) {
-    if (map.getZoom() < UNITS_MINZOOM) panel.message('error', fmt(panel.t('zoomIn'), { zoom: UNITS_MINZOOM }));
+    // an empty stroke is no error: at a low zoom the units are not drawn yet, say how to see them
+    if (map.getZoom() < UNITS_MINZOOM) panel.message('info', fmt(panel.t('zoomIn'), { zoom: UNITS_MINZOOM }));
     return Promise.resolve(null);
   }
   if (!to) {
@@ -198,7 +199,7 @@ languageSwitch($('lang'), lang, (next) => {
   lang = next;
   panel.t = translator(STRINGS, lang);
   applyLabels(document, panel.t, lang);
-  panel.outOfBand(table.outOfBand(), (row) => editor.jump(row));
+  panel.outOfBand(table.outOfBand(), (row) => editor.jump(row), table.exempt());
   refreshControls();
 });
 

@@ -65,20 +65,24 @@ export class Panel {
     box.append(table);
   }
 
-  /** Every grid out of band, each with a button that jumps the map to it (`rows` sorted). */
-  outOfBand(rows, onJump) {
+  /** Every grid out of band, and apart the exempt ones (a single building over the band),
+   * each with a button that jumps the map to it (`rows`, `exempt` sorted). */
+  outOfBand(rows, onJump, exempt = []) {
     this.onJump = onJump;
-    const list = $('out-of-band');
-    list.replaceChildren(...rows.map((row) => this.#outItem(row)));
+    $('out-of-band').replaceChildren(...rows.map((row) => this.#outItem(row)));
+    $('exempt').replaceChildren(...exempt.map((row) => this.#outItem(row)));
     this.#outCount();
   }
 
   /** After an edit: only the touched grids' entries change (a district has thousands). */
   updateOutOfBand(rows, removed = []) {
-    const list = $('out-of-band');
-    for (const code of [...removed, ...rows.map((r) => r.code)]) list.querySelector(`li[data-code="${code}"]`)?.remove();
+    const lists = [$('out-of-band'), $('exempt')];
+    for (const code of [...removed, ...rows.map((r) => r.code)]) {
+      for (const list of lists) list.querySelector(`li[data-code="${code}"]`)?.remove();
+    }
     for (const row of rows) {
       if (row.within) continue;
+      const list = row.exempt ? lists[1] : lists[0];
       const key = outKey(row);
       const next = [...list.children].find((item) => item.dataset.key > key);
       list.insertBefore(this.#outItem(row), next || null);
@@ -87,10 +91,12 @@ export class Panel {
   }
 
   #outCount() {
-    const list = $('out-of-band');
-    list.querySelector('li.none')?.remove();
-    $('out-count').textContent = String(list.children.length);
-    if (!list.children.length) list.append(cell('li', this.t('none'), 'none'));
+    for (const [id, count] of [['out-of-band', 'out-count'], ['exempt', 'exempt-count']]) {
+      const list = $(id);
+      list.querySelector('li.none')?.remove();
+      $(count).textContent = String(list.children.length);
+      if (!list.children.length) list.append(cell('li', this.t('none'), 'none'));
+    }
   }
 
   #outItem(row) {

@@ -36,13 +36,25 @@ export class GridTable {
         lo: stats.band.lo,
         hi: stats.band.hi,
         within: stats.band.within,
+        exempt: stats.exempt ?? null,
         locked: stats.locked,
       });
     }
   }
 
-  /** Grids whose households leave their band, basic first, then by code. */
+  /** Grids whose households leave their band and that an edit could fix, basic first, then
+   * by code (what publishing asks a reason for). */
   outOfBand() {
+    return this.#outside().filter((row) => !row.exempt);
+  }
+
+  /** Grids outside their band that no edit can fix (a single building over the band, kept
+   * whole): listed apart, no reason asked for them. */
+  exempt() {
+    return this.#outside().filter((row) => row.exempt);
+  }
+
+  #outside() {
     return [...this.rows.values()]
       .filter((row) => !row.within)
       .sort((a, b) => a.level.localeCompare(b.level) || a.code.localeCompare(b.code));
