@@ -20,6 +20,7 @@ from geogrid.partition._graph import Graph
 from geogrid.partition._land_share import share_empty_land
 from geogrid.partition._repair import Repair
 from geogrid.partition._shape_moves import reshape
+from geogrid.partition._wrap_moves import free_wraps
 from geogrid.partition.bands import Band
 
 __all__ = ["Graph", "split", "violations"]
@@ -50,6 +51,7 @@ def split(graph: Graph, k: int, band: Band, *, seed: int = 0) -> IntArray:
     share_empty_land(repair)
     if graph.block is not None:
         reshape(repair, graph.block.tolist())
+    free_wraps(repair, graph.block)
     repair.connect()
     return _compact_labels(np.asarray(repair.labels, dtype=np.int64))
 
