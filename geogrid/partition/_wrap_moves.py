@@ -34,10 +34,10 @@ from numpy.typing import NDArray
 from geogrid.partition._geometry import WRAP_SHARE, point_hulls
 from geogrid.partition._refine import HULL_WEIGHT, accepts, concavity
 from geogrid.partition._repair import Repair
-from geogrid.partition._shape_moves import MIN_HOUSEHOLDS, _band_kept, _Nodes
+from geogrid.partition._shape_moves import MIN_HOUSEHOLDS, _Nodes
 
 CUT_DIRECTIONS: Final = 8  # straight cuts through a wrapping pair: every 22.5°
-PLACES: Final = 12  # places along each direction (evenly among those keeping the band state)
+PLACES: Final = 6  # places along each direction (evenly among those keeping the band state)
 WRAP_COST: Final = 1.0  # per wrap between the pair, times √(area of the smaller part) (m)
 ROUNDS: Final = 2
 RATIO_W: Final = 2.0  # per unit of convexity lost, times √(area of the smaller part) (m)
@@ -60,6 +60,7 @@ class _Geo:
         self.x, self.y = shapely.get_x(cent), shapely.get_y(cent)
         self.area = np.asarray(places.area, dtype=float)
         self.hulls = np.asarray(places.hull, dtype=object)
+        self.nbrs = repair.nbrs
 
     def hull(self, members: list[int]) -> shapely.Geometry:
         pts = np.concatenate([self.nodes.pts[u] for u in members])
@@ -67,8 +68,13 @@ class _Geo:
 
     def holds(self, a: IntArray, b: IntArray) -> bool:
         """Whether the nodes ``a`` hold at least ``WRAP_SHARE`` of the outline of the nodes
-        ``b`` (each drawn as the union of its nodes' hulls; within ``TOUCH_M``)."""
-        region_a = shapely.union_all(self.hulls[a])
+        ``b`` (each drawn as the union of its nodes' hulls; within ``TOUCH_M``). Only a's
+        nodes next to b can hold it: the others are left out of the union."""
+        near = {v for u in b.tolist() for v, _ in self.nbrs[u]}
+        a_near = [u for u in a.tolist() if u in near]
+        if not a_near:
+            return False
+        region_a = shapely.union_all(self.hulls[a_near])
         outline_b = shapely.boundary(shapely.union_all(self.hulls[b]))
         held = shapely.length(shapely.intersection(outline_b, shapely.buffer(region_a, TOUCH_M)))
         return float(held) >= WRAP_SHARE * max(float(shapely.length(outline_b)), 1e-9)
@@ -117,13 +123,20 @@ def _members(repair: Repair, p: int) -> IntArray:
 
 
 def _wrapping_pairs(repair: Repair, geo: _Geo) -> list[tuple[int, int]]:
-    """Pairs (a, b) of neighbouring parts where a wraps around b, sorted."""
+    """Pairs (a, b) of neighbouring parts where a wraps around b, sorted. A part whose hull
+    exceeds its area by less than half a neighbour's area cannot hold half of it (nodes count
+    by their centroids: a quarter, to be safe); the hull tests are made only where it does
+    (most parts are nearly convex)."""
     k = len(repair.pw)
     live = [p for p in range(k) if repair.size[p] > 0]
     hulls = {p: geo.hull(sorted(repair.members[p])) for p in live}
+    area = {p: float(geo.area[_members(repair, p)].sum()) for p in live}
     out = []
     for a in live:
+        room = float(shapely.area(hulls[a])) - area[a]
         for b in _neighbours(repair, (a,)):
+            if room < 0.5 * WRAP_SHARE * area[b]:
+                continue
             if geo.wraps(hulls[a], _members(repair, b)) and geo.holds(
                 _members(repair, a), _members(repair, b)
             ):
@@ -239,7 +252,7 @@ def _sweep(repair: Repair, key: FloatArray, w: IntArray, a: int, b: int) -> list
     rows: list[BoolArray] = []
     for first in (True, False):  # the nodes before the line go to a, or to b
         left = prefix if first else total - prefix
-        ok = [k for k in step.tolist() if _band_kept(repair, a, b, wa - int(left[k]))]
+        ok = step[_band_kept_all(repair, a, b, wa - left[step])].tolist()
         if not ok:
             continue
         pick = np.unique(np.linspace(0, len(ok) - 1, min(PLACES, len(ok))).round())
@@ -248,6 +261,19 @@ def _sweep(repair: Repair, key: FloatArray, w: IntArray, a: int, b: int) -> list
             row[order[: k + 1]] = True
             rows.append(row if first else ~row)
     return rows
+
+
+def _band_kept_all(repair: Repair, a: int, b: int, shift: IntArray) -> BoolArray:
+    """``_shape_moves._band_kept`` for many shifts of households from a to b at once."""
+    lo, hi = repair.band.lo, repair.band.hi
+
+    def pen(x: IntArray) -> IntArray:
+        return np.maximum(lo - x, 0) + np.maximum(x - hi, 0)
+
+    wa, wb = repair.pw[a], repair.pw[b]
+    one = np.asarray([wa, wb])
+    now = pen(one)
+    return (pen(wa - shift) <= now[0]) & (pen(wb + shift) <= now[1])
 
 
 def _score(

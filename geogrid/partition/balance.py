@@ -4,9 +4,10 @@ pymetis gives the first split (contiguous, household weights, cheap cuts along b
 deterministic repair (``_repair``) makes every part one connected piece, moves boundary units
 until every part lies in its band, moves units that shorten the cut without leaving the band,
 moves whole road-block pieces so boundaries run along roads (``_block_moves``), shares empty
-land out to the nearest populated part where that lowers the objective (``_land_share``), and
+land out to the nearest populated part where that lowers the objective (``_land_share``),
 exchanges block pieces between neighbouring parts where that makes them more convex
-(``_shape_moves``).
+(``_shape_moves``), and last re-divides each pair of parts where one wraps around the other by
+a straight cut through their units, whole blocks or not (``_wrap_moves``), where that frees it.
 """
 
 from __future__ import annotations
