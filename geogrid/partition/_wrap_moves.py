@@ -30,6 +30,8 @@ from typing import Final
 import numpy as np
 import shapely
 from numpy.typing import NDArray
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 from geogrid.partition._geometry import WRAP_SHARE, point_hulls
 from geogrid.partition._refine import HULL_WEIGHT, accepts, concavity
@@ -171,13 +173,16 @@ def _redivide(repair: Repair, geo: _Geo, a: int, b: int, block: IntArray) -> boo
     frees them; False when none does."""
     union = np.asarray(sorted(repair.members[a] | repair.members[b]), dtype=np.int64)
     local = {int(u): i for i, u in enumerate(union.tolist())}
-    m = len(union)
-    adj = np.zeros((m, m))
+    src, dst, cost = [], [], []  # each edge inside the union once
     for i, u in enumerate(union.tolist()):
         for v, c in repair.nbrs[u]:
             j = local.get(v, -1)
-            if j >= 0:
-                adj[i, j] += c
+            if j > i:
+                src.append(i)
+                dst.append(j)
+                cost.append(c)
+    edges = _Edges(np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), len(union))
+    edge_cost = np.asarray(cost, dtype=float)
     w = np.asarray([repair.w[u] for u in union.tolist()], dtype=np.int64)
     cuts = _cuts(repair, geo, union, w, a, b, block[union])
     if not cuts:
@@ -187,7 +192,7 @@ def _redivide(repair: Repair, geo: _Geo, a: int, b: int, block: IntArray) -> boo
     # the prices grow with the smaller part: a village core wrapped by a rural grid of 20 km²
     # is not worth kilometres of cut across fields (Liechtenstein: 90% -> 76% on barriers)
     scale = float(np.sqrt(min(geo.area[union[was]].sum(), geo.area[union[~was]].sum())))
-    objective, hulls = _score(geo, union, adj, rows, scale)
+    objective, hulls = _score(geo, union, edges, edge_cost, rows, scale)
     at = int(np.flatnonzero((rows == was).all(axis=1))[0])
     others = {q: _members(repair, q) for q in _neighbours(repair, (a, b))}
     before = _wrap_count(
@@ -207,7 +212,7 @@ def _redivide(repair: Repair, geo: _Geo, a: int, b: int, block: IntArray) -> boo
     for r in np.argsort(priced, kind="stable")[:TRIES].tolist():
         if not accepts(float(priced[r] - priced[at])):
             return False
-        if r == at or not (_connected(adj, rows[r]) and _connected(adj, ~rows[r])):
+        if r == at or not (edges.connected(rows[r]) and edges.connected(~rows[r])):
             continue
         sides = others | {a: union[rows[r]], b: union[~rows[r]]}
         hull_r = other_hulls | {a: hulls[0][r], b: hulls[1][r]}
@@ -277,12 +282,16 @@ def _band_kept_all(repair: Repair, a: int, b: int, shift: IntArray) -> BoolArray
 
 
 def _score(
-    geo: _Geo, union: IntArray, adj: FloatArray, rows: BoolArray, scale: float
+    geo: _Geo,
+    union: IntArray,
+    edges: _Edges,
+    edge_cost: FloatArray,
+    rows: BoolArray,
+    scale: float,
 ) -> tuple[FloatArray, tuple[list[shapely.Geometry], list[shapely.Geometry]]]:
     """The objective of each row (cut within the union plus ``HULL_WEIGHT`` times both
     concavities) and the hulls of both sides per row."""
-    x = rows.astype(float)
-    total = ((x @ adj) * (1.0 - x)).sum(axis=1)
+    total = (rows[:, edges.src] != rows[:, edges.dst]).astype(float) @ edge_cost
     pts = [geo.nodes.pts[u] for u in union.tolist()]
     coords = np.concatenate(pts)
     owner = np.repeat(np.arange(len(union)), [len(p) for p in pts])
@@ -299,15 +308,20 @@ def _score(
     return total, (out[0], out[1])
 
 
-def _connected(adj: FloatArray, mask: BoolArray) -> bool:
-    items = np.flatnonzero(mask)
-    if len(items) == 0:
-        return False
-    sub = adj[np.ix_(items, items)] > 0
-    seen = np.zeros(len(items), dtype=bool)
-    seen[0] = True
-    frontier = seen.copy()
-    while frontier.any():
-        frontier = sub[frontier].any(axis=0) & ~seen
-        seen |= frontier
-    return bool(seen.all())
+class _Edges:
+    """The edges inside a union of nodes (numbered 0..n-1), each once."""
+
+    def __init__(self, src: IntArray, dst: IntArray, n: int) -> None:
+        self.src, self.dst, self.n = src, dst, n
+
+    def connected(self, mask: BoolArray) -> bool:
+        """Whether the nodes of ``mask`` form one connected piece."""
+        items = np.flatnonzero(mask)
+        if len(items) == 0:
+            return False
+        keep = mask[self.src] & mask[self.dst]
+        m = csr_matrix(
+            (np.ones(int(keep.sum())), (self.src[keep], self.dst[keep])), shape=(self.n, self.n)
+        )
+        _, comp = connected_components(m, directed=False)
+        return len(np.unique(comp[items])) == 1
