@@ -4,9 +4,10 @@ pymetis gives the first split (contiguous, household weights, cheap cuts along b
 deterministic repair (``_repair``) makes every part one connected piece, moves boundary units
 until every part lies in its band, moves units that shorten the cut without leaving the band,
 moves whole road-block pieces so boundaries run along roads (``_block_moves``), shares empty
-land out to the nearest populated part where that lowers the objective (``_land_share``), and
+land out to the nearest populated part where that lowers the objective (``_land_share``),
 exchanges block pieces between neighbouring parts where that makes them more convex
-(``_shape_moves``).
+(``_shape_moves``), and last re-divides each pair of parts where one wraps around the other by
+a straight cut through their units, whole blocks or not (``_wrap_moves``), where that frees it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from geogrid.partition._graph import Graph
 from geogrid.partition._land_share import share_empty_land
 from geogrid.partition._repair import Repair
 from geogrid.partition._shape_moves import reshape
+from geogrid.partition._wrap_moves import free_wraps
 from geogrid.partition.bands import Band
 
 __all__ = ["Graph", "split", "violations"]
@@ -50,6 +52,7 @@ def split(graph: Graph, k: int, band: Band, *, seed: int = 0) -> IntArray:
     share_empty_land(repair)
     if graph.block is not None:
         reshape(repair, graph.block.tolist())
+    free_wraps(repair, graph.block)
     repair.connect()
     return _compact_labels(np.asarray(repair.labels, dtype=np.int64))
 

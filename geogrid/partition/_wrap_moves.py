@@ -1,0 +1,327 @@
+"""Grids that wrap around a neighbour, re-divided at unit grain (issue 12, item 5).
+
+A grid *a* wraps around its neighbour *b* (the report's ``_geometry.wraps_around``) when at
+least ``WRAP_SHARE`` of b lies inside a's convex hull and a holds at least that share of b's
+outline. On the graph, b's area inside the hull is counted by node centroids and outlines
+are drawn from the nodes' hulls (metric CRS). The exchanges of ``_shape_moves`` move whole
+road-block pieces, and under a tight band whole blocks can force a wrap: a row of three
+blocks of 240, 444 and 250 households in a band of 300-500 leaves the 444 block alone and
+the outer two joined around it. Cutting the middle block between its buildings frees it:
+{240 + 222} and {222 + 250}, two bars.
+
+So for each wrapping pair the union of both grids' nodes (units and building groups: a
+building is never cut) is drawn afresh by a straight line, ``CUT_DIRECTIONS`` directions and
+up to ``PLACES`` places along each where both grids keep their band state (a node lies where
+its hull's centroid does; the same again with each road block kept whole), the nodes on one
+side going to a, the rest to b. Candidates are ranked by the refinement's objective
+(``_refine``: the cut between the two, 1 per metre through a block against 0.05 along a local
+road, plus ``HULL_WEIGHT`` times both concavities), plus ``RATIO_W`` per unit of convexity
+(area / hull area) each part lacks and ``WRAP_COST`` per wrap left between the two, both times
+√(area of the smaller part) in metres. Without such a price no cut through a block is ever
+made: a 100 m block cut through costs 100, the notch of a row of three 100 m blocks about 41
+of concavity. The best candidate is made when both parts stay connected, the wraps counted
+between the two and every grid next to them fall, and the priced objective falls.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from geogrid.partition._geometry import WRAP_SHARE, point_hulls
+from geogrid.partition._refine import HULL_WEIGHT, accepts, concavity
+from geogrid.partition._repair import Repair
+from geogrid.partition._shape_moves import MIN_HOUSEHOLDS, _Nodes
+
+CUT_DIRECTIONS: Final = 8  # straight cuts through a wrapping pair: every 22.5°
+PLACES: Final = 6  # places along each direction (evenly among those keeping the band state)
+WRAP_COST: Final = 1.0  # per wrap between the pair, times √(area of the smaller part) (m)
+ROUNDS: Final = 2
+RATIO_W: Final = 2.0  # per unit of convexity lost, times √(area of the smaller part) (m)
+TOUCH_M: Final = 1.0  # an outline this close to a part is held by it
+TRIES: Final = 40  # candidates checked for connectivity and wraps, best first
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+
+class _Geo:
+    """Node hull vertices, areas and centroids (metric CRS), and each part's hull."""
+
+    def __init__(self, repair: Repair) -> None:
+        places = repair.places
+        assert places is not None
+        self.nodes = _Nodes(repair)
+        cent = shapely.centroid(places.hull)
+        self.x, self.y = shapely.get_x(cent), shapely.get_y(cent)
+        self.area = np.asarray(places.area, dtype=float)
+        self.hulls = np.asarray(places.hull, dtype=object)
+        self.nbrs = repair.nbrs
+
+    def hull(self, members: list[int]) -> shapely.Geometry:
+        pts = np.concatenate([self.nodes.pts[u] for u in members])
+        return point_hulls(pts, np.zeros(len(pts), dtype=np.int64), 1)[0]
+
+    def holds(self, a: IntArray, b: IntArray) -> bool:
+        """Whether the nodes ``a`` hold at least ``WRAP_SHARE`` of the outline of the nodes
+        ``b`` (each drawn as the union of its nodes' hulls; within ``TOUCH_M``). Only a's
+        nodes next to b can hold it: the others are left out of the union."""
+        near = {v for u in b.tolist() for v, _ in self.nbrs[u]}
+        a_near = [u for u in a.tolist() if u in near]
+        if not a_near:
+            return False
+        region_a = shapely.union_all(self.hulls[a_near])
+        outline_b = shapely.boundary(shapely.union_all(self.hulls[b]))
+        held = shapely.length(shapely.intersection(outline_b, shapely.buffer(region_a, TOUCH_M)))
+        return float(held) >= WRAP_SHARE * max(float(shapely.length(outline_b)), 1e-9)
+
+    def wraps(self, hull: shapely.Geometry, members: IntArray) -> bool:
+        """Whether ``hull`` (of one part) holds at least ``WRAP_SHARE`` of the area of the
+        part made of ``members`` (by node centroids)."""
+        area = self.area[members]
+        inside = shapely.contains_xy(hull, self.x[members], self.y[members])
+        return float(area[inside].sum()) >= WRAP_SHARE * max(float(area.sum()), 1e-9)
+
+
+def free_wraps(repair: Repair, block: IntArray | None = None, rounds: int = ROUNDS) -> int:
+    """Re-divide wrapping pairs of parts at unit grain while that frees them; how many were
+    re-divided. Every part keeps its band state and stays connected."""
+    if repair.places is None or repair.band.lo < MIN_HOUSEHOLDS or len(repair.pw) < 2:
+        return 0
+    geo = _Geo(repair)
+    n = len(repair.labels)
+    blocks = np.full(n, -1, dtype=np.int64) if block is None else np.asarray(block)
+    made = 0
+    failed: set[tuple[int, int, frozenset[int], frozenset[int]]] = set()
+    for _ in range(rounds):
+        moved = False
+        for a, b in _wrapping_pairs(repair, geo):
+            key = (a, b, frozenset(repair.members[a]), frozenset(repair.members[b]))
+            if key in failed or not _still_wraps(repair, geo, a, b):
+                continue
+            if _redivide(repair, geo, a, b, blocks):
+                made += 1
+                moved = True
+            else:
+                failed.add(key)
+        if not moved:
+            break
+    return made
+
+
+def _neighbours(repair: Repair, parts: tuple[int, ...]) -> list[int]:
+    out = {repair.labels[v] for p in parts for u in repair.members[p] for v, _ in repair.nbrs[u]}
+    return sorted(out.difference(parts))
+
+
+def _members(repair: Repair, p: int) -> IntArray:
+    return np.asarray(sorted(repair.members[p]), dtype=np.int64)
+
+
+def _wrapping_pairs(repair: Repair, geo: _Geo) -> list[tuple[int, int]]:
+    """Pairs (a, b) of neighbouring parts where a wraps around b, sorted. A part whose hull
+    exceeds its area by less than half a neighbour's area cannot hold half of it (nodes count
+    by their centroids: a quarter, to be safe); the hull tests are made only where it does
+    (most parts are nearly convex)."""
+    k = len(repair.pw)
+    live = [p for p in range(k) if repair.size[p] > 0]
+    hulls = {p: geo.hull(sorted(repair.members[p])) for p in live}
+    area = {p: float(geo.area[_members(repair, p)].sum()) for p in live}
+    out = []
+    for a in live:
+        room = float(shapely.area(hulls[a])) - area[a]
+        for b in _neighbours(repair, (a,)):
+            if room < 0.5 * WRAP_SHARE * area[b]:
+                continue
+            if geo.wraps(hulls[a], _members(repair, b)) and geo.holds(
+                _members(repair, a), _members(repair, b)
+            ):
+                out.append((a, b))
+    return out
+
+
+def _still_wraps(repair: Repair, geo: _Geo, a: int, b: int) -> bool:
+    if repair.size[a] == 0 or repair.size[b] == 0:
+        return False
+    hull = geo.hull(sorted(repair.members[a]))
+    members_a, members_b = _members(repair, a), _members(repair, b)
+    return geo.wraps(hull, members_b) and geo.holds(members_a, members_b)
+
+
+def _wrap_count(
+    geo: _Geo, sides: dict[int, IntArray], hulls: dict[int, shapely.Geometry], pairs: list[int]
+) -> int:
+    """Wraps between each of ``pairs`` (the two re-divided parts) and every part in ``sides``."""
+    count = 0
+    for p in pairs:
+        for q in sides:
+            if q != p and geo.wraps(hulls[p], sides[q]) and geo.holds(sides[p], sides[q]):
+                count += 1
+            if q not in pairs and geo.wraps(hulls[q], sides[p]) and geo.holds(sides[q], sides[p]):
+                count += 1
+    return count
+
+
+def _redivide(repair: Repair, geo: _Geo, a: int, b: int, block: IntArray) -> bool:
+    """Draw the union of parts a and b afresh by the best straight cut at unit grain that
+    frees them; False when none does."""
+    union = np.asarray(sorted(repair.members[a] | repair.members[b]), dtype=np.int64)
+    local = {int(u): i for i, u in enumerate(union.tolist())}
+    src, dst, cost = [], [], []  # each edge inside the union once
+    for i, u in enumerate(union.tolist()):
+        for v, c in repair.nbrs[u]:
+            j = local.get(v, -1)
+            if j > i:
+                src.append(i)
+                dst.append(j)
+                cost.append(c)
+    edges = _Edges(np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), len(union))
+    edge_cost = np.asarray(cost, dtype=float)
+    w = np.asarray([repair.w[u] for u in union.tolist()], dtype=np.int64)
+    cuts = _cuts(repair, geo, union, w, a, b, block[union])
+    if not cuts:
+        return False
+    was = np.isin(union, _members(repair, a))
+    rows: BoolArray = np.unique(np.vstack([was[None, :], np.asarray(cuts)]), axis=0)
+    # the prices grow with the smaller part: a village core wrapped by a rural grid of 20 km²
+    # is not worth kilometres of cut across fields (Liechtenstein: 90% -> 76% on barriers)
+    scale = float(np.sqrt(min(geo.area[union[was]].sum(), geo.area[union[~was]].sum())))
+    objective, hulls = _score(geo, union, edges, edge_cost, rows, scale)
+    at = int(np.flatnonzero((rows == was).all(axis=1))[0])
+    others = {q: _members(repair, q) for q in _neighbours(repair, (a, b))}
+    before = _wrap_count(
+        geo,
+        others | {a: union[was], b: union[~was]},
+        {**_hulls(geo, others), a: hulls[0][at], b: hulls[1][at]},
+        [a, b],
+    )
+    pair_wraps = np.asarray(
+        [
+            geo.wraps(hulls[0][r], union[~rows[r]]) + geo.wraps(hulls[1][r], union[rows[r]])
+            for r in range(len(rows))
+        ]
+    )
+    priced = objective + WRAP_COST * scale * pair_wraps
+    other_hulls = _hulls(geo, others)
+    for r in np.argsort(priced, kind="stable")[:TRIES].tolist():
+        if not accepts(float(priced[r] - priced[at])):
+            return False
+        if r == at or not (edges.connected(rows[r]) and edges.connected(~rows[r])):
+            continue
+        sides = others | {a: union[rows[r]], b: union[~rows[r]]}
+        hull_r = other_hulls | {a: hulls[0][r], b: hulls[1][r]}
+        if _wrap_count(geo, sides, hull_r, [a, b]) >= before:
+            continue
+        for i in np.flatnonzero(rows[r] != was).tolist():
+            repair.move(int(union[i]), a if rows[r][i] else b)
+        return True
+    return False
+
+
+def _hulls(geo: _Geo, sides: dict[int, IntArray]) -> dict[int, shapely.Geometry]:
+    return {q: geo.hull(nodes.tolist()) for q, nodes in sides.items()}
+
+
+def _cuts(
+    repair: Repair, geo: _Geo, union: IntArray, w: IntArray, a: int, b: int, block: IntArray
+) -> list[BoolArray]:
+    """Straight cuts through the union (True: the node goes to a) keeping both band states:
+    at unit grain, and with every road block of the union kept whole."""
+    xy = np.column_stack([geo.x[union], geo.y[union]])
+    area = geo.area[union]
+    _, group = np.unique(
+        np.where(block >= 0, block, -1 - np.arange(len(union))), return_inverse=True
+    )
+    group_area = np.maximum(np.bincount(group, weights=area), 1e-9)
+    rows: list[BoolArray] = []
+    for angle in np.arange(CUT_DIRECTIONS) * np.pi / CUT_DIRECTIONS:
+        along = xy @ np.asarray([np.cos(angle), np.sin(angle)])
+        whole = (np.bincount(group, weights=along * area) / group_area)[group]
+        for key in (along, whole):
+            rows += _sweep(repair, key, w, a, b)
+    return rows
+
+
+def _sweep(repair: Repair, key: FloatArray, w: IntArray, a: int, b: int) -> list[BoolArray]:
+    """Cuts between consecutive distinct values of ``key``, ``PLACES`` at most per side."""
+    order = np.argsort(key, kind="stable")
+    prefix = np.cumsum(w[order])[:-1]
+    step = np.flatnonzero(np.diff(key[order]) > 0)  # a cut lies between two distinct keys
+    total, wa = int(w.sum()), repair.pw[a]
+    rows: list[BoolArray] = []
+    for first in (True, False):  # the nodes before the line go to a, or to b
+        left = prefix if first else total - prefix
+        ok = step[_band_kept_all(repair, a, b, wa - left[step])].tolist()
+        if not ok:
+            continue
+        pick = np.unique(np.linspace(0, len(ok) - 1, min(PLACES, len(ok))).round())
+        for k in (ok[int(i)] for i in pick):
+            row = np.zeros(len(key), dtype=bool)
+            row[order[: k + 1]] = True
+            rows.append(row if first else ~row)
+    return rows
+
+
+def _band_kept_all(repair: Repair, a: int, b: int, shift: IntArray) -> BoolArray:
+    """``_shape_moves._band_kept`` for many shifts of households from a to b at once."""
+    lo, hi = repair.band.lo, repair.band.hi
+
+    def pen(x: IntArray) -> IntArray:
+        return np.maximum(lo - x, 0) + np.maximum(x - hi, 0)
+
+    wa, wb = repair.pw[a], repair.pw[b]
+    one = np.asarray([wa, wb])
+    now = pen(one)
+    return (pen(wa - shift) <= now[0]) & (pen(wb + shift) <= now[1])
+
+
+def _score(
+    geo: _Geo,
+    union: IntArray,
+    edges: _Edges,
+    edge_cost: FloatArray,
+    rows: BoolArray,
+    scale: float,
+) -> tuple[FloatArray, tuple[list[shapely.Geometry], list[shapely.Geometry]]]:
+    """The objective of each row (cut within the union plus ``HULL_WEIGHT`` times both
+    concavities) and the hulls of both sides per row."""
+    total = (rows[:, edges.src] != rows[:, edges.dst]).astype(float) @ edge_cost
+    pts = [geo.nodes.pts[u] for u in union.tolist()]
+    coords = np.concatenate(pts)
+    owner = np.repeat(np.arange(len(union)), [len(p) for p in pts])
+    area = geo.area[union]
+    out = []
+    for side in (rows, ~rows):
+        row, col = np.nonzero(side[:, owner])
+        hulls = point_hulls(coords[col], row, len(rows))
+        hull_area = np.asarray(shapely.area(hulls))
+        part_area = side.astype(float) @ area
+        total = total + HULL_WEIGHT * concavity(part_area, hull_area)
+        total = total + RATIO_W * scale * (1.0 - part_area / np.maximum(hull_area, 1e-9))
+        out.append(list(hulls))
+    return total, (out[0], out[1])
+
+
+class _Edges:
+    """The edges inside a union of nodes (numbered 0..n-1), each once."""
+
+    def __init__(self, src: IntArray, dst: IntArray, n: int) -> None:
+        self.src, self.dst, self.n = src, dst, n
+
+    def connected(self, mask: BoolArray) -> bool:
+        """Whether the nodes of ``mask`` form one connected piece."""
+        items = np.flatnonzero(mask)
+        if len(items) == 0:
+            return False
+        keep = mask[self.src] & mask[self.dst]
+        m = csr_matrix(
+            (np.ones(int(keep.sum())), (self.src[keep], self.dst[keep])), shape=(self.n, self.n)
+        )
+        _, comp = connected_components(m, directed=False)
+        return len(np.unique(comp[items])) == 1

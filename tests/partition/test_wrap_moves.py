@@ -1,0 +1,150 @@
+"""Wrapping pairs of grids re-divided at unit grain (issue 12, item 5: no grid wraps around a
+neighbour): hand-made cells whose values are worked out on paper, and a property test."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+import shapely
+from _block_grid import block_graph
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geogrid.partition._geometry import wraps_around
+from geogrid.partition._graph import Graph, Places
+from geogrid.partition._repair import Repair
+from geogrid.partition._wrap_moves import free_wraps
+from geogrid.partition.bands import Band
+
+BAND = Band(300, 500, 400)
+THROUGH_BLOCK = 1.0  # cost per metre of a cut through a block (``barriers.COST``)
+ROAD = 0.05  # along a local road
+OPEN_LAND = 0.3  # between pieces of open land (``barriers.OPEN_LAND_COST``)
+
+
+def _row_of_three() -> tuple[Graph, np.ndarray, np.ndarray]:
+    """Three 100 m blocks in a row (y 100-200), each cut into two 50 m halves (nodes 0-5) of
+    120 + 120, 222 + 222 and 125 + 125 households, with open land below them (y 0-100) in six
+    50 m pieces (nodes 6-11, none of a block). Roads between the blocks and along the open
+    land; cuts through a block 1 per metre, between pieces of open land 0.3."""
+    boxes = [shapely.box(50 * i, 100, 50 * (i + 1), 200) for i in range(6)]
+    boxes += [shapely.box(50 * i, 0, 50 * (i + 1), 100) for i in range(6)]
+    geoms = np.asarray(boxes, dtype=object)
+    block = np.asarray([0, 0, 1, 1, 2, 2] + [-1] * 6, dtype=np.int64)
+    edges: dict[tuple[int, int], float] = {}
+    for row in (0, 6):
+        for i in range(5):
+            u = row + i
+            inside = row == 0 and block[u] == block[u + 1]
+            per_m = THROUGH_BLOCK if inside else (ROAD if row == 0 else OPEN_LAND)
+            edges[(u, u + 1)] = per_m * 100.0
+    for i in range(6):
+        edges[(i, i + 6)] = ROAD * 50.0
+    nbrs: list[list[tuple[int, float]]] = [[] for _ in range(12)]
+    for (u, v), c in edges.items():
+        nbrs[u].append((v, c))
+        nbrs[v].append((u, c))
+    for x in nbrs:
+        x.sort()
+    indptr = np.cumsum([0] + [len(x) for x in nbrs]).astype(np.int64)
+    indices = np.asarray([v for x in nbrs for v, _ in x], dtype=np.int64)
+    cost = np.asarray([c for x in nbrs for _, c in x])
+    area = shapely.area(geoms)
+    cent = shapely.centroid(geoms)
+    places = Places(
+        area,
+        shapely.get_x(cent),
+        shapely.get_y(cent),
+        area * (50.0**2 + 100.0**2) / 12.0,
+        shapely.convex_hull(geoms),
+    )
+    weight = np.asarray([120, 120, 222, 222, 125, 125] + [0] * 6, dtype=np.int64)
+    return Graph(indptr, indices, cost, weight, block, places), geoms, block
+
+
+def _parts(labels: list[int]) -> list[list[int]]:
+    return sorted(sorted(u for u, p in enumerate(labels) if p == q) for q in set(labels))
+
+
+def test_the_middle_block_is_cut_so_that_no_grid_wraps() -> None:
+    # Grid 0 holds the outer blocks (240 + 250 = 490) joined through all the open land, a U
+    # around grid 1, the middle block (444); whole blocks cannot free it in 300-500. A cut
+    # through the middle block between its halves gives two 150 x 200 m rectangles:
+    # {0, 1, 2} + open land 6-8 (120 + 120 + 222 = 462) and {3, 4, 5} + 9-11 (472). It cuts
+    # 100 m through the block and 100 m of open land (100 + 30 = 130) where the U cut 15 of
+    # road, but the U's hull holds its 1 ha notch: concavity 1 ha / √6 ha = 40.8 m, convexity
+    # 5/6 (2 x √1 ha x 1/6 = 33.3 m), and one wrap (1 x √1 ha = 100 m): 189 > 130.
+    graph, geoms, block = _row_of_three()
+    labels = np.asarray([0, 0, 1, 1, 0, 0] + [0] * 6, dtype=np.int64)
+    before = np.asarray([shapely.union_all(geoms[labels == p]) for p in (0, 1)], dtype=object)
+    assert wraps_around(before, np.zeros(2)) == [(0, 1)]
+    repair = Repair(graph, labels, BAND)
+    assert free_wraps(repair, block) == 1
+    assert _parts(repair.labels) == [[0, 1, 2, 6, 7, 8], [3, 4, 5, 9, 10, 11]]
+    assert sorted(repair.pw) == [462, 472]
+    after = np.asarray(
+        [shapely.union_all(geoms[np.asarray(repair.labels) == p]) for p in (0, 1)], dtype=object
+    )
+    assert wraps_around(after, np.zeros(2)) == []
+
+
+def test_a_pair_that_does_not_wrap_is_left_alone() -> None:
+    # the two halves as above, already two rectangles: nothing wraps, nothing moves
+    graph, _, block = _row_of_three()
+    labels = [0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1]
+    repair = Repair(graph, np.asarray(labels, dtype=np.int64), BAND)
+    assert free_wraps(repair, block) == 0
+    assert repair.labels == labels
+
+
+def _connected(graph: Graph, labels: list[int], p: int) -> bool:
+    members = [u for u, q in enumerate(labels) if q == p]
+    seen, queue = {members[0]}, deque([members[0]])
+    while queue:
+        u = queue.popleft()
+        for v in graph.indices[graph.indptr[u] : graph.indptr[u + 1]].tolist():
+            if v not in seen and labels[v] == p:
+                seen.add(v)
+                queue.append(v)
+    return len(seen) == len(members)
+
+
+def _grown(graph: Graph, seeds: list[int]) -> list[int]:
+    """Labels grown from the seeds breadth first (every part connected)."""
+    labels = [-1] * graph.n
+    queue = deque()
+    for p, s in enumerate(seeds):
+        labels[s] = p
+        queue.append(s)
+    while queue:
+        u = queue.popleft()
+        for v in graph.indices[graph.indptr[u] : graph.indptr[u + 1]].tolist():
+            if labels[v] < 0:
+                labels[v] = labels[u]
+                queue.append(v)
+    return labels
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cols=st.integers(3, 5),
+    rows=st.integers(2, 4),
+    data=st.data(),
+)
+def test_the_move_keeps_band_state_and_connectivity(
+    cols: int, rows: int, data: st.DataObject
+) -> None:
+    n = cols * rows
+    households = data.draw(st.lists(st.integers(0, 200), min_size=n, max_size=n))
+    graph, _ = block_graph(cols, rows, dict(enumerate(households)))
+    k = data.draw(st.integers(2, 3))
+    seeds = data.draw(st.lists(st.integers(0, n - 1), min_size=k, max_size=k, unique=True))
+    labels = _grown(graph, seeds)
+    repair = Repair(graph, np.asarray(labels, dtype=np.int64), BAND)
+    pen = [repair.pen(w) for w in repair.pw]
+    free_wraps(repair, graph.block)
+    assert sum(repair.pw) == sum(households)
+    for p in range(k):
+        assert repair.pen(repair.pw[p]) <= pen[p]
+        assert repair.size[p] > 0 and _connected(graph, repair.labels, p)
