@@ -151,6 +151,13 @@ def test_a_photo_of_too_many_pixels_is_refused_before_it_is_decoded(
     assert not (tmp_path / "photos").exists() or not any((tmp_path / "photos").iterdir())
 
 
+def test_photo_sizes_read_as_people_read_them() -> None:
+    from geogrid.report_photos import size_text
+
+    sizes = (5_900_001, 5_000_000, 5_900, 2_000, 812)
+    assert [size_text(n) for n in sizes] == ["5.9 MB", "5 MB", "5.9 KB", "2 KB", "812 bytes"]
+
+
 def test_the_pixel_limit_is_a_setting(tmp_path: Path) -> None:
     from geogrid.report_photos import PhotoLimits, save_photo
 
