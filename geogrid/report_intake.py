@@ -11,7 +11,6 @@ core (``source_crs``); a report without one is placed at a point inside its grid
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -19,7 +18,7 @@ from typing import Any, Final
 import shapely
 from sqlalchemy import Connection, Engine, func, select, update
 
-from geogrid.errors import InputError, NotFound, TooLarge
+from geogrid.errors import InputError, NotFound
 from geogrid.incidents.locations import no_position
 from geogrid.settings import Settings
 from geogrid.store import tables as t
@@ -31,7 +30,6 @@ from geogrid.store.layers import place_names
 from geogrid.store.plans import published_plan_id
 
 QR_LEVELS: Final = ("basic", "micro")
-PHOTO_FORMATS: Final = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 _GRIDS = t.table_of(t.Grid)
 _INCIDENTS = t.table_of(Incident)
 
@@ -40,7 +38,8 @@ _INCIDENTS = t.table_of(Incident)
 class QrGrid:
     """A basic or micro grid of the published plan, as its QR code and report page show it.
 
-    ``lon``/``lat``: a point inside the grid (WGS 84)."""
+    ``name``: its Chinese label (:func:`grid_label`); ``community``: its community's stored
+    name ('' when none is stored); ``lon``/``lat``: a point inside the grid (WGS 84)."""
 
     code: str
     name: str
@@ -48,6 +47,22 @@ class QrGrid:
     plan_id: int
     lon: float
     lat: float
+    community: str = ""
+
+
+def grid_numbers(code: str) -> tuple[str, str]:
+    """A grid code's basic grid number inside its community and its micro grid number ('' for
+    a basic grid): codes are community (12 digits) + basic (3) + micro (3)."""
+    return code[12:15], code[15:]
+
+
+def grid_label(code: str, community: str) -> str:
+    """A grid's Chinese label for residents: ``中韩社区居民委员会 网格 001`` or, for a micro grid,
+    ``... 网格 001 微网格 002``; the code alone when its community has no stored name."""
+    if not community:
+        return code
+    basic, micro = grid_numbers(code)
+    return f"{community} 网格 {basic}" + (f" 微网格 {micro}" if micro else "")
 
 
 def qr_grids(
@@ -67,17 +82,31 @@ def qr_grids(
         .order_by(_GRIDS.c.code)
     )
     rows: list[Any] = fetch_all(bind, stmt)
-    names = place_names(bind, [str(r[0]) for r in rows])
+    names = place_names(bind, sorted({str(r[0])[:12] for r in rows}))
     grids = []
     for code, level, wkb in rows:
         point = shapely.from_wkb(bytes(wkb)).representative_point()
-        grids.append(QrGrid(str(code), names.get(str(code), str(code)), str(level), plan_id, point.x, point.y))  # fmt: skip
+        community = names.get(str(code)[:12], "")
+        label = grid_label(str(code), community)
+        grids.append(QrGrid(str(code), label, str(level), plan_id, point.x, point.y, community))
     return grids
 
 
 def area_title(bind: Engine | Connection, area: str) -> str:
     """A sheet's heading: the stored name of a street or community code and the code."""
     return f"{place_names(bind, [area]).get(area, '')} {area}".strip()
+
+
+def known_before(bind: Engine | Connection, code: str) -> bool:
+    """Whether ``code`` was a grid of another plan than the published one (a grid redrawn or
+    merged away since its QR code was printed)."""
+    if not code.isdigit():
+        return False
+    stmt = select(func.count()).select_from(_GRIDS).where(_GRIDS.c.code == code)
+    published = published_plan_id(bind)
+    if published is not None:
+        stmt = stmt.where(_GRIDS.c.plan_id != published)
+    return bool(fetch_all(bind, stmt)[0][0])
 
 
 def qr_grid(bind: Engine | Connection, code: str) -> QrGrid:
@@ -98,62 +127,6 @@ def photo_folder(settings: Settings) -> Path:
         database = Path(url.removeprefix("sqlite:///"))
         return database.parent / f"{database.stem}-files" / "report-photos"
     return settings.data_dir / "report-photos"
-
-
-def save_photo(data: bytes, *, folder: Path, max_bytes: int) -> str:
-    """Check a photo (an image Pillow reads as JPEG, PNG or WebP, at most ``max_bytes``), strip
-    its metadata (:func:`strip_metadata`) and keep it under ``folder`` named by the SHA-256 of
-    what is kept; returns its reference ``report-photos/NAME``. TooLarge / InputError (field
-    ``photo``) otherwise; nothing is written then."""
-    from PIL import Image, UnidentifiedImageError
-
-    if len(data) > max_bytes:
-        raise TooLarge(f"the photo is {len(data):,} bytes; at most {max_bytes:,}", field="photo")
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = image.format or ""
-            image.verify()
-        if kind in PHOTO_FORMATS:
-            data = strip_metadata(data)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise InputError(f"the photo is not a readable image ({exc})", field="photo") from exc
-    if kind not in PHOTO_FORMATS:
-        raise InputError(f"a photo must be JPEG, PNG or WebP, not {kind}", field="photo")
-    name = f"{hashlib.sha256(data).hexdigest()[:32]}.{PHOTO_FORMATS[kind]}"
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    if not target.exists():
-        partial = folder / f".{name}.partial"
-        partial.write_bytes(data)
-        partial.replace(target)
-    return f"report-photos/{name}"
-
-
-_SAVE_OPTIONS: Final[dict[str, dict[str, Any]]] = {
-    "JPEG": {"quality": 90},
-    "PNG": {"optimize": True},
-    "WEBP": {"quality": 90},
-}
-
-
-def strip_metadata(data: bytes) -> bytes:
-    """A JPEG, PNG or WebP photo re-encoded in its own format with none of its metadata: no
-    EXIF (a phone's GPS position, camera, time), XMP, comments or text chunks; only the colour
-    profile is kept. The EXIF orientation is applied to the pixels first, so the photo stays
-    upright without it. Pillow's errors (OSError, ValueError) pass through."""
-    from PIL import Image, ImageOps
-
-    with Image.open(io.BytesIO(data)) as image:
-        kind = str(image.format)
-        icc = image.info.get("icc_profile")
-        upright = ImageOps.exif_transpose(image)
-        upright.info = {}  # nothing of the original's info is written again
-        options = dict(_SAVE_OPTIONS[kind])
-        if icc:
-            options["icc_profile"] = icc
-        out = io.BytesIO()
-        upright.save(out, format=kind, **options)
-    return out.getvalue()
 
 
 def address_digest(address: str) -> str:

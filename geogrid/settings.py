@@ -176,13 +176,30 @@ class ReportSettings(BaseSettings):
         "file, or <data_dir>/report-photos on PostGIS)",
     )
     max_photo_bytes: int = Field(default=5_000_000, gt=0, description="Largest photo accepted")
-    rate_limit: int = Field(default=5, ge=1, description="Reports per address per window")
+    max_photo_megapixels: float = Field(
+        default=40.0,
+        gt=0,
+        le=89,
+        description="Largest photo accepted in pixels (width x height, millions), checked "
+        "before it is decoded; at most 89 (Pillow's own guard against decompression bombs)",
+    )
+    rate_limit: int = Field(
+        default=5,
+        ge=1,
+        description="Reports filed per address per window (failed attempts do not count)",
+    )
     rate_window_s: float = Field(default=3600.0, gt=0, description="The rate limit's window")
     browser_location_crs: str = Field(
         default="EPSG:4326",
         pattern="^(EPSG:4326|gcj02)$",
         description="CRS of a phone browser's position (in-app browsers of WeChat, Alipay, "
         "DingTalk and AMap are taken as gcj02 whatever this says)",
+    )
+    help_contact: str = Field(
+        default="12345",
+        max_length=200,
+        description="Whom a resident calls when a grid's QR code is not known (shown on the "
+        "page instead of the form): by default 12345, the citizens' service hotline",
     )
     maps_dir: Path | None = Field(
         default=None, description="A folder of `geogrid map` output served at /maps/files/"

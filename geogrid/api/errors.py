@@ -127,9 +127,19 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or str(loc[0] if loc else "request")
 
 
+# pydantic's words where they mislead: NaN or infinity "should be a finite number".
+_MESSAGES = {"finite_number": "not a number"}
+
+
+def _message(error: Any) -> str:
+    return _MESSAGES.get(str(error.get("type")), str(error["msg"]))
+
+
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    found = [{"field": _field(tuple(e.get("loc", ()))), "message": e["msg"]} for e in exc.errors()]
+    found = [
+        {"field": _field(tuple(e.get("loc", ()))), "message": _message(e)} for e in exc.errors()
+    ]
     in_body = any(tuple(e.get("loc", ()))[:1] == ("body",) for e in exc.errors())
     first = found[0] if found else {"field": "request", "message": "invalid request"}
     return problem(

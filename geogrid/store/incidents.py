@@ -58,11 +58,14 @@ def report_incident(
 
     ``record`` holds ``ref`` (generated when missing), ``lon``/``lat`` (or ``longitude``...),
     ``category``, ``reported_at`` (default: now), ``priority``, ``description``, ``reporter``,
-    ``photos``. Bad input raises InputError naming the record and field; a stored id, Conflict.
+    ``photos``. Bad input raises InputError naming the field, and the record where the caller
+    gave its ref or id (a reference made up here names a report never filed); a stored id,
+    Conflict.
     """
     data = dict(record)
     data.setdefault("reported_at", t.utcnow().isoformat())
-    if not data.get("ref") and not data.get("id"):
+    named = bool(data.get("ref") or data.get("id"))
+    if not named:
         data["ref"] = f"INC-{t.utcnow():%Y%m%d%H%M%S%f}"
     plan_id = plan_id if plan_id is not None else published_plan_id(conn)
     frame = pd.DataFrame([data])
@@ -79,7 +82,8 @@ def report_incident(
     )
     if batch.errors:
         problem = batch.errors[0]
-        raise InputError(problem.message, feature=problem.record, field=problem.field)
+        feature = problem.record if named else None
+        raise InputError(problem.message, feature=feature, field=problem.field)
     records = batch.records
     ref = str(records["ref"].iloc[0])
     if bool(records["unlocated"].iloc[0]):
@@ -94,7 +98,7 @@ def report_incident(
         raise InputError(
             f"{why}; a single report needs coordinates (a bulk import keeps records without a "
             "position for a dispatcher to place)",
-            feature=ref,
+            feature=ref if named else None,
             field="location",
         )
     if conn.execute(select(_INCIDENTS.c.id).where(_INCIDENTS.c.ref == ref)).first():

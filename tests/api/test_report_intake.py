@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from geogrid.api import create_app
+from geogrid.errors import TooLarge
 from geogrid.settings import ReportSettings, Settings, StoreSettings
 from geogrid.store import Store
 
@@ -43,6 +45,11 @@ def _png(size: tuple[int, int] = (8, 8)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, (10, 120, 200)).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def _config(html: str) -> dict:
+    """The ``#geogrid-config`` JSON a page shell carries."""
+    return dict(json.loads(html.split('id="geogrid-config">', 1)[1].split("</script>", 1)[0]))
 
 
 def _flags(store: Store, ref: str) -> str:
@@ -75,27 +82,135 @@ def test_intake_without_a_location_places_the_report_in_its_grid(
     assert _flags(store, body["ref"]) == "location_from_qr"
 
 
-def test_intake_refuses_what_it_must(client: TestClient) -> None:
-    def post(code: str = GRID, files: dict | None = None, **data: str) -> tuple[int, dict]:
-        answer = client.post(
-            f"/report/{code}/incidents", data={"category": "0201", **data}, files=files
-        )
-        return answer.status_code, answer.json()
+def _post(client: TestClient, code: str = GRID, files: dict | None = None, **data: str) -> tuple[int, dict]:  # fmt: skip
+    answer = client.post(f"/report/{code}/incidents", data={"category": "0201", **data}, files=files)  # fmt: skip
+    return answer.status_code, answer.json()
 
-    status, problem = post("370212001001")  # a community, not a grid
+
+def test_intake_refuses_what_it_must(client: TestClient) -> None:
+    status, problem = _post(client, "370212001001")  # a community, not a grid
     assert (status, problem["detail"]) == (404, "grid 370212001001 is not a basic or micro grid of the published plan")  # fmt: skip
-    status, problem = post(files={"photo": ("a.png", b"not an image", "image/png")})
-    assert (status, problem["field"]) == (400, "photo")
-    status, problem = post(
-        files={"photo": ("big.png", _png((300, 300)) + b"\0" * 3000, "image/png")}
-    )
-    assert (status, problem["field"]) == (413, "photo")
-    status, problem = post(lon="120.41")
+    status, problem = _post(client, files={"photo": ("a.png", b"not an image", "image/png")})
+    assert (status, problem["detail"]) == (400, "field photo: not a JPEG, PNG or WebP image")
+    # 5,900 bytes sent, 2,000 allowed (the fixture's max_photo_bytes): both named, as people read them
+    status, problem = _post(client, files={"photo": ("big.png", b"\x89PNG" + b"\0" * 5896, "image/png")})  # fmt: skip
+    assert (status, problem["detail"]) == (413, "field photo: 5.9 KB is over the 2 KB limit; send a smaller photo")  # fmt: skip
+    status, problem = _post(client, lon="120.41")
     assert (status, problem["field"]) == (400, "lat")
-    # the four refused reports above counted against the address: the limit (4) is reached
-    status, problem = post()
+    status, problem = _post(client, category="0999")  # a code the responsibility list lacks
+    assert status == 400 and problem["field"] == "category" and "feature" not in problem
+    assert problem["detail"].startswith("field category: unknown category 0999;")
+    for bad in ("nan", "inf", "-inf"):
+        status, problem = _post(client, lon=bad, lat="36.09")
+        assert (status, problem["detail"]) == (422, "lon: not a number")
+        status, problem = _post(client, lon="120.41", lat=bad)
+        assert (status, problem["detail"]) == (422, "lat: not a number")
+
+
+def test_failed_attempts_leave_the_allowance_of_reports_whole(client: TestClient) -> None:
+    # five unknown grids, a bad photo and a lone lon from one address: nothing filed, nothing
+    # counted; the fixture's allowance (4) is all there for the reports that are filed
+    for k in range(5):
+        assert _post(client, f"37021200100100{k + 3}")[0] == 404
+    assert _post(client, files={"photo": ("a.png", b"not an image", "image/png")})[0] == 400
+    assert _post(client, lon="120.41")[0] == 400
+    assert [_post(client)[0] for _ in range(4)] == [201, 201, 201, 201]
+    status, problem = _post(client)
     assert status == 429
     assert problem["detail"].startswith("at most 4 reports per 60 minutes from one address")
+    # at its limit, an address is refused before anything else is looked at
+    assert _post(client, "370212001001009")[0] == 429
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG that says it is ``width`` x ``height`` (greyscale) but holds 10 rows of zeros: a
+    few hundred bytes. Pillow would need width x height bytes to decode all of it."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    rows = zlib.compress(b"\0" * (width + 1) * 10, 9)
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")  # fmt: skip
+
+
+def test_a_photo_of_too_many_pixels_is_refused_before_it_is_decoded(
+    client: TestClient, tmp_path: Path
+) -> None:
+    small = _png_header_only(13000, 13000)
+    assert len(small) < 2000  # within the fixture's byte limit: only its pixels are too many
+    status, problem = _post(client, files={"photo": ("bomb.png", small, "image/png")})
+    assert (status, problem["field"]) == (413, "photo")
+    assert problem["detail"] == "field photo: 13000 x 13000 pixels is over the 40-megapixel limit; send a smaller photo"  # fmt: skip
+    # beyond Pillow's own guard (2 x 89 megapixels): the same answer, not a 500
+    status, problem = _post(client, files={"photo": ("bomb.png", _png_header_only(30000, 30000), "image/png")})  # fmt: skip
+    assert (status, problem["detail"]) == (413, "field photo: 30000 x 30000 pixels is over the 40-megapixel limit; send a smaller photo")  # fmt: skip
+    assert not (tmp_path / "photos").exists() or not any((tmp_path / "photos").iterdir())
+
+
+def test_photo_sizes_read_as_people_read_them() -> None:
+    from geogrid.report_photos import size_text
+
+    sizes = (5_900_001, 5_000_000, 5_900, 2_000, 812)
+    assert [size_text(n) for n in sizes] == ["5.9 MB", "5 MB", "5.9 KB", "2 KB", "812 bytes"]
+
+
+def test_the_pixel_limit_is_a_setting(tmp_path: Path) -> None:
+    from geogrid.report_photos import PhotoLimits, save_photo
+
+    limits = ReportSettings(max_photo_megapixels=0.001, max_photo_bytes=10_000)
+    pixels = PhotoLimits(limits.max_photo_bytes, int(limits.max_photo_megapixels * 1e6))
+    with pytest.raises(TooLarge, match=r"^field photo: 40 x 30 pixels is over the 0\.001-megapixel limit"):  # fmt: skip
+        save_photo(_png((40, 30)), folder=tmp_path, limits=pixels)
+    assert save_photo(_png((40, 25)), folder=tmp_path, limits=pixels).endswith(".png")  # 1,000
+    with pytest.raises(ValueError, match="less than or equal to 89"):
+        ReportSettings(max_photo_megapixels=90)
+
+
+def test_a_phone_opening_an_unknown_code_gets_a_page_and_an_api_client_a_problem(
+    client: TestClient, store: Store
+) -> None:
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from geogrid.store import save_plan
+
+    retired = "370212001001009"  # a grid of an earlier plan, merged away since
+    frame = gpd.GeoDataFrame([{"code": retired, "parent_code": retired[:12], "households": 300, "geometry": box(120.40, 36.08, 120.41, 36.09)}], crs="EPSG:4326")  # fmt: skip
+    with store.transaction() as conn:
+        save_plan(conn, {"basic": frame}, author="test", report={}, note="before the merge")
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    for code, was, community in ((retired, True, "社区001"), ("370212009009001", False, "")):
+        page = client.get(f"/report/{code}", headers=browser)
+        assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+        config = _config(page.text)
+        assert config["grid"] is None
+        assert config["unknown"] == {"code": code, "retired": was, "community": community, "contact": "12345"}  # fmt: skip
+        api = client.get(f"/report/{code}", headers={"Accept": "application/json"})
+        assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
+        assert api.json()["detail"] == f"grid {code} is not a basic or micro grid of the published plan"  # fmt: skip
+
+
+def test_the_page_and_the_sheet_label_grids_in_chinese(client: TestClient) -> None:
+    page = client.get(f"/report/{GRID}")
+    config = _config(page.text)
+    assert config["grid"] | {} == {"code": GRID, "name": "社区001 网格 001", "level": "basic", "community": "社区001", "basic": "001", "micro": ""}  # fmt: skip
+    sanitation = next(c for c in config["categories"] if c["code"] == "02")
+    assert (sanitation["name"], sanitation["name_en"]) == ("环境卫生", "Sanitation")
+    assert sanitation["subcategories"][0] == {"code": "0201", "name": "生活垃圾", "name_en": "Household waste"}  # fmt: skip
+    micro = client.get(f"/report/{GRID}002")
+    assert _config(micro.text)["grid"]["name"] == "社区001 网格 001 微网格 002"  # fmt: skip
+
+
+def test_grid_labels_name_the_grid_in_chinese() -> None:
+    from geogrid.report_intake import grid_label
+
+    assert grid_label("370212001001001", "中韩社区居民委员会") == "中韩社区居民委员会 网格 001"
+    assert grid_label("370212001001003002", "中韩社区居民委员会") == "中韩社区居民委员会 网格 003 微网格 002"  # fmt: skip
+    assert grid_label("370212001001003", "") == "370212001001003"
 
 
 def test_qr_sheet_decodes_back_to_the_report_urls(client: TestClient, store: Store) -> None:

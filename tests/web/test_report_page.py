@@ -106,3 +106,45 @@ def test_report_from_a_phone_arrives_as_an_incident_of_the_grid(
     details = audit.details if isinstance(audit.details, dict) else json.loads(audit.details)
     assert (audit.actor, audit.action) == ("resident", "incident.report")
     assert details["channel"] == "qr" and details["grid"] == GRID and details["inside_grid"] is True
+
+
+def test_the_page_speaks_english_on_the_switch_categories_and_grid_too(
+    served: tuple[str, Store, City, Path], open_page: object
+) -> None:
+    base = served[0]
+    web: Any = open_page(viewport=(390, 844), locale="zh-CN", is_mobile=True, has_touch=True)  # type: ignore[operator]
+    page = web.page
+    page.goto(f"{base}/report/{GRID}")
+    page.wait_for_selector("body[data-ready]")
+    # tests/_city.py: community 370212001001 is named "社区001"; the grid is its number 001
+    assert page.locator("#grid-name").inner_text() == "社区001 网格 001"
+    page.select_option("#category", "0201")
+    label = "document.querySelector('#category option[value=\"0201\"]').parentNode.label"
+    assert (page.evaluate(label), page.locator("#category option:checked").inner_text()) == ("02 环境卫生", "生活垃圾")  # fmt: skip
+    page.click("#lang")
+    assert page.locator("#grid-name").inner_text() == "社区001 grid 001"
+    assert (page.evaluate(label), page.locator("#category option:checked").inner_text()) == ("02 Sanitation", "Household waste")  # fmt: skip
+    assert page.locator("#category").input_value() == "0201"  # the choice survives the switch
+    web.assert_clean()
+
+
+def test_an_unknown_code_shows_whom_to_call_in_chinese_and_english(
+    served: tuple[str, Store, City, Path], open_page: object
+) -> None:
+    base = served[0]
+    web: Any = open_page(viewport=(390, 844), locale="zh-CN", is_mobile=True, has_touch=True)  # type: ignore[operator]
+    page = web.page
+    answer = page.goto(f"{base}/report/370212001001009")
+    assert answer.status == 404
+    page.wait_for_selector("body[data-ready]")
+    assert page.locator("#report").is_hidden()
+    text = page.locator("#unknown").inner_text()
+    assert "二维码上的网格编号 370212001001009 不是现行的网格。" in text
+    assert "如需反映问题，请拨打 12345，或联系所在社区居委会。" in text
+    assert page.locator("#unknown a").get_attribute("href") == "tel:12345"
+    page.click("#lang")
+    text = page.locator("#unknown").inner_text()
+    assert "This QR code's grid code 370212001001009 is not a grid in use." in text
+    assert "To report a problem, call 12345, or contact your residents' committee." in text
+    # the page's own 404 is the only console line: the script itself ran without an error
+    assert [e for e in web.console_errors if "404" not in e] == [] and web.blocked == []

@@ -197,3 +197,17 @@ def test_english_switch_and_a_4k_wall(served_city: ServedCity, open_page: Any) -
     )
     assert size == pytest.approx(2.8 * 32)  # twice the 1920-wide size: readable on a 4K wall
     web.assert_clean()
+
+
+def test_an_unknown_area_is_named_on_the_status_line_not_shown_as_zeros(
+    served_city: ServedCity, open_page: Any
+) -> None:
+    # 370212999: no such street in the district (tests/_city.py has 370212001 and 370212002)
+    web: WebPage = open_page(f"{served_city.base}/maps/screen?area=370212999", viewport=(1920, 1080))  # fmt: skip
+    web.page.wait_for_selector("body[data-ready]", timeout=60_000)  # type: ignore[attr-defined]
+    assert web.page.inner_text("#error") == "未知区域编码 370212999 · 显示全区"  # type: ignore[attr-defined]
+    assert web.page.evaluate("document.body.dataset.area") == "370212"  # type: ignore[attr-defined]
+    assert web.page.inner_text("#crumbs") == "崂山区"  # type: ignore[attr-defined]
+    web.page.click("#lang")  # type: ignore[attr-defined]
+    assert web.page.inner_text("#error") == "Area not known: 370212999 · showing the whole district"  # type: ignore[attr-defined]
+    web.assert_clean()

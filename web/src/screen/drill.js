@@ -93,6 +93,14 @@ export class Areas {
     return this.byCode.get(code)?.name || code;
   }
 
+  /** Whether `code` is an area the screen can show: the district, one of its streets or
+   * communities, or a basic grid of the published plan (looked up once). */
+  async known(code) {
+    if (levelOf(code) !== 'grid') return this.byCode.has(code);
+    if (!/^[0-9]{13,40}$/.test(code)) return false;
+    return (await this.box(code)) !== null;
+  }
+
   /** [west, south, east, north] of an area; grids are looked up when first asked for. */
   async box(code) {
     if (!this.byCode.has(code)) {

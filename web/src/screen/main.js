@@ -165,6 +165,25 @@ function showError(error) {
   $('error').hidden = false;
 }
 
+/** Where the screen starts: `?area=` when it names the district, one of its streets or
+ * communities or a basic grid of the published plan; else the district, and the status line
+ * says the code is not known (rather than a screen of zeros for an area that does not exist). */
+async function startArea() {
+  const home = areas.home(config.district);
+  const asked = params.get('area');
+  if (!asked || asked === home || (await areas.known(asked))) return asked || home;
+  state.unknownArea = asked;
+  paintUnknownArea();
+  return home;
+}
+
+function paintUnknownArea() {
+  if (!state.unknownArea) return;
+  $('error').textContent = `${t('unknownArea')} ${state.unknownArea} · ${t('showingDistrict')}`;
+  $('error').hidden = false;
+  document.body.dataset.unknownArea = state.unknownArea;
+}
+
 function buildMeasures() {
   const node = $('measures');
   node.replaceChildren(...MEASURES.map((measure) => {
@@ -201,6 +220,7 @@ function relabel() {
   paintFeedState();
   relabelFeed();
   paintPanels();
+  paintUnknownArea();
 }
 
 function tick() {
@@ -237,7 +257,7 @@ try {
   $('title').dataset.i18n = 'title';
   $('district-name').textContent = areas.name(areas.home());
   startFeed();
-  await go(params.get('area') || areas.home(config.district));
+  await go(await startArea());
   relabel();
   document.body.dataset.grids = String(screenMap.gridsShown());
   document.body.dataset.paintMs = String(Math.round(performance.now())); // since navigation start
