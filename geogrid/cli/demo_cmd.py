@@ -162,27 +162,21 @@ def _incidents(
 
 def _staff(store: Store, settings: Any, plan_id: int, *, seed: int, update: Any, task: Any) -> None:
     """A synthetic staff registry, checked and stored as ``geogrid staff import`` does."""
-    from geogrid.staff import assignable_codes, check_staff
+    from geogrid.cli.staff_cmd import register_staff
     from geogrid.store import read_plan
-    from geogrid.store.staff import save_staff
     from geogrid.synth.staff import synthesize_staff
 
     update(task, description="registering synthetic staff (grid workers, chiefs, police)")
     grids = read_plan(store.engine, plan_id)
     frame = synthesize_staff(grids[grids["level"] == "basic"], seed=seed)
-    people, assignments, findings = check_staff(
-        frame, grid_codes=assignable_codes(grids), file="geogrid demo", settings=settings.coverage
+    register_staff(
+        store,
+        grids,
+        frame,
+        file="geogrid demo (synthetic staff)",
+        source_crs="EPSG:4326",
+        settings=settings.coverage,
     )
-    findings.raise_if_errors()
-    with store.transaction() as conn:
-        save_staff(
-            conn,
-            people,
-            assignments,
-            source_file="geogrid demo (synthetic staff)",
-            source_crs="EPSG:4326",
-            validation=findings.brief(),
-        )
     update(task, advance=1)
 
 

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Annotated, Literal, cast
 
+import geopandas as gpd
+import pandas as pd
 import typer
 
 from geogrid.cli._analytics_out import Format, Out, PlanOption, plan_store, write_rows
@@ -13,9 +15,11 @@ from geogrid.cli._common import DatabaseUrl, load_settings, opened_store
 from geogrid.cli.incidents_cmd import _time
 from geogrid.io.mapping import load_mapping_file, merge_mappings, parse_map_options
 from geogrid.layers.coverage import plan_change_loads
+from geogrid.settings import CoverageSettings
 from geogrid.staff import STAFF_SPECS, assignable_codes, check_staff, read_staff_file
-from geogrid.store import read_plan
+from geogrid.store import Store, read_plan
 from geogrid.store.staff import read_assignments, read_staff, save_staff
+from geogrid.validation import ValidationReport
 
 staff_app = typer.Typer(help="Staff registry, coverage and recommendations.", no_args_is_help=True)
 
@@ -51,29 +55,55 @@ def import_staff(
         path, mapping=fields, encoding=encoding, source_crs=source_crs
     )
     with plan_store(database_url, plan) as (settings, store, plan_id):
-        codes = assignable_codes(read_plan(store.engine, plan_id))
-        people, assignments, findings = check_staff(
-            frame, grid_codes=codes, file=str(path), settings=settings.coverage
+        people, assignments, findings = register_staff(
+            store,
+            read_plan(store.engine, plan_id),
+            frame,
+            file=str(path),
+            source_crs=crs_label,
+            settings=settings.coverage,
+            replace=not append,
+            report=report,
         )
-        if report is not None:
-            findings.write_json(report)
-        findings.raise_if_errors()
-        with store.transaction() as conn:
-            save_staff(
-                conn,
-                people,
-                assignments,
-                source_file=str(path),
-                source_crs=crs_label,
-                validation=findings.brief(),
-                replace=not append,
-            )
     for note in notes:
         typer.echo(f"note: {note}", err=True)
     typer.echo(
         f"imported {len(people)} staff with {len(assignments)} grid assignments "
         f"(locations: {crs_label}; {len(findings.warnings)} warning(s))"
     )
+
+
+def register_staff(
+    store: Store,
+    grids: pd.DataFrame,
+    frame: gpd.GeoDataFrame,
+    *,
+    file: str,
+    source_crs: str,
+    settings: CoverageSettings,
+    replace: bool = True,
+    report: Path | None = None,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, ValidationReport]:
+    """Check a staff registry (rows as ``read_staff_file`` gives them) against a plan's
+    ``grids`` and store it in one transaction; nothing is stored when an error is found
+    (``InputError``). The findings go to ``report`` (JSON) when named."""
+    people, assignments, findings = check_staff(
+        frame, grid_codes=assignable_codes(grids), file=file, settings=settings
+    )
+    if report is not None:
+        findings.write_json(report)
+    findings.raise_if_errors()
+    with store.transaction() as conn:
+        save_staff(
+            conn,
+            people,
+            assignments,
+            source_file=file,
+            source_crs=source_crs,
+            validation=findings.brief(),
+            replace=replace,
+        )
+    return people, assignments, findings
 
 
 @staff_app.command("export")
