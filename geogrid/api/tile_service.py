@@ -160,8 +160,9 @@ class TileService:
     def current_results(
         self, plan_id: int, level: str, versions: Mapping[str, int]
     ) -> tuple[int | None, int | None]:
-        """Ids of the current hot-spot and coverage results of a plan level, asked again only
-        when a version they depend on moves (a result saved, the plan, incidents or staff)."""
+        """Ids of the newest hot-spot and coverage results of a plan level and its current staff
+        registry (incidents may have come in since), asked again only when a version they depend
+        on moves (a result saved, the plan, incidents or staff)."""
         names = (RESULTS_LAYER, plan_layer(plan_id), INCIDENTS, STAFF_LAYER)
         key = (plan_id, level, *(int(versions.get(n, 0)) for n in names))
         found = self._results.get(key)
@@ -169,10 +170,14 @@ class TileService:
             if len(self._results) > 256:
                 self._results.clear()
             engine = self.store.engine
-            found = self._results[key] = (
-                current_result_id(engine, kind="hotspots", plan_id=plan_id, level=level),
-                current_result_id(engine, kind="coverage", plan_id=plan_id, level=level),
+            # colours of the last analysis of this plan and staff, whatever came in since
+            hotspots, coverage = (
+                current_result_id(
+                    engine, kind=kind, plan_id=plan_id, level=level, incidents_may_be_newer=True
+                )
+                for kind in ("hotspots", "coverage")
             )
+            found = self._results[key] = (hotspots, coverage)
         return found
 
     def cached(self, request: TileRequest, token: Token) -> CachedTile | None:

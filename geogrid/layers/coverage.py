@@ -112,12 +112,16 @@ def _staff_loads(
 ) -> pd.DataFrame:
     """Per person: grids, and for workers their share of households, residents and incidents."""
     rows = assignments[list(_ASSIGNMENT_COLUMNS)].copy()
-    known = rows["grid_code"].isin(grids.index)
+    codes = grids.index.astype(str)
+    # a community, street or district code above the grids is known too (it reaches them)
+    areas = {c[:n] for c in codes for n in (6, 9, 12) if len(c) > n}
+    known = rows["grid_code"].isin(grids.index) | rows["grid_code"].isin(areas)
+    on_grid = rows["grid_code"].isin(grids.index)
     shares = grids.reindex(rows["grid_code"])
     is_worker = rows["role"].isin(WORKER_ROLES).to_numpy()
     for name in ("households", "residents", "incidents"):
         per = shares[f"{name}_per_worker"].fillna(0.0).to_numpy()
-        rows[name] = np.where(is_worker & known.to_numpy(), per, 0.0)
+        rows[name] = np.where(is_worker & on_grid.to_numpy(), per, 0.0)
     rows["known"] = known.to_numpy()
     staff = rows.groupby("staff_id").agg(
         role=("role", "first"),

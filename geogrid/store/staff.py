@@ -259,7 +259,7 @@ def read_result(
     rows = [dict(r._mapping) for r in fetch_all(bind, stmt.order_by(_RESULTS.c.id.desc()))]
     if current_only:
         current = data_versions(bind)
-        rows = [r for r in rows if _is_current(r["versions"], current, plan_id)]
+        rows = [r for r in rows if _is_current(r["versions"], current, plan_id, lagging=set())]
     if not rows:
         raise NotFound(f"no current {kind} result for plan {plan_id}; compute it first")
     record = rows[0]
@@ -275,10 +275,19 @@ def read_result(
 
 
 def current_result_id(
-    bind: Engine | Connection, *, kind: str, plan_id: int, level: str
+    bind: Engine | Connection,
+    *,
+    kind: str,
+    plan_id: int,
+    level: str,
+    incidents_may_be_newer: bool = False,
 ) -> int | None:
     """Id of the newest result of ``kind`` for ``plan_id`` covering ``level`` (a result of
-    level "all" covers every level) computed from the current data versions, or None."""
+    level "all" covers every level) computed from the current data versions, or None.
+
+    ``incidents_may_be_newer``: a result of the current plan and staff registry stays
+    usable after incidents arrived (a map's colours between two analyses: a command centre
+    takes incidents all day, and a result of this morning's incidents is what it shows)."""
     stmt = select(_RESULTS.c.id, _RESULTS.c.versions).where(
         _RESULTS.c.kind == kind,
         _RESULTS.c.plan_id == plan_id,
@@ -286,15 +295,18 @@ def current_result_id(
     )
     current = data_versions(bind)
     rows: list[Any] = fetch_all(bind, stmt.order_by(_RESULTS.c.id.desc()))
+    lagging = {"incidents"} if incidents_may_be_newer else set()
     for row in rows:
-        if _is_current(row[1], current, plan_id):
+        if _is_current(row[1], current, plan_id, lagging=lagging):
             return int(row[0])
     return None
 
 
-def _is_current(versions: dict[str, int], current: dict[str, int], plan_id: int) -> bool:
+def _is_current(
+    versions: dict[str, int], current: dict[str, int], plan_id: int, *, lagging: set[str]
+) -> bool:
     names = {"plan": plan_layer(plan_id), "incidents": INCIDENTS, "staff": STAFF_LAYER}
-    return all(current.get(names[k], 0) == v for k, v in versions.items())
+    return all(current.get(names[k], 0) == v for k, v in versions.items() if k not in lagging)
 
 
 __all__ = [

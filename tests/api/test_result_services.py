@@ -1,6 +1,6 @@
 """Hot-spot and staff-coverage results served by the OGC services on SpatiaLite and PostGIS:
 as feature collections (jurisdiction, paging, filters, no personal data) and as attributes of
-the basic and micro grid tiles (present only while the result is current)."""
+the basic and micro grid tiles (present while the result's plan and staff are current)."""
 
 from __future__ import annotations
 
@@ -149,9 +149,19 @@ def test_results_travel_as_grid_tile_attributes_while_current(
     hot = _tile_grids(client, HOT_GRID)[HOT_GRID]
     assert hot["hotspot"].startswith("hot_") and hot["gi_bin"] >= 1
 
-    # One new incident far from the unmanned grid makes both results stale: not served.
+    # A new incident does not take the colours off the map: the last analysis stays on the
+    # tiles (a command centre takes incidents all day), while the collections list only
+    # results of the current data.
     extra = incidents(seed=9).head(1).assign(id="X-1")
     with store.transaction() as conn:
         import_incidents(conn, extra, source_file="x.csv", plan_id=plan_id)
+    kept = _tile_grids(client, UNMANNED)[UNMANNED]
+    assert kept["unmanned"] is True and not kept["hotspot"].startswith("hot_")
+    assert _tile_grids(client, HOT_GRID)[HOT_GRID]["hotspot"].startswith("hot_")
+    listed = {c["id"] for c in client.get("/collections").json()["collections"]}
+    assert "basic_grids_coverage" not in listed
+    # A new staff registry does: the coverage drawn from the old one is not served.
+    with store.transaction() as conn:
+        _staff(conn)
     stale = _tile_grids(client, UNMANNED)[UNMANNED]
-    assert "unmanned" not in stale and "hotspot" not in stale
+    assert "unmanned" not in stale and stale["hotspot"] == kept["hotspot"]

@@ -32,6 +32,8 @@ def test_staff_loads_and_people_spread_too_thin() -> None:
     assert staff.loc["CP1", "households"] == 0  # police carry no grid load
     assert set(staff.index[staff["spread_too_thin"]]) == {"BH1"}  # 7 micro grids > 6
     assert staff.loc["W5", "unknown_grids"] == 1
+    # a police officer assigned at the community answers for a code above the grids: known
+    assert staff.loc["CP1", "unknown_grids"] == 0
 
 
 def test_thresholds_come_from_settings() -> None:
