@@ -124,7 +124,9 @@ def strip_metadata(data: bytes) -> bytes:
     with Image.open(io.BytesIO(data), formats=list(PHOTO_FORMATS)) as image:
         image.verify()  # chunk checksums and structure, before the pixels are decoded
     with Image.open(io.BytesIO(data), formats=list(PHOTO_FORMATS)) as image:
-        kind = str(image.format)
+        # a JPEG with a multi-picture index (phones' depth or HDR frames) opens as MPO: its
+        # first picture, the photo itself, is kept as a JPEG
+        kind = "JPEG" if image.format == "MPO" else str(image.format)
         icc = image.info.get("icc_profile")
         upright = ImageOps.exif_transpose(image)
         upright.info = {}  # nothing of the original's info is written again

@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 
 from geogrid.api.access import INCIDENT_WRITERS, Principal, record_write, require
 from geogrid.api.feed import FeedHub
-from geogrid.errors import Forbidden
+from geogrid.errors import Forbidden, InputError
 from geogrid.incidents.deadlines import LOCAL_TZ
 from geogrid.store import Store
 from geogrid.store.incident_feed import sees
@@ -61,10 +61,20 @@ def check_sees(principal: Principal, code: str | None, *, what: str) -> None:
         raise Forbidden(f"{what} lies in {place}, outside jurisdiction {principal.jurisdiction}")
 
 
-def local_time(value: datetime | None) -> datetime | None:
-    """A time from a query, in UTC; naive values are Beijing time (as on the command line)."""
+YEARS = (1900, 2200)
+"""The years a time from a query may fall in (incidents, plans and replays of them): outside
+them a time is a typing error, and year 1 would overflow when moved to UTC."""
+
+
+def local_time(value: datetime | None, *, field: str = "time") -> datetime | None:
+    """A time from a query, in UTC; naive values are Beijing time (as on the command line).
+    InputError (naming ``field``) outside :data:`YEARS`."""
     if value is None:
         return None
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise InputError(
+            f"{value.isoformat()} is not in the years {YEARS[0]}-{YEARS[1]}", field=field
+        )
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(LOCAL_TZ))
     return value.astimezone(UTC)

@@ -296,4 +296,4 @@ def as_of_key(value: str) -> str:
     minute (as the ``/incidents/kpis`` route keys ``?as_of=``)."""
     if value == "now":
         return value
-    return minute_key(local_time(datetime.fromisoformat(value)))  # type: ignore[arg-type]
+    return minute_key(local_time(datetime.fromisoformat(value), field="as_of"))  # type: ignore[arg-type]

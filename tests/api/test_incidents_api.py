@@ -296,6 +296,18 @@ def test_statistics_trend_ranking(published: Store, api_client: ApiClient) -> No
     assert viewer.get("/incidents/stats", params={"by": "planet"}).status_code == 400
 
 
+def test_a_time_out_of_the_years_is_refused_not_a_500(
+    published: Store, api_client: ApiClient
+) -> None:
+    dispatcher = api_client(published, role="dispatcher")
+    for path, name in (("/incidents/kpis", "as_of"), ("/incidents/stats", "start")):
+        answer = dispatcher.get(path, params={name: "0001-01-01T00:00"})
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["detail"] == (
+            f"field {name}: 0001-01-01T00:00:00 is not in the years 1900-2200"
+        )
+
+
 def test_kpis_in_one_call_cached_by_data_version(published: Store, api_client: ApiClient) -> None:
     dispatcher = api_client(published, role="dispatcher", kpi_refresh_s=0)
     _report(dispatcher, "K1", reported_at=T0.isoformat())

@@ -151,6 +151,20 @@ def test_a_photo_of_too_many_pixels_is_refused_before_it_is_decoded(
     assert not (tmp_path / "photos").exists() or not any((tmp_path / "photos").iterdir())
 
 
+def test_a_jpeg_with_a_multi_picture_index_is_kept_as_its_first_picture() -> None:
+    from PIL import Image
+
+    from geogrid.report_photos import strip_metadata
+
+    red, blue = Image.new("RGB", (40, 30), (255, 0, 0)), Image.new("RGB", (40, 30), (0, 0, 255))
+    sent = io.BytesIO()
+    red.save(sent, format="MPO", save_all=True, append_images=[blue])  # as phones write them
+    with Image.open(io.BytesIO(strip_metadata(sent.getvalue()))) as kept:
+        assert (kept.format, kept.size, getattr(kept, "n_frames", 1)) == ("JPEG", (40, 30), 1)
+        r, g, b = kept.convert("RGB").getpixel((20, 15))
+        assert r > 240 and g < 15 and b < 15  # the first picture, red
+
+
 def test_photo_sizes_read_as_people_read_them() -> None:
     from geogrid.report_photos import size_text
 

@@ -60,8 +60,8 @@ def stats(
         store.engine,
         by=by,
         plan_id=plan_id,
-        start=local_time(start),
-        end=local_time(end),
+        start=local_time(start, field="start"),
+        end=local_time(end, field="end"),
         categories=category,
         within=within(principal),
     )
@@ -81,8 +81,8 @@ def trend(
     frame = incident_trend(
         store.engine,
         period=period,
-        start=local_time(start),
-        end=local_time(end),
+        start=local_time(start, field="start"),
+        end=local_time(end, field="end"),
         categories=category,
         within=within(principal),
     )
@@ -106,11 +106,11 @@ def ranking(
     frame = department_ranking(
         store.engine,
         by=by,
-        start=local_time(start),
-        end=local_time(end),
+        start=local_time(start, field="start"),
+        end=local_time(end, field="end"),
         top=top,
         within=scope(principal, code),
-        as_of=local_time(as_of),
+        as_of=local_time(as_of, field="as_of"),
     )
     return {"by": by, "rows": json_records(frame)}
 
@@ -146,7 +146,7 @@ async def kpis(
     newest, ``cache`` hit / stale / miss; a stale answer is recomputed ``kpi_refresh_s``
     after it was computed (then it takes one computation) and never served older than
     ``kpi_max_stale_s``."""
-    moment = local_time(as_of)
+    moment = local_time(as_of, field="as_of")
     area = scope(principal, code)
     key = (area or "", minute_key(moment) if moment else "now")
     body = await service.answer(key)
