@@ -227,6 +227,7 @@ def test_undo_survives_a_reload_and_publish_asks_the_reason(
     page.wait_for_selector("body[data-published]")
     assert plan_info(served_draft.store.engine, served_draft.draft)["status"] == "published"
     assert plan_info(served_draft.store.engine, served_draft.published)["status"] == "archived"
+    page.wait_for_function("document.querySelector('#status').textContent.endsWith('· 已发布')")
     web.assert_clean()
 
 
@@ -527,4 +528,23 @@ def test_a_single_building_over_band_is_listed_apart_and_asks_no_reason(
     page.click("#publish")  # no reason asked: the page publishes at once
     page.wait_for_selector("body[data-published]")
     assert plan_info(served_draft.store.engine, served_draft.draft)["status"] == "published"
+    web.assert_clean()
+
+
+def test_with_no_draft_left_the_editor_offers_a_new_one(
+    served_draft: ServedDraft, open_page: Any
+) -> None:
+    with served_draft.store.transaction() as conn:
+        publish_plan(conn, served_draft.draft)  # the draft published: no draft is left
+    url = f"{served_draft.base}/maps/editor#key={served_draft.keys[0]}"
+    web: WebPage = open_page(url, viewport=(1400, 900))
+    page: Any = web.page
+    page.wait_for_selector("#status #offer", timeout=60_000)
+    assert f"已发布方案 {served_draft.draft} 可复制为新草案" in page.inner_text("#status")
+    page.click("#status #offer")
+    page.wait_for_selector("body[data-ready][data-units]", timeout=60_000)
+    copy = served_draft.draft + 1
+    assert page.evaluate("location.search") == f"?plan={copy}"
+    assert plan_info(served_draft.store.engine, copy)["status"] == "draft"
+    assert page.inner_text("#status") == f"草案 {copy} · 版本 0"
     web.assert_clean()

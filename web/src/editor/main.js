@@ -24,13 +24,28 @@ const cannotOpen = (error) => panel.status(fmt(panel.t('cannotOpen'), { detail: 
 window.addEventListener('unhandledrejection', (event) => cannotOpen(event.reason));
 window.addEventListener('error', (event) => cannotOpen(event.error || event.message));
 
-/** The plan named by ?plan=, else the newest draft. */
+/** The plan named by ?plan=, else the newest draft; with no draft at all (after a publish, say)
+ * the status line offers to start one as a copy of the published plan, and this never returns. */
 async function draftId() {
   const named = Number(new URLSearchParams(location.search).get('plan'));
   if (named) return named;
-  const drafts = (await api('/plans')).filter((p) => p.status === 'draft');
-  if (!drafts.length) throw new Error('no draft plan: make one with POST /partition-jobs or /plans/{id}/copy');
-  return drafts[0].id;
+  const plans = await api('/plans');
+  const drafts = plans.filter((p) => p.status === 'draft');
+  if (drafts.length) return drafts[0].id;
+  const published = plans.find((p) => p.status === 'published');
+  panel.status(published ? fmt(panel.t('noDraftCopy'), { plan: published.id }) : panel.t('noDraft'));
+  if (published) panel.offer(panel.t('newDraft'), () => startDraft(published.id));
+  return new Promise(() => {}); // the page waits for the planner's choice
+}
+
+/** A new draft copied from plan `from`, opened in this page. */
+async function startDraft(from) {
+  try {
+    const made = await api(`/plans/${from}/copy`, { method: 'POST', body: {} });
+    location.search = `?plan=${made.plan_id}`;
+  } catch (error) {
+    panel.message('error', error.status === 401 || error.status === 403 ? fmt(panel.t('needKey'), { detail: error.message }) : fmt(panel.t('failed'), { detail: error.message }));
+  }
 }
 
 const server = new DraftServer(await draftId());
@@ -165,7 +180,7 @@ function refreshControls() {
   $('redo').disabled = !draft || editor.depth.redo <= 0;
   for (const id of ['merge', 'lock', 'unlock', 'rebalance']) $(id).disabled = !draft || !selected.length;
   $('publish').disabled = !draft;
-  panel.status(fmt(panel.t('ready'), { plan: server.planId, version: server.version }) + (draft ? '' : ` · ${editor.status}`));
+  panel.status(fmt(panel.t('ready'), { plan: server.planId, version: server.version }) + (draft ? '' : ` · ${panel.t(`state_${editor.status}`)}`));
 }
 
 function useLevel(next) {

@@ -26,6 +26,15 @@ export class Panel {
     $('status').textContent = text;
   }
 
+  /** A button after the status line that runs `action` once. */
+  offer(label, action) {
+    const button = document.createElement('button');
+    button.id = 'offer';
+    button.textContent = label;
+    button.addEventListener('click', () => { button.disabled = true; action(); }, { once: true });
+    $('status').append(' ', button);
+  }
+
   /** kind: 'info', 'error' or 'conflict' (null hides it). */
   message(kind, text) {
     const box = $('message');
