@@ -3,7 +3,7 @@ and archive. Wires :mod:`geogrid.plan_drafts` sessions to the store."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -151,9 +151,7 @@ def _unchanged(draft: Draft, op: dict[str, Any], allowed: Allowed) -> dict[str, 
     of a locked grid): the same version, nothing written, no undo step. An empty delta in the
     log would make the next Undo undo nothing visible."""
     named = [op.get("to"), op.get("grid"), *(op.get("grids") or [])]
-    outside = sorted(c for c in named if c in draft.grids and not allowed(c))
-    if outside:
-        raise Forbidden(f"grid {outside[0]} is outside your jurisdiction")
+    _refuse_outside((c for c in named if c in draft.grids), allowed)
     return {
         "plan_id": draft.plan_id,
         "version": draft.version,
@@ -165,6 +163,13 @@ def _unchanged(draft: Draft, op: dict[str, Any], allowed: Allowed) -> dict[str, 
         "moved_units": 0,
         "flags": [],
     }
+
+
+def _refuse_outside(codes: Iterable[str], allowed: Allowed) -> None:
+    """Forbidden, naming the first of ``codes`` outside the caller's jurisdiction."""
+    outside = sorted(c for c in codes if not allowed(c))
+    if outside:
+        raise Forbidden(f"grid {outside[0]} is outside your jurisdiction")
 
 
 def _commit(
@@ -180,9 +185,7 @@ def _commit(
 ) -> dict[str, Any]:
     draft = session.draft
     before = checks.parts_before(draft, delta)
-    outside = sorted(c for c in checks.affected(draft, _codes(delta)) if not allowed(c))
-    if outside:
-        raise Forbidden(f"grid {outside[0]} is outside your jurisdiction")
+    _refuse_outside(checks.affected(draft, _codes(delta)), allowed)
     draft.apply(delta)
     try:
         touched = checks.validate(draft, delta, before)

@@ -190,7 +190,7 @@ def band_of_draft(draft: Draft) -> dict[str, Any]:
         lo = np.asarray([b.lo for b in found])
         hi = np.asarray([b.hi for b in found])
         households = sums["households"].to_numpy()
-        within = (households >= lo) & (households <= hi)
+        within = ~out_of_band(households, lo, hi)
         exempt = single_over_band(households, sums["buildings"].to_numpy(), hi)
         rows += [
             {"within": w, "exempt": SINGLE_OVER_BAND if e else None}

@@ -5,6 +5,12 @@ import { ApiError } from '../common/api.js';
 import { markChanged, paintGrids, refreshGrids, setData, setPainted } from './layers.js';
 import { fmt } from './strings.js';
 
+/** What a refused or failed request says: for want of a key (401, 403), how to get one. */
+export function failureText(error, t) {
+  const keyless = error.status === 401 || error.status === 403;
+  return fmt(t(keyless ? 'needKey' : 'failed'), { detail: error.message });
+}
+
 export class Editor {
   constructor({ map, server, table, panel, onChange }) {
     Object.assign(this, { map, server, table, panel, onChange });
@@ -75,7 +81,7 @@ export class Editor {
   async report(error) {
     const { t } = this;
     if (!(error instanceof ApiError)) {
-      this.panel.message('error', fmt(t('failed'), { detail: error.message }));
+      this.panel.message('error', failureText(error, t));
       return;
     }
     const problem = error.problem || {};
@@ -90,15 +96,11 @@ export class Editor {
       markChanged(this.map, grids.map((code) => this.table.get(code)).filter(Boolean));
       return;
     }
-    if (error.status === 401 || error.status === 403) { // no key, or a key that may not edit
-      this.panel.message('error', fmt(t('needKey'), { detail: error.message }));
-      return;
-    }
     if (error.status === 422 && problem.check) {
       this.panel.message('error', fmt(t('refused'), { check: t(`check.${problem.check}`), detail: error.message }));
       return;
     }
-    this.panel.message('error', fmt(t('failed'), { detail: error.message }));
+    this.panel.message('error', failureText(error, t));
   }
 
   /** Reads the draft again (version, grids, bands) and redraws: after a conflict or a split.

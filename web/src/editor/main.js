@@ -3,7 +3,7 @@
 import { api, takeKeyFromFragment } from '../common/api.js';
 import { applyLabels, currentLang, languageSwitch, translator } from '../common/i18n.js';
 import { createMap, pageConfig } from '../common/map.js';
-import { Editor } from './edits.js';
+import { Editor, failureText } from './edits.js';
 import { addLayers, paintGrids, setData, setPainted, setSelected, showLevel, UNITS_MINZOOM } from './layers.js';
 import { askReason, Panel } from './panel.js';
 import { DraftServer } from './server.js';
@@ -44,7 +44,7 @@ async function startDraft(from) {
     const made = await api(`/plans/${from}/copy`, { method: 'POST', body: {} });
     location.search = `?plan=${made.plan_id}`;
   } catch (error) {
-    panel.message('error', error.status === 401 || error.status === 403 ? fmt(panel.t('needKey'), { detail: error.message }) : fmt(panel.t('failed'), { detail: error.message }));
+    panel.message('error', failureText(error, panel.t));
   }
 }
 

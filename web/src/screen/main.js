@@ -22,7 +22,7 @@ const config = pageConfig();
 const params = new URLSearchParams(location.search);
 const asOf = params.get('as_of') || config.asOf || null; // the server's screen_as_of: a past year's data
 const $ = (id) => document.getElementById(id);
-const state = { lang: currentLang(config.language || 'zh'), area: '', measure: params.get('measure') || 'incidents', kpis: null, ranking: [], services: {} };
+const state = { lang: currentLang(config.language || 'zh'), area: '', measure: params.get('measure') || 'incidents', kpis: null, ranking: [] };
 let t = words(state.lang);
 
 function query(extra) {
@@ -126,7 +126,7 @@ async function go(code) {
 function categoryName(event) {
   const code = event.subcategory_code || event.category_code || '';
   const names = (config.categories || {})[code];
-  return names ? names[state.lang === 'en' ? 1 : 0] : state.services[code] || code;
+  return names ? names[state.lang === 'en' ? 1 : 0] : code;
 }
 
 /** Rows already in the feed, written again in the page's language. */
@@ -247,9 +247,6 @@ try {
     Areas.load().then((loaded) => { performance.mark('screen:areas'); return loaded; }),
     mapMade,
   ]);
-  api('/open311/v2/services.json').then((list) => {
-    state.services = Object.fromEntries(list.map((s) => [s.service_code, s.service_name]));
-  }).catch(() => {});
   screenMap.onLegend = paintLegend;
   state.map = screenMap.map;
   setMeasure(MEASURES.includes(state.measure) ? state.measure : 'incidents');
