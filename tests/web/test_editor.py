@@ -219,11 +219,7 @@ def test_undo_survives_a_reload_and_publish_asks_the_reason(
     page.wait_for_function("document.body.dataset.version === '2'")
     assert _row(web, B1)[1] == "384" and _row(web, B2)[1] == "384"
     assert page.is_enabled("#redo")
-    out = int(page.inner_text("#out-count"))
-    page.click("#publish")
-    if out:  # micro grids out of their band need a reason
-        page.fill("#reason-text", "多层住宅楼栋不可拆分")
-        page.click("#reason-ok")
+    _publish(page)
     page.wait_for_selector("body[data-published]")
     assert plan_info(served_draft.store.engine, served_draft.draft)["status"] == "published"
     assert plan_info(served_draft.store.engine, served_draft.published)["status"] == "archived"
@@ -248,6 +244,15 @@ def test_two_planners_on_one_draft_the_stale_one_sees_the_conflict(
     assert served_draft.get(f"/plans/{served_draft.draft}/draft")["version"] == 1
     wang.assert_clean()
     _clean_but(li, "409")
+
+
+def _publish(page: Any) -> None:
+    """Publish as a planner does: the reason typed in when grids are out of their band."""
+    out = int(page.inner_text("#out-count"))
+    page.click("#publish")
+    if out:  # micro grids out of their band need a reason
+        page.fill("#reason-text", "多层住宅楼栋不可拆分")
+        page.click("#reason-ok")
 
 
 def _clean_but(web: WebPage, status: str) -> None:
@@ -460,11 +465,7 @@ def test_a_stale_publish_says_the_draft_moved_on_without_an_empty_list(
     _, point = _border_point(served_draft, B1, B2)
     _click_unit(wang, point, B2)
     page: Any = li.page  # Li still holds version 0 and publishes
-    out = int(page.inner_text("#out-count"))
-    page.click("#publish")
-    if out:
-        page.fill("#reason-text", "楼栋不可拆分")
-        page.click("#reason-ok")
+    _publish(page)
     page.wait_for_selector("#message.conflict")
     text = page.inner_text("#message")
     assert "已过期" in text and "0 处修改" not in text and "—" not in text
