@@ -119,7 +119,7 @@ def partition(
     for line in household_lines(plan_report):
         console.print(line)
     console.print(summary_table(plan_report))
-    for line in exemption_lines(plan_report):
+    for line in exemption_lines(plan_report) + network_lines(plan_report):
         console.print(line)
     if "redraw" in plan_report:
         console.print(_redraw_line(plan_report["redraw"]))
@@ -298,4 +298,27 @@ def exemption_lines(report: dict[str, Any]) -> list[str]:
     empty = report.get("basic", {}).get("empty_grids", [])
     if empty:
         lines.append(f"basic grids without households: {', '.join(empty)}")
+    return lines
+
+
+def network_lines(report: dict[str, Any]) -> list[str]:
+    """The fixes made to the barrier lines, and class values no table knows."""
+    fixes = report.get("network") or {}
+    if not fixes:
+        return []
+    made = ", ".join(
+        f"{fixes.get(key, 0):,} {what}"
+        for key, what in (
+            ("dangles_extended", "dangles extended"),
+            ("gaps_closed", "near-misses closed"),
+            ("duplicates_removed", "duplicates removed"),
+            ("false_nodes_removed", "false nodes removed"),
+        )
+    )
+    lines = [f"barrier lines: {fixes.get('lines_in', 0):,} in; {made}"]
+    for layer, values in (fixes.get("unknown_classes") or {}).items():
+        default = "secondary roads" if layer == "roads" else "rivers"
+        listed = ", ".join(f"{v!r} ({n})" for v, n in list(values.items())[:8])
+        more = f" and {len(values) - 8} more" if len(values) > 8 else ""
+        lines.append(f"  {layer}: class values not known, taken as {default}: {listed}{more}")
     return lines

@@ -18,6 +18,7 @@ import geopandas as gpd
 
 from geogrid.errors import InputError
 from geogrid.io._codes import codes_as_text
+from geogrid.road_classes import SPELLINGS
 from geogrid.schema import LAYERS, LayerSpec
 
 FieldMapping = dict[str, dict[str, str]]
@@ -211,33 +212,7 @@ def value_aliases() -> Mapping[str, Mapping[str, str]]:
 
 
 _VALUE_ALIASES: Final[dict[str, dict[str, str]]] = {
-    "road_class": {
-        "motorway": "motorway",
-        "motorway_link": "motorway",
-        "trunk": "arterial",
-        "trunk_link": "arterial",
-        "primary": "arterial",
-        "primary_link": "arterial",
-        "secondary": "secondary",
-        "secondary_link": "secondary",
-        "tertiary": "secondary",
-        "tertiary_link": "secondary",
-        "residential": "local",
-        "unclassified": "local",
-        "living_street": "local",
-        "service": "local",
-        "road": "local",
-        "track": "path",
-        "footway": "path",
-        "cycleway": "path",
-        "path": "path",
-        "pedestrian": "path",
-        "steps": "path",
-        "高速": "motorway",
-        "主干路": "arterial",
-        "次干路": "secondary",
-        "支路": "local",
-    },
+    "road_class": SPELLINGS,
     "area_type": {
         "urban": "urban_community",
         "community": "urban_community",

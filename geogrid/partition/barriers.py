@@ -14,43 +14,27 @@ from typing import Final
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
+
+from geogrid.road_classes import canonical_road_class
 
 CLASSES: Final = ("major", "secondary", "local")  # most important first
 COST: Final[dict[str, float]] = {"major": 0.005, "secondary": 0.02, "local": 0.05}
 # a metre between two pieces of large empty land (fields, woods, parks cut by ``_empty_land``):
 # cheaper than through a block, so the refinement's compactness term can share such land out
 OPEN_LAND_COST: Final = 0.3
-# road_class / waterway_class values (OSM highway=* and waterway=* and common Chinese usage)
-_LOCAL_ROADS: Final = [
-    "tertiary",
-    "local",
-    "residential",
-    "unclassified",
-    "service",
-    "living_street",
-    "lane",
-    "hutong",
-    "alley",
-    "path",
-    "footway",
-    "cycleway",
-    "track",
-    "pedestrian",
-    "steps",
-    "branch",
-]
+# a road class of the schema (``geogrid.road_classes``, where every spelling lives) -> its class
 ROAD_CLASS: Final[dict[str, str]] = {
-    **dict.fromkeys(
-        ("motorway", "trunk", "primary", "expressway", "ring", "ring_road", "arterial", "major"),
-        "major",
-    ),
-    **dict.fromkeys(("secondary", "collector", "sub_arterial"), "secondary"),
-    **dict.fromkeys(_LOCAL_ROADS, "local"),
+    "motorway": "major",
+    "arterial": "major",
+    "secondary": "secondary",
+    "local": "local",
+    "path": "local",
 }
 WATERWAY_CLASS: Final[dict[str, str]] = {
-    **dict.fromkeys(("river", "canal", "riverbank"), "major"),
-    **dict.fromkeys(("stream", "drain", "ditch", "brook"), "local"),
+    **dict.fromkeys(("river", "canal", "riverbank", "河", "河流", "运河"), "major"),
+    **dict.fromkeys(("stream", "drain", "ditch", "brook", "溪", "沟", "渠", "水渠"), "local"),
 }
 UNKNOWN: Final = "secondary"  # a road without a known class: neither ignored nor a wall
 
@@ -59,23 +43,44 @@ def line_classes(frame: gpd.GeoDataFrame, layer: int) -> NDArray[np.int64]:
     """Class index (into CLASSES) of each line of a barrier frame.
 
     ``layer`` is the frame's place in (roads, waterways, railways): railways are all major,
-    roads are classed by ``road_class`` (or OSM's ``highway``), waterways by
-    ``waterway_class`` (or OSM's ``waterway``; rivers when unknown).
+    roads are classed by ``road_class`` (or OSM's ``highway``; any spelling
+    ``geogrid.road_classes`` knows), waterways by ``waterway_class`` (or OSM's ``waterway``;
+    rivers when unknown). A road of unknown class counts as secondary: neither ignored nor a
+    wall (:func:`unknown_values` lists them for the report).
     """
     if layer == 2:
         return np.zeros(len(frame), dtype=np.int64)
-    columns, table, default = (
-        (("road_class", "highway"), ROAD_CLASS, UNKNOWN)
-        if layer == 0
-        else (("waterway_class", "waterway"), WATERWAY_CLASS, "major")
+    default = UNKNOWN if layer == 0 else "major"
+    names = _class_names(frame, layer)
+    return np.asarray(
+        [CLASSES.index(n if isinstance(n, str) else default) for n in names], dtype=np.int64
     )
+
+
+def unknown_values(frame: gpd.GeoDataFrame, layer: int) -> dict[str, int]:
+    """Class values of a barrier frame that no table knows, with how many lines carry each."""
+    if layer == 2:
+        return {}
+    raw = _raw_values(frame, layer)
+    known = _class_names(frame, layer).map(lambda n: isinstance(n, str))
+    unknown = raw.map(lambda v: isinstance(v, str) and v != "") & ~known
+    return {str(k): int(v) for k, v in raw[unknown].value_counts().sort_index().items()}
+
+
+def _raw_values(frame: gpd.GeoDataFrame, layer: int) -> pd.Series:
+    columns = ("road_class", "highway") if layer == 0 else ("waterway_class", "waterway")
     column = next((c for c in columns if c in frame.columns), None)
     if column is None:
-        return np.full(len(frame), CLASSES.index(default), dtype=np.int64)
-    values = frame[column].astype("string").fillna("").str.strip().str.lower()
-    values = values.str.removesuffix("_link")  # OSM: motorway_link, primary_link, ...
-    names = values.map(lambda v: table.get(v, default))
-    return np.asarray([CLASSES.index(n) for n in names], dtype=np.int64)
+        return pd.Series(None, index=frame.index, dtype=object)
+    return frame[column].map(lambda v: str(v).strip() if pd.notna(v) else None).astype(object)
+
+
+def _class_names(frame: gpd.GeoDataFrame, layer: int) -> pd.Series:
+    """The class name of each line (None where the value is missing or unknown)."""
+    raw = _raw_values(frame, layer)
+    if layer == 0:
+        return raw.map(lambda v: ROAD_CLASS.get(canonical_road_class(v) or ""))
+    return raw.map(lambda v: WATERWAY_CLASS.get(v.lower()) if isinstance(v, str) else None)
 
 
 def class_costs() -> NDArray[np.float64]:

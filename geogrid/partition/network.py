@@ -12,7 +12,8 @@ seconds on a district; its import alone costs more than a partition's preparatio
 4. false nodes (two lines of one class meeting end to end, nothing else there) are merged
    (``false_nodes_removed``).
 
-Each fix is counted in the report (``network``). Every line keeps its barrier class.
+Each fix is counted in the report (``network``). Every line keeps its barrier class; class
+values no table knows are listed there too (``unknown_classes``: per layer, value -> lines).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from numpy.typing import NDArray
 from pyproj import CRS
 
 from geogrid.errors import CRSError
-from geogrid.partition.barriers import CLASSES, line_classes
+from geogrid.partition.barriers import CLASSES, line_classes, unknown_values
 
 SNAP_M: Final = 20.0  # default tolerance for dangling ends
 EXTENSION_M: Final = 0.01  # an extended end reaches this far past its target (a clean cut)
@@ -59,6 +60,12 @@ def barrier_network(
     """
     lines, classes = _lines(frames, metric)
     fixes: dict[str, Any] = {"lines_in": len(lines), "snap_m": snap_m}
+    # values no table knows: classed as the default, and said so (never silently)
+    fixes["unknown_classes"] = {
+        name: unknown
+        for name, frame, layer in zip(("roads", "waterways"), frames, (0, 1), strict=False)
+        if frame is not None and (unknown := unknown_values(frame, layer))
+    }
     lines, classes, fixes["duplicates_removed"] = _deduplicate(lines, classes)
     if snap_m > 0 and len(lines):
         lines, fixes["gaps_closed"], fixes["dangles_extended"] = _snap(lines, outlines, snap_m)

@@ -80,3 +80,39 @@ def test_partition_file_with_two_workers_gives_the_same_grids(tmp_path: Path) ->
     assert one["code"].tolist() == two["code"].tolist()
     assert one["households"].tolist() == two["households"].tolist()
     assert one.geometry.to_wkb().tolist() == two.geometry.to_wkb().tolist()
+
+
+def test_partition_file_reads_chinese_road_classes_and_lists_unknown_ones(tmp_path: Path) -> None:
+    """Road classes written the Chinese way (CJJ 37: 次干路, 支路; a hutong) weigh as their
+    English spellings; a value no table knows is taken as a secondary road and said so."""
+    english = _input(tmp_path, drop_households=0)
+    chinese = tmp_path / "zh.gpkg"
+    for layer in ("communities", "buildings"):
+        pyogrio.write_dataframe(gpd.read_file(english, layer=layer), chinese, layer=layer)
+    roads = gpd.read_file(english, layer="roads")
+    roads["road_class"] = ["次干路", "支路", "胡同"]
+    extra = roads.iloc[[2]].assign(road_id="R4", road_class="景观路")
+    extra["geometry"] = extra.geometry.translate(xoff=-0.0003)  # a lane beside the side road
+    pyogrio.write_dataframe(gpd.pd.concat([roads, extra]), chinese, layer="roads")
+    english_extra = gpd.pd.concat([gpd.read_file(english, layer="roads"), extra])
+    english_extra.loc[english_extra.road_id == "R4", "road_class"] = "secondary"
+    pyogrio.write_dataframe(english_extra, english, layer="roads")
+    grids = []
+    for path in (english, chinese):
+        report = tmp_path / f"{path.stem}.json"
+        done = run_geogrid("partition", str(path), "--out", str(tmp_path / f"{path.stem}_p.gpkg"),
+                           "--report", str(report))  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        grids.append(gpd.read_file(tmp_path / f"{path.stem}_p.gpkg", layer="basic_grids"))
+        unknown = json.loads(report.read_text())["network"]["unknown_classes"]
+        if path == chinese:
+            assert unknown == {"roads": {"景观路": 1}}
+            assert "roads: class values not known, taken as secondary roads: '景观路' (1)" in (
+                done.stdout.replace("\n", " ")
+            )
+        else:
+            assert unknown == {}
+    assert grids[0]["households"].tolist() == grids[1]["households"].tolist()
+    assert grids[0].geometry.normalize().to_wkb().tolist() == (
+        grids[1].geometry.normalize().to_wkb().tolist()
+    )
