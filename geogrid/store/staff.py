@@ -302,6 +302,13 @@ def current_result_id(
     return None
 
 
+def result_summary(bind: Engine | Connection, result_id: int) -> dict[str, Any]:
+    """The stored summary of result ``result_id`` (for a hot-spot result: its ``method``, the
+    legend line, besides the counts), or {} when there is no such result."""
+    rows: list[Any] = fetch_all(bind, select(_RESULTS.c.summary).where(_RESULTS.c.id == result_id))
+    return dict(rows[0][0] or {}) if rows else {}
+
+
 def _is_current(
     versions: dict[str, int], current: dict[str, int], plan_id: int, *, lagging: set[str]
 ) -> bool:
