@@ -70,28 +70,34 @@ def _larger_uniform(
     """How often the permuted neighbour sum reaches the observed one, for equal weights.
 
     With equal weights the comparison is between plain sums of k neighbour values. For k
-    neighbours, permutation p sums ``below[p, :k]`` plus ``above - below`` over the drawn ids
-    >= i: with the first k ids sorted, that is a suffix sum found by one binary search per
-    observation, so the work per permutation is O(n log k) instead of O(n k).
+    neighbours, permutation p sums ``above[p, :k]`` plus ``below - above`` over the drawn ids
+    < i. Those corrections, binned by id and summed cumulatively, give every observation's sum
+    of one permutation at once: O(n) per permutation and neighbour count, in chunks of
+    permutations, with no Python loop per permutation (100,000 permutations are seconds).
     """
+    n, permutations = y.size, ids.shape[0]
     pattern = sp.csr_matrix(w, copy=True)
     pattern.setdiag(0.0)
     pattern.eliminate_zeros()
     pattern.data[:] = 1.0
     observed = pattern @ y  # sum of the neighbours' values, self excluded
-    larger = np.zeros(y.size, dtype=np.int64)
+    larger = np.zeros(n, dtype=np.int64)
+    chunk = max(1, _CHUNK_CELLS // max(n, 1))
     for k in np.unique(counts[counts > 0]):
         group = np.flatnonzero(counts == k)
-        order = np.argsort(ids[:, :k], axis=1, kind="stable")
-        sorted_ids = np.take_along_axis(ids[:, :k], order, axis=1)
-        shift = np.take_along_axis(above[:, :k] - below[:, :k], order, axis=1)
-        suffix = np.zeros((ids.shape[0], k + 1))
-        suffix[:, :k] = np.cumsum(shift[:, ::-1], axis=1)[:, ::-1]
-        base = below[:, :k].sum(axis=1)
         target = observed[group]
-        for p in range(ids.shape[0]):
-            left = np.searchsorted(sorted_ids[p], group, side="left")
-            larger[group] += base[p] + suffix[p, left] >= target
+        for start in range(0, permutations, chunk):
+            stop = min(permutations, start + chunk)
+            rows = stop - start
+            drawn = ids[start:stop, :k]
+            base = above[start:stop, :k].sum(axis=1)
+            # prefix[p, i]: sum of (below - above) over the drawn ids < i, i.e. id + 1 <= i
+            slots = (np.arange(rows)[:, None] * (n + 1) + drawn + 1).ravel()
+            delta = (below[start:stop, :k] - above[start:stop, :k]).ravel()
+            binned = np.bincount(slots, weights=delta, minlength=rows * (n + 1))
+            prefix = np.cumsum(binned.reshape(rows, n + 1), axis=1)
+            sims = base[:, None] + prefix[:, group]
+            larger[group] += (sims >= target[None, :]).sum(axis=0)
     return larger
 
 

@@ -13,12 +13,18 @@ twice the folded p_sim, itself at least ``1 / (P + 1)``). Benjamini-Hochberg ove
 a lone grid only at ``p <= alpha / n``: with 999 permutations over ~500 grids the floor 0.002
 needs 11 grids at the floor before any passes at 90%, 21 at 95% and 101 at 99%, so binning by
 the permutation p under FDR (what this module did before) labelled almost every grid "not
-significant". The permutation p is still computed (999 permutations by default, as esda and
-ArcGIS's conditional-permutation option do) and reported as ``p_sim``; ``inference="permutation"``
-bins by it instead. Then, with FDR, the permutations are raised to what lets a lone grid at the
-floor pass BH at 99% (``permutations_for_fdr``: ``2n / 0.01``, 100,200 for 501 grids, ~6 s),
+significant". The permutation p is still computed (999 permutations by default, esda's
+default) and reported as ``p_sim``; ``inference="permutation"`` bins by it instead. Then, with FDR, the permutations are raised to what lets a lone grid at the
+floor pass BH at 99% (``permutations_for_fdr``: ``2n / 0.01``, 100,200 for 501 grids: 5 s),
 up to ``max_permutations``; any level still limited by the floor is stated in the result
 (``min_grids``, :meth:`GiStar.method`), never left as a silent "not significant".
+
+The two answer different questions. The normal p treats the whole neighbourhood sum, the
+grid's own count included, as random: one grid with an extreme count (a planted market in the
+demo, 12x the mean) makes itself and the neighbours that share it hot. The conditional
+permutation holds the grid's own count fixed and asks whether its neighbours are unusual, so a
+lone busy grid among ordinary ones is not a hot spot. The default follows ArcGIS; ``p_sim`` in
+the result tells the two cases apart.
 
 The conditional permutations are in :mod:`geogrid.layers.gi_permutation`. Pure functions over
 arrays and scipy sparse weights; no database or web imports.
@@ -43,7 +49,7 @@ CONFIDENCE_LEVELS: Final = (0.90, 0.95, 0.99)
 """Confidence levels of the hot/cold bins: bin +-1, +-2, +-3 (ArcGIS's Gi_Bin)."""
 DEFAULT_PERMUTATIONS: Final = 999
 DEFAULT_MAX_PERMUTATIONS: Final = 200_000
-"""Most permutations a permutation-inference FDR run is raised to (~12 s on 500 grids)."""
+"""Most permutations a permutation-inference FDR run is raised to (~10 s on 500 grids)."""
 Inference = Literal["normal", "permutation"]
 INFERENCES: Final[tuple[Inference, ...]] = ("normal", "permutation")
 
