@@ -23,7 +23,7 @@ from geogrid.settings import TileSettings
 from geogrid.store import Store, published_plan_id
 from geogrid.store.grid_snapshot import Snapshot, changed_boxes, grid_snapshot
 from geogrid.store.grid_stats import StatsRefresher
-from geogrid.store.staff import RESULTS_LAYER, STAFF_LAYER, current_result_id, result_summary
+from geogrid.store.staff import RESULTS_LAYER, STAFF_LAYER, current_result_id, hotspot_method
 from geogrid.store.tiles import TileQuery, features_spatialite, mvt_postgis
 from geogrid.store.version_watch import VersionWatch
 from geogrid.store.versions import INCIDENTS, plan_layer
@@ -194,8 +194,7 @@ class TileService:
         result_id = self.current_results(plan_id, str(layer.level), versions)[0]
         if result_id is None:
             return None
-        method = result_summary(self.store.engine, result_id).get("method")
-        return str(method) if method else None
+        return hotspot_method(self.store.engine, result_id)
 
     def cached(self, request: TileRequest, token: Token) -> CachedTile | None:
         """The tile if the cache holds it valid (no I/O)."""

@@ -26,15 +26,15 @@ permutation holds the grid's own count fixed and asks whether its neighbours are
 lone busy grid among ordinary ones is not a hot spot. The default follows ArcGIS; ``p_sim`` in
 the result tells the two cases apart.
 
-The conditional permutations are in :mod:`geogrid.layers.gi_permutation`. Pure functions over
+The conditional permutations are in :mod:`geogrid.layers.gi_permutation`, the floor's
+arithmetic and the legend line in :mod:`geogrid.layers.gi_method`. Pure functions over
 arrays and scipy sparse weights; no database or web imports.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import Final, Literal, cast
+from typing import Final, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -43,20 +43,35 @@ import scipy.sparse as sp
 from scipy import stats
 
 from geogrid.errors import InputError
+from geogrid.layers.gi_method import (
+    CONFIDENCE_LEVELS,
+    INFERENCES,
+    LEVEL_NAMES,
+    Inference,
+    method_text,
+    min_grids,
+    permutations_for_fdr,
+)
 from geogrid.layers.gi_permutation import permutation_draws, permutation_p
 
-CONFIDENCE_LEVELS: Final = (0.90, 0.95, 0.99)
-"""Confidence levels of the hot/cold bins: bin +-1, +-2, +-3 (ArcGIS's Gi_Bin)."""
+__all__ = [
+    "CONFIDENCE_LEVELS",
+    "INFERENCES",
+    "GiStar",
+    "Inference",
+    "bin_labels",
+    "classify",
+    "fdr_threshold",
+    "gi_star",
+    "method_text",
+    "min_grids",
+    "permutations_for_fdr",
+    "star_weights",
+]
+
 DEFAULT_PERMUTATIONS: Final = 999
 DEFAULT_MAX_PERMUTATIONS: Final = 200_000
 """Most permutations a permutation-inference FDR run is raised to (~10 s on 500 grids)."""
-Inference = Literal["normal", "permutation"]
-INFERENCES: Final[tuple[Inference, ...]] = ("normal", "permutation")
-
-
-def _alpha(confidence: float) -> float:
-    """1 - confidence without the float residue (1 - 0.99 is 0.010000000000000009)."""
-    return round(1.0 - confidence, 12)
 
 
 @dataclass(frozen=True)
@@ -110,58 +125,13 @@ class GiStar:
             "correction": "fdr_bh" if self.fdr else "none",
             "permutations": self.permutations,
             "confidence_levels": list(CONFIDENCE_LEVELS),
-            "min_grids": dict(zip(_LEVEL_NAMES, self.min_grids, strict=True)),
+            "min_grids": dict(zip(LEVEL_NAMES, self.min_grids, strict=True)),
         }
 
     def method(self) -> str:
         """One line for a legend, e.g. "Gi* z-score, normal p (two-sided), FDR (Benjamini-
         Hochberg)" plus what the permutation floor keeps out of reach, if anything."""
         return method_text(self.inference, self.fdr, self.permutations, self.min_grids)
-
-
-_LEVEL_NAMES: Final = tuple(f"{round(c * 100)}%" for c in CONFIDENCE_LEVELS)
-
-
-def method_text(
-    inference: str, fdr: bool, permutations: int, min_grids: tuple[int | None, ...] = (1, 1, 1)
-) -> str:
-    """The legend line of a hot-spot result (see :meth:`GiStar.method`)."""
-    if inference == "permutation":
-        text = f"Gi* {permutations:,} conditional permutations, pseudo p (two-sided)"
-    else:
-        text = "Gi* z-score, normal p (two-sided)"
-    text += ", FDR (Benjamini-Hochberg)" if fdr else ", no FDR correction"
-    limits = [
-        f"{name} unreachable" if need is None else f"{name} needs {need} grids at the floor"
-        for name, need in zip(_LEVEL_NAMES, min_grids, strict=True)
-        if need != 1
-    ]
-    return text + (f"; {', '.join(limits)}" if limits else "")
-
-
-def permutations_for_fdr(n: int, confidence: float = max(CONFIDENCE_LEVELS)) -> int:
-    """Fewest permutations whose p floor, 2 / (P + 1), lets one grid alone pass Benjamini-
-    Hochberg over ``n`` grids at ``confidence`` (floor < (1 - confidence) / n), e.g. 100,200
-    for 501 grids at 99%. Raises InputError for n < 1."""
-    if n < 1:
-        raise InputError("permutations_for_fdr needs at least one grid")
-    return math.ceil(2 * n / _alpha(confidence))
-
-
-def min_grids(n: int, floor: float, *, fdr: bool) -> tuple[int | None, ...]:
-    """Per confidence level, the fewest of ``n`` grids that must share the smallest attainable
-    p-value ``floor`` before any can pass: 1 when a lone grid can, None when none ever can
-    (without FDR a level is out of reach only when the floor is not below alpha)."""
-    out: list[int | None] = []
-    for confidence in CONFIDENCE_LEVELS:
-        alpha = _alpha(confidence)
-        if not fdr:
-            out.append(1 if floor < alpha else None)
-            continue
-        # BH passes k grids at the floor when floor <= k * alpha / n.
-        need = max(1, math.ceil(n * floor / alpha - 1e-9))
-        out.append(need if need <= n else None)
-    return tuple(out)
 
 
 def star_weights(weights: sp.spmatrix | sp.sparray) -> sp.csr_matrix:

@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from geogrid.errors import NotFound
+from geogrid.layers.gi_method import stored_method
 from geogrid.settings import Settings
 from geogrid.store import Store, plan_info, published_plan_id, read_plan
 from geogrid.store import incident_tables as it
@@ -81,7 +82,7 @@ def _hotspots(store: Store, settings: Settings, plan_id: int) -> tuple[pd.DataFr
     except NotFound:
         record, values = run_hotspots(store, plan_id, level="basic", settings=settings.hotspots)
         frame = _with_code(values)
-    method = str((record.get("summary") or {}).get("method", ""))
+    method = stored_method(record.get("params") or {}, record.get("summary") or {})
     return pd.DataFrame(frame)[["code", "incidents", "label"]], method
 
 

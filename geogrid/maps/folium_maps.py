@@ -212,7 +212,7 @@ def hotspot_map(data: MapData) -> Any:
         label_of,
         HOTSPOT_COLOURS,
         missing="not_significant",
-        method=data.hotspot_method or "Gi*, method not recorded (a result of an older geogrid)",
+        method=data.hotspot_method,
     )
 
 

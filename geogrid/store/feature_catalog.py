@@ -34,7 +34,7 @@ from geogrid.store._bind import fetch_all
 from geogrid.store.incident_tables import Incident, IncidentGrid
 from geogrid.store.layers import layer_columns
 from geogrid.store.plans import published_plan_id
-from geogrid.store.staff import current_result_id, result_summary
+from geogrid.store.staff import current_result_id, hotspot_method
 
 _GRIDS = t.table_of(t.Grid)
 _PLANS = t.table_of(t.GridPlan)
@@ -306,9 +306,7 @@ def _result_collections(bind: Engine | Connection, plan_id: int | None) -> list[
         for level in ("basic", "micro"):
             result_id = current_result_id(bind, kind=kind, plan_id=plan_id, level=level)
             if result_id is not None:
-                method = None
-                if kind == "hotspots":
-                    method = result_summary(bind, result_id).get("method")
+                method = hotspot_method(bind, result_id) if kind == "hotspots" else None
                 found.append(_result_collection(kind, level, plan_id, result_id, method))
     return found
 

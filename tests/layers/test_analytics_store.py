@@ -13,7 +13,13 @@ from geogrid.errors import NotFound
 from geogrid.settings import HotspotSettings
 from geogrid.store import Store
 from geogrid.store.incident_bulk import import_incidents
-from geogrid.store.staff import read_assignments, read_result, read_staff, save_staff
+from geogrid.store.staff import (
+    hotspot_method,
+    read_assignments,
+    read_result,
+    read_staff,
+    save_staff,
+)
 
 
 def _people() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
@@ -73,6 +79,7 @@ def test_hot_spots_are_stored_per_data_version_and_read_back_by_grid_code(store:
         999,
     )
     assert record["params"]["inference"] == "normal" and record["params"]["fdr"] is True
+    assert hotspot_method(store.engine, record["id"]) == summary["method"]
     assert frame["p"].equals(frame["p_norm"]) and frame["p_sim"].between(0.0, 0.5).all()
     meta, layer = read_result(store.engine, kind="hotspots", plan_id=plan_id)
     assert meta["versions"]["incidents"] == store.data_version("incidents")

@@ -12,6 +12,7 @@ from esda.getisord import G_Local
 from libpysal.weights import W, fill_diagonal, lat2W
 
 from geogrid.errors import InputError
+from geogrid.layers.gi_method import stored_method
 from geogrid.layers.gi_permutation import permutation_draws, permutation_p
 from geogrid.layers.hotspots import (
     classify,
@@ -112,6 +113,21 @@ def test_permutations_needed_for_fdr_and_the_grids_the_floor_asks_for() -> None:
         gi_star(_small_plant(), queen(20, 20), inference="bootstrap")
     with pytest.raises(InputError, match="at least one permutation"):
         gi_star(_small_plant(), queen(20, 20), inference="permutation", permutations=0)
+
+
+def test_a_result_stored_before_the_method_was_recorded_is_described_as_it_was_made() -> None:
+    # Before, the bins used 2 * p_sim under FDR whenever permutations ran: its legend says so,
+    # with the floor's demands, instead of passing for the normal p.
+    old = stored_method({"permutations": 999, "fdr": True, "rate": False}, {"grids": 501})
+    assert old == (
+        "Gi* 999 conditional permutations, pseudo p (two-sided), FDR (Benjamini-Hochberg); "
+        "90% needs 11 grids at the floor, 95% needs 21 grids at the floor, "
+        "99% needs 101 grids at the floor"
+    )
+    analytic = stored_method({"permutations": 0, "fdr": False}, {"grids": 64})
+    assert analytic == "Gi* z-score, normal p (two-sided), no FDR correction"
+    recorded = {"method": "Gi* z-score, normal p (two-sided), FDR (Benjamini-Hochberg)"}
+    assert stored_method({"inference": "normal"}, recorded) == recorded["method"]
 
 
 @pytest.mark.parametrize("seed", [100, 102, 103, 104])

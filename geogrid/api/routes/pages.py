@@ -26,7 +26,7 @@ from geogrid.roles import Role
 from geogrid.settings import Settings
 from geogrid.store.feature_catalog import collection
 from geogrid.store.plans import published_plan_id
-from geogrid.store.staff import current_result_id, result_summary
+from geogrid.store.staff import current_result_id, hotspot_method
 from geogrid.web import PAGES_DIR, STATIC_DIR, built_pages
 
 router = APIRouter(include_in_schema=False)
@@ -95,8 +95,7 @@ def screen_hotspot_method(request: Request) -> str | None:
     found = current_result_id(
         store.engine, kind="hotspots", plan_id=plan_id, level="basic", incidents_may_be_newer=True
     )
-    method = result_summary(store.engine, found).get("method") if found is not None else None
-    return str(method) if method else None
+    return hotspot_method(store.engine, found) if found is not None else None
 
 
 @router.get("/maps/{page}")
