@@ -30,7 +30,8 @@ def hotspots(
     start: Annotated[str | None, typer.Option("--start", help="from (ISO)")] = None,
     end: Annotated[str | None, typer.Option("--end", help="before (ISO)")] = None,
     permutations: Annotated[
-        int | None, typer.Option("--permutations", help="conditional permutations (999)")
+        int | None,
+        typer.Option("--permutations", help="conditional permutations, reported as p_sim (999)"),
     ] = None,
     inference: Annotated[
         str | None,
