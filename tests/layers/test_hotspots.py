@@ -239,8 +239,11 @@ def test_bad_input_is_a_clear_error() -> None:
         gi_star(np.ones(3), queen(2, 2))
 
 
-def test_the_fast_path_for_equal_weights_counts_what_the_general_path_counts() -> None:
+@pytest.mark.parametrize("rate", [False, True])
+def test_the_fast_path_for_equal_weights_counts_what_the_general_path_counts(rate: bool) -> None:
     y, _, _ = _planted(seed=8)
+    if rate:  # incidents per household: sums of fractions, added in another order
+        y = y / np.random.default_rng(8).integers(50, 400, size=y.size)
     w = star_weights(queen(30, 30))
     g = (w @ y) / y.sum()
     draws = permutation_draws(y.size, 8, 199, seed=4)
