@@ -15,7 +15,7 @@ needs 11 grids at the floor before any passes at 90%, 21 at 95% and 101 at 99%, 
 the permutation p under FDR (what this module did before) labelled almost every grid "not
 significant". The permutation p is still computed (999 permutations by default, esda's
 default) and reported as ``p_sim``; ``inference="permutation"`` bins by it instead. Then, with FDR, the permutations are raised to what lets a lone grid at the
-floor pass BH at 99% (``permutations_for_fdr``: ``2n / 0.01``, 100,200 for 501 grids: 0.7 s),
+floor pass BH at 99% (``permutations_for_fdr``: ``2n / 0.01``, 100,200 for 501 grids: 1.5 s),
 up to ``max_permutations``; any level still limited by the floor is stated in the result
 (``min_grids``, :meth:`GiStar.method`), never left as a silent "not significant".
 
@@ -71,7 +71,7 @@ __all__ = [
 
 DEFAULT_PERMUTATIONS: Final = 999
 DEFAULT_MAX_PERMUTATIONS: Final = 200_000
-"""Most permutations a permutation-inference FDR run is raised to (1.5 s on 500 grids)."""
+"""Most permutations a permutation-inference FDR run is raised to (~3 s on 500 grids)."""
 
 
 @dataclass(frozen=True)
