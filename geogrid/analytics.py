@@ -62,9 +62,12 @@ def run_hotspots(
     settings: HotspotSettings | None = None,
     seed: int | None = 0,
 ) -> tuple[dict[str, Any], pd.DataFrame]:
-    """Gi* of incident counts (or rates per household) per grid of ``level``.
+    """Gi* of incident counts (or rates per household) per grid of ``level``, binned as
+    ``settings`` say (inference, FDR; see :mod:`geogrid.layers.hotspots`).
 
-    Grids without households are left out of a rate analysis and counted in the summary.
+    Grids without households are left out of a rate analysis and counted in the summary. The
+    summary carries ``method`` (the legend line), ``inference``, ``correction``,
+    ``permutations`` (run), ``confidence_levels`` and ``min_grids`` besides the bin counts.
     """
     settings = settings or HotspotSettings()
     grids = read_plan(store.engine, plan_id, level)
@@ -82,8 +85,10 @@ def run_hotspots(
     result = gi_star(
         values,
         contiguity(grids),
+        inference=settings.inference,
         permutations=settings.permutations,
         fdr=settings.fdr,
+        max_permutations=settings.max_permutations,
         seed=seed,
     )
     frame = result.frame(grids["code"].to_list())
@@ -91,11 +96,15 @@ def run_hotspots(
     if rate:
         frame.insert(1, "rate", values)
     params = {"rate": rate, **_window(start, end, category), "permutations": settings.permutations}
-    params["fdr"] = settings.fdr
+    params |= {"fdr": settings.fdr, "inference": settings.inference}
+    # The summary says how the bins were made (what every legend shows): the permutations
+    # actually run, the correction and any level the permutation floor keeps out of reach.
     summary = {
         "grids": len(frame),
         "incidents": int(counts.sum()),
         "excluded": excluded,
+        "method": result.method(),
+        **result.parameters(),
         **{label: int((frame["label"] == label).sum()) for label in sorted(set(frame["label"]))},
     }
     return _store(store, "hotspots", plan_id, level, params, summary, frame, ("plan", "incidents"))

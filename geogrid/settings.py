@@ -254,8 +254,19 @@ class HotspotSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="GEOGRID_HOTSPOTS_", extra="ignore")
 
-    permutations: int = Field(default=999, ge=0, description="Conditional permutations of Gi*")
+    inference: Literal["normal", "permutation"] = Field(
+        default="normal",
+        description="p-value the Gi* bins use: of the z-score (as ArcGIS) or of the permutations",
+    )
+    permutations: int = Field(
+        default=999, ge=0, description="Conditional permutations of Gi* (reported as p_sim)"
+    )
     fdr: bool = Field(default=True, description="Benjamini-Hochberg control of the bins")
+    max_permutations: int = Field(
+        default=200_000,
+        ge=1,
+        description="Most permutations permutation inference under FDR is raised to",
+    )
     emerging_confidence: float = Field(default=0.90, gt=0, lt=1)
     trend_alpha: float = Field(default=0.05, gt=0, lt=1, description="Mann-Kendall level")
     time_lag: int = Field(

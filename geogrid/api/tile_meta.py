@@ -102,9 +102,16 @@ def tileset(base: str, collection_id: str, tms_id: str) -> dict[str, Any]:
 
 
 def tilejson(
-    base: str, collection_id: str, tms_id: str, area: BaseGeometry | None
+    base: str,
+    collection_id: str,
+    tms_id: str,
+    area: BaseGeometry | None,
+    *,
+    hotspots: str | None = None,
 ) -> dict[str, Any]:
-    """TileJSON 3.0 for a WebMercatorQuad tileset; ``bounds`` are the jurisdiction's."""
+    """TileJSON 3.0 for a WebMercatorQuad tileset; ``bounds`` are the jurisdiction's.
+    ``hotspots``: how the tiles' Gi* bins were made (inference, correction), added to the
+    layer's description when the tiles carry a hot-spot result."""
     if tms_id != "WebMercatorQuad":
         raise NotFound("TileJSON describes WebMercatorQuad tiles only; use the tileset document")
     layer = tile_layer(collection_id)
@@ -125,7 +132,8 @@ def tilejson(
         "vector_layers": [
             {
                 "id": layer.id,
-                "description": layer.title,
+                "description": layer.title
+                + (f"; gi_bin / hotspot: {hotspots}" if hotspots else ""),
                 "minzoom": layer.minzoom,
                 "maxzoom": layer.maxzoom,
                 "fields": dict(layer.fields),

@@ -23,7 +23,7 @@ from geogrid.settings import TileSettings
 from geogrid.store import Store, published_plan_id
 from geogrid.store.grid_snapshot import Snapshot, changed_boxes, grid_snapshot
 from geogrid.store.grid_stats import StatsRefresher
-from geogrid.store.staff import RESULTS_LAYER, STAFF_LAYER, current_result_id
+from geogrid.store.staff import RESULTS_LAYER, STAFF_LAYER, current_result_id, hotspot_method
 from geogrid.store.tiles import TileQuery, features_spatialite, mvt_postgis
 from geogrid.store.version_watch import VersionWatch
 from geogrid.store.versions import INCIDENTS, plan_layer
@@ -179,6 +179,22 @@ class TileService:
             )
             found = self._results[key] = (hotspots, coverage)
         return found
+
+    def hotspot_method(self, collection_id: str) -> str | None:
+        """How the ``gi_bin`` / ``hotspot`` attributes of a grid layer's tiles were made (the
+        stored hot-spot result's ``method``: inference and correction), or None when the layer
+        carries no hot-spot result. Blocking: call it from a worker thread."""
+        layer = tile_layer(collection_id)
+        if layer.source != "grids" or layer.level not in ("basic", "micro"):
+            return None
+        versions = self.versions.current()
+        plan_id = layer.plan_id if layer.plan_id is not None else self.published_plan(versions)
+        if plan_id is None:
+            return None
+        result_id = self.current_results(plan_id, str(layer.level), versions)[0]
+        if result_id is None:
+            return None
+        return hotspot_method(self.store.engine, result_id)
 
     def cached(self, request: TileRequest, token: Token) -> CachedTile | None:
         """The tile if the cache holds it valid (no I/O)."""

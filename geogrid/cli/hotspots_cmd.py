@@ -12,6 +12,7 @@ import typer
 from geogrid.cli._analytics_out import Format, Out, PlanOption, plan_store, write_rows
 from geogrid.cli._common import DatabaseUrl
 from geogrid.cli.incidents_cmd import _time
+from geogrid.errors import InputError
 
 
 def register(app: typer.Typer) -> None:
@@ -29,7 +30,15 @@ def hotspots(
     start: Annotated[str | None, typer.Option("--start", help="from (ISO)")] = None,
     end: Annotated[str | None, typer.Option("--end", help="before (ISO)")] = None,
     permutations: Annotated[
-        int | None, typer.Option("--permutations", help="conditional permutations (999)")
+        int | None,
+        typer.Option("--permutations", help="conditional permutations, reported as p_sim (999)"),
+    ] = None,
+    inference: Annotated[
+        str | None,
+        typer.Option(
+            "--inference",
+            help="normal (p of the z-score, as ArcGIS; default) | permutation (pseudo p)",
+        ),
     ] = None,
     emerging: Annotated[
         str | None,
@@ -43,13 +52,21 @@ def hotspots(
     out: Out = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Hot and cold spots of incidents per grid (Gi*, FDR at 90/95/99%), stored per data version."""
+    """Hot and cold spots of incidents per grid (Gi*, normal p of z or permutations, FDR at
+    90/95/99%), stored per data version."""
     from geogrid.analytics import run_density, run_emerging, run_hotspots  # libpysal: slow import
 
     since, until = _time(start, "start"), _time(end, "end")
     with plan_store(database_url, plan) as (settings, store, plan_id):
         if permutations is not None:
             settings.hotspots.permutations = permutations
+        if inference is not None:
+            if inference not in ("normal", "permutation"):
+                raise InputError(
+                    f"--inference must be normal or permutation, not {inference!r}",
+                    field="inference",
+                )
+            settings.hotspots.inference = cast(Literal["normal", "permutation"], inference)
         if emerging:
             record, frame = run_emerging(
                 store,

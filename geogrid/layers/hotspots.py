@@ -1,16 +1,40 @@
-"""Getis-Ord Gi* hot spots with conditional permutation inference and FDR control, in numpy.
+"""Getis-Ord Gi* hot and cold spots: the statistic, its p-values and ArcGIS-style bins.
 
-The statistic and its analytic moments are esda's ``G_Local(star=True)`` formulas; the
-conditional permutations follow esda's scheme (one draw of ``max(k)`` ids per permutation,
-shared by every observation, skipping the observation itself), vectorised in chunks, so a
-request never waits for a numba compilation. Pure functions over arrays and scipy sparse
-weights; no database or web imports.
+Which p-value the bins use, and why. The statistic and its analytic moments are esda's
+``G_Local(star=True)`` formulas. esda reports two p-values and leaves the choice to the user:
+``p_norm`` (one-sided normal p of the z-score) and ``p_sim`` (folded conditional-permutation
+pseudo p). ArcGIS Pro's Hot Spot Analysis bins (Gi_Bin +-1/2/3 at 90/95/99% confidence) by the
+two-sided normal p of the z-score, optionally under a False Discovery Rate correction. We do the
+same by default (``inference="normal"``, ``fdr=True``): ``p = 2 * norm.sf(|z|)`` (twice esda's
+``p_norm``) under Benjamini-Hochberg at each level.
+
+A permutation p-value cannot go below its floor, ``2 / (P + 1)`` for P permutations (two-sided:
+twice the folded p_sim, itself at least ``1 / (P + 1)``). Benjamini-Hochberg over n grids passes
+a lone grid only at ``p <= alpha / n``: with 999 permutations over ~500 grids the floor 0.002
+needs 11 grids at the floor before any passes at 90%, 21 at 95% and 101 at 99%, so binning by
+the permutation p under FDR (what this module did before) labelled almost every grid "not
+significant". The permutation p is still computed (999 permutations by default, esda's
+default) and reported as ``p_sim``; ``inference="permutation"`` bins by it instead. Then, with FDR, the permutations are raised to what lets a lone grid at the
+floor pass BH at 99% (``permutations_for_fdr``: ``2n / 0.01``, 100,200 for 501 grids: 1.5 s),
+up to ``max_permutations``; any level still limited by the floor is stated in the result
+(``min_grids``, :meth:`GiStar.method`), never left as a silent "not significant".
+
+The two answer different questions. The normal p treats the whole neighbourhood sum, the
+grid's own count included, as random: one grid with an extreme count (a planted market in the
+demo, 12x the mean) makes itself and the neighbours that share it hot. The conditional
+permutation holds the grid's own count fixed and asks whether its neighbours are unusual, so a
+lone busy grid among ordinary ones is not a hot spot. The default follows ArcGIS; ``p_sim`` in
+the result tells the two cases apart.
+
+The conditional permutations are in :mod:`geogrid.layers.gi_permutation`, the floor's
+arithmetic and the legend line in :mod:`geogrid.layers.gi_method`. Pure functions over
+arrays and scipy sparse weights; no database or web imports.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -19,11 +43,35 @@ import scipy.sparse as sp
 from scipy import stats
 
 from geogrid.errors import InputError
+from geogrid.layers.gi_method import (
+    CONFIDENCE_LEVELS,
+    INFERENCES,
+    LEVEL_NAMES,
+    Inference,
+    method_text,
+    min_grids,
+    permutations_for_fdr,
+)
+from geogrid.layers.gi_permutation import permutation_draws, permutation_p
 
-CONFIDENCE_LEVELS: Final = (0.90, 0.95, 0.99)
-"""Confidence levels of the hot/cold bins: bin +-1, +-2, +-3 (ArcGIS's Gi_Bin)."""
+__all__ = [
+    "CONFIDENCE_LEVELS",
+    "INFERENCES",
+    "GiStar",
+    "Inference",
+    "bin_labels",
+    "classify",
+    "fdr_threshold",
+    "gi_star",
+    "method_text",
+    "min_grids",
+    "permutations_for_fdr",
+    "star_weights",
+]
+
 DEFAULT_PERMUTATIONS: Final = 999
-_CHUNK_CELLS: Final = 4_000_000  # values gathered per chunk: ~32 MB of float64
+DEFAULT_MAX_PERMUTATIONS: Final = 200_000
+"""Most permutations a permutation-inference FDR run is raised to (~3 s on 500 grids)."""
 
 
 @dataclass(frozen=True)
@@ -32,9 +80,12 @@ class GiStar:
 
     ``g``: the statistic (share of the total in each neighbourhood, self included); ``expected``,
     ``variance``: its analytic moments; ``z``: analytic z-score; ``p_norm``: two-sided normal
-    p-value; ``p_sim``: esda's folded pseudo p-value (smaller tail, one-sided) or None without
-    permutations; ``p``: the two-sided p-value the bins use (2 * p_sim capped at 1, or p_norm);
-    ``bins``: -3..3 after FDR (or raw) at 90/95/99%.
+    p-value of z; ``p_sim``: esda's folded pseudo p-value (smaller tail, one-sided) or None
+    without permutations; ``p``: the two-sided p-value the bins use (``p_norm`` for
+    ``inference="normal"``, ``2 * p_sim`` capped at 1 for ``"permutation"``); ``bins``: -3..3
+    after FDR (or raw) at 90/95/99%; ``permutations``: how many were run; ``min_grids``: per
+    level of CONFIDENCE_LEVELS, the fewest grids that must share the smallest attainable p
+    before any of them can pass (1: no limit; None: the level cannot be reached at all).
     """
 
     g: npt.NDArray[np.float64]
@@ -47,14 +98,17 @@ class GiStar:
     bins: npt.NDArray[np.int8]
     permutations: int
     fdr: bool
+    inference: Inference = "normal"
+    min_grids: tuple[int | None, ...] = (1, 1, 1)
 
     def frame(self, codes: pd.Index | list[str] | None = None) -> pd.DataFrame:
-        """One row per observation (index: ``codes``): g, z, p, p_sim, bin, label."""
+        """One row per observation (index: ``codes``): g, z, p, p_norm, p_sim, bin, label."""
         frame = pd.DataFrame(
             {
                 "g": self.g,
                 "z": self.z,
                 "p": self.p,
+                "p_norm": self.p_norm,
                 "p_sim": self.p_sim if self.p_sim is not None else np.nan,
                 "bin": self.bins,
                 "label": bin_labels(self.bins),
@@ -62,6 +116,22 @@ class GiStar:
             index=codes,
         )
         return frame
+
+    def parameters(self) -> dict[str, object]:
+        """How the bins were made, for a result's metadata: inference, correction ("fdr_bh" or
+        "none"), permutations run, confidence levels and the floor's limits (``min_grids``)."""
+        return {
+            "inference": self.inference,
+            "correction": "fdr_bh" if self.fdr else "none",
+            "permutations": self.permutations,
+            "confidence_levels": list(CONFIDENCE_LEVELS),
+            "min_grids": dict(zip(LEVEL_NAMES, self.min_grids, strict=True)),
+        }
+
+    def method(self) -> str:
+        """One line for a legend, e.g. "Gi* z-score, normal p (two-sided), FDR (Benjamini-
+        Hochberg)" plus what the permutation floor keeps out of reach, if anything."""
+        return method_text(self.inference, self.fdr, self.permutations, self.min_grids)
 
 
 def star_weights(weights: sp.spmatrix | sp.sparray) -> sp.csr_matrix:
@@ -86,8 +156,10 @@ def gi_star(
     values: npt.ArrayLike,
     weights: sp.spmatrix | sp.sparray,
     *,
+    inference: str = "normal",
     permutations: int = DEFAULT_PERMUTATIONS,
     fdr: bool = True,
+    max_permutations: int = DEFAULT_MAX_PERMUTATIONS,
     seed: int | None = 12345,
     transform: str = "B",
     draws: npt.NDArray[np.int64] | None = None,
@@ -96,12 +168,17 @@ def gi_star(
 
     The weights get a unit diagonal and are kept binary (``transform="B"``: the Getis-Ord
     z-score, as ArcGIS reports it) or row-standardised (``"R"``, esda's default; esda's moments
-    then use the row sums as cardinality). ``permutations`` conditional permutations give pseudo
-    p-values (0 for analytic only); ``draws`` (permutations x max neighbours ids from 0..n-2)
-    replaces the random draws, e.g. to reproduce another tool's. Bins are +-1/2/3 where the two-sided
-    p-value passes 90/95/99% confidence, after Benjamini-Hochberg FDR control at each level when
-    ``fdr`` is true. Raises InputError for mismatched shapes or a zero or negative total.
+    then use the row sums as cardinality). ``permutations`` conditional permutations give the
+    reported pseudo p-values (0: none); ``draws`` (permutations x max neighbours ids from
+    0..n-2) replaces the random draws, e.g. to reproduce another tool's. Bins are +-1/2/3 where
+    the two-sided p-value of ``inference`` ("normal": of z; "permutation": 2 * p_sim) passes
+    90/95/99% confidence, after Benjamini-Hochberg FDR control at each level when ``fdr``.
+    Permutation inference under FDR runs at least :func:`permutations_for_fdr` permutations (at
+    most ``max_permutations``; without ``draws``). Raises InputError for mismatched shapes, a
+    zero or negative total, an unknown inference or permutation inference without permutations.
     """
+    if inference not in INFERENCES:
+        raise InputError(f"inference must be 'normal' or 'permutation', not {inference!r}")
     y = np.asarray(values, dtype=np.float64).ravel()
     w = star_weights(weights)
     if w.shape[0] != y.size:
@@ -114,16 +191,25 @@ def gi_star(
         raise InputError("Gi* needs finite values with a positive total")
     g, expected, variance, z = _analytic(y, w)
     p_norm = 2.0 * stats.norm.sf(np.abs(z))
+    run = draws.shape[0] if draws is not None else max(0, permutations)
+    if inference == "permutation":
+        if run < 1:
+            raise InputError("permutation inference needs at least one permutation")
+        if fdr and draws is None:
+            run = max(run, min(permutations_for_fdr(y.size), max_permutations))
     p_sim = None
-    p = p_norm
-    if permutations:
+    p, floor = p_norm, 0.0
+    if run:
         if draws is None:
             kmax = int(np.diff(w.indptr).max()) - 1
-            draws = permutation_draws(y.size, kmax, permutations, seed=seed)
-        p_sim = _permutation_p(y, w, g, draws=draws)
-        p = np.minimum(1.0, 2.0 * p_sim)
+            draws = permutation_draws(y.size, kmax, run, seed=seed)
+        p_sim = permutation_p(y, w, g, draws=draws)
+        if inference == "permutation":
+            p, floor = np.minimum(1.0, 2.0 * p_sim), 2.0 / (run + 1.0)
     bins = classify(z, p, fdr=fdr)
-    return GiStar(g, expected, variance, z, p_norm, p_sim, p, bins, permutations, fdr)
+    limits = min_grids(y.size, floor, fdr=fdr)
+    kind = cast(Inference, inference)
+    return GiStar(g, expected, variance, z, p_norm, p_sim, p, bins, run, fdr, kind, limits)
 
 
 def _analytic(y: npt.NDArray[np.float64], w: sp.csr_matrix) -> tuple[npt.NDArray[np.float64], ...]:
@@ -139,146 +225,6 @@ def _analytic(y: npt.NDArray[np.float64], w: sp.csr_matrix) -> tuple[npt.NDArray
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(variance > 0, (g - expected) / np.sqrt(variance), 0.0)
     return g, expected, variance, z
-
-
-def _permutation_p(
-    y: npt.NDArray[np.float64],
-    w: sp.csr_matrix,
-    g: npt.NDArray[np.float64],
-    *,
-    draws: npt.NDArray[np.int64],
-    uniform: bool = True,
-) -> npt.NDArray[np.float64]:
-    """Folded pseudo p-values, (min(larger, P - larger) + 1) / (P + 1), as esda's crand.
-
-    For observation i with k neighbours (self excluded), permutation p draws ids
-    ``S[p, :k]`` from 0..n-2 and maps id >= i to id + 1 (so i itself is never drawn): the
-    neighbour values are ``y[S]`` where ``S < i`` and ``y[S + 1]`` elsewhere. ``S`` is shared
-    by every i, so only a comparison with i and a select remain per observation.
-    """
-    n = y.size
-    self_w, other_w, counts = _split_self(w)
-    kmax = int(counts.max()) if n else 0
-    permutations = draws.shape[0]
-    if draws.shape[1] < kmax or (draws.size and draws.max() > n - 2):
-        raise InputError(f"draws must be ids 0..{n - 2} with at least {kmax} columns")
-    ids = draws[:, :kmax]
-    below = y[ids]  # value when the drawn id is left of i
-    above = y[ids + 1]  # value when it is right of (or at) i
-    if uniform and _rows_uniform(other_w, counts):
-        larger = _larger_uniform(y, w, ids, below, above, counts)
-    else:
-        larger = _larger_general(y, g, ids, below, above, self_w, other_w)
-    folded = np.minimum(larger, permutations - larger)
-    p_sim = (folded + 1.0) / (permutations + 1.0)
-    p_sim[counts == 0] = 1.0  # a grid without neighbours: no evidence either way
-    return p_sim
-
-
-def _rows_uniform(other_w: npt.NDArray[np.float64], counts: npt.NDArray[np.int64]) -> bool:
-    """Every row's neighbour weights are equal (binary or row-standardised contiguity)."""
-    filled = np.arange(other_w.shape[1])[None, :] < counts[:, None]
-    return bool(np.all((other_w == other_w[:, :1]) | ~filled))
-
-
-def _larger_uniform(
-    y: npt.NDArray[np.float64],
-    w: sp.csr_matrix,
-    ids: npt.NDArray[np.int64],
-    below: npt.NDArray[np.float64],
-    above: npt.NDArray[np.float64],
-    counts: npt.NDArray[np.int64],
-) -> npt.NDArray[np.int64]:
-    """How often the permuted neighbour sum reaches the observed one, for equal weights.
-
-    With equal weights the comparison is between plain sums of k neighbour values. For k
-    neighbours, permutation p sums ``below[p, :k]`` plus ``above - below`` over the drawn ids
-    >= i: with the first k ids sorted, that is a suffix sum found by one binary search per
-    observation, so the work per permutation is O(n log k) instead of O(n k).
-    """
-    pattern = sp.csr_matrix(w, copy=True)
-    pattern.setdiag(0.0)
-    pattern.eliminate_zeros()
-    pattern.data[:] = 1.0
-    observed = pattern @ y  # sum of the neighbours' values, self excluded
-    larger = np.zeros(y.size, dtype=np.int64)
-    for k in np.unique(counts[counts > 0]):
-        group = np.flatnonzero(counts == k)
-        order = np.argsort(ids[:, :k], axis=1, kind="stable")
-        sorted_ids = np.take_along_axis(ids[:, :k], order, axis=1)
-        shift = np.take_along_axis(above[:, :k] - below[:, :k], order, axis=1)
-        suffix = np.zeros((ids.shape[0], k + 1))
-        suffix[:, :k] = np.cumsum(shift[:, ::-1], axis=1)[:, ::-1]
-        base = below[:, :k].sum(axis=1)
-        target = observed[group]
-        for p in range(ids.shape[0]):
-            left = np.searchsorted(sorted_ids[p], group, side="left")
-            larger[group] += base[p] + suffix[p, left] >= target
-    return larger
-
-
-def _larger_general(
-    y: npt.NDArray[np.float64],
-    g: npt.NDArray[np.float64],
-    ids: npt.NDArray[np.int64],
-    below: npt.NDArray[np.float64],
-    above: npt.NDArray[np.float64],
-    self_w: npt.NDArray[np.float64],
-    other_w: npt.NDArray[np.float64],
-) -> npt.NDArray[np.int64]:
-    """How often the permuted statistic reaches the observed one, for any weights."""
-    n, permutations, kmax = y.size, ids.shape[0], ids.shape[1]
-    total = y.sum()
-    larger = np.empty(n, dtype=np.int64)
-    chunk = max(1, _CHUNK_CELLS // max(1, permutations * max(kmax, 1)))
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        rows = np.arange(start, stop)
-        shift = ids[None, :, :] >= rows[:, None, None]  # (c, P, kmax)
-        drawn = np.where(shift, above[None], below[None])
-        sims = np.matmul(drawn, other_w[start:stop, :, None])[:, :, 0]
-        sims = (sims + (self_w[start:stop] * y[start:stop])[:, None]) / total
-        larger[start:stop] = (sims >= g[start:stop, None]).sum(axis=1)
-    return larger
-
-
-def _split_self(
-    w: sp.csr_matrix,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.int64]]:
-    """Self weights, neighbour weights (n x k max, padded with 0) and neighbour counts."""
-    n = w.shape[0]
-    self_w = w.diagonal().astype(np.float64)
-    off = w - sp.diags(self_w)
-    off = sp.csr_matrix(off)
-    off.eliminate_zeros()
-    counts = np.diff(off.indptr)
-    kmax = int(counts.max()) if n else 0
-    padded = np.zeros((n, max(kmax, 1)), dtype=np.float64)
-    rows = np.repeat(np.arange(n), counts)
-    cols = np.arange(off.nnz) - np.repeat(off.indptr[:-1], counts)
-    padded[rows, cols] = off.data
-    return self_w, padded, counts
-
-
-def permutation_draws(
-    n: int, size: int, permutations: int, *, seed: int | None = None
-) -> npt.NDArray[np.int64]:
-    """``permutations`` rows of ``size`` distinct ids from 0..n-2 (ids of the others of one
-    observation, in esda's scheme), shape (permutations, size)."""
-    rng = np.random.default_rng(seed)
-    population = n - 1
-    repeats = permutations
-    size = min(size, population)
-    if size == 0:
-        return np.zeros((repeats, 0), dtype=np.int64)
-    # Random keys and argpartition: distinct ids without a Python loop per permutation.
-    if population <= 4096:
-        keys = rng.random((repeats, population))
-        return np.argpartition(keys, size - 1, axis=1)[:, :size].astype(np.int64)
-    out = np.empty((repeats, size), dtype=np.int64)
-    for r in range(repeats):
-        out[r] = rng.choice(population, size=size, replace=False)
-    return out
 
 
 def fdr_threshold(p: npt.ArrayLike, alpha: float) -> float:

@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from geogrid.errors import NotFound
+from geogrid.layers.gi_method import stored_method
 from geogrid.settings import Settings
 from geogrid.store import Store, plan_info, published_plan_id, read_plan
 from geogrid.store import incident_tables as it
@@ -29,7 +30,8 @@ class MapData:
     ``grids``: basic grids (code, name, households, buildings, geometry); ``incidents``: points
     of the incidents inside a basic grid; ``hotspots``: code, incidents, label (``hot_99`` ...);
     ``coverage``: code, unmanned, missing_community_police, missing_traffic_police, overloaded;
-    ``synthetic``: per source ("buildings", "incidents", "staff") the count of synthetic and real rows.
+    ``synthetic``: per source ("buildings", "incidents", "staff") the count of synthetic and real rows;
+    ``hotspot_method``: how the hot-spot bins were made (inference, correction), for the legend.
     """
 
     plan_id: int
@@ -39,6 +41,7 @@ class MapData:
     hotspots: pd.DataFrame
     coverage: pd.DataFrame
     synthetic: dict[str, tuple[int, int]] = field(default_factory=dict)
+    hotspot_method: str = ""
 
 
 def read_map_data(store: Store, settings: Settings, *, plan_id: int | None = None) -> MapData:
@@ -57,26 +60,30 @@ def read_map_data(store: Store, settings: Settings, *, plan_id: int | None = Non
         raise NotFound(f"plan {plan_id} has no basic grids to map")
     names = place_names(store.engine, grids["code"].tolist())
     grids["name"] = [names.get(c, str(n or "")) for c, n in zip(grids["code"], grids["name"], strict=True)]  # fmt: skip
+    hotspots, method = _hotspots(store, settings, plan_id)
     return MapData(
         plan_id=plan_id,
         plan_status=str(info["status"]),
         grids=grids[["code", "name", "households", "buildings", "geometry"]],
         incidents=incident_points(store.engine, plan_id),
-        hotspots=_hotspots(store, settings, plan_id),
+        hotspots=hotspots,
         coverage=_coverage(store, settings, plan_id),
         synthetic=synthetic_counts(store),
+        hotspot_method=method,
     )
 
 
-def _hotspots(store: Store, settings: Settings, plan_id: int) -> pd.DataFrame:
+def _hotspots(store: Store, settings: Settings, plan_id: int) -> tuple[pd.DataFrame, str]:
+    """The current basic hot-spot result (computed when there is none) and its ``method``."""
     from geogrid.analytics import run_hotspots
 
     try:
-        _, frame = read_result(store.engine, kind="hotspots", plan_id=plan_id, level="basic")
+        record, frame = read_result(store.engine, kind="hotspots", plan_id=plan_id, level="basic")
     except NotFound:
-        _, values = run_hotspots(store, plan_id, level="basic", settings=settings.hotspots)
+        record, values = run_hotspots(store, plan_id, level="basic", settings=settings.hotspots)
         frame = _with_code(values)
-    return pd.DataFrame(frame)[["code", "incidents", "label"]]
+    method = stored_method(record.get("params") or {}, record.get("summary") or {})
+    return pd.DataFrame(frame)[["code", "incidents", "label"]], method
 
 
 def _coverage(store: Store, settings: Settings, plan_id: int) -> pd.DataFrame:

@@ -117,10 +117,17 @@ def _grid_layer(grids: gpd.GeoDataFrame, name: str, colour_of: dict[str, str]) -
     )
 
 
-def _legend(m: Any, title: str, rows: Sequence[tuple[str, str, int | None]], data: MapData) -> None:
+def _legend(
+    m: Any,
+    title: str,
+    rows: Sequence[tuple[str, str, int | None]],
+    data: MapData,
+    method: str = "",
+) -> None:
     import folium
 
-    notes = [f"plan {data.plan_id} ({data.plan_status}), {len(data.grids):,} basic grids"]
+    notes = [method] if method else []
+    notes.append(f"plan {data.plan_id} ({data.plan_status}), {len(data.grids):,} basic grids")
     notes += synthetic_notes(data.synthetic)
     notes.append("no background map: grids only (offline)")
     m.get_root().html.add_child(folium.Element(legend_html(title, rows, notes)))
@@ -198,8 +205,15 @@ def incident_map(data: MapData) -> Any:
 def hotspot_map(data: MapData) -> Any:
     """Basic grids coloured by their Gi* hot / cold spot class."""
     label_of = dict(zip(data.hotspots["code"], data.hotspots["label"], strict=True))
-    names = ("hot spots", "hot spots (Gi*)", "incident hot spots (Gi*, FDR)")
-    return _class_map(data, names, label_of, HOTSPOT_COLOURS, missing="not_significant")
+    names = ("hot spots", "hot spots (Gi*)", "incident hot spots (Gi*)")
+    return _class_map(
+        data,
+        names,
+        label_of,
+        HOTSPOT_COLOURS,
+        missing="not_significant",
+        method=data.hotspot_method,
+    )
 
 
 def coverage_map(data: MapData) -> Any:
@@ -224,9 +238,11 @@ def _class_map(
     palette: dict[str, tuple[str, str]],
     *,
     missing: str,
+    method: str = "",
 ) -> Any:
     """Basic grids coloured by a class per grid code (``missing`` for grids without one);
-    ``names``: the page title's subject, the layer's name and the legend's title."""
+    ``names``: the page title's subject, the layer's name and the legend's title; ``method``:
+    a first legend note on how the classes were made."""
     import folium
 
     subject, layer, legend = names
@@ -235,7 +251,7 @@ def _class_map(
     _grid_layer(data.grids, layer, colours).add_to(m)
     found = list(class_of.values())
     rows = [(colour, text, found.count(key)) for key, (colour, text) in palette.items()]
-    _legend(m, legend, rows, data)
+    _legend(m, legend, rows, data, method)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
 

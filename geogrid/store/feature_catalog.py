@@ -34,7 +34,7 @@ from geogrid.store._bind import fetch_all
 from geogrid.store.incident_tables import Incident, IncidentGrid
 from geogrid.store.layers import layer_columns
 from geogrid.store.plans import published_plan_id
-from geogrid.store.staff import current_result_id
+from geogrid.store.staff import current_result_id, hotspot_method
 
 _GRIDS = t.table_of(t.Grid)
 _PLANS = t.table_of(t.GridPlan)
@@ -246,8 +246,8 @@ def layer_collection(kind: str) -> Collection:
 # kind -> (property, SQL type) read from the stored JSON values.
 RESULT_FIELDS: Final[dict[str, tuple[tuple[str, Any], ...]]] = {
     "hotspots": (
-        ("incidents", Integer), ("g", Float), ("z", Float), ("p", Float), ("p_sim", Float),
-        ("bin", Integer), ("label", String),
+        ("incidents", Integer), ("g", Float), ("z", Float), ("p", Float), ("p_norm", Float),
+        ("p_sim", Float), ("bin", Integer), ("label", String),
     ),
     "coverage": (
         ("households", Integer), ("incidents", Integer), ("workers", Integer),
@@ -270,7 +270,11 @@ def _typed(name: str, sql_type: Any) -> ColumnElement[Any]:
     return item.as_string()
 
 
-def _result_collection(kind: str, level: str, plan_id: int, result_id: int) -> Collection:
+def _result_collection(
+    kind: str, level: str, plan_id: int, result_id: int, method: str | None = None
+) -> Collection:
+    """The collection of one stored result; ``method`` (a hot-spot result's inference and
+    correction, from its summary) ends the description, so a client can say how bins were made."""
     on = and_(
         _GRIDS.c.code == _VALUES.c.code,
         _GRIDS.c.plan_id == literal(plan_id),
@@ -281,7 +285,8 @@ def _result_collection(kind: str, level: str, plan_id: int, result_id: int) -> C
     return _grid_collection(
         f"{level}_grids_{kind}",
         f"{_TITLES[kind]} of the {level} grids of the published plan",
-        f"The current {kind} result (id {result_id}) per {level} grid.",
+        f"The current {kind} result (id {result_id}) per {level} grid."
+        + (f" Bins: {method}." if method else ""),
         source=_VALUES.join(_GRIDS, on),
         table_name="analysis_values",
         columns=columns,
@@ -301,7 +306,8 @@ def _result_collections(bind: Engine | Connection, plan_id: int | None) -> list[
         for level in ("basic", "micro"):
             result_id = current_result_id(bind, kind=kind, plan_id=plan_id, level=level)
             if result_id is not None:
-                found.append(_result_collection(kind, level, plan_id, result_id))
+                method = hotspot_method(bind, result_id) if kind == "hotspots" else None
+                found.append(_result_collection(kind, level, plan_id, result_id, method))
     return found
 
 

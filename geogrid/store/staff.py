@@ -20,6 +20,7 @@ from geoalchemy2 import WKBElement
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from geogrid.errors import NotFound
+from geogrid.layers.gi_method import stored_method
 from geogrid.store import staff_tables as st
 from geogrid.store import tables as t
 from geogrid.store._bind import fetch_all
@@ -300,6 +301,16 @@ def current_result_id(
         if _is_current(row[1], current, plan_id, lagging=lagging):
             return int(row[0])
     return None
+
+
+def hotspot_method(bind: Engine | Connection, result_id: int) -> str | None:
+    """How the bins of hot-spot result ``result_id`` were made, as one legend line (inference,
+    correction; see :func:`geogrid.layers.gi_method.stored_method`), or None without it."""
+    stmt = select(_RESULTS.c.params, _RESULTS.c.summary).where(
+        _RESULTS.c.id == result_id, _RESULTS.c.kind == "hotspots"
+    )
+    rows: list[Any] = fetch_all(bind, stmt)
+    return stored_method(rows[0][0] or {}, rows[0][1] or {}) if rows else None
 
 
 def _is_current(

@@ -85,6 +85,13 @@ def test_results_are_collections_of_the_published_plan(store: Store, api_client:
     ids = {c["id"] for c in client.get("/collections").json()["collections"]}
     assert {"basic_grids_hotspots", "basic_grids_coverage", "micro_grids_coverage"} <= ids
     assert "micro_grids_hotspots" not in ids  # only basic hot spots were computed
+    described = client.get("/collections/basic_grids_hotspots").json()["description"]
+    assert described.endswith(" Bins: Gi* z-score, normal p (two-sided), FDR (Benjamini-Hochberg).")
+    # the big screen's legend reads the same line from its page config
+    screen = client.get("/maps/screen").text
+    assert (
+        '"hotspotMethod": "Gi* z-score, normal p (two-sided), FDR (Benjamini-Hochberg)"' in screen
+    )
 
     coverage = _items(client, "basic_grids_coverage")
     assert coverage["numberMatched"] == 64
@@ -148,6 +155,10 @@ def test_results_travel_as_grid_tile_attributes_while_current(
     assert staffed[STAFFED]["unmanned"] is False and staffed[STAFFED]["workers"] == 1
     hot = _tile_grids(client, HOT_GRID)[HOT_GRID]
     assert hot["hotspot"].startswith("hot_") and hot["gi_bin"] >= 1
+    meta = client.get("/collections/basic_grids/tiles/WebMercatorQuad/tilejson.json").json()
+    assert meta["vector_layers"][0]["description"].endswith(
+        "; gi_bin / hotspot: Gi* z-score, normal p (two-sided), FDR (Benjamini-Hochberg)"
+    )
 
     # A new incident does not take the colours off the map: the last analysis stays on the
     # tiles (a command centre takes incidents all day), while the collections list only

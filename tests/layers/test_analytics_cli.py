@@ -86,6 +86,14 @@ def test_hotspots_coverage_and_recommend_commands(db: Path, tmp_path: Path) -> N
     assert len(rows) == 64
     assert rows[basic_code(1, 1)]["label"] in ("hot_95", "hot_99")
     assert rows[basic_code(7, 7)]["label"] == "not_significant"
+    assert '"method": "Gi* z-score, normal p (two-sided), FDR (Benjamini-Hochberg)"' in hot.stderr
+    # 64 grids: permutation inference under FDR runs 2 * 64 / 0.01 = 12,800 permutations
+    perm = run_geogrid("hotspots", "--inference", "permutation", "--format", "json", db=db)
+    assert perm.returncode == 0, perm.stderr
+    assert '"inference": "permutation"' in perm.stderr and '"permutations": 12800' in perm.stderr
+    bad = run_geogrid("hotspots", "--inference", "bootstrap", db=db)
+    assert bad.returncode == 1
+    assert "--inference must be normal or permutation" in bad.stderr
     density = tmp_path / "density.npz"
     csv = run_geogrid("hotspots", "--emerging", "month", "--density", str(density), db=db)
     assert csv.returncode == 0, csv.stderr

@@ -13,7 +13,13 @@ from geogrid.errors import NotFound
 from geogrid.settings import HotspotSettings
 from geogrid.store import Store
 from geogrid.store.incident_bulk import import_incidents
-from geogrid.store.staff import read_assignments, read_result, read_staff, save_staff
+from geogrid.store.staff import (
+    hotspot_method,
+    read_assignments,
+    read_result,
+    read_staff,
+    save_staff,
+)
 
 
 def _people() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
@@ -64,6 +70,17 @@ def test_hot_spots_are_stored_per_data_version_and_read_back_by_grid_code(store:
         <= HOT | {basic_code(i, j) for i in range(4) for j in range(4)}
     )
     assert record["summary"]["incidents"] == int(frame["incidents"].sum())
+    # How the bins were made is part of the stored result, for every legend that shows it.
+    summary = record["summary"]
+    assert summary["method"] == "Gi* z-score, normal p (two-sided), FDR (Benjamini-Hochberg)"
+    assert (summary["inference"], summary["correction"], summary["permutations"]) == (
+        "normal",
+        "fdr_bh",
+        999,
+    )
+    assert record["params"]["inference"] == "normal" and record["params"]["fdr"] is True
+    assert hotspot_method(store.engine, record["id"]) == summary["method"]
+    assert frame["p"].equals(frame["p_norm"]) and frame["p_sim"].between(0.0, 0.5).all()
     meta, layer = read_result(store.engine, kind="hotspots", plan_id=plan_id)
     assert meta["versions"]["incidents"] == store.data_version("incidents")
     assert isinstance(layer, gpd.GeoDataFrame) and layer.crs == "EPSG:4326"

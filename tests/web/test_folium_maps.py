@@ -75,6 +75,9 @@ def test_map_files_show_their_grids_offline(
         web = _open(open_page, out / f"{name}.html")
         assert web.page.locator("path.leaflet-interactive").count() == 7  # type: ignore[attr-defined]
         web.assert_clean()
+        if name == "hotspots":  # the legend says how the bins were made
+            hot_legend = web.page.locator(".geogrid-legend").inner_text()  # type: ignore[attr-defined]
+            assert "Gi* z-score, normal p (two-sided), FDR (Benjamini-Hochberg)" in hot_legend
     # no staff registry in the test city: every grid is unmanned
     coverage_legend = web.page.locator(".geogrid-legend").inner_text()  # type: ignore[attr-defined]
     assert "unmanned (no grid worker) (7)" in coverage_legend

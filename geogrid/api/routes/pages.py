@@ -25,6 +25,8 @@ from geogrid.incidents.taxonomy import default_taxonomy
 from geogrid.roles import Role
 from geogrid.settings import Settings
 from geogrid.store.feature_catalog import collection
+from geogrid.store.plans import published_plan_id
+from geogrid.store.staff import current_result_id, hotspot_method
 from geogrid.web import PAGES_DIR, STATIC_DIR, built_pages
 
 router = APIRouter(include_in_schema=False)
@@ -83,6 +85,19 @@ def screen_view(request: Request) -> list[float] | None:
     return None if bounds is None else [float(b) for b in bounds]
 
 
+def screen_hotspot_method(request: Request) -> str | None:
+    """How the hot-spot colours of the big screen were made (the current basic hot-spot
+    result of the published plan: inference and correction), for its legend; None without one."""
+    store = request.app.state.store
+    plan_id = published_plan_id(store.engine)
+    if plan_id is None:
+        return None
+    found = current_result_id(
+        store.engine, kind="hotspots", plan_id=plan_id, level="basic", incidents_may_be_newer=True
+    )
+    return hotspot_method(store.engine, found) if found is not None else None
+
+
 @router.get("/maps/{page}")
 def page(page: str, request: Request) -> HTMLResponse:
     """One page by name (``editor``, ``screen``, ...). The editor's draft (``?plan=N``) starts
@@ -104,6 +119,7 @@ def page(page: str, request: Request) -> HTMLResponse:
             view=screen_view(request),
             asOf=settings.api.screen_as_of,
             categories=category_names(),
+            hotspotMethod=screen_hotspot_method(request),
         )
     return render_page(page, request.app.state.settings)
 

@@ -95,9 +95,12 @@ def get_tileset(request: Request, collection_id: str, tms_id: str) -> dict[str, 
 async def get_tilejson(
     request: Request, principal: TilePrincipal, collection_id: str, tms_id: str
 ) -> dict[str, Any]:
-    """TileJSON 3.0 of a collection (WebMercatorQuad), bounded by the caller's jurisdiction."""
-    area = await _service(request).area(principal)
-    return tilejson(str(request.base_url), collection_id, tms_id, area.geometry)
+    """TileJSON 3.0 of a collection (WebMercatorQuad), bounded by the caller's jurisdiction; a
+    grid layer with a current hot-spot result says how its bins were made."""
+    service = _service(request)
+    area = await service.area(principal)
+    method = await run_in_threadpool(service.hotspot_method, collection_id)
+    return tilejson(str(request.base_url), collection_id, tms_id, area.geometry, hotspots=method)
 
 
 @router.get(

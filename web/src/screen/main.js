@@ -210,6 +210,10 @@ function paintLegend(measure, max) {
   };
   node.innerHTML = `<b>${t(measure)}</b> ${scales[measure] || `0 <span class="ramp"></span> ${Math.round(max).toLocaleString('en-US')}`}`
     + ` <span class="sw" style="background:#26384d"></span>${t('noData')}`;
+  if (measure === 'hotspot' && config.hotspotMethod) {
+    // how the bins were made (inference, FDR): the server's text, so set as text, not HTML
+    node.append(Object.assign(document.createElement('div'), { className: 'method', textContent: config.hotspotMethod }));
+  }
 }
 
 function relabel() {
