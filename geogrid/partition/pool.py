@@ -9,16 +9,19 @@ inherits a lock held by another thread.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 
 from geogrid.partition.parent import ParentInput, ParentPlan, plan_parent
 from geogrid.worker_exit import exit_with_parent
 
 ENGINE_MODULE = "geogrid.partition.parent"
+log = logging.getLogger(__name__)
 
 
 def heaviest_first(items: Sequence[ParentInput]) -> list[int]:
@@ -28,20 +31,41 @@ def heaviest_first(items: Sequence[ParentInput]) -> list[int]:
 
 
 @contextmanager
-def parent_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
-    """A pool of ``workers`` processes, started at once.
+def parent_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """A pool of ``workers`` processes, started at once; None (and a warning logged) when
+    they cannot start, so that the caller plans in its own process instead.
 
     Open it before the inputs are prepared: the workers import the engine while this process
-    prepares, instead of after.
+    prepares, instead of after. The usual reason workers cannot start is a script that calls
+    the engine at its top level: each worker's server imports the script again (Python's
+    ``multiprocessing``), and a second pool cannot start from there.
     """
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([ENGINE_MODULE])
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=exit_with_parent
     ) as pool:
-        for _ in range(workers):
-            pool.submit(os.getpid)  # starts the worker processes now
+        started = [pool.submit(os.getpid) for _ in range(workers)]  # start the workers now
+        try:
+            wait_started(started)
+        except BrokenProcessPool:
+            log.warning(NO_WORKERS)
+            yield None
+            return
         yield pool
+
+
+NO_WORKERS = (
+    "partition: worker processes could not start; planning in this process instead (a "
+    "script that calls the engine with workers > 1 must do it under "
+    '`if __name__ == "__main__":`, or pass workers=1)'
+)
+
+
+def wait_started(started: list[Future[int]]) -> None:
+    """Wait for the warm-up tasks: raises BrokenProcessPool when a worker died starting."""
+    for future in started:
+        future.result()
 
 
 def run_in_pool(
