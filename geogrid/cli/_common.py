@@ -82,7 +82,8 @@ def opened_store(
     """The configured store, migrated to the newest schema, disposed afterwards.
 
     Says on stderr which store it opened (and when it was just created, empty), so nobody
-    wonders where their data went. ``read_only``: for commands that only read; a SpatiaLite
+    wonders where their data went. A SpatiaLite file it created is removed again when the
+    command fails (a refused import leaves no empty store behind). ``read_only``: for commands that only read; a SpatiaLite
     file that does not exist is refused (StoreError) instead of created empty, since a
     mistyped path would otherwise leave a new empty store behind and report it empty.
     """
@@ -107,8 +108,19 @@ def opened_store(
                 soft_wrap=True,
             )
         yield store
+    except BaseException:
+        store.dispose()
+        if is_new:  # a command that failed leaves no new, empty store behind
+            _remove_store_file(Path(parsed.database or ""))
+        raise
     finally:
         store.dispose()
+
+
+def _remove_store_file(path: Path) -> None:
+    """A SpatiaLite file this command created, with its journal files."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 @contextmanager

@@ -120,6 +120,22 @@ def test_cli_layer_name_of_a_multi_layer_source(tmp_path: Path) -> None:
     assert "communities │ 2" in done.stdout
 
 
+def test_a_refused_import_leaves_no_new_store_behind(tmp_path: Path) -> None:
+    """Nothing half-written: the refusal of c03 creates no empty store file; a store that
+    existed before stays, unchanged."""
+    db = tmp_path / "new.sqlite"
+    done = run_geogrid("import", str(C03), "--layer", "communities", db=db)
+    assert done.returncode != 0
+    assert "--source-crs EPSG:4528" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    kept = tmp_path / "kept.sqlite"
+    assert run_geogrid("import", str(C17 / "src.geojson"), "--layer", "communities",
+                       db=kept).returncode == 0  # fmt: skip
+    size = kept.stat().st_size
+    assert run_geogrid("import", str(C03), "--layer", "communities", db=kept).returncode != 0
+    assert kept.exists() and kept.stat().st_size == size
+
+
 # --- c09 and open rings --------------------------------------------------------------------
 
 
