@@ -197,7 +197,8 @@ def test_a_phone_opening_an_unknown_code_gets_a_page_and_an_api_client_a_problem
     with store.transaction() as conn:
         save_plan(conn, {"basic": frame}, author="test", report={}, note="before the merge")
     browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-    for code, was, community in ((retired, True, "社区001"), ("370212009009001", False, "")):
+    odd = ("370212009009001", "3702120010O1001", "abc")  # unknown, a letter O for a 0, no code
+    for code, was, community in ((retired, True, "社区001"), *((c, False, "") for c in odd)):
         page = client.get(f"/report/{code}", headers=browser)
         assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
         config = _config(page.text)

@@ -52,6 +52,8 @@ from geogrid.store.report_hits import check_allowance, count_report
 
 router = APIRouter(tags=["report"])
 GridCode = Annotated[str, PathParam(pattern=r"^[0-9]{6,40}$", description="grid code")]
+# the page takes whatever a phone opens (a mistyped or mis-scanned code gets the help page)
+PageCode = Annotated[str, PathParam(max_length=80, description="grid code")]
 AreaCode = Annotated[str | None, Query(pattern=r"^[0-9]{9}([0-9]{3})?$")]
 
 
@@ -142,11 +144,12 @@ def photo(
 
 @router.get("/report/{grid_code}", response_class=HTMLResponse, include_in_schema=False)
 def report_page(
-    request: Request, grid_code: GridCode, store: StoreDep, settings: SettingsDep
+    request: Request, grid_code: PageCode, store: StoreDep, settings: SettingsDep
 ) -> HTMLResponse:
     """The phone page of one grid: category, description, photo and the phone's location. A
     code that is not a grid of the published plan: 404, as a page for a browser (it asks for
-    text/html) saying whom to call, as problem details for anyone else."""
+    text/html) saying whom to call, as problem details for anyone else; so is a code that is
+    no grid code at all (letters, a cut-off scan)."""
     try:
         grid = qr_grid(store.engine, grid_code)
     except NotFound:
