@@ -92,7 +92,7 @@ class _Prepared:
     notes: list[str]
     repairs: list[tuple[str, str, str]] = field(default_factory=list)
     """(feature, check, message) of each repair made while reading."""
-    warnings: list[tuple[str, str]] = field(default_factory=list)
+    suspicions: list[tuple[str, str]] = field(default_factory=list)  # GCJ-02 read as WGS 84
     """(check, message) about the whole layer, e.g. a suspected GCJ-02 file."""
     datum_open: bool = False
     """Read as WGS 84 without a declared CRS and not yet suspected: checked against the store."""
@@ -126,8 +126,8 @@ def import_file(
     for item in prepared:
         for note in item.notes:
             result.report.add("info", "read", note, layer=item.kind, file=item.file)
-        for check, message in item.warnings:
-            result.report.add("warning", check, message, layer=item.kind, file=item.file)
+        for check, message in item.suspicions:  # shifted data is never labelled WGS 84
+            result.report.add("error", check, message, layer=item.kind, file=item.file)
         for feature, check, message in item.repairs:
             result.report.add(
                 "warning",
@@ -238,7 +238,7 @@ def _prepare(source: SourceLayer, options: ImportOptions) -> _Prepared:
     repairs = [(labels.iloc[r.row], r.check, r.message) for r in source.repairs]
     own_crs = source.frame.crs
     frame, crs = to_storage_crs(frame, source_crs=options.source_crs, file=source.file, notes=notes)
-    warnings = []
+    suspicions = []
     lonlat = options.source_crs is None and (
         own_crs is None or CRS.from_user_input(own_crs).is_geographic
     )
@@ -246,10 +246,10 @@ def _prepare(source: SourceLayer, options: ImportOptions) -> _Prepared:
         seeds = _seeds() if kind in ("districts", "streets") else None
         suspected = _provenance.suspicion(list(source.frame.columns), frame, seeds=seeds)
         if suspected is not None:
-            warnings.append(("suspected_gcj02", suspected))
+            suspicions.append(("suspected_gcj02", suspected))
     notes = [*source.notes, *notes]
     return _Prepared(
-        kind, frame, source.file, crs, notes, repairs, warnings, lonlat and not warnings
+        kind, frame, source.file, crs, notes, repairs, suspicions, lonlat and not suspicions
     )
 
 
@@ -265,7 +265,7 @@ def _check_datum(item: _Prepared, context: Context, report: ValidationReport) ->
     references.append(("the embedded district boundaries (data/boundaries)", _seeds()))
     found = _provenance.datum_check(item.frame, references)
     if found is not None and found[0] == "suspected_gcj02":
-        report.add("warning", found[0], found[1], layer=item.kind, file=item.file)
+        report.add("error", found[0], found[1], layer=item.kind, file=item.file)
     elif found is not None:
         report.add("info", found[0], found[1], layer=item.kind, file=item.file)
 

@@ -31,8 +31,9 @@ _BETTER: Final = 2.0  # the converted outline must miss the seed by less than ha
 _FIT: Final = 0.9  # ... and overlap it by this much (intersection over union)
 
 _HINT: Final = (
-    "its coordinates are likely GCJ-02 (AMap), about 500 m off WGS 84; if so, import it again "
-    "with --source-crs gcj02"
+    "its coordinates are likely GCJ-02 (AMap), about 500 m off WGS 84, and are not stored as "
+    "WGS 84: import it again with --source-crs gcj02 (or --source-crs EPSG:4326 if they are "
+    "WGS 84 after all)"
 )
 
 

@@ -1,4 +1,5 @@
-"""A district file from AMap / DataV imported without --source-crs is warned about (item 5)."""
+"""A file from AMap / DataV (GCJ-02) imported without --source-crs is refused, never stored as
+WGS 84; --source-crs gcj02 converts it, --source-crs EPSG:4326 keeps it as it is (item 5)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import shapely.affinity
 
 from geogrid.boundaries import DEFAULT_DIR, districts
 from geogrid.crs import wgs84_to_gcj02
+from geogrid.errors import ValidationFailed
 from geogrid.importer import ImportOptions, import_file
 from geogrid.store import Store
 from geogrid.store.layers import layer_sources, read_layer
@@ -28,11 +30,26 @@ def _laoshan_gcj02() -> gpd.GeoDataFrame:
     )
 
 
+def _refusals(store: Store, path: Path, options: ImportOptions | None = None) -> list[str]:
+    """The suspected_gcj02 errors of an import that must be refused, with nothing written."""
+    with pytest.raises(ValidationFailed) as err:
+        import_file(store, path, options)
+    assert layer_sources(store.engine) == []
+    return [f.message for f in err.value.report.errors if f.check == "suspected_gcj02"]
+
+
 def _suspicions(result: object) -> list[str]:
-    return [f.message for f in result.report.warnings if f.check == "suspected_gcj02"]  # type: ignore[attr-defined]
+    return [f.message for f in result.report.findings if f.check == "suspected_gcj02"]  # type: ignore[attr-defined]
 
 
-def test_datav_properties_raise_a_warning(store: Store, tmp_path: Path) -> None:
+HINT = (
+    "its coordinates are likely GCJ-02 (AMap), about 500 m off WGS 84, and are not stored as "
+    "WGS 84: import it again with --source-crs gcj02 (or --source-crs EPSG:4326 if they are "
+    "WGS 84 after all)"
+)
+
+
+def test_datav_properties_refuse_the_file(store: Store, tmp_path: Path) -> None:
     frame = _laoshan_gcj02().assign(
         adcode=370212,
         center=json.dumps([120.468, 36.107]),
@@ -41,29 +58,26 @@ def test_datav_properties_raise_a_warning(store: Store, tmp_path: Path) -> None:
     )
     path = tmp_path / "districts.geojson"
     frame.to_file(path, engine="pyogrio")
-    result = import_file(store, path)
-    assert _suspicions(result) == [
-        "the file carries AMap / DataV properties (adcode, center, acroutes, level): its "
-        "coordinates are likely GCJ-02 (AMap), about 500 m off WGS 84; if so, import it "
-        "again with --source-crs gcj02"
+    assert _refusals(store, path) == [
+        f"the file carries AMap / DataV properties (adcode, center, acroutes, level): {HINT}"
     ]
-    [record] = [s for s in layer_sources(store.engine) if s["layer"] == "districts"]
-    assert "suspected_gcj02" in [f["check"] for f in record["validation"]["findings"]]
+    # the user's word decides: as WGS 84 it is kept as it is (and said to be so)
+    result = import_file(store, path, ImportOptions(source_crs="EPSG:4326"))
+    assert result.source_crs == {"districts": "EPSG:4326"} and _suspicions(result) == []
 
 
-def test_an_outline_that_fits_a_seed_only_as_gcj02_raises_a_warning(
+def test_an_outline_that_fits_a_seed_only_as_gcj02_is_refused(
     store: Store, tmp_path: Path
 ) -> None:
     path = tmp_path / "districts.geojson"
     _laoshan_gcj02().to_file(path, engine="pyogrio")
-    result = import_file(store, path)
-    [message] = _suspicions(result)
+    [message] = _refusals(store, path)
     assert message.startswith("read as WGS 84 the file's outline misses the seed district 370212")
-    assert message.endswith("--source-crs gcj02")
+    assert message.endswith(HINT)
 
 
 @pytest.mark.parametrize("declared", [True, False])
-def test_true_wgs84_or_declared_gcj02_is_not_warned(
+def test_true_wgs84_or_declared_gcj02_is_imported(
     store: Store, tmp_path: Path, declared: bool
 ) -> None:
     path = tmp_path / "districts.geojson"
@@ -119,14 +133,15 @@ def test_gcj02_communities_without_streets_are_caught_by_the_district_boundary(
 ) -> None:
     path = tmp_path / "communities.geojson"
     _communities(_laoshan_gcj02().geometry.iloc[0]).to_file(path, engine="pyogrio")
-    [(level, check, message)] = _datum_findings(import_file(store, path))
-    assert (level, check) == ("warning", "suspected_gcj02")
+    [message] = _refusals(store, path)
     assert message.startswith("read as WGS 84, ")
     assert "of the vertices near the edge of the embedded district boundaries" in message
-    assert message.endswith("import it again with --source-crs gcj02")
+    assert message.endswith(HINT)
+    converted = import_file(store, path, ImportOptions(source_crs="gcj02"))
+    assert converted.written == {"communities": len(_communities(_laoshan_gcj02().geometry.iloc[0]))}
 
 
-def test_true_wgs84_communities_fit_and_are_not_warned(store: Store, tmp_path: Path) -> None:
+def test_true_wgs84_communities_fit_and_are_imported(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "communities.geojson"
     seed = districts().set_index("code").geometry.loc["370212"]
     _communities(seed).to_file(path, engine="pyogrio")
@@ -142,6 +157,7 @@ def test_a_stored_district_layer_is_a_reference_too(store: Store, tmp_path: Path
         dpath, engine="pyogrio"
     )
     import_file(store, dpath)
+    stored = layer_sources(store.engine)
     wgs = _communities(away)
     gx, gy = wgs84_to_gcj02(*np.asarray(shapely.get_coordinates(wgs.geometry.to_numpy())).T)
     shifted = wgs.set_geometry(
@@ -150,9 +166,11 @@ def test_a_stored_district_layer_is_a_reference_too(store: Store, tmp_path: Path
     shifted["code"] = [f"410100001{c[-3:]}" for c in shifted["code"]]
     path = tmp_path / "communities.geojson"
     shifted.to_file(path, engine="pyogrio")
-    [(level, check, message)] = _datum_findings(import_file(store, path))
-    assert (level, check) == ("warning", "suspected_gcj02")
+    with pytest.raises(ValidationFailed) as err:
+        import_file(store, path)
+    [message] = [f.message for f in err.value.report.errors if f.check == "suspected_gcj02"]
     assert "near the edge of the stored districts" in message
+    assert layer_sources(store.engine) == stored  # the districts only: nothing written
 
 
 def test_with_nothing_to_compare_the_report_says_the_datum_was_not_checked(
