@@ -66,9 +66,7 @@ def test_datav_properties_refuse_the_file(store: Store, tmp_path: Path) -> None:
     assert result.source_crs == {"districts": "EPSG:4326"} and _suspicions(result) == []
 
 
-def test_an_outline_that_fits_a_seed_only_as_gcj02_is_refused(
-    store: Store, tmp_path: Path
-) -> None:
+def test_an_outline_that_fits_a_seed_only_as_gcj02_is_refused(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "districts.geojson"
     _laoshan_gcj02().to_file(path, engine="pyogrio")
     [message] = _refusals(store, path)
@@ -138,7 +136,9 @@ def test_gcj02_communities_without_streets_are_caught_by_the_district_boundary(
     assert "of the vertices near the edge of the embedded district boundaries" in message
     assert message.endswith(HINT)
     converted = import_file(store, path, ImportOptions(source_crs="gcj02"))
-    assert converted.written == {"communities": len(_communities(_laoshan_gcj02().geometry.iloc[0]))}
+    assert converted.written == {
+        "communities": len(_communities(_laoshan_gcj02().geometry.iloc[0]))
+    }
 
 
 def test_true_wgs84_communities_fit_and_are_imported(store: Store, tmp_path: Path) -> None:
