@@ -74,10 +74,23 @@ def test_unreadable_file_and_bad_options(tmp_path: Path) -> None:
     assert messages(done) == [
         line for line in messages(done) if line.startswith("geogrid: error: file ")
     ]
+    assert not db.exists()  # the refused import left no empty store behind
     done = run_geogrid(
         "export", "--layer", "buildings", "--out", str(tmp_path / "b.geojson"), db=db
     )
     assert done.returncode == 1
+    assert messages(done) == [
+        f"geogrid: error: no store at {db}: this command only reads a store; name an existing "
+        "one with --store FILE (or DATABASE_URL), or create one with 'geogrid import' or "
+        "'geogrid demo'"
+    ]
+    from geogrid.settings import StoreSettings
+    from geogrid.store import open_store
+
+    open_store(StoreSettings(database_url=f"sqlite:///{db}")).migrate()  # an empty store
+    done = run_geogrid(
+        "export", "--layer", "buildings", "--out", str(tmp_path / "b.geojson"), db=db
+    )
     assert messages(done) == ["geogrid: error: the store has no buildings yet; import them first"]
 
 
