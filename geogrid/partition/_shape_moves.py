@@ -40,7 +40,7 @@ BoolArray = NDArray[np.bool_]
 Piece = tuple[int, ...]
 
 
-class _Nodes:
+class NodeHulls:
     """Each node's hull vertices and area (metric CRS), and the hull vertices of each piece
     seen so far (pieces recur from pair to pair and round to round)."""
 
@@ -81,7 +81,7 @@ def reshape(repair: Repair, block: list[int], rounds: int = ROUNDS) -> None:
     k = len(repair.pw)
     if repair.band.lo < MIN_HOUSEHOLDS or len({b for b in block if b >= 0}) < BLOCKS_PER_PART * k:
         return  # parts inside a block or two (micro grids): no block to exchange
-    nodes = _Nodes(repair)
+    nodes = NodeHulls(repair)
     version = [0] * k  # bumped when a part changes: a pair that did not is not tried again
     tried: dict[tuple[int, int], tuple[int, int]] = {}
     for _ in range(rounds):
@@ -114,7 +114,7 @@ def _neighbour_parts(repair: Repair, p: int) -> list[int]:
 class _Pair:
     """The pieces of parts p and q (p's first), their adjacency, weights, areas and hulls."""
 
-    def __init__(self, repair: Repair, nodes: _Nodes, side_p: list[Piece], side_q: list[Piece]):
+    def __init__(self, repair: Repair, nodes: NodeHulls, side_p: list[Piece], side_q: list[Piece]):
         self.pieces = side_p + side_q
         self.n_p = len(side_p)
         m = len(self.pieces)
@@ -157,7 +157,9 @@ class _Pair:
         return out
 
 
-def _exchange(repair: Repair, nodes: _Nodes, block: list[int], side_p: list[Piece], q: int) -> bool:
+def _exchange(
+    repair: Repair, nodes: NodeHulls, block: list[int], side_p: list[Piece], q: int
+) -> bool:
     """Make the best exchange of arms between part p (of pieces ``side_p``) and q, or the best
     straight cut through both, that lowers the objective."""
     p = repair.labels[side_p[0][0]]

@@ -36,7 +36,7 @@ from scipy.sparse.csgraph import connected_components
 from geogrid.partition._geometry import WRAP_SHARE, point_hulls
 from geogrid.partition._refine import HULL_WEIGHT, accepts, concavity
 from geogrid.partition._repair import Repair
-from geogrid.partition._shape_moves import MIN_HOUSEHOLDS, _Nodes
+from geogrid.partition._shape_moves import MIN_HOUSEHOLDS, NodeHulls
 
 CUT_DIRECTIONS: Final = 8  # straight cuts through a wrapping pair: every 22.5°
 PLACES: Final = 6  # places along each direction (evenly among those keeping the band state)
@@ -57,7 +57,7 @@ class _Geo:
     def __init__(self, repair: Repair) -> None:
         places = repair.places
         assert places is not None
-        self.nodes = _Nodes(repair)
+        self.nodes = NodeHulls(repair)
         cent = shapely.centroid(places.hull)
         self.x, self.y = shapely.get_x(cent), shapely.get_y(cent)
         self.area = np.asarray(places.area, dtype=float)
