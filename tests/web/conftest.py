@@ -20,9 +20,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from _city import City, build_city
+from _draft_store import CityPlan, fill_store, partition_city, write_district
+from _editor_page import ServedDraft
 from _server import running_server
 
-from geogrid.store import Store
+from geogrid.plan_writes import copy_plan
+from geogrid.roles import Role
+from geogrid.store import Store, publish_plan
+from geogrid.store.access import create_api_key
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
@@ -122,3 +127,27 @@ def served_city(store: Store) -> Iterator[ServedCity]:
     url = store.engine.url.render_as_string(hide_password=False)
     with running_server(url, GEOGRID_API_ANONYMOUS_READ="true") as base:
         yield ServedCity(base, store, city)
+
+
+# the planners' editor (test_editor*.py): the lattice city published and a draft of it served
+@pytest.fixture(scope="module")
+def city_plan() -> CityPlan:
+    return partition_city()
+
+
+@pytest.fixture
+def served_draft(store: Store, city_plan: CityPlan) -> Iterator[ServedDraft]:
+    """The lattice city published, a draft copied from it, two planners' keys, the server."""
+    published = fill_store(store, city_plan)
+    write_district(store)  # the planners' jurisdiction: tiles are cut to its polygon
+    with store.transaction() as conn:
+        publish_plan(conn, published)
+    draft = copy_plan(store, published, author="test", note="editor", on_write=lambda *_: None)
+    with store.transaction() as conn:
+        keys = tuple(
+            create_api_key(conn, name=name, role=Role("planner"), jurisdiction="370212")
+            for name in ("planner-wang", "planner-li")
+        )
+    url = store.engine.url.render_as_string(hide_password=False)
+    with running_server(url) as base:
+        yield ServedDraft(base, store, draft, published, keys)  # type: ignore[arg-type]

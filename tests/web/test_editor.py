@@ -1,129 +1,29 @@
-"""The planners' editor (/maps/editor) in headless Chromium with the network cut, on both stores.
-
-The draft is a copy of the small lattice city's published plan (tests/_draft_city.py: every
-building holds 8 households, basic grids of community 370212001001 hold 384 households each,
-urban band 300-500 for basic grids and 10-30 for micro grids).
-"""
+"""The planners' editor (/maps/editor) in headless Chromium with the network cut, on both stores:
+loading, painting, locks, undo, conflicts, publishing and what the page says (the draft:
+``_editor_page``)."""
 
 from __future__ import annotations
 
-import json
-import math
-import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-import pytest
-import shapely
-from _draft_city import WEST_CODE
-from _draft_store import CityPlan, fill_store, partition_city, write_district
-from _server import running_server
-from shapely.geometry import shape
+from _editor_page import (
+    B1,
+    B2,
+    PERSONS_PER_HOUSEHOLD,
+    ServedDraft,
+    WebPage,
+    _border_point,
+    _clean_but,
+    _click_unit,
+    _moved_one_unit,
+    _open,
+    _publish,
+    _row,
+)
 from sqlalchemy import update
 
-from geogrid.plan_writes import copy_plan
-from geogrid.roles import Role
-from geogrid.store import Store, plan_info, publish_plan
+from geogrid.store import plan_info, publish_plan
 from geogrid.store import tables as t
-from geogrid.store.access import create_api_key
-
-WebPage = Any  # conftest.WebPage; not imported: tests/api also has a module named conftest
-
-B1, B2 = WEST_CODE + "001", WEST_CODE + "002"
-# Persons per household the draft API uses: Laoshan's own 2020 census figure
-# (census2020_district.csv, avg_household_size), not the national 2.62.
-PERSONS_PER_HOUSEHOLD = 2.38
-
-
-@dataclass(frozen=True)
-class ServedDraft:
-    base: str
-    store: Store
-    draft: int
-    published: int
-    keys: tuple[str, str]
-
-    def url(self, key: int = 0) -> str:
-        return f"{self.base}/maps/editor?plan={self.draft}#key={self.keys[key]}"
-
-    def get(self, path: str) -> Any:
-        request = urllib.request.Request(self.base + path, headers={"X-API-Key": self.keys[0]})
-        with urllib.request.urlopen(request) as answer:
-            return json.load(answer)
-
-
-@pytest.fixture(scope="module")
-def city_plan() -> CityPlan:
-    return partition_city()
-
-
-@pytest.fixture
-def served_draft(store: Store, city_plan: CityPlan) -> Iterator[ServedDraft]:
-    """The lattice city published, a draft copied from it, two planners' keys, the server."""
-    published = fill_store(store, city_plan)
-    write_district(store)  # the planners' jurisdiction: tiles are cut to its polygon
-    with store.transaction() as conn:
-        publish_plan(conn, published)
-    draft = copy_plan(store, published, author="test", note="editor", on_write=lambda *_: None)
-    with store.transaction() as conn:
-        keys = tuple(
-            create_api_key(conn, name=name, role=Role("planner"), jurisdiction="370212")
-            for name in ("planner-wang", "planner-li")
-        )
-    url = store.engine.url.render_as_string(hide_password=False)
-    with running_server(url) as base:
-        yield ServedDraft(base, store, draft, published, keys)  # type: ignore[arg-type]
-
-
-def _open(open_page: Any, served: ServedDraft, key: int = 0) -> WebPage:
-    web: WebPage = open_page(served.url(key), viewport=(1400, 900))
-    web.page.wait_for_selector("body[data-ready][data-units]", timeout=60_000)  # type: ignore[attr-defined]
-    return web
-
-
-def _border_point(served: ServedDraft, src: str, dst: str) -> tuple[int, list[float]]:
-    """A unit of basic grid ``src`` sharing an edge with ``dst``, and a point inside it."""
-    feats = served.get(f"/plans/{served.draft}/units")["features"]
-    theirs = shapely.union_all(
-        [shape(f["geometry"]) for f in feats if f["properties"]["micro_code"].startswith(dst)]
-    )
-    for f in feats:
-        unit = shape(f["geometry"])
-        if f["properties"]["micro_code"].startswith(src) and unit.intersection(theirs).length > 0:
-            centre = unit.centroid  # what the lasso tests (units are building cells: boxes)
-            point = centre if unit.contains(centre) else unit.point_on_surface()
-            return int(f["properties"]["unit_id"]), [point.x, point.y]
-    raise AssertionError(f"{src} does not touch {dst}")
-
-
-def _click_unit(web: WebPage, lon_lat: list[float], to: str) -> None:
-    """The planner's way: target typed in, the click tool, a click on the unit on the map."""
-    page: Any = web.page
-    page.fill("#target", to)
-    page.click("#tools button[data-tool=click]")
-    page.evaluate(f"geogridEditor.map.jumpTo({{center: {lon_lat}, zoom: 17}})")
-    page.wait_for_function("geogridEditor.map.loaded()")
-    xy = page.evaluate(
-        f"(() => {{ const p = geogridEditor.map.project({lon_lat}); return [p.x, p.y]; }})()"
-    )
-    box = page.locator("#map").bounding_box()
-    page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
-
-
-def _moved_one_unit(web: WebPage, served: ServedDraft, unit: int) -> None:
-    """The page says one unit moved (version 1), the server has ``unit`` in B2, no errors."""
-    assert "已保存：版本 1，移动 1 个单元" in web.page.inner_text("#message")  # type: ignore[attr-defined]
-    units = served.get(f"/plans/{served.draft}/units")["features"]
-    moved = next(f for f in units if f["properties"]["unit_id"] == unit)
-    assert moved["properties"]["micro_code"].startswith(B2)
-    web.assert_clean()
-
-
-def _row(web: WebPage, code: str) -> list[str]:
-    cells = web.page.locator(f'#touched tr[data-code="{code}"] td')  # type: ignore[attr-defined]
-    cells.first.wait_for(timeout=30_000)
-    return [c.strip() for c in cells.all_inner_texts()]
 
 
 def test_editor_loads_offline_and_draws_the_drafts_grids_from_tiles(
@@ -244,204 +144,6 @@ def test_two_planners_on_one_draft_the_stale_one_sees_the_conflict(
     assert served_draft.get(f"/plans/{served_draft.draft}/draft")["version"] == 1
     wang.assert_clean()
     _clean_but(li, "409")
-
-
-def _publish(page: Any) -> None:
-    """Publish as a planner does: the reason typed in when grids are out of their band."""
-    out = int(page.inner_text("#out-count"))
-    page.click("#publish")
-    if out:  # micro grids out of their band need a reason
-        page.fill("#reason-text", "多层住宅楼栋不可拆分")
-        page.click("#reason-ok")
-
-
-def _clean_but(web: WebPage, status: str) -> None:
-    """No request left the machine; the only console errors are the browser's report of the
-    refused write (Chromium logs every 4xx answer to fetch)."""
-    assert web.blocked == []
-    assert web.console_errors and all(status in e for e in web.console_errors), web.console_errors
-
-
-def test_a_grid_split_along_a_drawn_line(served_draft: ServedDraft, open_page: Any) -> None:
-    web = _open(open_page, served_draft)
-    page: Any = web.page
-    grids = served_draft.get(f"/plans/{served_draft.draft}/grids?level=basic")["features"]
-    b1 = shape(next(g for g in grids if g["properties"]["code"] == B1)["geometry"])
-    west, south, east, north = b1.bounds
-    page.evaluate(
-        f"geogridEditor.map.fitBounds([[{west}, {south}], [{east}, {north}]], {{padding: 120, animate: false}})"
-    )
-    page.evaluate(f"geogridEditor.select('{B1}', false)")
-    page.click("#tools button[data-tool=split]")
-    x = b1.centroid.x
-    span = north - south
-    ends = [[x, south - span * 0.1], [x, north + span * 0.1]]
-    box_ = page.locator("#map").bounding_box()
-    points = [
-        page.evaluate(
-            f"(() => {{ const p = geogridEditor.map.project({e}); return [p.x, p.y]; }})()"
-        )
-        for e in ends
-    ]
-    for px, py in [*points, points[-1]]:  # the second click on the last point ends the line
-        page.mouse.click(box_["x"] + px, box_["y"] + py)
-        page.wait_for_timeout(150)
-    page.wait_for_function("document.body.dataset.version === '1'", timeout=30_000)
-    rows = page.eval_on_selector_all(
-        "#touched tr[data-code]",
-        "rows => rows.map(r => [r.dataset.code, r.children[1].textContent])",
-    )
-    basic = [(code, int(h)) for code, h in rows if len(code) == len(B1)]
-    # B1's 384 households now in two basic grids of community 370212001001
-    assert len(basic) == 2 and sum(h for _, h in basic) == 384
-    assert all(code.startswith(WEST_CODE) for code, _ in basic)
-    web.assert_clean()
-
-
-def test_a_lasso_paints_the_units_it_encloses(served_draft: ServedDraft, open_page: Any) -> None:
-    web = _open(open_page, served_draft)
-    page: Any = web.page
-    unit, point = _border_point(served_draft, B1, B2)
-    page.fill("#target", B2)
-    page.click("#tools button[data-tool=lasso]")
-    page.evaluate(f"geogridEditor.map.jumpTo({{center: {point}, zoom: 18}})")
-    page.wait_for_function("geogridEditor.map.loaded()")
-    x, y = page.evaluate(
-        f"(() => {{ const p = geogridEditor.map.project({point}); return [p.x, p.y]; }})()"
-    )
-    box_ = page.locator("#map").bounding_box()
-    x, y = box_["x"] + x, box_["y"] + y
-    # a free-hand ring of 60 px around the unit's centre (a cell is ~200 px wide at zoom 18):
-    # click, move round in small steps, click to close
-    ring = [
-        (x + 60 * math.cos(k * math.pi / 8), y + 60 * math.sin(k * math.pi / 8)) for k in range(17)
-    ]
-    page.mouse.click(*ring[0])
-    for px, py in ring[1:]:
-        page.mouse.move(px, py, steps=3)
-        page.wait_for_timeout(30)
-    page.mouse.click(*ring[-1])
-    page.wait_for_function("document.body.dataset.version === '1'", timeout=30_000)
-    assert _row(web, B1)[1] == "376" and _row(web, B2)[1] == "392"
-    units = served_draft.get(f"/plans/{served_draft.draft}/units")["features"]
-    moved = next(f for f in units if f["properties"]["unit_id"] == unit)
-    assert moved["properties"]["micro_code"].startswith(B2)
-    web.assert_clean()
-
-
-def _touched(page: Any) -> dict[str, str]:
-    """The panel's touched grids: code -> households."""
-    rows = page.eval_on_selector_all(
-        "#touched tr[data-code]",
-        "rows => rows.map(r => [r.dataset.code, r.children[1].textContent])",
-    )
-    return dict(rows)
-
-
-def test_a_brush_stroke_paints_the_units_under_it(
-    served_draft: ServedDraft, open_page: Any
-) -> None:
-    web = _open(open_page, served_draft)
-    page: Any = web.page
-    unit, point = _border_point(served_draft, B1, B2)
-    page.fill("#target", B2)
-    page.click("#tools button[data-tool=brush]")
-    page.evaluate("document.getElementById('brush-size').value = '4'")
-    page.evaluate(f"geogridEditor.map.jumpTo({{center: {point}, zoom: 18}})")
-    page.wait_for_function("geogridEditor.map.loaded()")
-    x, y = page.evaluate(
-        f"(() => {{ const p = geogridEditor.map.project({point}); return [p.x, p.y]; }})()"
-    )
-    box_ = page.locator("#map").bounding_box()
-    x, y = box_["x"] + x, box_["y"] + y
-    # a short stroke inside the one unit (a cell is ~200 px wide at zoom 18, the brush 8 px)
-    page.mouse.move(x - 10, y)
-    page.mouse.down()
-    page.mouse.move(x + 10, y, steps=5)
-    page.mouse.up()
-    page.wait_for_function("document.body.dataset.version === '1'", timeout=30_000)
-    # one cell of one building (8 households) leaves B1 (384 -> 376) for B2 (384 -> 392)
-    assert _row(web, B1)[1] == "376" and _row(web, B2)[1] == "392"
-    _moved_one_unit(web, served_draft, unit)
-
-
-def test_merging_two_grids_keeps_the_lower_code_with_both_households(
-    served_draft: ServedDraft, open_page: Any
-) -> None:
-    web = _open(open_page, served_draft)
-    page: Any = web.page
-    page.evaluate(f"geogridEditor.select('{B1}', false)")
-    page.evaluate(f"geogridEditor.select('{B2}', true)")
-    page.click("#merge")
-    page.wait_for_function("document.body.dataset.version === '1'", timeout=30_000)
-    touched = _touched(page)
-    # 384 + 384 households in B1 now: above the urban band of 300-500
-    assert touched[B1] == "768" and B2 not in touched
-    assert page.inner_text(f'#touched tr[data-code="{B1}"] td:nth-child(6)') == "300–500 高于"
-    codes = {
-        g["code"] for g in served_draft.get(f"/plans/{served_draft.draft}/draft/grids")["grids"]
-    }
-    assert B1 in codes and B2 not in codes
-    # B1 is listed out of band, with a link to jump to it
-    page.wait_for_selector(f'#out-of-band li[data-code="{B1}"]')
-    web.assert_clean()
-
-
-def test_an_unlocked_grid_takes_units_again(served_draft: ServedDraft, open_page: Any) -> None:
-    web = _open(open_page, served_draft)
-    page: Any = web.page
-    page.evaluate(f"geogridEditor.select('{B2}', false)")
-    page.click("#lock")
-    page.wait_for_function("document.body.dataset.version === '1'")
-    assert served_draft.get(f"/plans/{served_draft.draft}/draft")["locked"] == [B2]
-    page.click("#unlock")
-    page.wait_for_function("document.body.dataset.version === '2'")
-    assert served_draft.get(f"/plans/{served_draft.draft}/draft")["locked"] == []
-    _, point = _border_point(served_draft, B1, B2)
-    _click_unit(web, point, B2)
-    page.wait_for_function("document.body.dataset.version === '3'", timeout=30_000)
-    assert _row(web, B1)[1] == "376" and _row(web, B2)[1] == "392"
-    web.assert_clean()
-
-
-def _border_units(served: ServedDraft, src: str, dst: str) -> list[int]:
-    """Every unit of basic grid ``src`` sharing an edge with ``dst``."""
-    feats = served.get(f"/plans/{served.draft}/units")["features"]
-    theirs = shapely.union_all(
-        [shape(f["geometry"]) for f in feats if f["properties"]["micro_code"].startswith(dst)]
-    )
-    return [
-        int(f["properties"]["unit_id"])
-        for f in feats
-        if f["properties"]["micro_code"].startswith(src)
-        and shape(f["geometry"]).intersection(theirs).length > 0
-    ]
-
-
-def test_rebalance_evens_out_the_selected_grids(served_draft: ServedDraft, open_page: Any) -> None:
-    web = _open(open_page, served_draft)
-    page: Any = web.page
-    moved = _border_units(served_draft, B1, B2)
-    page.evaluate(f"geogridEditor.paint({moved}, '{B2}')")
-    page.wait_for_function("document.body.dataset.version === '1'", timeout=30_000)
-    # six cells of one building each (8 households): B1 384 -> 336, B2 384 -> 432; the moved
-    # cells joined a micro grid of B2 that now holds 72 households
-    assert len(moved) == 6
-    assert _row(web, B1)[1] == "336" and _row(web, B2)[1] == "432"
-    page.evaluate(f"geogridEditor.select('{B1}', false)")
-    page.evaluate(f"geogridEditor.select('{B2}', true)")
-    page.click("#rebalance")
-    page.wait_for_function("document.body.dataset.version === '2'", timeout=30_000)
-    # the engine moves that 72-household micro grid back to B1 (one move: 336 + 72 = 408,
-    # 432 - 72 = 360), closer to even than before (48 apart instead of 96); the moved micro
-    # grid gets a code of B1 and is flagged above its band of 10-30
-    touched = _touched(page)
-    assert (touched[B1], touched[B2]) == ("408", "360")
-    assert {c: h for c, h in touched.items() if len(c) > len(B1)} == {B1 + "020": "72"}
-    assert page.inner_text("#message") == (
-        f"已保存：版本 2\n{B1}020: above band: 72 households > 30"
-    )
-    web.assert_clean()
 
 
 def test_a_plan_that_cannot_be_edited_is_said_on_the_page(
