@@ -78,7 +78,8 @@ def prepare(
         dup = pd.Series(codes)[pd.Series(codes).duplicated()].iloc[0]
         raise InputError(f"parent code {dup!r} occurs more than once", feature=dup, field="code")
     order = np.argsort(codes, kind="stable")
-    geoms = shapely.make_valid(par.geometry.to_numpy()[order])
+    # 2D: a Z from a survey or CAD export would ride into the grids (see network._lines)
+    geoms = shapely.make_valid(shapely.force_2d(par.geometry.to_numpy()[order]))
     geoms = np.asarray([_polygonal(g) for g in geoms], dtype=object)
     codes = codes[order]
     between = _refuse_overlaps(geoms, codes, overlap_m2)
@@ -86,7 +87,9 @@ def prepare(
         par["area_type"].to_numpy()[order] if "area_type" in par.columns else [None] * len(codes)
     )
     bld = buildings.to_crs(metric)
-    footprints = np.asarray(shapely.make_valid(bld.geometry.to_numpy()), dtype=object)
+    footprints = np.asarray(
+        shapely.make_valid(shapely.force_2d(bld.geometry.to_numpy())), dtype=object
+    )
     points = np.asarray(shapely.point_on_surface(footprints), dtype=object)
     households = _households(bld)
     compound = _compounds(bld)
@@ -165,7 +168,9 @@ def village_of(
     if villages is None or villages.empty or len(points) == 0:
         return out
     _check_frame(villages, "natural villages", ())
-    geoms = np.asarray(shapely.make_valid(villages.to_crs(metric).geometry.to_numpy()))
+    geoms = np.asarray(
+        shapely.make_valid(shapely.force_2d(villages.to_crs(metric).geometry.to_numpy()))
+    )
     return _owner(points, geoms)
 
 
