@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from geogrid.cli._common import DatabaseUrl, console, load_settings, opened_store, progress_bar
-from geogrid.errors import InputError
+from geogrid.errors import CRSError, InputError
 from geogrid.households import fill_households
 from geogrid.partition.engine import ENGINE_LEVELS, Plan
 from geogrid.partition_jobs import INPUT_LAYERS, partition_store, run_partition
@@ -105,10 +105,13 @@ def partition(
         else:
             current = _read_plan_file(redraw_from) if redraw_from is not None else None
             layers, estimate = _read_file(input, settings.households)
-            plan = run_partition(
-                layers, levels=wanted, seed=seed, only=codes, scheduler=scheduler,
-                workers=processes, current=current, dedicated_uses=uses, progress=progress,
-            )  # fmt: skip
+            try:
+                plan = run_partition(
+                    layers, levels=wanted, seed=seed, only=codes, scheduler=scheduler,
+                    workers=processes, current=current, dedicated_uses=uses, progress=progress,
+                )  # fmt: skip
+            except InputError as err:
+                raise _in_file(err, input) from err
             plan_report, plan_id = plan.report, None
             if estimate is not None and "households" in plan_report:
                 plan_report["households"]["estimated"] = estimate
@@ -128,6 +131,14 @@ def partition(
         console.print(f"{len(dedicated_grids)} dedicated institution grid(s)")
     if plan_id is not None:
         console.print(f"stored draft plan [bold]{plan_id}[/bold]")
+
+
+def _in_file(err: InputError, path: Path) -> InputError:
+    """The engine's input error with the file named: the engine knows features and fields,
+    not the file they came from (other kinds of error pass unchanged)."""
+    if err.file is not None or type(err) not in (InputError, CRSError):
+        return err
+    return type(err)(err.message, file=str(path), feature=err.feature, field=err.field)
 
 
 def _on_store(settings: Settings, levels: list[str], **options: Any) -> tuple[int, Any]:

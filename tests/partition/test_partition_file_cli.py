@@ -80,3 +80,16 @@ def test_partition_file_with_two_workers_gives_the_same_grids(tmp_path: Path) ->
     assert one["code"].tolist() == two["code"].tolist()
     assert one["households"].tolist() == two["households"].tolist()
     assert one.geometry.to_wkb().tolist() == two.geometry.to_wkb().tolist()
+
+
+def test_partition_file_errors_name_the_file_and_the_feature(tmp_path: Path) -> None:
+    path = _input(tmp_path, drop_households=0)
+    buildings = gpd.read_file(path, layer="buildings")
+    buildings.loc[3, "households"] = -5
+    pyogrio.write_dataframe(buildings, path, layer="buildings", driver="GPKG")
+    done = run_geogrid("partition", str(path), "--out", str(tmp_path / "p.gpkg"))
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"geogrid: error: file {path}, feature B04, field households: negative households (-5)"
+    )
+    assert not (tmp_path / "p.gpkg").exists()

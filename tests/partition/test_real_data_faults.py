@@ -291,3 +291,14 @@ def test_z_coordinates_of_any_input_are_dropped_not_carried_into_the_grids() -> 
         basic.to_crs(UTM).geometry.to_numpy(), flat.grids["basic"].to_crs(UTM).geometry.to_numpy()
     )
     assert shapely.area(diff).max() < 1e-3
+
+
+def test_a_parent_without_geometry_is_refused_by_its_code() -> None:
+    # a null shape in a community table ended in "zero-size array to reduction operation"
+    comm = pd_concat([_community(), _community(X0 + 600, code="370212001002")])
+    comm.loc[1, "geometry"] = None
+    with pytest.raises(InputError) as err:
+        partition_plan(gpd.GeoDataFrame(comm, crs=UTM), _buildings(_houses(6, 6, 10)))
+    assert err.value.feature == "370212001002"
+    assert err.value.field == "geometry"
+    assert "no area" in str(err.value)

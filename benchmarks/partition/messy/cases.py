@@ -476,6 +476,105 @@ def bld_z(s: Scene) -> tuple[Scene, dict[str, Any]]:
     return s, {"what": "building footprints with Z", "good": "Z dropped; same plan as clean"}
 
 
+@case
+def comm_sliver_piece(s: Scene) -> tuple[Scene, dict[str, Any]]:
+    a = s.layers["communities"].set_index("code").geometry[CODES["A"]]
+    crumb = _poly([(100, -3), (102, -3), (101, -5)])  # a 2 m² digitising crumb 3 m off A
+    _set_comm(s, "A", shapely.MultiPolygon([a, crumb]))
+    return s, {
+        "what": "community A carries a 2 m² crumb 3 m outside it (a MultiPolygon)",
+        "good": "the crumb dropped or joined to a grid; no 2 m² grid, no multipart grid",
+    }
+
+
+@case
+def comm_null_geom(s: Scene) -> tuple[Scene, dict[str, Any]]:
+    c = s.layers["communities"]
+    d = gpd.GeoDataFrame(
+        {"code": ["370212001009"], "name": ["无图形社区"], "street_code": "370212001"},
+        geometry=[None],
+        crs=c.crs,
+    )
+    s.layers["communities"] = pd.concat([c, d], ignore_index=True)
+    return s, {
+        "what": "a community row without geometry (a null shape in the attribute table)",
+        "good": "a one-line refusal naming the feature, or the row skipped with a note",
+    }
+
+
+@case
+def bld_null_geom(s: Scene) -> tuple[Scene, dict[str, Any]]:
+    b = s.layers["buildings"]
+    b.loc[b.index[5::60], "geometry"] = None
+    b.loc[b.index[6::60], "geometry"] = Polygon()
+    return s, {
+        "what": "some buildings with a null or empty geometry (their households count)",
+        "good": "listed unassigned with a reason (no geometry) or refused naming them",
+    }
+
+
+@case
+def road_null_geom(s: Scene) -> tuple[Scene, dict[str, Any]]:
+    r = s.layers["roads"]
+    r.loc[r.index[3], "geometry"] = None
+    r.loc[r.index[4], "geometry"] = LineString()
+    return s, {"what": "a road with a null and one with an empty geometry", "good": "skipped"}
+
+
+@case
+def comm_code_float(s: Scene) -> tuple[Scene, dict[str, Any]]:
+    c = s.layers["communities"]
+    c["code"] = c["code"].astype(float)  # a numeric DBF / Excel column
+    c["street_code"] = c["street_code"].astype(float)
+    return s, {
+        "what": "community codes stored as numbers (370212001001.0), as a DBF / Excel gives",
+        "good": "codes read as 12-digit text; grid codes 15 digits; or a refusal naming it",
+    }
+
+
+@case
+def comm_area_type_cn(s: Scene) -> tuple[Scene, dict[str, Any]]:
+    c = s.layers["communities"]
+    c["area_type"] = ["城市社区", "社区", "农村"]
+    return s, {
+        "what": "area_type in Chinese (城市社区, 社区, 农村) in the partition file",
+        "good": "read as urban_community / general_rural as the importer does",
+    }
+
+
+@case
+def bld_across_road(s: Scene) -> tuple[Scene, dict[str, Any]]:
+    _drop_in(s, _poly([(180, 160), (320, 160), (320, 290), (180, 290)]))
+    _bld(s, [box(*local(185, 170), *local(315, 280))], [300], "MALL")
+    return s, {
+        "what": "a 130 m x 110 m complex (300 hh) built over two local roads",
+        "good": "kept whole in one grid; 0 lost",
+    }
+
+
+@case
+def comm_enclave(s: Scene) -> tuple[Scene, dict[str, Any]]:
+    c = s.layers["communities"]
+    inner = _poly([(150, 330), (350, 330), (350, 520), (150, 520)])
+    cg = c.set_index("code").geometry[CODES["C"]]
+    _set_comm(s, "C", cg.difference(inner))
+    d = gpd.GeoDataFrame(
+        {
+            "code": ["370212001004"],
+            "name": ["园中社区"],
+            "street_code": "370212001",
+            "area_type": "urban_community",
+        },
+        geometry=[inner],
+        crs=c.crs,
+    )
+    s.layers["communities"] = pd.concat([s.layers["communities"], d], ignore_index=True)
+    return s, {
+        "what": "community D lies inside C (C has a hole where D is)",
+        "good": "both divided, grids of C wrap D only as C does; 0 lost",
+    }
+
+
 def write(out: Path, names: list[str] | None = None) -> dict[str, Any]:
     """Write every case (or ``names``) under ``out``; return the case list."""
     out.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pyogrio
+import shapely
 from shapely.geometry import LineString
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script
@@ -111,6 +112,14 @@ def write(out: Path) -> dict[str, str]:
     _geojson(bld, d / "buildings.geojson")
     _geojson(r, d / "roads.geojson")
     cases[d.name] = "roads: 主干路/次干路/支路/胡同/小区路, MultiLineString Z"
+    d = out / "comm_tjunction"  # C's south edge has no vertex where A meets B (a T-junction)
+    d.mkdir(parents=True, exist_ok=True)
+    raw = comm.copy()
+    raw["geometry"] = shapely.simplify(raw.geometry.to_numpy(), 0.01)  # corners only
+    pyogrio.write_dataframe(raw.to_crs("EPSG:4490"), d / "communities.shp", encoding="UTF-8")
+    _geojson(bld, d / "buildings.geojson")
+    _geojson(roads, d / "roads.geojson")
+    cases[d.name] = "communities (4490) whose shared edge lacks the T-junction vertex"
     (out / "import_cases.json").write_text(json.dumps(cases, ensure_ascii=False, indent=1))
     return cases
 

@@ -55,7 +55,12 @@ def base_scene(seed: int = 7) -> Scene:
             "street_code": STREET,
             "area_type": "urban_community",
         },
-        geometry=[shapely.affinity.translate(box(*b), x0, y0) for b in boxes.values()],
+        # 10 m vertices: the shared edges are noded (C's south edge has a vertex where A meets
+        # B), so the boundaries stay a coverage when reprojected (see import_cases tjunction)
+        geometry=[
+            shapely.segmentize(shapely.affinity.translate(box(*b), x0, y0), 10.0)
+            for b in boxes.values()
+        ],
         crs=METRIC,
     )
     street = gpd.GeoDataFrame(
