@@ -86,6 +86,8 @@ def partition(
         raise InputError("--based-on names a stored plan; with an INPUT file use --redraw-from")
     if input is None and redraw_from is not None:
         raise InputError("--redraw-from works file to file; on the store use --based-on")
+    _check_target(out, "--out", suffix=".gpkg")
+    _check_target(report, "--report")
     settings = load_settings(database_url)
     if workers is not None:
         settings.partition.workers = workers
@@ -223,17 +225,30 @@ def _empty(frame: gpd.GeoDataFrame | None) -> bool:
     return frame is None or frame.empty
 
 
+def _check_target(path: Path | None, option: str, *, suffix: str | None = None) -> None:
+    """Refuse an output that cannot be written before the partition runs, not after it."""
+    if path is None:
+        return
+    if suffix is not None and path.suffix.lower() != suffix:
+        raise InputError(f"{option} writes a GeoPackage: name it *{suffix}", file=str(path))
+    if not path.parent.is_dir():
+        raise InputError(f"{option}: no such folder {path.parent}", file=str(path))
+
+
 def _write_plan(plan: Plan, out: Path) -> None:
+    """Write under a temporary name and rename, so that a failed write keeps the old plan."""
     import pyogrio
 
-    if out.exists():
-        out.unlink()
+    part = out.with_name(f".{out.name}.part")
+    part.unlink(missing_ok=True)
     previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_DATE})  # byte-identical files
     try:
         for level, frame in plan.grids.items():
-            pyogrio.write_dataframe(frame, out, layer=f"{level}_grids", driver="GPKG")
+            pyogrio.write_dataframe(frame, part, layer=f"{level}_grids", driver="GPKG")
+        part.replace(out)
     finally:
+        part.unlink(missing_ok=True)
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
 
 
