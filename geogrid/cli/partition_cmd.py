@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from geogrid.cli._common import DatabaseUrl, console, load_settings, opened_store, progress_bar
-from geogrid.errors import InputError
+from geogrid.errors import CRSError, InputError
 from geogrid.households import fill_households
 from geogrid.partition.engine import ENGINE_LEVELS, Plan
 from geogrid.partition_jobs import INPUT_LAYERS, partition_store, run_partition
@@ -86,6 +86,8 @@ def partition(
         raise InputError("--based-on names a stored plan; with an INPUT file use --redraw-from")
     if input is None and redraw_from is not None:
         raise InputError("--redraw-from works file to file; on the store use --based-on")
+    _check_target(out, "--out", suffix=".gpkg")
+    _check_target(report, "--report")
     settings = load_settings(database_url)
     if workers is not None:
         settings.partition.workers = workers
@@ -105,10 +107,13 @@ def partition(
         else:
             current = _read_plan_file(redraw_from) if redraw_from is not None else None
             layers, estimate = _read_file(input, settings.households)
-            plan = run_partition(
-                layers, levels=wanted, seed=seed, only=codes, scheduler=scheduler,
-                workers=processes, current=current, dedicated_uses=uses, progress=progress,
-            )  # fmt: skip
+            try:
+                plan = run_partition(
+                    layers, levels=wanted, seed=seed, only=codes, scheduler=scheduler,
+                    workers=processes, current=current, dedicated_uses=uses, progress=progress,
+                )  # fmt: skip
+            except InputError as err:
+                raise _in_file(err, input) from err
             plan_report, plan_id = plan.report, None
             if estimate is not None and "households" in plan_report:
                 plan_report["households"]["estimated"] = estimate
@@ -128,6 +133,14 @@ def partition(
         console.print(f"{len(dedicated_grids)} dedicated institution grid(s)")
     if plan_id is not None:
         console.print(f"stored draft plan [bold]{plan_id}[/bold]")
+
+
+def _in_file(err: InputError, path: Path) -> InputError:
+    """The engine's input error with the file named: the engine knows features and fields,
+    not the file they came from (other kinds of error pass unchanged)."""
+    if err.file is not None or type(err) not in (InputError, CRSError):
+        return err
+    return type(err)(err.message, file=str(path), feature=err.feature, field=err.field)
 
 
 def _on_store(settings: Settings, levels: list[str], **options: Any) -> tuple[int, Any]:
@@ -212,17 +225,30 @@ def _empty(frame: gpd.GeoDataFrame | None) -> bool:
     return frame is None or frame.empty
 
 
+def _check_target(path: Path | None, option: str, *, suffix: str | None = None) -> None:
+    """Refuse an output that cannot be written before the partition runs, not after it."""
+    if path is None:
+        return
+    if suffix is not None and path.suffix.lower() != suffix:
+        raise InputError(f"{option} writes a GeoPackage: name it *{suffix}", file=str(path))
+    if not path.parent.is_dir():
+        raise InputError(f"{option}: no such folder {path.parent}", file=str(path))
+
+
 def _write_plan(plan: Plan, out: Path) -> None:
+    """Write under a temporary name and rename, so that a failed write keeps the old plan."""
     import pyogrio
 
-    if out.exists():
-        out.unlink()
+    part = out.with_name(f".{out.name}.part")
+    part.unlink(missing_ok=True)
     previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_DATE})  # byte-identical files
     try:
         for level, frame in plan.grids.items():
-            pyogrio.write_dataframe(frame, out, layer=f"{level}_grids", driver="GPKG")
+            pyogrio.write_dataframe(frame, part, layer=f"{level}_grids", driver="GPKG")
+        part.replace(out)
     finally:
+        part.unlink(missing_ok=True)
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
 
 

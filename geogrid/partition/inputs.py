@@ -78,15 +78,19 @@ def prepare(
         dup = pd.Series(codes)[pd.Series(codes).duplicated()].iloc[0]
         raise InputError(f"parent code {dup!r} occurs more than once", feature=dup, field="code")
     order = np.argsort(codes, kind="stable")
-    geoms = shapely.make_valid(par.geometry.to_numpy()[order])
+    # 2D: a Z from a survey or CAD export would ride into the grids (see network._lines)
+    geoms = shapely.make_valid(shapely.force_2d(par.geometry.to_numpy()[order]))
     geoms = np.asarray([_polygonal(g) for g in geoms], dtype=object)
     codes = codes[order]
+    _refuse_empty(geoms, codes)
     between = _refuse_overlaps(geoms, codes, overlap_m2)
     area_types = (
         par["area_type"].to_numpy()[order] if "area_type" in par.columns else [None] * len(codes)
     )
     bld = buildings.to_crs(metric)
-    footprints = np.asarray(shapely.make_valid(bld.geometry.to_numpy()), dtype=object)
+    footprints = np.asarray(
+        shapely.make_valid(shapely.force_2d(bld.geometry.to_numpy())), dtype=object
+    )
     points = np.asarray(shapely.point_on_surface(footprints), dtype=object)
     households = _households(bld)
     compound = _compounds(bld)
@@ -165,7 +169,9 @@ def village_of(
     if villages is None or villages.empty or len(points) == 0:
         return out
     _check_frame(villages, "natural villages", ())
-    geoms = np.asarray(shapely.make_valid(villages.to_crs(metric).geometry.to_numpy()))
+    geoms = np.asarray(
+        shapely.make_valid(shapely.force_2d(villages.to_crs(metric).geometry.to_numpy()))
+    )
     return _owner(points, geoms)
 
 
@@ -207,6 +213,21 @@ def _check_frame(frame: gpd.GeoDataFrame, name: str, fields: tuple[str, ...]) ->
     kinds = set(frame.geom_type.dropna())
     if kinds - set(POLYGONAL):
         raise InputError(f"{name} must be polygons, found {', '.join(sorted(kinds))}")
+
+
+def _refuse_empty(geoms: NDArray[np.object_], codes: NDArray[np.str_]) -> None:
+    """A parent without area (a null shape, an empty or a zero-area ring) has nothing to
+    divide: refuse it by code rather than fail deep in the division."""
+    empty = np.flatnonzero(shapely.is_empty(geoms) | (shapely.area(geoms) <= 0))
+    if len(empty) == 0:
+        return
+    more = f" (and {len(empty) - 1} more)" if len(empty) > 1 else ""
+    raise InputError(
+        f"the parent has no area (a null, empty or zero-area geometry){more}; "
+        "draw it or leave the row out",
+        feature=str(codes[empty[0]]),
+        field="geometry",
+    )
 
 
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:

@@ -85,7 +85,8 @@ def _lines(
             continue
         if frame.crs is None:
             raise CRSError("a barrier layer (roads, waterways, railways) has no CRS")
-        geoms = frame.to_crs(metric).geometry.to_numpy()
+        # Z (survey / CAD exports) would ride into the faces and grids and break reprojection
+        geoms = shapely.force_2d(frame.to_crs(metric).geometry.to_numpy())
         ok = ~pd.isna(geoms)
         ok[ok] = ~shapely.is_empty(geoms[ok])
         geoms, cls = geoms[ok], line_classes(frame, layer)[ok]

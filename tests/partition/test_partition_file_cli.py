@@ -116,3 +116,35 @@ def test_partition_file_reads_chinese_road_classes_and_lists_unknown_ones(tmp_pa
     assert grids[0].geometry.normalize().to_wkb().tolist() == (
         grids[1].geometry.normalize().to_wkb().tolist()
     )
+
+
+def test_partition_file_errors_name_the_file_and_the_feature(tmp_path: Path) -> None:
+    path = _input(tmp_path, drop_households=0)
+    buildings = gpd.read_file(path, layer="buildings")
+    buildings.loc[3, "households"] = -5
+    pyogrio.write_dataframe(buildings, path, layer="buildings", driver="GPKG")
+    done = run_geogrid("partition", str(path), "--out", str(tmp_path / "p.gpkg"))
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"geogrid: error: file {path}, feature B04, field households: negative households (-5)"
+    )
+    assert not (tmp_path / "p.gpkg").exists()
+
+
+def test_partition_file_refuses_an_output_it_cannot_write_before_it_runs(tmp_path: Path) -> None:
+    path = _input(tmp_path, drop_households=0)
+    missing = tmp_path / "no-such-folder" / "p.gpkg"
+    done = run_geogrid("partition", str(path), "--out", str(missing))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"geogrid: error: file {missing}: --out: no such folder {missing.parent}"
+    )
+    done = run_geogrid("partition", str(path), "--out", str(tmp_path / "p.geojson"))
+    assert done.returncode == 1
+    assert done.stderr.strip().endswith("--out writes a GeoPackage: name it *.gpkg")
+    assert not (tmp_path / "p.geojson").exists()
+    report = tmp_path / "nowhere" / "r.json"
+    done = run_geogrid("partition", str(path), "--out", str(tmp_path / "p.gpkg"),
+                       "--report", str(report))  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert not (tmp_path / "p.gpkg").exists()  # nothing half-written

@@ -259,3 +259,46 @@ def test_barrier_classes_come_from_road_class_or_osm_tags() -> None:
     water = gpd.GeoDataFrame({"waterway": ["canal", "stream"]}, geometry=[line] * 2, crs=UTM)
     assert [CLASSES[c] for c in line_classes(water, 1)] == ["major", "local"]
     assert [CLASSES[c] for c in line_classes(water, 2)] == ["major", "major"]  # railways
+
+
+def _with_z(frame: gpd.GeoDataFrame, z: float) -> gpd.GeoDataFrame:
+    out = frame.copy()
+    out["geometry"] = shapely.force_3d(out.geometry.to_numpy(), z)
+    return out
+
+
+def test_z_coordinates_of_any_input_are_dropped_not_carried_into_the_grids() -> None:
+    # survey / CAD exports carry a Z: a file with 3D roads used to end in a GEOSException
+    # ("Points of LinearRing do not form a closed linestring") reprojecting the grids
+    road = gpd.GeoDataFrame(
+        {"road_class": ["residential"]},
+        geometry=[shapely.LineString([(X0, Y0 + 221), (X0 + 600, Y0 + 221)])],
+        crs=UTM,
+    )
+    comm, houses = _community(), _buildings(_houses(8, 8, 10))  # rows 4 + 4 either side
+    flat = partition_plan(comm.to_crs(4326), houses.to_crs(4326), roads=road.to_crs(4326))
+    plan = partition_plan(
+        _with_z(comm, 30.0).to_crs(4326),
+        _with_z(houses, 8.0).to_crs(4326),
+        roads=_with_z(road, 12.5).to_crs(4326),
+    )
+    for level in ("basic", "micro"):
+        assert not plan.grids[level].has_z.any()
+    basic = plan.grids["basic"]
+    assert basic.households.tolist() == [320, 320]
+    assert plan.report["basic"]["barrier_boundary_share"] == 1.0
+    diff = shapely.symmetric_difference(
+        basic.to_crs(UTM).geometry.to_numpy(), flat.grids["basic"].to_crs(UTM).geometry.to_numpy()
+    )
+    assert shapely.area(diff).max() < 1e-3
+
+
+def test_a_parent_without_geometry_is_refused_by_its_code() -> None:
+    # a null shape in a community table ended in "zero-size array to reduction operation"
+    comm = pd_concat([_community(), _community(X0 + 600, code="370212001002")])
+    comm.loc[1, "geometry"] = None
+    with pytest.raises(InputError) as err:
+        partition_plan(gpd.GeoDataFrame(comm, crs=UTM), _buildings(_houses(6, 6, 10)))
+    assert err.value.feature == "370212001002"
+    assert err.value.field == "geometry"
+    assert "no area" in str(err.value)
