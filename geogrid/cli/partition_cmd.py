@@ -15,9 +15,12 @@ from rich.table import Table
 from geogrid.cli._common import DatabaseUrl, console, load_settings, opened_store, progress_bar
 from geogrid.errors import CRSError, InputError
 from geogrid.households import fill_households
+from geogrid.io._values import check_values
 from geogrid.partition.engine import ENGINE_LEVELS, Plan
 from geogrid.partition_jobs import INPUT_LAYERS, partition_store, run_partition
+from geogrid.schema import LAYERS
 from geogrid.settings import HouseholdSettings, Settings
+from geogrid.validation import LayerFindings, ValidationReport
 
 FIXED_DATE = "2000-01-01T00:00:00Z"
 VILLAGES_LAYER = "natural_villages"  # optional polygons of natural villages (自然村)
@@ -192,7 +195,9 @@ def _read_file(
         raise InputError("no 'buildings' layer", file=str(path))
     if _empty(layers["communities"]) and _empty(layers["streets"]):
         raise InputError("no 'communities' (or 'streets') layer to divide", file=str(path))
+    layers = _checked_values(layers, path)
     buildings = layers["buildings"]
+    assert buildings is not None
     given = (
         pd.to_numeric(buildings["households"], errors="coerce")
         if "households" in buildings.columns
@@ -202,6 +207,44 @@ def _read_file(
         return layers, None
     layers["buildings"], assumptions = fill_households(buildings, settings=households)
     return layers, assumptions
+
+
+def _checked_values(
+    layers: dict[str, gpd.GeoDataFrame | None], path: Path
+) -> dict[str, gpd.GeoDataFrame | None]:
+    """The import's checks of values (``geogrid.io``): codes as text, counts that are whole
+    numbers (not '12户'), area types and road classes in any spelling import knows (农村 is
+    general_rural, with its band); the first error refuses the file in one line."""
+    report = ValidationReport()
+    out: dict[str, gpd.GeoDataFrame | None] = {}
+    for name, frame in layers.items():
+        if frame is None or name not in LAYERS:
+            out[name] = frame
+            continue
+        frame = frame.assign(**{c: _code_text(frame[c]) for c in _CODES if c in frame.columns})
+        checked = check_values(frame, LayerFindings(report, name, str(path)), names=False)
+        # class values as written: the engine reads them through the same table and lists
+        # those it does not know (the import's check leaves them empty)
+        kept = [c for c in ("road_class", "waterway_class") if c in frame.columns]
+        out[name] = checked.assign(**{c: frame[c] for c in kept})
+    if report.errors:
+        first, more = report.errors[0], len(report.errors) - 1
+        raise InputError(
+            f"partition refused: {first.line()}" + (f" (and {more} more)" if more else "")
+        )
+    return out
+
+
+_CODES = ("code", "parent_code", "street_code", "community_code")
+
+
+def _code_text(values: pd.Series) -> pd.Series:
+    """Codes as text: a code stored as a number (370212001001.0) keeps its digits."""
+    if not pd.api.types.is_numeric_dtype(values):
+        return values
+    whole = values.notna() & (values == values.round())
+    text = values.astype(object).where(~whole, values.round().astype("Int64").astype(str))
+    return text.where(values.notna(), None)
 
 
 def _read_plan_file(path: Path) -> dict[str, gpd.GeoDataFrame]:

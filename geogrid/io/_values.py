@@ -23,12 +23,15 @@ _COUNT_FIELDS: Final = ("levels", "households")
 _COUNT_MAX: Final = 1e9
 
 
-def check_values(frame: gpd.GeoDataFrame, findings: LayerFindings) -> gpd.GeoDataFrame:
-    """Names present, counts numeric and not negative, coded values known (aliases resolved)."""
+def check_values(
+    frame: gpd.GeoDataFrame, findings: LayerFindings, *, names: bool = True
+) -> gpd.GeoDataFrame:
+    """Names present (unless ``names`` is False: ``geogrid partition FILE`` needs none),
+    counts numeric and not negative, coded values known (aliases resolved)."""
     layer = findings.layer
     frame = frame.copy()
     labels = feature_label(frame, layer)
-    if "name" in layer_spec(layer).required:
+    if names and "name" in layer_spec(layer).required:
         for label in labels[frame["name"].isna()]:
             findings.add(
                 "error", "missing_value", "the feature has no name", feature=label, field="name"
@@ -69,8 +72,10 @@ def _counts(values: pd.Series, name: str, labels: pd.Series, findings: LayerFind
         findings.add(
             "error", "bad_value", f"{name} {raw!r} is not a number", feature=label, field=name
         )
-    for label in labels[numbers < 0]:
-        findings.add("error", "bad_value", f"{name} is negative", feature=label, field=name)
+    for label, number in zip(labels[numbers < 0], numbers[numbers < 0], strict=True):
+        findings.add(
+            "error", "bad_value", f"{name} is negative ({number:g})", feature=label, field=name
+        )
     huge = numbers.abs() > _COUNT_MAX
     for label, number in zip(labels[huge], numbers[huge], strict=True):
         findings.add(
@@ -99,7 +104,7 @@ def _area_types(
     if missing.any():
         # NBS names end in 村委会 for villages and 社区居委会 for communities.
         guess = (
-            frame["name"]
+            column_or_none(frame, "name")
             .fillna("")
             .map(lambda n: "village" if "村" in n and "社区" not in n else "urban_community")
         )

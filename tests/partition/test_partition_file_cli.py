@@ -126,7 +126,8 @@ def test_partition_file_errors_name_the_file_and_the_feature(tmp_path: Path) -> 
     done = run_geogrid("partition", str(path), "--out", str(tmp_path / "p.gpkg"))
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1] == (
-        f"geogrid: error: file {path}, feature B04, field households: negative households (-5)"
+        f"geogrid: error: partition refused: file {path}, layer buildings, feature B04, "
+        "field households: households is negative (-5)"
     )
     assert not (tmp_path / "p.gpkg").exists()
 
@@ -148,3 +149,32 @@ def test_partition_file_refuses_an_output_it_cannot_write_before_it_runs(tmp_pat
                        "--report", str(report))  # fmt: skip
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert not (tmp_path / "p.gpkg").exists()  # nothing half-written
+
+
+def test_partition_file_checks_values_as_import_does(tmp_path: Path) -> None:
+    """The file route reads values the way import does: 农村 is general_rural (basic band
+    150-350, not the urban 300-500), a code stored as a number keeps its twelve digits, and a
+    count written as text ('12户') is refused naming the building (not silently estimated)."""
+    path = _input(tmp_path, drop_households=0)
+    communities = gpd.read_file(path, layer="communities")
+    code = str(communities["code"].iloc[0])
+    communities["code"] = communities["code"].astype(float)
+    communities["area_type"] = "农村"
+    pyogrio.write_dataframe(communities, path, layer="communities", driver="GPKG")
+    done = run_geogrid("partition", str(path), "--out", str(tmp_path / "p.gpkg"))
+    assert done.returncode == 0, done.stderr
+    grids = gpd.read_file(tmp_path / "p.gpkg", layer="basic_grids")
+    assert int(grids["households"].sum()) == 1400
+    assert int(grids["households"].max()) <= 350  # urban: 300 / 400 / 400 / 300
+    assert all(c.startswith(code) and len(c) == 15 for c in grids["code"])
+    buildings = gpd.read_file(path, layer="buildings")
+    buildings["households"] = buildings["households"].astype(str)
+    buildings.loc[buildings.index[3], "households"] = "12户"
+    pyogrio.write_dataframe(buildings, path, layer="buildings", driver="GPKG")
+    done = run_geogrid("partition", str(path), "--out", str(tmp_path / "q.gpkg"))
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("geogrid: error: partition refused: file ")
+    assert last.endswith(f"feature {buildings['building_id'].iloc[3]}, field households: "
+                         "households '12户' is not a number")  # fmt: skip
+    assert not (tmp_path / "q.gpkg").exists()
