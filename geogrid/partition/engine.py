@@ -112,6 +112,7 @@ def partition_plan(
     unknown = set(levels) - set(ENGINE_LEVELS)
     if unknown:
         raise InputError(f"unknown grid level(s) {sorted(unknown)}; expected {ENGINE_LEVELS}")
+    _refuse_unknown_only(parents, only)
     start = time.perf_counter()
     with ExitStack() as stack:
         # the workers start (and import the engine) while this process prepares the inputs
@@ -351,3 +352,18 @@ def _reprojected(frame: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
     out.attrs["repaired"] = len(bad)
     out.attrs["sliver_m2"] = round(dropped, 3)
     return out
+
+
+def _refuse_unknown_only(parents: gpd.GeoDataFrame, only: Sequence[str] | None) -> None:
+    """A code in ``only`` that no parent has: a mistyped code would plan nothing and list
+    every household as undivided."""
+    if not only or "code" not in parents.columns:
+        return
+    codes = parents["code"].astype(str)
+    unknown = sorted(set(only) - set(codes))
+    if unknown:
+        raise InputError(
+            f"only: no parent has the code(s) {', '.join(unknown)}; the parents' codes run "
+            f"from {codes.min()} to {codes.max()} ({len(codes)} parents)",
+            field="code",
+        )

@@ -178,3 +178,19 @@ def test_partition_file_checks_values_as_import_does(tmp_path: Path) -> None:
     assert last.endswith(f"feature {buildings['building_id'].iloc[3]}, field households: "
                          "households '12户' is not a number")  # fmt: skip
     assert not (tmp_path / "q.gpkg").exists()
+
+
+def test_partition_file_refuses_an_unknown_only_code(tmp_path: Path) -> None:
+    path = _input(tmp_path, drop_households=0)
+    done = run_geogrid("partition", str(path), "--only", "370212009999",
+                       "--out", str(tmp_path / "p.gpkg"))  # fmt: skip
+    assert done.returncode == 1
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .endswith(
+            "only: no parent has the code(s) 370212009999; the parents' codes run from "
+            "370212001001 to 370212001001 (1 parents)"
+        )
+    )
+    assert not (tmp_path / "p.gpkg").exists()
