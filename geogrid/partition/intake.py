@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
+import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
@@ -24,6 +25,7 @@ INSET_M: Final = 0.5  # a building placed from outside sits this far inside its 
 BEYOND_REACH: Final = "outside_every_parent"
 NO_GEOMETRY: Final = "no_geometry"
 NOT_SELECTED: Final = "parent_not_divided"
+DUPLICATE: Final = "duplicate_footprint"
 
 
 @dataclass
@@ -38,19 +40,24 @@ class Placement:
     footprints: ObjArray
     distance_m: NDArray[np.float64]  # to the nearest parent, for those left out
     nearest: IntArray  # index of the nearest parent (-1 none)
+    duplicate_of: IntArray  # the first building with the very same footprint (-1 none)
     notes: list[str] = field(default_factory=list)
 
 
 def place_buildings(
     points: ObjArray, footprints: ObjArray, parents: ObjArray, owner: IntArray, *, reach_m: float
 ) -> Placement:
-    """Place every building whose interior point lies in no parent (metric CRS)."""
+    """Place every building whose interior point lies in no parent (metric CRS). A building
+    with the very footprint of an earlier one (delivered twice, under another id) is placed
+    nowhere: counted once, it is listed as a duplicate."""
     n = len(points)
+    duplicate_of = duplicate_footprints(footprints)
+    owner = np.where(duplicate_of >= 0, -1, owner)
     how = np.where(owner >= 0, "inside", "").astype(object)
     points, footprints = points.copy(), footprints.copy()
     distance = np.zeros(n)
     nearest = np.full(n, -1, dtype=np.int64)
-    out = np.flatnonzero((owner < 0) & ~_missing(footprints))
+    out = np.flatnonzero((owner < 0) & ~_missing(footprints) & (duplicate_of < 0))
     if len(out) and len(parents):
         tree = shapely.STRtree(parents)
         bi, pi = tree.query(footprints[out], predicate="intersects")
@@ -74,7 +81,22 @@ def place_buildings(
                     owner[b], how[b] = p, "nearest"
                     points[b] = _inside_point(points[b], parents[p])
                     footprints[b] = points[b]  # its own ground lies outside every parent
-    return Placement(owner, how, points, footprints, distance, nearest)
+    return Placement(owner, how, points, footprints, distance, nearest, duplicate_of)
+
+
+def duplicate_footprints(footprints: ObjArray) -> IntArray:
+    """For each footprint, the index of the first one with the same shape (vertices in any
+    order or direction), or -1."""
+    out = np.full(len(footprints), -1, dtype=np.int64)
+    ok = np.flatnonzero(~_missing(footprints))
+    if len(ok) < 2:
+        return out
+    key, _ = pd.factorize(shapely.to_wkb(shapely.normalize(footprints[ok])))
+    _, at = np.unique(key, return_index=True)  # the first of each shape, in input order
+    first = at[key]
+    dup = first != np.arange(len(ok))
+    out[ok[dup]] = ok[first[dup]]
+    return out
 
 
 def _missing(geoms: ObjArray) -> NDArray[np.bool_]:
@@ -107,6 +129,11 @@ def unassigned_rows(
     rows = []
     for b in np.flatnonzero(placement.owner < 0).tolist():
         p = int(placement.nearest[b])
+        twin = int(placement.duplicate_of[b])
+        if twin >= 0:
+            text = f"the same footprint as building {ids[twin]}: its households counted once"
+            rows.append(_row(ids[b], households[b], DUPLICATE, text, -1, codes, 0.0))
+            continue
         if p < 0:
             reason, text = NO_GEOMETRY, "no usable footprint"
         else:

@@ -71,8 +71,12 @@ def test_every_household_is_in_a_grid_or_listed(
         in_grids = int(plan.grids[level]["households"].sum())
         assert acc["in_grids"][level] == in_grids
         assert in_grids + listed == total
-    assert all(u["reason"] == "outside_every_parent" for u in acc["unassigned"])
-    assert all(u["distance_m"] > 50.0 for u in acc["unassigned"])
+    outside = [u for u in acc["unassigned"] if u["reason"] == "outside_every_parent"]
+    assert all(u["distance_m"] > 50.0 for u in outside)
+    # OSM holds one house twice (two ways, one footprint): its 22 households count once
+    twins = [u for u in acc["unassigned"] if u["reason"] == "duplicate_footprint"]
+    assert [u["households"] for u in twins] == [22]
+    assert len(outside) + len(twins) == len(acc["unassigned"])
 
 
 def test_the_report_holds_every_figure_the_benchmark_compares(plan: Plan) -> None:

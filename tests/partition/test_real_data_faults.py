@@ -302,3 +302,21 @@ def test_a_parent_without_geometry_is_refused_by_its_code() -> None:
     assert err.value.feature == "370212001002"
     assert err.value.field == "geometry"
     assert "no area" in str(err.value)
+
+
+def test_a_footprint_delivered_twice_counts_once_and_is_listed() -> None:
+    """The same house under a second id (and its ring drawn the other way round) holds its
+    households once; the copy is listed as a duplicate, naming the first."""
+    rows = _houses(6, 6, 10)  # 360 households
+    first = rows[7][2]
+    rows.append(("COPY", 10, shapely.Polygon(list(first.exterior.coords)[::-1])))
+    plan = partition_plan(_community(), _buildings(rows))
+    acc = plan.report["households"]
+    assert acc["households_in"] == 370
+    assert acc["in_grids"]["basic"] == 360 == int(plan.grids["basic"]["households"].sum())
+    assert acc["unassigned_by_reason"] == {
+        "duplicate_footprint": {"buildings": 1, "households": 10}
+    }
+    [row] = acc["unassigned"]
+    assert row["building"] == "COPY"
+    assert row["detail"] == "the same footprint as building H1-1: its households counted once"
