@@ -110,7 +110,9 @@ def check_overlaps(
         findings.add(
             "error",
             "overlap",
-            f"overlaps {_SINGULAR.get(layer, layer)} {labels[j]} by {area:,.1f} m²",
+            f"overlaps {_SINGULAR.get(layer, layer)} {labels[j]} by {area:,.1f} m² (import with "
+            f"--repair to give overlaps up to {thresholds.repair_overlap_width_m:g} m wide to one "
+            f"neighbour, or raise --overlap-m2 to let slivers this small in)",
             feature=labels[i],
             field="geometry",
             area_m2=area,

@@ -32,7 +32,14 @@ BAD_FILES: list[tuple[str, str, dict[str, Any], type[Exception], str]] = [
     ),
     ("gcj02_declared_wgs84.geojson", "communities", {}, ValidationFailed, "--source-crs gcj02"),
     ("self_intersecting_community.geojson", "communities", {}, ValidationFailed, "a gap of"),
-    ("overlapping_communities.geojson", "communities", {}, ValidationFailed, "overlaps community"),
+    (
+        "overlapping_communities.geojson",
+        "communities",
+        {},
+        ValidationFailed,
+        "(import with --repair to give overlaps up to 30 m wide to one neighbour, or raise "
+        "--overlap-m2 to let slivers this small in)",
+    ),
     ("gap_communities.geojson", "communities", {}, ValidationFailed, "a gap of"),
     ("empty_geometries.geojson", "buildings", {}, ValidationFailed, "the geometry is empty"),
     (
