@@ -324,6 +324,7 @@ _MEASURES: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
     ("Polsby-Popper min", lambda r: f"{r['polsby_popper_min']:.3f}"),
     ("boundary on barriers", lambda r: _share(r["barrier_boundary_share"])),
     ("disconnected", lambda r: str(r["disconnected"])),
+    ("in pieces as the parent", lambda r: str(r.get("multipart_parent_grids", 0))),
     ("gap m²", lambda r: f"{r['gap_area_m2']:.2f}"),
     ("overlap m²", lambda r: f"{r['overlap_area_m2']:.2f}"),
     ("infeasible parents", lambda r: str(len(r["infeasible_parents"]))),

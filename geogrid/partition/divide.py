@@ -20,6 +20,10 @@ RETRIES = 4
 STRANDED_MAX_NODES = 400  # the stranded-piece proof looks at graphs up to this size
 EXACT_UNITS = 32  # the packing proof places this many of the heaviest units exactly ...
 PACK_BUDGET = 200_000  # ... in at most this many steps (else it proves nothing)
+# a detached piece of a parent smaller than this, without households, is a crumb (a sliver of
+# digitising, a corner cut off by a river's bank): it joins the nearest grid instead of being
+# an empty grid of its own (that grid is then in pieces, as its parent is)
+CRUMB_M2 = 1_000.0
 
 
 @dataclass
@@ -46,8 +50,9 @@ def divide(
     A unit heavier than the band is its own part (a building is never cut), and so is each set
     of nodes in ``fixed`` (an institution with a grid of its own); both are exempt from the
     band. Each connected piece of the remaining graph is split on its own; a piece without
-    households joins a neighbouring exempt part when it has one (a piece with households never
-    does: it is a part of its own, exempt when too light).
+    households joins a neighbouring exempt part when it has one, or, when it is a detached crumb
+    (under ``CRUMB_M2``), the part nearest to it (a piece with households never does: it is a
+    part of its own, exempt when too light).
 
     Where the split leaves parts out of band, the packing and stranded-piece proofs and the
     exact search (:mod:`.exact`) either find a division within the band or prove none exists
@@ -77,6 +82,7 @@ def divide(
         return Division(labels, np.asarray(exempt, dtype=bool), graph.weight, reasons)
     sub = graph.subgraph(free)
     count, comp = sub.components()
+    crumbs = []
     for c in range(count):
         nodes = np.flatnonzero(comp == c)
         total = int(sub.weight[nodes].sum())
@@ -84,6 +90,9 @@ def divide(
         host = _pinned_neighbour(graph, free[nodes], labels) if total == 0 else -1
         if host >= 0:
             labels[free[nodes]] = host
+            continue
+        if total == 0 and count > 1 and _area(graph, free[nodes]) < CRUMB_M2:
+            crumbs.append(free[nodes])  # a crumb of the parent is no grid: it joins one below
             continue
         division = choose_k(total, band)
         reason = division.reason
@@ -101,7 +110,28 @@ def divide(
             )
         labels[free[nodes]] = part + len(exempt)
         exempt.extend([not feasible] * (int(part.max()) + 1))
+    for nodes in crumbs:
+        near = _nearest_label(graph, labels, nodes)
+        if near < 0:
+            near = len(exempt)
+            exempt.append(True)
+        labels[nodes] = near
     return Division(labels, np.asarray(exempt, dtype=bool), graph.weight, reasons)
+
+
+def _area(graph: Graph, nodes: IntArray) -> float:
+    """Area (m²) of ``nodes``; infinite without places (nothing is then a crumb)."""
+    return float(graph.places.area[nodes].sum()) if graph.places is not None else np.inf
+
+
+def _nearest_label(graph: Graph, labels: IntArray, nodes: IntArray) -> int:
+    """The label of the labelled node nearest to ``nodes`` (by centroids), or -1."""
+    done = np.flatnonzero(labels >= 0)
+    if graph.places is None or len(done) == 0:
+        return -1
+    x, y = graph.places.x, graph.places.y
+    d = (x[done][:, None] - x[nodes][None, :]) ** 2 + (y[done][:, None] - y[nodes][None, :]) ** 2
+    return int(labels[done[int(np.argmin(d.min(axis=1)))]])
 
 
 def _prove_or_find(

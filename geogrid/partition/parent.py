@@ -82,6 +82,7 @@ class LevelResult:
     dedicated: list[dict[str, Any]] = field(default_factory=list)
     enclaves_joined: list[str] = field(default_factory=list)  # took an enclave beyond the band
     parent_convexity: dict[str, float] = field(default_factory=dict)  # per parent code
+    parent_parts: dict[str, int] = field(default_factory=dict)  # polygons of each parent
     exempt_reason: list[str] = field(default_factory=list)  # per grid, "" if judged
     settlements: dict[str, int] = field(default_factory=dict)  # natural villages kept / split
     over_band_shared: int = 0  # grids where an over-band building took in an enclave
@@ -156,6 +157,10 @@ def plan_parent(
     basic.exempt_reason, micro.exempt_reason = basic_why, micro_why
     basic.parent_convexity = {item.code: float(convexity(np.asarray([item.geometry]))[0])}
     micro.parent_convexity = dict(zip(basic.codes, convexity(basic.geoms).tolist(), strict=True))
+    basic.parent_parts = {item.code: int(shapely.get_num_geometries(item.geometry))}
+    micro.parent_parts = dict(
+        zip(basic.codes, shapely.get_num_geometries(basic.geoms).tolist(), strict=True)
+    )
     basic.over_band_shared = shared_over_band(graph, basic_of_node, basic_band, len(basic_why))
     micro.over_band_shared = shared_over_band(graph, micro_of_node, micro_band, len(micro_why))
     if reasons:

@@ -85,7 +85,7 @@ def level_report(results: list[LevelResult]) -> dict[str, Any]:
         "barrier_boundary_share_by_class": _by_class(results, cut_total),
         "gap_area_m2": round(sum(r.gap for r in results), 3),
         "overlap_area_m2": round(sum(r.overlap for r in results), 3),
-        "disconnected": int((shapely.get_num_geometries(geoms) != 1).sum()),
+        **_pieces(results, geoms),
         "infeasible_parents": [note for r in results for note in r.infeasible],
         "dedicated_grids": [d for r in results for d in getattr(r, "dedicated", [])],
         # grids that took in an enclave beyond the band (a hole would be worse): judged, listed
@@ -111,6 +111,19 @@ def _convexity(results: list[LevelResult], geoms: NDArray[np.object_]) -> dict[s
         "convex_under_half_parent_above": int(
             ((conv[known] < 0.5) & (of_grid[known] >= 0.5)).sum()
         ),
+    }
+
+
+def _pieces(results: list[LevelResult], geoms: NDArray[np.object_]) -> dict[str, int]:
+    """Grids in several pieces: ``disconnected`` where the parent is one piece (a failure),
+    ``multipart_parent_grids`` where the parent itself is in pieces (a crumb of it joined)."""
+    parts = shapely.get_num_geometries(geoms)
+    of_parent = np.asarray(
+        [r.parent_parts.get(p, 1) for r in results for p in r.parent_codes], dtype=np.int64
+    )
+    return {
+        "disconnected": int(((parts != 1) & (of_parent <= 1)).sum()),
+        "multipart_parent_grids": int(((parts != 1) & (of_parent > 1)).sum()),
     }
 
 

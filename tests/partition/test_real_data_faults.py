@@ -320,3 +320,22 @@ def test_a_footprint_delivered_twice_counts_once_and_is_listed() -> None:
     [row] = acc["unassigned"]
     assert row["building"] == "COPY"
     assert row["detail"] == "the same footprint as building H1-1: its households counted once"
+
+
+def test_a_crumb_of_a_community_joins_a_grid_instead_of_being_an_empty_one() -> None:
+    """A 2 m² piece of a multi-part community (a digitising crumb 40 m off it) joins the nearest
+    grid, which is then in pieces as its parent is; a larger empty island stays a grid."""
+    main = _community().geometry.iloc[0]
+    x1, y1 = main.bounds[2], main.bounds[1]
+    crumb = shapely.box(x1 + 40, y1 + 100, x1 + 42, y1 + 101)  # 2 m²
+    island = shapely.box(x1 + 40, y1 + 300, x1 + 140, y1 + 400)  # 1 ha, no households
+    comm = _community().set_geometry([shapely.MultiPolygon([main, crumb, island])], crs=UTM)
+    plan = partition_plan(comm, _buildings(_houses(6, 6, 10)))  # 360 households
+    basic = plan.grids["basic"].to_crs(UTM)
+    assert sorted(basic["households"].tolist()) == [0, 360]  # the island's grid and the rest
+    whole = basic[basic["households"] == 360].geometry.iloc[0]
+    assert shapely.get_num_geometries(whole) == 2 and whole.contains(crumb.centroid)
+    report = plan.report["basic"]
+    assert (report["disconnected"], report["multipart_parent_grids"]) == (0, 1)
+    assert report["gap_area_m2"] == 0.0 and report["empty_grids"] == [basic.loc[
+        basic["households"] == 0, "code"].iloc[0]]  # fmt: skip
