@@ -15,6 +15,7 @@ from rich.table import Table
 from geogrid.cli._common import DatabaseUrl, console, load_settings, opened_store, progress_bar
 from geogrid.errors import CRSError, InputError
 from geogrid.households import fill_households
+from geogrid.io._codes import as_text
 from geogrid.io._values import check_values
 from geogrid.partition.engine import ENGINE_LEVELS, Plan
 from geogrid.partition_jobs import INPUT_LAYERS, partition_store, run_partition
@@ -221,7 +222,8 @@ def _checked_values(
         if frame is None or name not in LAYERS:
             out[name] = frame
             continue
-        frame = frame.assign(**{c: _code_text(frame[c]) for c in _CODES if c in frame.columns})
+        numeric = [c for c in _CODES if c in frame and pd.api.types.is_numeric_dtype(frame[c])]
+        frame = frame.assign(**{c: as_text(frame[c]) for c in numeric})  # 370212001001.0
         checked = check_values(frame, LayerFindings(report, name, str(path)), names=False)
         # class values as written: the engine reads them through the same table and lists
         # those it does not know (the import's check leaves them empty)
@@ -236,15 +238,6 @@ def _checked_values(
 
 
 _CODES = ("code", "parent_code", "street_code", "community_code")
-
-
-def _code_text(values: pd.Series) -> pd.Series:
-    """Codes as text: a code stored as a number (370212001001.0) keeps its digits."""
-    if not pd.api.types.is_numeric_dtype(values):
-        return values
-    whole = values.notna() & (values == values.round())
-    text = values.astype(object).where(~whole, values.round().astype("Int64").astype(str))
-    return text.where(values.notna(), None)
 
 
 def _read_plan_file(path: Path) -> dict[str, gpd.GeoDataFrame]:

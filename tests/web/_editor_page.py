@@ -71,13 +71,20 @@ def _click_unit(web: WebPage, lon_lat: list[float], to: str) -> None:
     page: Any = web.page
     page.fill("#target", to)
     page.click("#tools button[data-tool=click]")
-    page.evaluate(f"geogridEditor.map.jumpTo({{center: {lon_lat}, zoom: 17}})")
+    page.mouse.click(*_screen_point(web, lon_lat, zoom=17))
+
+
+def _screen_point(web: WebPage, lon_lat: list[float], *, zoom: int) -> tuple[float, float]:
+    """The map centred on ``lon_lat`` at ``zoom``, once loaded: where that point is on the
+    screen (page pixels), for the mouse."""
+    page: Any = web.page
+    page.evaluate(f"geogridEditor.map.jumpTo({{center: {lon_lat}, zoom: {zoom}}})")
     page.wait_for_function("geogridEditor.map.loaded()")
-    xy = page.evaluate(
+    x, y = page.evaluate(
         f"(() => {{ const p = geogridEditor.map.project({lon_lat}); return [p.x, p.y]; }})()"
     )
     box = page.locator("#map").bounding_box()
-    page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
+    return box["x"] + x, box["y"] + y
 
 
 def _moved_one_unit(web: WebPage, served: ServedDraft, unit: int) -> None:

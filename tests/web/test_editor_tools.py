@@ -18,6 +18,7 @@ from _editor_page import (
     _moved_one_unit,
     _open,
     _row,
+    _screen_point,
     _touched,
 )
 from shapely.geometry import shape
@@ -65,13 +66,7 @@ def test_a_lasso_paints_the_units_it_encloses(served_draft: ServedDraft, open_pa
     unit, point = _border_point(served_draft, B1, B2)
     page.fill("#target", B2)
     page.click("#tools button[data-tool=lasso]")
-    page.evaluate(f"geogridEditor.map.jumpTo({{center: {point}, zoom: 18}})")
-    page.wait_for_function("geogridEditor.map.loaded()")
-    x, y = page.evaluate(
-        f"(() => {{ const p = geogridEditor.map.project({point}); return [p.x, p.y]; }})()"
-    )
-    box_ = page.locator("#map").bounding_box()
-    x, y = box_["x"] + x, box_["y"] + y
+    x, y = _screen_point(web, point, zoom=18)
     # a free-hand ring of 60 px around the unit's centre (a cell is ~200 px wide at zoom 18):
     # click, move round in small steps, click to close
     ring = [
@@ -99,13 +94,7 @@ def test_a_brush_stroke_paints_the_units_under_it(
     page.fill("#target", B2)
     page.click("#tools button[data-tool=brush]")
     page.evaluate("document.getElementById('brush-size').value = '4'")
-    page.evaluate(f"geogridEditor.map.jumpTo({{center: {point}, zoom: 18}})")
-    page.wait_for_function("geogridEditor.map.loaded()")
-    x, y = page.evaluate(
-        f"(() => {{ const p = geogridEditor.map.project({point}); return [p.x, p.y]; }})()"
-    )
-    box_ = page.locator("#map").bounding_box()
-    x, y = box_["x"] + x, box_["y"] + y
+    x, y = _screen_point(web, point, zoom=18)
     # a short stroke inside the one unit (a cell is ~200 px wide at zoom 18, the brush 8 px)
     page.mouse.move(x - 10, y)
     page.mouse.down()
