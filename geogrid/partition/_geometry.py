@@ -78,8 +78,7 @@ def wraps_around(geoms: NDArray[np.object_], parents: NDArray[np.object_]) -> li
     a, b = shapely.STRtree(geoms).query(hulls, predicate="intersects")
     keep = (a != b) & (parents[a] == parents[b])
     a, b = a[keep], b[keep]
-    area_b = np.maximum(shapely.area(geoms[b]), 1e-9)
-    inside = shapely.area(shapely.intersection(hulls[a], geoms[b])) / area_b >= WRAP_SHARE
+    inside = _hull_holds_half(hulls[a], geoms[b])
     a, b = a[inside], b[inside]
     if len(a) == 0:
         return []
@@ -88,3 +87,28 @@ def wraps_around(geoms: NDArray[np.object_], parents: NDArray[np.object_]) -> li
     )
     held = shared / np.maximum(shapely.length(geoms[b]), 1e-9) >= WRAP_SHARE
     return sorted(zip(a[held].tolist(), b[held].tolist(), strict=True))
+
+
+_SURE = 1e-6  # relative margin of the shortcuts below: far above the rounding of an area
+
+
+def _hull_holds_half(hulls: NDArray[np.object_], geoms: NDArray[np.object_]) -> NDArray[np.bool_]:
+    """Per pair, whether at least ``WRAP_SHARE`` of ``geoms``' area lies inside ``hulls``:
+    ``area(hull ∩ geom) / area(geom) >= WRAP_SHARE``, with the overlay (the dear part) only
+    for the pairs the bounding boxes leave open. The overlap of the boxes bounds the area from
+    above (a pair far below the share is out), and a polygon inside the hull holds all of it
+    (in); either way the answer is the overlay's."""
+    real = shapely.area(geoms)
+    area = np.maximum(real, 1e-9)
+    hb, gb = shapely.bounds(hulls), shapely.bounds(geoms)
+    w = np.minimum(hb[:, 2], gb[:, 2]) - np.maximum(hb[:, 0], gb[:, 0])
+    h = np.minimum(hb[:, 3], gb[:, 3]) - np.maximum(hb[:, 1], gb[:, 1])
+    box = np.maximum(w, 0.0) * np.maximum(h, 0.0)
+    out = np.zeros(len(geoms), dtype=bool)
+    open_ = np.flatnonzero(box >= WRAP_SHARE * area * (1 - _SURE))
+    covered = shapely.covered_by(geoms[open_], hulls[open_]) & (real[open_] >= 1.0)
+    out[open_[covered]] = True
+    rest = open_[~covered]
+    shared = shapely.area(shapely.intersection(hulls[rest], geoms[rest]))
+    out[rest] = shared / area[rest] >= WRAP_SHARE
+    return out

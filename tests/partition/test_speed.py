@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from geogrid.partition._geometry import _hull_holds_half
 from geogrid.partition._graph import Graph
 from geogrid.partition._linework import near_outline, unique_xy
 from geogrid.partition._repair import Repair
@@ -90,3 +91,25 @@ def test_repair_balance_moves_the_cheapest_unit_into_the_band() -> None:
     repair.balance()
     assert repair.labels == [0, 0, 0, 1, 1]
     assert repair.pw == [4, 4]
+
+
+def test_hull_holds_half_answers_as_the_overlay_does_on_each_shortcut() -> None:
+    # a 10 x 10 hull and squares of 100 m²: inside it (covered: in), half inside (the overlay:
+    # 50 / 100 is exactly the share, in), 40 % inside (the overlay: out), its box meeting the
+    # hull's box on a 2 m strip (20 m² at most: out without an overlay), far away (out); and a
+    # 6 x 6 square inside the box of a triangle hull, 2 m² of it inside the triangle (out)
+    square = shapely.box(0, 0, 10, 10)
+    triangle = shapely.Polygon([(0, 0), (10, 0), (0, 10)])
+    geoms = np.asarray(
+        [
+            shapely.box(0, 0, 10, 10),
+            shapely.box(5, 0, 15, 10),
+            shapely.box(6, 0, 16, 10),
+            shapely.box(8, 0, 18, 10),
+            shapely.box(50, 50, 60, 60),
+            shapely.box(4, 4, 10, 10),
+        ],
+        dtype=object,
+    )
+    hulls = np.asarray([square] * 5 + [triangle], dtype=object)
+    assert _hull_holds_half(hulls, geoms).tolist() == [True, True, False, False, False, False]
