@@ -24,6 +24,7 @@ class Repair:
 
     def __init__(self, graph: Graph, labels: IntArray, band: Band) -> None:
         self.band = band
+        self._lo, self._hi = band.lo, band.hi  # read on every candidate move (``pen``)
         self.w = graph.weight.tolist()
         ip = graph.indptr.tolist()
         pairs = list(zip(graph.indices.tolist(), graph.cost.tolist(), strict=True))
@@ -61,7 +62,7 @@ class Repair:
                 return
 
     def _pieces(self, p: int) -> list[list[int]]:
-        members = [u for u, q in enumerate(self.labels) if q == p]
+        members = sorted(self.members[p])  # in node order, as a scan of the labels gives
         seen: set[int] = set()
         pieces = []
         for s in members:
@@ -120,8 +121,8 @@ class Repair:
 
     def band_kept(self, weight: int, p: int, q: int) -> bool:
         """Whether moving ``weight`` households from p to q leaves neither further from band."""
-        wp, wq = self.pw[p], self.pw[q]
-        return self.pen(wp - weight) <= self.pen(wp) and self.pen(wq + weight) <= self.pen(wq)
+        pen, wp, wq = self.pen, self.pw[p], self.pw[q]
+        return pen(wp - weight) <= pen(wp) and pen(wq + weight) <= pen(wq)
 
     def _stays_connected(self, u: int) -> bool:
         """Whether u's part stays connected without u (search until u's part-neighbours meet)."""
@@ -173,7 +174,9 @@ class Repair:
 
     # -- balance ----------------------------------------------------------------------------
     def pen(self, x: int) -> int:
-        return max(0, self.band.lo - x) + max(0, x - self.band.hi)
+        # max(0, lo - x) + max(0, x - hi), without the calls (a million per Laoshan run)
+        below, above = self._lo - x, x - self._hi
+        return (below if below > 0 else 0) + (above if above > 0 else 0)
 
     def _dev(self, x: int) -> int:
         return (x - self.band.target) ** 2
@@ -242,17 +245,16 @@ class Repair:
             if self.size[p] == 0 or self.pw[p] >= self.band.lo:
                 continue
             border: dict[int, float] = {}
-            for u, q in enumerate(self.labels):
-                if q == p:
-                    for v, c in self.nbrs[u]:
-                        r = self.labels[v]
-                        if r != p:
-                            border[r] = border.get(r, 0.0) + c
+            for u in sorted(self.members[p]):  # in node order, as a scan of the labels gives
+                for v, c in self.nbrs[u]:
+                    r = self.labels[v]
+                    if r != p:
+                        border[r] = border.get(r, 0.0) + c
             fits = [r for r in border if self.pw[r] + self.pw[p] <= self.band.hi]
             if not fits:
                 continue
             q = min(fits, key=lambda r: (-border[r], r))
-            for u in [u for u, r in enumerate(self.labels) if r == p]:
+            for u in sorted(self.members[p]):
                 self.move(u, q)
             merged = True
         return merged
@@ -261,11 +263,12 @@ class Repair:
     def refine(self, passes: int = PASSES) -> None:
         """Move single boundary units while that lowers the objective (``_refine``), keeping
         every part's band state no worse and every part connected."""
+        best_target, stays_connected = self._best_target, self._stays_connected
         for _ in range(passes):
             moved = 0
             for u in range(len(self.w)):
-                q = self._best_target(u)
-                if q >= 0 and self._stays_connected(u):
+                q = best_target(u)
+                if q >= 0 and stays_connected(u):
                     self.move(u, q)
                     moved += 1
             if not moved:
@@ -277,18 +280,24 @@ class Repair:
         if self.size[p] == 1:
             return -1
         own, gain = self.sums(u)
+        if not gain:  # an inner unit: most of them, on every pass
+            return -1
+        wu, shapes = self.w[u], self.shapes
         best, best_q = 0.0, -1
         for q in sorted(gain):
-            if not self.band_kept(self.w[u], p, q):
+            if not self.band_kept(wu, p, q):
                 continue
-            change = self.change([u], p, q, own - gain[q])
+            if shapes is None or wu:  # ``change`` for one unit, inlined
+                change = own - gain[q]
+            else:
+                change = move_gain(own - gain[q], shapes.delta(shapes.of_nodes([u]), p, q))
             if accepts(change) and change < best:
                 best, best_q = change, q
         return best_q
 
     def connected_without(self, p: int, gone: set[int]) -> bool:
         """Whether part p minus the nodes ``gone`` is still one connected piece."""
-        rest = [u for u, q in enumerate(self.labels) if q == p and u not in gone]
+        rest = [u for u in sorted(self.members[p]) if u not in gone]
         if not rest:
             return False
         seen = {rest[0]}

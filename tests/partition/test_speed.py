@@ -93,6 +93,25 @@ def test_repair_balance_moves_the_cheapest_unit_into_the_band() -> None:
     assert repair.pw == [4, 4]
 
 
+def test_repair_penalty_and_pieces_by_hand() -> None:
+    # band 3-5: 1 household is 2 below, 4 in band, 8 three above; a band of 5-3 (lo above hi)
+    # counts both sides, as max(0, lo - x) + max(0, x - hi) did
+    graph = _path(5, [1, 1, 2, 2, 2])
+    repair = Repair(graph, np.array([0, 1, 0, 1, 1]), Band(lo=3, hi=5, target=4))
+    assert [repair.pen(x) for x in (1, 3, 4, 5, 8)] == [2, 0, 0, 0, 3]
+    assert Repair(graph, np.zeros(5, dtype=np.int64), Band(5, 3, 4)).pen(4) == 2
+    # part 0 (units 0 and 2, 3 households) is in two pieces; 1 + 2 -> 3 and 4 -> 5 keep the
+    # band, 4 households more in part 0 (7) would leave it
+    assert repair._pieces(0) == [[0], [2]]
+    assert repair.band_kept(0, 0, 1) and not repair.band_kept(4, 1, 0)
+    # the lighter piece of part 0 (unit 0) joins part 1; then part 1's lighter piece (units
+    # 0-1, 2 households against 3-4's 4) joins part 0
+    repair.connect()
+    assert repair.labels == [0, 0, 0, 1, 1]
+    assert not repair.connected_without(0, {1}) and repair.connected_without(0, {2})
+    assert not repair.connected_without(1, {3, 4})
+
+
 def test_hull_holds_half_answers_as_the_overlay_does_on_each_shortcut() -> None:
     # a 10 x 10 hull and squares of 100 m²: inside it (covered: in), half inside (the overlay:
     # 50 / 100 is exactly the share, in), 40 % inside (the overlay: out), its box meeting the
