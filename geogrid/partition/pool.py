@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -41,7 +42,7 @@ def parent_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
     ``multiprocessing``), and a second pool cannot start from there.
     """
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([ENGINE_MODULE])
+    context.set_forkserver_preload(_preload())
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=exit_with_parent
     ) as pool:
@@ -54,6 +55,17 @@ def parent_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
             return
         yield pool
 
+
+def _preload() -> list[str]:
+    """The modules the server imports before it forks a worker: the engine, and the CLI when
+    this process runs it. Each worker runs the caller's script again on start (Python's
+    ``multiprocessing``; ``"__main__"`` in the preload list does not reach the server in
+    Python 3.11); the ``geogrid`` console script's first line imports the whole CLI, a
+    second of CPU per worker while this process prepares, unless the server holds it."""
+    return [ENGINE_MODULE, *[name for name in CALLER_MODULES if name in sys.modules]]
+
+
+CALLER_MODULES = ("geogrid.cli",)  # imported by a caller's script, loaded in the server too
 
 NO_WORKERS = (
     "partition: worker processes could not start; planning in this process instead (a "
