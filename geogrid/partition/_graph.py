@@ -49,10 +49,28 @@ class Places:
         y = np.bincount(group, weights=self.area * self.y, minlength=g) / safe
         spread = self.moment + self.area * ((self.x - x[group]) ** 2 + (self.y - y[group]) ** 2)
         moment = np.bincount(group, weights=spread, minlength=g).astype(float)
-        coords, index = shapely.get_coordinates(self.hull, return_index=True)
-        order = np.argsort(group[index], kind="stable")  # shapely wants the indices sorted
-        hull = point_hulls(coords[order], group[index][order], g)
-        return Places(area, x, y, moment, hull)
+        return Places(area, x, y, moment, _group_hulls(self.hull, group, g))
+
+
+def _group_hulls(hulls: NDArray[np.object_], group: IntArray, g: int) -> NDArray[np.object_]:
+    """The hull of the nodes' ``hulls`` in each group 0..g-1 (None for a group without
+    points). A group of one node with a hull keeps that hull: GEOS gives the hull of a hull's
+    vertices as the same ring, vertex for vertex (all 151,848 such groups of Laoshan 1x), and
+    most groups are one building's faces, one node."""
+    out = np.empty(g, dtype=object)
+    alone = (np.bincount(group, minlength=g)[group] == 1) & (shapely.get_num_coordinates(hulls) > 0)
+    out[group[alone]] = hulls[alone]
+    built = np.ones(g, dtype=bool)
+    built[group[alone]] = False
+    rest = np.flatnonzero(built)
+    coords, index = shapely.get_coordinates(hulls, return_index=True)
+    take = ~alone[index]
+    local = np.full(g, -1, dtype=np.int64)
+    local[rest] = np.arange(len(rest))  # rising with the group, so the order below is kept
+    of_point = local[group[index[take]]]
+    order = np.argsort(of_point, kind="stable")  # shapely wants the indices sorted
+    out[rest] = point_hulls(coords[take][order], of_point[order], len(rest))
+    return out
 
 
 @dataclass

@@ -10,7 +10,7 @@ import numpy as np
 import shapely
 
 from geogrid.partition._geometry import _hull_holds_half
-from geogrid.partition._graph import Graph
+from geogrid.partition._graph import Graph, _group_hulls
 from geogrid.partition._linework import near_outline, unique_xy
 from geogrid.partition._repair import Repair
 from geogrid.partition.bands import Band
@@ -132,3 +132,16 @@ def test_hull_holds_half_answers_as_the_overlay_does_on_each_shortcut() -> None:
     )
     hulls = np.asarray([square] * 5 + [triangle], dtype=object)
     assert _hull_holds_half(hulls, geoms).tolist() == [True, True, False, False, False, False]
+
+
+def test_group_hulls_keep_a_lone_node_hull_and_build_the_others() -> None:
+    # groups: 0 = two unit squares 2 m apart (hull 3 x 1), 1 = one triangle alone (kept as
+    # it is), 2 = a node without points (None), 3 = a lone point repeated (a point hull)
+    a, b = shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)
+    tri = shapely.Polygon([(5, 5), (6, 5), (5, 6)])
+    hulls = np.asarray([a, tri, shapely.Polygon(), b, shapely.Point(9, 9)], dtype=object)
+    out = _group_hulls(hulls, np.array([0, 1, 2, 0, 3]), 4)
+    assert out[0].normalize().wkt == "POLYGON ((0 0, 0 1, 3 1, 3 0, 0 0))"
+    assert out[1] is tri
+    assert out[2] is None
+    assert out[3].wkt == "POINT (9 9)"
