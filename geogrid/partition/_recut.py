@@ -143,8 +143,8 @@ def _candidates(repair: Repair, union: Union) -> list[IntArray]:
     those keeping every part's band state."""
     k, w = len(union.parts), union.weights
     total = int(w.sum())
-    if total <= 0 or len(w) <= k:
-        return []
+    if total <= 0 or len(w) <= k or not union.edges.connected(np.ones(len(w), dtype=bool)):
+        return []  # (METIS refuses contiguous parts of a graph in pieces)
     now = np.asarray([repair.pw[p] for p in union.parts], dtype=float) / total
     targets = {tuple(np.round(now, 3)), tuple(np.full(k, round(1.0 / k, 3)))}
     src = np.concatenate([union.edges.src, union.edges.dst])
@@ -157,15 +157,20 @@ def _candidates(repair: Repair, union: Union) -> list[IntArray]:
     for share in sorted(targets):
         tp = np.clip(np.asarray(share), 0.05, None)
         for seed in range(SEEDS):
-            _, parts = pymetis.part_graph(
-                k,
-                adjacency,
-                vweights=(w * 64 + 1).tolist(),
-                eweights=ew[order].tolist(),
-                tpwgts=(tp / tp.sum()).tolist(),
-                recursive=False,
-                options=pymetis.Options(seed=seed, ufactor=UFACTOR, niter=10, ncuts=2, contig=1),
-            )
+            try:
+                _, parts = pymetis.part_graph(
+                    k,
+                    adjacency,
+                    vweights=(w * 64 + 1).tolist(),
+                    eweights=ew[order].tolist(),
+                    tpwgts=(tp / tp.sum()).tolist(),
+                    recursive=False,
+                    options=pymetis.Options(
+                        seed=seed, ufactor=UFACTOR, niter=10, ncuts=2, contig=1
+                    ),
+                )
+            except RuntimeError:  # METIS gives up: no candidate from this run
+                continue
             row = _match(np.asarray(parts, dtype=np.int64), union.label, k)
             if _band_kept(repair, union, row):
                 rows.append(row)

@@ -208,8 +208,16 @@ def _move_cells(
         for f, g in redrawn.items()
     ):
         return False
+    before = {f: cells[f] for f in redrawn}
     for f, g in redrawn.items():
         cells[f] = g
+    if not shapely.coverage_is_valid(cells[both]):
+        # a new vertex on an edge shared with a cell left as it was: each grid would still
+        # be whole, but a union of some of the cells (a micro grid) would not match its
+        # neighbour vertex for vertex
+        for f, g in before.items():
+            cells[f] = g
+        return False
     return True
 
 
