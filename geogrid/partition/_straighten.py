@@ -14,7 +14,9 @@ stay as they were.
 The cells are changed with the grids (a cell of a grid loses what the other grid gains; what a
 grid gains joins the cell of it that borders it longest), so every grid stays the union of its
 cells and a draft editor moving cells keeps the straight lines. A pair whose new boundary would
-split a grid or a cell into pieces keeps its old boundary.
+split a grid or a cell into pieces, or leave cells not meeting vertex for vertex, keeps its old
+boundary. The report's boundary shares on barriers are measured on the cells' graph before this
+step: the length through blocks they count is the zigzag's, a little more than is drawn.
 """
 
 from __future__ import annotations
