@@ -35,7 +35,10 @@ def union_groups(geoms: NDArray[np.object_], labels: IntArray, n: int) -> NDArra
     out = np.empty(n, dtype=object)
     for g in range(n):
         members = geoms[order[bounds[g] : bounds[g + 1]]]
-        out[g] = members[0] if len(members) == 1 else shapely.coverage_union_all(members)
+        try:
+            out[g] = members[0] if len(members) == 1 else shapely.coverage_union_all(members)
+        except shapely.errors.GEOSException:  # edges not meeting vertex to vertex: overlay
+            out[g] = shapely.union_all(members)
     bad = np.flatnonzero(~shapely.is_valid(out))
     for g in bad.tolist():  # a coverage union trusts its input; a full union repairs what it cannot
         out[g] = shapely.union_all(shapely.make_valid(geoms[labels == g]))

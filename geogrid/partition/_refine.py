@@ -26,9 +26,11 @@ objective, under hard constraints:
   swapped, which, unlike single moves, can change which blocks go together under a tight
   band. Exchanges start only from grids under 0.97 convexity. Weight 1 against 3 on all of
   synthetic Laoshan 1x: basic convexity 0.923 / 0.922, so the cheaper cut keeps the say.
-  The last move (``_wrap_moves``) re-divides a pair where one grid wraps around the other by a
-  straight cut through their units; it adds a price per wrap and per unit of convexity lost,
-  without which a cut through a block (1 per metre) never pays for the concavity it saves.
+  The last moves re-divide a few neighbouring grids together: a pair where one wraps around
+  the other by a straight cut through their units (``_wrap_moves``), then pairs whose boundary
+  runs through blocks, and wrapping pairs with a third neighbour, by a balanced minimum cut
+  (``_recut``). They add a price per wrap and per unit of convexity lost, without which a cut
+  through a block (1 per metre) never pays for the concavity it saves.
 - hard constraints: every part stays one connected piece and keeps at least one unit;
   buildings are never split (a node is a building group).
 

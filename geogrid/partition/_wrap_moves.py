@@ -51,7 +51,7 @@ IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
 
-class _Geo:
+class Geo:
     """Node hull vertices, areas and centroids (metric CRS), and each part's hull."""
 
     def __init__(self, repair: Repair) -> None:
@@ -94,14 +94,14 @@ def free_wraps(repair: Repair, block: IntArray | None = None, rounds: int = ROUN
     re-divided. Every part keeps its band state and stays connected."""
     if repair.places is None or repair.band.lo < MIN_HOUSEHOLDS or len(repair.pw) < 2:
         return 0
-    geo = _Geo(repair)
+    geo = Geo(repair)
     n = len(repair.labels)
     blocks = np.full(n, -1, dtype=np.int64) if block is None else np.asarray(block)
     made = 0
     failed: set[tuple[int, int, frozenset[int], frozenset[int]]] = set()
     for _ in range(rounds):
         moved = False
-        for a, b in _wrapping_pairs(repair, geo):
+        for a, b in wrapping_pairs(repair, geo):
             key = (a, b, frozenset(repair.members[a]), frozenset(repair.members[b]))
             if key in failed or not _still_wraps(repair, geo, a, b):
                 continue
@@ -115,16 +115,16 @@ def free_wraps(repair: Repair, block: IntArray | None = None, rounds: int = ROUN
     return made
 
 
-def _neighbours(repair: Repair, parts: tuple[int, ...]) -> list[int]:
+def neighbours(repair: Repair, parts: tuple[int, ...]) -> list[int]:
     out = {repair.labels[v] for p in parts for u in repair.members[p] for v, _ in repair.nbrs[u]}
     return sorted(out.difference(parts))
 
 
-def _members(repair: Repair, p: int) -> IntArray:
+def members(repair: Repair, p: int) -> IntArray:
     return np.asarray(sorted(repair.members[p]), dtype=np.int64)
 
 
-def _wrapping_pairs(repair: Repair, geo: _Geo) -> list[tuple[int, int]]:
+def wrapping_pairs(repair: Repair, geo: Geo) -> list[tuple[int, int]]:
     """Pairs (a, b) of neighbouring parts where a wraps around b, sorted. A part whose hull
     exceeds its area by less than half a neighbour's area cannot hold half of it (nodes count
     by their centroids: a quarter, to be safe); the hull tests are made only where it does
@@ -132,30 +132,30 @@ def _wrapping_pairs(repair: Repair, geo: _Geo) -> list[tuple[int, int]]:
     k = len(repair.pw)
     live = [p for p in range(k) if repair.size[p] > 0]
     hulls = {p: geo.hull(sorted(repair.members[p])) for p in live}
-    area = {p: float(geo.area[_members(repair, p)].sum()) for p in live}
+    area = {p: float(geo.area[members(repair, p)].sum()) for p in live}
     out = []
     for a in live:
         room = float(shapely.area(hulls[a])) - area[a]
-        for b in _neighbours(repair, (a,)):
+        for b in neighbours(repair, (a,)):
             if room < 0.5 * WRAP_SHARE * area[b]:
                 continue
-            if geo.wraps(hulls[a], _members(repair, b)) and geo.holds(
-                _members(repair, a), _members(repair, b)
+            if geo.wraps(hulls[a], members(repair, b)) and geo.holds(
+                members(repair, a), members(repair, b)
             ):
                 out.append((a, b))
     return out
 
 
-def _still_wraps(repair: Repair, geo: _Geo, a: int, b: int) -> bool:
+def _still_wraps(repair: Repair, geo: Geo, a: int, b: int) -> bool:
     if repair.size[a] == 0 or repair.size[b] == 0:
         return False
     hull = geo.hull(sorted(repair.members[a]))
-    members_a, members_b = _members(repair, a), _members(repair, b)
+    members_a, members_b = members(repair, a), members(repair, b)
     return geo.wraps(hull, members_b) and geo.holds(members_a, members_b)
 
 
-def _wrap_count(
-    geo: _Geo, sides: dict[int, IntArray], hulls: dict[int, shapely.Geometry], pairs: list[int]
+def wrap_count(
+    geo: Geo, sides: dict[int, IntArray], hulls: dict[int, shapely.Geometry], pairs: list[int]
 ) -> int:
     """Wraps between each of ``pairs`` (the two re-divided parts) and every part in ``sides``."""
     count = 0
@@ -168,7 +168,7 @@ def _wrap_count(
     return count
 
 
-def _redivide(repair: Repair, geo: _Geo, a: int, b: int, block: IntArray) -> bool:
+def _redivide(repair: Repair, geo: Geo, a: int, b: int, block: IntArray) -> bool:
     """Draw the union of parts a and b afresh by the best straight cut at unit grain that
     frees them; False when none does."""
     union = np.asarray(sorted(repair.members[a] | repair.members[b]), dtype=np.int64)
@@ -181,24 +181,24 @@ def _redivide(repair: Repair, geo: _Geo, a: int, b: int, block: IntArray) -> boo
                 src.append(i)
                 dst.append(j)
                 cost.append(c)
-    edges = _Edges(np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), len(union))
+    edges = Edges(np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), len(union))
     edge_cost = np.asarray(cost, dtype=float)
     w = np.asarray([repair.w[u] for u in union.tolist()], dtype=np.int64)
     cuts = _cuts(repair, geo, union, w, a, b, block[union])
     if not cuts:
         return False
-    was = np.isin(union, _members(repair, a))
+    was = np.isin(union, members(repair, a))
     rows: BoolArray = np.unique(np.vstack([was[None, :], np.asarray(cuts)]), axis=0)
     # the prices grow with the smaller part: a village core wrapped by a rural grid of 20 km²
     # is not worth kilometres of cut across fields (Liechtenstein: 90% -> 76% on barriers)
     scale = float(np.sqrt(min(geo.area[union[was]].sum(), geo.area[union[~was]].sum())))
     objective, hulls = _score(geo, union, edges, edge_cost, rows, scale)
     at = int(np.flatnonzero((rows == was).all(axis=1))[0])
-    others = {q: _members(repair, q) for q in _neighbours(repair, (a, b))}
-    before = _wrap_count(
+    others = {q: members(repair, q) for q in neighbours(repair, (a, b))}
+    before = wrap_count(
         geo,
         others | {a: union[was], b: union[~was]},
-        {**_hulls(geo, others), a: hulls[0][at], b: hulls[1][at]},
+        {**part_hulls(geo, others), a: hulls[0][at], b: hulls[1][at]},
         [a, b],
     )
     pair_wraps = np.asarray(
@@ -208,7 +208,7 @@ def _redivide(repair: Repair, geo: _Geo, a: int, b: int, block: IntArray) -> boo
         ]
     )
     priced = objective + WRAP_COST * scale * pair_wraps
-    other_hulls = _hulls(geo, others)
+    other_hulls = part_hulls(geo, others)
     for r in np.argsort(priced, kind="stable")[:TRIES].tolist():
         if not accepts(float(priced[r] - priced[at])):
             return False
@@ -216,7 +216,7 @@ def _redivide(repair: Repair, geo: _Geo, a: int, b: int, block: IntArray) -> boo
             continue
         sides = others | {a: union[rows[r]], b: union[~rows[r]]}
         hull_r = other_hulls | {a: hulls[0][r], b: hulls[1][r]}
-        if _wrap_count(geo, sides, hull_r, [a, b]) >= before:
+        if wrap_count(geo, sides, hull_r, [a, b]) >= before:
             continue
         for i in np.flatnonzero(rows[r] != was).tolist():
             repair.move(int(union[i]), a if rows[r][i] else b)
@@ -224,12 +224,12 @@ def _redivide(repair: Repair, geo: _Geo, a: int, b: int, block: IntArray) -> boo
     return False
 
 
-def _hulls(geo: _Geo, sides: dict[int, IntArray]) -> dict[int, shapely.Geometry]:
+def part_hulls(geo: Geo, sides: dict[int, IntArray]) -> dict[int, shapely.Geometry]:
     return {q: geo.hull(nodes.tolist()) for q, nodes in sides.items()}
 
 
 def _cuts(
-    repair: Repair, geo: _Geo, union: IntArray, w: IntArray, a: int, b: int, block: IntArray
+    repair: Repair, geo: Geo, union: IntArray, w: IntArray, a: int, b: int, block: IntArray
 ) -> list[BoolArray]:
     """Straight cuts through the union (True: the node goes to a) keeping both band states:
     at unit grain, and with every road block of the union kept whole."""
@@ -282,9 +282,9 @@ def _band_kept_all(repair: Repair, a: int, b: int, shift: IntArray) -> BoolArray
 
 
 def _score(
-    geo: _Geo,
+    geo: Geo,
     union: IntArray,
-    edges: _Edges,
+    edges: Edges,
     edge_cost: FloatArray,
     rows: BoolArray,
     scale: float,
@@ -308,7 +308,7 @@ def _score(
     return total, (out[0], out[1])
 
 
-class _Edges:
+class Edges:
     """The edges inside a union of nodes (numbered 0..n-1), each once."""
 
     def __init__(self, src: IntArray, dst: IntArray, n: int) -> None:

@@ -6,8 +6,10 @@ until every part lies in its band, moves units that shorten the cut without leav
 moves whole road-block pieces so boundaries run along roads (``_block_moves``), shares empty
 land out to the nearest populated part where that lowers the objective (``_land_share``),
 exchanges block pieces between neighbouring parts where that makes them more convex
-(``_shape_moves``), and last re-divides each pair of parts where one wraps around the other by
-a straight cut through their units, whole blocks or not (``_wrap_moves``), where that frees it.
+(``_shape_moves``), re-divides each pair of parts where one wraps around the other by a
+straight cut through their units, whole blocks or not (``_wrap_moves``), where that frees it,
+and last re-cuts neighbouring parts together by a balanced minimum cut (``_recut``): pairs
+whose boundary wanders through blocks, and wrapping pairs with a third neighbour.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from numpy.typing import NDArray
 from geogrid.partition._block_moves import snap_blocks
 from geogrid.partition._graph import Graph
 from geogrid.partition._land_share import share_empty_land
+from geogrid.partition._recut import recut
 from geogrid.partition._repair import Repair
 from geogrid.partition._shape_moves import reshape
 from geogrid.partition._wrap_moves import free_wraps
@@ -53,6 +56,7 @@ def split(graph: Graph, k: int, band: Band, *, seed: int = 0) -> IntArray:
     if graph.block is not None:
         reshape(repair, graph.block.tolist())
     free_wraps(repair, graph.block)
+    recut(repair)
     repair.connect()
     return _compact_labels(np.asarray(repair.labels, dtype=np.int64))
 

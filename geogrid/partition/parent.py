@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,7 @@ from geogrid.partition._graph import unit_graph
 from geogrid.partition._holes import fill_holes
 from geogrid.partition._institutions import Institution, institution_nodes
 from geogrid.partition._institutions import dedicated_grids as _dedicated_grids
+from geogrid.partition._straighten import straighten
 from geogrid.partition.balance import Graph
 from geogrid.partition.bands import Band, band_for
 from geogrid.partition.barriers import CLASSES
@@ -149,6 +150,8 @@ def plan_parent(
     )
     clock.lap("micro")
     basic_of_face, micro_of_face = basic_of_node[units.group], micro_of_node[units.group]
+    units = _straightened(item, units, basic_of_face)
+    clock.lap("straighten")
     basic, micro = _assemble(
         item, units, basic_of_face, basic_exempt, micro_of_face, micro_exempt.tolist()
     )
@@ -187,6 +190,16 @@ def plan_parent(
         {"basic": basic_of_face, "micro": micro_of_face},
         units if keep_units else None,
     )
+
+
+def _straightened(item: ParentInput, units: Units, basic_of_face: GridOfFace) -> Units:
+    """The units with the basic grids' boundaries through blocks drawn straight
+    (``_straighten``); micro grids follow, as unions of the units. (Straightening the micro
+    grids' boundaries too took 2.3 s more on one street of synthetic Laoshan, against 0.14 s
+    for the basic grids', for their shapes alone: not done.)"""
+    buildings = item.points if item.footprints is None else item.footprints
+    faces = straighten(units.geoms, basic_of_face, buildings=buildings, lines=item.lines)
+    return replace(units, geoms=faces)
 
 
 def _grouping(item: ParentInput) -> IntArray:

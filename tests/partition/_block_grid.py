@@ -11,16 +11,25 @@ ROAD = 0.05  # cost per metre of a cut along a local road (``barriers.COST``)
 SIDE = 100.0  # every block is a 100 m square
 
 
-def block_graph(cols: int, rows: int, households: int | dict[int, int]) -> tuple[Graph, np.ndarray]:
-    """``cols`` x ``rows`` square blocks, node ``r * cols + c``, roads between all of them.
+def block_graph(
+    cols: int,
+    rows: int,
+    households: int | dict[int, int],
+    *,
+    side: float = SIDE,
+    per_m: float = ROAD,
+) -> tuple[Graph, np.ndarray]:
+    """``cols`` x ``rows`` squares of ``side`` metres, node ``r * cols + c``; a cut between
+    two costs ``per_m`` a metre (roads between all of them by default; 1 for cells of one
+    block cut between their buildings).
 
-    ``households``: the same count for every block, or a count per node (0 where not given).
-    Returns the graph and the blocks' polygons (metres).
+    ``households``: the same count for every square, or a count per node (0 where not given).
+    Returns the graph and the squares' polygons (metres).
     """
     n = cols * rows
     geoms = np.asarray(
         [
-            shapely.box(c * SIDE, r * SIDE, (c + 1) * SIDE, (r + 1) * SIDE)
+            shapely.box(c * side, r * side, (c + 1) * side, (r + 1) * side)
             for r in range(rows)
             for c in range(cols)
         ],
@@ -44,13 +53,13 @@ def block_graph(cols: int, rows: int, households: int | dict[int, int]) -> tuple
         area,
         shapely.get_x(cent),
         shapely.get_y(cent),
-        area * 2 * SIDE * SIDE / 12.0,
+        area * 2 * side * side / 12.0,
         shapely.convex_hull(geoms),
     )
     if isinstance(households, int):
         weight = np.full(n, households, dtype=np.int64)
     else:
         weight = np.asarray([households.get(u, 0) for u in range(n)], dtype=np.int64)
-    cost = np.full(len(indices), ROAD * SIDE)
+    cost = np.full(len(indices), per_m * side)
     graph = Graph(indptr, indices, cost, weight, np.arange(n, dtype=np.int64), places)
     return graph, geoms

@@ -1,11 +1,14 @@
 """Wrapping pairs of grids re-divided at unit grain (issue 12, item 5: no grid wraps around a
-neighbour): hand-made cells whose values are worked out on paper, and a property test."""
+neighbour): hand-made cells whose values are worked out on paper, and a property test of this
+move and of the re-cut by a balanced minimum cut (``_recut``)."""
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 
 import numpy as np
+import pytest
 import shapely
 from _block_grid import block_graph
 from hypothesis import given, settings
@@ -13,6 +16,7 @@ from hypothesis import strategies as st
 
 from geogrid.partition._geometry import wraps_around
 from geogrid.partition._graph import Graph, Places
+from geogrid.partition._recut import recut
 from geogrid.partition._repair import Repair
 from geogrid.partition._wrap_moves import free_wraps
 from geogrid.partition.bands import Band
@@ -126,24 +130,30 @@ def _grown(graph: Graph, seeds: list[int]) -> list[int]:
     return labels
 
 
+def _recut(repair: Repair, block: np.ndarray) -> int:
+    return recut(repair)
+
+
+@pytest.mark.parametrize("move", [free_wraps, _recut], ids=["wraps", "recut"])
 @settings(max_examples=60, deadline=None)
 @given(
     cols=st.integers(3, 5),
     rows=st.integers(2, 4),
+    per_m=st.sampled_from([ROAD, THROUGH_BLOCK]),
     data=st.data(),
 )
 def test_the_move_keeps_band_state_and_connectivity(
-    cols: int, rows: int, data: st.DataObject
+    move: Callable[..., int], cols: int, rows: int, per_m: float, data: st.DataObject
 ) -> None:
     n = cols * rows
     households = data.draw(st.lists(st.integers(0, 200), min_size=n, max_size=n))
-    graph, _ = block_graph(cols, rows, dict(enumerate(households)))
+    graph, _ = block_graph(cols, rows, dict(enumerate(households)), per_m=per_m)
     k = data.draw(st.integers(2, 3))
     seeds = data.draw(st.lists(st.integers(0, n - 1), min_size=k, max_size=k, unique=True))
     labels = _grown(graph, seeds)
     repair = Repair(graph, np.asarray(labels, dtype=np.int64), BAND)
     pen = [repair.pen(w) for w in repair.pw]
-    free_wraps(repair, graph.block)
+    move(repair, graph.block)
     assert sum(repair.pw) == sum(households)
     for p in range(k):
         assert repair.pen(repair.pw[p]) <= pen[p]
