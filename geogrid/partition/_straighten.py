@@ -70,14 +70,27 @@ def straighten(
     grids = union_groups(out, grid_of_face, n)
     obstacles = _Obstacles(np.asarray(buildings, dtype=object))
     pins = shapely.STRtree(np.asarray(lines, dtype=object))
-    a_of, b_of = shapely.STRtree(grids).query(grids, predicate="intersects")
-    for a, b in zip(a_of.tolist(), b_of.tolist(), strict=True):
-        if a >= b:
-            continue
+    for a, b in _pairs(grids):
         found = _pair(grids[a], grids[b], obstacles, pins)
         if found is not None and _move_cells(out, grid_of_face, (a, b), grids[a], *found):
             grids[a], grids[b] = found[0]
     return out
+
+
+def _pairs(grids: ObjArray) -> list[tuple[int, int]]:
+    """Neighbouring grids, each pair once, in an order set by where they lie, not by their
+    numbers: a stored plan's units (``geogrid.plans.units``) are straightened again from
+    grids numbered otherwise, and must come out the same."""
+    cent = shapely.centroid(grids)
+    xs, ys = np.round(shapely.get_x(cent), 3), np.round(shapely.get_y(cent), 3)
+    key = list(zip(np.nan_to_num(xs).tolist(), np.nan_to_num(ys).tolist(), strict=True))
+    a_of, b_of = shapely.STRtree(grids).query(grids, predicate="intersects")
+    pairs = {
+        (a, b) if key[a] <= key[b] else (b, a)
+        for a, b in zip(a_of.tolist(), b_of.tolist(), strict=True)
+        if a != b
+    }
+    return sorted(pairs, key=lambda ab: (key[ab[0]], key[ab[1]], ab))
 
 
 def _pair(

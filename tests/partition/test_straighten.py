@@ -11,6 +11,7 @@ from shapely.geometry import LineString, Polygon
 from geogrid.partition._geometry import convexity
 from geogrid.partition._straighten import straighten
 from geogrid.partition.engine import partition_plan
+from geogrid.plans.units import plan_units
 
 # a zigzag from (50, 0) to (50, 100) between x 45 and 55, through (50, 50)
 ZIGZAG = [(50, 0), (45, 10), (55, 20), (45, 30), (55, 40), (50, 50)]
@@ -87,11 +88,9 @@ def test_a_stretch_along_a_road_stays_on_it() -> None:
     assert abs(float(shapely.length(on_lane)) - 14.14) < 0.05  # plus the buffer's ends
 
 
-def test_a_community_without_roads_gets_straight_grid_boundaries() -> None:
-    # a 300 m square community without roads, 10 x 10 houses (12 x 10 m) on a 30 m grid moved
-    # up to 3 m at random, 8-15 households each (1,139 in all): three basic grids whose
-    # boundaries ran along the Voronoi cells' zigzag (convexity 0.94 on average); straight
-    # lines between the rows of houses make them nearly convex
+def _square_community() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """A 300 m square community without roads, 10 x 10 houses (12 x 10 m) on a 30 m grid moved
+    up to 3 m at random, 8-15 households each (1,139 in all)."""
     rng = np.random.default_rng(1)
     houses = []
     for i in range(10):
@@ -113,6 +112,14 @@ def test_a_community_without_roads_gets_straight_grid_boundaries() -> None:
         ),
         crs=crs,
     )
+    return community, buildings
+
+
+def test_a_community_without_roads_gets_straight_grid_boundaries() -> None:
+    # three basic grids whose boundaries ran along the Voronoi cells' zigzag (convexity 0.94
+    # on average); straight lines between the rows of houses make them nearly convex
+    community, buildings = _square_community()
+    households = buildings["households"].to_numpy()
     plan = partition_plan(community, buildings)
     basic = plan.grids["basic"]
     assert int(households.sum()) == 1139 == int(basic["households"].sum())
@@ -123,3 +130,19 @@ def test_a_community_without_roads_gets_straight_grid_boundaries() -> None:
     assert (inside.sum(axis=0) == 1).all()
     assert plan.report["basic"]["gap_area_m2"] == 0.0
     assert plan.report["basic"]["overlap_area_m2"] == 0.0
+
+
+def test_a_stored_plans_units_are_straightened_as_its_grids() -> None:
+    # the units a draft editor moves are rebuilt for a stored plan (``plans.units``): each
+    # micro grid must be exactly the union of its units, vertex for vertex, or an edit would
+    # redraw a grid's zigzag next to its neighbour's straight line
+    community, buildings = _square_community()
+    plan = partition_plan(community, buildings)
+    units = plan_units(
+        community, buildings, plan.grids["micro"], basic=plan.grids["basic"], barriers=[]
+    )
+    micro = plan.grids["micro"].to_crs(units.crs)
+    for code, geom in zip(micro["code"], micro.geometry, strict=True):
+        cells = units.geometry.to_numpy()[units["micro_code"].to_numpy() == code]
+        again = shapely.coverage_union_all(cells)
+        assert shapely.equals_exact(shapely.normalize(geom), shapely.normalize(again), 1e-9)
