@@ -40,6 +40,7 @@ from geogrid.partition._wrap_moves import (
     WRAP_COST,
     Edges,
     Geo,
+    inner_edges,
     members,
     neighbours,
     part_hulls,
@@ -121,20 +122,11 @@ def _costly_pairs(repair: Repair) -> list[tuple[int, int]]:
 
 def _gather(repair: Repair, parts: list[int]) -> Union:
     nodes = np.asarray(sorted(set().union(*(repair.members[p] for p in parts))), dtype=np.int64)
-    local = {int(u): i for i, u in enumerate(nodes.tolist())}
     index = {p: i for i, p in enumerate(parts)}
     label = np.asarray([index[repair.labels[u]] for u in nodes.tolist()], dtype=np.int64)
-    src, dst, cost = [], [], []
-    for i, u in enumerate(nodes.tolist()):
-        for v, c in repair.nbrs[u]:
-            j = local.get(v, -1)
-            if j > i:
-                src.append(i)
-                dst.append(j)
-                cost.append(c)
-    edges = Edges(np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), len(nodes))
+    edges, cost = inner_edges(repair, nodes)
     w = np.asarray([repair.w[u] for u in nodes.tolist()], dtype=np.int64)
-    return Union(parts, nodes, label, edges, np.asarray(cost, dtype=float), w)
+    return Union(parts, nodes, label, edges, cost, w)
 
 
 def _candidates(repair: Repair, union: Union) -> list[IntArray]:

@@ -172,17 +172,7 @@ def _redivide(repair: Repair, geo: Geo, a: int, b: int, block: IntArray) -> bool
     """Draw the union of parts a and b afresh by the best straight cut at unit grain that
     frees them; False when none does."""
     union = np.asarray(sorted(repair.members[a] | repair.members[b]), dtype=np.int64)
-    local = {int(u): i for i, u in enumerate(union.tolist())}
-    src, dst, cost = [], [], []  # each edge inside the union once
-    for i, u in enumerate(union.tolist()):
-        for v, c in repair.nbrs[u]:
-            j = local.get(v, -1)
-            if j > i:
-                src.append(i)
-                dst.append(j)
-                cost.append(c)
-    edges = Edges(np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), len(union))
-    edge_cost = np.asarray(cost, dtype=float)
+    edges, edge_cost = inner_edges(repair, union)
     w = np.asarray([repair.w[u] for u in union.tolist()], dtype=np.int64)
     cuts = _cuts(repair, geo, union, w, a, b, block[union])
     if not cuts:
@@ -222,6 +212,22 @@ def _redivide(repair: Repair, geo: Geo, a: int, b: int, block: IntArray) -> bool
             repair.move(int(union[i]), a if rows[r][i] else b)
         return True
     return False
+
+
+def inner_edges(repair: Repair, nodes: IntArray) -> tuple[Edges, FloatArray]:
+    """The edges between ``nodes`` (sorted graph ids), each once, numbered by their place in
+    ``nodes``, and what cutting each costs."""
+    local = {int(u): i for i, u in enumerate(nodes.tolist())}
+    src, dst, cost = [], [], []
+    for i, u in enumerate(nodes.tolist()):
+        for v, c in repair.nbrs[u]:
+            j = local.get(v, -1)
+            if j > i:
+                src.append(i)
+                dst.append(j)
+                cost.append(c)
+    edges = Edges(np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), len(nodes))
+    return edges, np.asarray(cost, dtype=float)
 
 
 def part_hulls(geo: Geo, sides: dict[int, IntArray]) -> dict[int, shapely.Geometry]:
