@@ -164,7 +164,8 @@ def _candidates(repair: Repair, union: Union) -> list[IntArray]:
             except RuntimeError:  # METIS gives up: no candidate from this run
                 continue
             row = _match(np.asarray(parts, dtype=np.int64), union.label, k)
-            if _band_kept(repair, union, row):
+            # METIS may leave a piece empty on a small union: every part keeps a unit
+            if np.bincount(row, minlength=k).min() > 0 and _band_kept(repair, union, row):
                 rows.append(row)
     return rows
 
