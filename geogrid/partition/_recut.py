@@ -202,7 +202,12 @@ def _apply_best(
     other_hulls = part_hulls(geo, others)
     now = [geo.area[union.nodes[union.label == i]].sum() for i in range(len(union.parts))]
     scale = float(np.sqrt(min(now)))
-    scored = [_priced(geo, union, row, others, other_hulls, scale) for row in table]
+    scored = [
+        (cut[r] + price, wraps)
+        for r, (price, wraps) in enumerate(
+            _priced(geo, union, row, others, other_hulls, scale) for row in table
+        )
+    ]
     for r in np.argsort([s[0] for s in scored], kind="stable").tolist():
         if not accepts(scored[r][0] - scored[at][0]):
             return False
@@ -228,14 +233,13 @@ def _priced(
     other_hulls: dict[int, shapely.Geometry],
     scale: float,
 ) -> tuple[float, int]:
-    """The priced objective of one division of the union (prices times ``scale``, m), and
-    its wraps."""
+    """The priced objective of one division of the union but its cut (prices times
+    ``scale``, m), and its wraps."""
     sides = {p: union.nodes[row == i] for i, p in enumerate(union.parts)}
     hulls = part_hulls(geo, sides)
     area = np.asarray([geo.area[sides[p]].sum() for p in union.parts])
     hull = np.asarray([shapely.area(hulls[p]) for p in union.parts], dtype=float)
-    cut = float((row[union.edges.src] != row[union.edges.dst]) @ union.cost)
     shape = HULL_WEIGHT * concavity(area, hull).sum()
     lacking = RATIO_W * scale * float((1.0 - area / np.maximum(hull, 1e-9)).sum())
     wraps = wrap_count(geo, others | sides, other_hulls | hulls, union.parts)
-    return cut + shape + lacking + WRAP_COST * scale * wraps, wraps
+    return shape + lacking + WRAP_COST * scale * wraps, wraps

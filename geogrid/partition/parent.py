@@ -150,7 +150,7 @@ def plan_parent(
     )
     clock.lap("micro")
     basic_of_face, micro_of_face = basic_of_node[units.group], micro_of_node[units.group]
-    units = _straightened(item, units, basic_of_face)
+    units = replace(units, geoms=straightened_cells(item, units.geoms, basic_of_face))
     clock.lap("straighten")
     basic, micro = _assemble(
         item, units, basic_of_face, basic_exempt, micro_of_face, micro_exempt.tolist()
@@ -192,14 +192,16 @@ def plan_parent(
     )
 
 
-def _straightened(item: ParentInput, units: Units, basic_of_face: GridOfFace) -> Units:
-    """The units with the basic grids' boundaries through blocks drawn straight
-    (``_straighten``); micro grids follow, as unions of the units. (Straightening the micro
-    grids' boundaries too took 2.3 s more on one street of synthetic Laoshan, against 0.14 s
-    for the basic grids', for their shapes alone: not done.)"""
+def straightened_cells(
+    item: ParentInput, cells: NDArray[np.object_], basic_of_face: GridOfFace
+) -> NDArray[np.object_]:
+    """The parent's cells with the basic grids' boundaries through blocks drawn straight
+    (``_straighten``); micro grids follow, as unions of the cells. The engine calls it on its
+    plan, ``geogrid.plans.units`` on a stored plan's rebuilt cells: both get the same lines.
+    (Straightening the micro grids' boundaries too took 2.3 s more on one street of synthetic
+    Laoshan, against 0.14 s for the basic grids', for their shapes alone: not done.)"""
     buildings = item.points if item.footprints is None else item.footprints
-    faces = straighten(units.geoms, basic_of_face, buildings=buildings, lines=item.lines)
-    return replace(units, geoms=faces)
+    return straighten(cells, basic_of_face, buildings=buildings, lines=item.lines)
 
 
 def _grouping(item: ParentInput) -> IntArray:

@@ -17,9 +17,8 @@ import shapely
 
 from geogrid.crs import STORAGE_CRS
 from geogrid.errors import InputError
-from geogrid.partition._straighten import straighten
 from geogrid.partition.inputs import parent_items
-from geogrid.partition.parent import ParentInput
+from geogrid.partition.parent import straightened_cells
 from geogrid.partition.units import build_units
 
 Progress = Callable[[int, int], None]
@@ -75,7 +74,9 @@ def plan_units(
         if len(lost):
             _, near = tree.query_nearest(reps[lost], all_matches=False)
             owner[lost] = near
-        geoms = _straightened(units.geoms, owner, item, basic_of_micro)
+        # the engine's straight lines through blocks, so each grid is the union of its units
+        _, basic_of_cell = np.unique(basic_of_micro[owner], return_inverse=True)
+        geoms = straightened_cells(item, units.geoms, basic_of_cell.astype(np.int64))
         bids: list[list[str]] = [[] for _ in range(units.n)]
         for b, u in enumerate(units.building_unit.tolist()):
             bids[u].append(ids[_key(item.points[b])].pop())
@@ -102,16 +103,6 @@ def plan_units(
     )
     out.insert(0, "unit_id", np.arange(1, len(out) + 1, dtype=np.int64))
     return gpd.GeoDataFrame(out, geometry="geometry", crs=metric).to_crs(STORAGE_CRS)
-
-
-def _straightened(
-    cells: np.ndarray, micro_of_cell: np.ndarray, item: ParentInput, basic_of_micro: np.ndarray
-) -> np.ndarray:
-    """The cells with the basic grids' boundaries drawn straight as the engine drew them
-    (``geogrid.partition._straighten``), so that each grid is the union of its units."""
-    buildings = item.points if item.footprints is None else item.footprints
-    _, basic_of_cell = np.unique(basic_of_micro[micro_of_cell], return_inverse=True)
-    return straighten(cells, basic_of_cell.astype(np.int64), buildings=buildings, lines=item.lines)
 
 
 def _key(point: shapely.Geometry) -> tuple[float, float]:
