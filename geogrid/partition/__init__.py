@@ -15,12 +15,15 @@ one parent at a time (``parent.plan_parent``), in the order a newcomer should re
    weighted by households; each edge costs its length, a stretch on a barrier its class's cost.
 4. **split** (``divide.divide`` -> ``balance.split``, pymetis): into the band of the area type
    (``bands``), over-band buildings and institutions apart.
-5. **refine**: connectivity and band (``_repair``, ``_local.mend``), then single units,
+5. **refine** (``balance.REFINEMENT``, one ordered list of moves, each keeping every grid
+   connected and its band state no worse): connectivity and band (``_repair``; ``_local.mend``
+   and the proofs of ``divide`` where METIS leaves grids out of band), then single units,
    road-block pieces and exchanges of block pieces between neighbouring grids
    (``_shape_moves``) move under one objective (``_refine``: band first, cut cost by barrier
    class, compactness of empty land, convexity); pairs where one grid wraps around the other
    are re-divided by straight cuts (``_wrap_moves``), and neighbouring grids re-cut together
-   by a balanced minimum cut (``_recut``); then no holes (``_holes.fill_holes``).
+   by a balanced minimum cut (``_recut``); then no holes (``_holes.fill_holes``). What each
+   move adds, measured by leaving it out: ``benchmarks/partition/ablation.py``.
 6. **assemble** (``parent._assemble``): cells merged per grid, codes in reading order.
 7. **measure** (``quality.level_report``, ``exemptions``, ``intake.household_account``).
 

@@ -3,16 +3,17 @@
 pymetis gives the first split (contiguous, household weights, cheap cuts along barriers); then a
 deterministic repair (``_repair``) makes every part one connected piece, moves boundary units
 until every part lies in its band, moves units that shorten the cut without leaving the band,
-moves whole road-block pieces so boundaries run along roads (``_block_moves``), shares empty
-land out to the nearest populated part where that lowers the objective (``_land_share``),
-exchanges block pieces between neighbouring parts where that makes them more convex
-(``_shape_moves``), re-divides each pair of parts where one wraps around the other by a
-straight cut through their units, whole blocks or not (``_wrap_moves``), where that frees it,
-and last re-cuts neighbouring parts together by a balanced minimum cut (``_recut``): pairs
+moves whole road-block pieces so boundaries run along roads (``_block_moves``), exchanges
+block pieces between neighbouring parts where that makes them more convex (``_shape_moves``),
+re-divides each pair of parts where one wraps around the other by a straight cut through their
+units, whole blocks or not (``_wrap_moves``), where that frees it, and last re-cuts neighbouring parts together by a balanced minimum cut (``_recut``): pairs
 whose boundary wanders through blocks, and wrapping pairs with a third neighbour.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final
 
 import numpy as np
 import pymetis
@@ -20,7 +21,6 @@ from numpy.typing import NDArray
 
 from geogrid.partition._block_moves import snap_blocks
 from geogrid.partition._graph import Graph
-from geogrid.partition._land_share import share_empty_land
 from geogrid.partition._recut import recut
 from geogrid.partition._repair import Repair
 from geogrid.partition._shape_moves import reshape
@@ -44,21 +44,54 @@ def split(graph: Graph, k: int, band: Band, *, seed: int = 0) -> IntArray:
         return np.arange(graph.n, dtype=np.int64)
     labels = _metis(graph, k, seed, ufactor=_ufactor(graph, k, band))
     repair = Repair(graph, labels, band)
+    for _, move in REFINEMENT:
+        move(repair, graph)
+    repair.connect()
+    return _compact_labels(np.asarray(repair.labels, dtype=np.int64))
+
+
+def _band(repair: Repair, graph: Graph) -> None:
     repair.connect()
     repair.balance()
     if repair.dissolve_light():
         repair.balance()
+
+
+def _units(repair: Repair, graph: Graph) -> None:
     repair.refine()
+
+
+def _blocks(repair: Repair, graph: Graph) -> None:
     if graph.block is not None:
         snap_blocks(repair, graph.block.tolist())
-        repair.refine()
-    share_empty_land(repair)
+        repair.refine()  # the single units again, around the blocks moved
+
+
+def _shapes(repair: Repair, graph: Graph) -> None:
     if graph.block is not None:
         reshape(repair, graph.block.tolist())
+
+
+def _wraps(repair: Repair, graph: Graph) -> None:
     free_wraps(repair, graph.block)
+
+
+def _recut(repair: Repair, graph: Graph) -> None:
     recut(repair)
-    repair.connect()
-    return _compact_labels(np.asarray(repair.labels, dtype=np.int64))
+
+
+Move = Callable[[Repair, Graph], None]
+# the refinement after METIS, in order; each move keeps every part connected and its band state
+# no worse, and each but the first is judged by the objective of ``_refine``. What each adds
+# (measured by leaving it out): benchmarks/README.md, "What each move of the refinement does"
+REFINEMENT: Final[tuple[tuple[str, Move], ...]] = (
+    ("band", _band),  # connected parts, in band where possible (``_repair``)
+    ("units", _units),  # single units that shorten the cut (``_refine``)
+    ("blocks", _blocks),  # whole road-block pieces, boundaries along roads (``_block_moves``)
+    ("shapes", _shapes),  # arms of block pieces exchanged for convexity (``_shape_moves``)
+    ("wraps", _wraps),  # wrapping pairs re-divided by straight cuts (``_wrap_moves``)
+    ("recut", _recut),  # pairs and triples re-cut by a balanced minimum cut (``_recut``)
+)
 
 
 def violations(graph: Graph, labels: IntArray, band: Band) -> int:

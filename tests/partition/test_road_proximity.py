@@ -1,6 +1,6 @@
-"""Empty land shared out after the households are placed (issue 12, item 5: no grid wraps
-around a neighbour), and the road-proximity share of the quality report. Small hand-made
-grids of 100 m road blocks; values worked out on paper."""
+"""A dense grid in a notch of a sparse one that holds the empty land around it (issue 12,
+item 5: no grid wraps around a neighbour), and the road-proximity share of the quality report.
+Small hand-made grids of 100 m road blocks; values worked out on paper."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import shapely
 from _block_grid import block_graph
 
 from geogrid.partition._geometry import union_groups, wraps_around
-from geogrid.partition._land_share import nearest_grid, share_empty_land
 from geogrid.partition._repair import Repair
+from geogrid.partition._wrap_moves import free_wraps
 from geogrid.partition.balance import split
 from geogrid.partition.bands import Band
 from geogrid.partition.engine import partition_plan
@@ -40,54 +40,25 @@ def test_the_sparse_grid_wraps_the_dense_one_before() -> None:
     assert _wraps(geoms, labels) == [(1, 0)]
 
 
-def test_empty_blocks_go_to_the_nearest_populated_block() -> None:
-    # from block 6: 5, 7, 1, 11 at 100 m, 0, 2, 10, 12 at 200 m (two steps of 100 m);
-    # from block 9: 4, 8, 14 at 100 m, 3, 13 at 200 m; 3 is 300 m from 6, 2 is 300 m from 9
-    graph, _ = block_graph(5, 3, NOTCH)
-    repair = Repair(graph, np.asarray([0 if u == 6 else 1 for u in range(15)]), BAND)
-    assert nearest_grid(repair) == [0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1]
-
-
-def test_sharing_the_empty_land_frees_the_notch() -> None:
+def test_the_straight_cut_re_division_frees_the_notch() -> None:
+    # the pair re-divided by a straight cut through its units (``_wrap_moves``): between
+    # columns 3 and 4, a 4 x 3 block with block 6 and a 1 x 3 bar with block 9, both convex,
+    # 300 m of road between them (was 400 m around block 6); households do not move
     graph, geoms = block_graph(5, 3, NOTCH)
     repair = Repair(graph, np.asarray([0 if u == 6 else 1 for u in range(15)]), BAND)
-    assert share_empty_land(repair)
-    # a 3 x 3 square and a 2 x 3 bar, both convex, 300 m of road between them (was 400 m)
-    assert repair.labels == [0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1]
-    assert repair.pw == [400, 400]  # households do not move: band state as it was
+    assert free_wraps(repair, graph.block) == 1
+    assert repair.labels == [0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]
+    assert repair.pw == [400, 400]
     assert _wraps(geoms, repair.labels) == []
 
 
 def test_split_leaves_no_grid_wrapping_in_the_notch_case() -> None:
-    # the whole split with the move in it (METIS alone finds this split too: the move's own
-    # behaviour is asserted by the tests above)
+    # the whole split (METIS alone finds a split without a wrap here; the move's own behaviour
+    # is asserted above)
     graph, geoms = block_graph(5, 3, NOTCH)
     labels = split(graph, 2, BAND).tolist()
     assert sorted(np.bincount(labels, weights=graph.weight).tolist()) == [400, 400]
     assert _wraps(geoms, labels) == []
-
-
-def test_empty_land_linking_a_grid_stays_with_it() -> None:
-    # 3 x 3 blocks: grid 1 holds 200 households in each of blocks 0 and 8, joined only by
-    # the empty ring around block 4 (grid 0, 400 households). Blocks 1, 3, 5, 7 are nearest
-    # to block 4, but grid 1 must stay one piece: at least one side of the ring stays in it.
-    graph, _ = block_graph(3, 3, {0: 200, 4: 400, 8: 200})
-    repair = Repair(graph, np.asarray([0 if u == 4 else 1 for u in range(9)]), BAND)
-    share_empty_land(repair)
-    ring = [u for u in range(9) if repair.labels[u] == 1]
-    assert repair.pw == [400, 400]
-    assert {0, 8} <= set(ring)
-    assert repair.connected_without(1, set())
-
-
-def test_land_is_not_shared_where_that_lengthens_the_cut() -> None:
-    # 4 x 1 blocks, households in 0 (grid 0) and 3 (grid 1); grid 0 also holds the empty 1
-    # and 2: block 2 is nearer block 3, and moving it only shifts the line by one block
-    # (cut 100 m either way, both bars convex): no gain, nothing moves
-    graph, _ = block_graph(4, 1, {0: 400, 3: 400})
-    repair = Repair(graph, np.asarray([0, 0, 0, 1]), BAND)
-    assert not share_empty_land(repair)
-    assert repair.labels == [0, 0, 0, 1]
 
 
 def test_road_proximity_counts_internal_boundary_near_roads_and_rivers_apart() -> None:
