@@ -16,6 +16,7 @@ from geogrid.cli._common import DatabaseUrl, console, load_settings, opened_stor
 from geogrid.errors import CRSError, InputError
 from geogrid.households import fill_households
 from geogrid.io._codes import as_text
+from geogrid.io._provenance import refuse_shifted_layers
 from geogrid.io._values import check_values
 from geogrid.partition.engine import ENGINE_LEVELS, Plan
 from geogrid.partition_jobs import INPUT_LAYERS, partition_store, run_partition
@@ -196,6 +197,7 @@ def _read_file(
         raise InputError("no 'buildings' layer", file=str(path))
     if _empty(layers["communities"]) and _empty(layers["streets"]):
         raise InputError("no 'communities' (or 'streets') layer to divide", file=str(path))
+    refuse_shifted_layers(layers, file=str(path))
     layers = _checked_values(layers, path)
     buildings = layers["buildings"]
     assert buildings is not None

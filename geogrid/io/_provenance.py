@@ -15,6 +15,7 @@ import numpy as np
 import shapely
 
 from geogrid.crs import gcj02_to_wgs84, offset_to_wgs84
+from geogrid.errors import InputError
 
 DATAV_PROPERTIES: Final = (
     "adcode",
@@ -95,6 +96,7 @@ _TOLERANCE: Final = 0.0015  # degrees, about 150 m
 _MIN_NEAR: Final = 20  # vertices near an edge needed to judge
 _MIN_OUT: Final = 0.05  # share of them outside, read as WGS 84, to suspect GCJ-02
 _SAMPLE: Final = 20_000
+_STEP: Final = 0.0002  # degrees, about 20 m: lines are judged by points this far apart at most
 UNCHECKED: Final = (
     "the datum could not be checked: no stored layer or embedded district boundary has an edge "
     "near this layer's features; if the coordinates come from AMap / Tencent (GCJ-02) or Baidu "
@@ -113,7 +115,10 @@ def datum_check(
     no reference could judge; None when the layer fits, or lies outside China (where GCJ-02
     equals WGS 84).
     """
-    xy = shapely.get_coordinates(np.asarray(frame.geometry.to_numpy(), dtype=object))
+    # a road of two vertices 800 m apart says little; one every ~20 m says where it runs
+    with np.errstate(invalid="ignore"):  # a NaN coordinate: left out below
+        geoms = shapely.segmentize(np.asarray(frame.geometry.to_numpy(), dtype=object), _STEP)
+    xy = shapely.get_coordinates(geoms)
     xy = xy[np.isfinite(xy).all(axis=1)]  # a NaN coordinate is the geometry checks' to report
     if not len(xy):
         return None
@@ -159,3 +164,60 @@ def _outside_shares(
     raw_out = ~shapely.dwithin(area, shapely.points(xy[near]), _TOLERANCE)
     moved_out = ~shapely.dwithin(area, moved, _TOLERANCE)
     return float(raw_out.mean()), float(moved_out.mean())
+
+
+# a layer of a partition input file judged against the layers it should fit, in this order
+_FILE_REFERENCES: Final = {
+    "streets": (),
+    "communities": ("streets",),
+}
+_FILE_DEFAULT_REFERENCES: Final = ("communities", "streets")
+
+
+def file_layer_datums(
+    layers: dict[str, gpd.GeoDataFrame | None], *, seeds: gpd.GeoDataFrame | None
+) -> tuple[str, str] | None:
+    """The first layer of one input file (name -> frame, as read) whose lon/lat coordinates
+    look like GCJ-02 read as WGS 84, and the reason; None when none does.
+
+    Each layer in a geographic CRS is judged (``datum_check``) against the file's parents
+    (communities, then streets; streets and communities against the layers above them) and
+    then the embedded district outlines ``seeds`` (EPSG:4326). Projected layers cannot be
+    GCJ-02 and are only references. A layer that fits, or that nothing can judge, passes.
+    """
+    in_4326 = {
+        name: frame.to_crs("EPSG:4326")
+        for name, frame in layers.items()
+        if frame is not None and len(frame) and frame.crs is not None
+    }
+    for name, frame in layers.items():
+        if frame is None or not len(frame) or frame.crs is None or not frame.crs.is_geographic:
+            continue
+        above = _FILE_REFERENCES.get(name, _FILE_DEFAULT_REFERENCES)
+        references = [(f"the {ref} layer", in_4326.get(ref)) for ref in above]
+        references.append(("the embedded district boundaries", seeds))
+        found = datum_check(in_4326[name], references)
+        if found is not None and found[0] == "suspected_gcj02":
+            return name, found[1].split(": " + _HINT)[0]
+    return None
+
+
+def refuse_shifted_layers(layers: dict[str, gpd.GeoDataFrame | None], *, file: str) -> None:
+    """Raise ``InputError`` for the first layer of the input ``file`` that looks like GCJ-02
+    read as WGS 84 (``file_layer_datums``, against the embedded district outlines too): its
+    lines and footprints would lie some 500 m off the parents, silently."""
+    from geogrid.boundaries import districts
+
+    try:
+        seeds = districts()
+    except InputError:
+        seeds = None
+    found = file_layer_datums(layers, seeds=seeds)
+    if found is not None:
+        name, why = found
+        raise InputError(
+            f"layer '{name}' looks like GCJ-02 (AMap, Tencent) labelled as WGS 84 ({why}); "
+            f"convert it first: `geogrid import {file} --layer {name} --source-layer {name} "
+            "--source-crs gcj02` stores it as WGS 84, then run `geogrid partition` on the store",
+            file=file,
+        )

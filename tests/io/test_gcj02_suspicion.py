@@ -190,3 +190,27 @@ def test_with_nothing_to_compare_the_report_says_the_datum_was_not_checked(
             "(GCJ-02) or Baidu (BD-09), import again with --source-crs gcj02 or bd09",
         )
     ]
+
+
+def test_roads_of_two_vertices_each_are_judged_along_their_length() -> None:
+    # a 1.8 x 2.2 km community in Laoshan and four straight roads across it, two vertices
+    # each (8 in all: too few to judge by vertices alone). Judged every ~20 m along them, the
+    # roads as read fit; shifted to GCJ-02 (some 500 m east and north) their ends run out of the
+    # community, and converted back they fit again: suspected
+    from geogrid.io._provenance import datum_check
+
+    community = gpd.GeoDataFrame(
+        geometry=[shapely.box(120.45, 36.09, 120.47, 36.11)], crs="EPSG:4326"
+    )
+    lines = [shapely.LineString([(120.452, y), (120.468, y)]) for y in (36.095, 36.100, 36.105)]
+    lines.append(shapely.LineString([(120.46, 36.092), (120.46, 36.108)]))
+    roads = gpd.GeoDataFrame(geometry=lines, crs="EPSG:4326")
+    assert datum_check(roads, [("the communities", community)]) is None
+    xy = shapely.get_coordinates(roads.geometry.to_numpy())
+    lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
+    shifted = roads.set_geometry(
+        shapely.set_coordinates(roads.geometry.to_numpy().copy(), np.column_stack([lon, lat]))
+    )
+    found = datum_check(shifted, [("the communities", community)])
+    assert found is not None and found[0] == "suspected_gcj02"
+    assert "0% once converted from GCJ-02" in found[1]

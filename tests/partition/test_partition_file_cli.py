@@ -132,6 +132,28 @@ def test_partition_file_errors_name_the_file_and_the_feature(tmp_path: Path) -> 
     assert not (tmp_path / "p.gpkg").exists()
 
 
+def test_partition_file_refuses_roads_in_gcj02_labelled_as_wgs84(tmp_path: Path) -> None:
+    # c15's three roads as AMap gives them: GCJ-02, some 500 m off, in a layer that says
+    # WGS 84. Judged every ~20 m along the lines, 20% of the points lie outside the community
+    # as read and none once converted from GCJ-02: refused, naming the layer, nothing written
+    from geogrid.crs import wgs84_to_offset
+
+    path = _input(tmp_path, drop_households=0)
+    roads = gpd.read_file(path, layer="roads")
+    roads = roads.set_geometry(wgs84_to_offset(roads.geometry, "gcj02"))
+    pyogrio.write_dataframe(roads, path, layer="roads", driver="GPKG")
+    done = run_geogrid("partition", str(path), "--out", str(tmp_path / "p.gpkg"))
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        f"geogrid: error: file {path}: layer 'roads' looks like GCJ-02 (AMap, Tencent) labelled "
+        "as WGS 84 (read as WGS 84, 20% of the vertices near the edge of the communities layer "
+        "lie outside it, 0% once converted from GCJ-02); convert it first: `geogrid import "
+    ), last
+    assert "--layer roads --source-layer roads --source-crs gcj02" in last
+    assert not (tmp_path / "p.gpkg").exists()
+
+
 def test_partition_file_refuses_an_output_it_cannot_write_before_it_runs(tmp_path: Path) -> None:
     path = _input(tmp_path, drop_households=0)
     missing = tmp_path / "no-such-folder" / "p.gpkg"
