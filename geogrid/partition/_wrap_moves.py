@@ -192,23 +192,21 @@ def _redivide(repair: Repair, geo: Geo, a: int, b: int, block: IntArray) -> bool
     # the prices grow with the smaller part: a village core wrapped by a rural grid of 20 km²
     # is not worth kilometres of cut across fields (Liechtenstein: 90% -> 76% on barriers)
     scale = float(np.sqrt(min(geo.area[union[was]].sum(), geo.area[union[~was]].sum())))
-    objective, hulls = _score(geo, union, edges, edge_cost, rows, scale)
+    # every term but the cut is >= 0: a row whose cut alone costs the present division's
+    # priced objective cannot be made, and its hulls (the dear part) are not drawn
+    now, _ = _priced(geo, union, edges, edge_cost, was[None, :], scale)
+    cut = (rows[:, edges.src] != rows[:, edges.dst]).astype(float) @ edge_cost
+    rows = rows[(cut < now[0]) | (rows == was).all(axis=1)]
     at = int(np.flatnonzero((rows == was).all(axis=1))[0])
+    priced, hulls = _priced(geo, union, edges, edge_cost, rows, scale)
     others = {q: members(repair, q) for q in neighbours(repair, (a, b))}
+    other_hulls = part_hulls(geo, others)
     before = wrap_count(
         geo,
         others | {a: union[was], b: union[~was]},
-        {**part_hulls(geo, others), a: hulls[0][at], b: hulls[1][at]},
+        other_hulls | {a: hulls[0][at], b: hulls[1][at]},
         [a, b],
     )
-    pair_wraps = np.asarray(
-        [
-            geo.wraps(hulls[0][r], union[~rows[r]]) + geo.wraps(hulls[1][r], union[rows[r]])
-            for r in range(len(rows))
-        ]
-    )
-    priced = objective + wrap_price(scale) * pair_wraps
-    other_hulls = part_hulls(geo, others)
     for r in np.argsort(priced, kind="stable")[:TRIES].tolist():
         if not accepts(float(priced[r] - priced[at])):
             return False
@@ -228,6 +226,26 @@ def wrap_price(scale: float) -> float:
     """The price (m) of one wrap where the smaller of the parts re-divided measures ``scale``
     (√ of its area in m²): ``ENCLAVE_COST`` times that for an enclave, else ``WRAP_COST``."""
     return (ENCLAVE_COST if scale < ENCLAVE_M else WRAP_COST) * scale
+
+
+def _priced(
+    geo: Geo,
+    union: IntArray,
+    edges: Edges,
+    edge_cost: FloatArray,
+    rows: BoolArray,
+    scale: float,
+) -> tuple[FloatArray, tuple[list[shapely.Geometry], list[shapely.Geometry]]]:
+    """``_score`` of each row plus ``wrap_price`` per wrap between its two sides (by area,
+    as ``Geo.wraps``), and the hulls of both sides per row."""
+    objective, hulls = _score(geo, union, edges, edge_cost, rows, scale)
+    pair_wraps = np.asarray(
+        [
+            geo.wraps(hulls[0][r], union[~rows[r]]) + geo.wraps(hulls[1][r], union[rows[r]])
+            for r in range(len(rows))
+        ]
+    )
+    return objective + wrap_price(scale) * pair_wraps, hulls
 
 
 def inner_edges(repair: Repair, nodes: IntArray) -> tuple[Edges, FloatArray]:
