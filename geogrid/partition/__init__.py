@@ -22,8 +22,10 @@ one parent at a time (``parent.plan_parent``), in the order a newcomer should re
    (``_shape_moves``) move under one objective (``_refine``: band first, cut cost by barrier
    class, compactness of empty land, convexity); pairs where one grid wraps around the other
    are re-divided by straight cuts (``_wrap_moves``), and neighbouring grids re-cut together
-   by a balanced minimum cut (``_recut``); then no holes (``_holes.fill_holes``). What each
-   move adds, measured by leaving it out: ``benchmarks/partition/ablation.py``.
+   by a balanced minimum cut (``_recut``), also on a division that ``_local.mend`` or the
+   exact search (``exact``) drew to meet the band (``balance.unwrap``); then no holes
+   (``_holes.fill_holes``). What each move adds, measured by leaving it out:
+   ``benchmarks/partition/ablation.py``.
 6. **assemble** (``parent._assemble``): cells merged per grid, codes in reading order.
 7. **measure** (``quality.level_report``, ``exemptions``, ``intake.household_account``).
 

@@ -17,8 +17,9 @@ piece goes to the part it overlaps most.
 
 The objective is the one of ``_wrap_moves``: the cut, plus ``HULL_WEIGHT`` times each part's
 concavity, plus ``RATIO_W`` per unit of convexity (area / hull area) each part lacks and
-``WRAP_COST`` per wrap among the parts and their neighbours, both times √(area of the smallest
-part) in metres. Every part stays one connected piece within its band state; no wrap appears.
+a price per wrap among the parts and their neighbours (``_wrap_moves.wrap_price``), both
+times √(area of the smallest part) in metres. Every part stays one connected piece within its
+band state; no wrap appears.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ from geogrid.partition._repair import Repair
 from geogrid.partition._shape_moves import MIN_HOUSEHOLDS
 from geogrid.partition._wrap_moves import (
     RATIO_W,
-    WRAP_COST,
     Edges,
     Geo,
     inner_edges,
@@ -45,6 +45,7 @@ from geogrid.partition._wrap_moves import (
     neighbours,
     part_hulls,
     wrap_count,
+    wrap_price,
     wrapping_pairs,
 )
 
@@ -242,4 +243,4 @@ def _priced(
     shape = HULL_WEIGHT * concavity(area, hull).sum()
     lacking = RATIO_W * scale * float((1.0 - area / np.maximum(hull, 1e-9)).sum())
     wraps = wrap_count(geo, others | sides, other_hulls | hulls, union.parts)
-    return shape + lacking + WRAP_COST * scale * wraps, wraps
+    return shape + lacking + wrap_price(scale) * wraps, wraps

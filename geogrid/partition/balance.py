@@ -27,7 +27,7 @@ from geogrid.partition._shape_moves import reshape
 from geogrid.partition._wrap_moves import free_wraps
 from geogrid.partition.bands import Band
 
-__all__ = ["Graph", "split", "violations"]
+__all__ = ["Graph", "split", "unwrap", "violations"]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -46,6 +46,22 @@ def split(graph: Graph, k: int, band: Band, *, seed: int = 0) -> IntArray:
     repair = Repair(graph, labels, band)
     for _, move in REFINEMENT:
         move(repair, graph)
+    repair.connect()
+    return _compact_labels(np.asarray(repair.labels, dtype=np.int64))
+
+
+def unwrap(graph: Graph, labels: IntArray, band: Band) -> IntArray:
+    """The re-division moves of the refinement (``REDIVISIONS``: wrapping pairs re-divided,
+    neighbours re-cut) on a division drawn elsewhere: the regrown parts of ``_local.mend`` and
+    an exact division are drawn by their cut alone, and a dense block left inside a sparse part
+    stays wrapped (synthetic Laoshan 1x: 12 wraps, 10 with these moves). Labels 0..k'-1 of
+    ``graph``'s nodes, in and out; every part keeps its band state and stays connected."""
+    if graph.n <= 1 or int(labels.max()) == 0:
+        return labels
+    repair = Repair(graph, _compact_labels(labels), band)
+    for name, move in REFINEMENT:
+        if name in REDIVISIONS:
+            move(repair, graph)
     repair.connect()
     return _compact_labels(np.asarray(repair.labels, dtype=np.int64))
 
@@ -92,6 +108,7 @@ REFINEMENT: Final[tuple[tuple[str, Move], ...]] = (
     ("wraps", _wraps),  # wrapping pairs re-divided by straight cuts (``_wrap_moves``)
     ("recut", _recut),  # pairs and triples re-cut by a balanced minimum cut (``_recut``)
 )
+REDIVISIONS: Final = ("wraps", "recut")  # also run on divisions mend or the exact search drew
 
 
 def violations(graph: Graph, labels: IntArray, band: Band) -> int:

@@ -11,7 +11,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from geogrid.partition._local import mend
-from geogrid.partition.balance import Graph, split, violations
+from geogrid.partition.balance import Graph, split, unwrap, violations
 from geogrid.partition.bands import Band, choose_k
 from geogrid.partition.exact import exact_division
 
@@ -98,12 +98,15 @@ def divide(
         reason = division.reason
         sub_c = sub.subgraph(nodes)
         part = _best_split(sub_c, division.k, band, seed=seed)
+        split_made = part
         if violations(sub_c, part, band):
             part = mend(sub_c, part, band, seed=seed)
         feasible = division.feasible
         if feasible and violations(sub_c, part, band):
             part, feasible, reason = _prove_or_find(sub_c, part, band, prove=prove)
             reason = reason or division.reason
+        if part is not split_made:  # drawn by its cut alone: free the wraps as split does
+            part = unwrap(sub_c, part, band)
         if not feasible:
             reasons.append(
                 reason + (f" (a detached piece of {len(nodes)} units)" if count > 1 else "")
