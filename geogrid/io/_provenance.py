@@ -185,21 +185,35 @@ def file_layer_datums(
     then the embedded district outlines ``seeds`` (EPSG:4326). Projected layers cannot be
     GCJ-02 and are only references. A layer that fits, or that nothing can judge, passes.
     """
-    in_4326 = {
-        name: frame.to_crs("EPSG:4326")
-        for name, frame in layers.items()
-        if frame is not None and len(frame) and frame.crs is not None
-    }
-    for name, frame in layers.items():
-        if frame is None or not len(frame) or frame.crs is None or not frame.crs.is_geographic:
-            continue
+    in_4326: dict[str, gpd.GeoDataFrame | None] = {}
+
+    def as_4326(name: str) -> gpd.GeoDataFrame | None:
+        # each layer converted once, and only when judged or a reference
+        if name not in in_4326:
+            frame = layers.get(name)
+            usable = frame is not None and len(frame) > 0 and frame.crs is not None
+            in_4326[name] = frame.to_crs("EPSG:4326") if frame is not None and usable else None
+        return in_4326[name]
+
+    for name in lonlat_layers(layers):
         above = _FILE_REFERENCES.get(name, _FILE_DEFAULT_REFERENCES)
-        references = [(f"the {ref} layer", in_4326.get(ref)) for ref in above]
+        references = [(f"the {ref} layer", as_4326(ref)) for ref in above]
         references.append(("the embedded district boundaries", seeds))
-        found = datum_check(in_4326[name], references)
+        judged = as_4326(name)
+        assert judged is not None  # a layer with features in a geographic CRS
+        found = datum_check(judged, references)
         if found is not None and found[0] == "suspected_gcj02":
             return name, found[1].split(": " + _HINT)[0]
     return None
+
+
+def lonlat_layers(layers: dict[str, gpd.GeoDataFrame | None]) -> list[str]:
+    """The names of the layers with features in a geographic CRS (those GCJ-02 can hide in)."""
+    return [
+        name
+        for name, frame in layers.items()
+        if frame is not None and len(frame) and frame.crs is not None and frame.crs.is_geographic
+    ]
 
 
 def refuse_shifted_layers(layers: dict[str, gpd.GeoDataFrame | None], *, file: str) -> None:
@@ -208,6 +222,8 @@ def refuse_shifted_layers(layers: dict[str, gpd.GeoDataFrame | None], *, file: s
     lines and footprints would lie some 500 m off the parents, silently."""
     from geogrid.boundaries import districts
 
+    if not lonlat_layers(layers):
+        return  # projected layers cannot be GCJ-02: nothing to judge, no outlines to read
     try:
         seeds = districts()
     except InputError:

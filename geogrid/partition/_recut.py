@@ -84,18 +84,20 @@ def recut(repair: Repair, *, rounds: int = ROUNDS) -> int:
     if repair.places is None or repair.band.lo < MIN_HOUSEHOLDS or len(repair.pw) < 2:
         return 0
     geo = Geo(repair)
+    # the parent's convexity does not change as its parts do: judged once
+    convex_parent = _convexity(geo, np.arange(len(repair.labels), dtype=np.int64)) >= HALF
     made = 0
     seen: set[frozenset[frozenset[int]]] = set()
     for _ in range(rounds):
         before = made
         for pair in _costly_pairs(repair):
-            made += _try(repair, geo, list(pair), seen, fewer_wraps=False)
+            made += _try(repair, geo, list(pair), seen)
         for a, b in wrapping_pairs(repair, geo):
             for c in neighbours(repair, (a,)):
                 if c != b and _try(repair, geo, [a, b, c], seen, fewer_wraps=True):
                     made += 1
                     break
-        for a in concave_parts(repair, geo):
+        for a in concave_parts(repair, geo) if convex_parent else []:
             for c in neighbours(repair, (a,)):
                 if _try(repair, geo, [a, c], seen, convex=True):
                     made += 1
@@ -106,12 +108,9 @@ def recut(repair: Repair, *, rounds: int = ROUNDS) -> int:
 
 
 def concave_parts(repair: Repair, geo: Geo) -> list[int]:
-    """Parts under ``HALF`` convexity (area / hull area, by their nodes) in a parent at or above
-    it (all nodes together; a parent with a hole, say, where one part rings the hole)."""
+    """Parts under ``HALF`` convexity (area / hull area, by their nodes); ``recut`` asks only
+    in a parent at or above it (all nodes together: one with a hole a part rings, say)."""
     live = [p for p in range(len(repair.pw)) if repair.size[p] > 0]
-    whole = np.arange(len(repair.labels), dtype=np.int64)
-    if _convexity(geo, whole) < HALF:
-        return []
     return [p for p in live if _convexity(geo, members(repair, p)) < HALF]
 
 
@@ -121,7 +120,13 @@ def _convexity(geo: Geo, nodes: IntArray) -> float:
 
 
 def _try(
-    repair: Repair, geo: Geo, parts: list[int], seen: set[frozenset[frozenset[int]]], **kw: bool
+    repair: Repair,
+    geo: Geo,
+    parts: list[int],
+    seen: set[frozenset[frozenset[int]]],
+    *,
+    fewer_wraps: bool = False,
+    convex: bool = False,
 ) -> bool:
     if any(repair.size[p] == 0 for p in parts):
         return False
@@ -131,9 +136,10 @@ def _try(
     seen.add(key)
     union = _gather(repair, parts)
     rows = _candidates(repair, union)
-    if kw.pop("convex", False):
-        return bool(rows) and _apply_convex(repair, geo, union, rows)
-    return bool(rows) and _apply_best(repair, geo, union, rows, **kw)
+    if not rows:
+        return False
+    table = _Table(repair, geo, union, rows)
+    return _apply_convex(table) if convex else _apply_best(table, fewer_wraps=fewer_wraps)
 
 
 def _costly_pairs(repair: Repair) -> list[tuple[int, int]]:
@@ -214,74 +220,82 @@ def _band_kept(repair: Repair, union: Union, row: IntArray) -> bool:
     )
 
 
-def _apply_best(
-    repair: Repair,
-    geo: Geo,
-    union: Union,
-    rows: list[IntArray],
-    *,
-    fewer_wraps: bool,
-) -> bool:
+class _Table:
+    """The candidate divisions of a union (``rows``, unique, the present one ``at`` among
+    them), the cut of each, and what prices them: the union's neighbours and their hulls, and
+    the scale of the prices (√ of the smallest part's area now, m)."""
+
+    def __init__(self, repair: Repair, geo: Geo, union: Union, rows: list[IntArray]) -> None:
+        self.repair, self.geo, self.union = repair, geo, union
+        self.rows = np.unique(np.vstack([union.label[None, :], *rows]), axis=0)
+        self.at = int(np.flatnonzero((self.rows == union.label).all(axis=1))[0])
+        edges = union.edges
+        self.cut = (self.rows[:, edges.src] != self.rows[:, edges.dst]).astype(float) @ union.cost
+        self.others = {q: members(repair, q) for q in neighbours(repair, tuple(union.parts))}
+        self.other_hulls = part_hulls(geo, self.others)
+        now = [geo.area[union.nodes[union.label == i]].sum() for i in range(len(union.parts))]
+        self.scale = float(np.sqrt(min(now)))
+
+    def priced(self, r: int) -> tuple[float, int]:
+        """Row r's priced objective (its cut included) and its wraps."""
+        price, wraps = _priced(
+            self.geo, self.union, self.rows[r], self.others, self.other_hulls, self.scale
+        )
+        return float(self.cut[r]) + price, wraps
+
+    def connected(self, r: int) -> bool:
+        return all(self.union.edges.connected(self.rows[r] == i) for i in range(self.k))
+
+    @property
+    def k(self) -> int:
+        return len(self.union.parts)
+
+    def make(self, r: int) -> None:
+        """Move the nodes row r puts in another part."""
+        union, row = self.union, self.rows[r]
+        for i in np.flatnonzero(row != union.label).tolist():
+            self.repair.move(int(union.nodes[i]), union.parts[int(row[i])])
+
+
+def _apply_best(table: _Table, *, fewer_wraps: bool) -> bool:
     """Make the best candidate that lowers the objective (and, with ``fewer_wraps``, frees a
     wrap; else whose cut costs less); False when none does."""
-    table = np.unique(np.vstack([union.label[None, :], *rows]), axis=0)
-    at = int(np.flatnonzero((table == union.label).all(axis=1))[0])
-    cut = (table[:, union.edges.src] != table[:, union.edges.dst]).astype(float) @ union.cost
-    others = {q: members(repair, q) for q in neighbours(repair, tuple(union.parts))}
-    other_hulls = part_hulls(geo, others)
-    now = [geo.area[union.nodes[union.label == i]].sum() for i in range(len(union.parts))]
-    scale = float(np.sqrt(min(now)))
-    scored = [
-        (cut[r] + price, wraps)
-        for r, (price, wraps) in enumerate(
-            _priced(geo, union, row, others, other_hulls, scale) for row in table
-        )
-    ]
+    at, cut = table.at, table.cut
+    scored = [table.priced(r) for r in range(len(table.rows))]
     for r in np.argsort([s[0] for s in scored], kind="stable").tolist():
         if not accepts(scored[r][0] - scored[at][0]):
             return False
-        if r == at or not all(
-            union.edges.connected(table[r] == i) for i in range(len(union.parts))
-        ):
+        if r == at or not table.connected(r):
             continue
         if fewer_wraps and scored[r][1] >= scored[at][1]:
             continue
         if scored[r][1] > scored[at][1] or (not fewer_wraps and cut[r] >= cut[at] - 1e-6):
             continue
-        for i in np.flatnonzero(table[r] != union.label).tolist():
-            repair.move(int(union.nodes[i]), union.parts[int(table[r][i])])
+        table.make(r)
         return True
     return False
 
 
-def _apply_convex(repair: Repair, geo: Geo, union: Union, rows: list[IntArray]) -> bool:
+def _apply_convex(table: _Table) -> bool:
     """Make the best-priced candidate that leaves every part of the union at ``HALF``
     convexity or above, each connected, and no more wraps. A part under it where the parent
     is above is a fault the report counts (issue 12), so it outranks the objective, as the
     band does: summed, the objective prefers one ring to two L's (0.49 + 1.0 against
     0.62 + 0.62 of convexity)."""
-    table = np.unique(np.vstack([union.label[None, :], *rows]), axis=0)
-    at = int(np.flatnonzero((table == union.label).all(axis=1))[0])
-    cut = (table[:, union.edges.src] != table[:, union.edges.dst]).astype(float) @ union.cost
-    others = {q: members(repair, q) for q in neighbours(repair, tuple(union.parts))}
-    other_hulls = part_hulls(geo, others)
-    now = [geo.area[union.nodes[union.label == i]].sum() for i in range(len(union.parts))]
-    scale = float(np.sqrt(min(now)))
-    wraps_now = _priced(geo, union, table[at], others, other_hulls, scale)[1]
-    parts = range(len(union.parts))
+    geo, nodes = table.geo, table.union.nodes
+    wraps_now = table.priced(table.at)[1]
     best, best_price = -1, np.inf
-    for r, row in enumerate(table):
-        if r == at or min(_convexity(geo, union.nodes[row == i]) for i in parts) < HALF:
+    for r, row in enumerate(table.rows):
+        if r == table.at or min(_convexity(geo, nodes[row == i]) for i in range(table.k)) < HALF:
             continue
-        if not all(union.edges.connected(row == i) for i in parts):
+        if not table.connected(r):
             continue
-        price, wraps = _priced(geo, union, row, others, other_hulls, scale)
-        if wraps <= wraps_now and cut[r] + price < best_price:
-            best, best_price = r, cut[r] + price
+        price, wraps = table.priced(r)
+        if wraps <= wraps_now and price < best_price:
+            best, best_price = r, price
     if best < 0:
         return False
-    for i in np.flatnonzero(table[best] != union.label).tolist():
-        repair.move(int(union.nodes[i]), union.parts[int(table[best][i])])
+    table.make(best)
     return True
 
 

@@ -228,26 +228,6 @@ def wrap_price(scale: float) -> float:
     return (ENCLAVE_COST if scale < ENCLAVE_M else WRAP_COST) * scale
 
 
-def _priced(
-    geo: Geo,
-    union: IntArray,
-    edges: Edges,
-    edge_cost: FloatArray,
-    rows: BoolArray,
-    scale: float,
-) -> tuple[FloatArray, tuple[list[shapely.Geometry], list[shapely.Geometry]]]:
-    """``_score`` of each row plus ``wrap_price`` per wrap between its two sides (by area,
-    as ``Geo.wraps``), and the hulls of both sides per row."""
-    objective, hulls = _score(geo, union, edges, edge_cost, rows, scale)
-    pair_wraps = np.asarray(
-        [
-            geo.wraps(hulls[0][r], union[~rows[r]]) + geo.wraps(hulls[1][r], union[rows[r]])
-            for r in range(len(rows))
-        ]
-    )
-    return objective + wrap_price(scale) * pair_wraps, hulls
-
-
 def inner_edges(repair: Repair, nodes: IntArray) -> tuple[Edges, FloatArray]:
     """The edges between ``nodes`` (sorted graph ids), each once, numbered by their place in
     ``nodes``, and what cutting each costs."""
@@ -321,7 +301,7 @@ def _band_kept_all(repair: Repair, a: int, b: int, shift: IntArray) -> BoolArray
     return (pen(wa - shift) <= now[0]) & (pen(wb + shift) <= now[1])
 
 
-def _score(
+def _priced(
     geo: Geo,
     union: IntArray,
     edges: Edges,
@@ -329,8 +309,10 @@ def _score(
     rows: BoolArray,
     scale: float,
 ) -> tuple[FloatArray, tuple[list[shapely.Geometry], list[shapely.Geometry]]]:
-    """The objective of each row (cut within the union plus ``HULL_WEIGHT`` times both
-    concavities) and the hulls of both sides per row."""
+    """The priced objective of each row (cut within the union, ``HULL_WEIGHT`` times both
+    concavities, ``RATIO_W`` per unit of convexity each side lacks, and ``wrap_price`` per
+    wrap between the two sides, by area as ``Geo.wraps``) and the hulls of both sides per
+    row."""
     total = (rows[:, edges.src] != rows[:, edges.dst]).astype(float) @ edge_cost
     pts = [geo.nodes.pts[u] for u in union.tolist()]
     coords = np.concatenate(pts)
@@ -345,7 +327,13 @@ def _score(
         total = total + HULL_WEIGHT * concavity(part_area, hull_area)
         total = total + RATIO_W * scale * (1.0 - part_area / np.maximum(hull_area, 1e-9))
         out.append(list(hulls))
-    return total, (out[0], out[1])
+    pair_wraps = np.asarray(
+        [
+            geo.wraps(out[0][r], union[~rows[r]]) + geo.wraps(out[1][r], union[rows[r]])
+            for r in range(len(rows))
+        ]
+    )
+    return total + wrap_price(scale) * pair_wraps, (out[0], out[1])
 
 
 class Edges:

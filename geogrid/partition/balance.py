@@ -6,8 +6,10 @@ until every part lies in its band, moves units that shorten the cut without leav
 moves whole road-block pieces so boundaries run along roads (``_block_moves``), exchanges
 block pieces between neighbouring parts where that makes them more convex (``_shape_moves``),
 re-divides each pair of parts where one wraps around the other by a straight cut through their
-units, whole blocks or not (``_wrap_moves``), where that frees it, and last re-cuts neighbouring parts together by a balanced minimum cut (``_recut``): pairs
-whose boundary wanders through blocks, and wrapping pairs with a third neighbour.
+units, whole blocks or not (``_wrap_moves``), where that frees it, and last re-cuts
+neighbouring parts together by a balanced minimum cut (``_recut``): pairs whose boundary
+wanders through blocks, wrapping pairs with a third neighbour, and a part under 0.5 convexity
+with a neighbour. The moves are one ordered list, ``REFINEMENT``.
 """
 
 from __future__ import annotations
