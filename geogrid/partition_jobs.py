@@ -20,6 +20,8 @@ from geogrid.store.versions import data_versions, plan_layer
 Progress = Callable[[int, int], None]
 BARRIERS = ("roads", "waterways", "railways")
 INPUT_LAYERS = ("communities", "streets", "buildings", *BARRIERS)
+VILLAGES_LAYER = "natural_villages"  # optional polygons of natural villages (自然村)
+FILE_LAYERS = (*INPUT_LAYERS, VILLAGES_LAYER)  # what `geogrid partition FILE` reads
 PLAN_LEVELS = ("large", "medium", "basic", "micro")
 
 
@@ -84,7 +86,7 @@ def run_partition(
             workers=workers,
             dedicated_uses=dedicated_uses,
             streets=layers.get("streets"),
-            villages=layers.get("natural_villages"),
+            villages=layers.get(VILLAGES_LAYER),
             progress=progress,
         )
     if dedicated_uses:

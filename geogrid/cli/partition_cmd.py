@@ -3,29 +3,33 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import geopandas as gpd
 import pandas as pd
 import typer
-from rich.table import Table
 
 from geogrid.cli._common import DatabaseUrl, console, load_settings, opened_store, progress_bar
+from geogrid.cli.partition_summary import (
+    exemption_lines,
+    household_lines,
+    layer_lines,
+    network_lines,
+    summary_table,
+)
 from geogrid.errors import CRSError, InputError
 from geogrid.households import fill_households
 from geogrid.io._codes import as_text
 from geogrid.io._provenance import refuse_shifted_layers
 from geogrid.io._values import check_values
 from geogrid.partition.engine import ENGINE_LEVELS, Plan
-from geogrid.partition_jobs import INPUT_LAYERS, partition_store, run_partition
+from geogrid.partition_jobs import FILE_LAYERS, partition_store, run_partition
 from geogrid.schema import LAYERS
 from geogrid.settings import HouseholdSettings, Settings
 from geogrid.validation import LayerFindings, ValidationReport
 
 FIXED_DATE = "2000-01-01T00:00:00Z"
-VILLAGES_LAYER = "natural_villages"  # optional polygons of natural villages (自然村)
 
 
 def register(app: typer.Typer) -> None:
@@ -122,11 +126,12 @@ def partition(
             plan_report, plan_id = plan.report, None
             if estimate is not None and "households" in plan_report:
                 plan_report["households"]["estimated"] = estimate
+            plan_report["input_layers"] = input_layers(input)
             if out is not None:
                 _write_plan(plan, out)
     if report is not None:
         report.write_text(json.dumps(plan_report, indent=2, ensure_ascii=False) + "\n")
-    for line in household_lines(plan_report):
+    for line in household_lines(plan_report) + layer_lines(plan_report):
         console.print(line)
     console.print(summary_table(plan_report))
     for line in exemption_lines(plan_report) + network_lines(plan_report):
@@ -191,12 +196,13 @@ def _read_file(
         raise InputError("no such file", file=str(path))
     names = {name for name, _ in pyogrio.list_layers(path)}
     layers: dict[str, gpd.GeoDataFrame | None] = {}
-    for name in (*INPUT_LAYERS, VILLAGES_LAYER):
+    for name in FILE_LAYERS:
         layers[name] = gpd.read_file(path, layer=name) if name in names else None
+    found = f"(layers here: {', '.join(sorted(names)) or 'none'}; rename one to it)"
     if layers["buildings"] is None:
-        raise InputError("no 'buildings' layer", file=str(path))
+        raise InputError(f"no 'buildings' layer {found}", file=str(path))
     if _empty(layers["communities"]) and _empty(layers["streets"]):
-        raise InputError("no 'communities' (or 'streets') layer to divide", file=str(path))
+        raise InputError(f"no 'communities' (or 'streets') layer to divide {found}", file=str(path))
     refuse_shifted_layers(layers, file=str(path))
     layers = _checked_values(layers, path)
     buildings = layers["buildings"]
@@ -210,6 +216,22 @@ def _read_file(
         return layers, None
     layers["buildings"], assumptions = fill_households(buildings, settings=households)
     return layers, assumptions
+
+
+def input_layers(path: Path) -> dict[str, Any]:
+    """The layers of an input file the engine reads, and those it does not with their
+    feature counts: a land-use or parcel layer is not silently left out."""
+    import pyogrio
+
+    names = [name for name, _ in pyogrio.list_layers(path)]
+    return {
+        "read": [name for name in names if name in FILE_LAYERS],
+        "not_read": {
+            name: int(pyogrio.read_info(path, layer=name)["features"])
+            for name in names
+            if name not in FILE_LAYERS
+        },
+    }
 
 
 def _checked_values(
@@ -288,102 +310,3 @@ def _write_plan(plan: Plan, out: Path) -> None:
     finally:
         part.unlink(missing_ok=True)
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
-
-
-def summary_table(report: dict[str, Any]) -> Table:
-    """The quality report as one rich table: a row per measure, a column per level, so that it
-    fits 80 columns (a pipe or a log) without cutting a figure."""
-    levels = [level for level in ENGINE_LEVELS if level in report]
-    table = Table(title="partition quality")
-    table.add_column("measure", overflow="fold")
-    for level in levels:
-        table.add_column(level, justify="right", overflow="fold")
-    for measure, cell in _MEASURES:
-        table.add_row(measure, *[cell(report[level]) for level in levels])
-    seconds = report.get("seconds", {})
-    table.caption = "seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in seconds.items())
-    return table
-
-
-def _share(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1%}"
-
-
-_MEASURES: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
-    ("grids", lambda r: str(r["count"])),
-    ("households median", lambda r: f"{r['households_median']:g}"),
-    ("households CV", lambda r: f"{r['households_cv']:.2f}"),
-    ("in band (all grids)", lambda r: f"{r['within_band_share']:.2%}"),
-    ("misses", lambda r: str(r.get("misses", "-"))),
-    ("Polsby-Popper mean", lambda r: f"{r['polsby_popper_mean']:.3f}"),
-    ("Polsby-Popper min", lambda r: f"{r['polsby_popper_min']:.3f}"),
-    ("boundary on barriers", lambda r: _share(r["barrier_boundary_share"])),
-    ("disconnected", lambda r: str(r["disconnected"])),
-    ("in pieces as the parent", lambda r: str(r.get("multipart_parent_grids", 0))),
-    ("gap m²", lambda r: f"{r['gap_area_m2']:.2f}"),
-    ("overlap m²", lambda r: f"{r['overlap_area_m2']:.2f}"),
-    ("infeasible parents", lambda r: str(len(r["infeasible_parents"]))),
-]
-
-
-def household_lines(report: dict[str, Any]) -> list[str]:
-    """The household account first: in, in grids, unassigned by reason, estimated."""
-    acc = report.get("households")
-    if not acc:
-        return []
-    lines = [
-        f"households: {acc['households_in']:,} in, {acc['in_grids']['basic']:,} in grids, "
-        f"{acc['unassigned_households']:,} unassigned ({acc['unassigned_buildings']:,} buildings)"
-    ]
-    for reason, n in acc["unassigned_by_reason"].items():
-        lines.append(
-            f"  unassigned, {reason.replace('_', ' ')}: {n['buildings']:,} buildings, "
-            f"{n['households']:,} households"
-        )
-    for how, n in acc["placed_from_outside"].items():
-        if n["buildings"]:
-            lines.append(
-                f"  outside every parent, placed by {how}: {n['buildings']:,} buildings, "
-                f"{n['households']:,} households"
-            )
-    if "estimated" in acc:
-        lines.append(f"  households estimated for {acc['estimated']['estimated']:,} buildings")
-    return lines
-
-
-def exemption_lines(report: dict[str, Any]) -> list[str]:
-    """Per level: grids exempt from the band by reason, and basic grids without households."""
-    lines = []
-    for level in ENGINE_LEVELS:
-        r = report.get(level, {})
-        counts = {k: v for k, v in r.get("exemptions", {}).items() if v}
-        if counts:
-            text = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items())
-            lines.append(f"{level}: exempt from the band: {text}")
-    empty = report.get("basic", {}).get("empty_grids", [])
-    if empty:
-        lines.append(f"basic grids without households: {', '.join(empty)}")
-    return lines
-
-
-def network_lines(report: dict[str, Any]) -> list[str]:
-    """The fixes made to the barrier lines, and class values no table knows."""
-    fixes = report.get("network") or {}
-    if not fixes:
-        return []
-    made = ", ".join(
-        f"{fixes.get(key, 0):,} {what}"
-        for key, what in (
-            ("dangles_extended", "dangles extended"),
-            ("gaps_closed", "near-misses closed"),
-            ("duplicates_removed", "duplicates removed"),
-            ("false_nodes_removed", "false nodes removed"),
-        )
-    )
-    lines = [f"barrier lines: {fixes.get('lines_in', 0):,} in; {made}"]
-    for layer, values in (fixes.get("unknown_classes") or {}).items():
-        default = "secondary roads" if layer == "roads" else "rivers"
-        listed = ", ".join(f"{v!r} ({n})" for v, n in list(values.items())[:8])
-        more = f" and {len(values) - 8} more" if len(values) > 8 else ""
-        lines.append(f"  {layer}: class values not known, taken as {default}: {listed}{more}")
-    return lines

@@ -59,6 +59,13 @@ def coverage_error(parent: shapely.Geometry, grids: NDArray[np.object_]) -> tupl
     return gap, max(overlap, 0.0)
 
 
+def inner_boundary_length(parent: shapely.Geometry, grids: NDArray[np.object_]) -> float:
+    """Length (m, metric CRS) of the boundary between the grids tiling ``parent``: each grid's
+    outline counted once from either side, less the parent's own."""
+    drawn = float(shapely.length(grids).sum()) - float(shapely.length(parent))
+    return max(drawn / 2.0, 0.0)
+
+
 def convexity(geoms: NDArray[np.object_]) -> NDArray[np.float64]:
     """Area over convex-hull area of each polygon (1 for a convex one, 0 for an empty one)."""
     hull = shapely.area(shapely.convex_hull(geoms))

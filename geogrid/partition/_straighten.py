@@ -14,9 +14,11 @@ stay as they were.
 The cells are changed with the grids (a cell of a grid loses what the other grid gains; what a
 grid gains joins the cell of it that borders it longest), so every grid stays the union of its
 cells and a draft editor moving cells keeps the straight lines. A pair whose new boundary would
-split a grid or a cell into pieces, or leave cells not meeting vertex for vertex, keeps its old
-boundary. The report's boundary shares on barriers are measured on the cells' graph before this
-step: the length through blocks they count is the zigzag's, a little more than is drawn.
+split a grid or a cell into pieces or make a hole in one, or leave cells not meeting vertex for vertex, keeps its old
+boundary, and so does one whose redrawn cells would leave a grid of the level within (a micro
+grid, the union of some cells) with a hole it did not have: the land a grid gains can close a
+ring around a neighbour that touched the boundary only there (a tower's own micro grid, say).
+The report measures the boundary shares on barriers on the grids as drawn.
 """
 
 from __future__ import annotations
@@ -56,12 +58,14 @@ def straighten(
     *,
     buildings: ObjArray,
     lines: ObjArray,
+    inner_of_face: IntArray | None = None,
 ) -> ObjArray:
     """The cells ``faces`` (a coverage of one parent, metric CRS) with the boundaries between
     the grids ``grid_of_face`` straightened inside blocks; a new array, same order.
 
     ``buildings``: footprints (or points) that must stay whole on their side; ``lines``: the
-    barrier lines whose stretches of boundary stay where they are.
+    barrier lines whose stretches of boundary stay where they are; ``inner_of_face``: the grid
+    of the level within (micro) of each face, none of which may gain a hole.
     """
     n = int(grid_of_face.max()) + 1 if len(grid_of_face) else 0
     if n < 2:
@@ -72,7 +76,9 @@ def straighten(
     pins = shapely.STRtree(np.asarray(lines, dtype=object))
     for a, b in _pairs(grids):
         found = _pair(grids[a], grids[b], obstacles, pins)
-        if found is not None and _move_cells(out, grid_of_face, (a, b), grids[a], *found):
+        if found is not None and _move_cells(
+            out, (grid_of_face, inner_of_face), (a, b), grids[a], *found
+        ):
             grids[a], grids[b] = found[0]
     return out
 
@@ -120,6 +126,7 @@ def _pair(
     new_b = shapely.union_all([p for p, x in zip(pieces, to_a, strict=True) if not x])
     same_parts = all(
         shapely.get_num_geometries(n) == shapely.get_num_geometries(o)
+        and _rings(np.asarray([n])) == _rings(np.asarray([o]))
         for n, o in ((new_a, a), (new_b, b))
     )
     area_kept = abs(shapely.area(new_a) + shapely.area(new_b) - shapely.area(union)) < 0.01
@@ -186,7 +193,7 @@ def _allowed(coords: NDArray[np.float64], room: shapely.Geometry, obstacles: _Ob
 
 def _move_cells(
     cells: ObjArray,
-    grid_of_face: IntArray,
+    labels: tuple[IntArray, IntArray | None],
     pair: tuple[int, int],
     old_a: shapely.Geometry,
     new: tuple[shapely.Geometry, shapely.Geometry],
@@ -197,7 +204,8 @@ def _move_cells(
     are noded together and polygonized (so neighbouring cells keep matching vertices); a piece
     stays with its cell unless it changed grid, when it joins the cell of its new grid it
     borders longest. False, and nothing changed, when a cell would be left empty or in
-    pieces."""
+    pieces, or a grid of the level within (``labels[1]``) would gain a hole."""
+    grid_of_face, inner_of_face = labels
     both = np.flatnonzero((grid_of_face == pair[0]) | (grid_of_face == pair[1]))
     swept = shapely.symmetric_difference(new[0], old_a)
     mine = both[shapely.intersects(cells[both], swept)]
@@ -226,14 +234,35 @@ def _move_cells(
     before = {f: cells[f] for f in redrawn}
     for f, g in redrawn.items():
         cells[f] = g
-    if not shapely.coverage_is_valid(cells[both]):
-        # a new vertex on an edge shared with a cell left as it was: each grid would still
-        # be whole, but a union of some of the cells (a micro grid) would not match its
-        # neighbour vertex for vertex
+    # a new vertex on an edge shared with a cell left as it was: each grid would still be
+    # whole, but a union of some of the cells (a micro grid) would not match its neighbour
+    # vertex for vertex
+    if not shapely.coverage_is_valid(cells[both]) or _holes_made(cells, before, inner_of_face):
         for f, g in before.items():
             cells[f] = g
         return False
     return True
+
+
+def _holes_made(cells: ObjArray, before: dict[int, Any], inner_of_face: IntArray | None) -> bool:
+    """Whether a grid of the level within, holding a redrawn cell, has more holes than it had
+    with the cells ``before``."""
+    if inner_of_face is None:
+        return False
+    old = cells.copy()
+    for f, g in before.items():
+        old[f] = g
+    for m in np.unique(inner_of_face[list(before)]).tolist():
+        mine = np.flatnonzero(inner_of_face == m)
+        if _rings(cells[mine]) > _rings(old[mine]):
+            return True
+    return False
+
+
+def _rings(cells: ObjArray) -> int:
+    """Holes of the union of a coverage's polygons."""
+    union = shapely.coverage_union_all(cells) if len(cells) > 1 else cells[0]
+    return int(shapely.get_num_interior_rings(shapely.get_parts(union)).sum())
 
 
 def _adopt(pieces: ObjArray, owner: IntArray, grid_of_face: IntArray, grid_now: IntArray) -> None:

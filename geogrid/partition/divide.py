@@ -14,6 +14,7 @@ from geogrid.partition._local import mend
 from geogrid.partition.balance import Graph, split, unwrap, violations
 from geogrid.partition.bands import Band, choose_k
 from geogrid.partition.exact import exact_division
+from geogrid.partition.exemptions import OWN_GRID
 
 IntArray = NDArray[np.int64]
 RETRIES = 4
@@ -75,7 +76,7 @@ def divide(
     if len(pinned):
         reasons.append(
             f"{len(pinned)} {what} unit(s) hold more households than the band's {band.hi} "
-            f"(up to {int(graph.weight[pinned].max())}); each stays whole as its own grid"
+            f"(up to {int(graph.weight[pinned].max())}); {OWN_GRID}"
         )
     free = np.flatnonzero(labels < 0)
     if len(free) == 0:

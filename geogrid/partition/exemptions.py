@@ -90,14 +90,30 @@ def exemption_reasons(
     return out
 
 
-def shared_over_band(graph: Graph, labels: IntArray, band: Band, k: int) -> int:
-    """Parts holding an over-band building and households of other buildings: only where
-    those buildings lie in an enclave wholly inside it (a hole would be worse; such grids are
-    also listed under ``enclaves_joined_out_of_band``)."""
+def shared_over_band(graph: Graph, labels: IntArray, band: Band, k: int) -> NDArray[np.bool_]:
+    """Per part: whether it holds an over-band building and households of other buildings.
+    Only where the building stands inside other buildings' land with no way out but through
+    them: a grid of its own would be a hole in theirs, which is worse (such grids are also
+    listed under ``enclaves_joined_out_of_band``)."""
     heavy = graph.weight > band.hi
     held = np.bincount(labels, weights=graph.weight, minlength=k)
     own = np.bincount(labels[heavy], weights=graph.weight[heavy], minlength=k)
-    return int(((own > 0) & (held > own)).sum())
+    return np.asarray((own > 0) & (held > own), dtype=bool)
+
+
+OWN_GRID: Final = "each stays whole as its own grid"
+
+
+def own_grid_claim(reasons: list[str], shared: int) -> list[str]:
+    """``reasons`` with the claim that every over-band building is its own grid made true:
+    ``shared`` of them share one with the buildings around them (``shared_over_band``)."""
+    if shared <= 0:
+        return reasons
+    held = (
+        f"each stays whole, {shared} in a grid with the buildings around it: they enclose it, "
+        "and a grid of its own would be a hole in theirs"
+    )
+    return [r.replace(OWN_GRID, held) for r in reasons]
 
 
 def _detached(

@@ -76,7 +76,7 @@ def plan_units(
             owner[lost] = near
         # the engine's straight lines through blocks, so each grid is the union of its units
         _, basic_of_cell = np.unique(basic_of_micro[owner], return_inverse=True)
-        geoms = straightened_cells(item, units.geoms, basic_of_cell.astype(np.int64))
+        geoms = straightened_cells(item, units.geoms, basic_of_cell.astype(np.int64), owner)
         bids: list[list[str]] = [[] for _ in range(units.n)]
         for b, u in enumerate(units.building_unit.tolist()):
             bids[u].append(ids[_key(item.points[b])].pop())

@@ -216,3 +216,40 @@ def test_partition_file_refuses_an_unknown_only_code(tmp_path: Path) -> None:
         )
     )
     assert not (tmp_path / "p.gpkg").exists()
+
+
+def test_partition_file_lists_the_layers_it_does_not_read(tmp_path: Path) -> None:
+    """A land-use layer beside the input layers is named with its count, not passed over."""
+    path = _input(tmp_path, drop_households=0)
+    parcels = gpd.read_file(path, layer="buildings").iloc[:3][["geometry"]]
+    pyogrio.write_dataframe(parcels, path, layer="parcels", driver="GPKG")
+    report = tmp_path / "r.json"
+    done = run_geogrid("partition", str(path), "--report", str(report))
+    assert done.returncode == 0, done.stderr
+    layers = json.loads(report.read_text())["input_layers"]
+    assert layers == {
+        "read": ["communities", "buildings", "roads"],
+        "not_read": {"parcels": 3},
+    }
+    assert (
+        "  layers not read: parcels (3 features); partition reads communities, streets, "
+        "buildings, roads, waterways, railways, natural_villages"
+    ) in done.stdout
+
+
+def test_partition_file_without_a_buildings_layer_names_the_layers_it_has(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "in.gpkg"
+    for name in ("communities", "roads"):
+        pyogrio.write_dataframe(gpd.read_file(CASE / f"{name}.geojson"), path, layer=f"{name}_2024",
+                                driver="GPKG")  # fmt: skip
+    done = run_geogrid("partition", str(path), "--report", str(tmp_path / "r.json"))
+    assert done.returncode == 1
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .endswith(
+            "no 'buildings' layer (layers here: communities_2024, roads_2024; rename one to it)"
+        )
+    )

@@ -48,6 +48,10 @@ def _plan(layers, seed=0):  # type: ignore[no-untyped-def]
 @example(seed=5158, communities=2, buildings=92, per_building=8.8, spacing=90.0)
 @example(seed=4680, communities=3, buildings=232, per_building=8.7, spacing=90.0)
 @example(seed=8335, communities=2, buildings=88, per_building=6.9, spacing=90.0)
+# found by a random run: a basic boundary drawn straight gave a micro grid the land between
+# a tower's own micro grid and the boundary, closing a ring around the tower
+@example(seed=421, communities=3, buildings=155, per_building=5.79, spacing=90.0)
+@example(seed=4010, communities=2, buildings=175, per_building=6.13, spacing=400.0)
 def test_random_cities_keep_every_invariant(
     seed: int, communities: int, buildings: int, per_building: float, spacing: float
 ) -> None:

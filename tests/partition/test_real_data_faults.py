@@ -339,3 +339,24 @@ def test_a_crumb_of_a_community_joins_a_grid_instead_of_being_an_empty_one() -> 
     assert (report["disconnected"], report["multipart_parent_grids"]) == (0, 1)
     assert report["gap_area_m2"] == 0.0 and report["empty_grids"] == [basic.loc[
         basic["households"] == 0, "code"].iloc[0]]  # fmt: skip
+
+
+def test_an_over_band_building_enclosed_by_a_block_is_said_to_share_its_grid() -> None:
+    # a tower of 600 households in the middle of a block ringed by a road, with 24 houses of
+    # 5 around it inside the ring and 96 outside: no grid of its own reaches out of the block
+    # but through the houses' land, so it shares one with them, and the report says so
+    # instead of "each stays whole as its own grid"
+    rows = [r for r in _houses(11, 11, 5) if r[0] != "H5-5"]
+    rows.append(("T", 600, shapely.box(X0 + 290, Y0 + 290, X0 + 302, Y0 + 302)))
+    ring = shapely.box(X0 + 170, Y0 + 170, X0 + 420, Y0 + 420).exterior
+    roads = gpd.GeoDataFrame(
+        {"road_id": ["R1"], "road_class": ["secondary"]}, geometry=[ring], crs=UTM
+    )
+    report = partition_plan(_community(), _buildings(rows), roads=roads).report["basic"]
+    assert report["over_band_building_shared"] == 1
+    (note,) = report["infeasible_parents"]
+    assert note["reason"] == (
+        "1 building unit(s) hold more households than the band's 500 (up to 600); each stays "
+        "whole, 1 in a grid with the buildings around it: they enclose it, and a grid of its "
+        "own would be a hole in theirs"
+    )

@@ -146,3 +146,26 @@ def test_a_stored_plans_units_are_straightened_as_its_grids() -> None:
         cells = units.geometry.to_numpy()[units["micro_code"].to_numpy() == code]
         again = shapely.coverage_union_all(cells)
         assert shapely.equals_exact(shapely.normalize(geom), shapely.normalize(again), 1e-9)
+
+
+def test_the_reports_barrier_share_measures_the_boundaries_as_drawn() -> None:
+    # the square community with a lane down its middle (x 150): some boundary follows the
+    # lane, the rest runs through the blocks and is straightened; the report's share on
+    # barriers is the length on the lane over the inner boundary of the polygons written
+    community, buildings = _square_community()
+    x0, y0 = community.total_bounds[:2]
+    lane = LineString([(x0 + 150, y0), (x0 + 150, y0 + 300)])
+    buildings = buildings[~buildings.intersects(lane.buffer(3))]
+    roads = gpd.GeoDataFrame(
+        {"road_id": ["R1"], "road_class": ["local"]}, geometry=[lane], crs=community.crs
+    )
+    plan = partition_plan(community, buildings, roads=roads)
+    grids = plan.grids["basic"].to_crs(community.crs).geometry.to_numpy()
+    inner = (float(shapely.length(grids).sum()) - 1200.0) / 2
+    on_lane = shapely.length(
+        shapely.intersection(shapely.union_all(shapely.boundary(grids)), lane.buffer(0.01))
+    )
+    assert 100.0 < float(on_lane) < inner - 100.0  # both kinds of boundary are there
+    share = plan.report["basic"]["barrier_boundary_share"]
+    assert abs(share - float(on_lane) / inner) < 1e-3
+    assert share == plan.report["basic"]["barrier_boundary_share_by_class"]["local"]

@@ -1,0 +1,128 @@
+"""What ``geogrid partition`` prints after a run: the household account first, the quality
+table, exemptions by reason, the fixes made to the barrier lines and the input layers it did
+not read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.table import Table
+
+from geogrid.partition.engine import ENGINE_LEVELS
+from geogrid.partition_jobs import FILE_LAYERS
+
+
+def summary_table(report: dict[str, Any]) -> Table:
+    """The quality report as one rich table: a row per measure, a column per level, so that it
+    fits 80 columns (a pipe or a log) without cutting a figure."""
+    levels = [level for level in ENGINE_LEVELS if level in report]
+    table = Table(title="partition quality")
+    table.add_column("measure", overflow="fold")
+    for level in levels:
+        table.add_column(level, justify="right", overflow="fold")
+    for measure, cell in _MEASURES:
+        table.add_row(measure, *[cell(report[level]) for level in levels])
+    seconds = report.get("seconds", {})
+    table.caption = "seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in seconds.items())
+    return table
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+_MEASURES: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
+    ("grids", lambda r: str(r["count"])),
+    ("households median", lambda r: f"{r['households_median']:g}"),
+    ("households CV", lambda r: f"{r['households_cv']:.2f}"),
+    ("in band (all grids)", lambda r: f"{r['within_band_share']:.2%}"),
+    ("misses", lambda r: str(r.get("misses", "-"))),
+    ("Polsby-Popper mean", lambda r: f"{r['polsby_popper_mean']:.3f}"),
+    ("Polsby-Popper min", lambda r: f"{r['polsby_popper_min']:.3f}"),
+    ("boundary on barriers", lambda r: _share(r["barrier_boundary_share"])),
+    ("disconnected", lambda r: str(r["disconnected"])),
+    ("in pieces as the parent", lambda r: str(r.get("multipart_parent_grids", 0))),
+    ("gap m²", lambda r: f"{r['gap_area_m2']:.2f}"),
+    ("overlap m²", lambda r: f"{r['overlap_area_m2']:.2f}"),
+    ("infeasible parents", lambda r: str(len(r["infeasible_parents"]))),
+]
+
+
+def household_lines(report: dict[str, Any]) -> list[str]:
+    """The household account first: in, in grids, unassigned by reason, estimated."""
+    acc = report.get("households")
+    if not acc:
+        return []
+    lines = [
+        f"households: {acc['households_in']:,} in, {acc['in_grids']['basic']:,} in grids, "
+        f"{acc['unassigned_households']:,} unassigned ({acc['unassigned_buildings']:,} buildings)"
+    ]
+    for reason, n in acc["unassigned_by_reason"].items():
+        lines.append(
+            f"  unassigned, {reason.replace('_', ' ')}: {n['buildings']:,} buildings, "
+            f"{n['households']:,} households"
+        )
+    for how, n in acc["placed_from_outside"].items():
+        if n["buildings"]:
+            lines.append(
+                f"  outside every parent, placed by {how}: {n['buildings']:,} buildings, "
+                f"{n['households']:,} households"
+            )
+    if "estimated" in acc:
+        lines.append(f"  households estimated for {acc['estimated']['estimated']:,} buildings")
+    return lines
+
+
+def layer_lines(report: dict[str, Any]) -> list[str]:
+    """The input file's layers the engine did not read, with what it reads."""
+    layers = report.get("input_layers") or {}
+    not_read = layers.get("not_read") or {}
+    if not not_read:
+        return []
+    listed = ", ".join(f"{name} ({n:,} features)" for name, n in not_read.items())
+    return [
+        f"  layers not read: {listed}; partition reads "
+        f"{', '.join(FILE_LAYERS)} (rename a layer to one of these to use it)"
+    ]
+
+
+def exemption_lines(report: dict[str, Any]) -> list[str]:
+    """Per level: grids exempt from the band by reason, and basic grids without households."""
+    lines = []
+    for level in ENGINE_LEVELS:
+        r = report.get(level, {})
+        counts = {k: v for k, v in r.get("exemptions", {}).items() if v}
+        if counts:
+            text = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items())
+            shared = r.get("over_band_building_shared", 0)
+            if shared:
+                text += f" ({shared:,} sharing a grid with the buildings that enclose it)"
+            lines.append(f"{level}: exempt from the band: {text}")
+    empty = report.get("basic", {}).get("empty_grids", [])
+    if empty:
+        lines.append(f"basic grids without households: {', '.join(empty)}")
+    return lines
+
+
+def network_lines(report: dict[str, Any]) -> list[str]:
+    """The fixes made to the barrier lines, and class values no table knows."""
+    fixes = report.get("network") or {}
+    if not fixes:
+        return []
+    made = ", ".join(
+        f"{fixes.get(key, 0):,} {what}"
+        for key, what in (
+            ("dangles_extended", "dangles extended"),
+            ("gaps_closed", "near-misses closed"),
+            ("duplicates_removed", "duplicates removed"),
+            ("false_nodes_removed", "false nodes removed"),
+        )
+    )
+    lines = [f"barrier lines: {fixes.get('lines_in', 0):,} in; {made}"]
+    for layer, values in (fixes.get("unknown_classes") or {}).items():
+        default = "secondary roads" if layer == "roads" else "rivers"
+        listed = ", ".join(f"{v!r} ({n})" for v, n in list(values.items())[:8])
+        more = f" and {len(values) - 8} more" if len(values) > 8 else ""
+        lines.append(f"  {layer}: class values not known, taken as {default}: {listed}{more}")
+    return lines
