@@ -33,6 +33,7 @@ def fill_holes(
     band: Band,
     *,
     locked: BoolArray | None = None,
+    leave_heavy: bool = False,
 ) -> tuple[IntArray, BoolArray, BoolArray]:
     """Labels (0..k-1), exempt flags, and the parts that took an enclave beyond the band.
 
@@ -46,6 +47,11 @@ def fill_holes(
         Units touching the edge of the area (its outline or a hole it has).
     locked
         Per part: never swallowed by the part around it (an institution's own grid).
+    leave_heavy
+        An enclave that is one building over the band (its own grid) and nothing else opens
+        stays enclosed: the caller draws a corridor to it through the gap between the
+        buildings around (``_corridors``), and joins it here (``join_enclosed``) only if
+        none can be drawn.
     """
     labels = np.asarray(labels, dtype=np.int64).copy()
     exempt = np.asarray(exempt, dtype=bool).copy()
@@ -58,6 +64,8 @@ def fill_holes(
         for p, enclave in _enclaves_all(graph, labels, edge):
             if _resolve(graph, nbrs, labels, exempt, locked, edge, band, p, enclave):
                 changed = True
+            elif leave_heavy and _one_heavy(graph.weight, labels, enclave, band):
+                continue
             elif not locked[p] and not locked[np.unique(labels[enclave])].any():
                 _swallow(graph, labels, exempt, over, p, enclave, band)
                 changed = True
@@ -265,6 +273,13 @@ def _corridors(
     return paths
 
 
+def _one_heavy(w: IntArray, labels: IntArray, enclave: IntArray, band: Band) -> bool:
+    """Whether the enclave is one part whose only households are one building's, over the
+    band (an over-band building's own grid, with land of no households at most)."""
+    held = w[enclave][w[enclave] > 0]
+    return len(np.unique(labels[enclave])) == 1 and len(held) == 1 and held[0] > band.hi
+
+
 def _heavy(w: IntArray, labels: IntArray, q: int, band: Band) -> bool:
     """Whether part q holds a unit with more households than the band."""
     return bool((w[labels == q] > band.hi).any())
@@ -291,3 +306,22 @@ def _connected_without(nbrs: list[list[int]], labels: IntArray, p: int, gone: se
                 seen.add(v)
                 queue.append(v)
     return len(seen) == len(rest)
+
+
+def join_enclosed(
+    graph: Graph,
+    labels: IntArray,
+    exempt: BoolArray,
+    over: BoolArray,
+    outer: int,
+    inner: list[int],
+    band: Band,
+) -> tuple[IntArray, BoolArray, BoolArray]:
+    """``fill_holes``' last resort for a grid left enclosed (no corridor could be drawn to it,
+    ``_corridors``): the parts ``inner`` join ``outer``; labels renumbered 0..k-1 in order,
+    with the exempt and over-the-band flags."""
+    labels = np.asarray(labels, dtype=np.int64).copy()
+    exempt, over = exempt.copy(), over.copy()
+    _swallow(graph, labels, exempt, over, outer, np.flatnonzero(np.isin(labels, inner)), band)
+    used, dense = np.unique(labels, return_inverse=True)
+    return dense.reshape(-1).astype(np.int64), exempt[used], over[used]

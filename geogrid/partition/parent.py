@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,7 +27,7 @@ from geogrid.partition._graph import unit_graph
 from geogrid.partition._holes import fill_holes
 from geogrid.partition._institutions import Institution, institution_nodes
 from geogrid.partition._institutions import dedicated_grids as _dedicated_grids
-from geogrid.partition._straighten import straighten
+from geogrid.partition._levels import Grids, drawn_grids
 from geogrid.partition.balance import Graph
 from geogrid.partition.bands import Band, band_for
 from geogrid.partition.barriers import CLASSES
@@ -142,31 +142,37 @@ def plan_parent(
     locked = np.zeros(len(basic_exempt), dtype=bool)
     locked[[b for b, _, _ in _dedicated_grids(basic_of_node, institutions)]] = True
     basic_of_node, basic_exempt, basic_over = fill_holes(
-        graph, basic_of_node, basic_exempt, edge, basic_band, locked=locked
+        graph, basic_of_node, basic_exempt, edge, basic_band, locked=locked, leave_heavy=True
     )
-    dedicated = {b for b, _, _ in _dedicated_grids(basic_of_node, institutions)}
-    basic_why = exemption_reasons(
-        graph, basic_of_node, basic_exempt, basic_band, dedicated=dedicated
-    )
+
+    def reasons_of(labels: GridOfNode, exempt: NDArray[np.bool_]) -> list[str]:
+        dedicated = {b for b, _, _ in _dedicated_grids(labels, institutions)}
+        return exemption_reasons(graph, labels, exempt, basic_band, dedicated=dedicated)
+
     clock.lap("basic")
     micro_band = band_for(item.area_type, "micro")
-    micro_of_node, micro_exempt, micro_over, micro_notes, micro_why = _micro(
-        graph, basic_of_node, edge, micro_band, seed
+    units, bg, micro_all = drawn_grids(
+        item,
+        units,
+        graph,
+        edge,
+        Grids(basic_of_node, basic_exempt, basic_over, reasons_of(basic_of_node, basic_exempt)),
+        bands=(basic_band, micro_band),
+        seed=seed,
+        basic_why=reasons_of,
+        lap=clock.lap,
     )
-    clock.lap("micro")
+    mg, basic_why, micro_why = micro_all.grids, bg.why, micro_all.grids.why
+    basic_of_node, micro_of_node = bg.of_node, mg.of_node
     basic_of_face, micro_of_face = basic_of_node[units.group], micro_of_node[units.group]
-    units = replace(
-        units, geoms=straightened_cells(item, units.geoms, basic_of_face, micro_of_face)
-    )
-    clock.lap("straighten")
     basic, micro = _assemble(
-        item, units, basic_of_face, basic_exempt, micro_of_face, micro_exempt.tolist()
+        item, units, basic_of_face, bg.exempt, micro_of_face, mg.exempt.tolist()
     )
     # the cells' graph measured the cut before the lines through blocks were straightened;
     # the barrier stretches stay where they were, the rest is measured as drawn
     basic.cut_total = inner_boundary_length(item.geometry, basic.geoms)
-    basic.enclaves_joined = _codes(basic.codes, basic_over)
-    micro.enclaves_joined = _codes(micro.codes, micro_over)
+    basic.enclaves_joined = _codes(basic.codes, bg.over)
+    micro.enclaves_joined = _codes(micro.codes, mg.over)
     basic.exempt_reason, micro.exempt_reason = basic_why, micro_why
     basic.parent_convexity = {item.code: float(convexity(np.asarray([item.geometry]))[0])}
     micro.parent_convexity = dict(zip(basic.codes, convexity(basic.geoms).tolist(), strict=True))
@@ -192,7 +198,7 @@ def plan_parent(
         )
     for b, use, count in _dedicated_grids(basic_of_node, institutions):
         basic.dedicated.append({"code": basic.codes[b], "use": use, "buildings": count})
-    for note in micro_notes:
+    for note in micro_all.notes:
         code = basic.codes[note["basic_index"]]
         hh = int(basic.households[note["basic_index"]])
         shared = int(micro_shared[basic_of_micro == note["basic_index"]].sum())
@@ -208,25 +214,6 @@ def plan_parent(
         clock.seconds,
         {"basic": basic_of_face, "micro": micro_of_face},
         units if keep_units else None,
-    )
-
-
-def straightened_cells(
-    item: ParentInput,
-    cells: NDArray[np.object_],
-    basic_of_face: GridOfFace,
-    micro_of_face: GridOfFace,
-) -> NDArray[np.object_]:
-    """The parent's cells with the basic grids' boundaries through blocks drawn straight
-    (``_straighten``); micro grids follow, as unions of the cells, and none gains a hole
-    (``micro_of_face``: each cell's micro grid, numbered as the caller likes). The engine
-    calls it on its plan, ``geogrid.plans.units`` on a stored plan's rebuilt cells: both get
-    the same lines.
-    (Straightening the micro grids' boundaries too took 2.3 s more on one street of synthetic
-    Laoshan, against 0.14 s for the basic grids', for their shapes alone: not done.)"""
-    buildings = item.points if item.footprints is None else item.footprints
-    return straighten(
-        cells, basic_of_face, buildings=buildings, lines=item.lines, inner_of_face=micro_of_face
     )
 
 
@@ -266,34 +253,6 @@ def _basic(
 
 def _fixed(fixed: list[IntArray], groups: IntArray) -> list[IntArray]:
     return [np.unique(groups[nodes]) for nodes in fixed]
-
-
-def _micro(
-    graph: Graph, basic_of_node: GridOfNode, edge: NDArray[np.bool_], band: Band, seed: int
-) -> tuple[GridOfNode, NDArray[np.bool_], NDArray[np.bool_], list[dict[str, Any]], list[str]]:
-    """Micro grid of each node (numbered across the parent), exempt flags, grids that took an
-    enclave beyond the band, notes, and each grid's exemption reason."""
-    micro_of_node = np.full(graph.n, -1, dtype=np.int64)
-    exempt: list[bool] = []
-    over: list[bool] = []
-    why: list[str] = []
-    notes: list[dict[str, Any]] = []
-    src = np.repeat(np.arange(graph.n), np.diff(graph.indptr))
-    crosses = basic_of_node[src] != basic_of_node[graph.indices]
-    rim = edge | (np.bincount(src[crosses], minlength=graph.n) > 0)
-    for b in range(int(basic_of_node.max()) + 1):
-        nodes = np.flatnonzero(basic_of_node == b)
-        sub = graph.subgraph(nodes)
-        mdiv = divide(sub, band, seed=seed, what="building")
-        labels, flags, joined = fill_holes(sub, mdiv.labels, mdiv.exempt, rim[nodes], band)
-        why.extend(exemption_reasons(sub, labels, flags, band))
-        micro_of_node[nodes] = labels + len(exempt)
-        exempt.extend(flags.tolist())
-        over.extend(joined.tolist())
-        if mdiv.reasons:
-            notes.append({"basic_index": b, "reasons": mdiv.reasons})
-    flags = np.asarray(exempt, dtype=bool)
-    return micro_of_node, flags, np.asarray(over, dtype=bool), notes, why
 
 
 def _codes(codes: list[str], flags: NDArray[np.bool_]) -> list[str]:

@@ -17,8 +17,8 @@ import shapely
 
 from geogrid.crs import STORAGE_CRS
 from geogrid.errors import InputError
+from geogrid.partition.drawn import straightened_cells
 from geogrid.partition.inputs import parent_items
-from geogrid.partition.parent import straightened_cells
 from geogrid.partition.units import build_units
 
 Progress = Callable[[int, int], None]

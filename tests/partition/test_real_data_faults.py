@@ -341,19 +341,58 @@ def test_a_crumb_of_a_community_joins_a_grid_instead_of_being_an_empty_one() -> 
         basic["households"] == 0, "code"].iloc[0]]  # fmt: skip
 
 
-def test_an_over_band_building_enclosed_by_a_block_is_said_to_share_its_grid() -> None:
-    # a tower of 600 households in the middle of a block ringed by a road, with 24 houses of
-    # 5 around it inside the ring and 96 outside: no grid of its own reaches out of the block
-    # but through the houses' land, so it shares one with them, and the report says so
-    # instead of "each stays whole as its own grid"
-    rows = [r for r in _houses(11, 11, 5) if r[0] != "H5-5"]
+def _tower_in_a_block(side: float = 12.0) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """A tower of 600 households in the middle of a block ringed by a road, with 24 houses
+    of 5 around it inside the ring (``side`` m squares on the 50 m lattice) and 96 outside."""
+    rows = []
+    for name, hh, geom in _houses(11, 11, 5):
+        r, c = map(int, name[1:].split("-"))
+        if (r, c) != (5, 5) and 3 <= r <= 7 and 3 <= c <= 7:
+            geom = shapely.buffer(shapely.centroid(geom), side / 2, cap_style="square")
+        if (r, c) != (5, 5):
+            rows.append((name, hh, geom))
     rows.append(("T", 600, shapely.box(X0 + 290, Y0 + 290, X0 + 302, Y0 + 302)))
     ring = shapely.box(X0 + 170, Y0 + 170, X0 + 420, Y0 + 420).exterior
     roads = gpd.GeoDataFrame(
         {"road_id": ["R1"], "road_class": ["secondary"]}, geometry=[ring], crs=UTM
     )
-    report = partition_plan(_community(), _buildings(rows), roads=roads).report["basic"]
+    return _buildings(rows), roads
+
+
+def test_an_over_band_building_enclosed_by_a_block_gets_a_grid_of_its_own() -> None:
+    # no chain of whole cells reaches out of the block but through the houses' land, so the
+    # tower's grid is drawn out to the road by a 1 m strip between the houses (``_corridors``)
+    # instead of sharing a grid of 900 with 60 houses
+    buildings, roads = _tower_in_a_block()
+    plan = partition_plan(_community(), buildings, roads=roads)
+    basic, report = plan.grids["basic"], plan.report["basic"]
+    assert sorted(zip(basic.households, basic.buildings, strict=True)) == [
+        (300, 60),
+        (300, 60),
+        (600, 1),
+    ]
+    assert int(shapely.get_num_interior_rings(basic.geometry.to_numpy()).sum()) == 0
+    assert all(g.geom_type == "Polygon" for g in basic.geometry)
+    assert report["over_band_building_shared"] == 0
+    assert report["enclaves_joined_out_of_band"] == []
+    (note,) = report["infeasible_parents"]
+    assert note["reason"] == (
+        "1 building unit(s) hold more households than the band's 500 (up to 600); each stays "
+        "whole as its own grid"
+    )
+
+
+def test_an_over_band_building_with_no_gap_to_the_road_is_said_to_share_its_grid() -> None:
+    # the houses in the block are 49.4 m squares, 0.6 m apart: no strip 1 m wide passes
+    # between them 0.5 m clear, so the tower shares a grid with the houses around it, and
+    # the report says so instead of "each stays whole as its own grid"
+    buildings, roads = _tower_in_a_block(side=49.4)
+    plan = partition_plan(_community(), buildings, roads=roads)
+    basic, report = plan.grids["basic"], plan.report["basic"]
+    assert int(shapely.get_num_interior_rings(basic.geometry.to_numpy()).sum()) == 0
     assert report["over_band_building_shared"] == 1
+    (shared,) = report["enclaves_joined_out_of_band"]
+    assert int(basic.loc[basic.code == shared, "buildings"].iloc[0]) > 1
     (note,) = report["infeasible_parents"]
     assert note["reason"] == (
         "1 building unit(s) hold more households than the band's 500 (up to 600); each stays "
