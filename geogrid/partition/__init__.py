@@ -25,9 +25,15 @@ one parent at a time (``parent.plan_parent``), in the order a newcomer should re
    by a balanced minimum cut (``_recut``), also on a division that ``_local.mend`` or the
    exact search (``exact``) drew to meet the band (``balance.unwrap``); then no holes
    (``_holes.fill_holes``). What each move adds, measured by leaving it out:
-   ``benchmarks/partition/ablation.py``.
-6. **assemble** (``parent._assemble``): cells merged per grid, codes in reading order.
-7. **measure** (``quality.level_report``, ``exemptions``, ``intake.household_account``).
+   ``benchmarks/partition/ablation.py``. Micro grids the same way within each basic grid
+   (``_levels.micro_grids``).
+6. **draw** (``drawn.drawn_cells``): grid boundaries through blocks straightened between the
+   buildings (``_straighten``); a grid left enclosed by another (an over-band building's own
+   grid in a block it can leave only through other buildings' land) is drawn out by a 1 m
+   strip along the cells' edges (``_corridors``), or, where none keeps clear of the
+   buildings, joins the grid around it (``_levels.drawn_grids``).
+7. **assemble** (``parent._assemble``): cells merged per grid, codes in reading order.
+8. **measure** (``quality.level_report``, ``exemptions``, ``intake.household_account``).
 
 Words used throughout:
 

@@ -82,9 +82,16 @@ def carve_corridors(
     out = np.array(cells, dtype=object)
     tree = shapely.STRtree(np.asarray(buildings, dtype=object))
     left: list[Enclosed] = []
-    for level, labels, within in (
-        ("basic", basic_of_face, None),
-        ("micro", micro_of_face, basic_of_face),
+    # dense numbers: a stored plan numbers its micro grids across all parents
+    ids, dense = [], []
+    for labels in (basic_of_face, micro_of_face):
+        used, inverse = np.unique(labels, return_inverse=True)
+        ids.append(used)
+        dense.append(inverse.reshape(-1).astype(np.int64))
+    basic, micro = dense
+    for level, labels, within, used in (
+        ("basic", basic, None, ids[0]),
+        ("micro", micro, basic, ids[1]),
     ):
         failed: set[tuple[int, tuple[int, ...]]] = set()
         while True:
@@ -92,10 +99,13 @@ def carve_corridors(
             if not holes:
                 break
             hole = holes[0]
-            inner = basic_of_face if within is not None else micro_of_face
+            inner = basic if within is not None else micro
             if not _open(out, (labels, inner), hole, tree, penalise=within is None):
-                failed.add(_name(labels, hole))
-                left.append(Enclosed(level, hole.outer, _name(labels, hole)[1]))
+                outer, enclosed = _name(labels, hole)
+                failed.add((outer, enclosed))
+                left.append(
+                    Enclosed(level, int(used[outer]), tuple(int(used[i]) for i in enclosed))
+                )
     return out, left
 
 

@@ -5,7 +5,9 @@ touches the edge of the area being divided. It joins P when the band allows; oth
 lightest chain of P's units from the enclave to P's outer side goes to the enclave's grid, which
 cuts P's ring open while both grids stay in band and connected; else P and its enclave are
 divided afresh. Where all of that fails, the enclave joins P even beyond the band (a hole is
-worse than a band miss), and the caller is told which grids that made.
+worse than a band miss), and the caller is told which grids that made; but an enclave that is
+one over-band building's own grid may be left (``leave_heavy``): the caller draws a strip of
+land out to it (``_corridors``), and joins it (``join_enclosed``) only where none fits.
 """
 
 from __future__ import annotations

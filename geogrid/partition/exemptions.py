@@ -92,9 +92,9 @@ def exemption_reasons(
 
 def shared_over_band(graph: Graph, labels: IntArray, band: Band, k: int) -> NDArray[np.bool_]:
     """Per part: whether it holds an over-band building and households of other buildings.
-    Only where the building stands inside other buildings' land with no way out but through
-    them: a grid of its own would be a hole in theirs, which is worse (such grids are also
-    listed under ``enclaves_joined_out_of_band``)."""
+    Only where the building stands inside other buildings' land and no strip out to the grid's
+    edge passes between them clear (``_corridors``): a grid of its own would be a hole in
+    theirs, which is worse (such grids are also listed under ``enclaves_joined_out_of_band``)."""
     heavy = graph.weight > band.hi
     held = np.bincount(labels, weights=graph.weight, minlength=k)
     own = np.bincount(labels[heavy], weights=graph.weight[heavy], minlength=k)

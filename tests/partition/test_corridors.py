@@ -16,9 +16,10 @@ import shapely
 
 from geogrid.partition._corridors import CORRIDOR_M, Enclosed, carve_corridors
 from geogrid.partition.engine import partition_plan
+from geogrid.plans.units import plan_units
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_real_data_faults import UTM, X0, Y0, _buildings, _community, _houses
+from test_real_data_faults import UTM, X0, Y0, _buildings, _community, _houses, _tower_in_a_block
 
 RING = [0, 1, 2, 3, 5, 6, 7, 8]
 
@@ -86,9 +87,11 @@ def test_the_middle_grid_reaches_out_by_a_strip_along_the_shortest_cell_edge() -
 
 
 def test_the_grids_numbers_do_not_change_the_corridor() -> None:
-    # a stored plan's grids are numbered otherwise when its cells are rebuilt
+    # a stored plan's grids are numbered otherwise when its cells are rebuilt (its micro
+    # grids across all parents)
     a, _ = carve_corridors(_cells(), _labels(1, 0), np.arange(9), _houses_in_cells())
-    b, _ = carve_corridors(_cells(), _labels(0, 1), np.arange(9)[::-1].copy(), _houses_in_cells())
+    micro = 5000 - 7 * np.arange(9)
+    b, _ = carve_corridors(_cells(), _labels(0, 1), micro, _houses_in_cells())
     assert all(_same(x, y) for x, y in zip(a, b, strict=True))
 
 
@@ -149,8 +152,8 @@ def test_no_way_out_clear_of_the_buildings_is_said_and_nothing_changes() -> None
     # a shed on each of the eight edges from the middle cell's corners to the outline
     sheds = [(10, 5), (20, 5), (5, 10), (25, 10), (5, 20), (25, 20), (10, 25), (20, 25)]
     houses = np.append(_houses_in_cells(), [shapely.Point(x, y).buffer(0.2) for x, y in sheds])
-    out, left = carve_corridors(_cells(), _labels(1, 0), np.arange(9), houses)
-    assert left == [Enclosed("basic", 0, (1,))]
+    out, left = carve_corridors(_cells(), _labels(3, 7), np.arange(9), houses)
+    assert left == [Enclosed("basic", 7, (3,))]  # in the caller's numbers
     assert all(_same(x, y) for x, y in zip(out, _cells(), strict=True))
 
 
@@ -187,3 +190,21 @@ def test_a_tower_of_a_micro_band_enclosed_by_one_micro_grid_gets_its_corridor() 
     # the tower's grid: its cell (50 m square) and a strip of 1 m from it to the road
     assert 2500 < float(tower.area.iloc[0]) < 2500 + 100 * CORRIDOR_M
     assert shapely.intersects(tower.geometry.iloc[0], ring.exterior)
+
+
+def test_a_stored_plans_units_have_the_corridor_of_its_grids() -> None:
+    # the units a draft editor moves are rebuilt for a stored plan (``plans.units``) from
+    # grids numbered otherwise: the same corridors are cut, so each micro grid is exactly the
+    # union of its units, the tower's strip with the tower's unit
+    buildings, roads = _tower_in_a_block()
+    community = _community()
+    plan = partition_plan(community, buildings, roads=roads)
+    units = plan_units(
+        community, buildings, plan.grids["micro"], basic=plan.grids["basic"], barriers=[roads]
+    )
+    micro = plan.grids["micro"].to_crs(units.crs)
+    assert (micro.households == 600).sum() == 1
+    for code, geom in zip(micro["code"], micro.geometry, strict=True):
+        cells = units.geometry.to_numpy()[units["micro_code"].to_numpy() == code]
+        again = shapely.coverage_union_all(cells) if len(cells) > 1 else cells[0]
+        assert shapely.equals_exact(shapely.normalize(geom), shapely.normalize(again), 1e-9)
