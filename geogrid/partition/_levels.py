@@ -103,19 +103,24 @@ def drawn_grids(
     bands: tuple[Band, Band],
     seed: int,
     basic_why: Callable[[IntArray, BoolArray], list[str]],
+    locked: Callable[[IntArray], set[int]],
     lap: Callable[[str], None],
 ) -> tuple[Units, Grids, Micro]:
-    """The units with their cells as drawn, and the basic and micro grids, none enclosed.
+    """The units with their cells as drawn, and the basic and micro grids, none enclosed but
+    by or around a locked grid.
 
     ``basic``: the basic division (its ``why`` recomputed by ``basic_why`` from labels and
-    exempt flags when a join changes it); ``lap``: the engine's clock, told when the micro
-    division and the drawing are done."""
+    exempt flags when a join changes it); ``locked``: the basic grids (of given labels) never
+    joined to another (institutions' own: ``fill_holes`` leaves them too); ``lap``: the
+    engine's clock, told when the micro division and the drawing are done."""
     micro = micro_grids(graph, basic.of_node, edge, bands[1], seed)
     lap("micro")
     while True:
         basic_of_face, micro_of_face = basic.of_node[units.group], micro.grids.of_node[units.group]
         cells, left = drawn_cells(item, units.geoms, basic_of_face, micro_of_face)
         lap("straighten")
+        kept = locked(basic.of_node)
+        left = [e for e in left if e.level == "micro" or not kept.intersection([e.outer, *e.inner])]
         if not left:
             return replace(units, geoms=cells), basic, micro
         first = left[0]

@@ -160,6 +160,7 @@ def plan_parent(
         bands=(basic_band, micro_band),
         seed=seed,
         basic_why=reasons_of,
+        locked=lambda labels: {b for b, _, _ in _dedicated_grids(labels, institutions)},
         lap=clock.lap,
     )
     mg, basic_why, micro_why = micro_all.grids, bg.why, micro_all.grids.why
