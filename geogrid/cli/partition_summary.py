@@ -119,6 +119,9 @@ def network_lines(report: dict[str, Any]) -> list[str]:
             ("false_nodes_removed", "false nodes removed"),
         )
     )
+    if not fixes.get("lines_in"):
+        return ["barrier lines: none; the grids follow no road, river or railway (add a 'roads' "
+                "layer of centre lines)"]  # fmt: skip
     lines = [f"barrier lines: {fixes.get('lines_in', 0):,} in; {made}"]
     for layer, values in (fixes.get("unknown_classes") or {}).items():
         default = "secondary roads" if layer == "roads" else "rivers"
