@@ -10,6 +10,7 @@ from typing import Any
 from rich.table import Table
 
 from geogrid.partition.engine import ENGINE_LEVELS
+from geogrid.partition.suspects import MIN_M2_PER_HOUSEHOLD
 from geogrid.partition_jobs import FILE_LAYERS
 
 
@@ -71,6 +72,27 @@ def household_lines(report: dict[str, Any]) -> list[str]:
             )
     if "estimated" in acc:
         lines.append(f"  households estimated for {acc['estimated']['estimated']:,} buildings")
+    return lines + suspect_lines(acc.get("suspect") or {})
+
+
+def suspect_lines(suspect: dict[str, Any]) -> list[str]:
+    """Buildings whose data look wrong (``partition.suspects``): counted as given, named."""
+    lines = []
+    over = suspect.get("overlapping_footprints") or {}
+    if over.get("pairs"):
+        a, b = over["first"][0]
+        lines.append(
+            f"  check: {over['pairs']:,} pair(s) of footprints overlap by half the smaller or "
+            f"more (first: {a} and {b}), each counted: is a building there twice?"
+        )
+    dense = suspect.get("dense") or {}
+    if dense.get("buildings"):
+        first = dense["first"][0]
+        lines.append(
+            f"  check: {dense['buildings']:,} building(s) hold more households than one per "
+            f"{MIN_M2_PER_HOUSEHOLD:g} m² of floor (first: {first['building_id']}, {first['households']:,} on "
+            f"{first['floor_m2']:,.0f} m²), counted as given: a typing slip?"
+        )
     return lines
 
 

@@ -330,3 +330,16 @@ def test_partition_file_reads_a_layer_named_in_capitals_and_says_when_there_are_
     # an empty area type (a DBF's missing value) is missing, not refused; no roads is said
     assert done.returncode == 0, done.stderr
     assert "barrier lines: none; the grids follow no road, river or railway" in done.stdout
+
+
+def test_partition_file_names_a_household_count_no_floor_can_hold(tmp_path: Path) -> None:
+    buildings = gpd.read_file(CASE / "buildings.geojson")
+    buildings.loc[5, "households"] = 99_999  # a slip for 99
+    report = tmp_path / "r.json"
+    done = run_geogrid("partition", str(_with_layer(tmp_path, "buildings", buildings)),
+                       "--report", str(report))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    dense = json.loads(report.read_text())["households"]["suspect"]["dense"]
+    assert dense["buildings"] == 1 and dense["households"] == 99_999
+    assert dense["first"][0]["building_id"] == buildings["building_id"].iloc[5]
+    assert "check: 1 building(s) hold more households than one per 4 m² of floor" in done.stdout
