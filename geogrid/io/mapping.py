@@ -31,6 +31,8 @@ ANY_LAYER: Final = "*"
 # Ids of map features (OSM, most GIS exports) are often in a column called "id".
 _ID_FALLBACKS: Final = ("id", "fid", "osm_id", "objectid")
 _CODE_LAYERS: Final = ("districts", "streets", "communities")
+# An OSM export has dozens of tag columns: the note on those not read names the first few.
+_UNREAD_SHOWN: Final = 12
 SHAPEFILE_NAMES: Final[dict[str, str]] = {
     "households_source": "hh_source",
     "district_code": "distr_code",
@@ -131,7 +133,7 @@ def apply_mapping(
 
     A field's column is the one the mapping names, else the one with the field's name (or the
     short name a Shapefile holds), else the one named as files commonly name the field
-    (:mod:`geogrid.io.field_names`, noted).
+    (:mod:`geogrid.io.field_names`, noted). Columns left unread are listed in one note.
 
     Raises :class:`InputError` naming every required field without a column, and the columns
     the file has.
@@ -164,6 +166,12 @@ def apply_mapping(
             file=file,
             field=missing[0],
         )
+    unread = [column for column in lookup.values() if column not in chosen.values()]
+    if unread:
+        # a count column that was not read means estimated households: say which were skipped
+        shown = ", ".join(unread[:_UNREAD_SHOWN])
+        more = f" and {len(unread) - _UNREAD_SHOWN} more" if len(unread) > _UNREAD_SHOWN else ""
+        notes.append(f"columns not read: {shown}{more} (--map field=COLUMN reads one as a field)")
     out = gpd.GeoDataFrame(
         {name: frame[column].to_numpy() for name, column in chosen.items()},
         geometry=frame.geometry.to_numpy(),

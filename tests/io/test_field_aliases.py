@@ -91,6 +91,7 @@ def test_gbk_buildings_keep_their_counts(spatialite_store: Store, tmp_path: Path
     assert "households taken from column '户数'" in notes
     assert "levels taken from column '层数'" in notes
     assert "building_id taken from column '楼栋编号'" in notes
+    assert not any(n.startswith("columns not read") for n in notes)
     with spatialite_store.transaction() as conn:
         stored = read_layer(conn, "buildings").sort_values("building_id")
     assert stored["building_id"].tolist() == ["A1", "A2", "A3"]
@@ -148,6 +149,7 @@ def test_a_column_of_the_schema_name_wins_over_an_alias() -> None:
     out, notes = apply_mapping(frame, layer_spec("buildings"), None, file="f")
     assert out["households"].tolist() == [1, 2]
     assert not any("taken from column '户数'" in n for n in notes)
+    assert "columns not read: 户数 (--map field=COLUMN reads one as a field)" in notes
 
 
 def test_map_wins_over_an_alias_and_its_column_is_not_taken_again() -> None:
@@ -157,6 +159,7 @@ def test_map_wins_over_an_alias_and_its_column_is_not_taken_again() -> None:
     assert out["households"].tolist() == [8, 9]
     # 层数 went to compound_id by --map: levels does not take it as well
     assert "levels" not in out.columns and out["compound_id"].tolist() == ["3", "4"]
+    assert "columns not read: 户数 (--map field=COLUMN reads one as a field)" in notes
     assert not any("taken from column" in n for n in notes)
 
 
@@ -168,6 +171,7 @@ def test_two_columns_like_one_field_are_neither_taken() -> None:
         "households: columns '户数' and '住户数' both look like it, so neither was taken; "
         "say which with --map households=COLUMN"
     ) in notes
+    assert "columns not read: 户数, 住户数 (--map field=COLUMN reads one as a field)" in notes
 
 
 def test_a_required_field_two_columns_look_like_is_refused_naming_both() -> None:
@@ -191,6 +195,18 @@ def test_aliases_are_per_layer_kind() -> None:
         "road_id taken from column '道路编号'",
         "road_class taken from column 'fclass'",
     ]
+
+
+def test_unread_columns_are_listed_in_one_note() -> None:
+    frame = _frame(**{"building:levels": [3], "人口": [40], "备注": ["x"]})
+    out, notes = apply_mapping(frame, layer_spec("buildings"), None, file="f")
+    assert out["levels"].tolist() == [3]
+    assert [n for n in notes if n.startswith("columns not read")] == [
+        "columns not read: 人口, 备注 (--map field=COLUMN reads one as a field)"
+    ]
+    many = _frame(**{f"tag{i}": [i] for i in range(15)})
+    _, notes = apply_mapping(many, layer_spec("roads"), None, file="f")
+    assert notes[0].startswith("columns not read: tag0, tag1,") and " and 3 more " in notes[0]
 
 
 # --- the same choice for other readers -----------------------------------------------------------
