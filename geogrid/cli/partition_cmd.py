@@ -109,7 +109,7 @@ def partition(
             )  # fmt: skip
         else:
             current = _read_plan_file(redraw_from) if redraw_from is not None else None
-            layers, estimate = read_input(input, settings.households)
+            layers, estimate, notes = read_input(input, settings.households)
             try:
                 plan = run_partition(
                     layers, levels=wanted, seed=seed, only=codes, scheduler=scheduler,
@@ -120,7 +120,7 @@ def partition(
             plan_report, plan_id = plan.report, None
             if estimate is not None and "households" in plan_report:
                 plan_report["households"]["estimated"] = estimate
-            plan_report["input_layers"] = input_layers(input)
+            plan_report["input_layers"] = input_layers(input) | {"notes": notes}
             if out is not None:
                 _write_plan(plan, out)
     if report is not None:

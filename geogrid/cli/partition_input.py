@@ -27,6 +27,7 @@ from geogrid.households import fill_households
 from geogrid.io._codes import as_text
 from geogrid.io._provenance import refuse_shifted_layers
 from geogrid.io._values import check_values
+from geogrid.io.mapping import alias_columns
 from geogrid.partition_jobs import FILE_LAYERS
 from geogrid.schema import LAYERS
 from geogrid.settings import HouseholdSettings
@@ -36,9 +37,12 @@ Layers = dict[str, gpd.GeoDataFrame | None]
 _CODES = ("code", "parent_code", "street_code", "community_code")
 
 
-def read_input(path: Path, households: HouseholdSettings) -> tuple[Layers, dict[str, Any] | None]:
+def read_input(
+    path: Path, households: HouseholdSettings
+) -> tuple[Layers, dict[str, Any] | None, list[str]]:
     """The input layers, checked, buildings without a household count estimated as import does
-    (with the assumptions made, or None when every building had a count).
+    (with the assumptions made, or None when every building had a count), and notes on the
+    columns taken for a field by another name (户数 for households), as import takes them.
 
     Raises InputError (CRSError) naming the file and the layer on the first fault found."""
     import pyogrio
@@ -59,6 +63,11 @@ def read_input(path: Path, households: HouseholdSettings) -> tuple[Layers, dict[
     for kind, frame in layers.items():
         if frame is not None and not frame.empty:
             _check_crs(frame, f"{path}, layer {names[kind]}")
+    notes: list[str] = []
+    for kind, frame in layers.items():
+        if frame is not None and kind in LAYERS:
+            layers[kind], said = alias_columns(frame, LAYERS[kind])
+            notes += [f"{names[kind]}: {note}" for note in said]
     refuse_shifted_layers(layers, file=str(path))
     layers = _checked_values(layers, path)
     buildings = layers["buildings"]
@@ -69,9 +78,9 @@ def read_input(path: Path, households: HouseholdSettings) -> tuple[Layers, dict[
         else pd.Series(float("nan"), index=buildings.index)
     )
     if not given.isna().any():
-        return layers, None
+        return layers, None, notes
     layers["buildings"], assumptions = fill_households(buildings, settings=households)
-    return layers, assumptions
+    return layers, assumptions, notes
 
 
 def _check_crs(frame: gpd.GeoDataFrame, where: str) -> None:

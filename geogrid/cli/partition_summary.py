@@ -99,14 +99,15 @@ def suspect_lines(suspect: dict[str, Any]) -> list[str]:
 def layer_lines(report: dict[str, Any]) -> list[str]:
     """The input file's layers the engine did not read, with what it reads."""
     layers = report.get("input_layers") or {}
+    lines = [f"  {note}" for note in layers.get("notes") or []]
     not_read = layers.get("not_read") or {}
-    if not not_read:
-        return []
-    listed = ", ".join(f"{name} ({n:,} features)" for name, n in not_read.items())
-    return [
-        f"  layers not read: {listed}; partition reads "
-        f"{', '.join(FILE_LAYERS)} (rename a layer to one of these to use it)"
-    ]
+    if not_read:
+        listed = ", ".join(f"{name} ({n:,} features)" for name, n in not_read.items())
+        lines.append(
+            f"  layers not read: {listed}; partition reads "
+            f"{', '.join(FILE_LAYERS)} (rename a layer to one of these to use it)"
+        )
+    return lines
 
 
 def exemption_lines(report: dict[str, Any]) -> list[str]:

@@ -231,6 +231,7 @@ def test_partition_file_lists_the_layers_it_does_not_read(tmp_path: Path) -> Non
     assert layers == {
         "read": ["communities", "buildings", "roads"],
         "not_read": {"parcels": 3},
+        "notes": [],
     }
     assert (
         "  layers not read: parcels (3 features); partition reads communities, streets, "
@@ -319,7 +320,11 @@ def test_partition_file_reads_a_layer_named_in_capitals_and_says_when_there_are_
                        "--report", str(report))  # fmt: skip
     assert done.returncode == 0, done.stderr
     out = json.loads(report.read_text())
-    assert out["input_layers"] == {"read": ["communities", "buildings", "Roads"], "not_read": {}}
+    assert out["input_layers"] == {
+        "read": ["communities", "buildings", "Roads"],
+        "not_read": {},
+        "notes": [],
+    }
     assert out["network"]["lines_in"] == 3
     none = tmp_path / "none"
     none.mkdir()
@@ -343,3 +348,20 @@ def test_partition_file_names_a_household_count_no_floor_can_hold(tmp_path: Path
     assert dense["buildings"] == 1 and dense["households"] == 99_999
     assert dense["first"][0]["building_id"] == buildings["building_id"].iloc[5]
     assert "check: 1 building(s) hold more households than one per 4 m² of floor" in done.stdout
+
+
+def test_partition_file_reads_households_from_a_chinese_column_as_import_does(
+    tmp_path: Path,
+) -> None:
+    buildings = gpd.read_file(CASE / "buildings.geojson").rename(
+        columns={"households": "户数", "levels": "层数"}
+    )
+    report = tmp_path / "r.json"
+    done = run_geogrid("partition", str(_with_layer(tmp_path, "buildings", buildings)),
+                       "--report", str(report))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = json.loads(report.read_text())
+    assert out["households"]["households_in"] == 56 * 25  # given, none estimated
+    assert "estimated" not in out["households"]
+    assert "buildings: households taken from column '户数'" in out["input_layers"]["notes"]
+    assert "  buildings: households taken from column '户数'" in done.stdout
