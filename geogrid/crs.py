@@ -372,6 +372,14 @@ def _check_lonlat(frame: gpd.GeoDataFrame, *, file: str | None) -> None:
     if frame.empty or frame.geometry.is_empty.all():
         return
     minx, miny, maxx, maxy = frame.total_bounds
+    swapped = minx >= -90 and maxx <= 90 and miny >= -180 and maxy <= 180
+    if swapped and (miny < -90 or maxy > 90):
+        raise CRSError(
+            f"coordinates ({minx:.4f}, {miny:.4f}) .. ({maxx:.4f}, {maxy:.4f}) look like "
+            "(latitude, longitude): the axes are swapped; write longitude first (x) and "
+            "latitude second (y)",
+            file=file,
+        )
     if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
         raise CRSError(
             f"coordinates ({minx:.1f}, {miny:.1f}) .. ({maxx:.1f}, {maxy:.1f}) are not lon/lat "

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import geopandas as gpd
-import pandas as pd
 import typer
 
 from geogrid.cli._common import DatabaseUrl, console, load_settings, opened_store, progress_bar
+from geogrid.cli.partition_input import input_layers, read_input
 from geogrid.cli.partition_summary import (
     exemption_lines,
     household_lines,
@@ -19,15 +19,9 @@ from geogrid.cli.partition_summary import (
     summary_table,
 )
 from geogrid.errors import CRSError, InputError
-from geogrid.households import fill_households
-from geogrid.io._codes import as_text
-from geogrid.io._provenance import refuse_shifted_layers
-from geogrid.io._values import check_values
 from geogrid.partition.engine import ENGINE_LEVELS, Plan
-from geogrid.partition_jobs import FILE_LAYERS, partition_store, run_partition
-from geogrid.schema import LAYERS
-from geogrid.settings import HouseholdSettings, Settings
-from geogrid.validation import LayerFindings, ValidationReport
+from geogrid.partition_jobs import partition_store, run_partition
+from geogrid.settings import Settings
 
 FIXED_DATE = "2000-01-01T00:00:00Z"
 
@@ -115,7 +109,7 @@ def partition(
             )  # fmt: skip
         else:
             current = _read_plan_file(redraw_from) if redraw_from is not None else None
-            layers, estimate = _read_file(input, settings.households)
+            layers, estimate, notes = read_input(input, settings.households)
             try:
                 plan = run_partition(
                     layers, levels=wanted, seed=seed, only=codes, scheduler=scheduler,
@@ -126,7 +120,7 @@ def partition(
             plan_report, plan_id = plan.report, None
             if estimate is not None and "households" in plan_report:
                 plan_report["households"]["estimated"] = estimate
-            plan_report["input_layers"] = input_layers(input)
+            plan_report["input_layers"] = input_layers(input) | {"notes": notes}
             if out is not None:
                 _write_plan(plan, out)
     if report is not None:
@@ -185,85 +179,6 @@ def _uses(text: str | None) -> list[str]:
     return uses
 
 
-def _read_file(
-    path: Path, households: HouseholdSettings
-) -> tuple[dict[str, gpd.GeoDataFrame | None], dict[str, Any] | None]:
-    """The input layers, buildings without a household count estimated as import does
-    (with the assumptions made, or None when every building had a count)."""
-    import pyogrio
-
-    if not path.exists():
-        raise InputError("no such file", file=str(path))
-    names = {name for name, _ in pyogrio.list_layers(path)}
-    layers: dict[str, gpd.GeoDataFrame | None] = {}
-    for name in FILE_LAYERS:
-        layers[name] = gpd.read_file(path, layer=name) if name in names else None
-    found = f"(layers here: {', '.join(sorted(names)) or 'none'}; rename one to it)"
-    if layers["buildings"] is None:
-        raise InputError(f"no 'buildings' layer {found}", file=str(path))
-    if _empty(layers["communities"]) and _empty(layers["streets"]):
-        raise InputError(f"no 'communities' (or 'streets') layer to divide {found}", file=str(path))
-    refuse_shifted_layers(layers, file=str(path))
-    layers = _checked_values(layers, path)
-    buildings = layers["buildings"]
-    assert buildings is not None
-    given = (
-        pd.to_numeric(buildings["households"], errors="coerce")
-        if "households" in buildings.columns
-        else pd.Series(float("nan"), index=buildings.index)
-    )
-    if not given.isna().any():
-        return layers, None
-    layers["buildings"], assumptions = fill_households(buildings, settings=households)
-    return layers, assumptions
-
-
-def input_layers(path: Path) -> dict[str, Any]:
-    """The layers of an input file the engine reads, and those it does not with their
-    feature counts: a land-use or parcel layer is not silently left out."""
-    import pyogrio
-
-    names = [name for name, _ in pyogrio.list_layers(path)]
-    return {
-        "read": [name for name in names if name in FILE_LAYERS],
-        "not_read": {
-            name: int(pyogrio.read_info(path, layer=name)["features"])
-            for name in names
-            if name not in FILE_LAYERS
-        },
-    }
-
-
-def _checked_values(
-    layers: dict[str, gpd.GeoDataFrame | None], path: Path
-) -> dict[str, gpd.GeoDataFrame | None]:
-    """The import's checks of values (``geogrid.io``): codes as text, counts that are whole
-    numbers (not '12户'), area types and road classes in any spelling import knows (农村 is
-    general_rural, with its band); the first error refuses the file in one line."""
-    report = ValidationReport()
-    out: dict[str, gpd.GeoDataFrame | None] = {}
-    for name, frame in layers.items():
-        if frame is None or name not in LAYERS:
-            out[name] = frame
-            continue
-        numeric = [c for c in _CODES if c in frame and pd.api.types.is_numeric_dtype(frame[c])]
-        frame = frame.assign(**{c: as_text(frame[c]) for c in numeric})  # 370212001001.0
-        checked = check_values(frame, LayerFindings(report, name, str(path)), names=False)
-        # class values as written: the engine reads them through the same table and lists
-        # those it does not know (the import's check leaves them empty)
-        kept = [c for c in ("road_class", "waterway_class") if c in frame.columns]
-        out[name] = checked.assign(**{c: frame[c] for c in kept})
-    if report.errors:
-        first, more = report.errors[0], len(report.errors) - 1
-        raise InputError(
-            f"partition refused: {first.line()}" + (f" (and {more} more)" if more else "")
-        )
-    return out
-
-
-_CODES = ("code", "parent_code", "street_code", "community_code")
-
-
 def _read_plan_file(path: Path) -> dict[str, gpd.GeoDataFrame]:
     import pyogrio
 
@@ -279,10 +194,6 @@ def _read_plan_file(path: Path) -> dict[str, gpd.GeoDataFrame]:
         if level not in grids:
             raise InputError(f"no '{level}_grids' layer in the plan to redraw", file=str(path))
     return grids
-
-
-def _empty(frame: gpd.GeoDataFrame | None) -> bool:
-    return frame is None or frame.empty
 
 
 def _check_target(path: Path | None, option: str, *, suffix: str | None = None) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from rich.table import Table
 
 from geogrid.partition.engine import ENGINE_LEVELS
+from geogrid.partition.suspects import MIN_M2_PER_HOUSEHOLD
 from geogrid.partition_jobs import FILE_LAYERS
 
 
@@ -71,20 +72,42 @@ def household_lines(report: dict[str, Any]) -> list[str]:
             )
     if "estimated" in acc:
         lines.append(f"  households estimated for {acc['estimated']['estimated']:,} buildings")
+    return lines + suspect_lines(acc.get("suspect") or {})
+
+
+def suspect_lines(suspect: dict[str, Any]) -> list[str]:
+    """Buildings whose data look wrong (``partition.suspects``): counted as given, named."""
+    lines = []
+    over = suspect.get("overlapping_footprints") or {}
+    if over.get("pairs"):
+        a, b = over["first"][0]
+        lines.append(
+            f"  check: {over['pairs']:,} pair(s) of footprints overlap by half the smaller or "
+            f"more (first: {a} and {b}), each counted: is a building there twice?"
+        )
+    dense = suspect.get("dense") or {}
+    if dense.get("buildings"):
+        first = dense["first"][0]
+        lines.append(
+            f"  check: {dense['buildings']:,} building(s) hold more households than one per "
+            f"{MIN_M2_PER_HOUSEHOLD:g} m² of floor (first: {first['building_id']}, {first['households']:,} on "
+            f"{first['floor_m2']:,.0f} m²), counted as given: a typing slip?"
+        )
     return lines
 
 
 def layer_lines(report: dict[str, Any]) -> list[str]:
     """The input file's layers the engine did not read, with what it reads."""
     layers = report.get("input_layers") or {}
+    lines = [f"  {note}" for note in layers.get("notes") or []]
     not_read = layers.get("not_read") or {}
-    if not not_read:
-        return []
-    listed = ", ".join(f"{name} ({n:,} features)" for name, n in not_read.items())
-    return [
-        f"  layers not read: {listed}; partition reads "
-        f"{', '.join(FILE_LAYERS)} (rename a layer to one of these to use it)"
-    ]
+    if not_read:
+        listed = ", ".join(f"{name} ({n:,} features)" for name, n in not_read.items())
+        lines.append(
+            f"  layers not read: {listed}; partition reads "
+            f"{', '.join(FILE_LAYERS)} (rename a layer to one of these to use it)"
+        )
+    return lines
 
 
 def exemption_lines(report: dict[str, Any]) -> list[str]:
@@ -119,6 +142,9 @@ def network_lines(report: dict[str, Any]) -> list[str]:
             ("false_nodes_removed", "false nodes removed"),
         )
     )
+    if not fixes.get("lines_in"):
+        return ["barrier lines: none; the grids follow no road, river or railway (add a 'roads' "
+                "layer of centre lines)"]  # fmt: skip
     lines = [f"barrier lines: {fixes.get('lines_in', 0):,} in; {made}"]
     for layer, values in (fixes.get("unknown_classes") or {}).items():
         default = "secondary roads" if layer == "roads" else "rivers"

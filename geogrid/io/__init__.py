@@ -3,6 +3,7 @@ are :mod:`geogrid.io.stream_export` and :mod:`geogrid.io.export_files`."""
 
 from geogrid.io.mapping import (
     FieldMapping,
+    alias_columns,
     apply_mapping,
     layer_for,
     load_mapping_file,
@@ -14,6 +15,7 @@ from geogrid.io.readers import SourceLayer, file_format, read_layers
 __all__ = [
     "FieldMapping",
     "SourceLayer",
+    "alias_columns",
     "apply_mapping",
     "file_format",
     "layer_for",

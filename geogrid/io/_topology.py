@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Final
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Geod
 
 from geogrid.crs import OFFSET_SYSTEMS, STORAGE_CRS, metric_crs, offset_to_wgs84
 from geogrid.io._checks import column_or_none, feature_label
@@ -33,6 +33,9 @@ _STRAY_SHARE: Final = 0.01
 # A building lies in a second community when more than this much of it (m² and share) does.
 _STRADDLE_M2: Final = 1.0
 _STRADDLE_SHARE: Final = 0.05
+# CGCS2000 Gauss-Krüger: 6-degree zones 13-23 and CM 75-135E; 3-degree zones 25-45, CM 75-135E
+_GK_FAMILIES: Final = (range(4491, 4502), range(4502, 4513), range(4513, 4534), range(4534, 4555))
+_FAR_KM: Final = 50.0  # a layer this far from all its parents is in another place, not a stray
 _OFFSET_NAMES: Final = {"gcj02": "GCJ-02 (AMap, Tencent)", "bd09": "BD-09 (Baidu)"}
 
 
@@ -148,6 +151,8 @@ def check_parents(
         )
         return
     strays = _strays(frame, layer, parents, thresholds)
+    if _far_away(frame, strays, parents, parent_layer, findings, source_crs=source_crs):
+        return
     if layer == "buildings":
         for label in feature_label(frame, layer)[strays]:
             findings.add(
@@ -161,6 +166,70 @@ def check_parents(
         _check_spills(frame, parents, findings, thresholds=thresholds)
     if source_crs not in OFFSET_SYSTEMS:
         _check_offset(frame, strays, parents, parent_layer, findings, thresholds=thresholds)
+
+
+def _far_away(
+    frame: gpd.GeoDataFrame,
+    strays: np.ndarray,
+    parents: gpd.GeoDataFrame,
+    parent_layer: str,
+    findings: LayerFindings,
+    *,
+    source_crs: str | None,
+) -> bool:
+    """Buildings wholly outside the communities and ``_FAR_KM`` or more from all of them are one
+    fault (a wrong CRS: another Gauss-Krüger zone, say), said once, not once per building.
+    (Communities far from the stored streets may be another city's in a store of several.)"""
+    if findings.layer != "buildings" or len(frame) == 0 or not strays.all():
+        return False
+    ax, ay = _centre(frame)
+    bx, by = _centre(parents)
+    km = float(Geod(ellps="WGS84").inv(ax, ay, bx, by)[2]) / 1000.0
+    if km < _FAR_KM:
+        return False
+    declared = f"declared {source_crs}" if source_crs else "its own"
+    fits = _zone_that_fits(frame, (bx, by), source_crs)
+    hint = (
+        f"--source-crs {fits}, which puts it among them"
+        if fits
+        else "the CRS its coordinates were written in"
+    )
+    findings.add(
+        "error",
+        "far_from_parents",
+        f"all {len(frame):,} {findings.layer} lie about {km:,.0f} km from the {parent_layer} "
+        f"({ax:.4f}, {ay:.4f} against {bx:.4f}, {by:.4f}): the layer's CRS ({declared}) is "
+        f"probably wrong; import it again with {hint}",
+        field="geometry",
+    )
+    return True
+
+
+def _zone_that_fits(
+    frame: gpd.GeoDataFrame, target: tuple[float, float], source_crs: str | None
+) -> str | None:
+    """Another Gauss-Krüger zone of the declared one's family (CGCS2000 3-degree with or without
+    the zone number in front, 6-degree) that puts the layer within ``_FAR_KM`` of ``target``."""
+    if not source_crs or not source_crs.upper().startswith("EPSG:"):
+        return None
+    code = int(source_crs.split(":")[1])
+    family = next((r for r in _GK_FAMILIES if code in r), None)
+    if family is None:
+        return None
+    written = frame.to_crs(CRS.from_epsg(code))
+    geod = Geod(ellps="WGS84")
+    for other in family:
+        if other == code:
+            continue
+        x, y = _centre(written.set_crs(CRS.from_epsg(other), allow_override=True))
+        if geod.inv(x, y, *target)[2] / 1000.0 < _FAR_KM:
+            return f"EPSG:{other}"
+    return None
+
+
+def _centre(frame: gpd.GeoDataFrame) -> tuple[float, float]:
+    minx, miny, maxx, maxy = frame.to_crs(STORAGE_CRS).total_bounds
+    return (minx + maxx) / 2, (miny + maxy) / 2
 
 
 def _within_any(points: gpd.GeoSeries, parents: gpd.GeoDataFrame) -> np.ndarray:

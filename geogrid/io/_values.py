@@ -137,6 +137,8 @@ def _canonical(values: pd.Series, aliases: Mapping[str, str]) -> pd.Series:
         if not pd.notna(value):
             return None
         text = str(value).strip().lower()
+        if not text:  # a DBF writes a missing value as an empty string
+            return None
         return aliases.get(text, text)
 
     return values.map(one)

@@ -3,7 +3,9 @@
 A mapping says which column holds which schema field: ``--map name=MC --map code=DM`` on the
 command line, or a JSON / TOML file, either flat (``{"name": "MC"}``) or per layer kind
 (``{"communities": {"name": "MC"}}``). Columns named like a schema field are taken as they are,
-so files written by ``geogrid synth`` or ``geogrid export`` need no mapping.
+so files written by ``geogrid synth`` or ``geogrid export`` need no mapping; so are columns
+named the usual Chinese, English or OSM way (户数, 层数, ``building:levels``: the table is
+:mod:`geogrid.io.field_names`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import geopandas as gpd
 
 from geogrid.errors import InputError
 from geogrid.io._codes import codes_as_text
+from geogrid.io.field_names import ambiguity, find_aliases
 from geogrid.road_classes import SPELLINGS
 from geogrid.schema import LAYERS, LayerSpec
 
@@ -28,6 +31,8 @@ ANY_LAYER: Final = "*"
 # Ids of map features (OSM, most GIS exports) are often in a column called "id".
 _ID_FALLBACKS: Final = ("id", "fid", "osm_id", "objectid")
 _CODE_LAYERS: Final = ("districts", "streets", "communities")
+# An OSM export has dozens of tag columns: the note on those not read names the first few.
+_UNREAD_SHOWN: Final = 12
 SHAPEFILE_NAMES: Final[dict[str, str]] = {
     "households_source": "hh_source",
     "district_code": "distr_code",
@@ -126,16 +131,93 @@ def apply_mapping(
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Return a frame with the schema fields of ``spec`` (plus geometry) and notes.
 
+    A field's column is the one the mapping names, else the one with the field's name (or the
+    short name a Shapefile holds), else the one named as files commonly name the field
+    (:mod:`geogrid.io.field_names`, noted). Columns left unread are listed in one note.
+
     Raises :class:`InputError` naming every required field without a column, and the columns
     the file has.
     """
     fields = {**(mapping or {}).get(ANY_LAYER, {}), **(mapping or {}).get(spec.name, {})}
-    lookup = {
+    lookup = _lookup(frame)
+    notes: list[str] = []
+    chosen = _named(frame, spec, fields, lookup, file=file)
+    aliased = find_aliases(lookup.values(), spec, chosen)
+    chosen.update(aliased.columns)
+    notes.extend(aliased.notes)
+    if spec.id_field not in chosen and spec.name not in _CODE_LAYERS:
+        fallback = next((lookup[c] for c in _ID_FALLBACKS if c in lookup), None)
+        if fallback is not None:
+            chosen[spec.id_field] = fallback
+            notes.append(f"{spec.id_field} taken from column {fallback!r}")
+    required = (spec.id_field, *spec.required) if spec.name in _CODE_LAYERS else spec.required
+    missing = [name for name in required if name not in chosen]
+    if missing:
+        hint = " ".join(f"--map {name}=COLUMN" for name in missing)
+        # without the ambiguity the user would not see why 社区代码 was not taken
+        why = "".join(
+            f"; {ambiguity(name, aliased.ambiguous[name])}"
+            for name in missing
+            if name in aliased.ambiguous
+        )
+        raise InputError(
+            f"required field(s) {', '.join(missing)} of {spec.name} have no column; map them with "
+            f"{hint}{why}; the file has: {', '.join(lookup.values()) or 'no columns'}",
+            file=file,
+            field=missing[0],
+        )
+    unread = [column for column in lookup.values() if column not in chosen.values()]
+    if unread:
+        # a count column that was not read means estimated households: say which were skipped
+        shown = ", ".join(unread[:_UNREAD_SHOWN])
+        more = f" and {len(unread) - _UNREAD_SHOWN} more" if len(unread) > _UNREAD_SHOWN else ""
+        notes.append(f"columns not read: {shown}{more} (--map field=COLUMN reads one as a field)")
+    out = gpd.GeoDataFrame(
+        {name: frame[column].to_numpy() for name, column in chosen.items()},
+        geometry=frame.geometry.to_numpy(),
+        crs=frame.crs,
+        index=frame.index,
+    )
+    codes_as_text(out, frame, chosen, layer=spec.name, id_field=spec.id_field, file=file)
+    if spec.id_field not in out.columns:
+        out[spec.id_field] = [str(i + 1) for i in range(len(out))]
+        notes.append(f"the file has no {spec.id_field}: numbered the features 1..{len(out)}")
+    return out[[*[f for f in spec.fields if f in out.columns], "geometry"]], notes
+
+
+def alias_columns(frame: gpd.GeoDataFrame, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """``frame`` with the columns named as files commonly name a field of ``spec`` renamed to
+    the field's name, and a note per field (or per field two columns look like, neither
+    renamed). A field that has a column of its own name (or Shapefile short name) keeps it.
+
+    For readers that take a file's columns by the schema's names without :func:`apply_mapping`
+    (``geogrid partition FILE``); the same choice as :func:`apply_mapping` without a mapping.
+    """
+    lookup = _lookup(frame)
+    aliased = find_aliases(lookup.values(), spec, _named(frame, spec, {}, lookup, file=""))
+    renamed = frame.rename(columns={column: name for name, column in aliased.columns.items()})
+    return renamed, aliased.notes
+
+
+def _lookup(frame: gpd.GeoDataFrame) -> dict[str, str]:
+    """The frame's columns other than its geometry, by their lower-case name."""
+    return {
         str(column).lower(): str(column)
         for column in frame.columns
         if column != frame.geometry.name
     }
-    notes: list[str] = []
+
+
+def _named(
+    frame: gpd.GeoDataFrame,
+    spec: LayerSpec,
+    fields: Mapping[str, str],
+    lookup: Mapping[str, str],
+    *,
+    file: str,
+) -> dict[str, str]:
+    """Field -> column, as ``fields`` (the mapping) names it, else by the field's own name or
+    the short name a Shapefile gives it."""
     chosen: dict[str, str] = {}
     for name in spec.fields:
         column = fields.get(name)
@@ -154,32 +236,7 @@ def apply_mapping(
             chosen[name] = lookup[SHAPEFILE_NAMES[name].lower()]
         elif _cut(name, spec) in lookup:
             chosen[name] = lookup[_cut(name, spec)]
-    if spec.id_field not in chosen and spec.name not in _CODE_LAYERS:
-        fallback = next((lookup[c] for c in _ID_FALLBACKS if c in lookup), None)
-        if fallback is not None:
-            chosen[spec.id_field] = fallback
-            notes.append(f"{spec.id_field} taken from column {fallback!r}")
-    required = (spec.id_field, *spec.required) if spec.name in _CODE_LAYERS else spec.required
-    missing = [name for name in required if name not in chosen]
-    if missing:
-        hint = " ".join(f"--map {name}=COLUMN" for name in missing)
-        raise InputError(
-            f"required field(s) {', '.join(missing)} of {spec.name} have no column; map them with "
-            f"{hint}; the file has: {', '.join(lookup.values()) or 'no columns'}",
-            file=file,
-            field=missing[0],
-        )
-    out = gpd.GeoDataFrame(
-        {name: frame[column].to_numpy() for name, column in chosen.items()},
-        geometry=frame.geometry.to_numpy(),
-        crs=frame.crs,
-        index=frame.index,
-    )
-    codes_as_text(out, frame, chosen, layer=spec.name, id_field=spec.id_field, file=file)
-    if spec.id_field not in out.columns:
-        out[spec.id_field] = [str(i + 1) for i in range(len(out))]
-        notes.append(f"the file has no {spec.id_field}: numbered the features 1..{len(out)}")
-    return out[[*[f for f in spec.fields if f in out.columns], "geometry"]], notes
+    return chosen
 
 
 def field_hints(spec: LayerSpec) -> str:

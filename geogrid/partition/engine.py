@@ -141,6 +141,7 @@ def partition_plan(
     ran = time.perf_counter()
     grids, levels_report = _collect(items, plans, metric, parents.crs, levels)
     report = {"households": _account(prep, plans), "network": prep.network, **levels_report}
+    report["households"]["suspect"] = prep.suspects
     if "basic" in report:  # shapes: internal basic boundary within 5 m of a road (quality)
         report["basic"].update(plan_road_proximity(plans, items, (roads, waterways), metric))
     between = _gap_between(streets, items, metric) if streets is not None and not only else 0.0

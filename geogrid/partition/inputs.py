@@ -18,6 +18,7 @@ from geogrid.partition.intake import REACH_M, Placement, place_buildings, unassi
 from geogrid.partition.network import SNAP_M, barrier_network
 from geogrid.partition.parent import ParentInput
 from geogrid.partition.settlements import GAP_M, RURAL, settlements
+from geogrid.partition.suspects import suspect_buildings
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 OVERLAP_M2 = 1.0  # parents overlapping by more than this are refused
@@ -34,6 +35,7 @@ class Prepared:
     unassigned: list[dict[str, Any]]  # buildings in no grid, with their reasons
     network: dict[str, Any] = field(default_factory=dict)  # fixes made to the line network
     parent_overlap_m2: float = 0.0  # parents overlap by this much (each pair within the limit)
+    suspects: dict[str, Any] = field(default_factory=dict)  # buildings whose data look wrong
 
 
 def parent_items(
@@ -96,6 +98,7 @@ def prepare(
     compound = _compounds(bld)
     uses = _uses(bld)
     placement = place_buildings(points, footprints, geoms, _owner(points, geoms), reach_m=reach_m)
+    given_footprints = footprints
     owner, points, footprints = placement.owner, placement.points, placement.footprints
     village = village_of(points, villages, metric)
     network = barrier_network(barriers, shapely.boundary(geoms), metric, snap_m=snap_m)
@@ -133,6 +136,18 @@ def prepare(
     unassigned = unassigned_rows(
         placement, households=households, ids=ids, codes=codes, selected=selected, reach_m=reach_m
     )
+    levels = (
+        pd.to_numeric(bld["levels"], errors="coerce").to_numpy(dtype=float)
+        if "levels" in bld.columns
+        else None
+    )
+    suspects = suspect_buildings(
+        given_footprints,
+        households=households,
+        levels=levels,
+        ids=ids,
+        duplicate_of=placement.duplicate_of,
+    )
     return Prepared(
         items,
         metric,
@@ -141,6 +156,7 @@ def prepare(
         unassigned,
         network=network.fixes,
         parent_overlap_m2=between,
+        suspects=suspects,
     )
 
 

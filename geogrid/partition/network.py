@@ -28,7 +28,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
-from geogrid.errors import CRSError
+from geogrid.errors import CRSError, InputError
 from geogrid.partition.barriers import CLASSES, line_classes, unknown_values
 
 SNAP_M: Final = 20.0  # default tolerance for dangling ends
@@ -76,6 +76,28 @@ def barrier_network(
     return Network(lines, classes, fixes)
 
 
+_LAYER_NAMES: Final = ("roads", "waterways", "railways")
+
+
+def _refuse_kinds(geoms: NDArray[np.object_], layer: int) -> None:
+    """Barrier layers are lines; waterways may be areas too (a river's outline is its banks).
+    Points carry no line to follow, and road surfaces (道路面), dissolved into one polygon as
+    they often are, would make one block of a whole street: both refused, never dropped."""
+    kinds = set(shapely.get_type_id(geoms).tolist())
+    allowed = {1, 2, 5} | ({3, 6} if _LAYER_NAMES[layer] == "waterways" else set())
+    bad = sorted(kinds - allowed)
+    if bad:
+        found = ", ".join(_TYPE_NAMES.get(k, str(k)) for k in bad)
+        raise InputError(
+            f"{_LAYER_NAMES[layer]} must be lines (centre lines), found {found}; "
+            "derive centre lines from road surfaces before dividing",
+            field="geometry",
+        )
+
+
+_TYPE_NAMES: Final = {0: "Point", 3: "Polygon", 4: "MultiPoint", 6: "MultiPolygon", 7: "collection"}
+
+
 def _lines(
     frames: list[gpd.GeoDataFrame | None], metric: CRS
 ) -> tuple[NDArray[np.object_], NDArray[np.int64]]:
@@ -90,6 +112,7 @@ def _lines(
         ok = ~pd.isna(geoms)
         ok[ok] = ~shapely.is_empty(geoms[ok])
         geoms, cls = geoms[ok], line_classes(frame, layer)[ok]
+        _refuse_kinds(geoms, layer)
         polys = np.isin(shapely.get_type_id(geoms), (3, 6))
         geoms[polys] = shapely.boundary(geoms[polys])
         parts, idx = shapely.get_parts(geoms, return_index=True)

@@ -64,7 +64,7 @@ def test_apply_mapping_renames_and_keeps_codes_as_text() -> None:
     )
     assert list(out.columns) == ["code", "name", "geometry"]
     assert out["code"].tolist() == ["370212001001", "370212001002"]
-    assert notes == []
+    assert notes == ["columns not read: other (--map field=COLUMN reads one as a field)"]
 
 
 def test_missing_required_fields_name_the_fields_and_the_columns() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
+import shapely
 from _cli import run_geogrid
 
 CASE = Path(__file__).parent.parent / "data" / "cases" / "c15"
@@ -230,6 +231,7 @@ def test_partition_file_lists_the_layers_it_does_not_read(tmp_path: Path) -> Non
     assert layers == {
         "read": ["communities", "buildings", "roads"],
         "not_read": {"parcels": 3},
+        "notes": [],
     }
     assert (
         "  layers not read: parcels (3 features); partition reads communities, streets, "
@@ -253,3 +255,113 @@ def test_partition_file_without_a_buildings_layer_names_the_layers_it_has(
             "no 'buildings' layer (layers here: communities_2024, roads_2024; rename one to it)"
         )
     )
+
+
+def _with_layer(tmp_path: Path, name: str, frame: gpd.GeoDataFrame, *, drop: str = "") -> Path:
+    """The c15 input with one layer replaced (or added) as ``name``; ``drop`` left out."""
+    path = tmp_path / "in.gpkg"
+    layers = {
+        n: gpd.read_file(CASE / f"{n}.geojson") for n in ("communities", "buildings", "roads")
+    }
+    layers.pop(drop, None)
+    layers.pop(name.lower(), None)
+    layers[name] = frame
+    for layer, data in layers.items():
+        pyogrio.write_dataframe(data, path, layer=layer, driver="GPKG")
+    return path
+
+
+def _refusal(path: Path, tmp_path: Path) -> str:
+    done = run_geogrid("partition", str(path), "--out", str(tmp_path / "p.gpkg"))
+    assert done.returncode == 1
+    assert not (tmp_path / "p.gpkg").exists()
+    return done.stderr.strip().splitlines()[-1]
+
+
+def test_partition_file_refuses_a_layer_whose_coordinates_do_not_fit_its_crs(
+    tmp_path: Path,
+) -> None:
+    # Gauss-Krüger metres labelled as CGCS2000 lon/lat: refused naming the layer, as import
+    # refuses it, instead of a plan of 'duplicate footprints' from infinite coordinates
+    buildings = gpd.read_file(CASE / "buildings.geojson").to_crs("EPSG:4549")
+    path = _with_layer(tmp_path, "buildings", buildings.set_crs("EPSG:4490", allow_override=True))
+    last = _refusal(path, tmp_path)
+    assert last.startswith(f"geogrid: error: file {path}, layer buildings: coordinates (")
+    assert "are not lon/lat although the CRS is geographic; the data looks projected" in last
+    assert "ogr2ogr -a_srs EPSG:NNNN" in last
+
+
+def test_partition_file_refuses_roads_with_latitude_and_longitude_swapped(tmp_path: Path) -> None:
+    roads = gpd.read_file(CASE / "roads.geojson")
+    swapped = roads.set_geometry(shapely.transform(roads.geometry.to_numpy(), lambda c: c[:, ::-1]))
+    last = _refusal(_with_layer(tmp_path, "roads", swapped), tmp_path)
+    assert ", layer roads: coordinates (36.1000, 120.4602) .. (36.1075, 120.4687) look like " \
+        "(latitude, longitude): the axes are swapped" in last  # fmt: skip
+
+
+def test_partition_file_refuses_roads_that_are_not_lines(tmp_path: Path) -> None:
+    # road surfaces dissolved into one polygon made one block of the whole street (0% in band)
+    roads = gpd.read_file(CASE / "roads.geojson")
+    surface = gpd.GeoDataFrame({"road_id": ["S1"]}, geometry=[roads.union_all().buffer(0.0001)],
+                               crs=roads.crs)  # fmt: skip
+    last = _refusal(_with_layer(tmp_path, "roads", surface), tmp_path)
+    assert last.endswith(
+        "field geometry: roads must be lines (centre lines), found Polygon; derive centre lines "
+        "from road surfaces before dividing"
+    )
+
+
+def test_partition_file_reads_a_layer_named_in_capitals_and_says_when_there_are_no_roads(
+    tmp_path: Path,
+) -> None:
+    roads = gpd.read_file(CASE / "roads.geojson")
+    report = tmp_path / "r.json"
+    done = run_geogrid("partition", str(_with_layer(tmp_path, "Roads", roads)),
+                       "--report", str(report))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = json.loads(report.read_text())
+    assert out["input_layers"] == {
+        "read": ["communities", "buildings", "Roads"],
+        "not_read": {},
+        "notes": [],
+    }
+    assert out["network"]["lines_in"] == 3
+    none = tmp_path / "none"
+    none.mkdir()
+    communities = gpd.read_file(CASE / "communities.geojson").assign(area_type="")
+    done = run_geogrid(
+        "partition", str(_with_layer(none, "communities", communities, drop="roads"))
+    )
+    # an empty area type (a DBF's missing value) is missing, not refused; no roads is said
+    assert done.returncode == 0, done.stderr
+    assert "barrier lines: none; the grids follow no road, river or railway" in done.stdout
+
+
+def test_partition_file_names_a_household_count_no_floor_can_hold(tmp_path: Path) -> None:
+    buildings = gpd.read_file(CASE / "buildings.geojson")
+    buildings.loc[5, "households"] = 99_999  # a slip for 99
+    report = tmp_path / "r.json"
+    done = run_geogrid("partition", str(_with_layer(tmp_path, "buildings", buildings)),
+                       "--report", str(report))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    dense = json.loads(report.read_text())["households"]["suspect"]["dense"]
+    assert dense["buildings"] == 1 and dense["households"] == 99_999
+    assert dense["first"][0]["building_id"] == buildings["building_id"].iloc[5]
+    assert "check: 1 building(s) hold more households than one per 4 m² of floor" in done.stdout
+
+
+def test_partition_file_reads_households_from_a_chinese_column_as_import_does(
+    tmp_path: Path,
+) -> None:
+    buildings = gpd.read_file(CASE / "buildings.geojson").rename(
+        columns={"households": "户数", "levels": "层数"}
+    )
+    report = tmp_path / "r.json"
+    done = run_geogrid("partition", str(_with_layer(tmp_path, "buildings", buildings)),
+                       "--report", str(report))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = json.loads(report.read_text())
+    assert out["households"]["households_in"] == 56 * 25  # given, none estimated
+    assert "estimated" not in out["households"]
+    assert "buildings: households taken from column '户数'" in out["input_layers"]["notes"]
+    assert "  buildings: households taken from column '户数'" in done.stdout

@@ -1,0 +1,156 @@
+"""Reading the input file of ``geogrid partition FILE``: the layers the engine reads, checked as
+``geogrid import`` checks them, so that the file route and the store route refuse the same
+faults in the same words.
+
+- Layers are found by name, ignoring case (``Roads`` is the roads layer); the others are listed
+  in the report with their feature counts, never passed over silently.
+- Each layer's coordinates must fit its CRS (``geogrid.crs.to_storage_crs``): metres labelled
+  as lon/lat, eastings with a Gauss-Krüger zone number the CRS lacks, lon/lat labelled as
+  metres are refused in one line naming the layer and the CRS that fits, instead of turning
+  into infinities and a plan of "duplicate footprints" or buildings "outside every parent".
+- Lon/lat layers shifted to GCJ-02 are refused (``_provenance``), values are checked as import
+  checks them (``io._values``), and buildings without a household count are estimated as
+  import estimates them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geogrid.crs import to_storage_crs
+from geogrid.errors import CRSError, InputError
+from geogrid.households import fill_households
+from geogrid.io._codes import as_text
+from geogrid.io._provenance import refuse_shifted_layers
+from geogrid.io._values import check_values
+from geogrid.io.mapping import alias_columns
+from geogrid.partition_jobs import FILE_LAYERS
+from geogrid.schema import LAYERS
+from geogrid.settings import HouseholdSettings
+from geogrid.validation import LayerFindings, ValidationReport
+
+Layers = dict[str, gpd.GeoDataFrame | None]
+_CODES = ("code", "parent_code", "street_code", "community_code")
+
+
+def read_input(
+    path: Path, households: HouseholdSettings
+) -> tuple[Layers, dict[str, Any] | None, list[str]]:
+    """The input layers, checked, buildings without a household count estimated as import does
+    (with the assumptions made, or None when every building had a count), and notes on the
+    columns taken for a field by another name (户数 for households), as import takes them.
+
+    Raises InputError (CRSError) naming the file and the layer on the first fault found."""
+    import pyogrio
+
+    if not path.exists():
+        raise InputError("no such file", file=str(path))
+    names = file_layer_names(path)
+    layers: Layers = {
+        kind: gpd.read_file(path, layer=names[kind]) if kind in names else None
+        for kind in FILE_LAYERS
+    }
+    found = ", ".join(sorted(name for name, _ in pyogrio.list_layers(path))) or "none"
+    hint = f"(layers here: {found}; rename one to it)"
+    if layers["buildings"] is None:
+        raise InputError(f"no 'buildings' layer {hint}", file=str(path))
+    if _empty(layers["communities"]) and _empty(layers["streets"]):
+        raise InputError(f"no 'communities' (or 'streets') layer to divide {hint}", file=str(path))
+    for kind, frame in layers.items():
+        if frame is not None and not frame.empty:
+            _check_crs(frame, f"{path}, layer {names[kind]}")
+    notes: list[str] = []
+    for kind, frame in layers.items():
+        if frame is not None and kind in LAYERS:
+            layers[kind], said = alias_columns(frame, LAYERS[kind])
+            notes += [f"{names[kind]}: {note}" for note in said]
+    refuse_shifted_layers(layers, file=str(path))
+    layers = _checked_values(layers, path)
+    buildings = layers["buildings"]
+    assert buildings is not None
+    given = (
+        pd.to_numeric(buildings["households"], errors="coerce")
+        if "households" in buildings.columns
+        else pd.Series(float("nan"), index=buildings.index)
+    )
+    if not given.isna().any():
+        return layers, None, notes
+    layers["buildings"], assumptions = fill_households(buildings, settings=households)
+    return layers, assumptions, notes
+
+
+def _check_crs(frame: gpd.GeoDataFrame, where: str) -> None:
+    """Refuse a layer whose coordinates cannot lie in its CRS, as import does, with what to do
+    here: the file carries each layer's CRS, there is no ``--source-crs``."""
+    try:
+        to_storage_crs(frame, file=where)  # the result is dropped: the engine keeps the CRS
+    except CRSError as err:
+        raise CRSError(
+            f"{err.message} (for partition FILE: set the layer's CRS in the file, e.g. "
+            "ogr2ogr -a_srs EPSG:NNNN, or bring it in with geogrid import --source-crs)",
+            file=where,
+        ) from err
+
+
+def file_layer_names(path: Path) -> dict[str, str]:
+    """The file's layer for each kind the engine reads, by name ignoring case (an exact name
+    first)."""
+    import pyogrio
+
+    names = [str(name) for name, _ in pyogrio.list_layers(path)]
+    out: dict[str, str] = {}
+    for kind in FILE_LAYERS:
+        same = [n for n in names if n == kind] or [n for n in names if n.lower() == kind]
+        if same:
+            out[kind] = same[0]
+    return out
+
+
+def input_layers(path: Path) -> dict[str, Any]:
+    """The layers of an input file the engine reads, and those it does not with their
+    feature counts: a land-use or parcel layer is not silently left out."""
+    import pyogrio
+
+    read = set(file_layer_names(path).values())
+    names = [str(name) for name, _ in pyogrio.list_layers(path)]
+    return {
+        "read": [name for name in names if name in read],
+        "not_read": {
+            name: int(pyogrio.read_info(path, layer=name)["features"])
+            for name in names
+            if name not in read
+        },
+    }
+
+
+def _checked_values(layers: Layers, path: Path) -> Layers:
+    """The import's checks of values (``geogrid.io``): codes as text, counts that are whole
+    numbers (not '12户'), area types and road classes in any spelling import knows (农村 is
+    general_rural, with its band); the first error refuses the file in one line."""
+    report = ValidationReport()
+    out: Layers = {}
+    for name, frame in layers.items():
+        if frame is None or name not in LAYERS:
+            out[name] = frame
+            continue
+        numeric = [c for c in _CODES if c in frame and pd.api.types.is_numeric_dtype(frame[c])]
+        frame = frame.assign(**{c: as_text(frame[c]) for c in numeric})  # 370212001001.0
+        checked = check_values(frame, LayerFindings(report, name, str(path)), names=False)
+        # class values as written: the engine reads them through the same table and lists
+        # those it does not know (the import's check leaves them empty)
+        kept = [c for c in ("road_class", "waterway_class") if c in frame.columns]
+        out[name] = checked.assign(**{c: frame[c] for c in kept})
+    if report.errors:
+        first, more = report.errors[0], len(report.errors) - 1
+        raise InputError(
+            f"partition refused: {first.line()}" + (f" (and {more} more)" if more else "")
+        )
+    return out
+
+
+def _empty(frame: gpd.GeoDataFrame | None) -> bool:
+    return frame is None or frame.empty
