@@ -4,8 +4,8 @@ Words used throughout the code base, in one place:
 
 layer
     A kind of stored map data with a fixed schema (``geogrid/schema.py``): ``districts``,
-    ``streets``, ``communities``, ``buildings``, ``compounds``, ``roads``, ``waterways``,
-    ``railways``. Each import replaces (or appends to) one layer and records its source file,
+    ``streets``, ``communities``, ``buildings``, ``compounds``, ``natural_villages``,
+    ``roads``, ``waterways``, ``railways``. Each import replaces (or appends to) one layer and records its source file,
     the CRS it came in and its validation summary. Incidents and grid plans are not layers,
     but they have data versions like layers (``geogrid/store/versions.py``).
 parent

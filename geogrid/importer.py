@@ -23,6 +23,7 @@ from geogrid.errors import InputError
 from geogrid.households import HouseholdTotal, fill_households
 from geogrid.io import FieldMapping, SourceLayer, _provenance, apply_mapping, layer_for, read_layers
 from geogrid.io._checks import feature_label
+from geogrid.io.readers import layer_names
 from geogrid.schema import LAYERS, layer_spec
 from geogrid.settings import HouseholdSettings
 from geogrid.store import Store
@@ -35,6 +36,7 @@ IMPORT_ORDER: Final = (
     "streets",
     "communities",
     "compounds",
+    "natural_villages",
     "buildings",
     "roads",
     "waterways",
@@ -114,7 +116,7 @@ def import_file(
     ValidationFailed
         Validation found errors; ``.report`` holds every finding. Nothing was written.
     """
-    options = _layer_choice(options or ImportOptions())
+    options = _layer_choice(options or ImportOptions(), path)
     if options.mode not in ("replace", "append"):
         raise InputError(f"unknown mode {options.mode!r}; expected replace or append")
     tick = progress or (lambda _what, _done, _total: None)
@@ -168,15 +170,29 @@ def import_file(
     return result
 
 
-def _layer_choice(options: ImportOptions) -> ImportOptions:
-    """``layer`` may name a layer of the source: ``NAME`` (not a layer kind) or ``NAME:KIND``."""
+def _layer_choice(options: ImportOptions, path: str | Path) -> ImportOptions:
+    """``layer`` may name a layer of the source: ``NAME`` (not a layer kind) or ``NAME:KIND``.
+
+    A value that is neither a kind nor a layer of the file is refused as an unknown kind,
+    listing the kinds: taken for a layer name, it would be refused as a missing layer
+    ("no layer 'natural_village'; the file has: nv"), which hides that the kind was the typo."""
     layer = options.layer
     if layer is None or layer in LAYERS:
         return options
     name, sep, kind = layer.rpartition(":")
     if sep and kind in LAYERS and name:
         return replace(options, source_layer=name, layer=kind)
-    return replace(options, source_layer=layer, layer=None)
+    kinds = f"--layer takes a layer kind ({', '.join(LAYERS)})"
+    if options.source_layer is not None:  # the layer is chosen already: this must be a kind
+        raise InputError(f"unknown layer kind {layer!r}; {kinds}", file=str(path))
+    names = list(dict.fromkeys(layer_names(path)))
+    if not names or layer in names:
+        return replace(options, source_layer=layer, layer=None)
+    raise InputError(
+        f"unknown layer kind {kind if sep and name in names else layer!r}; {kinds}, or the "
+        f"name of a layer of the file ({', '.join(names)}), as NAME or NAME:KIND",
+        file=str(path),
+    )
 
 
 def _sources(path: str | Path, options: ImportOptions) -> list[SourceLayer]:

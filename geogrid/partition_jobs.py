@@ -19,9 +19,11 @@ from geogrid.store.versions import data_versions, plan_layer
 
 Progress = Callable[[int, int], None]
 BARRIERS = ("roads", "waterways", "railways")
-INPUT_LAYERS = ("communities", "streets", "buildings", *BARRIERS)
 VILLAGES_LAYER = "natural_villages"  # optional polygons of natural villages (自然村)
-FILE_LAYERS = (*INPUT_LAYERS, VILLAGES_LAYER)  # what `geogrid partition FILE` reads
+# What a partition reads, from the store (versions recorded with the plan, so that villages
+# edited meanwhile make the save stale as any other input) or from `geogrid partition FILE`.
+INPUT_LAYERS = ("communities", "streets", "buildings", *BARRIERS, VILLAGES_LAYER)
+FILE_LAYERS = INPUT_LAYERS
 PLAN_LEVELS = ("large", "medium", "basic", "micro")
 
 
@@ -98,12 +100,13 @@ def run_partition(
 
     return redraw_plan(
         current, parents, buildings, **barriers, levels=levels, seed=seed, only=only,
-        progress=progress,
+        progress=progress, villages=layers.get(VILLAGES_LAYER),
     )  # fmt: skip
 
 
 def store_layers(store: Store) -> dict[str, gpd.GeoDataFrame | None]:
-    """The partition's input layers as stored (EPSG:4326)."""
+    """The partition's input layers as stored (EPSG:4326); natural villages too, so that the
+    store route (CLI and the API's jobs) keeps them whole as ``partition FILE`` does."""
     return {name: read_layer(store.engine, name) for name in INPUT_LAYERS}
 
 

@@ -55,10 +55,23 @@ WATERWAYS = LayerSpec(
 )
 RAILWAYS = LayerSpec("railways", "line", "railway_id", (), ("name", "synthetic"))
 COMPOUNDS = LayerSpec("compounds", "polygon", "compound_id", (), ("name", "synthetic"))
+# Natural villages (自然村): the settlements of a village, rural or mountain parent that the
+# partition keeps in one grid where they fit ("about 300 households or one natural village").
+NATURAL_VILLAGES = LayerSpec("natural_villages", "polygon", "village_id", (), ("name", "synthetic"))
 
 LAYERS: Final[dict[str, LayerSpec]] = {
     spec.name: spec
-    for spec in (DISTRICTS, STREETS, COMMUNITIES, BUILDINGS, ROADS, WATERWAYS, RAILWAYS, COMPOUNDS)
+    for spec in (
+        DISTRICTS,
+        STREETS,
+        COMMUNITIES,
+        BUILDINGS,
+        ROADS,
+        WATERWAYS,
+        RAILWAYS,
+        COMPOUNDS,
+        NATURAL_VILLAGES,
+    )
 }
 BARRIER_LAYERS: Final[dict[str, str]] = {
     "roads": "road",

@@ -81,6 +81,10 @@ FIELD_ALIASES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "compound_id": ("小区编号", "小区id", "小区代码", "小区编码"),
         "name": ("小区名称", "小区名"),
     },
+    "natural_villages": {
+        "village_id": ("自然村编号", "自然村id", "自然村代码", "自然村编码", "村庄编号"),
+        "name": ("自然村名称", "自然村名", "村庄名称"),
+    },
     "roads": {
         "road_id": ("道路编号", "道路id", "道路代码", "道路编码", "路段编号"),
         "road_class": (

@@ -147,6 +147,19 @@ def read_layers(
     return layers
 
 
+def layer_names(path: str | Path) -> list[str]:
+    """The names that pick a layer of ``path``: the spatial layers of a multi-layer source, or
+    the one layer's name and the file's. Empty when there is no file to list (reading it says
+    why); an unreadable file raises as reading it would."""
+    path = Path(path)
+    if not path.exists() or (path.is_file() and path.stat().st_size == 0):
+        return []
+    if read_route(path) != "gdal":
+        return [_stem(path)]
+    names = _ogr.spatial_layers(path, _ogr.gdal_target(path))
+    return [*names, _stem(path)] if len(names) == 1 else names
+
+
 def _stem(path: Path) -> str:
     name = path.name
     for suffix in (".zip", ".gdb"):

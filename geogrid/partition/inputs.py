@@ -44,9 +44,11 @@ def parent_items(
     barriers: list[gpd.GeoDataFrame],
     *,
     only: set[str] | None = None,
+    villages: gpd.GeoDataFrame | None = None,
 ) -> tuple[list[ParentInput], CRS]:
-    """One :class:`ParentInput` per parent, sorted by code, in the metric CRS of the parents."""
-    prepared = prepare(parents, buildings, barriers, only=only)
+    """One :class:`ParentInput` per parent, sorted by code, in the metric CRS of the parents
+    (``villages``: the user's natural villages, see :func:`prepare`)."""
+    prepared = prepare(parents, buildings, barriers, only=only, villages=villages)
     return prepared.items, prepared.metric
 
 

@@ -44,6 +44,7 @@ def redraw_plan(
     seed: int = 0,
     only: Sequence[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    villages: gpd.GeoDataFrame | None = None,
 ) -> Plan:
     """A new plan from ``current`` (grids keyed by level) and today's parents and buildings.
 
@@ -55,12 +56,17 @@ def redraw_plan(
     only
         Basic grid codes or parent codes to divide again; ``None`` redraws the grids that now
         violate their band (and those a new building straddles).
+    villages
+        Polygons of natural villages (自然村), as for a first plan: the grids divided again keep
+        each village whole where it fits.
     """
     start = time.perf_counter()
     for level in ("basic", "micro"):
         if level not in current or "code" not in current[level].columns:
             raise InputError(f"the current plan has no {level} grids with a 'code' field")
-    items, metric = parent_items(parents, buildings, [roads, waterways, railways])
+    items, metric = parent_items(
+        parents, buildings, [roads, waterways, railways], villages=villages
+    )
     old_b = current["basic"].to_crs(metric)
     old_m = current["micro"].to_crs(metric)
     whole, chosen = _chosen(only, [it.code for it in items], set(old_b["code"].astype(str)))

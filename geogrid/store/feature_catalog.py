@@ -214,6 +214,7 @@ def _layers() -> list[Collection]:
         _plain("communities", t.Community, "Communities", "Communities and villages, 12-digit NBS code.", kind="MultiPolygon"),
         _plain("buildings", t.Building, "Buildings", "Buildings with households (given or estimated).", kind="Polygon", code=False),
         _plain("compounds", t.Compound, "Compounds", "Residential compounds (小区).", kind="Polygon", code=False),
+        _plain("natural_villages", t.NaturalVillage, "Natural villages", "Natural villages (自然村).", kind="Polygon", code=False),
         _barrier_lines(),
     ]  # fmt: skip
 

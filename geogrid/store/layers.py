@@ -50,6 +50,7 @@ def _binding(name: str) -> _Binding:
         "communities": t.Community,
         "buildings": t.Building,
         "compounds": t.Compound,
+        "natural_villages": t.NaturalVillage,
     }[name]
     return _Binding(t.table_of(model))
 
@@ -179,7 +180,8 @@ def frame_with_geometry(frame: pd.DataFrame) -> gpd.GeoDataFrame:
 def layer_counts(bind: Engine | Connection) -> dict[str, int]:
     """Feature counts per layer kind, plus plans, grids and incidents."""
     counts: dict[str, int] = {}
-    for name in ("districts", "streets", "communities", "compounds", "buildings", *BARRIER_LAYERS):
+    polygons = ("districts", "streets", "communities", "compounds", "natural_villages")
+    for name in (*polygons, "buildings", *BARRIER_LAYERS):
         binding = _binding(name)
         stmt = binding.only_this_layer(select(func.count()).select_from(binding.table))
         counts[name] = int(fetch_all(bind, stmt)[0][0])

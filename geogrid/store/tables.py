@@ -114,6 +114,18 @@ class Compound(Base):
     geom: Mapped[Any] = mapped_column(_geometry())
 
 
+class NaturalVillage(Base):
+    """A natural village (自然村) of a village, rural or mountain parent: kept in one grid where
+    it fits; buildings outside every natural village are clustered instead."""
+
+    __tablename__ = "natural_villages"
+
+    village_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    geom: Mapped[Any] = mapped_column(_geometry())
+
+
 class Building(Base):
     """A building with its households, given or estimated (``households_source``)."""
 

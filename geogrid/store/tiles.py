@@ -70,6 +70,7 @@ def _sources(kind: StoreKind) -> dict[str, _Source]:
     # SpatiaLite has no md5: its building ids are computed by the encoder (same function).
     building_id = _text_id_pg("t.building_id") if kind == "postgis" else "0"
     compound_id = _text_id_pg("t.compound_id") if kind == "postgis" else "0"
+    village_id = _text_id_pg("t.village_id") if kind == "postgis" else "0"
     reported = (
         "to_char(t.reported_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
         if kind == "postgis"
@@ -93,6 +94,9 @@ def _sources(kind: StoreKind) -> dict[str, _Source]:
             _plain("building_id", "levels", "households", "use", "compound_id", "synthetic"),
         ),
         "compounds": _Source("compounds", compound_id, _plain("compound_id", "name", "synthetic")),
+        "natural_villages": _Source(
+            "natural_villages", village_id, _plain("village_id", "name", "synthetic")
+        ),
         "barrier_lines": _Source(
             "barrier_lines",
             "t.id",

@@ -36,7 +36,11 @@ class TileFeatures:
     next_change: datetime | None = None
 
 
-_TEXT_IDS = {"buildings": "building_id", "compounds": "compound_id"}
+_TEXT_IDS = {
+    "buildings": "building_id",
+    "compounds": "compound_id",
+    "natural_villages": "village_id",
+}
 """Layers whose feature id is made from a text id (see :func:`feature_id`)."""
 
 

@@ -148,6 +148,18 @@ STATIC_LAYERS: Final[dict[str, TileLayer]] = {
             by_code=False,
         ),
         TileLayer(
+            "natural_villages",
+            "Natural villages",
+            "natural_villages",
+            "polygon",
+            {"village_id": "String", "name": "String", "synthetic": "Boolean"},
+            # a natural village spans hundreds of metres, a compound tens: shown a zoom earlier
+            minzoom=11,
+            depends_on=("natural_villages",),
+            max_age=300,
+            by_code=False,
+        ),
+        TileLayer(
             "barrier_lines",
             "Roads, waterways and railways",
             "barrier_lines",

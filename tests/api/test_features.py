@@ -59,8 +59,8 @@ def test_collections_are_cut_to_the_jurisdiction(
     district = api_client(store, jurisdiction=DISTRICT).get("/collections").json()
     ids = [c["id"] for c in district["collections"]]
     assert ids == [
-        "districts", "streets", "communities", "buildings", "compounds", "barrier_lines",
-        "basic_grids", "micro_grids", f"plan-{plans.published}-basic_grids",
+        "districts", "streets", "communities", "buildings", "compounds", "natural_villages",
+        "barrier_lines", "basic_grids", "micro_grids", f"plan-{plans.published}-basic_grids",
         f"plan-{plans.published}-micro_grids", f"plan-{plans.draft}-basic_grids", "incidents",
     ]  # fmt: skip
     streets = next(c for c in district["collections"] if c["id"] == "streets")

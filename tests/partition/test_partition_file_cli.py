@@ -10,6 +10,7 @@ import geopandas as gpd
 import pyogrio
 import shapely
 from _cli import run_geogrid
+from _villages import natural_villages, row_of_houses, village_parent
 
 CASE = Path(__file__).parent.parent / "data" / "cases" / "c15"
 
@@ -51,13 +52,11 @@ def test_partition_file_estimates_missing_households_and_prints_the_account(
 
 
 def test_partition_file_reads_the_natural_villages_layer(tmp_path: Path) -> None:
-    from test_villages import _row_of_houses, _village_parent, _villages
-
     path = tmp_path / "villages.gpkg"
     for name, frame in (
-        ("communities", _village_parent()),
-        ("buildings", _row_of_houses()),
-        ("natural_villages", _villages()),
+        ("communities", village_parent()),
+        ("buildings", row_of_houses()),
+        ("natural_villages", natural_villages()),
     ):
         pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
     report = tmp_path / "r.json"

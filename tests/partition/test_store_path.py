@@ -119,5 +119,6 @@ def test_a_plan_built_from_layers_that_changed_meanwhile_is_refused(
     plan_id, _ = partition_store(store, seed=1, only=[first])
     built_from = plan_info(store.engine, plan_id)["built_from"]
     assert built_from == {
-        "buildings": 1, "communities": 1, "railways": 0, "roads": 2, "streets": 1, "waterways": 1
+        "buildings": 1, "communities": 1, "railways": 0, "roads": 2, "streets": 1, "waterways": 1,
+        "natural_villages": 0,
     }  # fmt: skip

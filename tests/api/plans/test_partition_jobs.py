@@ -10,6 +10,14 @@ from typing import Any
 
 from _api import ApiClient
 from _draft_city import EAST_CODE, WEST_CODE, small_city
+from _villages import (
+    EAST_HOUSEHOLDS,
+    PARENT,
+    WEST_HOUSEHOLDS,
+    natural_villages,
+    row_of_houses,
+    village_parent,
+)
 from fastapi.testclient import TestClient
 
 from geogrid.store import Store, read_plan, write_layer
@@ -96,3 +104,22 @@ def test_a_killed_worker_fails_its_job_and_frees_the_draft(
     again = client.post("/partition-jobs", json={"scope": [WEST_CODE]})  # the draft is free
     assert again.status_code == 202, again.text
     assert _wait(client, again.json()["id"])["status"] == "succeeded"
+
+
+def test_a_job_keeps_the_stored_natural_villages_whole(store: Store, api_client: ApiClient) -> None:
+    """A job reads the natural_villages layer as ``geogrid partition`` does: each village of
+    the row of houses (240 and 360 households, one settlement of 600 without them) in a grid."""
+    with store.transaction() as conn:
+        for name, frame in (
+            ("communities", village_parent("EPSG:4326")),
+            ("buildings", row_of_houses("EPSG:4326")),
+            ("natural_villages", natural_villages("EPSG:4326")),
+        ):
+            write_layer(conn, name, frame, source_file="test", source_crs="EPSG:4326")
+    client = api_client(store, role="planner", jurisdiction="370212")
+    started = client.post("/partition-jobs", json={"scope": [PARENT]})
+    assert started.status_code == 202, started.text
+    job = _wait(client, started.json()["id"])
+    assert job["status"] == "succeeded", job
+    basic = read_plan(store.engine, job["plan_id"], "basic")
+    assert sorted(basic["households"]) == [WEST_HOUSEHOLDS, EAST_HOUSEHOLDS]
