@@ -130,6 +130,8 @@ def partition(
     console.print(summary_table(plan_report))
     for line in exemption_lines(plan_report) + network_lines(plan_report):
         console.print(line)
+    if input is not None and out is None:
+        console.print("the plan was not written: pass --out PLAN.gpkg to keep it")
     if "redraw" in plan_report:
         console.print(_redraw_line(plan_report["redraw"]))
     dedicated_grids = plan_report.get("basic", {}).get("dedicated_grids", [])

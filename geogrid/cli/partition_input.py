@@ -89,8 +89,10 @@ def _check_crs(frame: gpd.GeoDataFrame, where: str) -> None:
     try:
         to_storage_crs(frame, file=where)  # the result is dropped: the engine keeps the CRS
     except CRSError as err:
+        message = err.message.replace("import again with --source-crs ", "set its CRS to ")
+        message = message.replace("declare it with --source-crs (", "declare its CRS (")
         raise CRSError(
-            f"{err.message} (for partition FILE: set the layer's CRS in the file, e.g. "
+            f"{message} (for partition FILE: set the layer's CRS in the file, e.g. "
             "ogr2ogr -a_srs EPSG:NNNN, or bring it in with geogrid import --source-crs)",
             file=where,
         ) from err

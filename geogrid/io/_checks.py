@@ -33,7 +33,7 @@ _TYPE_IDS: Final = {
 
 def feature_label(frame: gpd.GeoDataFrame, layer: str) -> pd.Series:
     """The id of each feature, or its row number when it has none."""
-    ids = frame[layer_spec(layer).id_field]
+    ids = column_or_none(frame, layer_spec(layer).id_field)  # a file may carry no ids at all
     rows = pd.Series([f"row {i + 1}" for i in range(len(frame))], index=frame.index)
     return ids.where(ids.notna(), rows).astype(str)
 

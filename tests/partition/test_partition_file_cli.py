@@ -364,3 +364,16 @@ def test_partition_file_reads_households_from_a_chinese_column_as_import_does(
     assert "estimated" not in out["households"]
     assert "buildings: households taken from column '户数'" in out["input_layers"]["notes"]
     assert "  buildings: households taken from column '户数'" in done.stdout
+
+
+def test_partition_file_takes_layers_without_id_columns(tmp_path: Path) -> None:
+    # a district office's file: no building or road ids at all (feature_label numbered rows)
+    buildings = gpd.read_file(CASE / "buildings.geojson").drop(columns="building_id")
+    path = _with_layer(tmp_path, "buildings", buildings)
+    roads = gpd.read_file(CASE / "roads.geojson").drop(columns="road_id")
+    pyogrio.write_dataframe(roads, path, layer="roads", driver="GPKG")
+    report = tmp_path / "r.json"
+    done = run_geogrid("partition", str(path), "--report", str(report))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(report.read_text())["households"]["households_in"] == 56 * 25
+    assert "the plan was not written: pass --out PLAN.gpkg to keep it" in done.stdout
