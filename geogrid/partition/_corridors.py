@@ -28,7 +28,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from geogrid.partition._geometry import union_groups
+from geogrid.partition._geometry import coverage_shape, union_groups
 
 CORRIDOR_M: Final = 1.0  # width of the strip given to the enclosed grid (m)
 CLEAR_M: Final = 0.5  # the strip passes no building of the grid around closer than this (m)
@@ -341,7 +341,9 @@ def _harm(
     if abs(float(shapely.area(cells[faces]).sum()) - area) > 1e-9 * area + 1e-6:
         return set(faces.tolist())
     split = {
-        f for f in faces.tolist() if _shape(np.asarray([cells[f]])) != _shape(np.asarray([old[f]]))
+        f
+        for f in faces.tolist()
+        if coverage_shape(np.asarray([cells[f]])) != coverage_shape(np.asarray([old[f]]))
     }
     if split:
         return split
@@ -352,17 +354,10 @@ def _harm(
     for labels in levels:
         for g in np.unique(labels[faces]).tolist():
             mine = np.flatnonzero(labels == g)
-            new, was = _shape(cells[mine]), _shape(old[mine])
+            new, was = coverage_shape(cells[mine]), coverage_shape(old[mine])
             if new[0] > was[0] or new[1] > was[1]:
                 blame.update(faces[labels[faces] == g].tolist())
     outer = np.flatnonzero(levels[0] == hole.outer)
-    if not blame and _shape(cells[outer])[1] >= _shape(old[outer])[1]:
+    if not blame and coverage_shape(cells[outer])[1] >= coverage_shape(old[outer])[1]:
         return set(faces.tolist())
     return blame or None
-
-
-def _shape(cells: ObjArray) -> tuple[int, int]:
-    """Polygons and holes of the union of a coverage's cells."""
-    union = shapely.coverage_union_all(cells) if len(cells) > 1 else cells[0]
-    parts = shapely.get_parts(union)
-    return len(parts), int(shapely.get_num_interior_rings(parts).sum())

@@ -59,6 +59,13 @@ def coverage_error(parent: shapely.Geometry, grids: NDArray[np.object_]) -> tupl
     return gap, max(overlap, 0.0)
 
 
+def coverage_shape(cells: NDArray[np.object_]) -> tuple[int, int]:
+    """Polygons and holes of the union of a coverage's cells (at least one cell)."""
+    union = shapely.coverage_union_all(cells) if len(cells) > 1 else cells[0]
+    parts = shapely.get_parts(union)
+    return len(parts), int(shapely.get_num_interior_rings(parts).sum())
+
+
 def inner_boundary_length(parent: shapely.Geometry, grids: NDArray[np.object_]) -> float:
     """Length (m, metric CRS) of the boundary between the grids tiling ``parent``: each grid's
     outline counted once from either side, less the parent's own."""

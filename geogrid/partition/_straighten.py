@@ -14,8 +14,8 @@ stay as they were.
 The cells are changed with the grids (a cell of a grid loses what the other grid gains; what a
 grid gains joins the cell of it that borders it longest), so every grid stays the union of its
 cells and a draft editor moving cells keeps the straight lines. A pair whose new boundary would
-split a grid or a cell into pieces or make a hole in one, or leave cells not meeting vertex for vertex, keeps its old
-boundary, and so does one whose redrawn cells would leave a grid of the level within (a micro
+split a grid or a cell into pieces or make a hole in one, or leave cells not meeting vertex
+for vertex, keeps its old boundary, and so does one whose redrawn cells would leave a grid of the level within (a micro
 grid, the union of some cells) with a hole it did not have: the land a grid gains can close a
 ring around a neighbour that touched the boundary only there (a tower's own micro grid, say).
 The report measures the boundary shares on barriers on the grids as drawn.
@@ -29,7 +29,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from geogrid.partition._geometry import union_groups
+from geogrid.partition._geometry import coverage_shape, union_groups
 
 PIN_M: Final = 1.0  # a boundary vertex this close to a barrier line lies on it: it stays
 CLEAR_M: Final = 0.5  # a straightened boundary passes no building closer than this
@@ -125,8 +125,7 @@ def _pair(
     new_a = shapely.union_all([p for p, x in zip(pieces, to_a, strict=True) if x])
     new_b = shapely.union_all([p for p, x in zip(pieces, to_a, strict=True) if not x])
     same_parts = all(
-        shapely.get_num_geometries(n) == shapely.get_num_geometries(o)
-        and _rings(np.asarray([n])) == _rings(np.asarray([o]))
+        coverage_shape(np.asarray([n])) == coverage_shape(np.asarray([o]))
         for n, o in ((new_a, a), (new_b, b))
     )
     area_kept = abs(shapely.area(new_a) + shapely.area(new_b) - shapely.area(union)) < 0.01
@@ -249,20 +248,12 @@ def _holes_made(cells: ObjArray, before: dict[int, Any], inner_of_face: IntArray
     with the cells ``before``."""
     if inner_of_face is None:
         return False
-    old = cells.copy()
-    for f, g in before.items():
-        old[f] = g
     for m in np.unique(inner_of_face[list(before)]).tolist():
-        mine = np.flatnonzero(inner_of_face == m)
-        if _rings(cells[mine]) > _rings(old[mine]):
+        mine = np.flatnonzero(inner_of_face == m).tolist()
+        old = np.asarray([before.get(f, cells[f]) for f in mine], dtype=object)
+        if coverage_shape(cells[mine])[1] > coverage_shape(old)[1]:
             return True
     return False
-
-
-def _rings(cells: ObjArray) -> int:
-    """Holes of the union of a coverage's polygons."""
-    union = shapely.coverage_union_all(cells) if len(cells) > 1 else cells[0]
-    return int(shapely.get_num_interior_rings(shapely.get_parts(union)).sum())
 
 
 def _adopt(pieces: ObjArray, owner: IntArray, grid_of_face: IntArray, grid_now: IntArray) -> None:
