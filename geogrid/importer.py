@@ -8,7 +8,7 @@ is left exactly as it was.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -21,9 +21,9 @@ from sqlalchemy import Connection
 from geogrid.crs import to_storage_crs
 from geogrid.errors import InputError
 from geogrid.households import HouseholdTotal, fill_households
-from geogrid.io import FieldMapping, SourceLayer, _provenance, apply_mapping, layer_for, read_layers
+from geogrid.import_sources import choose_layer, kind_of, sources_of
+from geogrid.io import FieldMapping, SourceLayer, _provenance, apply_mapping
 from geogrid.io._checks import feature_label
-from geogrid.io.readers import layer_names
 from geogrid.schema import LAYERS, layer_spec
 from geogrid.settings import HouseholdSettings
 from geogrid.store import Store
@@ -116,12 +116,12 @@ def import_file(
     ValidationFailed
         Validation found errors; ``.report`` holds every finding. Nothing was written.
     """
-    options = _layer_choice(options or ImportOptions(), path)
+    options = choose_layer(options or ImportOptions(), path)
     if options.mode not in ("replace", "append"):
         raise InputError(f"unknown mode {options.mode!r}; expected replace or append")
     tick = progress or (lambda _what, _done, _total: None)
     tick(f"reading {Path(path).name}", 0, 1)
-    prepared = [_prepare(source, options) for source in _sources(path, options)]
+    prepared = [_prepare(source, options) for source in sources_of(path, options)]
     prepared.sort(key=lambda p: IMPORT_ORDER.index(p.kind))
     total = 2 * len(prepared) + 1
     result = ImportResult(ValidationReport())
@@ -170,85 +170,8 @@ def import_file(
     return result
 
 
-def _layer_choice(options: ImportOptions, path: str | Path) -> ImportOptions:
-    """``layer`` may name a layer of the source: ``NAME`` (not a layer kind) or ``NAME:KIND``.
-
-    A value that is neither a kind nor a layer of the file is refused as an unknown kind,
-    listing the kinds: taken for a layer name, it would be refused as a missing layer
-    ("no layer 'natural_village'; the file has: nv"), which hides that the kind was the typo."""
-    layer = options.layer
-    if layer is None or layer in LAYERS:
-        return options
-    name, sep, kind = layer.rpartition(":")
-    if sep and kind in LAYERS and name:
-        return replace(options, source_layer=name, layer=kind)
-    kinds = f"--layer takes a layer kind ({', '.join(LAYERS)})"
-    if options.source_layer is not None:  # the layer is chosen already: this must be a kind
-        raise InputError(f"unknown layer kind {layer!r}; {kinds}", file=str(path))
-    names = list(dict.fromkeys(layer_names(path)))
-    if not names or layer in names:
-        return replace(options, source_layer=layer, layer=None)
-    raise InputError(
-        f"unknown layer kind {kind if sep and name in names else layer!r}; {kinds}, or the "
-        f"name of a layer of the file ({', '.join(names)}), as NAME or NAME:KIND",
-        file=str(path),
-    )
-
-
-def _sources(path: str | Path, options: ImportOptions) -> list[SourceLayer]:
-    sources = read_layers(
-        path,
-        layer=options.source_layer,
-        encoding=options.encoding,
-        wkt_column=options.wkt_column,
-        lonlat_columns=options.lonlat_columns,
-    )
-    sources = _with_features(sources, path)
-    if options.layer is not None and len(sources) > 1:
-        named = [s for s in sources if s.name == options.layer]
-        if len(named) != 1:
-            raise InputError(
-                f"the file has {len(sources)} layers ({', '.join(s.name for s in sources)}); "
-                "say which one is meant with --source-layer",
-                file=str(path),
-            )
-        sources = named
-    kinds = [_kind(s, options) for s in sources]
-    if len(set(kinds)) < len(kinds):
-        raise InputError("two layers of the file map to the same layer kind", file=str(path))
-    return sources
-
-
-def _with_features(sources: list[SourceLayer], path: str | Path) -> list[SourceLayer]:
-    """The layers that hold features. A layer without any would replace the stored layer with
-    nothing; a file without any features is refused, naming its layers."""
-    kept = [s for s in sources if len(s.frame)]
-    if not kept:
-        names = ", ".join(s.name for s in sources)
-        raise InputError(
-            f"no features to import: the file's layers ({names}) are empty",
-            file=str(path),
-        )
-    kept[0].notes.extend(
-        f"layer {s.name} of the file has no features; not imported"
-        for s in sources
-        if not len(s.frame)
-    )
-    return kept
-
-
-def _kind(source: SourceLayer, options: ImportOptions) -> str:
-    """The layer kind: as requested, else by the layer's name, else by the file's name."""
-    try:
-        return layer_for(source.name, options.layer, file=source.file)
-    except InputError:
-        if source.alias is None:
-            raise
-        return layer_for(source.alias, options.layer, file=source.file)
-
-
 def _prepare(source: SourceLayer, options: ImportOptions) -> _Prepared:
-    kind = _kind(source, options)
+    kind = kind_of(source, options)
     frame, notes = apply_mapping(source.frame, layer_spec(kind), options.mapping, file=source.file)
     labels = feature_label(frame, kind)
     repairs = [(labels.iloc[r.row], r.check, r.message) for r in source.repairs]

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 from _cli import messages, run_geogrid
@@ -105,6 +106,37 @@ def test_multi_layer_sources_choose_a_layer_by_name(store: Store, tmp_path: Path
     # of the mapping or the layer name is then needed: a layer named like a kind works alone)
     frame.to_file(path, layer="communities", engine="pyogrio")
     assert import_file(store, path, ImportOptions(layer="communities")).written == {
+        "communities": 2
+    }
+
+
+def test_layers_of_no_known_kind_are_listed_not_imported(store: Store, tmp_path: Path) -> None:
+    """A delivery holds more than geogrid reads (land parcels, points of interest): the
+    layers named as kinds are imported, the others listed with their counts; a file with
+    no such layer is refused naming its layer, not the file."""
+    path = tmp_path / "street.gpkg"
+    frame = gpd.read_file(C17 / "src.geojson")
+    frame.to_file(path, layer="communities", engine="pyogrio")
+    points = frame.assign(geometry=frame.geometry.representative_point())
+    pd.concat([frame] * 3).to_file(path, layer="parcels", engine="pyogrio")
+    points.to_file(path, layer="poi", engine="pyogrio")
+    result = import_file(store, path)
+    assert result.written == {"communities": 2}
+    notes = [f.message for f in result.report.findings if f.check == "read"]
+    assert notes == [
+        "layer parcels of the file (6 features) is no layer kind geogrid imports by its name; "
+        "not imported (to import it: --layer parcels:KIND)",
+        "layer poi of the file (2 features) is no layer kind geogrid imports by its name; "
+        "not imported (to import it: --layer poi:KIND)",
+    ]
+    only = tmp_path / "p.gpkg"
+    frame.to_file(only, layer="parcels", engine="pyogrio")
+    with pytest.raises(InputError, match=r"cannot tell which layer kind 'parcels' is"):
+        import_file(store, only)
+    frame.to_file(only, layer="land use", engine="pyogrio")
+    with pytest.raises(InputError, match=r"cannot tell which layer kind 'parcels' is"):
+        import_file(store, only)
+    assert import_file(store, only, ImportOptions(layer="parcels:communities")).written == {
         "communities": 2
     }
 
