@@ -49,6 +49,9 @@ def test_partition_file_estimates_missing_households_and_prints_the_account(
     assert "households estimated for 4 buildings" in done.stdout
     grids = gpd.read_file(tmp_path / "p.gpkg", layer="basic_grids")
     assert int(grids.households.sum()) == acc["households_in"]
+    # the plan is written under a temporary name GDAL accepts for a GeoPackage, then renamed
+    assert "Warning" not in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.gpkg", "p.gpkg", "r.json"]
 
 
 def test_partition_file_reads_the_natural_villages_layer(tmp_path: Path) -> None:
