@@ -11,6 +11,7 @@ import typer
 
 from geogrid.cli._common import DatabaseUrl, console, load_settings, opened_store, progress_bar
 from geogrid.cli.partition_input import input_layers, read_input
+from geogrid.cli.partition_repair import repair_parents
 from geogrid.cli.partition_summary import (
     exemption_lines,
     household_lines,
@@ -73,6 +74,14 @@ def partition(
             "basic grids of their own."
         ),
     ] = None,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            help="With INPUT: repair the communities (and streets) into a coverage as "
+            "'geogrid import --repair' does (overlaps up to 30 m wide and gaps up to 100 m² to "
+            "the neighbour with the longest shared border), each fix listed."
+        ),
+    ] = False,
     author: Annotated[str, typer.Option(help="Author of the stored draft plan.")] = "geogrid",
     note: Annotated[str, typer.Option(help="Note stored with the draft plan.")] = "",
     database_url: DatabaseUrl = None,
@@ -87,6 +96,10 @@ def partition(
     uses = _uses(dedicated)
     if input is not None and based_on is not None:
         raise InputError("--based-on names a stored plan; with an INPUT file use --redraw-from")
+    if input is None and repair:
+        raise InputError(
+            "--repair works on an INPUT file; the store's layers were repaired on import"
+        )
     if input is None and redraw_from is not None:
         raise InputError("--redraw-from works file to file; on the store use --based-on")
     _check_target(out, "--out", suffix=".gpkg")
@@ -110,6 +123,9 @@ def partition(
         else:
             current = _read_plan_file(redraw_from) if redraw_from is not None else None
             layers, estimate, notes = read_input(input, settings.households)
+            if repair:
+                layers, fixes = repair_parents(layers, input)
+                notes += [f"repaired {fix}" for fix in fixes] or ["--repair: nothing to repair"]
             try:
                 plan = run_partition(
                     layers, levels=wanted, seed=seed, only=codes, scheduler=scheduler,

@@ -214,8 +214,9 @@ def _refuse_overlaps(geoms: NDArray[np.object_], codes: NDArray[np.str_], limit:
     )
     raise InputError(
         f"parents {codes[a[worst]]} and {codes[b[worst]]} overlap by {area[worst]:.1f} m²{more}; "
-        "grids would copy it: repair the parents first ('geogrid import --repair' gives an "
-        "overlap up to 30 m wide to one neighbour; '--overlap-m2' only lets it in)",
+        "grids would copy it: repair the parents first (--repair of 'geogrid partition FILE' "
+        "or of 'geogrid import' gives an overlap up to 30 m wide to one neighbour; import's "
+        "--overlap-m2 only lets it in)",
         feature=str(codes[a[worst]]),
     )
 

@@ -380,3 +380,49 @@ def test_partition_file_takes_layers_without_id_columns(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(report.read_text())["households"]["households_in"] == 56 * 25
     assert "the plan was not written: pass --out PLAN.gpkg to keep it" in done.stdout
+
+
+def _overlapping_halves(tmp_path: Path) -> Path:
+    """c15 in UTM 51N (metres) under two communities that overlap by a strip 2 m wide and
+    820 m long (1,640 m²), west over east, between two rows of buildings."""
+    path = tmp_path / "halves.gpkg"
+    west = shapely.box(271300, 3997990, 271782, 3998810)
+    east = shapely.box(271780, 3997990, 272140, 3998810)
+    communities = gpd.GeoDataFrame(
+        {
+            "code": ["370212001001", "370212001002"],
+            "name": ["西", "东"],
+            "street_code": ["370212001"] * 2,
+            "area_type": ["urban_community"] * 2,
+        },
+        geometry=[west, east],
+        crs="EPSG:32651",
+    )
+    for name, frame in (
+        ("communities", communities),
+        ("buildings", gpd.read_file(CASE / "buildings.geojson").to_crs("EPSG:32651")),
+        ("roads", gpd.read_file(CASE / "roads_snapped.geojson").to_crs("EPSG:32651")),
+    ):
+        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
+    return path
+
+
+def test_partition_file_repair_gives_a_sliver_of_the_parents_to_one(tmp_path: Path) -> None:
+    path = _overlapping_halves(tmp_path)
+    refused = run_geogrid("partition", str(path))
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    last = refused.stderr.strip().splitlines()[-1]
+    assert "370212001001 and 370212001002 overlap by 1640.0 m²" in last
+    assert "--repair of 'geogrid partition FILE'" in last
+    report = tmp_path / "r.json"
+    done = run_geogrid("partition", str(path), "--repair", "--report", str(report))
+    assert done.returncode == 0, done.stderr
+    fixes = [line for line in done.stdout.splitlines() if "repaired communities" in line]
+    assert len(fixes) == 1 and "by 1,640.0 m²" in fixes[0], done.stdout
+    data = json.loads(report.read_text())
+    assert data["households"]["households_in"] == 1400
+    assert data["households"]["in_grids"] == {"basic": 1400, "micro": 1400}
+    assert data["basic"]["overlap_area_m2"] == 0.0
+    assert data["basic"]["gap_area_m2"] < 0.01
+    store = run_geogrid("partition", "--repair")
+    assert store.returncode != 0 and "--repair works on an INPUT file" in store.stderr
