@@ -35,6 +35,9 @@ class Thresholds:
     """Share of features outside their parents that triggers the GCJ-02 / BD-09 test."""
     repair_gap_m2: float = 100.0
     """With --repair: gaps up to this size (m²) are given to a neighbour."""
+    repair_gap_width_m: float = 2.0
+    """With --repair: gaps of any size at most this wide (m) are given to a neighbour too (a
+    strip between two boundaries digitised apart); a lane or road corridor is wider."""
     repair_overlap_width_m: float = 30.0
     """With --repair: overlaps up to this wide (m) are given to a neighbour; wider ones stay
     errors, since two boundaries disagreeing about that much land need a person."""
@@ -239,6 +242,7 @@ def validate_layer(
             parents=parents,
             gap_max_m2=thresholds.repair_gap_m2,
             overlap_max_width_m=thresholds.repair_overlap_width_m,
+            gap_max_width_m=thresholds.repair_gap_width_m,
         )
     _checks.check_ids(frame, findings, stored=context.stored_ids)
     frame = _values.check_values(frame, findings)

@@ -108,6 +108,10 @@ def import_command(
     repair_gap_m2: Annotated[
         float, typer.Option(help="With --repair: gaps up to this size (m²) are filled")
     ] = 100.0,
+    repair_gap_width_m: Annotated[
+        float,
+        typer.Option(help="With --repair: gaps of any size up to this wide (m) are filled too"),
+    ] = 2.0,
     dwelling_size_m2: Annotated[
         float | None, typer.Option(help="Households estimate: floor area per dwelling (m²)")
     ] = None,
@@ -142,7 +146,11 @@ def import_command(
         ),
         mode=mode,
         thresholds=Thresholds(
-            overlap_m2=overlap_m2, gap_m2=gap_m2, spill_m2=spill_m2, repair_gap_m2=repair_gap_m2
+            overlap_m2=overlap_m2,
+            gap_m2=gap_m2,
+            spill_m2=spill_m2,
+            repair_gap_m2=repair_gap_m2,
+            repair_gap_width_m=repair_gap_width_m,
         ),
         repair=repair,
         households=households,

@@ -78,8 +78,8 @@ def partition(
         bool,
         typer.Option(
             help="With INPUT: repair the communities (and streets) into a coverage as "
-            "'geogrid import --repair' does (overlaps up to 30 m wide and gaps up to 100 m² to "
-            "the neighbour with the longest shared border), each fix listed."
+            "'geogrid import --repair' does (overlaps up to 30 m wide, gaps up to 100 m² or 2 m "
+            "wide, to the neighbour with the longest shared border), each fix listed."
         ),
     ] = False,
     author: Annotated[str, typer.Option(help="Author of the stored draft plan.")] = "geogrid",

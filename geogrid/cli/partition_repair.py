@@ -4,7 +4,7 @@ is divided in one command instead of being refused ("parents ... overlap by 699.
 
 The repair is the import's (:func:`geogrid.io._coverage.repair_coverage`): duplicate codes
 renumbered, spills clipped to the street, overlaps up to 30 m wide given to the neighbour with
-the longest shared border, gaps up to 100 m² inside a street filled. It works in EPSG:4326, so
+the longest shared border, gaps inside a street up to 100 m² or 2 m wide filled. It works in EPSG:4326, so
 the layer goes there and back to its own CRS (a round trip of well under a millimetre). Every
 fix is a line of the report; an overlap too wide to be a mismatch refuses the file in one line.
 """
@@ -44,6 +44,7 @@ def repair_parents(
             parents=_lonlat(parents) if parents is not None and not parents.empty else None,
             gap_max_m2=limits.repair_gap_m2,
             overlap_max_width_m=limits.repair_overlap_width_m,
+            gap_max_width_m=limits.repair_gap_width_m,
         )
         out[kind] = fixed.to_crs(frame.crs) if frame.crs is not None else fixed
     if report.errors:

@@ -13,8 +13,10 @@ Rules, applied in this order, each fix listed with its feature, area (m²) and p
    a digitising mismatch is given away: an overlap wider than ``overlap_max_width_m`` (the
    diameter of the largest circle inside it) is two boundaries that disagree about real land,
    and stays an error for a person to settle in the source.
-4. **Gaps** inside a parent up to ``gap_max_m2`` given to the neighbour with the longest shared
-   border; larger gaps are left for validation to report.
+4. **Gaps** inside a parent up to ``gap_max_m2``, or of any size but at most
+   ``gap_max_width_m`` wide (a strip left between two boundaries digitised apart, or between
+   a community and its street's edge), given to the neighbour with the longest shared border;
+   larger gaps (a road corridor drawn between communities) are left for validation to report.
 
 Afterwards the layer is a valid coverage (``shapely.coverage_is_valid``). Works in EPSG:4326
 (the stored CRS); areas are measured in the UTM zone of the data.
@@ -53,6 +55,7 @@ def repair_coverage(
     parents: gpd.GeoDataFrame | None,
     gap_max_m2: float,
     overlap_max_width_m: float,
+    gap_max_width_m: float = 0.0,
 ) -> gpd.GeoDataFrame:
     """Repair one boundary layer (EPSG:4326) into a valid coverage; every fix is a finding."""
     layer = findings.layer
@@ -68,7 +71,9 @@ def repair_coverage(
         frame = _clip(frame, findings, by_code, crs)
     frame = _clean(frame, findings, crs, max_width_m=overlap_max_width_m)
     if by_code is not None:
-        frame = _fill_gaps(frame, findings, by_code, crs, gap_max_m2=gap_max_m2)
+        frame = _fill_gaps(
+            frame, findings, by_code, crs, gap_max_m2=gap_max_m2, gap_max_width_m=gap_max_width_m
+        )
     return frame
 
 
@@ -172,7 +177,8 @@ def _coverage_clean(geoms: np.ndarray) -> np.ndarray:
 
 
 def _width_m(piece: shapely.Geometry, crs: CRS) -> float:
-    """Diameter (m) of the largest circle inside ``piece`` (lon/lat): how wide an overlap is."""
+    """Diameter (m) of the largest circle inside ``piece`` (lon/lat): how wide an overlap or a
+    gap is."""
     [metric] = gpd.GeoSeries([piece], crs="EPSG:4326").to_crs(crs).to_numpy()
     return 2.0 * float(shapely.length(shapely.maximum_inscribed_circle(metric, tolerance=0.5)))
 
@@ -226,6 +232,7 @@ def _fill_gaps(
     crs: CRS,
     *,
     gap_max_m2: float,
+    gap_max_width_m: float,
 ) -> gpd.GeoDataFrame:
     codes = column_or_none(frame, PARENT_FIELD[findings.layer])
     labels = frame[layer_spec(findings.layer).id_field].astype(str).to_numpy()
@@ -238,7 +245,9 @@ def _fill_gaps(
         gap = shapely.difference(by_code.loc[code], shapely.union_all(geoms[members]))
         parts = np.asarray([p for p in shapely.get_parts(gap) if not p.is_empty], dtype=object)
         for part, area in zip(parts, area_m2(parts, crs), strict=True):
-            if area < _MIN_REPORTED_M2 or area > gap_max_m2:
+            if area < _MIN_REPORTED_M2:
+                continue
+            if area > gap_max_m2 and _width_m(part, crs) > gap_max_width_m:
                 continue
             shared = shapely.length(
                 shapely.intersection(shapely.boundary(part), shapely.boundary(geoms[members]))

@@ -224,3 +224,33 @@ def test_repair_refuses_an_overlap_too_wide_to_be_a_digitising_mismatch(
     # the old 10 m strip (OVERLAP) lies inside the block, so the overlap is the block itself
     assert finding.area_m2 == pytest.approx(_m2(0.002, 0.0015), rel=0.01)
     assert snapshot(store) == before
+
+
+def test_a_long_thin_gap_is_filled_a_wide_one_is_not(store: Store, tmp_path: Path) -> None:
+    """Two communities digitised apart leave a strip 1 m wide and 1.1 km long (about 1,110 m²,
+    over the 100 m² of the area rule): a mismatch, filled by the width rule (2 m); the same
+    strip 11 m wide (a road corridor) stays a gap for validation to report."""
+    street = tmp_path / "streets.geojson"
+    _street().to_file(street, engine="pyogrio")
+    import_file(store, street)
+    strip = 1.0 / M_PER_DEG_LON  # 1 m of longitude in degrees
+    for width_m, filled in ((1.0, True), (11.0, False)):
+        west = shapely.box(120.500, 36.20, 120.510, 36.21)
+        east = shapely.box(120.510 + width_m * strip, 36.20, 120.520, 36.21)
+        path = tmp_path / f"communities_{width_m:g}.geojson"
+        gpd.GeoDataFrame(
+            {"code": [f"{STREET}001", f"{STREET}002"], "name": ["西", "东"],
+             "street_code": [STREET] * 2},
+            geometry=[west, east], crs="EPSG:4326",
+        ).to_file(path, engine="pyogrio")  # fmt: skip
+        if not filled:
+            with pytest.raises(ValidationFailed, match="a gap of"):
+                import_file(store, path, ImportOptions(repair=True, layer="communities"))
+            continue
+        result = import_file(store, path, ImportOptions(repair=True, layer="communities"))
+        [fix] = [f for f in result.report.warnings if f.check == "repair_gap"]
+        assert fix.area_m2 == pytest.approx(1.0 * 0.01 * M_PER_DEG_LAT, rel=0.01)
+        stored = read_layer(store.engine, "communities")
+        assert shapely.coverage_is_valid(stored.geometry.to_numpy())
+        assert _m2_of(shapely.union_all(stored.geometry.to_numpy()).symmetric_difference(
+            _street().geometry.iloc[0])) < 1.0  # fmt: skip
