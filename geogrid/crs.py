@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from pyproj import CRS
 
 from geogrid import crs_fit
+from geogrid.densify import densified_to_crs
 from geogrid.errors import CRSError
 
 STORAGE_CRS: Final = "EPSG:4326"
@@ -352,8 +353,8 @@ def _check_fit(frame: gpd.GeoDataFrame, crs: CRS, *, file: str | None) -> None:
 
 def _transformed(frame: gpd.GeoDataFrame, crs: CRS, *, file: str | None) -> gpd.GeoDataFrame:
     """``frame`` in EPSG:4326; a transform that fails or gives no finite point is a CRSError."""
-    try:
-        out = frame.to_crs(STORAGE_CRS)
+    try:  # edges cut first, so that neighbours' shared edges stay shared (geogrid.densify)
+        out = densified_to_crs(frame, STORAGE_CRS)
     except Exception as exc:  # pyproj raises many types; the user gets one line
         raise CRSError(
             f"cannot transform from {describe_crs(crs)} to WGS 84 ({str(exc)[:120]})", file=file

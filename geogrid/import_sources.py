@@ -102,7 +102,12 @@ def _known_layers(
         else:
             known.append(source)
     if not known:
-        kind_of(unknown[0], options)  # raises, naming the layer and what to pass
+        names = ", ".join(s.name for s in unknown)
+        raise InputError(
+            f"none of the file's layers ({names}) is named as a layer kind; import one with "
+            f"--layer NAME:KIND (KIND: {', '.join(LAYERS)})",
+            file=str(path),
+        )
     known[0].notes.extend(
         f"layer {s.name} of the file ({len(s.frame):,} features) is no layer kind geogrid "
         f"imports by its name; not imported (to import it: --layer {s.name}:KIND)"

@@ -20,6 +20,7 @@ from pyproj.exceptions import CRSError as ProjError
 from shapely.geometry.base import BaseGeometry
 
 from geogrid.crs import OFFSET_SYSTEMS, offset_crs, offset_transform
+from geogrid.densify import SEGMENT_DEG
 from geogrid.errors import InputError
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -176,4 +177,11 @@ def export_crs(value: str | None) -> ExportCRS:
     def apply(xy: NDArray[np.float64]) -> NDArray[np.float64]:
         return np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
 
-    return ExportCRS(f"EPSG:{match.group(1)}", crs, _moved(apply))
+    if crs.is_geographic:
+        return ExportCRS(f"EPSG:{match.group(1)}", crs, _moved(apply))
+    # a projected file: edges cut first, or neighbours' shared edges part (geogrid.densify)
+    return ExportCRS(
+        f"EPSG:{match.group(1)}",
+        crs,
+        lambda geoms: shapely.transform(shapely.segmentize(geoms, SEGMENT_DEG), apply),
+    )

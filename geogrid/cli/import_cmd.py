@@ -223,7 +223,8 @@ def _show_written(result: ImportResult) -> None:
     households = result.assumptions.get("buildings", {}).get("households")
     if households:
         console.print(
-            f"households: {households['given']:,} given, {households['estimated']:,} estimated"
+            f"households: given for {households['given']:,} buildings, estimated for "
+            f"{households['estimated']:,}"
             + (
                 f", scaled to {households['total']:,} ({households['total_source']})"
                 if households.get("total") is not None

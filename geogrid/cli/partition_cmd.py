@@ -123,6 +123,7 @@ def partition(
         else:
             current = _read_plan_file(redraw_from) if redraw_from is not None else None
             layers, estimate, notes = read_input(input, settings.households)
+            fixes: list[str] | None = None
             if repair:
                 layers, fixes = repair_parents(layers, input)
                 notes += [f"repaired {fix}" for fix in fixes] or ["--repair: nothing to repair"]
@@ -137,6 +138,8 @@ def partition(
             if estimate is not None and "households" in plan_report:
                 plan_report["households"]["estimated"] = estimate
             plan_report["input_layers"] = input_layers(input) | {"notes": notes}
+            if fixes is not None:
+                plan_report["input_layers"]["repairs"] = fixes
             if out is not None:
                 _write_plan(plan, out)
     if report is not None:
@@ -148,6 +151,8 @@ def partition(
         console.print(line)
     if input is not None and out is None:
         console.print("the plan was not written: pass --out PLAN.gpkg to keep it")
+    elif out is not None:
+        console.print(f"plan written to {out}")
     if "redraw" in plan_report:
         console.print(_redraw_line(plan_report["redraw"]))
     dedicated_grids = plan_report.get("basic", {}).get("dedicated_grids", [])

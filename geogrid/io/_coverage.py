@@ -35,7 +35,7 @@ from pyproj import CRS
 
 from geogrid.crs import metric_crs
 from geogrid.io._checks import column_or_none
-from geogrid.io._topology import area_m2
+from geogrid.io._topology import area_m2, holes
 from geogrid.schema import layer_spec
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def repair_coverage(
         by_code = parents.drop_duplicates("code").set_index("code").geometry
         frame = _clip(frame, findings, by_code, crs)
     frame = _clean(frame, findings, crs, max_width_m=overlap_max_width_m)
-    if by_code is not None:
+    if layer in PARENT_FIELD:
         frame = _fill_gaps(
             frame, findings, by_code, crs, gap_max_m2=gap_max_m2, gap_max_width_m=gap_max_width_m
         )
@@ -228,21 +228,25 @@ def _clean(
 def _fill_gaps(
     frame: gpd.GeoDataFrame,
     findings: LayerFindings,
-    by_code: gpd.GeoSeries,
+    by_code: gpd.GeoSeries | None,
     crs: CRS,
     *,
     gap_max_m2: float,
     gap_max_width_m: float,
 ) -> gpd.GeoDataFrame:
+    """Gaps inside each parent: against the parent's outline where it is known, else the
+    holes of its children's union (a file of communities without their street)."""
     codes = column_or_none(frame, PARENT_FIELD[findings.layer])
     labels = frame[layer_spec(findings.layer).id_field].astype(str).to_numpy()
     geoms = _geoms(frame).copy()
     filled = False
     for code in pd.unique(codes.dropna()):
-        if code not in by_code.index:
-            continue
         members = np.flatnonzero((codes == code).to_numpy())
-        gap = shapely.difference(by_code.loc[code], shapely.union_all(geoms[members]))
+        union = shapely.union_all(geoms[members])
+        if by_code is not None and code in by_code.index:
+            gap = shapely.difference(by_code.loc[code], union)
+        else:
+            gap = holes(union)
         parts = np.asarray([p for p in shapely.get_parts(gap) if not p.is_empty], dtype=object)
         for part, area in zip(parts, area_m2(parts, crs), strict=True):
             if area < _MIN_REPORTED_M2:

@@ -20,6 +20,7 @@ from pyproj import CRS
 
 from geogrid.crs import metric_crs
 from geogrid.io._checks import feature_label
+from geogrid.partition.network import SNAP_M
 
 if TYPE_CHECKING:
     from geogrid.validation import Context, LayerFindings
@@ -73,7 +74,7 @@ def check_dangles(
             "warning",
             "dangle",
             f"the road ends {best[k]:.1f} m short of {target_names[choice]} near "
-            f"({lonlat[k].x:.5f}, {lonlat[k].y:.5f}); snap it there, or grids cannot follow it",
+            f"({lonlat[k].x:.5f}, {lonlat[k].y:.5f}); {_what_to_do(best[k])}",
             feature=labels[owner[k]],
             field="geometry",
         )
@@ -115,3 +116,10 @@ def _boundaries(context: Context, crs: CRS) -> tuple[np.ndarray, list[str]]:
         names = [f"the boundary of {singular} {code}" for code in frame["code"]]
         return np.asarray(shapely.boundary(projected), dtype=object), names
     return np.empty(0, dtype=object), []
+
+
+def _what_to_do(gap_m: float) -> str:
+    """The partition closes gaps up to its snapping distance itself; farther ones stay open."""
+    if gap_m <= SNAP_M:
+        return f"geogrid partition extends it there (up to {SNAP_M:g} m); snap it for other tools"
+    return "snap it there, or grids cannot follow it"

@@ -362,7 +362,7 @@ def check_gaps(
         if street_geoms is not None and code in street_geoms.index:
             gap = shapely.difference(street_geoms.loc[code], covered)
         else:
-            gap = _holes(covered)
+            gap = holes(covered)
         parts = np.asarray([p for p in shapely.get_parts(gap) if not p.is_empty], dtype=object)
         for part, area in zip(parts, _area_m2(parts, crs), strict=True):
             if area <= thresholds.gap_m2:
@@ -381,6 +381,7 @@ def check_gaps(
     _slivers(findings, slivers, "gap", thresholds.gap_m2)
 
 
-def _holes(geom: shapely.Geometry) -> shapely.Geometry:
+def holes(geom: shapely.Geometry) -> shapely.Geometry:
+    """The holes of a (multi)polygon, as one geometry (empty when it has none)."""
     rings = [shapely.Polygon(ring) for poly in shapely.get_parts(geom) for ring in poly.interiors]
     return shapely.union_all(rings) if rings else shapely.Polygon()

@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from geogrid.densify import densified_to_crs
 from geogrid.errors import InputError, InvariantBroken
 from geogrid.partition.inputs import Prepared, prepare
 from geogrid.partition.intake import REACH_M, household_account
@@ -239,7 +240,7 @@ def _gap_between(streets: gpd.GeoDataFrame, items: list[ParentInput], metric: CR
     """Area (m²) of the streets that no parent covers."""
     if streets.empty or not items:
         return 0.0
-    outline = shapely.union_all(streets.to_crs(metric).geometry.to_numpy())
+    outline = shapely.union_all(densified_to_crs(streets, metric).geometry.to_numpy())
     covered = shapely.union_all(np.asarray([it.geometry for it in items], dtype=object))
     return float(shapely.area(shapely.difference(outline, covered)))
 

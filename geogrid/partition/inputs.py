@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 from pyproj import CRS
 
 from geogrid.crs import metric_crs
+from geogrid.densify import densified_to_crs
 from geogrid.errors import CRSError, InputError
 from geogrid.partition.intake import REACH_M, Placement, place_buildings, unassigned_rows
 from geogrid.partition.network import SNAP_M, barrier_network
@@ -76,7 +77,7 @@ def prepare(
     _check_frame(parents, "parents", ("code",))
     _check_frame(buildings, "buildings", ())
     metric = metric_crs(parents)
-    par = parents.to_crs(metric)
+    par = densified_to_crs(parents, metric)  # shared edges stay shared (geogrid.densify)
     codes = par["code"].astype(str).to_numpy()
     if len(set(codes)) != len(codes):
         dup = pd.Series(codes)[pd.Series(codes).duplicated()].iloc[0]
@@ -188,7 +189,7 @@ def village_of(
         return out
     _check_frame(villages, "natural villages", ())
     geoms = np.asarray(
-        shapely.make_valid(shapely.force_2d(villages.to_crs(metric).geometry.to_numpy()))
+        shapely.make_valid(shapely.force_2d(densified_to_crs(villages, metric).geometry.to_numpy()))
     )
     return _owner(points, geoms)
 

@@ -254,3 +254,17 @@ def test_a_long_thin_gap_is_filled_a_wide_one_is_not(store: Store, tmp_path: Pat
         assert shapely.coverage_is_valid(stored.geometry.to_numpy())
         assert _m2_of(shapely.union_all(stored.geometry.to_numpy()).symmetric_difference(
             _street().geometry.iloc[0])) < 1.0  # fmt: skip
+
+
+def test_gaps_are_repaired_without_the_street_layer(store: Store, files: dict[str, Path]) -> None:
+    """No street outline stored: the notch between 乙 and 丙 is a hole of the street's
+    communities together, filled as with the outline (the spill cannot be told)."""
+    result = import_file(store, files["communities"], ImportOptions(repair=True))
+    fixes = {(f.check, f.feature): f for f in result.report.warnings}
+    assert ("repair_gap", f"{STREET}003") in fixes
+    assert fixes[("repair_gap", f"{STREET}003")].area_m2 == pytest.approx(
+        _m2(0.00005, 0.00003), rel=0.01
+    )
+    stored = read_layer(store.engine, "communities")
+    union = shapely.union_all(stored.geometry.to_numpy())
+    assert all(len(p.interiors) == 0 for p in shapely.get_parts(union))

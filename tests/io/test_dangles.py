@@ -28,17 +28,19 @@ def test_near_misses_of_the_hand_digitised_network_are_reported(store: Store) ->
         (
             "R1",
             "the road ends 15.0 m short of the boundary of community 370212001001 near "
-            "(120.46017, 36.10359); snap it there, or grids cannot follow it",
+            "(120.46017, 36.10359); geogrid partition extends it there (up to 20 m); "
+            "snap it for other tools",
         ),
         (
             "R1",
             "the road ends 15.0 m short of the boundary of community 370212001001 near "
-            "(120.46873, 36.10359); snap it there, or grids cannot follow it",
+            "(120.46873, 36.10359); geogrid partition extends it there (up to 20 m); "
+            "snap it for other tools",
         ),
         (
             "R2",
-            "the road ends 8.0 m short of road R1 near (120.46445, 36.10352); snap it there, "
-            "or grids cannot follow it",
+            "the road ends 8.0 m short of road R1 near (120.46445, 36.10352); "
+            "geogrid partition extends it there (up to 20 m); snap it for other tools",
         ),
     ]
     [record] = [s for s in layer_sources(store.engine) if s["layer"] == "roads"]
@@ -86,7 +88,12 @@ def test_other_gaps_and_a_street_as_the_only_parent(
         (
             "M1",
             f"the road ends {gap_m:.1f} m short of the boundary of street 370212001 near "
-            f"({east:.5f}, 36.10360); snap it there, or grids cannot follow it",
+            f"({east:.5f}, 36.10360); "
+            + (
+                "geogrid partition extends it there (up to 20 m); snap it for other tools"
+                if gap_m <= 20
+                else "snap it there, or grids cannot follow it"
+            ),
         )
     ]
     assert found == (expected if reported else [])
@@ -119,12 +126,12 @@ def test_a_dead_end_beside_a_road_it_does_not_point_at_is_not_a_near_miss(
     assert found == [
         (
             "LANE",
-            "the road ends 0.5 m short of road R1 near (120.46350, 36.10360); snap it there, "
-            "or grids cannot follow it",
+            "the road ends 0.5 m short of road R1 near (120.46350, 36.10360); "
+            "geogrid partition extends it there (up to 20 m); snap it for other tools",
         ),
         (
             "SPUR",
-            "the road ends 10.0 m short of road R1 near (120.46700, 36.10369); snap it there, "
-            "or grids cannot follow it",
+            "the road ends 10.0 m short of road R1 near (120.46700, 36.10369); "
+            "geogrid partition extends it there (up to 20 m); snap it for other tools",
         ),
     ]

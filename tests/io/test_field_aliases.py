@@ -125,7 +125,7 @@ def test_the_import_command_reads_chinese_columns(tmp_path: Path) -> None:
     assert "street_code taken from column '街道代码'" in notes
     done = run_geogrid("import", str(_buildings_shapefile(tmp_path)), "-l", "buildings", *url)
     assert done.returncode == 0, done.stderr
-    assert "households: 3 given, 0 estimated" in done.stdout
+    assert "households: given for 3 buildings, estimated for 0" in done.stdout
     assert "households taken from column '户数'" in done.stdout
     from geogrid.settings import StoreSettings
     from geogrid.store import open_store

@@ -194,7 +194,9 @@ def test_metres_near_a_projected_origin_still_import() -> None:
     frame = _frame("EPSG:4326").to_crs("EPSG:4549")
     out, label = to_storage_crs(frame)
     assert label == "EPSG:4549"
-    assert shapely.hausdorff_distance(out.geometry.iloc[0], BOX_A) < 1e-7
+    # the box's edges are straight in EPSG:4549 now (to_crs moved only its corners), so back in
+    # lon/lat they bow by about a centimetre (1e-7 degrees) from the original straight edges
+    assert shapely.hausdorff_distance(out.geometry.iloc[0], BOX_A) < 5e-7
 
 
 # --- counts that are not whole or not counts ----------------------------------------------------

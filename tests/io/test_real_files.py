@@ -134,7 +134,7 @@ def test_layers_of_no_known_kind_are_listed_not_imported(store: Store, tmp_path:
     with pytest.raises(InputError, match=r"cannot tell which layer kind 'parcels' is"):
         import_file(store, only)
     frame.to_file(only, layer="land use", engine="pyogrio")
-    with pytest.raises(InputError, match=r"cannot tell which layer kind 'parcels' is"):
+    with pytest.raises(InputError, match=r"none of the file's layers \(parcels, land use\) is"):
         import_file(store, only)
     assert import_file(store, only, ImportOptions(layer="parcels:communities")).written == {
         "communities": 2

@@ -51,6 +51,7 @@ def test_partition_file_estimates_missing_households_and_prints_the_account(
     assert int(grids.households.sum()) == acc["households_in"]
     # the plan is written under a temporary name GDAL accepts for a GeoPackage, then renamed
     assert "Warning" not in done.stderr
+    assert done.stdout.strip().splitlines()[-1] == f"plan written to {tmp_path / 'p.gpkg'}"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.gpkg", "p.gpkg", "r.json"]
 
 
@@ -423,6 +424,8 @@ def test_partition_file_repair_gives_a_sliver_of_the_parents_to_one(tmp_path: Pa
     assert data["households"]["households_in"] == 1400
     assert data["households"]["in_grids"] == {"basic": 1400, "micro": 1400}
     assert data["basic"]["overlap_area_m2"] == 0.0
+    [repair] = data["input_layers"]["repairs"]
+    assert repair.startswith("communities 370212001001: overlapped 370212001002 by 1,640.0 m²")
     assert data["basic"]["gap_area_m2"] < 0.01
     store = run_geogrid("partition", "--repair")
     assert store.returncode != 0 and "--repair works on an INPUT file" in store.stderr

@@ -97,7 +97,7 @@ def test_overlapping_parents_are_refused_naming_both_and_the_area() -> None:
         partition_plan(comm, _buildings(rows))
     text = str(err.value)
     assert "370212001001 and 370212001002 overlap by 6000.0 m²" in text
-    assert "'geogrid import --repair'" in text  # what to do about it
+    assert "--repair of 'geogrid partition FILE' or of 'geogrid import'" in text  # what to do
 
 
 def test_an_over_band_building_is_a_grid_alone_and_exemptions_are_counted() -> None:
