@@ -212,7 +212,7 @@ def _write_plan(plan: Plan, out: Path) -> None:
     """Write under a temporary name and rename, so that a failed write keeps the old plan."""
     import pyogrio
 
-    part = out.with_name(f".{out.name}.part")
+    part = out.with_name(f".{out.stem}.part.gpkg")  # GDAL warns on a non-.gpkg name
     part.unlink(missing_ok=True)
     previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_DATE})  # byte-identical files

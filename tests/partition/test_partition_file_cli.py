@@ -377,3 +377,14 @@ def test_partition_file_takes_layers_without_id_columns(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(report.read_text())["households"]["households_in"] == 56 * 25
     assert "the plan was not written: pass --out PLAN.gpkg to keep it" in done.stdout
+
+
+def test_partition_file_writes_the_plan_without_a_gdal_warning(tmp_path: Path) -> None:
+    # the plan went to '.p.gpkg.part' first: GDAL warned twice on stderr ("The filename
+    # extension should be 'gpkg' instead of 'part'", "non conformant file extension") on
+    # every run that wrote a plan
+    path = _input(tmp_path, drop_households=0)
+    done = run_geogrid("partition", str(path), "--out", str(tmp_path / "p.gpkg"))
+    assert done.returncode == 0, done.stderr
+    assert "Warning" not in done.stderr and "non conformant" not in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.gpkg", "p.gpkg"]
