@@ -1,0 +1,100 @@
+"""Faults found on a real street's kinds of data (third round of messy inputs,
+``benchmarks/partition/messy/street3.py``), each kind with the right value written out.
+
+Land parcels used as the buildings layer: neighbours overlap by a few decimetres, so faces
+near a corner of four parcels can be cut off from their own parcel.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from geogrid.partition._linework import detach_crumbs
+from geogrid.partition.engine import partition_plan
+
+UTM = "EPSG:32651"
+X0, Y0 = 500_000.0, 4_000_000.0
+CODE = "370212001001"
+
+
+def _community(width: float = 600.0, height: float = 600.0) -> gpd.GeoDataFrame:
+    box = shapely.box(X0, Y0, X0 + width, Y0 + height)
+    return gpd.GeoDataFrame(
+        {"code": [CODE], "area_type": ["urban_community"]}, geometry=[box], crs=UTM
+    )
+
+
+def _csr(n: int, edges: list[tuple[int, int, float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    both = sorted([(a, b, w) for a, b, w in edges] + [(b, a, w) for a, b, w in edges])
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for a, _, _ in both:
+        indptr[a + 1] += 1
+    return (
+        np.cumsum(indptr),
+        np.asarray([b for _, b, _ in both], dtype=np.int64),
+        np.asarray([w for _, _, w in both], dtype=float),
+    )
+
+
+def test_a_crumb_cut_off_from_its_group_joins_the_neighbour_it_shares_most_with() -> None:
+    # faces 0-1 are parcel P's (group 0, the building on 0), 2 is Q's (group 1), 3 is R's
+    # (group 2); face 4 (0.03 m², in P's footprint by the overlap) touches only Q (0.3 m of
+    # edge) and R (0.5 m): it joins R. A crumb of 2 m² (face 5, group 0, touching only Q) is
+    # no crumb and stays.
+    indptr, indices, shared = _csr(
+        6, [(0, 1, 10.0), (1, 2, 8.0), (2, 3, 8.0), (4, 2, 0.3), (4, 3, 0.5), (5, 2, 1.5)]
+    )
+    group = np.asarray([0, 0, 1, 2, 0, 0], dtype=np.int64)
+    built = np.asarray([True, False, True, True, False, False])
+    area = np.asarray([400.0, 300.0, 500.0, 500.0, 0.03, 2.0])
+    out = detach_crumbs(group, built, area, indptr, indices, shared)
+    assert out.tolist() == [0, 0, 1, 2, 2, 0]
+
+
+def _parcels(seed: int) -> gpd.GeoDataFrame:
+    """Parcels tiling 8 blocks of 140 x 140 m (between 10 m roads' kerbs), 5 x 6 per block,
+    each corner moved by up to 0.3 m, and each parcel's own vertices by up to 0.3 m more:
+    neighbours gap and overlap by a few decimetres, as cadastral data has."""
+    rng = np.random.default_rng(seed)
+    geoms, hh = [], []
+    for bx in range(4):
+        for by in range(2):
+            x0, y0 = X0 + 5 + 150 * bx, Y0 + 5 + 150 * by
+            xs, ys = x0 + np.linspace(0, 140, 6), y0 + np.linspace(0, 140, 7)
+            jx, jy = rng.uniform(-0.3, 0.3, (6, 7)), rng.uniform(-0.3, 0.3, (6, 7))
+            jx[[0, -1], :] = 0
+            jy[:, [0, -1]] = 0
+            for i in range(5):
+                for j in range(6):
+                    ring = [(a, b) for a, b in ((i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1))]
+                    pts = [(xs[a] + jx[a, b], ys[b] + jy[a, b]) for a, b in ring]
+                    pts = [(x + rng.uniform(-0.3, 0.3), y + rng.uniform(-0.3, 0.3)) for x, y in pts]
+                    geoms.append(shapely.Polygon(pts))
+                    hh.append(int(rng.integers(4, 20)))
+    return gpd.GeoDataFrame(
+        {"building_id": [f"P{i:03d}" for i in range(len(geoms))], "households": hh},
+        geometry=geoms,
+        crs=UTM,
+    )
+
+
+def _roads(width: float, height: float) -> gpd.GeoDataFrame:
+    lines = [shapely.LineString([(X0 + x, Y0), (X0 + x, Y0 + height)]) for x in range(0, 601, 150)]
+    lines += [shapely.LineString([(X0, Y0 + y), (X0 + width, Y0 + y)]) for y in (0, 150, 300)]
+    return gpd.GeoDataFrame({"road_class": ["local"] * len(lines)}, geometry=lines, crs=UTM)
+
+
+def test_parcels_overlapping_by_decimetres_give_grids_in_one_piece() -> None:
+    # before: micro grids in two pieces, one a crumb of 0.0001-0.03 m² at a corner of four
+    # parcels (4 of 318 on the street3 parcels case); now every grid is one polygon and the
+    # parcels' touching is no "overlapping footprints" suspect
+    parcels = _parcels(5)
+    plan = partition_plan(_community(600.0, 300.0), parcels, roads=_roads(600.0, 300.0), seed=0)
+    for level in ("basic", "micro"):
+        parts = shapely.get_num_geometries(plan.grids[level].to_crs(UTM).geometry.to_numpy())
+        assert parts.tolist() == [1] * len(parts), level
+    acc = plan.report["households"]
+    assert acc["in_grids"]["micro"] == int(parcels["households"].sum())
+    assert acc["suspect"]["overlapping_footprints"]["pairs"] == 0
