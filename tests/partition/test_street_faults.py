@@ -2,17 +2,20 @@
 ``benchmarks/partition/messy/street3.py``), each kind with the right value written out.
 
 Land parcels used as the buildings layer: neighbours overlap by a few decimetres, so faces
-near a corner of four parcels can be cut off from their own parcel.
+near a corner of four parcels can be cut off from their own parcel; a zoning polygon or a
+compound's outline among the footprints encloses many buildings.
 """
 
 from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pytest
 import shapely
 
 from geogrid.partition._linework import detach_crumbs
 from geogrid.partition.engine import partition_plan
+from geogrid.partition.suspects import enclosing_footprints
 
 UTM = "EPSG:32651"
 X0, Y0 = 500_000.0, 4_000_000.0
@@ -98,3 +101,82 @@ def test_parcels_overlapping_by_decimetres_give_grids_in_one_piece() -> None:
     acc = plan.report["households"]
     assert acc["in_grids"]["micro"] == int(parcels["households"].sum())
     assert acc["suspect"]["overlapping_footprints"]["pairs"] == 0
+    assert acc["suspect"]["enclosing_footprints"]["buildings"] == 0
+
+
+def _houses() -> list[tuple[str, int, shapely.Polygon]]:
+    """10 x 10 houses of 10 households, 12 m square, 60 m apart: 1,000 households."""
+    return [
+        (
+            f"H{r}-{c}",
+            10,
+            shapely.box(X0 + 20 + 60 * c, Y0 + 20 + 60 * r, X0 + 32 + 60 * c, Y0 + 32 + 60 * r),
+        )
+        for r in range(10)
+        for c in range(10)
+    ]
+
+
+def test_a_zoning_polygon_over_the_houses_does_not_make_one_grid() -> None:
+    # before: the zone (0 households, the whole community) was kept whole as a building, every
+    # house's cell joined it, and the community was one basic grid of 1,000 households, with
+    # 100 "overlapping footprints" pairs asking whether a building was there twice
+    rows = [*_houses(), ("ZONE", 0, shapely.box(X0 + 1, Y0 + 1, X0 + 599, Y0 + 599))]
+    ids, hh, geoms = zip(*rows, strict=True)
+    bld = gpd.GeoDataFrame({"building_id": ids, "households": hh}, geometry=list(geoms), crs=UTM)
+    plan = partition_plan(_community(), bld, seed=0)
+    basic = plan.grids["basic"]
+    assert int(basic["households"].sum()) == 1000
+    assert len(basic) >= 2 and int(basic["households"].max()) <= 500
+    suspect = plan.report["households"]["suspect"]
+    assert suspect["enclosing_footprints"] == {"buildings": 1, "households": 0, "first": ["ZONE"]}
+    assert suspect["overlapping_footprints"]["pairs"] == 0
+
+
+def test_a_footprint_enclosing_three_others_is_an_enclosure_a_podium_under_two_is_not() -> None:
+    boxes = [
+        (0, 0, 100, 100),  # a compound's wall around the three houses after it
+        (10, 10, 20, 20),
+        (40, 40, 50, 50),
+        (70, 70, 80, 80),
+        (200, 0, 260, 40),  # a podium under two towers: a building
+        (205, 5, 225, 35),
+        (235, 5, 255, 35),
+        (300, 0, 310.3, 10),  # parcels overlapping by 0.3 m: neither encloses the other
+        (310, 0, 320, 10),
+    ]
+    geoms = np.asarray([shapely.box(*b) for b in boxes], dtype=object)
+    found = enclosing_footprints(geoms, np.full(len(boxes), -1, dtype=np.int64))
+    assert np.flatnonzero(found).tolist() == [0]
+
+
+def test_road_land_among_the_buildings_leaves_the_cut_on_the_centre_line() -> None:
+    # a 600 x 300 m community cut by an avenue at x = 300 (its land 24 m wide given as a
+    # "building" of 0 households, as a cadastral layer has it); 25 houses of 12 households on
+    # each side: 600 households, two grids of 300. Before: the road land was kept whole, so the
+    # cut ran along one of its kerbs, 12 m off the centre line; now along the centre line.
+    rows = []
+    for side, x0 in (("W", X0 + 30), ("E", X0 + 330)):
+        for r in range(5):
+            for c in range(5):
+                x, y = x0 + 50 * c, Y0 + 30 + 55 * r
+                rows.append((f"{side}{r}{c}", 12, shapely.box(x, y, x + 12, y + 12)))
+    rows.append(("LAND", 0, shapely.box(X0 + 288, Y0, X0 + 312, Y0 + 300)))
+    ids, hh, geoms = zip(*rows, strict=True)
+    bld = gpd.GeoDataFrame({"building_id": ids, "households": hh}, geometry=list(geoms), crs=UTM)
+    road = shapely.LineString([(X0 + 300, Y0 - 10), (X0 + 300, Y0 + 310)])
+    roads = gpd.GeoDataFrame({"road_class": ["arterial"]}, geometry=[road], crs=UTM)
+    plan = partition_plan(_community(600.0, 300.0), bld, roads=roads, seed=0)
+    basic = plan.grids["basic"].to_crs(UTM)
+    assert sorted(basic["households"].tolist()) == [300, 300]
+    cut = shapely.intersection(*basic.geometry.to_numpy())
+    assert cut.length == pytest.approx(300.0, abs=0.5)
+    assert (
+        shapely.hausdorff_distance(cut, road.intersection(_community(600.0, 300.0).geometry[0]))
+        < 0.5
+    )
+    assert plan.report["households"]["suspect"]["road_land"] == {
+        "buildings": 1,
+        "households": 0,
+        "first": ["LAND"],
+    }
