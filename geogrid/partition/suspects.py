@@ -12,8 +12,8 @@ a copy shifted by a few metres from a tower on its podium, but a planner can in 
   engine does not keep it whole (:func:`enclosing_footprints`); its households count at its
   interior point. Its pairs are left out of the overlapping ones.
 - **road land**: a footprint without households that a barrier line runs along inside
-  (at least ``ROAD_LAND_LINE_M`` of line, ``ROAD_LAND_SHARE`` of its area within
-  ``ROAD_LAND_M`` of those lines): the land of a road or river (道路用地, 水域) in a cadastral
+  (runs of at least ``ROAD_LAND_LINE_M`` of line, ``ROAD_LAND_SHARE`` of its area within
+  ``ROAD_LAND_M`` of them): the land of a road or river (道路用地, 水域) in a cadastral
   layer, not a building. Kept whole it ran the grid boundaries along its kerbs, 5 m and more off
   the centre line (14% of the internal boundary within 5 m of a road), or, drawn as one
   polygon for the whole network, bound a community into one grid; the engine does not keep it
@@ -36,7 +36,7 @@ ASSUMED_LEVELS: Final = 40  # floors taken where none are given: only the absurd
 LISTED: Final = 5  # examples named per kind (all are counted)
 ROAD_LAND_M: Final = 15.0  # half the width of the widest road land taken for one
 ROAD_LAND_SHARE: Final = 0.9  # of its area within ROAD_LAND_M of the lines it holds
-ROAD_LAND_LINE_M: Final = 40.0  # barrier line inside it: a lane drawn through a house is not
+ROAD_LAND_LINE_M: Final = 40.0  # one run of line inside it: lanes drawn across a house are not
 ENCLOSES: Final = 3  # footprints inside another that make it an enclosure, not a building
 
 
@@ -87,9 +87,11 @@ def _named(
 def road_land_footprints(
     footprints: NDArray[np.object_], households: NDArray[np.int64], lines: NDArray[np.object_]
 ) -> NDArray[np.bool_]:
-    """Whether each footprint (metric) is road or river land: no households, at least
-    ``ROAD_LAND_LINE_M`` of the barrier ``lines`` inside it and ``ROAD_LAND_SHARE`` of its area
-    within ``ROAD_LAND_M`` of them."""
+    """Whether each footprint (metric) is road or river land: no households, one run of at
+    least ``ROAD_LAND_LINE_M`` of the barrier ``lines`` inside it (merged where two lines
+    meet end to end; several short lanes across a 25 x 30 m shop are no run) and
+    ``ROAD_LAND_SHARE`` of its area within ``ROAD_LAND_M`` of such runs (a school block that
+    lanes cross here and there is not)."""
     out = np.zeros(len(footprints), dtype=bool)
     polygon = np.isin(shapely.get_type_id(footprints), (3, 6))
     cand = np.flatnonzero(polygon & (households == 0))
@@ -99,9 +101,13 @@ def road_land_footprints(
     for f in np.unique(fi).tolist():
         g = footprints[cand[f]]
         inside = shapely.intersection(shapely.union_all(lines[li[fi == f]]), g)
-        if float(shapely.length(inside)) < ROAD_LAND_LINE_M:
-            continue
-        near = shapely.area(shapely.intersection(g, shapely.buffer(inside, ROAD_LAND_M)))
+        runs = shapely.get_parts(shapely.line_merge(inside)) if inside.length else []
+        long = [r for r in runs if float(r.length) >= ROAD_LAND_LINE_M]
+        if not long:
+            continue  # no line runs along it: lanes drawn across a shop or a yard
+        near = shapely.area(
+            shapely.intersection(g, shapely.buffer(shapely.union_all(long), ROAD_LAND_M))
+        )
         out[cand[f]] = near >= ROAD_LAND_SHARE * float(shapely.area(g))
     return out
 

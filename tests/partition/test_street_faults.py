@@ -15,7 +15,7 @@ import shapely
 
 from geogrid.partition._linework import detach_crumbs
 from geogrid.partition.engine import partition_plan
-from geogrid.partition.suspects import enclosing_footprints
+from geogrid.partition.suspects import enclosing_footprints, road_land_footprints
 
 UTM = "EPSG:32651"
 X0, Y0 = 500_000.0, 4_000_000.0
@@ -180,3 +180,45 @@ def test_road_land_among_the_buildings_leaves_the_cut_on_the_centre_line() -> No
         "households": 0,
         "first": ["LAND"],
     }
+
+
+def test_road_land_is_a_strip_a_line_runs_along_not_a_shop_lanes_cross() -> None:
+    # before the "one run" rule, 35 shop parcels (0 households) that two or three short hutong
+    # lanes crossed were taken for road land (street3 parcels_hutong) and not kept whole
+    geoms = np.asarray(
+        [
+            shapely.box(0, 0, 10, 140),  # road land: its centre line runs 140 m along it
+            shapely.box(100, 0, 125, 30),  # a shop crossed by two lanes, 30 m each
+            shapely.box(200, 0, 212, 12),  # a kiosk a lane crosses
+            shapely.box(300, 0, 310, 140),  # the same strip as the first, with households
+        ],
+        dtype=object,
+    )
+    lines = np.asarray(
+        [
+            shapely.LineString([(5, -5), (5, 145)]),
+            shapely.LineString([(108, 0), (108, 30)]),
+            shapely.LineString([(117, 0), (117, 30)]),
+            shapely.LineString([(206, -5), (206, 17)]),
+            shapely.LineString([(305, -5), (305, 145)]),
+        ],
+        dtype=object,
+    )
+    households = np.asarray([0, 0, 0, 20], dtype=np.int64)
+    found = road_land_footprints(geoms, households, lines)
+    assert found.tolist() == [True, False, False, False]
+
+
+def test_a_school_block_lanes_cross_here_and_there_is_no_road_land() -> None:
+    # a 90 x 140 m school (0 households) with a lane along it and ten short ones from either
+    # side: all of it lies within 15 m of some lane, only 30 x 140 m of it near the long one
+    school = shapely.box(0, 0, 90, 140)
+    lanes = [shapely.LineString([(45, -5), (45, 145)])]
+    lanes += [shapely.LineString([(0, y), (38, y)]) for y in (10, 40, 70, 100, 130)]
+    lanes += [shapely.LineString([(90, y), (52, y)]) for y in (10, 40, 70, 100, 130)]
+    found = road_land_footprints(
+        np.asarray([school], dtype=object),
+        np.asarray([0], dtype=np.int64),
+        np.asarray(lanes, dtype=object),
+    )
+    assert found.tolist() == [False]
