@@ -101,9 +101,9 @@ def road_land_footprints(
     for f in np.unique(fi).tolist():
         g = footprints[cand[f]]
         inside = shapely.intersection(shapely.union_all(lines[li[fi == f]]), g)
-        runs = shapely.get_parts(shapely.line_merge(inside)) if inside.length else []
-        long = [r for r in runs if float(r.length) >= ROAD_LAND_LINE_M]
-        if not long:
+        runs = shapely.get_parts(shapely.line_merge(inside)) if inside.length else np.empty(0)
+        long = runs[shapely.length(runs) >= ROAD_LAND_LINE_M] if len(runs) else runs
+        if len(long) == 0:
             continue  # no line runs along it: lanes drawn across a shop or a yard
         near = shapely.area(
             shapely.intersection(g, shapely.buffer(shapely.union_all(long), ROAD_LAND_M))
