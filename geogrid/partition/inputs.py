@@ -115,13 +115,16 @@ def prepare(
     road_land = road_land_footprints(footprints, households, lines)
     footprints = footprints.copy()
     footprints[enclosing | road_land] = points[enclosing | road_land]
+    # without households such a footprint is no unit at all: as a point it would still be a
+    # cell generator (a cell of 0 households beside the road, a notch in the cuts)
+    ghost = (enclosing | road_land) & (households == 0)
     ltree = shapely.STRtree(lines)
     selected = np.asarray([only is None or c in only for c in codes], dtype=bool)
     items = []
     for i, code in enumerate(codes):
         if not selected[i]:
             continue
-        sel = np.flatnonzero(owner == i)
+        sel = np.flatnonzero((owner == i) & ~ghost)
         near = np.sort(ltree.query(geoms[i])) if len(lines) else np.zeros(0, dtype=np.int64)
         items.append(
             ParentInput(

@@ -222,3 +222,23 @@ def test_a_school_block_lanes_cross_here_and_there_is_no_road_land() -> None:
         np.asarray(lanes, dtype=object),
     )
     assert found.tolist() == [False]
+
+
+def test_a_non_building_without_households_is_no_unit_the_plan_is_the_houses_own() -> None:
+    # the zone of 0 households, not kept whole, still stood as a point: a cell generator of
+    # its own, so the plan differed from the houses' alone (street3 parcels_zone: 88.7% of
+    # the internal boundary within 5 m of a road against the parcels' own 90.5%)
+    houses = _houses()
+    zone = [("ZONE", 0, shapely.box(X0 + 1, Y0 + 1, X0 + 599, Y0 + 599))]
+    plans = []
+    for rows in (houses, [*houses, *zone]):
+        ids, hh, geoms = zip(*rows, strict=True)
+        bld = gpd.GeoDataFrame(
+            {"building_id": ids, "households": hh}, geometry=list(geoms), crs=UTM
+        )
+        plans.append(partition_plan(_community(), bld, seed=0))
+    for level in ("basic", "micro"):
+        alone, with_zone = (p.grids[level] for p in plans)
+        assert alone["households"].tolist() == with_zone["households"].tolist()
+        assert alone.geometry.geom_equals_exact(with_zone.geometry, 1e-9).all()
+    assert plans[1].report["households"]["households_in"] == 1000
