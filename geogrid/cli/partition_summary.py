@@ -85,6 +85,20 @@ def suspect_lines(suspect: dict[str, Any]) -> list[str]:
             f"  check: {over['pairs']:,} pair(s) of footprints overlap by half the smaller or "
             f"more (first: {a} and {b}), each counted: is a building there twice?"
         )
+    encl = suspect.get("enclosing_footprints") or {}
+    if encl.get("buildings"):
+        lines.append(
+            f"  check: {encl['buildings']:,} footprint(s) enclose 3 or more others (first: "
+            f"{encl['first'][0]}, {encl['households']:,} households in all): a zone, compound "
+            "wall or parcel among the buildings? Not kept whole; households counted as given"
+        )
+    land = suspect.get("road_land") or {}
+    if land.get("buildings"):
+        lines.append(
+            f"  check: {land['buildings']:,} footprint(s) without households run along a road "
+            f"inside them (first: {land['first'][0]}): road or river land among the "
+            "buildings? Not kept whole"
+        )
     dense = suspect.get("dense") or {}
     if dense.get("buildings"):
         first = dense["first"][0]

@@ -167,3 +167,57 @@ def glue_slivers(
         group[u] = group[v]
     _, dense = np.unique(group, return_inverse=True)
     return dense.reshape(-1).astype(np.int64)
+
+
+def detach_crumbs(
+    group: IntArray,
+    has_building: NDArray[np.bool_],
+    area: FloatArray,
+    indptr: IntArray,
+    indices: IntArray,
+    shared: FloatArray,
+) -> IntArray:
+    """``group`` with each crumb of a group (a run of its faces, below ``SLIVER_M2`` in all,
+    without a building, touching no other face of the group) given to the group of the
+    neighbour it shares the longest edge with.
+
+    Footprints that overlap their neighbours by a few decimetres (cadastral parcels) cut faces
+    that lie in two footprints; such a face joins one of them, and near a corner where four
+    parcels meet it can be cut off from the rest of that group by the faces of the others: a
+    grid holding the group would then be in two pieces, one of a few square centimetres.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(group)
+    if n == 0:
+        return group
+    src = np.repeat(np.arange(n), np.diff(indptr))
+    inner = (group[src] == group[indices]) & (shared > 0)
+    graph = coo_matrix((np.ones(int(inner.sum())), (src[inner], indices[inner])), shape=(n, n))
+    _, comp = connected_components(graph, directed=False)
+    comp = comp.astype(np.int64)
+    parts = np.unique(np.column_stack([group, comp]), axis=0)
+    split = np.flatnonzero(np.bincount(parts[:, 0], minlength=n) > 1)
+    if len(split) == 0:
+        return group
+    comp_area = np.bincount(comp, weights=area)
+    comp_built = np.bincount(comp, weights=has_building.astype(float)) > 0
+    group = group.copy()
+    for g in split.tolist():
+        mine = parts[parts[:, 0] == g, 1]
+        keep = (
+            mine[comp_built[mine]] if comp_built[mine].any() else mine[[comp_area[mine].argmax()]]
+        )
+        for c in mine.tolist():
+            if c in keep or comp_area[c] >= SLIVER_M2:
+                continue
+            faces = np.flatnonzero(comp == c)
+            out = np.concatenate([np.arange(indptr[u], indptr[u + 1]) for u in faces.tolist()])
+            out = out[comp[indices[out]] != c]
+            if len(out) == 0:
+                continue
+            best = out[np.lexsort((indices[out], -shared[out]))[0]]
+            group[faces] = group[indices[best]]
+    _, dense = np.unique(group, return_inverse=True)
+    return dense.reshape(-1).astype(np.int64)

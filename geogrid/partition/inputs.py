@@ -19,7 +19,11 @@ from geogrid.partition.intake import REACH_M, Placement, place_buildings, unassi
 from geogrid.partition.network import SNAP_M, barrier_network
 from geogrid.partition.parent import ParentInput
 from geogrid.partition.settlements import GAP_M, RURAL, settlements
-from geogrid.partition.suspects import suspect_buildings
+from geogrid.partition.suspects import (
+    enclosing_footprints,
+    road_land_footprints,
+    suspect_buildings,
+)
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 OVERLAP_M2 = 1.0  # parents overlapping by more than this are refused
@@ -106,13 +110,22 @@ def prepare(
     village = village_of(points, villages, metric)
     network = barrier_network(barriers, shapely.boundary(geoms), metric, snap_m=snap_m)
     lines = network.lines
+    # a zone or compound outline, the land of a road among the buildings is not kept whole
+    # (suspects): its point stands for it, or it would bind every building it touches
+    enclosing = enclosing_footprints(given_footprints, placement.duplicate_of)
+    road_land = road_land_footprints(footprints, households, lines)
+    footprints = footprints.copy()
+    footprints[enclosing | road_land] = points[enclosing | road_land]
+    # without households such a footprint is no unit at all: as a point it would still be a
+    # cell generator (a cell of 0 households beside the road, a notch in the cuts)
+    ghost = (enclosing | road_land) & (households == 0)
     ltree = shapely.STRtree(lines)
     selected = np.asarray([only is None or c in only for c in codes], dtype=bool)
     items = []
     for i, code in enumerate(codes):
         if not selected[i]:
             continue
-        sel = np.flatnonzero(owner == i)
+        sel = np.flatnonzero((owner == i) & ~ghost)
         near = np.sort(ltree.query(geoms[i])) if len(lines) else np.zeros(0, dtype=np.int64)
         items.append(
             ParentInput(
@@ -150,6 +163,8 @@ def prepare(
         levels=levels,
         ids=ids,
         duplicate_of=placement.duplicate_of,
+        enclosing=enclosing,
+        road_land=road_land,
     )
     return Prepared(
         items,

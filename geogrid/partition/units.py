@@ -15,7 +15,13 @@ import shapely
 from numpy.typing import NDArray
 
 from geogrid.partition._empty_land import LARGE_M2, empty_land_lines
-from geogrid.partition._linework import faces_and_points, faces_of, glue_slivers, unique_xy
+from geogrid.partition._linework import (
+    detach_crumbs,
+    faces_and_points,
+    faces_of,
+    glue_slivers,
+    unique_xy,
+)
 from geogrid.partition.barriers import CLASSES
 
 IntArray = NDArray[np.int64]
@@ -151,6 +157,7 @@ def build_units(
     indptr, indices, shared, outer, on_class = _adjacency(faces, clipped_lines, classes[inside])
     on = on_class.sum(axis=1)
     area = shapely.area(faces)
+    group = detach_crumbs(group, nb > 0, area, indptr, indices, shared)
     alone = np.bincount(group, minlength=n)[group] == 1
     group = glue_slivers(group, nb > 0, alone, area, shapely.length(faces), indptr, indices, shared)
     unit_block = _locate(reps, blocks)
