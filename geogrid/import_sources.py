@@ -101,6 +101,11 @@ def _known_layers(
             unknown.append(source)
         else:
             known.append(source)
+    # a layer named as the kind itself wins over others whose names only tell it
+    # (roads beside roads_2019): those are listed, not imported
+    exact = {s.name.lower() for s in known if s.name.lower() in LAYERS}
+    second = [s for s in known if kind_of(s, options) in exact and s.name.lower() not in exact]
+    known = [s for s in known if s not in second]
     if not known:
         names = ", ".join(s.name for s in unknown)
         raise InputError(
@@ -112,6 +117,12 @@ def _known_layers(
         f"layer {s.name} of the file ({len(s.frame):,} features) is no layer kind geogrid "
         f"imports by its name; not imported (to import it: --layer {s.name}:KIND)"
         for s in unknown
+    )
+    known[0].notes.extend(
+        f"layer {s.name} of the file ({len(s.frame):,} features) is not imported: layer "
+        f"{kind_of(s, options)} is named as the kind (to import this one instead: --layer "
+        f"{s.name}:{kind_of(s, options)})"
+        for s in second
     )
     return known
 

@@ -24,6 +24,7 @@ from geogrid.households import HouseholdTotal, fill_households
 from geogrid.import_sources import choose_layer, kind_of, sources_of
 from geogrid.io import FieldMapping, SourceLayer, _provenance, apply_mapping
 from geogrid.io._checks import feature_label
+from geogrid.io.mapping import kind_by_name
 from geogrid.schema import LAYERS, layer_spec
 from geogrid.settings import HouseholdSettings
 from geogrid.store import Store
@@ -186,6 +187,9 @@ def _prepare(source: SourceLayer, options: ImportOptions) -> _Prepared:
         suspected = _provenance.suspicion(list(source.frame.columns), frame, seeds=seeds)
         if suspected is not None:
             suspicions.append(("suspected_gcj02", suspected))
+    named = source.name if kind_by_name(source.name) == kind else source.alias
+    if options.layer is None and named is not None and named.lower() != kind:
+        notes.append(f"layer {named} read as {kind}, by its name")
     notes = [*source.notes, *notes]
     return _Prepared(
         kind, frame, source.file, crs, notes, repairs, suspicions, lonlat and not suspicions

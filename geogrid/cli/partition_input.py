@@ -27,7 +27,7 @@ from geogrid.households import fill_households
 from geogrid.io._codes import as_text
 from geogrid.io._provenance import refuse_shifted_layers
 from geogrid.io._values import check_values
-from geogrid.io.mapping import alias_columns
+from geogrid.io.mapping import alias_columns, kind_by_name
 from geogrid.partition_jobs import FILE_LAYERS
 from geogrid.schema import LAYERS
 from geogrid.settings import HouseholdSettings
@@ -100,13 +100,14 @@ def _check_crs(frame: gpd.GeoDataFrame, where: str) -> None:
 
 def file_layer_names(path: Path) -> dict[str, str]:
     """The file's layer for each kind the engine reads, by name ignoring case (an exact name
-    first)."""
+    first), else by a name that tells the kind (``io.mapping.kind_by_name``: 社区, buildings_2024)."""
     import pyogrio
 
     names = [str(name) for name, _ in pyogrio.list_layers(path)]
     out: dict[str, str] = {}
     for kind in FILE_LAYERS:
         same = [n for n in names if n == kind] or [n for n in names if n.lower() == kind]
+        same = same or [n for n in names if kind_by_name(n) == kind]
         if same:
             out[kind] = same[0]
     return out

@@ -10,7 +10,7 @@ from typing import Any
 from rich.table import Table
 
 from geogrid.partition.engine import ENGINE_LEVELS
-from geogrid.partition.suspects import MIN_M2_PER_HOUSEHOLD
+from geogrid.partition.suspects import ENCLOSES, MIN_M2_PER_HOUSEHOLD
 from geogrid.partition_jobs import FILE_LAYERS
 
 
@@ -88,7 +88,7 @@ def suspect_lines(suspect: dict[str, Any]) -> list[str]:
     encl = suspect.get("enclosing_footprints") or {}
     if encl.get("buildings"):
         lines.append(
-            f"  check: {encl['buildings']:,} footprint(s) enclose 3 or more others (first: "
+            f"  check: {encl['buildings']:,} footprint(s) enclose {ENCLOSES} or more others (first: "
             f"{encl['first'][0]}, {encl['households']:,} households in all): a zone, compound "
             "wall or parcel among the buildings? Not kept whole; households counted as given"
         )

@@ -252,15 +252,63 @@ def layer_for(source_name: str, requested: str | None, *, file: str) -> str:
                 f"unknown layer kind {requested!r}; expected one of {', '.join(LAYERS)}", file=file
             )
         return requested
-    key = source_name.lower()
-    if key in LAYERS:
-        return key
+    kind = kind_by_name(source_name)
+    if kind is not None:
+        return kind
     raise InputError(
         f"cannot tell which layer kind {source_name!r} is; pass --layer KIND, or "
         f"--layer {source_name}:KIND for one layer of a multi-layer source "
         f"(KIND: {', '.join(LAYERS)})",
         file=file,
     )
+
+
+def kind_by_name(name: str) -> str | None:
+    """The layer kind a layer's name tells, ignoring case: the kind itself, its singular or a
+    usual Chinese name (``LAYER_NAMES``), also followed by a version or date after ``_``,
+    ``-``, a space or a digit (``buildings_2024``, ``社区2023``); None when it tells none."""
+    key = name.strip().lower()
+    if key in LAYERS:
+        return key
+    if key in LAYER_NAMES:
+        return LAYER_NAMES[key]
+    for word in sorted([*LAYERS, *LAYER_NAMES], key=len, reverse=True):
+        rest = key[len(word) :]
+        if key.startswith(word) and rest and (rest[0] in "_- " or rest[0].isdigit()):
+            return word if word in LAYERS else LAYER_NAMES[word]
+    return None
+
+
+# What deliveries call a layer of each kind, besides the kind's own name.
+LAYER_NAMES: Final[dict[str, str]] = {
+    "district": "districts",
+    "区县": "districts",
+    "street": "streets",
+    "街道": "streets",
+    "乡镇": "streets",
+    "community": "communities",
+    "社区": "communities",
+    "村居": "communities",
+    "社区边界": "communities",
+    "building": "buildings",
+    "建筑": "buildings",
+    "建筑物": "buildings",
+    "房屋": "buildings",
+    "楼栋": "buildings",
+    "road": "roads",
+    "道路": "roads",
+    "道路中心线": "roads",
+    "路网": "roads",
+    "waterway": "waterways",
+    "水系": "waterways",
+    "河流": "waterways",
+    "railway": "railways",
+    "铁路": "railways",
+    "compound": "compounds",
+    "小区": "compounds",
+    "natural_village": "natural_villages",
+    "自然村": "natural_villages",
+}
 
 
 def value_aliases() -> Mapping[str, Mapping[str, str]]:

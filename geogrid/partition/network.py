@@ -28,6 +28,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
+from geogrid.densify import densified_to_crs
 from geogrid.errors import CRSError, InputError
 from geogrid.partition.barriers import CLASSES, line_classes, unknown_values
 
@@ -108,7 +109,9 @@ def _lines(
         if frame.crs is None:
             raise CRSError("a barrier layer (roads, waterways, railways) has no CRS")
         # Z (survey / CAD exports) would ride into the faces and grids and break reprojection
-        geoms = shapely.force_2d(frame.to_crs(metric).geometry.to_numpy())
+        # edges cut before projecting, as the parents' are: a road along a parent's edge
+        # stays on it (a 9 km road on a lon/lat edge was 1 m off it in UTM; geogrid.densify)
+        geoms = shapely.force_2d(densified_to_crs(frame, metric).geometry.to_numpy())
         ok = ~pd.isna(geoms)
         ok[ok] = ~shapely.is_empty(geoms[ok])
         geoms, cls = geoms[ok], line_classes(frame, layer)[ok]

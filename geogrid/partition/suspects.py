@@ -37,7 +37,9 @@ LISTED: Final = 5  # examples named per kind (all are counted)
 ROAD_LAND_M: Final = 15.0  # half the width of the widest road land taken for one
 ROAD_LAND_SHARE: Final = 0.9  # of its area within ROAD_LAND_M of the lines it holds
 ROAD_LAND_LINE_M: Final = 40.0  # one run of line inside it: lanes drawn across a house are not
-ENCLOSES: Final = 3  # footprints inside another that make it an enclosure, not a building
+# footprints inside another that make it an enclosure, not a building: a podium carries up to
+# four towers (three on one was split across grids at 3)
+ENCLOSES: Final = 5
 
 
 def suspect_buildings(
@@ -134,7 +136,7 @@ def enclosing_footprints(
 ) -> NDArray[np.bool_]:
     """Whether each footprint holds at least ``ENCLOSES`` others: at least ``OVERLAP_SHARE``
     of each lies in it and each is under ``OVERLAP_SHARE`` of its area (a zone, a compound's
-    wall, a parcel around the houses on it; a podium under two towers is still a building)."""
+    wall, a parcel around the houses on it; a podium under four towers is still a building)."""
     out = np.zeros(len(footprints), dtype=bool)
     if len(footprints) == 0:
         return out

@@ -10,6 +10,7 @@ from shapely.geometry import box
 
 from geogrid.errors import InputError
 from geogrid.io import apply_mapping, load_mapping_file, merge_mappings, parse_map_options
+from geogrid.io.mapping import kind_by_name
 from geogrid.schema import layer_spec
 
 
@@ -98,3 +99,21 @@ def test_shapefile_short_names_are_read_back() -> None:
     out, _ = apply_mapping(frame, layer_spec("buildings"), None, file="f.shp")
     assert out["households_source"].tolist() == ["given"]
     assert out["building_id"].tolist() == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("Roads", "roads"),
+        ("buildings_2024", "buildings"),
+        ("社区2023", "communities"),
+        ("房屋", "buildings"),
+        ("道路中心线", "roads"),
+        ("natural_village", "natural_villages"),
+        ("parcels", None),
+        ("roadside", None),  # a kind's name must end or go on after a separator or a digit
+        ("", None),
+    ],
+)
+def test_a_layer_name_tells_its_kind(name: str, kind: str | None) -> None:
+    assert kind_by_name(name) == kind

@@ -141,6 +141,28 @@ def test_layers_of_no_known_kind_are_listed_not_imported(store: Store, tmp_path:
     }
 
 
+def test_layers_named_as_deliveries_name_them(store: Store, tmp_path: Path) -> None:
+    """社区, buildings_2024, Road: the kind is told by the usual names, each read with a note;
+    a second layer of a kind already named exactly (roads beside roads_2019) is listed."""
+    path = tmp_path / "delivery.gpkg"
+    frame = gpd.read_file(C17 / "src.geojson")
+    frame.to_file(path, layer="社区", engine="pyogrio")
+    result = import_file(store, path)
+    assert result.written == {"communities": 2}
+    notes = [f.message for f in result.report.findings if f.check == "read"]
+    assert "layer 社区 read as communities, by its name" in notes
+    two = tmp_path / "two.gpkg"
+    frame.to_file(two, layer="communities", engine="pyogrio")
+    frame.iloc[:1].to_file(two, layer="communities_2019", engine="pyogrio")
+    result = import_file(store, two)
+    assert result.written == {"communities": 2}
+    assert [f.message for f in result.report.findings if f.check == "read"] == [
+        "layer communities_2019 of the file (1 features) is not imported: layer communities "
+        "is named as the kind (to import this one instead: --layer "
+        "communities_2019:communities)"
+    ]
+
+
 def test_cli_layer_name_of_a_multi_layer_source(tmp_path: Path) -> None:
     path = tmp_path / "delivery.gpkg"
     frame = gpd.read_file(C17 / "src.geojson")

@@ -106,3 +106,31 @@ def test_a_gauss_kruger_coverage_needs_no_repair(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "--repair: nothing to repair" in done.stdout
     assert "repaired" not in done.stdout
+
+
+def test_a_long_road_on_a_lon_lat_edge_stays_on_it() -> None:
+    """A 9 km road drawn on the parallel two communities share: projected bare, its chord ran
+    up to 1.2 m off their edge (cut into pieces as the parents were) and one grid took the
+    strip between them, a tail 9 km long and a metre wide (Polsby-Popper 0.016)."""
+    south = shapely.box(120.0, 36.0, 120.1, 36.005)
+    north = shapely.box(120.0, 36.005, 120.1, 36.010)
+    communities = gpd.GeoDataFrame(
+        {"code": [f"{STREET}001", f"{STREET}002"], "area_type": ["urban_community"] * 2},
+        geometry=[south, north],
+        crs="EPSG:4326",
+    )
+    roads = gpd.GeoDataFrame(
+        {"road_id": ["R1"], "road_class": ["primary"]},
+        geometry=[shapely.LineString([(120.0, 36.005), (120.1, 36.005)])],
+        crs="EPSG:4326",
+    )
+    xs = np.arange(120.0008, 120.1, 0.002)
+    ys = np.arange(36.0004, 36.01, 0.0008)
+    houses = [shapely.box(x, y, x + 0.0002, y + 0.0002) for x in xs for y in ys]
+    buildings = gpd.GeoDataFrame({"households": [6] * len(houses)}, geometry=houses, crs=4326)
+    plan = partition_plan(communities, buildings, roads=roads, levels=["basic"])
+    grids = plan.grids["basic"]
+    metric = grids.to_crs(grids.estimate_utm_crs())
+    polsby = 4 * np.pi * metric.area / metric.length**2
+    assert polsby.min() > 0.2, polsby.sort_values().head(3).tolist()
+    assert plan.report["households"]["balanced"]

@@ -133,17 +133,21 @@ def test_a_zoning_polygon_over_the_houses_does_not_make_one_grid() -> None:
     assert suspect["overlapping_footprints"]["pairs"] == 0
 
 
-def test_a_footprint_enclosing_three_others_is_an_enclosure_a_podium_under_two_is_not() -> None:
+def test_a_footprint_enclosing_five_others_is_an_enclosure_a_podium_under_four_is_not() -> None:
     boxes = [
-        (0, 0, 100, 100),  # a compound's wall around the three houses after it
+        (0, 0, 100, 100),  # a compound's wall around the five houses after it
         (10, 10, 20, 20),
         (40, 40, 50, 50),
         (70, 70, 80, 80),
-        (200, 0, 260, 40),  # a podium under two towers: a building
+        (10, 70, 20, 80),
+        (70, 10, 80, 20),
+        (200, 0, 320, 40),  # a podium under four towers: a building, kept whole
         (205, 5, 225, 35),
         (235, 5, 255, 35),
-        (300, 0, 310.3, 10),  # parcels overlapping by 0.3 m: neither encloses the other
-        (310, 0, 320, 10),
+        (265, 5, 285, 35),
+        (295, 5, 315, 35),
+        (400, 0, 410.3, 10),  # parcels overlapping by 0.3 m: neither encloses the other
+        (410, 0, 420, 10),
     ]
     geoms = np.asarray([shapely.box(*b) for b in boxes], dtype=object)
     found = enclosing_footprints(geoms, np.full(len(boxes), -1, dtype=np.int64))
