@@ -126,7 +126,6 @@ def partition(
             fixes: list[str] | None = None
             if repair:
                 layers, fixes = repair_parents(layers, input)
-                notes += [f"repaired {fix}" for fix in fixes] or ["--repair: nothing to repair"]
             try:
                 plan = run_partition(
                     layers, levels=wanted, seed=seed, only=codes, scheduler=scheduler,

@@ -111,9 +111,13 @@ def suspect_lines(suspect: dict[str, Any]) -> list[str]:
 
 
 def layer_lines(report: dict[str, Any]) -> list[str]:
-    """The input file's layers the engine did not read, with what it reads."""
+    """Notes on the input file's layers, the repairs made (``--repair``), and the layers the
+    engine did not read, with what it reads."""
     layers = report.get("input_layers") or {}
     lines = [f"  {note}" for note in layers.get("notes") or []]
+    repairs = layers.get("repairs")
+    if repairs is not None:  # --repair was given
+        lines += [f"  repaired {fix}" for fix in repairs] or ["  --repair: nothing to repair"]
     not_read = layers.get("not_read") or {}
     if not_read:
         listed = ", ".join(f"{name} ({n:,} features)" for name, n in not_read.items())

@@ -425,6 +425,7 @@ def test_partition_file_repair_gives_a_sliver_of_the_parents_to_one(tmp_path: Pa
     assert data["households"]["in_grids"] == {"basic": 1400, "micro": 1400}
     assert data["basic"]["overlap_area_m2"] == 0.0
     [repair] = data["input_layers"]["repairs"]
+    assert not any("overlapped" in note for note in data["input_layers"]["notes"])  # once
     assert repair.startswith("communities 370212001001: overlapped 370212001002 by 1,640.0 m²")
     assert data["basic"]["gap_area_m2"] < 0.01
     store = run_geogrid("partition", "--repair")
