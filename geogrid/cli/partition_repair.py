@@ -4,10 +4,11 @@ is divided in one command instead of being refused ("parents ... overlap by 699.
 
 The repair is the import's (:func:`geogrid.io._coverage.repair_coverage`): duplicate codes
 renumbered, spills clipped to the street, overlaps up to 30 m wide given to the neighbour with
-the longest shared border, gaps inside a street up to 100 m² or 2 m wide filled. It works in EPSG:4326, so
-the layer goes there and back to its own CRS, edges cut into pieces first (``geogrid.densify``):
-a round trip of well under a millimetre that keeps shared edges shared. Every
-fix is a line of the report; an overlap too wide to be a mismatch refuses the file in one line.
+the longest shared border, gaps inside a street up to 100 m² or 2 m wide filled. It works in
+EPSG:4326, so the layer goes there and back to its own CRS, edges cut into pieces first
+(``geogrid.densify``): a round trip of well under a millimetre that keeps shared edges shared.
+Every fix is a line of the report; an overlap too wide to be a mismatch refuses the file in
+one line.
 """
 
 from __future__ import annotations

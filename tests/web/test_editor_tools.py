@@ -152,20 +152,20 @@ def test_rebalance_evens_out_the_selected_grids(served_draft: ServedDraft, open_
     page.evaluate(f"geogridEditor.paint({moved}, '{B2}')")
     page.wait_for_function("document.body.dataset.version === '1'", timeout=30_000)
     # six cells of one building each (8 households): B1 384 -> 336, B2 384 -> 432; the moved
-    # cells joined the micro grid of B2 they border, of 16 households, that now holds 64
+    # cells joined the micro grid of B2 they border, of 24 households, that now holds 72
     assert len(moved) == 6
     assert _row(web, B1)[1] == "336" and _row(web, B2)[1] == "432"
     page.evaluate(f"geogridEditor.select('{B1}', false)")
     page.evaluate(f"geogridEditor.select('{B2}', true)")
     page.click("#rebalance")
     page.wait_for_function("document.body.dataset.version === '2'", timeout=30_000)
-    # the engine moves that 64-household micro grid back to B1 (one move: 336 + 64 = 400,
-    # 432 - 64 = 368), closer to even than before (32 apart instead of 96); the moved micro
+    # the engine moves that 72-household micro grid back to B1 (one move: 336 + 72 = 408,
+    # 432 - 72 = 360), closer to even than before (48 apart instead of 96); the moved micro
     # grid gets a code of B1 and is flagged above its band of 10-30
     touched = _touched(page)
-    assert (touched[B1], touched[B2]) == ("400", "368")
-    assert {c: h for c, h in touched.items() if len(c) > len(B1)} == {B1 + "020": "64"}
+    assert (touched[B1], touched[B2]) == ("408", "360")
+    assert {c: h for c, h in touched.items() if len(c) > len(B1)} == {B1 + "020": "72"}
     assert page.inner_text("#message") == (
-        f"已保存：版本 2\n{B1}020: above band: 64 households > 30"
+        f"已保存：版本 2\n{B1}020: above band: 72 households > 30"
     )
     web.assert_clean()
