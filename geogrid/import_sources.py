@@ -93,19 +93,18 @@ def _known_layers(
     holds more (land parcels, land use, points of interest): those are listed with their
     feature counts in the notes, not imported; a file with no layer of a known kind is
     refused as before, naming the layer."""
-    known, unknown = [], []
+    kinds: dict[str, str] = {}  # layer name -> kind, for the layers whose name tells one
+    unknown = []
     for source in sources:
         try:
-            kind_of(source, options)
+            kinds[source.name] = kind_of(source, options)
         except InputError:
             unknown.append(source)
-        else:
-            known.append(source)
     # a layer named as the kind itself wins over others whose names only tell it
     # (roads beside roads_2019): those are listed, not imported
-    exact = {s.name.lower() for s in known if s.name.lower() in LAYERS}
-    second = [s for s in known if kind_of(s, options) in exact and s.name.lower() not in exact]
-    known = [s for s in known if s not in second]
+    exact = {s.name.lower() for s in sources if s.name.lower() in LAYERS}
+    second = [s for s in sources if kinds.get(s.name) in exact and s.name.lower() not in exact]
+    known = [s for s in sources if s.name in kinds and s not in second]
     if not known:
         names = ", ".join(s.name for s in unknown)
         raise InputError(
@@ -120,8 +119,8 @@ def _known_layers(
     )
     known[0].notes.extend(
         f"layer {s.name} of the file ({len(s.frame):,} features) is not imported: layer "
-        f"{kind_of(s, options)} is named as the kind (to import this one instead: --layer "
-        f"{s.name}:{kind_of(s, options)})"
+        f"{kinds[s.name]} is named as the kind (to import this one instead: --layer "
+        f"{s.name}:{kinds[s.name]})"
         for s in second
     )
     return known

@@ -21,6 +21,7 @@ from geogrid.partition.parent import ParentInput
 from geogrid.partition.settlements import GAP_M, RURAL, settlements
 from geogrid.partition.suspects import (
     enclosing_footprints,
+    footprint_pairs,
     road_land_footprints,
     suspect_buildings,
 )
@@ -112,7 +113,8 @@ def prepare(
     lines = network.lines
     # a zone or compound outline, the land of a road among the buildings is not kept whole
     # (suspects): its point stands for it, or it would bind every building it touches
-    enclosing = enclosing_footprints(given_footprints, placement.duplicate_of)
+    pairs = footprint_pairs(given_footprints, placement.duplicate_of)  # for both: dear
+    enclosing = enclosing_footprints(given_footprints, placement.duplicate_of, pairs=pairs)
     road_land = road_land_footprints(footprints, households, lines)
     footprints = footprints.copy()
     footprints[enclosing | road_land] = points[enclosing | road_land]
@@ -165,6 +167,7 @@ def prepare(
         duplicate_of=placement.duplicate_of,
         enclosing=enclosing,
         road_land=road_land,
+        pairs=pairs,
     )
     return Prepared(
         items,

@@ -40,6 +40,8 @@ ROAD_LAND_LINE_M: Final = 40.0  # one run of line inside it: lanes drawn across 
 # footprints inside another that make it an enclosure, not a building: a podium carries up to
 # four towers (three on one was split across grids at 3)
 ENCLOSES: Final = 5
+# pairs (i < j) of footprints that intersect and the area they share (m²): footprint_pairs
+Pairs = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]
 
 
 def suspect_buildings(
@@ -51,20 +53,21 @@ def suspect_buildings(
     duplicate_of: NDArray[np.int64],
     enclosing: NDArray[np.bool_] | None = None,
     road_land: NDArray[np.bool_] | None = None,
+    pairs: Pairs | None = None,
 ) -> dict[str, Any]:
     """Counts and the first few of each kind, by building id.
 
     ``footprints``: polygons in a metric CRS (metres), one per input building; ``levels``: floors
     per building (NaN or <= 0 where unknown), or None; ``duplicate_of``: the first building with
     the very same footprint, -1 for none (those pairs are counted elsewhere); ``enclosing``:
-    :func:`enclosing_footprints` when known."""
+    :func:`enclosing_footprints` and ``pairs``: :func:`footprint_pairs`, when known."""
+    if pairs is None:
+        pairs = footprint_pairs(footprints, duplicate_of)
     if enclosing is None:
-        enclosing = enclosing_footprints(footprints, duplicate_of)
+        enclosing = enclosing_footprints(footprints, duplicate_of, pairs=pairs)
     encl = np.flatnonzero(enclosing)
     return {
-        "overlapping_footprints": _overlapping(
-            footprints, households, ids, duplicate_of, enclosing
-        ),
+        "overlapping_footprints": _overlapping(footprints, households, ids, pairs, enclosing),
         "enclosing_footprints": {
             "buildings": len(encl),
             "households": int(households[encl].sum()),
@@ -114,9 +117,7 @@ def road_land_footprints(
     return out
 
 
-def _pairs(
-    footprints: NDArray[np.object_], duplicate_of: NDArray[np.int64]
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+def footprint_pairs(footprints: NDArray[np.object_], duplicate_of: NDArray[np.int64]) -> Pairs:
     """Pairs (i < j) of usable footprints that intersect, not the very same footprint
     twice, and the area they share."""
     usable = np.asarray([g is not None for g in footprints], dtype=bool)
@@ -132,7 +133,7 @@ def _pairs(
 
 
 def enclosing_footprints(
-    footprints: NDArray[np.object_], duplicate_of: NDArray[np.int64]
+    footprints: NDArray[np.object_], duplicate_of: NDArray[np.int64], *, pairs: Pairs | None = None
 ) -> NDArray[np.bool_]:
     """Whether each footprint holds at least ``ENCLOSES`` others: at least ``OVERLAP_SHARE``
     of each lies in it and each is under ``OVERLAP_SHARE`` of its area (a zone, a compound's
@@ -140,7 +141,7 @@ def enclosing_footprints(
     out = np.zeros(len(footprints), dtype=bool)
     if len(footprints) == 0:
         return out
-    a, b, shared = _pairs(footprints, duplicate_of)
+    a, b, shared = footprint_pairs(footprints, duplicate_of) if pairs is None else pairs
     area = np.asarray(
         [0.0 if g is None else float(shapely.area(g)) for g in footprints], dtype=float
     )
@@ -158,18 +159,18 @@ def _overlapping(
     footprints: NDArray[np.object_],
     households: NDArray[np.int64],
     ids: NDArray[np.object_],
-    duplicate_of: NDArray[np.int64],
+    pairs: Pairs,
     enclosing: NDArray[np.bool_],
 ) -> dict[str, Any]:
-    a, b, shared = _pairs(footprints, duplicate_of)
+    a, b, shared = pairs
     smaller = np.minimum(shapely.area(footprints[a]), shapely.area(footprints[b]))
     hit = (shared >= OVERLAP_SHARE * np.maximum(smaller, 1e-9)) & ~enclosing[a] & ~enclosing[b]
-    pairs = [(int(i), int(j)) for i, j in zip(a[hit], b[hit], strict=True)]
-    involved = sorted({k for pair in pairs for k in pair})
+    found = [(int(i), int(j)) for i, j in zip(a[hit], b[hit], strict=True)]
+    involved = sorted({k for pair in found for k in pair})
     return {
-        "pairs": len(pairs),
+        "pairs": len(found),
         "households": int(households[involved].sum()) if involved else 0,
-        "first": [[str(ids[i]), str(ids[j])] for i, j in pairs[:LISTED]],
+        "first": [[str(ids[i]), str(ids[j])] for i, j in found[:LISTED]],
     }
 
 
