@@ -65,8 +65,20 @@ class Store:
         return data_versions(self.engine)
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection. One still checked out (a server thread that had
+        not finished its read when the server stopped) is closed when it is checked in,
+        instead of lying open in the dropped pool until the garbage collector finds it
+        (psycopg then warns, at whatever moment that is). The store stays usable, unpooled:
+        a connection opened after this is closed on check-in too."""
+        retired = self.engine.pool
         self.engine.dispose()
+        for pool in (retired, self.engine.pool):
+            if not event.contains(pool, "checkin", _close_on_checkin):
+                event.listen(pool, "checkin", _close_on_checkin)
+
+
+def _close_on_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.invalidate()  # closes it; the record opens a new one if ever checked out again
 
 
 _WRITE = "geogrid_write"  # the execution option that marks a write transaction
