@@ -18,7 +18,7 @@ from typing import Any, Literal
 import geopandas as gpd
 
 from geogrid.errors import ValidationFailed
-from geogrid.io import _checks, _coverage, _dangles, _topology, _values
+from geogrid.io import _checks, _coverage, _dangles, _gaps, _topology, _values
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -256,7 +256,7 @@ def validate_layer(
         usable, findings, context=context, thresholds=thresholds, source_crs=source_crs
     )
     if layer == "communities":
-        _topology.check_gaps(usable, findings, context=context, thresholds=thresholds)
+        _gaps.check_gaps(usable, findings, context=context, thresholds=thresholds)
     if layer == "buildings":
         _topology.check_straddles(usable, findings, context=context)
     if layer == "roads":
