@@ -119,12 +119,24 @@ def check_overlaps(
     areas = _area_m2(shapely.intersection(geoms[left], geoms[right]), crs)
     big = areas > thresholds.overlap_m2
     for i, j, area in zip(left[big], right[big], areas[big], strict=True):
+        piece = shapely.intersection(geoms[i], geoms[j])
+        width = width_m(piece, crs)
+        if width <= thresholds.repair_overlap_width_m:
+            what = (
+                f"import with --repair to give overlaps up to "
+                f"{thresholds.repair_overlap_width_m:g} m wide to one neighbour, or raise "
+                "--overlap-m2 to let slivers this small in"
+            )
+        else:  # --repair would refuse it too, and --overlap-m2 would store two claims
+            what = (
+                f"wider than --repair gives away ({thresholds.repair_overlap_width_m:g} m): "
+                "two boundaries claim this land, so draw it into one of them in the source"
+            )
         findings.add(
             "error",
             "overlap",
-            f"overlaps {_SINGULAR.get(layer, layer)} {labels[j]} by {area:,.1f} m² (import with "
-            f"--repair to give overlaps up to {thresholds.repair_overlap_width_m:g} m wide to one "
-            f"neighbour, or raise --overlap-m2 to let slivers this small in)",
+            f"overlaps {_SINGULAR.get(layer, layer)} {labels[j]} by {area:,.1f} m², "
+            f"{width:,.1f} m wide ({what})",
             feature=labels[i],
             field="geometry",
             area_m2=area,
