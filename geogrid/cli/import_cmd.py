@@ -172,7 +172,7 @@ def import_command(
             bar.stop()
             _show(exc.report)
             if report is not None:
-                _write_refusal(report, exc.report, exc)
+                _write_report(report, exc.report, repair=repair, refused=exc)
             raise
         except InputError as exc:  # refused while reading (a CRS, a layer kind): one finding
             bar.stop()
@@ -181,17 +181,24 @@ def import_command(
                 check = "crs" if isinstance(exc, CRSError) else "input"
                 found.add("error", check, exc.message, layer=layer or "", file=exc.file,
                           feature=exc.feature, field=exc.field)  # fmt: skip
-                _write_refusal(report, found, exc)
+                _write_report(report, found, repair=repair, refused=exc)
             raise
     _show(result.report)
     _show_written(result)
     if report is not None:
-        result.report.write_json(report)
+        _write_report(report, result.report, repair=repair)
 
 
-def _write_refusal(path: Path, report: ValidationReport, refused: InputError) -> None:
-    """The report of a refused import: its findings, and the line the error printed."""
-    body = report.to_dict() | {"refused": " ".join(str(refused).split())}
+def _write_report(
+    path: Path, report: ValidationReport, *, repair: bool, refused: InputError | None = None
+) -> None:
+    """The findings; with --repair each fix in one line (``repairs``, as in the report of
+    ``partition FILE --repair``); for a refused import the line the error printed."""
+    body = report.to_dict()
+    if repair:
+        body["repairs"] = report.repairs()
+    if refused is not None:
+        body["refused"] = " ".join(str(refused).split())
     path.write_text(json.dumps(body, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
