@@ -25,7 +25,8 @@ from geogrid.import_sources import choose_layer, kind_of, sources_of
 from geogrid.io import FieldMapping, SourceLayer, _provenance, apply_mapping
 from geogrid.io._checks import feature_label
 from geogrid.io.mapping import kind_by_name
-from geogrid.schema import LAYERS, layer_spec
+from geogrid.off_street import off_street
+from geogrid.schema import BARRIER_LAYERS, LAYERS, layer_spec
 from geogrid.settings import HouseholdSettings
 from geogrid.store import Store
 from geogrid.store.layers import read_layer, write_layer
@@ -176,6 +177,14 @@ def _prepare(source: SourceLayer, options: ImportOptions) -> _Prepared:
     frame, notes = apply_mapping(source.frame, layer_spec(kind), options.mapping, file=source.file)
     labels = feature_label(frame, kind)
     repairs = [(labels.iloc[r.row], r.check, r.message) for r in source.repairs]
+    if kind in BARRIER_LAYERS:  # a viaduct or tunnel divides no blocks: not a barrier line
+        above = (off_street(source.frame) | off_street(frame)).to_numpy()
+        if above.any():
+            frame = frame[~above]
+            notes.append(
+                f"{int(above.sum()):,} line(s) on a bridge or viaduct or in a tunnel (bridge, "
+                "tunnel, layer, 高架, 隧道) not imported: they are not barriers at street level"
+            )
     own_crs = source.frame.crs
     frame, crs = to_storage_crs(frame, source_crs=options.source_crs, file=source.file, notes=notes)
     suspicions = []

@@ -65,6 +65,25 @@ def grid_label(code: str, community: str) -> str:
     return f"{community} 网格 {basic}" + (f" 微网格 {micro}" if micro else "")
 
 
+def grid_names(
+    bind: Engine | Connection, codes: list[str], levels: list[str], given: list[Any]
+) -> list[str]:
+    """Each grid's name: the one given in the draft editor (``rename``), else its label as the
+    report page and the QR sheets show it (:func:`grid_label`, for basic and micro grids, whose
+    codes start with their community's), else its code (a large or medium grid)."""
+    below = [len(c) > 12 and lv in QR_LEVELS for c, lv in zip(codes, levels, strict=True)]
+    wanted = sorted({c[:12] for c, ok in zip(codes, below, strict=True) if ok})
+    communities = place_names(bind, wanted)
+    return [
+        str(name)
+        if isinstance(name, str) and name.strip()
+        else grid_label(code, communities.get(code[:12], ""))
+        if ok
+        else code
+        for code, ok, name in zip(codes, below, given, strict=True)
+    ]
+
+
 def qr_grids(
     bind: Engine | Connection, prefix: str, *, levels: tuple[str, ...] = QR_LEVELS
 ) -> list[QrGrid]:

@@ -18,10 +18,11 @@ from typing import Any, Literal
 import geopandas as gpd
 
 from geogrid.errors import ValidationFailed
-from geogrid.io import _checks, _coverage, _dangles, _topology, _values
+from geogrid.io import _checks, _coverage, _dangles, _gaps, _topology, _values
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+REPAIR_PREFIX = "repair_"  # the checks of the fixes --repair makes (io._coverage: repair_gap...)
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,15 @@ class ValidationReport:
             "summary": self.summary(),
             "findings": [asdict(f) for f in self.findings],
         }
+
+    def repairs(self) -> list[str]:
+        """One line per fix of ``--repair`` ("communities 370212005001: overlapped ..."): the
+        ``repairs`` of ``geogrid import --report`` and of ``partition FILE --repair``'s report."""
+        return [
+            f"{f.layer} {f.feature}: {f.message}"
+            for f in self.findings
+            if f.check.startswith(REPAIR_PREFIX) and f.severity == "warning"
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -256,7 +266,7 @@ def validate_layer(
         usable, findings, context=context, thresholds=thresholds, source_crs=source_crs
     )
     if layer == "communities":
-        _topology.check_gaps(usable, findings, context=context, thresholds=thresholds)
+        _gaps.check_gaps(usable, findings, context=context, thresholds=thresholds)
     if layer == "buildings":
         _topology.check_straddles(usable, findings, context=context)
     if layer == "roads":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +17,7 @@ from geogrid.cli._common import (
     opened_store,
     progress_bar,
 )
-from geogrid.errors import InputError, ValidationFailed
+from geogrid.errors import CRSError, InputError, ValidationFailed
 from geogrid.importer import ImportOptions, ImportResult, import_file
 from geogrid.io import load_mapping_file, merge_mappings, parse_map_options
 from geogrid.schema import LAYERS
@@ -171,12 +172,34 @@ def import_command(
             bar.stop()
             _show(exc.report)
             if report is not None:
-                exc.report.write_json(report)
+                _write_report(report, exc.report, repair=repair, refused=exc)
+            raise
+        except InputError as exc:  # refused while reading (a CRS, a layer kind): one finding
+            bar.stop()
+            if report is not None:
+                found = ValidationReport()
+                check = "crs" if isinstance(exc, CRSError) else "input"
+                found.add("error", check, exc.message, layer=layer or "", file=exc.file,
+                          feature=exc.feature, field=exc.field)  # fmt: skip
+                _write_report(report, found, repair=repair, refused=exc)
             raise
     _show(result.report)
     _show_written(result)
     if report is not None:
-        result.report.write_json(report)
+        _write_report(report, result.report, repair=repair)
+
+
+def _write_report(
+    path: Path, report: ValidationReport, *, repair: bool, refused: InputError | None = None
+) -> None:
+    """The findings; with --repair each fix in one line (``repairs``, as in the report of
+    ``partition FILE --repair``); for a refused import the line the error printed."""
+    body = report.to_dict()
+    if repair:
+        body["repairs"] = report.repairs()
+    if refused is not None:
+        body["refused"] = " ".join(str(refused).split())
+    path.write_text(json.dumps(body, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
 def _household_settings(

@@ -121,18 +121,24 @@ def partition(
                 dedicated_uses=uses, progress=progress,
             )  # fmt: skip
         else:
-            current = _read_plan_file(redraw_from) if redraw_from is not None else None
-            layers, estimate, notes = read_input(input, settings.households)
-            fixes: list[str] | None = None
-            if repair:
-                layers, fixes = repair_parents(layers, input)
             try:
-                plan = run_partition(
-                    layers, levels=wanted, seed=seed, only=codes, scheduler=scheduler,
-                    workers=processes, current=current, dedicated_uses=uses, progress=progress,
-                )  # fmt: skip
-            except InputError as err:
-                raise _in_file(err, input) from err
+                current = _read_plan_file(redraw_from) if redraw_from is not None else None
+                layers, estimate, notes = read_input(input, settings.households)
+                fixes: list[str] | None = None
+                if repair:
+                    layers, fixes = repair_parents(layers, input)
+                try:
+                    plan = run_partition(
+                        layers, levels=wanted, seed=seed, only=codes, scheduler=scheduler,
+                        workers=processes, current=current, dedicated_uses=uses,
+                        progress=progress,
+                    )  # fmt: skip
+                except InputError as err:
+                    raise _in_file(err, input) from err
+            except InputError as err:  # refused: the report says so, as the error line does
+                if report is not None:
+                    _write_report(report, {"refused": " ".join(str(err).split())})
+                raise
             plan_report, plan_id = plan.report, None
             if estimate is not None and "households" in plan_report:
                 plan_report["households"]["estimated"] = estimate
@@ -142,7 +148,7 @@ def partition(
             if out is not None:
                 _write_plan(plan, out)
     if report is not None:
-        report.write_text(json.dumps(plan_report, indent=2, ensure_ascii=False) + "\n")
+        _write_report(report, plan_report)
     for line in household_lines(plan_report) + layer_lines(plan_report):
         console.print(line)
     console.print(summary_table(plan_report))
@@ -159,6 +165,10 @@ def partition(
         console.print(f"{len(dedicated_grids)} dedicated institution grid(s)")
     if plan_id is not None:
         console.print(f"stored draft plan [bold]{plan_id}[/bold]")
+
+
+def _write_report(path: Path, report: dict[str, Any]) -> None:
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
 
 def _in_file(err: InputError, path: Path) -> InputError:

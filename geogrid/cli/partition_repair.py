@@ -55,7 +55,7 @@ def repair_parents(
         raise InputError(
             f"partition refused: {first.line()}" + (f" (and {more} more)" if more else "")
         )
-    return out, [f"{f.layer} {f.feature}: {f.message}" for f in report.warnings]
+    return out, report.repairs()
 
 
 def _lonlat(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -160,10 +160,18 @@ def network_lines(report: dict[str, Any]) -> list[str]:
             ("false_nodes_removed", "false nodes removed"),
         )
     )
-    if not fixes.get("lines_in"):
+    if not fixes.get("lines_in") and not fixes.get("off_street"):
         return ["barrier lines: none; the grids follow no road, river or railway (add a 'roads' "
                 "layer of centre lines)"]  # fmt: skip
     lines = [f"barrier lines: {fixes.get('lines_in', 0):,} in; {made}"]
+    off = fixes.get("off_street") or {}
+    if off:
+        listed = ", ".join(f"{layer} {n:,}" for layer, n in off.items())
+        lines.append(
+            f"  check: {sum(off.values()):,} line(s) on a bridge or viaduct or in a tunnel "
+            f"({listed}; bridge, tunnel, layer, 高架, 隧道) are not barriers: no grid boundary "
+            "follows them"
+        )
     for layer, values in (fixes.get("unknown_classes") or {}).items():
         default = "secondary roads" if layer == "roads" else "rivers"
         listed = ", ".join(f"{v!r} ({n})" for v, n in list(values.items())[:8])

@@ -35,7 +35,8 @@ from pyproj import CRS
 
 from geogrid.crs import metric_crs
 from geogrid.io._checks import column_or_none
-from geogrid.io._topology import area_m2, holes
+from geogrid.io._gaps import holes
+from geogrid.io._topology import area_m2, width_m
 from geogrid.schema import layer_spec
 
 if TYPE_CHECKING:
@@ -176,13 +177,6 @@ def _coverage_clean(geoms: np.ndarray) -> np.ndarray:
     )
 
 
-def _width_m(piece: shapely.Geometry, crs: CRS) -> float:
-    """Diameter (m) of the largest circle inside ``piece`` (lon/lat): how wide an overlap or a
-    gap is."""
-    [metric] = gpd.GeoSeries([piece], crs="EPSG:4326").to_crs(crs).to_numpy()
-    return 2.0 * float(shapely.length(shapely.maximum_inscribed_circle(metric, tolerance=0.5)))
-
-
 def _clean(
     frame: gpd.GeoDataFrame, findings: LayerFindings, crs: CRS, *, max_width_m: float
 ) -> gpd.GeoDataFrame:
@@ -200,7 +194,7 @@ def _clean(
         [area] = area_m2(np.asarray([piece], dtype=object), crs)
         if area < _MIN_REPORTED_M2:
             continue
-        width = _width_m(piece, crs)
+        width = width_m(piece, crs)
         if width > max_width_m:
             findings.add(
                 "error",
@@ -251,7 +245,7 @@ def _fill_gaps(
         for part, area in zip(parts, area_m2(parts, crs), strict=True):
             if area < _MIN_REPORTED_M2:
                 continue
-            if area > gap_max_m2 and _width_m(part, crs) > gap_max_width_m:
+            if area > gap_max_m2 and width_m(part, crs) > gap_max_width_m:
                 continue
             shared = shapely.length(
                 shapely.intersection(shapely.boundary(part), shapely.boundary(geoms[members]))

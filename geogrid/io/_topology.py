@@ -96,6 +96,15 @@ def check_straddles(frame: gpd.GeoDataFrame, findings: LayerFindings, *, context
         )
 
 
+def width_m(piece: shapely.Geometry, crs: CRS) -> float:
+    """Width (m) of a lon/lat ``piece``: the diameter of the largest circle inside it, as
+    ``--repair`` measures an overlap or a gap (a strip 2 m wide and 1 km long is 2 m wide)."""
+    parts = shapely.get_parts(piece)  # an intersection may hold lines and points too
+    polygonal = shapely.union_all(parts[np.isin(shapely.get_type_id(parts), (3, 6))])
+    [metric] = gpd.GeoSeries([polygonal], crs=STORAGE_CRS).to_crs(crs).to_numpy()
+    return 2.0 * float(shapely.length(shapely.maximum_inscribed_circle(metric, tolerance=0.5)))
+
+
 def check_overlaps(
     frame: gpd.GeoDataFrame, findings: LayerFindings, *, thresholds: Thresholds
 ) -> None:
@@ -110,12 +119,24 @@ def check_overlaps(
     areas = _area_m2(shapely.intersection(geoms[left], geoms[right]), crs)
     big = areas > thresholds.overlap_m2
     for i, j, area in zip(left[big], right[big], areas[big], strict=True):
+        piece = shapely.intersection(geoms[i], geoms[j])
+        width = width_m(piece, crs)
+        if width <= thresholds.repair_overlap_width_m:
+            what = (
+                f"import with --repair to give overlaps up to "
+                f"{thresholds.repair_overlap_width_m:g} m wide to one neighbour, or raise "
+                "--overlap-m2 to let slivers this small in"
+            )
+        else:  # --repair would refuse it too, and --overlap-m2 would store two claims
+            what = (
+                f"wider than --repair gives away ({thresholds.repair_overlap_width_m:g} m): "
+                "two boundaries claim this land, so draw it into one of them in the source"
+            )
         findings.add(
             "error",
             "overlap",
-            f"overlaps {_SINGULAR.get(layer, layer)} {labels[j]} by {area:,.1f} m² (import with "
-            f"--repair to give overlaps up to {thresholds.repair_overlap_width_m:g} m wide to one "
-            f"neighbour, or raise --overlap-m2 to let slivers this small in)",
+            f"overlaps {_SINGULAR.get(layer, layer)} {labels[j]} by {area:,.1f} m², "
+            f"{width:,.1f} m wide ({what})",
             feature=labels[i],
             field="geometry",
             area_m2=area,
@@ -344,44 +365,3 @@ def _median_shift(before: gpd.GeoSeries, after: gpd.GeoSeries) -> float:
         before.representative_point().to_crs(crs).distance(after.representative_point().to_crs(crs))
     )
     return float(np.median(moved))
-
-
-def check_gaps(
-    frame: gpd.GeoDataFrame, findings: LayerFindings, *, context: Context, thresholds: Thresholds
-) -> None:
-    """The communities of a street must cover it: no gaps above the threshold."""
-    crs = metric_crs(frame)
-    streets = context.streets
-    street_geoms = (
-        streets.set_index("code").geometry if streets is not None and len(streets) else None
-    )
-    codes = frame["street_code"].fillna("")
-    slivers = 0
-    for code, group in frame.groupby(codes):
-        covered = shapely.union_all(_geoms(group))
-        if street_geoms is not None and code in street_geoms.index:
-            gap = shapely.difference(street_geoms.loc[code], covered)
-        else:
-            gap = holes(covered)
-        parts = np.asarray([p for p in shapely.get_parts(gap) if not p.is_empty], dtype=object)
-        for part, area in zip(parts, _area_m2(parts, crs), strict=True):
-            if area <= thresholds.gap_m2:
-                slivers += area > 0
-                continue
-            where = part.representative_point()
-            findings.add(
-                "error",
-                "gap",
-                f"a gap of {area:,.1f} m² between the communities of street {code or '?'} "
-                f"near ({where.x:.5f}, {where.y:.5f})",
-                feature=code or None,
-                field="geometry",
-                area_m2=area,
-            )
-    _slivers(findings, slivers, "gap", thresholds.gap_m2)
-
-
-def holes(geom: shapely.Geometry) -> shapely.Geometry:
-    """The holes of a (multi)polygon, as one geometry (empty when it has none)."""
-    rings = [shapely.Polygon(ring) for poly in shapely.get_parts(geom) for ring in poly.interiors]
-    return shapely.union_all(rings) if rings else shapely.Polygon()

@@ -6,7 +6,8 @@ one parent at a time (``parent.plan_parent``), in the order a newcomer should re
 1. **prepare** (``inputs.prepare``): check the frames, go to the parents' metric CRS, refuse
    overlapping parents, place every building in a parent (``intake``: inside, by overlap, or
    the nearest within ``reach_m``; the rest listed), clean the barrier line network
-   (``network``: duplicates, dangles, near-misses, false nodes) and class each line
+   (``network``: lines on a bridge or in a tunnel left out, duplicates, dangles, near-misses,
+   false nodes) and class each line
    (``barriers``: major / secondary / local, with their cut costs in one table).
 2. **tessellate** (``units.build_units``): blocks cut by the barrier lines, each block cut
    into one cell per building, so cells tile the parent exactly; large empty land is cut

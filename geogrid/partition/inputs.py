@@ -231,11 +231,26 @@ def _refuse_overlaps(geoms: NDArray[np.object_], codes: NDArray[np.str_], limit:
         if len(bad) > 1
         else ""
     )
+    from geogrid.validation import Thresholds  # what --repair gives away, as import has it
+
+    wide = Thresholds().repair_overlap_width_m
+    parts = shapely.get_parts(shapely.intersection(geoms[a[worst]], geoms[b[worst]]))
+    piece = np.asarray([shapely.union_all(parts[np.isin(shapely.get_type_id(parts), (3, 6))])])
+    width = 2.0 * float(shapely.length(shapely.maximum_inscribed_circle(piece, tolerance=0.5))[0])
+    if width <= wide:
+        what = (
+            "repair the parents first (--repair of 'geogrid partition FILE' or of 'geogrid "
+            f"import' gives an overlap up to {wide:g} m wide to one neighbour; "
+            "import's --overlap-m2 only lets it in)"
+        )
+    else:  # --repair refuses it as well: two boundaries claim that land
+        what = (
+            f"wider than --repair gives away ({wide:g} m): two boundaries "
+            "claim this land, so draw it into one of them in the source"
+        )
     raise InputError(
-        f"parents {codes[a[worst]]} and {codes[b[worst]]} overlap by {area[worst]:.1f} m²{more}; "
-        "grids would copy it: repair the parents first (--repair of 'geogrid partition FILE' "
-        "or of 'geogrid import' gives an overlap up to 30 m wide to one neighbour; import's "
-        "--overlap-m2 only lets it in)",
+        f"parents {codes[a[worst]]} and {codes[b[worst]]} overlap by {area[worst]:.1f} m², "
+        f"{width:.1f} m wide{more}; grids would copy it: {what}",
         feature=str(codes[a[worst]]),
     )
 

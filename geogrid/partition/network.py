@@ -30,6 +30,7 @@ from pyproj import CRS
 
 from geogrid.densify import densified_to_crs
 from geogrid.errors import CRSError, InputError
+from geogrid.off_street import off_street
 from geogrid.partition.barriers import CLASSES, line_classes, unknown_values
 
 SNAP_M: Final = 20.0  # default tolerance for dangling ends
@@ -57,10 +58,13 @@ def barrier_network(
     """The lines of (roads, waterways, railways), cleaned (see the module docstring).
 
     ``outlines`` are the parents' boundaries, which dangling ends are extended to as well.
-    ``snap_m`` 0 turns the cleaning off. Raises CRSError for a barrier layer without CRS.
+    ``snap_m`` 0 turns the cleaning off. Lines on a bridge or viaduct or in a tunnel divide no
+    blocks and are left out (``off_street``: per layer, lines; ``geogrid.off_street``).
+    Raises CRSError for a barrier layer without CRS.
     """
+    frames, left_out = _street_level(frames)
     lines, classes = _lines(frames, metric)
-    fixes: dict[str, Any] = {"lines_in": len(lines), "snap_m": snap_m}
+    fixes: dict[str, Any] = {"lines_in": len(lines), "snap_m": snap_m, "off_street": left_out}
     # values no table knows: classed as the default, and said so (never silently)
     fixes["unknown_classes"] = {
         name: unknown
@@ -78,6 +82,20 @@ def barrier_network(
 
 
 _LAYER_NAMES: Final = ("roads", "waterways", "railways")
+
+
+def _street_level(
+    frames: list[gpd.GeoDataFrame | None],
+) -> tuple[list[gpd.GeoDataFrame | None], dict[str, int]]:
+    """The frames without their lines off street level, and how many each lost."""
+    out: list[gpd.GeoDataFrame | None] = []
+    left_out: dict[str, int] = {}
+    for name, frame in zip(_LAYER_NAMES, frames, strict=False):
+        if frame is not None and (above := off_street(frame).to_numpy()).any():
+            left_out[name] = int(above.sum())
+            frame = frame[~above]
+        out.append(frame)
+    return out, left_out
 
 
 def _refuse_kinds(geoms: NDArray[np.object_], layer: int) -> None:

@@ -11,6 +11,7 @@ from geogrid.api.access import PrincipalDep
 from geogrid.api.deps import StoreDep
 from geogrid.api.geojson import feature_collection
 from geogrid.api.ogc_links import GEOJSON, link, prev_offset, url
+from geogrid.report_intake import grid_names
 from geogrid.store import list_plans, plan_info, read_plan_page
 from geogrid.store.drafts import publish_reasons
 
@@ -60,10 +61,19 @@ def get_plan_grids(
     """The grids of a plan inside the caller's jurisdiction as a GeoJSON FeatureCollection,
     one page at a time (ordered by level and code), OGC API Features style: ``numberMatched``
     (all such grids), ``numberReturned`` and ``links`` (``self``, ``next`` while more remain,
-    ``prev`` after the first page). A plan with at most ``limit`` grids comes in one page."""
+    ``prev`` after the first page). A plan with at most ``limit`` grids comes in one page.
+
+    Each grid's properties: ``level``, ``code``, ``parent_code``, ``name``, ``households``,
+    ``buildings``, ``area_m2``. ``name`` is the name given in the draft editor, else the label
+    its report page and QR sheet show (``中韩社区居民委员会 网格 001``, ``... 网格 001 微网格
+    002``; the code alone when the community has no stored name), else (large and medium
+    grids) its code: never null."""
     limit = min(limit, GRIDS_MAX_LIMIT)
     grids, matched = read_plan_page(
         store.engine, plan_id, level, prefix=principal.jurisdiction, limit=limit, offset=offset
+    )
+    grids["name"] = grid_names(
+        store.engine, grids["code"].tolist(), grids["level"].tolist(), grids["name"].tolist()
     )
     path = f"/plans/{plan_id}/grids"
 

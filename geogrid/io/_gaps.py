@@ -1,0 +1,76 @@
+"""Gaps between the communities of a street: each refused with its area and its width (the
+largest circle inside it, as ``--repair`` measures it), and what would take it: ``--repair``
+(gaps up to ``repair_gap_m2`` or ``repair_gap_width_m`` wide), its width option, or a boundary
+drawn over it."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import shapely
+
+from geogrid.crs import metric_crs
+from geogrid.io._topology import _geoms, _slivers, area_m2, width_m
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from geogrid.validation import Context, LayerFindings, Thresholds
+
+
+def check_gaps(
+    frame: gpd.GeoDataFrame, findings: LayerFindings, *, context: Context, thresholds: Thresholds
+) -> None:
+    """The communities of a street must cover it: no gaps above the threshold."""
+    crs = metric_crs(frame)
+    streets = context.streets
+    street_geoms = (
+        streets.set_index("code").geometry if streets is not None and len(streets) else None
+    )
+    codes = frame["street_code"].fillna("")
+    slivers = 0
+    for code, group in frame.groupby(codes):
+        covered = shapely.union_all(_geoms(group))
+        if street_geoms is not None and code in street_geoms.index:
+            gap = shapely.difference(street_geoms.loc[code], covered)
+        else:
+            gap = holes(covered)
+        parts = np.asarray([p for p in shapely.get_parts(gap) if not p.is_empty], dtype=object)
+        for part, area in zip(parts, area_m2(parts, crs), strict=True):
+            if area <= thresholds.gap_m2:
+                slivers += area > 0
+                continue
+            where = part.representative_point()
+            width = width_m(part, crs)
+            findings.add(
+                "error",
+                "gap",
+                f"a gap of {area:,.1f} m², {width:,.1f} m wide, between the communities of "
+                f"street {code or '?'} near ({where.x:.5f}, {where.y:.5f}) "
+                f"({_gap_hint(area, width, thresholds)})",
+                feature=code or None,
+                field="geometry",
+                area_m2=area,
+            )
+    _slivers(findings, slivers, "gap", thresholds.gap_m2)
+
+
+def _gap_hint(area: float, width: float, thresholds: Thresholds) -> str:
+    """What would take a gap: --repair's area or width rule, else its width option (a strip
+    between two boundaries) or a boundary drawn over it."""
+    gap_m2, gap_width = thresholds.repair_gap_m2, thresholds.repair_gap_width_m
+    if area <= gap_m2 or width <= gap_width:
+        return f"import with --repair to fill gaps up to {gap_m2:g} m² or {gap_width:g} m wide"
+    return (
+        f"more than --repair fills, {gap_m2:g} m² or {gap_width:g} m wide: draw it into a "
+        f"community, or if it is a strip between two boundaries, --repair "
+        f"--repair-gap-width-m {math.ceil(width * 10) / 10:g} gives it to a neighbour"
+    )
+
+
+def holes(geom: shapely.Geometry) -> shapely.Geometry:
+    """The holes of a (multi)polygon, as one geometry (empty when it has none)."""
+    rings = [shapely.Polygon(ring) for poly in shapely.get_parts(geom) for ring in poly.interiors]
+    return shapely.union_all(rings) if rings else shapely.Polygon()
