@@ -30,18 +30,15 @@ twice the price; barrier share 0.952 -> 0.947). A larger part wrapped, a village
 fields, keeps the lower price: freeing it takes kilometres of cut across fields (a price of
 twice for every size: Laoshan 4 wraps but barrier share 0.942, Liechtenstein 0.894 -> 0.857).
 
-Node centroids read a tie wrongly either way. An L of blocks around a corner block holds
-exactly half of its outline (two sides of four) and, with its arms flush, exactly half of its
-area: a wrap by the report's ``>=``, counted or not by the rounding of the drawn lines (7 of
-synthetic Laoshan's 11 wraps sat within 1e-5 of the share), while the block's two or three
-nodes had 0.43-0.49 of their area by centroid inside the L's hull. So ``free_wraps`` also
-reads each pair *closer* (``Geo.closer``): a node's area counts by the share of its hull
-inside the other part's hull, and both shares count from ``TIE`` under ``WRAP_SHARE``. A pair
-only that reading finds is re-divided only where the cut within the pair at most doubles
-(``TIE_CUT``: along roads; a metre through a block costs 20 of a local road's) and its wrap is
-priced ``TIE_SHARE`` of ``wrap_price``: freeing a corner block trades the pair's convexity, an
-L and a square for two stepped bars (Laoshan: at the full price 5 wraps fewer, convexity mean
-0.932 -> 0.931; without the cut's bound, a rural pair cut 2.4 km across fields).
+Node centroids misread a tie. An L of blocks around a corner block holds exactly half of its
+outline and, arms flush, of its area: a wrap by the report's ``>=``, counted or not by the
+rounding of the drawn lines (7 of synthetic Laoshan's 11 wraps), where the block's nodes had
+0.43-0.49 of their area by centroid inside the L's hull. So ``free_wraps`` also reads pairs
+*closer* (``Geo.closer``: a node's area by the share of its hull inside the hull, shares from
+``TIE`` under ``WRAP_SHARE`` counted). A pair only that reading finds is re-divided only where
+its cut at most doubles (``TIE_CUT``: along roads) and its wrap costs ``TIE_SHARE`` of the
+price: freeing a corner block trades the pair's convexity (Laoshan at the full price: 5 wraps
+fewer, convexity 0.932 -> 0.931; without the bound, a rural pair cut 2.4 km across fields).
 """
 
 from __future__ import annotations
@@ -150,8 +147,7 @@ def free_wraps(repair: Repair, block: IntArray | None = None, rounds: int = ROUN
     failed: set[tuple[int, int, frozenset[int], frozenset[int]]] = set()
     for _ in range(rounds):
         moved = False
-        found = wrapping_pairs(repair, geo)
-        ties = [(a, b) for a, b in wrapping_pairs(repair, closer) if (a, b) not in found]
+        found, ties = _wrapping(repair, (geo, closer))
         for a, b, read in [(a, b, geo) for a, b in found] + [(a, b, closer) for a, b in ties]:
             key = (a, b, frozenset(repair.members[a]), frozenset(repair.members[b]))
             if key in failed or not _still_wraps(repair, read, a, b):
@@ -176,24 +172,30 @@ def members(repair: Repair, p: int) -> IntArray:
 
 
 def wrapping_pairs(repair: Repair, geo: Geo) -> list[tuple[int, int]]:
-    """Pairs (a, b) of neighbouring parts where a wraps around b, sorted. A part whose hull
-    exceeds its area by less than half a neighbour's area cannot hold half of it (nodes count
-    by their centroids: a quarter, to be safe); the hull tests are made only where it does
-    (most parts are nearly convex)."""
+    """Pairs (a, b) of neighbouring parts where a wraps around b, sorted."""
+    return _wrapping(repair, (geo,))[0]
+
+
+def _wrapping(repair: Repair, reads: tuple[Geo, ...]) -> list[list[tuple[int, int]]]:
+    """The wrapping pairs of each reading, sorted; a pair an earlier reading finds is not
+    tested by a later one. A part whose hull exceeds its area by less than half a neighbour's
+    area cannot hold half of it (nodes count by their centroids: a quarter, to be safe); the
+    hull tests are made only where it does (most parts are nearly convex)."""
     k = len(repair.pw)
     live = [p for p in range(k) if repair.size[p] > 0]
-    hulls = {p: geo.hull(sorted(repair.members[p])) for p in live}
-    area = {p: float(geo.area[members(repair, p)].sum()) for p in live}
-    out = []
+    hulls = {p: reads[0].hull(sorted(repair.members[p])) for p in live}
+    area = {p: float(reads[0].area[members(repair, p)].sum()) for p in live}
+    out: list[list[tuple[int, int]]] = [[] for _ in reads]
     for a in live:
         room = float(shapely.area(hulls[a])) - area[a]
         for b in neighbours(repair, (a,)):
             if room < 0.5 * WRAP_SHARE * area[b]:
                 continue
-            if geo.wraps(hulls[a], members(repair, b)) and geo.holds(
-                members(repair, a), members(repair, b)
-            ):
-                out.append((a, b))
+            ma, mb = members(repair, a), members(repair, b)
+            for found, read in zip(out, reads, strict=True):
+                if read.wraps(hulls[a], mb) and read.holds(ma, mb):
+                    found.append((a, b))
+                    break
     return out
 
 
