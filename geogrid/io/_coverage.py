@@ -35,7 +35,7 @@ from pyproj import CRS
 
 from geogrid.crs import metric_crs
 from geogrid.io._checks import column_or_none
-from geogrid.io._gaps import holes
+from geogrid.io._gaps import gap_parts
 from geogrid.io._topology import area_m2, width_m
 from geogrid.schema import layer_spec
 
@@ -237,11 +237,7 @@ def _fill_gaps(
     for code in pd.unique(codes.dropna()):
         members = np.flatnonzero((codes == code).to_numpy())
         union = shapely.union_all(geoms[members])
-        if by_code is not None and code in by_code.index:
-            gap = shapely.difference(by_code.loc[code], union)
-        else:
-            gap = holes(union)
-        parts = np.asarray([p for p in shapely.get_parts(gap) if not p.is_empty], dtype=object)
+        parts = gap_parts(union, by_code, code)
         for part, area in zip(parts, area_m2(parts, crs), strict=True):
             if area < _MIN_REPORTED_M2:
                 continue

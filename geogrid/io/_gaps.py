@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
+from numpy.typing import NDArray
 
 from geogrid.crs import metric_crs
 from geogrid.io._topology import _geoms, _slivers, area_m2, width_m
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
 
     from geogrid.validation import Context, LayerFindings, Thresholds
 
@@ -33,11 +35,7 @@ def check_gaps(
     slivers = 0
     for code, group in frame.groupby(codes):
         covered = shapely.union_all(_geoms(group))
-        if street_geoms is not None and code in street_geoms.index:
-            gap = shapely.difference(street_geoms.loc[code], covered)
-        else:
-            gap = holes(covered)
-        parts = np.asarray([p for p in shapely.get_parts(gap) if not p.is_empty], dtype=object)
+        parts = gap_parts(covered, street_geoms, code)
         for part, area in zip(parts, area_m2(parts, crs), strict=True):
             if area <= thresholds.gap_m2:
                 slivers += area > 0
@@ -68,6 +66,19 @@ def _gap_hint(area: float, width: float, thresholds: Thresholds) -> str:
         f"community, or if it is a strip between two boundaries, --repair "
         f"--repair-gap-width-m {math.ceil(width * 10) / 10:g} gives it to a neighbour"
     )
+
+
+def gap_parts(
+    covered: shapely.Geometry, streets: pd.Series | None, code: str
+) -> NDArray[np.object_]:
+    """The pieces of street ``code`` (``streets``: polygons indexed by code) that ``covered``
+    (the union of its communities) leaves out; without that street, the holes of
+    ``covered``. Same CRS as the inputs."""
+    if streets is not None and code in streets.index:
+        gap = shapely.difference(streets.loc[code], covered)
+    else:
+        gap = holes(covered)
+    return np.asarray([p for p in shapely.get_parts(gap) if not p.is_empty], dtype=object)
 
 
 def holes(geom: shapely.Geometry) -> shapely.Geometry:
