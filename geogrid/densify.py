@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Final
 
 import geopandas as gpd
+import numpy as np
 import shapely
 from pyproj import CRS
 
@@ -47,5 +48,9 @@ def densified(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
     else:
         factor = source.axis_info[0].unit_conversion_factor if source.axis_info else 1.0
         step = SEGMENT_M / (factor or 1.0)
-    dense = shapely.segmentize(geoms.to_numpy(), step)
+    dense = geoms.to_numpy().copy()
+    # a line of two equal points has nothing to cut, and GEOS refuses to segmentize it
+    with np.errstate(invalid="ignore"):
+        long = shapely.length(dense) > 0
+    dense[long] = shapely.segmentize(dense[long], step)
     return gpd.GeoSeries(dense, index=geoms.index, crs=geoms.crs)

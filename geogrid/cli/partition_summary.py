@@ -164,6 +164,11 @@ def network_lines(report: dict[str, Any]) -> list[str]:
         return ["barrier lines: none; the grids follow no road, river or railway (add a 'roads' "
                 "layer of centre lines)"]  # fmt: skip
     lines = [f"barrier lines: {fixes.get('lines_in', 0):,} in; {made}"]
+    if fixes.get("empty_lines"):
+        lines.append(
+            f"  check: {fixes['empty_lines']:,} line(s) without length (null, empty or two "
+            "equal points) left out"
+        )
     off = fixes.get("off_street") or {}
     if off:
         listed = ", ".join(f"{layer} {n:,}" for layer, n in off.items())

@@ -116,8 +116,12 @@ def datum_check(
     equals WGS 84).
     """
     # a road of two vertices 800 m apart says little; one every ~20 m says where it runs
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
     with np.errstate(invalid="ignore"):  # a NaN coordinate: left out below
-        geoms = shapely.segmentize(np.asarray(frame.geometry.to_numpy(), dtype=object), _STEP)
+        # a line of two equal points cannot be segmentized (GEOS refuses it): its point is
+        # taken as it is; the geometry checks report it
+        long = shapely.length(geoms) > 0
+        geoms[long] = shapely.segmentize(geoms[long], _STEP)
     xy = shapely.get_coordinates(geoms)
     xy = xy[np.isfinite(xy).all(axis=1)]  # a NaN coordinate is the geometry checks' to report
     if not len(xy):
@@ -153,7 +157,9 @@ def _outside_shares(
     polygons = [g for g in nearby if g is not None and g.geom_type.endswith("Polygon")]
     if not polygons:
         return None
-    area = shapely.union_all(np.asarray(polygons, dtype=object))
+    # a bow-tie or a ring that crosses itself is the geometry checks' to report; the union
+    # needs valid polygons
+    area = shapely.union_all(shapely.make_valid(np.asarray(polygons, dtype=object)))
     edge = area.boundary
     shapely.prepare(area)
     shapely.prepare(edge)

@@ -63,8 +63,9 @@ def barrier_network(
     Raises CRSError for a barrier layer without CRS.
     """
     frames, left_out = _street_level(frames)
-    lines, classes = _lines(frames, metric)
+    lines, classes, empty = _lines(frames, metric)
     fixes: dict[str, Any] = {"lines_in": len(lines), "snap_m": snap_m, "off_street": left_out}
+    fixes["empty_lines"] = empty  # null, empty or of length 0: nothing to cut along
     # values no table knows: classed as the default, and said so (never silently)
     fixes["unknown_classes"] = {
         name: unknown
@@ -119,8 +120,10 @@ _TYPE_NAMES: Final = {0: "Point", 3: "Polygon", 4: "MultiPoint", 6: "MultiPolygo
 
 def _lines(
     frames: list[gpd.GeoDataFrame | None], metric: CRS
-) -> tuple[NDArray[np.object_], NDArray[np.int64]]:
-    geoms_all, classes_all = [], []
+) -> tuple[NDArray[np.object_], NDArray[np.int64], int]:
+    """The lines of every layer in ``metric``, their classes, and how many features were
+    left out as null, empty or of length 0."""
+    geoms_all, classes_all, empty = [], [], 0
     for layer, frame in enumerate(frames):
         if frame is None or frame.empty:
             continue
@@ -134,17 +137,20 @@ def _lines(
         ok[ok] = ~shapely.is_empty(geoms[ok])
         geoms, cls = geoms[ok], line_classes(frame, layer)[ok]
         _refuse_kinds(geoms, layer)
+        long = shapely.length(geoms) > 0
+        empty += int((~ok).sum() + (~long).sum())
+        geoms, cls = geoms[long], cls[long]
         polys = np.isin(shapely.get_type_id(geoms), (3, 6))
         geoms[polys] = shapely.boundary(geoms[polys])
         parts, idx = shapely.get_parts(geoms, return_index=True)
         geoms_all.append(parts)
         classes_all.append(cls[idx])
     if not geoms_all:
-        return np.empty(0, dtype=object), np.zeros(0, dtype=np.int64)
+        return np.empty(0, dtype=object), np.zeros(0, dtype=np.int64), empty
     lines = np.concatenate(geoms_all)
     classes = np.concatenate(classes_all)
     keep = np.isin(shapely.get_type_id(lines), (1, 2)) & (shapely.length(lines) > 0)
-    return np.asarray(lines[keep], dtype=object), classes[keep]
+    return np.asarray(lines[keep], dtype=object), classes[keep], empty
 
 
 def _deduplicate(
