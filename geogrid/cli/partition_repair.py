@@ -7,8 +7,9 @@ renumbered, spills clipped to the street, overlaps up to 30 m wide given to the 
 the longest shared border, gaps inside a street up to 100 m² or 2 m wide filled. It works in
 EPSG:4326, so the layer goes there and back to its own CRS, edges cut into pieces first
 (``geogrid.densify``): a round trip of well under a millimetre that keeps shared edges shared.
-Every fix is a line of the report; an overlap too wide to be a mismatch refuses the file in
-one line.
+Every fix is a line of the report; a layer with nothing to fix is used as read (so --repair
+on a clean file gives the plan a plain run gives). An overlap too wide to be a mismatch
+refuses the file in one line.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def repair_parents(
         if frame is None or frame.empty or "code" not in frame.columns:
             continue
         parents = out.get("streets") if kind == "communities" else None
+        before = len(report.repairs())
         fixed = repair_coverage(
             _lonlat(frame),
             LayerFindings(report, kind, str(path)),
@@ -49,6 +51,8 @@ def repair_parents(
             overlap_max_width_m=limits.repair_overlap_width_m,
             gap_max_width_m=limits.repair_gap_width_m,
         )
+        if len(report.repairs()) == before:
+            continue  # nothing fixed: the layer as read, not its round trip's cut edges
         out[kind] = densified_to_crs(fixed, frame.crs) if frame.crs is not None else fixed
     if report.errors:
         first, more = report.errors[0], len(report.errors) - 1
