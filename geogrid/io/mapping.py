@@ -11,6 +11,7 @@ named the usual Chinese, English or OSM way (户数, 层数, ``building:levels``
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -266,8 +267,18 @@ def layer_for(source_name: str, requested: str | None, *, file: str) -> str:
 def kind_by_name(name: str) -> str | None:
     """The layer kind a layer's name tells, ignoring case: the kind itself, its singular or a
     usual Chinese name (``LAYER_NAMES``), also followed by a version or date after ``_``,
-    ``-``, a space or a digit (``buildings_2024``, ``社区2023``); None when it tells none."""
+    ``-``, a space or a digit (``buildings_2024``, ``社区2023``), or after a place: a prefix
+    ending in ``_``, ``-`` or a space (``LS_buildings``, ``崂山区_社区``) or a Chinese place name
+    ending in 省, 市, 区 or 县 (``崂山区街道``); None when it tells none."""
     key = name.strip().lower()
+    for rest in (key, *_without_place(key)):
+        kind = _kind_of(rest)
+        if kind is not None:
+            return kind
+    return None
+
+
+def _kind_of(key: str) -> str | None:
     if key in LAYERS:
         return key
     if key in LAYER_NAMES:
@@ -277,6 +288,18 @@ def kind_by_name(name: str) -> str | None:
         if key.startswith(word) and rest and (rest[0] in "_- " or rest[0].isdigit()):
             return word if word in LAYERS else LAYER_NAMES[word]
     return None
+
+
+def _without_place(key: str) -> list[str]:
+    """``key`` without a leading place: after its first separator, after a Chinese place name
+    (a few characters ending in 省 / 市 / 区 / 县: 崂山区街道 -> 街道). 社区服务中心 loses 社区
+    and tells nothing, as it should."""
+    rests = [key.split(sep, 1)[1] for sep in "_- " if sep in key]
+    rest = key
+    while (place := re.match(r"^.{1,8}?[省市区县]", rest)) and place.end() < len(rest):
+        rest = rest[place.end() :]  # 山东省青岛市崂山区铁路: each place in turn
+        rests.append(rest)
+    return [r for r in rests if r]
 
 
 # What deliveries call a layer of each kind, besides the kind's own name.

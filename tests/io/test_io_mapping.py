@@ -113,6 +113,14 @@ def test_shapefile_short_names_are_read_back() -> None:
         ("parcels", None),
         ("roadside", None),  # a kind's name must end or go on after a separator or a digit
         ("", None),
+        # after a place (a new user's delivery: only the roads were imported)
+        ("崂山区_社区", "communities"),
+        ("LS_buildings", "buildings"),
+        ("崂山区街道", "streets"),
+        ("山东省青岛市崂山区铁路", "railways"),
+        ("clip_roads_2024", "roads"),
+        ("社区服务中心", None),  # a POI layer: 社区 is not a place
+        ("学区边界", None),
     ],
 )
 def test_a_layer_name_tells_its_kind(name: str, kind: str | None) -> None:
