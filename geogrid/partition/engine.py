@@ -246,11 +246,16 @@ def _gap_between(streets: gpd.GeoDataFrame, items: list[ParentInput], metric: CR
 
 
 def _account(prep: Prepared, plans: list[ParentPlan]) -> dict[str, Any]:
-    """The household account; raises InvariantBroken when a household went missing."""
     in_grids = {
         level: int(sum(int(p.levels[level].households.sum()) for p in plans))
         for level in ("basic", "micro")
     }
+    return checked_account(prep, in_grids)
+
+
+def checked_account(prep: Prepared, in_grids: dict[str, int]) -> dict[str, Any]:
+    """The household account of a plan whose levels hold ``in_grids`` households (a first
+    plan or a redraw); raises InvariantBroken when a household went missing."""
     account = household_account(
         households_in=int(prep.households.sum()),
         buildings_in=len(prep.households),

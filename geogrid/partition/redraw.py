@@ -24,8 +24,8 @@ from geogrid.errors import InputError
 from geogrid.partition._geometry import coverage_error
 from geogrid.partition._redraw_parent import Grids, OldGrids, redraw_parent
 from geogrid.partition.bands import band_for
-from geogrid.partition.engine import ENGINE_LEVELS, Plan, grid_frame
-from geogrid.partition.inputs import parent_items
+from geogrid.partition.engine import ENGINE_LEVELS, Plan, checked_account, grid_frame
+from geogrid.partition.inputs import prepare
 from geogrid.partition.parent import LevelResult, ParentInput
 from geogrid.partition.quality import level_report
 
@@ -64,9 +64,8 @@ def redraw_plan(
     for level in ("basic", "micro"):
         if level not in current or "code" not in current[level].columns:
             raise InputError(f"the current plan has no {level} grids with a 'code' field")
-    items, metric = parent_items(
-        parents, buildings, [roads, waterways, railways], villages=villages
-    )
+    prep = prepare(parents, buildings, [roads, waterways, railways], villages=villages)
+    items, metric = prep.items, prep.metric
     old_b = current["basic"].to_crs(metric)
     old_m = current["micro"].to_crs(metric)
     whole, chosen = _chosen(only, [it.code for it in items], set(old_b["code"].astype(str)))
@@ -89,7 +88,13 @@ def redraw_plan(
             progress(i + 1, len(items))
     ran = time.perf_counter()
     frames: dict[str, gpd.GeoDataFrame] = {}
-    report: dict[str, Any] = {}
+    in_grids = {
+        level: int(sum(int(np.sum(r.households)) for r in per_level[level]))
+        for level in ("basic", "micro")
+    }
+    # households first, as in a first plan: in = in grids + listed, checked
+    report: dict[str, Any] = {"households": checked_account(prep, in_grids)}
+    report["network"] = prep.network
     for level in [lv for lv in ENGINE_LEVELS if lv in levels]:
         if level in ("basic", "micro"):
             fresh = grid_frame(per_level[level], level, metric, parents.crs)

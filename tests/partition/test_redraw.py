@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 from conftest import assert_invariants
@@ -110,3 +111,25 @@ def test_redraw_file_to_file(tmp_path: Path, xigang: dict[str, gpd.GeoDataFrame]
     b = gpd.read_file(tmp_path / "b.gpkg", layer="basic_grids")
     assert set(a.code[a.parent_code != comm]) == set(b.code[b.parent_code != comm])
     assert not set(a.code[a.parent_code == comm]) & set(b.code[b.parent_code == comm])
+
+
+def test_a_redraw_reports_its_household_account(
+    city: dict[str, gpd.GeoDataFrame], first: Plan
+) -> None:
+    # A redraw's report had no household account (found by a new user): a building outside
+    # every parent went nowhere without a word.
+    buildings = city["buildings"]
+    minx, miny, _, _ = city["communities"].total_bounds
+    far = buildings.iloc[[0]].copy()
+    far["building_id"] = "FAR"
+    far["households"] = 37
+    far.geometry = [shapely.box(minx - 20_000, miny - 20_000, minx - 19_980, miny - 19_980)]
+    with_far = gpd.GeoDataFrame(pd.concat([buildings, far], ignore_index=True), crs=buildings.crs)
+    plan = redraw_plan(first.grids, city["communities"], with_far, roads=city["roads"], seed=2)
+    account = plan.report["households"]
+    total = int(buildings["households"].sum())
+    assert account["households_in"] == total + 37
+    assert account["in_grids"] == {"basic": total, "micro": total}
+    assert (account["unassigned_households"], account["unassigned_buildings"]) == (37, 1)
+    assert account["balanced"] is True
+    assert next(iter(plan.report)) == "households"  # first, as in a first plan
