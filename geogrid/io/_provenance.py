@@ -116,7 +116,7 @@ def datum_check(
     equals WGS 84).
     """
     # a road of two vertices 800 m apart says little; one every ~20 m says where it runs
-    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    geoms = np.array(frame.geometry.to_numpy(), dtype=object)  # a copy: the frame is the caller's
     with np.errstate(invalid="ignore"):  # a NaN coordinate: left out below
         # a line of two equal points cannot be segmentized (GEOS refuses it): its point is
         # taken as it is; the geometry checks report it

@@ -47,13 +47,17 @@ def test_the_import_report_lists_each_repair(tmp_path: Path) -> None:
     street, communities = _files(tmp_path, 1.0)
     assert run_geogrid("import", str(street), db=tmp_path / "g.sqlite").returncode == 0
     body = _report(tmp_path, communities, "--repair")
-    [fix] = body["repairs"]
-    assert fix.startswith(f"communities {STREET}001: a gap of 1,1")
-    assert fix.endswith(f"given to {STREET}001 (the neighbour with the longest shared border)")
-    assert f" m² in {STREET} near (120.51" in fix
-    # the same fix as its finding
-    [finding] = [f for f in body["findings"] if f["check"] == "repair_gap"]
-    assert fix == f"communities {finding['feature']}: {finding['message']}"
+    # the strip between the two is shared down its middle: a line for each half
+    west, east = body["repairs"]
+    for fix, code in ((west, f"{STREET}001"), (east, f"{STREET}002")):
+        assert fix.startswith(f"communities {code}: a gap of 55")
+        assert fix.endswith(
+            f"given to {code} (a strip along 2 neighbours, each given the part nearest to it)"
+        )
+        assert f" m² in {STREET} near (120.51" in fix
+    # the same fixes as their findings
+    findings = [f for f in body["findings"] if f["check"] == "repair_gap"]
+    assert [west, east] == [f"communities {f['feature']}: {f['message']}" for f in findings]
 
 
 def test_nothing_to_repair_is_an_empty_list_and_without_repair_there_is_none(
