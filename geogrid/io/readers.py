@@ -135,7 +135,14 @@ def read_layers(
         _ogr.drop_z_and_m(raw)
         layers = [_from_raw(path, raw)]
     elif fmt == "shp" and path.suffix.lower() == ".zip" and len(zipped_shapefiles(path)) > 1:
-        members = {Path(member).stem: member for member in zipped_shapefiles(path)}
+        members: dict[str, str] = {}
+        for member in zipped_shapefiles(path):
+            if (other := members.setdefault(Path(member).stem, member)) != member:
+                raise InputError(
+                    f"the zip holds two shapefiles named {Path(member).stem!r}: {other}, {member}; "
+                    "zip one of them",
+                    file=str(path),
+                )
         picked = _pick(path, list(members), layer)
         layers = [_read_shapefile(path, encoding, members[name]) for name in picked]
     elif fmt == "shp":
