@@ -39,11 +39,12 @@ _CODES = ("code", "parent_code", "street_code", "community_code")
 
 
 def read_input(
-    path: Path, households: HouseholdSettings
+    path: Path, households: HouseholdSettings, *, encoding: str | None = None
 ) -> tuple[Layers, dict[str, Any] | None, list[str]]:
     """The input layers, checked, buildings without a household count estimated as import does
     (with the assumptions made, or None when every building had a count), and notes on the
     columns taken for a field by another name (户数 for households), as import takes them.
+    The layers are read as import reads them (``io.readers.read_layers``, with ``encoding``).
 
     Raises InputError (CRSError) naming the file and the layer on the first fault found."""
     import pyogrio
@@ -55,7 +56,7 @@ def read_input(
     layers: Layers = {kind: None for kind in FILE_LAYERS}
     for kind, name in names.items():
         # read as import reads: a shapefile's text in its encoding (GBK without a .cpg too)
-        [source] = read_layers(path, layer=name)
+        [source] = read_layers(path, layer=name, encoding=encoding)
         layers[kind] = source.frame
         notes += [f"{name}: {note}" for note in source.notes]
     found = ", ".join(sorted(name for name, _ in pyogrio.list_layers(path))) or "none"

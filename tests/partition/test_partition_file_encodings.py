@@ -36,9 +36,9 @@ def _folder(tmp_path: Path, encoding: str, *, cpg: bool) -> tuple[Path, int]:
     return folder, int(buildings["户数"].sum())
 
 
-def _partition(tmp_path: Path, folder: Path) -> tuple[int, list[str], str]:
+def _partition(tmp_path: Path, folder: Path, *args: str) -> tuple[int, list[str], str]:
     out, report = tmp_path / "p.gpkg", tmp_path / "r.json"
-    done = run_geogrid("partition", str(folder), "--out", str(out), "--report", str(report))
+    done = run_geogrid("partition", str(folder), "--out", str(out), "--report", str(report), *args)
     assert done.returncode == 0, done.stderr
     grids = gpd.read_file(out, layer="basic_grids")
     notes = json.loads(report.read_text())["input_layers"]["notes"]
@@ -62,3 +62,10 @@ def test_partition_folder_with_utf8_names_cut_mid_character(tmp_path: Path) -> N
     assert total == written
     assert any("'社区代' was cut mid-character" in note for note in notes)
     assert "communities: code taken from column '社区代'" in notes
+
+
+def test_partition_folder_with_the_encoding_given(tmp_path: Path) -> None:
+    folder, written = _folder(tmp_path, "GBK", cpg=False)
+    total, notes, _ = _partition(tmp_path, folder, "--encoding", "gbk")
+    assert total == written
+    assert "buildings: attributes decoded as gbk" in notes
