@@ -82,6 +82,13 @@ def partition(
             "wide, to the neighbour with the longest shared border), each fix listed."
         ),
     ] = False,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            help="With INPUT: text encoding of the attributes, as for import "
+            "(default: a shapefile's .cpg, else UTF-8, then GB18030)"
+        ),
+    ] = None,
     author: Annotated[str, typer.Option(help="Author of the stored draft plan.")] = "geogrid",
     note: Annotated[str, typer.Option(help="Note stored with the draft plan.")] = "",
     database_url: DatabaseUrl = None,
@@ -100,6 +107,8 @@ def partition(
         raise InputError(
             "--repair works on an INPUT file; the store's layers were repaired on import"
         )
+    if input is None and encoding is not None:
+        raise InputError("--encoding works on an INPUT file; the store's text is UTF-8")
     if input is None and redraw_from is not None:
         raise InputError("--redraw-from works file to file; on the store use --based-on")
     _check_target(out, "--out", suffix=".gpkg")
@@ -123,7 +132,7 @@ def partition(
         else:
             try:
                 current = _read_plan_file(redraw_from) if redraw_from is not None else None
-                layers, estimate, notes = read_input(input, settings.households)
+                layers, estimate, notes = read_input(input, settings.households, encoding=encoding)
                 fixes: list[str] | None = None
                 if repair:
                     layers, fixes = repair_parents(layers, input)

@@ -28,6 +28,7 @@ from geogrid.io._codes import as_text
 from geogrid.io._provenance import refuse_shifted_layers
 from geogrid.io._values import check_values
 from geogrid.io.mapping import alias_columns, kind_by_name
+from geogrid.io.readers import read_layers
 from geogrid.partition_jobs import FILE_LAYERS
 from geogrid.schema import LAYERS
 from geogrid.settings import HouseholdSettings
@@ -38,11 +39,12 @@ _CODES = ("code", "parent_code", "street_code", "community_code")
 
 
 def read_input(
-    path: Path, households: HouseholdSettings
+    path: Path, households: HouseholdSettings, *, encoding: str | None = None
 ) -> tuple[Layers, dict[str, Any] | None, list[str]]:
     """The input layers, checked, buildings without a household count estimated as import does
     (with the assumptions made, or None when every building had a count), and notes on the
     columns taken for a field by another name (户数 for households), as import takes them.
+    The layers are read as import reads them (``io.readers.read_layers``, with ``encoding``).
 
     Raises InputError (CRSError) naming the file and the layer on the first fault found."""
     import pyogrio
@@ -50,10 +52,13 @@ def read_input(
     if not path.exists():
         raise InputError("no such file", file=str(path))
     names = file_layer_names(path)
-    layers: Layers = {
-        kind: gpd.read_file(path, layer=names[kind]) if kind in names else None
-        for kind in FILE_LAYERS
-    }
+    notes: list[str] = []
+    layers: Layers = {kind: None for kind in FILE_LAYERS}
+    for kind, name in names.items():
+        # read as import reads: a shapefile's text in its encoding (GBK without a .cpg too)
+        [source] = read_layers(path, layer=name, encoding=encoding)
+        layers[kind] = source.frame
+        notes += [f"{name}: {note}" for note in source.notes]
     found = ", ".join(sorted(name for name, _ in pyogrio.list_layers(path))) or "none"
     hint = f"(layers here: {found}; rename one to it)"
     if layers["buildings"] is None:
@@ -63,11 +68,19 @@ def read_input(
     for kind, frame in layers.items():
         if frame is not None and not frame.empty:
             _check_crs(frame, f"{path}, layer {names[kind]}")
-    notes: list[str] = []
     for kind, frame in layers.items():
         if frame is not None and kind in LAYERS:
             layers[kind], said = alias_columns(frame, LAYERS[kind])
             notes += [f"{names[kind]}: {note}" for note in said]
+    for kind in ("communities", "streets"):
+        frame = layers[kind]
+        if frame is not None and not frame.empty and "code" not in frame.columns:
+            columns = ", ".join(str(c) for c in frame.columns if c != frame.geometry.name)
+            raise InputError(
+                f"layer {names[kind]} has no code column (nor 社区代码 or another name for it); "
+                f"its columns: {columns or 'none'}",
+                file=str(path),
+            )
     refuse_shifted_layers(layers, file=str(path))
     layers = _checked_values(layers, path)
     buildings = layers["buildings"]

@@ -36,15 +36,21 @@ class DbfField:
     decimals: int
 
 
-def dbf_fields(shapefile: Path) -> dict[str, DbfField]:
-    """The field definitions of a Shapefile's DBF (``.shp`` beside it, or in a ``.zip``), by
-    field name; empty when there is no DBF or it cannot be read (GDAL then says what is wrong)."""
+def dbf_fields(shapefile: Path, member: str | None = None) -> dict[str, DbfField]:
+    """The field definitions of a Shapefile's DBF (``.shp`` beside it, or in a ``.zip``: that of
+    ``member``, the .shp in it, when given), by field name; empty when there is no DBF or it
+    cannot be read (GDAL then says what is wrong)."""
     try:
         if shapefile.suffix.lower() == ".zip":
             with zipfile.ZipFile(shapefile) as archive:
                 names = {name.lower(): name for name in archive.namelist()}
-                member = next((n for k, n in names.items() if k.endswith(".dbf")), None)
-                header = archive.read(member)[:65536] if member else b""
+                wanted = member[:-4].lower() + ".dbf" if member else None
+                dbfs = [
+                    n
+                    for k, n in names.items()
+                    if k == wanted or (not wanted and k.endswith(".dbf"))
+                ]
+                header = archive.read(dbfs[0])[:65536] if dbfs else b""
         else:
             dbf = shapefile.with_suffix(".dbf")
             dbf = dbf if dbf.exists() else shapefile.with_suffix(".DBF")
@@ -63,7 +69,7 @@ def _parse_header(header: bytes) -> dict[str, DbfField]:
         entry = header[start : start + 32]
         if entry[0] == 0x0D:
             break
-        name = entry[:11].split(b"\0", 1)[0].decode("ascii", errors="replace")
+        name = entry[:11].split(b"\0", 1)[0].decode("latin-1")  # unique; readers re-keys it
         fields[name] = DbfField(chr(entry[11]), entry[16], entry[17])
     return fields
 

@@ -119,11 +119,32 @@ def field_aliases(spec: LayerSpec) -> dict[str, frozenset[str]]:
     out: dict[str, frozenset[str]] = {}
     if spec.name not in FIELD_ALIASES:  # the staff file: a person's 名称 is no field of it
         return out
+    cuts: dict[str, set[str]] = {}
     for name in spec.fields:
         names = (*FIELD_ALIASES[ANY_KIND].get(name, ()), *FIELD_ALIASES[spec.name].get(name, ()))
         if names:
             out[name] = frozenset(normal_name(n) for n in names)
+            for alias in out[name]:
+                cuts.setdefault(_dbf_cut(alias), set()).add(name)
+    # a Shapefile keeps 10 bytes of a name: 社区代码 written in UTF-8 is read as 社区代
+    whole = set().union(*out.values()) if out else set()
+    for cut, fields in cuts.items():
+        if len(fields) == 1 and cut and cut not in whole:
+            [name] = fields
+            out[name] = out[name] | {cut}
     return out
+
+
+_DBF_NAME_BYTES: Final = 10
+
+
+def _dbf_cut(name: str) -> str:
+    """``name`` as a DBF keeps it when written in UTF-8: its whole characters within 10 bytes
+    (a Chinese name; Latin ones have the Shapefile short names of ``io.mapping``)."""
+    data = name.encode("utf-8")
+    if len(data) <= _DBF_NAME_BYTES or name.isascii():
+        return name
+    return data[:_DBF_NAME_BYTES].decode("utf-8", errors="ignore")
 
 
 @dataclass

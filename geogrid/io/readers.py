@@ -7,6 +7,7 @@ schema or the store. Coordinates are returned as the file has them (the CRS may 
 
 from __future__ import annotations
 
+import codecs
 import struct
 import zipfile
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ import shapely
 
 from geogrid.errors import InputError
 from geogrid.io import _ogr
-from geogrid.io._codes import DBF_FIELDS_ATTR, dbf_fields
+from geogrid.io._codes import DBF_FIELDS_ATTR, DbfField, dbf_fields
 from geogrid.io._ogr import RawLayer, Repair
 from geogrid.text_tables import DELIMITER_NAMES, csv_table, decode_bytes, plausible_gbk
 
@@ -133,8 +134,27 @@ def read_layers(
         raw = RawLayer(path.stem, _read_parquet(path))
         _ogr.drop_z_and_m(raw)
         layers = [_from_raw(path, raw)]
+    elif fmt == "shp" and path.suffix.lower() == ".zip" and len(zipped_shapefiles(path)) > 1:
+        members: dict[str, str] = {}
+        for member in zipped_shapefiles(path):
+            if (other := members.setdefault(Path(member).stem, member)) != member:
+                raise InputError(
+                    f"the zip holds two shapefiles named {Path(member).stem!r}: {other}, {member}; "
+                    "zip one of them",
+                    file=str(path),
+                )
+        picked = _pick(path, list(members), layer)
+        layers = [_read_shapefile(path, encoding, members[name]) for name in picked]
     elif fmt == "shp":
         layers = [_read_shapefile(path, encoding)]
+    elif shapefiles := folder_shapefiles(path):
+        # GDAL would read a folder of shapefiles as Latin-1 when there is no .cpg: each is read
+        # as one shapefile is, with its encoding found the same way
+        by_name = {shp.stem: shp for shp in shapefiles}
+        picked = _pick(path, list(by_name), layer)
+        layers = [_read_shapefile(by_name[name], encoding) for name in picked]
+        if len(layers) == 1 and layer is None:
+            layers[0].alias = _stem(path)
     else:
         target = _ogr.gdal_target(path)
         names = _ogr.choose_layers(path, target, layer)
@@ -147,6 +167,22 @@ def read_layers(
     return layers
 
 
+def folder_shapefiles(path: Path) -> list[Path]:
+    """The shapefiles of a folder (not a File Geodatabase), which GDAL reads as its layers."""
+    if not path.is_dir() or path.suffix.lower() == ".gdb":
+        return []
+    return sorted(p for p in path.iterdir() if p.suffix.lower() == ".shp" and p.is_file())
+
+
+def _pick(path: Path, names: list[str], wanted: str | None) -> list[str]:
+    """Every layer, or only ``wanted``; a clear error when it is not there."""
+    if wanted is None:
+        return names
+    if wanted not in names:
+        raise InputError(f"no layer {wanted!r}; the file has: {', '.join(names)}", file=str(path))
+    return [wanted]
+
+
 def layer_names(path: str | Path) -> list[str]:
     """The names that pick a layer of ``path``: the spatial layers of a multi-layer source, or
     the one layer's name and the file's. Empty when there is no file to list (reading it says
@@ -154,6 +190,9 @@ def layer_names(path: str | Path) -> list[str]:
     path = Path(path)
     if not path.exists() or (path.is_file() and path.stat().st_size == 0):
         return []
+    if read_route(path) == "shp" and path.suffix.lower() == ".zip":
+        members = [Path(member).stem for member in zipped_shapefiles(path)]
+        return [*members, _stem(path)] if len(members) == 1 else members
     if read_route(path) != "gdal":
         return [_stem(path)]
     names = _ogr.spatial_layers(path, _ogr.gdal_target(path))
@@ -199,10 +238,16 @@ def _read_parquet(path: Path) -> gpd.GeoDataFrame:
         raise _unreadable(path, exc) from exc
 
 
-def _read_shapefile(path: Path, encoding: str | None) -> SourceLayer:
+def _read_shapefile(path: Path, encoding: str | None, member: str | None = None) -> SourceLayer:
+    """One shapefile (``path``, a zip holding one, or ``member`` of a zip), its text decoded
+    with ``encoding``, else with what its .cpg declares, else UTF-8, then GB18030.
+
+    The bytes are read once, as Latin-1 (every byte one character, nothing lost), and decoded
+    here: a field name cut mid-character at the DBF's 10-byte limit loses the broken tail
+    with a note instead of failing the file in every encoding."""
     target: Path | str = path
     if path.suffix.lower() == ".zip":
-        member, cpg_text = _zipped_shapefile(path)
+        member, cpg_text = _zipped_shapefile(path, member)
         target = f"/vsizip/{path.resolve()}/{member}"
     else:
         _check_shp_length(path)
@@ -210,21 +255,88 @@ def _read_shapefile(path: Path, encoding: str | None) -> SourceLayer:
         cpg_text = cpg.read_text(errors="ignore") if cpg.exists() else ""
     declared = cpg_text.strip().lower() or None
     candidates = (encoding,) if encoding else tuple(dict.fromkeys((declared, *FALLBACK_ENCODINGS)))
+    read = _ogr.read_layer(path, str(target), encoding="ISO-8859-1")
+    name = Path(member).stem if member else path.stem
     for candidate in candidates:
         if candidate is None:
             continue
         try:
-            raw = _ogr.read_layer(path, str(target), encoding=candidate)
+            raw = _recoded(read, candidate)
         except (UnicodeDecodeError, LookupError):
             continue
         if encoding is None and candidate == "gb18030" and not _reads_as_gbk(raw):
             break
-        if candidate != "utf-8":
+        if _codec(candidate) != _codec("utf-8"):
             raw.notes.append(f"attributes decoded as {candidate}")
         raw.encoding = candidate
-        raw.frame.attrs[DBF_FIELDS_ATTR] = dbf_fields(path)  # widths and types: see _codes
-        return _from_raw(path, raw, name=path.stem)
+        raw.frame.attrs[DBF_FIELDS_ATTR] = _by_column(raw.frame, dbf_fields(path, member))
+        return _from_raw(path, raw, name=name)
     raise _undecodable(path, candidates)
+
+
+def _by_column(frame: gpd.GeoDataFrame, fields: dict[str, DbfField]) -> dict[str, DbfField]:
+    """The DBF's field definitions (widths and types: see ``_codes``) by the frame's column
+    names, decoded as the file's text is (GDAL keeps the DBF's order of fields)."""
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    if len(columns) != len(fields):
+        return fields
+    return dict(zip(columns, fields.values(), strict=True))
+
+
+def _codec(name: str) -> str:
+    return codecs.lookup(name).name
+
+
+def _recoded(raw: RawLayer, encoding: str) -> RawLayer:
+    """``raw`` read as Latin-1, its field names and text decoded with ``encoding``.
+
+    Raises UnicodeDecodeError when a value (or a name, but for a cut last character) is not in
+    the encoding, LookupError when there is no such encoding."""
+    frame = raw.frame
+    geometry = frame.geometry.name
+    notes: list[str] = []
+    names: dict[str, str] = {}
+    for column in frame.columns:
+        if column == geometry:
+            continue
+        names[column] = _field_name(column.encode("latin-1"), encoding, notes, set(names.values()))
+    data = {
+        names[column]: (
+            frame[column].map(lambda v: _text(v, encoding))
+            if pd.api.types.is_object_dtype(frame[column])
+            or pd.api.types.is_string_dtype(frame[column])
+            else frame[column]
+        )
+        for column in names
+    }
+    decoded = gpd.GeoDataFrame(data, geometry=frame.geometry, crs=frame.crs, index=frame.index)
+    return RawLayer(raw.name, decoded, [*raw.notes, *notes], list(raw.repairs), encoding)
+
+
+def _text(value: object, encoding: str) -> object:
+    return value.encode("latin-1").decode(encoding) if isinstance(value, str) else value
+
+
+def _field_name(data: bytes, encoding: str, notes: list[str], taken: set[str]) -> str:
+    """A field name in ``encoding``; one whose last character the DBF's 10-byte limit cut in
+    the middle is read without the broken bytes, with a note (made unique if that repeats a
+    name)."""
+    try:
+        name = data.decode(encoding)
+    except UnicodeDecodeError:
+        # the complete characters; an invalid byte before the end still raises
+        name = codecs.getincrementaldecoder(encoding)().decode(data, final=False)
+        if not name:
+            raise
+        base, number = name, 1
+        while name in taken:
+            number += 1
+            name = f"{base}{number}"
+        notes.append(
+            f"field name {name!r} was cut mid-character at the DBF's 10-byte limit for names; "
+            f"read without the {len(data) - len(base.encode(encoding))} broken byte(s) at its end"
+        )
+    return name
 
 
 def _reads_as_gbk(raw: RawLayer) -> bool:
@@ -247,12 +359,13 @@ def _undecodable(path: Path, tried: tuple[str | None, ...]) -> InputError:
     )
 
 
-def _zipped_shapefile(path: Path) -> tuple[str, str]:
-    """The one .shp member of a zip, and the text of its .cpg (empty when there is none)."""
+def _zipped_shapefile(path: Path, member: str | None = None) -> tuple[str, str]:
+    """The one .shp member of a zip (or ``member``), and the text of its .cpg (empty when there
+    is none)."""
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
-            members = [name for name in names if name.lower().endswith(".shp")]
+            members = [member] if member else zipped_shapefiles(path)
             if len(members) != 1:
                 found = ", ".join(members) or "none"
                 raise InputError(
@@ -263,6 +376,15 @@ def _zipped_shapefile(path: Path) -> tuple[str, str]:
     except (zipfile.BadZipFile, OSError) as exc:
         raise _unreadable(path, exc) from exc
     return members[0], cpg_text
+
+
+def zipped_shapefiles(path: Path) -> list[str]:
+    """The .shp members of a zip."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return [name for name in archive.namelist() if name.lower().endswith(".shp")]
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _unreadable(path, exc) from exc
 
 
 def _check_shp_length(path: Path) -> None:

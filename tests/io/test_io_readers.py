@@ -51,7 +51,7 @@ def test_zipped_shapefile(tmp_path: Path) -> None:
     assert layer.frame.crs.to_epsg() == 4326
 
 
-def test_zip_without_one_shapefile_is_refused(tmp_path: Path) -> None:
+def test_zip_without_a_readable_shapefile_is_refused(tmp_path: Path) -> None:
     archive = tmp_path / "empty.zip"
     with zipfile.ZipFile(archive, "w") as out:
         out.writestr("readme.txt", "nothing here")
@@ -62,8 +62,17 @@ def test_zip_without_one_shapefile_is_refused(tmp_path: Path) -> None:
     with zipfile.ZipFile(two, "w") as out:
         out.writestr("a.shp", b"")
         out.writestr("b.shp", b"")
-    with pytest.raises(InputError, match=r"exactly one \.shp file; found a.shp, b.shp"):
+    # a zip of several shapefiles is read as their layers (test_shapefile_encodings), each
+    # refused as a shapefile is, naming the zip
+    with pytest.raises(InputError, match=r"GDAL does not recognise this") as err:
         read_layers(two)
+    assert err.value.file == str(two)
+    same = tmp_path / "same.zip"
+    with zipfile.ZipFile(same, "w") as out:
+        out.writestr("x/a.shp", b"")
+        out.writestr("y/a.shp", b"")
+    with pytest.raises(InputError, match=r"two shapefiles named 'a': x/a.shp, y/a.shp"):
+        read_layers(same)
 
 
 def test_geoparquet(tmp_path: Path) -> None:
