@@ -63,8 +63,14 @@ def sources_of(path: str | Path, options: ImportOptions) -> list[SourceLayer]:
             )
         sources = named
     kinds = [kind_of(s, options) for s in sources]
-    if len(set(kinds)) < len(kinds):
-        raise InputError("two layers of the file map to the same layer kind", file=str(path))
+    for kind in dict.fromkeys(kinds):
+        same = [s.name for s, k in zip(sources, kinds, strict=True) if k == kind]
+        if len(same) > 1:
+            raise InputError(
+                f"layers {', '.join(same)} would all be read as {kind}; import one of them with "
+                f"--layer NAME:{kind} (and the others by name), or rename the others",
+                file=str(path),
+            )
     return sources
 
 

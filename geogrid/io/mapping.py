@@ -285,9 +285,18 @@ def _kind_of(key: str) -> str | None:
         return LAYER_NAMES[key]
     for word in sorted([*LAYERS, *LAYER_NAMES], key=len, reverse=True):
         rest = key[len(word) :]
-        if key.startswith(word) and rest and (rest[0] in "_- " or rest[0].isdigit()):
+        if key.startswith(word) and _is_version(rest):
             return word if word in LAYERS else LAYER_NAMES[word]
     return None
+
+
+def _is_version(rest: str) -> bool:
+    """What may follow a kind's name: a version or date after a separator or a digit
+    (``_2024``, ``2023``, ``-v2``, ``_osm``). Chinese words are a name of their own:
+    社区_服务中心 is a layer of service centres, not of communities."""
+    if not rest or not (rest[0] in "_- " or rest[0].isdigit()):
+        return False
+    return not re.search(r"[\u3400-\u9fff]", rest)
 
 
 def _without_place(key: str) -> list[str]:

@@ -120,6 +120,8 @@ def test_shapefile_short_names_are_read_back() -> None:
         ("山东省青岛市崂山区铁路", "railways"),
         ("clip_roads_2024", "roads"),
         ("社区服务中心", None),  # a POI layer: 社区 is not a place
+        ("社区_服务中心", None),  # nor a Chinese word after a separator a version
+        ("roads_v2", "roads"),
         ("学区边界", None),
     ],
 )

@@ -163,6 +163,27 @@ def test_layers_named_as_deliveries_name_them(store: Store, tmp_path: Path) -> N
     ]
 
 
+def test_two_layers_read_as_one_kind_are_refused_naming_both(store: Store, tmp_path: Path) -> None:
+    """Neither named exactly: the refusal names both layers and the kind, and what to do (it
+    said "two layers of the file map to the same layer kind"). A layer of service centres
+    (社区_服务中心) is not read as communities at all."""
+    path = tmp_path / "delivery.gpkg"
+    frame = gpd.read_file(C17 / "src.geojson")
+    frame.to_file(path, layer="崂山区_社区", engine="pyogrio")
+    frame.iloc[:1].to_file(path, layer="社区2019", engine="pyogrio")
+    with pytest.raises(InputError) as refused:
+        import_file(store, path)
+    assert str(refused.value).endswith(
+        "layers 崂山区_社区, 社区2019 would all be read as communities; import one of them with "
+        "--layer NAME:communities (and the others by name), or rename the others"
+    )
+    centres = tmp_path / "centres.gpkg"
+    frame.to_file(centres, layer="崂山区_社区", engine="pyogrio")
+    frame.iloc[:1].to_file(centres, layer="社区_服务中心", engine="pyogrio")
+    result = import_file(store, centres)
+    assert result.written == {"communities": 2}
+
+
 def test_cli_layer_name_of_a_multi_layer_source(tmp_path: Path) -> None:
     path = tmp_path / "delivery.gpkg"
     frame = gpd.read_file(C17 / "src.geojson")
