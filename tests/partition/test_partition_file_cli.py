@@ -383,11 +383,12 @@ def test_partition_file_takes_layers_without_id_columns(tmp_path: Path) -> None:
     assert "the plan was not written: pass --out PLAN.gpkg to keep it" in done.stdout
 
 
-def _overlapping_halves(tmp_path: Path) -> Path:
+def _overlapping_halves(tmp_path: Path, *, west_edge: float = 271782) -> Path:
     """c15 in UTM 51N (metres) under two communities that overlap by a strip 2 m wide and
-    820 m long (1,640 m²), west over east, between two rows of buildings."""
+    820 m long (1,640 m²), west over east, between two rows of buildings; with ``west_edge``
+    271780 they meet exactly."""
     path = tmp_path / "halves.gpkg"
-    west = shapely.box(271300, 3997990, 271782, 3998810)
+    west = shapely.box(271300, 3997990, west_edge, 3998810)
     east = shapely.box(271780, 3997990, 272140, 3998810)
     communities = gpd.GeoDataFrame(
         {
@@ -430,3 +431,23 @@ def test_partition_file_repair_gives_a_sliver_of_the_parents_to_one(tmp_path: Pa
     assert data["basic"]["gap_area_m2"] < 0.01
     store = run_geogrid("partition", "--repair")
     assert store.returncode != 0 and "--repair works on an INPUT file" in store.stderr
+
+
+def test_partition_file_repair_with_nothing_to_repair_changes_nothing(tmp_path: Path) -> None:
+    """A clean file gives the plain run's plan with --repair (found by a new user: 54 basic
+    grids plain, 53 with --repair, the layers having gone to lon/lat and back with their edges
+    cut into 20 m pieces)."""
+    path = _overlapping_halves(tmp_path, west_edge=271780)
+    plans = {}
+    for name, extra in (("plain", ()), ("repair", ("--repair",))):
+        out = tmp_path / f"{name}.gpkg"
+        done = run_geogrid("partition", str(path), *extra, "--out", str(out))
+        assert done.returncode == 0, done.stderr
+        plans[name] = out
+    assert "--repair: nothing to repair" in done.stdout
+    for level in ("basic_grids", "micro_grids"):
+        plain = pyogrio.read_dataframe(plans["plain"], layer=level).sort_values("code")
+        repaired = pyogrio.read_dataframe(plans["repair"], layer=level).sort_values("code")
+        assert plain["code"].tolist() == repaired["code"].tolist()
+        same = shapely.equals_exact(plain.geometry.to_numpy(), repaired.geometry.to_numpy(), 0)
+        assert same.all(), f"{level}: {int((~same).sum())} grids differ"
