@@ -20,12 +20,15 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import shapely
+from pyproj import CRS
 
-from geogrid.crs import to_storage_crs
+from geogrid.crs import STORAGE_CRS, to_storage_crs
 from geogrid.errors import CRSError, InputError
 from geogrid.households import fill_households
 from geogrid.io._codes import as_text
 from geogrid.io._provenance import refuse_shifted_layers
+from geogrid.io._topology import far_from_parents
 from geogrid.io._values import check_values
 from geogrid.io.mapping import alias_columns, kind_by_name
 from geogrid.io.readers import read_layers
@@ -82,6 +85,7 @@ def read_input(
                 file=str(path),
             )
     refuse_shifted_layers(layers, file=str(path))
+    _refuse_far_buildings(layers, f"{path}, layer {names['buildings']}")
     layers = _checked_values(layers, path)
     buildings = layers["buildings"]
     assert buildings is not None
@@ -94,6 +98,35 @@ def read_input(
         return layers, None, notes
     layers["buildings"], assumptions = fill_households(buildings, settings=households)
     return layers, assumptions, notes
+
+
+def _refuse_far_buildings(layers: Layers, where: str) -> None:
+    """Refuse buildings that all lie far from every parent (a wrong CRS: another Gauss-Krüger
+    zone, say), as import does (``io._topology.far_from_parents``), instead of dividing
+    parents with no building in them (a plan of empty grids, every household listed)."""
+    buildings = layers["buildings"]
+    kind = "streets" if _empty(layers["communities"]) else "communities"
+    parents = layers[kind]
+    if buildings is None or buildings.empty or parents is None or parents.empty:
+        return
+    b, p = buildings.to_crs(STORAGE_CRS), parents.to_crs(STORAGE_CRS)
+    b = b[b.geometry.notna() & ~b.geometry.is_empty]  # the geometry checks report those
+    if b.empty:
+        return
+    # a bow-tie parent is the overlap check's to refuse; the union needs valid polygons
+    area = shapely.union_all(shapely.make_valid(p.geometry.to_numpy()))
+    outside = ~b.intersects(area).to_numpy()
+    report = ValidationReport()
+    epsg = CRS.from_user_input(buildings.crs).to_epsg()
+    findings = LayerFindings(report, "buildings", where)
+    crs = f"EPSG:{epsg}" if epsg else None
+    if far_from_parents(b, outside, p, kind, findings, source_crs=crs):
+        message = report.errors[0].message.replace("import it again with --source-crs ", "")
+        raise CRSError(
+            message.replace("probably wrong; ", "probably wrong; set it to ")
+            + " (in the file, with ogr2ogr -a_srs)",
+            file=where,
+        )
 
 
 def _check_crs(frame: gpd.GeoDataFrame, where: str) -> None:

@@ -172,7 +172,7 @@ def check_parents(
         )
         return
     strays = _strays(frame, layer, parents, thresholds)
-    if _far_away(frame, strays, parents, parent_layer, findings, source_crs=source_crs):
+    if far_from_parents(frame, strays, parents, parent_layer, findings, source_crs=source_crs):
         return
     if layer == "buildings":
         for label in feature_label(frame, layer)[strays]:
@@ -189,7 +189,7 @@ def check_parents(
         _check_offset(frame, strays, parents, parent_layer, findings, thresholds=thresholds)
 
 
-def _far_away(
+def far_from_parents(
     frame: gpd.GeoDataFrame,
     strays: np.ndarray,
     parents: gpd.GeoDataFrame,

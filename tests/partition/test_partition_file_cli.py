@@ -451,3 +451,28 @@ def test_partition_file_repair_with_nothing_to_repair_changes_nothing(tmp_path: 
         assert plain["code"].tolist() == repaired["code"].tolist()
         same = shapely.equals_exact(plain.geometry.to_numpy(), repaired.geometry.to_numpy(), 0)
         assert same.all(), f"{level}: {int((~same).sum())} grids differ"
+
+
+def test_partition_file_refuses_buildings_in_the_wrong_zone(tmp_path: Path) -> None:
+    """Buildings written in one Gauss-Krüger zone (EPSG:4549, CM 120° E) and labelled as the
+    next (EPSG:4550): the import refused them; partition FILE divided the communities with no
+    building in them and exited 0 (found by a new user). Now the import's words, with what to
+    do in a file."""
+    halves = _overlapping_halves(tmp_path, west_edge=271780)
+    path = tmp_path / "zones.gpkg"
+    for name in ("communities", "buildings", "roads"):
+        frame = pyogrio.read_dataframe(halves, layer=name).to_crs("EPSG:4549")
+        if name == "buildings":
+            frame = frame.set_crs("EPSG:4550", allow_override=True)
+        pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
+    done = run_geogrid("partition", str(path), "--out", str(tmp_path / "p.gpkg"))
+    assert done.returncode == 1, done.stdout
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        f"geogrid: error: file {path}, layer buildings: all 56 buildings lie about 27"
+    )
+    assert last.endswith(
+        "the layer's CRS (declared EPSG:4550) is probably wrong; set it to EPSG:4549, which "
+        "puts it among them (in the file, with ogr2ogr -a_srs)"
+    )
+    assert not (tmp_path / "p.gpkg").exists()
