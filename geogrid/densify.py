@@ -49,8 +49,9 @@ def densified(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
         factor = source.axis_info[0].unit_conversion_factor if source.axis_info else 1.0
         step = SEGMENT_M / (factor or 1.0)
     dense = geoms.to_numpy().copy()
-    # a line of two equal points has nothing to cut, and GEOS refuses to segmentize it
+    # a line of two equal points has nothing to cut, and GEOS refuses to segmentize it; a NaN
+    # coordinate is the geometry checks' to report
     with np.errstate(invalid="ignore"):
         long = shapely.length(dense) > 0
-    dense[long] = shapely.segmentize(dense[long], step)
+        dense[long] = shapely.segmentize(dense[long], step)
     return gpd.GeoSeries(dense, index=geoms.index, crs=geoms.crs)

@@ -19,6 +19,7 @@ import geopandas as gpd
 
 from geogrid.errors import ValidationFailed
 from geogrid.io import _checks, _coverage, _dangles, _gaps, _topology, _values
+from geogrid.overlap_width import REPAIR_OVERLAP_WIDTH_M
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -39,7 +40,7 @@ class Thresholds:
     repair_gap_width_m: float = 2.0
     """With --repair: gaps of any size at most this wide (m) are given to a neighbour too (a
     strip between two boundaries digitised apart); a lane or road corridor is wider."""
-    repair_overlap_width_m: float = 30.0
+    repair_overlap_width_m: float = REPAIR_OVERLAP_WIDTH_M
     """With --repair: overlaps up to this wide (m) are given to a neighbour; wider ones stay
     errors, since two boundaries disagreeing about that much land need a person."""
 

@@ -15,6 +15,7 @@ import numpy as np
 import shapely
 
 from geogrid.crs import gcj02_to_wgs84, offset_to_wgs84
+from geogrid.densify import densified
 from geogrid.errors import InputError
 
 DATAV_PROPERTIES: Final = (
@@ -96,7 +97,6 @@ _TOLERANCE: Final = 0.0015  # degrees, about 150 m
 _MIN_NEAR: Final = 20  # vertices near an edge needed to judge
 _MIN_OUT: Final = 0.05  # share of them outside, read as WGS 84, to suspect GCJ-02
 _SAMPLE: Final = 20_000
-_STEP: Final = 0.0002  # degrees, about 20 m: lines are judged by points this far apart at most
 UNCHECKED: Final = (
     "the datum could not be checked: no stored layer or embedded district boundary has an edge "
     "near this layer's features; if the coordinates come from AMap / Tencent (GCJ-02) or Baidu "
@@ -115,14 +115,11 @@ def datum_check(
     no reference could judge; None when the layer fits, or lies outside China (where GCJ-02
     equals WGS 84).
     """
-    # a road of two vertices 800 m apart says little; one every ~20 m says where it runs
-    geoms = np.array(frame.geometry.to_numpy(), dtype=object)  # a copy: the frame is the caller's
+    # a road of two vertices 800 m apart says little; one every ~20 m (densify's lon/lat
+    # piece) says where it runs
+    geoms = densified(frame.geometry).to_numpy()
     with np.errstate(invalid="ignore"):  # a NaN coordinate: left out below
-        # a line of two equal points cannot be segmentized (GEOS refuses it): its point is
-        # taken as it is; the geometry checks report it
-        long = shapely.length(geoms) > 0
-        geoms[long] = shapely.segmentize(geoms[long], _STEP)
-    xy = shapely.get_coordinates(geoms)
+        xy = shapely.get_coordinates(geoms)
     xy = xy[np.isfinite(xy).all(axis=1)]  # a NaN coordinate is the geometry checks' to report
     if not len(xy):
         return None

@@ -15,6 +15,7 @@ from pyproj import CRS, Geod
 
 from geogrid.crs import OFFSET_SYSTEMS, STORAGE_CRS, metric_crs, offset_to_wgs84
 from geogrid.io._checks import column_or_none, feature_label
+from geogrid.overlap_width import inscribed_width, too_wide_to_repair
 
 if TYPE_CHECKING:
     from geogrid.validation import Context, LayerFindings, Thresholds
@@ -97,12 +98,10 @@ def check_straddles(frame: gpd.GeoDataFrame, findings: LayerFindings, *, context
 
 
 def width_m(piece: shapely.Geometry, crs: CRS) -> float:
-    """Width (m) of a lon/lat ``piece``: the diameter of the largest circle inside it, as
-    ``--repair`` measures an overlap or a gap (a strip 2 m wide and 1 km long is 2 m wide)."""
-    parts = shapely.get_parts(piece)  # an intersection may hold lines and points too
-    polygonal = shapely.union_all(parts[np.isin(shapely.get_type_id(parts), (3, 6))])
-    [metric] = gpd.GeoSeries([polygonal], crs=STORAGE_CRS).to_crs(crs).to_numpy()
-    return 2.0 * float(shapely.length(shapely.maximum_inscribed_circle(metric, tolerance=0.5)))
+    """Width (m) of a lon/lat ``piece`` in the metric ``crs``, as ``--repair`` measures an
+    overlap or a gap (``geogrid.overlap_width.inscribed_width``)."""
+    [metric] = gpd.GeoSeries([piece], crs=STORAGE_CRS).to_crs(crs).to_numpy()
+    return inscribed_width(metric)
 
 
 def check_overlaps(
@@ -128,10 +127,7 @@ def check_overlaps(
                 "--overlap-m2 to let slivers this small in"
             )
         else:  # --repair would refuse it too, and --overlap-m2 would store two claims
-            what = (
-                f"wider than --repair gives away ({thresholds.repair_overlap_width_m:g} m): "
-                "two boundaries claim this land, so draw it into one of them in the source"
-            )
+            what = too_wide_to_repair(thresholds.repair_overlap_width_m)
         findings.add(
             "error",
             "overlap",

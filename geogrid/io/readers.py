@@ -134,9 +134,13 @@ def read_layers(
         raw = RawLayer(path.stem, _read_parquet(path))
         _ogr.drop_z_and_m(raw)
         layers = [_from_raw(path, raw)]
-    elif fmt == "shp" and path.suffix.lower() == ".zip" and len(zipped_shapefiles(path)) > 1:
+    elif (
+        fmt == "shp"
+        and path.suffix.lower() == ".zip"
+        and len(zipped := zipped_shapefiles(path)) > 1
+    ):
         members: dict[str, str] = {}
-        for member in zipped_shapefiles(path):
+        for member in zipped:
             if (other := members.setdefault(Path(member).stem, member)) != member:
                 raise InputError(
                     f"the zip holds two shapefiles named {Path(member).stem!r}: {other}, {member}; "

@@ -15,6 +15,7 @@ from pyproj import CRS
 from geogrid.crs import metric_crs
 from geogrid.densify import densified_to_crs
 from geogrid.errors import CRSError, InputError
+from geogrid.overlap_width import REPAIR_OVERLAP_WIDTH_M, inscribed_width, too_wide_to_repair
 from geogrid.partition.intake import REACH_M, Placement, place_buildings, unassigned_rows
 from geogrid.partition.network import SNAP_M, barrier_network
 from geogrid.partition.parent import ParentInput
@@ -231,12 +232,8 @@ def _refuse_overlaps(geoms: NDArray[np.object_], codes: NDArray[np.str_], limit:
         if len(bad) > 1
         else ""
     )
-    from geogrid.validation import Thresholds  # what --repair gives away, as import has it
-
-    wide = Thresholds().repair_overlap_width_m
-    parts = shapely.get_parts(shapely.intersection(geoms[a[worst]], geoms[b[worst]]))
-    piece = np.asarray([shapely.union_all(parts[np.isin(shapely.get_type_id(parts), (3, 6))])])
-    width = 2.0 * float(shapely.length(shapely.maximum_inscribed_circle(piece, tolerance=0.5))[0])
+    wide = REPAIR_OVERLAP_WIDTH_M  # what --repair gives away, as import has it
+    width = inscribed_width(shapely.intersection(geoms[a[worst]], geoms[b[worst]]))
     if width <= wide:
         what = (
             "repair the parents first (--repair of 'geogrid partition FILE' or of 'geogrid "
@@ -244,10 +241,7 @@ def _refuse_overlaps(geoms: NDArray[np.object_], codes: NDArray[np.str_], limit:
             "import's --overlap-m2 only lets it in)"
         )
     else:  # --repair refuses it as well: two boundaries claim that land
-        what = (
-            f"wider than --repair gives away ({wide:g} m): two boundaries "
-            "claim this land, so draw it into one of them in the source"
-        )
+        what = too_wide_to_repair(wide)
     raise InputError(
         f"parents {codes[a[worst]]} and {codes[b[worst]]} overlap by {area[worst]:.1f} m², "
         f"{width:.1f} m wide{more}; grids would copy it: {what}",
