@@ -22,6 +22,7 @@ from sqlalchemy import Connection, select
 
 from geogrid.crs import STORAGE_CRS
 from geogrid.errors import Conflict, GeogridError, InputError
+from geogrid.grid_bands import largest_by_points
 from geogrid.partition_jobs import BARRIERS, parents_of, store_layers
 from geogrid.plans import editing
 from geogrid.plans.draft import Delta, Draft, draft_from_frames
@@ -225,6 +226,15 @@ def load_session(
 def _stored_version(store: Store, plan_id: int) -> int:
     row = sd.draft_row(store.engine, plan_id)
     return 0 if row is None else int(row["version"])
+
+
+def largest_buildings(store: Store, plan_id: int, grids: gpd.GeoDataFrame) -> dict[str, int]:
+    """Micro grid code -> households of its largest building: from the plan's units, or, before
+    they are derived (a plan of ``geogrid partition``), from the buildings placed by a point."""
+    found = sd.largest_buildings(store.engine, plan_id)
+    if found is None:
+        found = largest_by_points(grids, *sd.building_points(store.engine))
+    return found
 
 
 def area_types(store: Store) -> dict[str, str | None]:

@@ -16,7 +16,14 @@ from geogrid.crs import STORAGE_CRS
 from geogrid.errors import Conflict, EditRefused, Forbidden, InputError, StaleVersion
 from geogrid.grid_bands import band_summary, grid_bands
 from geogrid.partition_jobs import stored_plan
-from geogrid.plan_drafts import DraftSessions, OnWrite, Session, build_delta, require_draft
+from geogrid.plan_drafts import (
+    DraftSessions,
+    OnWrite,
+    Session,
+    build_delta,
+    largest_buildings,
+    require_draft,
+)
 from geogrid.plans import checks
 from geogrid.plans.draft import Delta, Draft
 from geogrid.store import Store, plan_info, read_plan, save_plan
@@ -189,7 +196,8 @@ def _commit(
     draft.apply(delta)
     try:
         touched = checks.validate(draft, delta, before)
-        stats = [checks.grid_stats(draft, c) for c in touched]
+        bands = checks.draft_bands(draft)
+        stats = [checks.grid_stats(draft, c, bands=bands) for c in touched]
         flags = [f"{s['code']}: {f}" for s in stats for f in s["flags"]]
         _store(store, draft, delta, touched, op, kind, target, actor, flags, on_write)
     except BaseException:
@@ -304,7 +312,9 @@ def band_check(
     """Basic and micro grids of a plan out of the band of their area type that an edit could
     fix (the exempt ones left out), and the plan's band summary (headline over all grids,
     exemptions counted by reason beside it)."""
-    rows = grid_bands(read_plan(store.engine, plan_id), area_types=area_types, locked=set())
+    grids = read_plan(store.engine, plan_id)
+    largest = largest_buildings(store, plan_id, grids)
+    rows = grid_bands(grids, area_types=area_types, locked=set(), largest=largest)
     keep = ("code", "level", "households", "lo", "hi")
     out = [{k: row[k] for k in keep} for row in rows if not row["within"] and not row["exempt"]]
     return out, band_summary(rows)

@@ -6,11 +6,14 @@ from __future__ import annotations
 import geopandas as gpd
 from _draft_city import small_city
 from shapely.geometry import box
+from sqlalchemy import select, update
 
 from geogrid.partition.engine import Plan
 from geogrid.partition_jobs import BARRIERS, parents_of, run_partition
 from geogrid.plans.units import plan_units
 from geogrid.store import Store, save_plan, write_layer
+from geogrid.store import drafts as sd
+from geogrid.store import tables as t
 from geogrid.store.drafts import save_units
 
 CityPlan = tuple[dict[str, gpd.GeoDataFrame], Plan, gpd.GeoDataFrame]
@@ -52,3 +55,25 @@ def write_district(store: Store) -> None:
     )
     with store.transaction() as conn:
         write_layer(conn, "districts", district, source_file="test", source_crs="EPSG:4326")
+
+
+def set_micro_buildings(store: Store, plan_id: int, code: str, households: list[int]) -> None:
+    """Micro grid ``code`` holds ``households`` in as many buildings (the first unit of each
+    of its first buildings takes them, every other unit none), in its units and its row."""
+    grids, units = t.table_of(t.Grid), sd.UNITS
+    mine = (units.c.plan_id == plan_id) & (units.c.micro_code == code)
+    with store.transaction() as conn:
+        rows = conn.execute(
+            select(units.c.unit_id, units.c.building_group).where(mine).order_by(units.c.unit_id)
+        ).all()
+        first = {int(r.building_group): int(r.unit_id) for r in reversed(rows)}
+        assert len(first) >= len(households), "the micro grid has too few buildings"
+        conn.execute(update(units).where(mine).values(households=0))
+        for unit_id, count in zip(first.values(), households, strict=False):
+            where = (units.c.plan_id == plan_id) & (units.c.unit_id == unit_id)
+            conn.execute(update(units).where(where).values(households=count))
+        conn.execute(
+            update(grids)
+            .where((grids.c.plan_id == plan_id) & (grids.c.code == code))
+            .values(households=sum(households), buildings=len(first))
+        )

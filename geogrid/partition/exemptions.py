@@ -16,10 +16,11 @@ a grid outside it is either a miss or exempt for one of these reasons:
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any, Final
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from geogrid.partition._graph import Graph
@@ -38,19 +39,74 @@ REASONS: Final = (
 SINGLE_OVER_BAND: Final = "single_over_band_building"
 
 
-def drawn_grid_exemption(households: int, buildings: int, band: Band) -> str | None:
-    """The reason a grid as drawn (in the editor) is exempt from ``band``, or None.
+def drawn_exemptions(
+    households: Any,
+    largest: Any,
+    *,
+    lo: Any,
+    hi: Any,
+    parent: Any,
+    pieces: Callable[[NDArray[np.bool_]], Any] | None = None,
+) -> list[str | None]:
+    """The reason each grid as drawn is exempt from its band, or None (within it, or a miss).
 
-    Only what no edit can fix: a grid that is one building with more households than the band
-    (buildings are kept whole). A grid over the band with two or more buildings is a miss: a
-    building can move out of it.
+    What no edit of the grids can fix, read from the grids alone, in the report's order: a
+    building with more households than the band (``single_over_band_building``: buildings stay
+    whole); a parent holding fewer households than the band's lower end beside such buildings
+    (``parent_too_small``); a piece of a parent in several pieces (by its outline, or cut off
+    by such a building) whose households fit no whole number of grids within the band
+    (``detached_piece``); a parent whose households fit none (``parent_indivisible``). Grids
+    too large to pack are the engine's to say: here they stay misses.
+
+    Aligned arrays, one row per grid of one or more levels: ``largest`` the households of the
+    grid's largest building, ``parent`` a key of what the grid divides (its community for a
+    basic grid, its basic grid for a micro grid), ``lo`` / ``hi`` its band. ``pieces`` gives,
+    for the rows of a mask, a label of the piece of the parent each lies in (the grids of one
+    over-band building left out of the mask, as they part what lies either side); it is asked
+    only for the parents of grids that would otherwise be misses (pieces take geometry).
     """
-    return SINGLE_OVER_BAND if single_over_band(households, buildings, band.hi) else None
+    h = np.asarray(households, dtype=np.int64)
+    lo, hi = np.asarray(lo), np.asarray(hi)
+    single = (h > hi) & (np.asarray(largest) > hi)
+    parents = np.asarray(parent)
+    frame = pd.DataFrame(
+        {"h": h, "lo": lo, "hi": hi, "single": single, "parent": parents, "piece": 0}
+    )
+    reasons = _drawn_reasons(frame)
+    missed = (reasons == "") & ((h < lo) | (h > hi))
+    if pieces is not None and missed.any():
+        # a grid of one over-band building parts what lies on either side of it
+        involved = np.isin(parents, parents[missed]) & ~single
+        frame.loc[involved, "piece"] = np.asarray(pieces(involved))
+        reasons = _drawn_reasons(frame)
+    return [str(r) or None for r in reasons.tolist()]
 
 
-def single_over_band(households: Any, buildings: Any, hi: Any) -> Any:
-    """Whether grids (scalars or arrays alike) are one building over the band's upper end."""
-    return (households > hi) & (buildings == 1)
+def _drawn_reasons(frame: pd.DataFrame) -> NDArray[np.str_]:
+    h, lo, hi = (frame[c].to_numpy() for c in ("h", "lo", "hi"))
+    free = frame.assign(free=np.where(frame["single"], 0, h))
+    by_parent = free.groupby("parent", sort=False)
+    total = by_parent["free"].transform("sum").to_numpy()
+    count = free["piece"].where(~free["single"]).groupby(free["parent"]).transform("nunique")
+    in_piece = free.groupby(["parent", "piece"], sort=False)["free"].transform("sum").to_numpy()
+    return np.select(
+        [
+            (lo <= h) & (h <= hi),
+            frame["single"].to_numpy(),
+            total < lo,
+            (count.to_numpy() > 1) & ~fits_division(in_piece, lo, hi),
+            ~fits_division(total, lo, hi),
+        ],
+        ["", SINGLE_OVER_BAND, "parent_too_small", "detached_piece", "parent_indivisible"],
+        default="",
+    )
+
+
+def fits_division(households: Any, lo: Any, hi: Any) -> Any:
+    """Whether totals (scalars or arrays) split into a whole number of grids within lo-hi:
+    the fewest grids under ``hi`` each must still hold ``lo``."""
+    fewest = np.ceil(np.asarray(households) / hi)
+    return (households > 0) & (fewest * lo <= households)
 
 
 def exemption_reasons(

@@ -19,8 +19,9 @@ import shapely
 from geogrid.errors import EditRefused
 from geogrid.grid_bands import band_summary
 from geogrid.partition.bands import band_for
-from geogrid.partition.exemptions import SINGLE_OVER_BAND, drawn_grid_exemption, single_over_band
+from geogrid.partition.exemptions import drawn_exemptions
 from geogrid.plans.draft import Delta, Draft, part_count
+from geogrid.touching import pieces
 
 LOW_COMPACTNESS = 0.15  # Polsby-Popper below this is flagged (a long thin strip)
 
@@ -128,8 +129,11 @@ def _whole_buildings(draft: Draft, delta: Delta) -> None:
             )
 
 
-def grid_stats(draft: Draft, code: str, *, metric_area: bool = True) -> dict[str, Any]:
-    """Households, residents, buildings, incidents, area, compactness and band of one grid."""
+def grid_stats(
+    draft: Draft, code: str, *, bands: pd.DataFrame | None = None, metric_area: bool = True
+) -> dict[str, Any]:
+    """Households, residents, buildings, incidents, area, compactness and band of one grid;
+    ``bands``: :func:`draft_bands` of the draft as it is (found here when not given)."""
     grid = draft.grids[code]
     units = draft.units_of(code)
     households = int(draft.households[units].sum())
@@ -139,7 +143,9 @@ def grid_stats(draft: Draft, code: str, *, metric_area: bool = True) -> dict[str
     compactness = 4 * math.pi * area / perimeter**2 if perimeter > 0 else 0.0
     band = band_for(draft.area_types.get(draft.community_of(code)), grid.level)
     buildings = int(draft.buildings[units].sum())
-    exempt = drawn_grid_exemption(households, buildings, band)
+    bands = draft_bands(draft) if bands is None else bands
+    found = bands.at[code, "exempt"] if code in bands.index else None
+    exempt = found if isinstance(found, str) else None
     return {
         "code": code,
         "level": grid.level,
@@ -160,12 +166,20 @@ def grid_stats(draft: Draft, code: str, *, metric_area: bool = True) -> dict[str
     }
 
 
+EXEMPT_WHY = {
+    "single_over_band_building": "a single building, kept whole",
+    "parent_too_small": "its parent holds fewer households than the band",
+    "parent_indivisible": "its parent's households fit no whole number of grids",
+    "detached_piece": "a detached piece of its parent that fits no whole number of grids",
+}
+
+
 def _flags(households: int, lo: int, hi: int, compactness: float, exempt: str | None) -> list[str]:
     flags = []
+    why = f" (exempt: {EXEMPT_WHY.get(exempt, exempt)})" if exempt else ""
     if households < lo:
-        flags.append(f"below band: {households} households < {lo}")
+        flags.append(f"below band: {households} households < {lo}{why}")
     elif households > hi:
-        why = " (exempt: a single building, kept whole)" if exempt else ""
         flags.append(f"above band: {households} households > {hi}{why}")
     if compactness < LOW_COMPACTNESS:
         flags.append(f"low compactness {compactness:.2f}")
@@ -175,28 +189,67 @@ def _flags(households: int, lo: int, hi: int, compactness: float, exempt: str | 
 def band_of_draft(draft: Draft) -> dict[str, Any]:
     """The draft's band check (:func:`geogrid.grid_bands.band_summary`) from its units: every
     basic and micro grid that holds units, headline over all, exemptions beside it."""
-    frame = pd.DataFrame(
-        {"households": draft.households, "buildings": draft.buildings, "micro": draft.micro}
+    bands = draft_bands(draft)
+    return band_summary(
+        {"within": w, "exempt": e if isinstance(e, str) else None}
+        for w, e in zip(bands["within"], bands["exempt"], strict=True)
     )
-    micro = frame.groupby("micro", sort=False)[["households", "buildings"]].sum()
-    parents = [draft.grids[str(c)].parent_code for c in micro.index]
-    basic = micro.groupby(parents, sort=False).sum()
-    rows: list[dict[str, Any]] = []
-    for level, sums in (("micro", micro), ("basic", basic)):
-        # one band per community (area type), not one look-up per grid
-        bands = {c: band_for(t, level) for c, t in draft.area_types.items()}
-        default = band_for(None, level)
-        found = [bands.get(draft.community_of(str(c)), default) for c in sums.index]
-        lo = np.asarray([b.lo for b in found])
-        hi = np.asarray([b.hi for b in found])
-        households = sums["households"].to_numpy()
-        within = ~out_of_band(households, lo, hi)
-        exempt = single_over_band(households, sums["buildings"].to_numpy(), hi)
-        rows += [
-            {"within": w, "exempt": SINGLE_OVER_BAND if e else None}
-            for w, e in zip(within.tolist(), exempt.tolist(), strict=True)
-        ]
-    return band_summary(rows)
+
+
+def draft_bands(draft: Draft) -> pd.DataFrame:
+    """Every basic and micro grid of the draft that holds units, indexed by code: households,
+    ``within`` its band and ``exempt`` (the reason no edit can bring it within,
+    :func:`~geogrid.partition.exemptions.drawn_exemptions`, or None)."""
+    units = pd.DataFrame({"households": draft.households, "micro": draft.micro})
+    buildings = units.groupby(["micro", draft.group], sort=False)["households"].sum()
+    micro = units.groupby("micro", sort=False)[["households"]].sum()
+    micro["largest"] = buildings.groupby(level=0).max()
+    micro["parent"] = [draft.grids[str(c)].parent_code for c in micro.index]
+    basic = micro.groupby("parent", sort=False).agg(
+        households=("households", "sum"), largest=("largest", "max")
+    )
+    basic["parent"] = [draft.grids[str(c)].parent_code for c in basic.index]
+    grids = pd.concat([micro.assign(level="micro"), basic.assign(level="basic")])
+    communities = [draft.community_of(str(c)) for c in grids.index]
+    # one band per area type and level, not one look-up per grid
+    types = {*draft.area_types.values(), None}
+    bands = {(t, lv): band_for(t, lv) for t in types for lv in ("micro", "basic")}
+    levels = grids["level"].to_numpy()
+    found = [bands[draft.area_types.get(c), lv] for c, lv in zip(communities, levels, strict=True)]
+    grids["lo"] = [b.lo for b in found]
+    grids["hi"] = [b.hi for b in found]
+    grids["within"] = ~out_of_band(
+        grids["households"].to_numpy(), grids["lo"].to_numpy(), grids["hi"].to_numpy()
+    )
+
+    def grid_pieces(rows: np.ndarray) -> np.ndarray:
+        return _grid_pieces(draft, grids.index[rows], micro["parent"])
+
+    grids["exempt"] = drawn_exemptions(
+        grids["households"].to_numpy(),
+        grids["largest"].to_numpy(),
+        lo=grids["lo"].to_numpy(),
+        hi=grids["hi"].to_numpy(),
+        parent=(grids["level"] + ":" + grids["parent"]).to_numpy(),
+        pieces=grid_pieces,
+    )
+    return grids
+
+
+def _grid_pieces(draft: Draft, codes: pd.Index, basic_of: pd.Series) -> np.ndarray:
+    """The piece of its parent each grid of ``codes`` lies in: its units joined to the
+    touching units of grids of ``codes`` with the same parent (a micro grid's basic grid, a
+    basic grid's community)."""
+    micro = draft.micro
+    basic = pd.Series(micro).map(basic_of).to_numpy()
+    found = []
+    for grid, parent in ((micro, basic), (basic, draft.community)):
+        keep = np.isin(grid, codes)
+        if keep.any():
+            pairs = draft.touching_units({str(c) for c in draft.community[keep]})
+            labels = pieces(len(grid), pairs, groups=parent, keep=keep)
+            found.append(pd.Series(labels[keep]).groupby(grid[keep]).max())
+    return pd.concat(found).reindex(codes).to_numpy()
 
 
 def out_of_band(households: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

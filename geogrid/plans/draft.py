@@ -18,6 +18,9 @@ from numpy.typing import NDArray
 
 from geogrid.errors import Conflict
 from geogrid.plans.points import SortedPoints
+from geogrid.touching import touching_pairs
+
+TOUCH_M = 0.01  # units this close touch (stored shared edges may differ in the last digits)
 
 IntArray = NDArray[np.int64]
 EDITABLE_LEVELS = ("basic", "micro")
@@ -150,6 +153,8 @@ class Draft:
     children: dict[str, set[str]] = field(default_factory=dict)
     group_members: dict[int, list[int]] = field(default_factory=dict)
     shapes: dict[str, shapely.Geometry] = field(default_factory=dict)
+    pairs: tuple[IntArray, IntArray] = (np.empty(0, np.int64), np.empty(0, np.int64))
+    paired: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         positions = np.arange(len(self.unit_ids))
@@ -171,6 +176,20 @@ class Draft:
             found = self.points.counts(self.geoms[missing]) if self.points is not None else 0
             self.incidents[missing] = found
         return int(self.incidents[units].sum())
+
+    def touching_units(self, communities: set[str]) -> tuple[IntArray, IntArray]:
+        """Position pairs of units of one community that touch, for every community asked
+        and those asked before (edits never change them, so each is found once)."""
+        todo = sorted(set(communities) - self.paired)
+        if todo:
+            at = np.flatnonzero(np.isin(self.community, todo))
+            left, right = touching_pairs(self.geoms[at], distance=TOUCH_M)
+            self.pairs = (
+                np.concatenate([self.pairs[0], at[left]]),
+                np.concatenate([self.pairs[1], at[right]]),
+            )
+            self.paired |= set(todo)
+        return self.pairs
 
     def basic_of(self, micro_code: str) -> str:
         return self.grids[micro_code].parent_code

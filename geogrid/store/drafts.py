@@ -117,6 +117,18 @@ def _raw_rows(bind: Engine | Connection, sql: str) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall())
 
 
+def largest_buildings(bind: Engine | Connection, plan_id: int) -> dict[str, int] | None:
+    """Micro grid code -> the households of its largest building (building group, as the
+    engine keeps buildings whole), from the plan's units; None when the plan has none."""
+    rows = _raw_rows(
+        bind,
+        "SELECT micro_code, max(h) FROM (SELECT micro_code, sum(households) AS h "
+        f"FROM plan_units WHERE plan_id = {int(plan_id)} GROUP BY micro_code, building_group) "
+        "AS b GROUP BY micro_code",
+    )
+    return {str(code): int(h or 0) for code, h in rows} if rows else None
+
+
 def incident_points(bind: Engine | Connection) -> np.ndarray:
     """Every stored incident as lon/lat (n x 2), ordered by id."""
     x, y = ("ST_X(geom)", "ST_Y(geom)") if store_kind(bind) == "postgis" else ("X(geom)", "Y(geom)")

@@ -245,7 +245,10 @@ def test_the_band_check_counts_a_single_building_over_band_apart(
     draft.households[tower], draft.buildings[tower] = 0, 0
     draft.households[tower[0]], draft.buildings[tower[0]] = 120, 1  # one building, band 10-30
     block = draft.units_of(sorted(draft.children[B2])[0])
-    draft.households[block[0]] += 60 - int(draft.households[block].sum())  # 60 in 2-3 buildings
+    first = {int(draft.group[u]): u for u in block[::-1]}  # a unit of each building
+    assert len(first) >= 2
+    draft.households[block] = 0
+    draft.households[list(first.values())[:2]] = 30  # 60 in two buildings of 30: a miss
     assert checks.band_of_draft(draft) == {
         "grids": 140,
         "within": 138,
@@ -258,3 +261,23 @@ def test_the_band_check_counts_a_single_building_over_band_apart(
     assert stats["flags"] == [
         "above band: 120 households > 30 (exempt: a single building, kept whole)"
     ]
+
+
+def test_micro_grids_of_a_basic_grid_under_the_micro_band_are_exempt(
+    make_draft: Callable[[], Draft],
+) -> None:
+    """A basic grid left with 8 households: none of its micro grids can reach 10 (micro grids
+    stay inside their basic grid), so they are exempt, the basic grid itself a miss."""
+    draft = make_draft()
+    draft.households = draft.households.copy()
+    micros = sorted(draft.children[B1])
+    units = draft.units_of(B1)
+    draft.households[units] = 0
+    draft.households[units[0]] = 8
+    band = checks.band_of_draft(draft)
+    assert band["out_of_band"] == 1  # B1: 8 < 300, and its community could hold more
+    assert band["exempt"] == {"parent_too_small": len(micros)}
+    assert band["within"] == 140 - 1 - len(micros)
+    stats = checks.grid_stats(draft, micros[0])
+    assert stats["exempt"] == "parent_too_small"
+    assert stats["flags"][0].endswith("(exempt: its parent holds fewer households than the band)")

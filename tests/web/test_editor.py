@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from _draft_store import set_micro_buildings
 from _editor_page import (
     B1,
     B2,
@@ -20,10 +21,8 @@ from _editor_page import (
     _publish,
     _row,
 )
-from sqlalchemy import update
 
 from geogrid.store import plan_info, publish_plan
-from geogrid.store import tables as t
 
 
 def test_editor_loads_offline_and_draws_the_drafts_grids_from_tiles(
@@ -212,21 +211,16 @@ def test_a_stroke_onto_the_grid_it_is_in_changes_nothing_and_says_so(
 def test_a_single_building_over_band_is_listed_apart_and_asks_no_reason(
     served_draft: ServedDraft, open_page: Any
 ) -> None:
-    # one micro grid made a tower of 120 households in one building (the band is 10-30)
+    # one micro grid made a tower of 120 households and sheds of none (the band is 10-30)
     tower = f"{B1}001"
-    grids = t.table_of(t.Grid)
-    with served_draft.store.transaction() as conn:
-        conn.execute(
-            update(grids)
-            .where((grids.c.plan_id == served_draft.draft) & (grids.c.code == tower))
-            .values(households=120, buildings=1)
-        )
+    set_micro_buildings(served_draft.store, served_draft.draft, tower, [120])
     web = _open(open_page, served_draft)
     page: Any = web.page
     assert page.inner_text("#exempt-count") == "1"
     assert page.eval_on_selector_all(
         "#exempt li[data-code]", "n => n.map(x => x.dataset.code)"
     ) == [tower]
+    assert "(单栋楼超出范围)" in page.text_content(f"#exempt li[data-code='{tower}']")  # why
     assert page.inner_text("#out-count") == "0"  # every other grid of the lattice is in band
     page.click("#publish")  # no reason asked: the page publishes at once
     page.wait_for_selector("body[data-published]")

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response
 from geogrid.api.access import PrincipalDep
 from geogrid.api.deps import StoreDep
 from geogrid.grid_bands import band_summary, grid_bands
-from geogrid.plan_drafts import area_types
+from geogrid.plan_drafts import area_types, largest_buildings
 from geogrid.plan_writes import etag
 from geogrid.store import drafts as sd
 from geogrid.store import plan_info, published_plan_id, read_plan
@@ -33,7 +33,8 @@ def get_draft_grids(
     grids = grids[[principal.covers(str(c)) for c in grids["code"]]]
     locked = set() if row is None else {str(c) for c in row["locked"]}
     response.headers["ETag"] = etag(plan_id, version)
-    rows = grid_bands(grids, area_types=area_types(store), locked=locked)
+    largest = largest_buildings(store, plan_id, grids)
+    rows = grid_bands(grids, area_types=area_types(store), locked=locked, largest=largest)
     return {
         "plan_id": plan_id,
         "status": info["status"],

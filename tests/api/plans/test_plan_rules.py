@@ -7,12 +7,10 @@ from typing import Any
 
 from _api import ApiClient
 from _draft_city import WEST_CODE
-from _draft_store import CityPlan, fill_store
+from _draft_store import CityPlan, fill_store, set_micro_buildings
 from fastapi.testclient import TestClient
-from sqlalchemy import update
 
 from geogrid.store import Store, read_plan
-from geogrid.store import tables as t
 from geogrid.store.access import read_audit
 
 B1, B2 = WEST_CODE + "001", WEST_CODE + "002"
@@ -84,23 +82,13 @@ def test_an_edit_that_changes_nothing_is_no_version_and_no_undo_step(
     assert undo.status_code == 409 and "nothing to undo" in undo.json()["detail"]
 
 
-def _set_micro(store: Store, plan_id: int, code: str, households: int, buildings: int) -> None:
-    grids = t.table_of(t.Grid)
-    with store.transaction() as conn:
-        conn.execute(
-            update(grids)
-            .where((grids.c.plan_id == plan_id) & (grids.c.code == code))
-            .values(households=households, buildings=buildings)
-        )
-
-
 def test_a_single_building_over_band_is_exempt_and_needs_no_reason(
     store: Store, api_client: ApiClient, city_plan: CityPlan
 ) -> None:
     plan_id = fill_store(store, city_plan)
     client = _planner(api_client, store)
     tower, block = sorted(read_plan(store.engine, plan_id, "micro")["code"])[:2]
-    _set_micro(store, plan_id, tower, 120, 1)  # one tower of 120 households: kept whole
+    set_micro_buildings(store, plan_id, tower, [120])  # a tower of 120 households, sheds of none
     body = client.get(f"/plans/{plan_id}/draft/grids").json()
     rows = {r["code"]: r for r in body["grids"]}
     assert body["band"]["out_of_band"] == 0 and body["band"]["within"] == 139
@@ -126,8 +114,10 @@ def test_publish_reason_is_in_the_plan_and_the_audit_log(
     plan_id = fill_store(store, city_plan)
     client = _planner(api_client, store)
     tower, block = sorted(read_plan(store.engine, plan_id, "micro")["code"])[:2]
-    _set_micro(store, plan_id, tower, 120, 1)
-    _set_micro(store, plan_id, block, 60, 3)  # three buildings: one can move out, not exempt
+    set_micro_buildings(store, plan_id, tower, [120])
+    set_micro_buildings(
+        store, plan_id, block, [30, 30]
+    )  # two buildings: one can move out, not exempt
     refused = client.post(f"/plans/{plan_id}/publish", json={"reason": "  "})
     assert refused.status_code == 422 and refused.json()["grids"] == [block]
     assert refused.json()["detail"].startswith(f"1 grid(s) of draft {plan_id} are out of")

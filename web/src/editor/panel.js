@@ -74,7 +74,7 @@ export class Panel {
     box.append(table);
   }
 
-  /** Every grid out of band, and apart the exempt ones (a single building over the band),
+  /** Every grid out of band, and apart the exempt ones (no edit can fix them, each with why),
    * each with a button that jumps the map to it (`rows`, `exempt` sorted). */
   outOfBand(rows, onJump, exempt = []) {
     this.onJump = onJump;
@@ -118,6 +118,7 @@ export class Panel {
       cell('span', `${row.code} (${t(row.level)}): ${row.households} `),
       cell('span', `${t(state)} ${row.lo}–${row.hi} `, state),
     );
+    if (row.exempt) item.append(cell('span', `(${t(row.exempt)}) `, 'reason'));
     const jump = cell('button', t('jump'));
     jump.type = 'button';
     jump.disabled = !row.bbox;
