@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -111,8 +113,10 @@ def partition(
         raise InputError("--encoding works on an INPUT file; the store's text is UTF-8")
     if input is None and redraw_from is not None:
         raise InputError("--redraw-from works file to file; on the store use --based-on")
-    _check_target(out, "--out", suffix=".gpkg")
-    _check_target(report, "--report")
+    sources = [p for p in (input, redraw_from) if p is not None]
+    _check_target(out, "--out", suffix=".gpkg", sources=sources)
+    _check_target(report, "--report", sources=[*sources, *([out] if out else [])])
+    _refuse_replacing_other_layers(out)
     settings = load_settings(database_url)
     if workers is not None:
         settings.partition.workers = workers
@@ -237,14 +241,48 @@ def _read_plan_file(path: Path) -> dict[str, gpd.GeoDataFrame]:
     return grids
 
 
-def _check_target(path: Path | None, option: str, *, suffix: str | None = None) -> None:
-    """Refuse an output that cannot be written before the partition runs, not after it."""
+def _check_target(
+    path: Path | None, option: str, *, suffix: str | None = None, sources: Sequence[Path] = ()
+) -> None:
+    """Refuse an output that cannot be written before the partition runs, not after it, and
+    one that would overwrite a file the command reads."""
     if path is None:
         return
     if suffix is not None and path.suffix.lower() != suffix:
         raise InputError(f"{option} writes a GeoPackage: name it *{suffix}", file=str(path))
     if not path.parent.is_dir():
         raise InputError(f"{option}: no such folder {path.parent}", file=str(path))
+    for source in sources:
+        if path.resolve() == source.resolve():
+            raise InputError(
+                f"{option} names a file this command reads: writing it would destroy it; "
+                "name another file",
+                file=str(path),
+            )
+
+
+PLAN_LAYER = re.compile(r"^(large|medium|basic|micro)_grids$")
+
+
+def _refuse_replacing_other_layers(out: Path | None) -> None:
+    """An existing --out is replaced only when it holds a plan and nothing else (a plan of an
+    earlier run); a GeoPackage with other layers is somebody's data."""
+    import pyogrio
+
+    if out is None or not out.exists():
+        return
+    try:
+        names = [str(name) for name, _ in pyogrio.list_layers(out)]
+    except Exception:  # not a GeoPackage GDAL can read: not a plan either
+        names = ["(a file GDAL cannot read as a GeoPackage)"]
+    others = [n for n in names if not PLAN_LAYER.match(n)]
+    if others:
+        listed = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        raise InputError(
+            f"--out exists and holds layers that are not a plan's ({listed}); writing the "
+            "plan would replace them: name another file, or delete it first",
+            file=str(out),
+        )
 
 
 def _write_plan(plan: Plan, out: Path) -> None:
