@@ -20,9 +20,10 @@ from geogrid.store.versions import data_versions, plan_layer
 Progress = Callable[[int, int], None]
 BARRIERS = ("roads", "waterways", "railways")
 VILLAGES_LAYER = "natural_villages"  # optional polygons of natural villages (自然村)
+COMPOUNDS_LAYER = "compounds"  # optional polygons of residential compounds (小区)
 # What a partition reads, from the store (versions recorded with the plan, so that villages
 # edited meanwhile make the save stale as any other input) or from `geogrid partition FILE`.
-INPUT_LAYERS = ("communities", "streets", "buildings", *BARRIERS, VILLAGES_LAYER)
+INPUT_LAYERS = ("communities", "streets", "buildings", *BARRIERS, VILLAGES_LAYER, COMPOUNDS_LAYER)
 FILE_LAYERS = INPUT_LAYERS
 PLAN_LEVELS = ("large", "medium", "basic", "micro")
 
@@ -89,6 +90,7 @@ def run_partition(
             dedicated_uses=dedicated_uses,
             streets=layers.get("streets"),
             villages=layers.get(VILLAGES_LAYER),
+            compounds=layers.get(COMPOUNDS_LAYER),
             progress=progress,
         )
     if dedicated_uses:
@@ -101,6 +103,7 @@ def run_partition(
     return redraw_plan(
         current, parents, buildings, **barriers, levels=levels, seed=seed, only=only,
         progress=progress, villages=layers.get(VILLAGES_LAYER),
+        compounds=layers.get(COMPOUNDS_LAYER),
     )  # fmt: skip
 
 

@@ -19,7 +19,9 @@ from geogrid.cli.partition_summary import (
     household_lines,
     layer_lines,
     network_lines,
+    street_land_lines,
     summary_table,
+    whole_lines,
 )
 from geogrid.errors import CRSError, InputError
 from geogrid.partition.engine import ENGINE_LEVELS, Plan
@@ -165,7 +167,12 @@ def partition(
     for line in household_lines(plan_report) + layer_lines(plan_report):
         console.print(line)
     console.print(summary_table(plan_report))
-    for line in exemption_lines(plan_report) + network_lines(plan_report):
+    for line in [
+        *exemption_lines(plan_report),
+        *whole_lines(plan_report),
+        *street_land_lines(plan_report),
+        *network_lines(plan_report),
+    ]:
         console.print(line)
     if input is not None and out is None:
         console.print("the plan was not written: pass --out PLAN.gpkg to keep it")

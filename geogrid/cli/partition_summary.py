@@ -146,6 +146,35 @@ def exemption_lines(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def whole_lines(report: dict[str, Any]) -> list[str]:
+    """Natural villages and residential compounds kept in one basic grid, and those split."""
+    lines = []
+    basic = report.get("basic", {})
+    for key, name in (("settlements", "natural villages"), ("compounds", "compounds")):
+        found = basic.get(key) or {}
+        if found.get(key):
+            lines.append(
+                f"{name}: {found[key]:,}, {found['fit_band']:,} fit one basic grid; "
+                f"{found['split']:,} split ({found['split_fitting']:,} of those that fit)"
+            )
+    return lines
+
+
+def street_land_lines(report: dict[str, Any]) -> list[str]:
+    """Land of the streets no community covers (parks, schools left out, slivers): it is in
+    the grids' gap; where it is, so a planner can tell an intended hole from a fault."""
+    pieces = report.get("street_land_outside_parents") or []
+    if not pieces:
+        return []
+    area = sum(p["area_m2"] for p in pieces)
+    first = pieces[0]
+    return [
+        f"street land in no community: {area:,.0f} m² in {len(pieces):,} piece(s), largest "
+        f"{first['area_m2']:,.0f} m² at {first['lon']}, {first['lat']} (in the gap above; the "
+        "report lists each)"
+    ]
+
+
 def network_lines(report: dict[str, Any]) -> list[str]:
     """The fixes made to the barrier lines, and class values no table knows."""
     fixes = report.get("network") or {}

@@ -58,6 +58,7 @@ def partition_plan(
     with_units: bool = False,
     streets: gpd.GeoDataFrame | None = None,
     villages: gpd.GeoDataFrame | None = None,
+    compounds: gpd.GeoDataFrame | None = None,
     progress: Progress | None = None,
 ) -> Plan:
     """Divide each parent into basic grids and each basic grid into micro grids.
@@ -107,6 +108,10 @@ def partition_plan(
         Polygons of natural villages (自然村), optional: in village, rural and mountain parents
         the buildings inside one form one settlement (kept in one grid where it fits the
         band); buildings in none are clustered by the distance between their footprints.
+    compounds
+        Polygons of residential compounds (小区), optional: a building without a
+        ``compound_id`` belongs to the compound holding it; a compound is kept in one basic
+        grid where it fits the band (the report's ``compounds`` counts those split).
     progress
         Called with (parents done, parents in all).
     """
@@ -126,6 +131,7 @@ def partition_plan(
             reach_m=reach_m,
             snap_m=snap_m,
             villages=villages,
+            compounds=compounds,
         )
         items, metric = prep.items, prep.metric
         prepared = time.perf_counter()
@@ -145,7 +151,10 @@ def partition_plan(
     report["households"]["suspect"] = prep.suspects
     if "basic" in report:  # shapes: internal basic boundary within 5 m of a road (quality)
         report["basic"].update(plan_road_proximity(plans, items, (roads, waterways), metric))
-    between = _gap_between(streets, items, metric) if streets is not None and not only else 0.0
+    between, outside = (
+        _gap_between(streets, items, metric) if streets is not None and not only else (0.0, [])
+    )
+    report["street_land_outside_parents"] = outside
     for level in ("basic", "micro"):
         if level in report:
             # grids of two parents overlap where the parents do, and leave uncovered what the
@@ -236,13 +245,26 @@ def run_items(
     return out
 
 
-def _gap_between(streets: gpd.GeoDataFrame, items: list[ParentInput], metric: CRS) -> float:
-    """Area (m²) of the streets that no parent covers."""
+def _gap_between(
+    streets: gpd.GeoDataFrame, items: list[ParentInput], metric: CRS
+) -> tuple[float, list[dict[str, float]]]:
+    """Area (m²) of the streets that no parent covers, and its pieces of 1 m² or more, largest
+    first, each with its area and a point inside it (lon/lat, EPSG:4326)."""
     if streets.empty or not items:
-        return 0.0
+        return 0.0, []
     outline = shapely.union_all(densified_to_crs(streets, metric).geometry.to_numpy())
     covered = shapely.union_all(np.asarray([it.geometry for it in items], dtype=object))
-    return float(shapely.area(shapely.difference(outline, covered)))
+    left = shapely.difference(outline, covered)
+    parts = shapely.get_parts(left)
+    areas = shapely.area(parts)
+    order = np.argsort(-areas, kind="stable")
+    keep = order[areas[order] >= 1.0]
+    where = gpd.GeoSeries(shapely.point_on_surface(parts[keep]), crs=metric).to_crs(4326)
+    pieces = [
+        {"area_m2": round(float(areas[i]), 1), "lon": round(p.x, 6), "lat": round(p.y, 6)}
+        for i, p in zip(keep.tolist(), where, strict=True)
+    ]
+    return float(shapely.area(left)), pieces
 
 
 def _account(prep: Prepared, plans: list[ParentPlan]) -> dict[str, Any]:

@@ -52,10 +52,14 @@ def parent_items(
     *,
     only: set[str] | None = None,
     villages: gpd.GeoDataFrame | None = None,
+    compounds: gpd.GeoDataFrame | None = None,
 ) -> tuple[list[ParentInput], CRS]:
     """One :class:`ParentInput` per parent, sorted by code, in the metric CRS of the parents
-    (``villages``: the user's natural villages, see :func:`prepare`)."""
-    prepared = prepare(parents, buildings, barriers, only=only, villages=villages)
+    (``villages``, ``compounds``: the user's natural villages and compounds, see
+    :func:`prepare`)."""
+    prepared = prepare(
+        parents, buildings, barriers, only=only, villages=villages, compounds=compounds
+    )
     return prepared.items, prepared.metric
 
 
@@ -70,12 +74,16 @@ def prepare(
     snap_m: float = SNAP_M,
     settlement_gap_m: float = GAP_M,
     villages: gpd.GeoDataFrame | None = None,
+    compounds: gpd.GeoDataFrame | None = None,
 ) -> Prepared:
     """Check the frames, place every building in a parent (see :mod:`.intake`) and cut the
     input into one :class:`ParentInput` per parent, sorted by code, in the parents' metric CRS.
 
     ``villages``: polygons of natural villages (自然村), when the user has them: in rural
     parents a building inside one belongs to that settlement, the others are clustered.
+    ``compounds``: polygons of residential compounds (小区), when the user has them: a building
+    without a ``compound_id`` of its own belongs to the one holding it (kept in one grid where
+    it fits the band).
 
     Raises InputError on a frame without CRS, a duplicate parent code, non-polygons, or
     parents that overlap by more than ``overlap_m2`` (grids would copy the overlap).
@@ -110,6 +118,7 @@ def prepare(
     given_footprints = footprints
     owner, points, footprints = placement.owner, placement.points, placement.footprints
     village = village_of(points, villages, metric)
+    compound = with_polygon_compounds(compound, village_of(points, compounds, metric, "compounds"))
     network = barrier_network(barriers, shapely.boundary(geoms), metric, snap_m=snap_m)
     lines = network.lines
     # a zone or compound outline, the land of a road among the buildings is not kept whole
@@ -200,13 +209,17 @@ def _settlements(
 
 
 def village_of(
-    points: NDArray[np.object_], villages: gpd.GeoDataFrame | None, metric: CRS
+    points: NDArray[np.object_],
+    villages: gpd.GeoDataFrame | None,
+    metric: CRS,
+    what: str = "natural villages",
 ) -> NDArray[np.int64]:
-    """Index of the natural village holding each building's point (-1 in none or no layer)."""
+    """Index of the polygon (a natural village, or ``what``) holding each building's point
+    (-1 in none or no layer)."""
     out = np.full(len(points), -1, dtype=np.int64)
     if villages is None or villages.empty or len(points) == 0:
         return out
-    _check_frame(villages, "natural villages", ())
+    _check_frame(villages, what, ())
     geoms = np.asarray(
         shapely.make_valid(shapely.force_2d(densified_to_crs(villages, metric).geometry.to_numpy()))
     )
@@ -307,6 +320,19 @@ def _compounds(bld: gpd.GeoDataFrame) -> NDArray[np.int64]:
     out = inv.astype(np.int64)
     if len(uniq) and uniq[0] == "":
         out -= 1  # "" sorts first: no compound
+    return out
+
+
+def with_polygon_compounds(
+    given: NDArray[np.int64], polygon: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """Compound of each building: its own ``compound_id`` where it has one, else the compound
+    polygon (小区) holding it (``polygon``: index, -1 in none), numbered after the given ids."""
+    free = (given < 0) & (polygon >= 0)
+    if not free.any():
+        return given
+    out = given.copy()
+    out[free] = polygon[free] + int(given.max(initial=-1)) + 1
     return out
 
 

@@ -91,6 +91,7 @@ class LevelResult:
     parent_parts: dict[str, int] = field(default_factory=dict)  # polygons of each parent
     exempt_reason: list[str] = field(default_factory=list)  # per grid, "" if judged
     settlements: dict[str, int] = field(default_factory=dict)  # natural villages kept / split
+    compounds: dict[str, int] = field(default_factory=dict)  # residential compounds kept / split
     over_band_shared: int = 0  # grids where an over-band building took in an enclave
 
 
@@ -192,11 +193,13 @@ def plan_parent(
         basic.infeasible.append(_note(item.code, int(units.households.sum()), reasons, basic))
     basic_of_micro = np.zeros(len(micro_why), dtype=np.int64)
     basic_of_micro[micro_of_node] = basic_of_node
+    grid = basic_of_face[units.building_unit]
     if item.settlement is not None:
-        grid = basic_of_face[units.building_unit]
         basic.settlements = settlement_figures(
             item.settlement, item.households, grid, basic_band.hi
         )
+    kept = settlement_figures(item.compound, item.households, grid, basic_band.hi)
+    basic.compounds = {"compounds": kept.pop("settlements"), **kept}
     for b, use, count in _dedicated_grids(basic_of_node, institutions):
         basic.dedicated.append({"code": basic.codes[b], "use": use, "buildings": count})
     for note in micro_all.notes:

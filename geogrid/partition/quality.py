@@ -73,7 +73,8 @@ def level_report(results: list[LevelResult]) -> dict[str, Any]:
         "exempt_grids": int(exempt.sum()),
         "exemptions": _exemptions(results),
         "over_band_building_shared": sum(r.over_band_shared for r in results),
-        "settlements": _settlements(results),
+        "settlements": _summed(results, "settlements"),
+        "compounds": _summed(results, "compounds"),
         "empty_grids": [
             c for r in results for c, h in zip(r.codes, r.households, strict=True) if h == 0
         ],
@@ -142,11 +143,12 @@ def _wraps(results: list[LevelResult], geoms: NDArray[np.object_]) -> dict[str, 
     }
 
 
-def _settlements(results: list[LevelResult]) -> dict[str, int]:
-    """Natural villages of rural parents: how many, how many fit a grid, how many were split."""
-    out = {"settlements": 0, "fit_band": 0, "split": 0, "split_fitting": 0}
+def _summed(results: list[LevelResult], what: str) -> dict[str, int]:
+    """Natural villages of rural parents (``settlements``) or residential compounds
+    (``compounds``): how many, how many fit a grid, how many were split."""
+    out = {what: 0, "fit_band": 0, "split": 0, "split_fitting": 0}
     for r in results:
-        for key, value in r.settlements.items():
+        for key, value in getattr(r, what).items():
             out[key] += value
     return out
 

@@ -45,6 +45,7 @@ def redraw_plan(
     only: Sequence[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
     villages: gpd.GeoDataFrame | None = None,
+    compounds: gpd.GeoDataFrame | None = None,
 ) -> Plan:
     """A new plan from ``current`` (grids keyed by level) and today's parents and buildings.
 
@@ -59,12 +60,16 @@ def redraw_plan(
     villages
         Polygons of natural villages (自然村), as for a first plan: the grids divided again keep
         each village whole where it fits.
+    compounds
+        Polygons of residential compounds (小区), as for a first plan.
     """
     start = time.perf_counter()
     for level in ("basic", "micro"):
         if level not in current or "code" not in current[level].columns:
             raise InputError(f"the current plan has no {level} grids with a 'code' field")
-    prep = prepare(parents, buildings, [roads, waterways, railways], villages=villages)
+    prep = prepare(
+        parents, buildings, [roads, waterways, railways], villages=villages, compounds=compounds
+    )
     items, metric = prep.items, prep.metric
     old_b = current["basic"].to_crs(metric)
     old_m = current["micro"].to_crs(metric)

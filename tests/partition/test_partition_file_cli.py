@@ -238,7 +238,7 @@ def test_partition_file_lists_the_layers_it_does_not_read(tmp_path: Path) -> Non
     }
     assert (
         "  layers not read: parcels (3 features); partition reads communities, streets, "
-        "buildings, roads, waterways, railways, natural_villages"
+        "buildings, roads, waterways, railways, natural_villages, compounds"
     ) in done.stdout
 
 

@@ -122,5 +122,5 @@ def test_a_plan_built_from_layers_that_changed_meanwhile_is_refused(
     built_from = plan_info(store.engine, plan_id)["built_from"]
     assert built_from == {
         "buildings": 1, "communities": 1, "railways": 0, "roads": 2, "streets": 1, "waterways": 1,
-        "natural_villages": 0,
+        "natural_villages": 0, "compounds": 0,
     }  # fmt: skip
