@@ -33,11 +33,15 @@ _SPELLINGS: Final[dict[str, tuple[str, ...]]] = {
     ),
     "local": (
         "local", "residential", "unclassified", "living_street", "service", "road", "lane",
+        "busway",
         "hutong", "alley", "branch", "支路", "城市支路", "乡道", "村道", "街巷", "巷", "巷道",
         "小巷", "胡同", "里弄", "弄堂", "小区路", "小区道路", "内部道路", "街坊路",
     ),
     "path": (
         "path", "footway", "cycleway", "pedestrian", "steps", "track", "bridleway",
+        # OSM's ways for people on foot that are not roads: a stop's platform beside the road,
+        # a corridor or lift in a building, a hiking trail (tagged so in places)
+        "platform", "corridor", "elevator", "trail",
         "步行街", "步行道", "人行道", "绿道", "小路", "机耕路", "机耕道", "田间道路",
     ),
 }  # fmt: skip
