@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import shapely
 
 from geogrid.crs import STORAGE_CRS
@@ -32,17 +31,21 @@ def straddling(layers: Layers, basic: gpd.GeoDataFrame | None, file: str) -> dic
     if buildings is None or buildings.empty or communities is None or communities.empty:
         return out
     frame = buildings[usable(buildings, "buildings").to_numpy()]
+    parents = communities[communities.geometry.notna() & ~communities.geometry.is_empty]
+    parents = parents.set_geometry(parents.geometry.make_valid())  # a bow-tie: as the engine
     report = ValidationReport()
     check_straddles(
         frame.to_crs(STORAGE_CRS),
         LayerFindings(report, "buildings", file),
-        context=Context(communities=communities.to_crs(STORAGE_CRS)),
+        context=Context(communities=parents.to_crs(STORAGE_CRS)),
     )
     found = [f for f in report.findings if f.check == "straddles_communities"]
     if not found:
         return out
-    ids = feature_label(frame, "buildings").to_numpy()
-    rows = [int(np.flatnonzero(ids == f.feature)[0]) for f in found]
+    row_of: dict[str, int] = {}
+    for row, label in enumerate(feature_label(frame, "buildings").tolist()):
+        row_of.setdefault(label, row)  # a repeated id: its first building, as labelled
+    rows = [row_of[str(f.feature)] for f in found]
     parents = _parents(frame.iloc[rows], basic)
     households = frame["households"].iloc[rows].fillna(0).astype(int).tolist()
     out["buildings"], out["households"] = len(found), int(sum(households))
