@@ -17,9 +17,9 @@ from geogrid.cli._common import (
     opened_store,
     progress_bar,
 )
+from geogrid.cli._layer_options import MapOption, MappingFile, SourceCrs, field_mapping
 from geogrid.errors import CRSError, InputError, ValidationFailed
 from geogrid.importer import ImportOptions, ImportResult, import_file
-from geogrid.io import load_mapping_file, merge_mappings, parse_map_options
 from geogrid.schema import LAYERS
 from geogrid.settings import HouseholdSettings
 from geogrid.validation import SEVERITIES, Thresholds, ValidationReport
@@ -54,22 +54,9 @@ def import_command(
         str | None,
         typer.Option("--source-layer", help="Only this layer of a multi-layer source"),
     ] = None,
-    map_: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--map", "-m", help="field=COLUMN (or layer.field=COLUMN), e.g. --map name=MC"
-        ),
-    ] = None,
-    mapping_file: Annotated[
-        Path | None, typer.Option("--mapping", help="A JSON or TOML field mapping")
-    ] = None,
-    source_crs: Annotated[
-        str | None,
-        typer.Option(
-            "--source-crs",
-            help="The CRS when the file has none or it is wrong: EPSG:4490, gcj02, bd09",
-        ),
-    ] = None,
+    map_: MapOption = None,
+    mapping_file: MappingFile = None,
+    source_crs: SourceCrs = None,
     encoding: Annotated[
         str | None,
         typer.Option(help="Text encoding of the attributes (default: UTF-8, then GB18030)"),
@@ -132,9 +119,7 @@ def import_command(
         residential_share=residential_share,
         default_levels=default_levels,
     )
-    mapping = parse_map_options(map_ or [])
-    if mapping_file is not None:
-        mapping = merge_mappings(load_mapping_file(mapping_file), mapping)
+    mapping = field_mapping(map_, mapping_file)
     options = ImportOptions(
         layer=layer,
         source_layer=source_layer,

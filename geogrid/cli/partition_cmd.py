@@ -12,8 +12,10 @@ import geopandas as gpd
 import typer
 
 from geogrid.cli._common import DatabaseUrl, console, load_settings, opened_store, progress_bar
+from geogrid.cli._layer_options import MapOption, MappingFile, SourceCrs, field_mapping
 from geogrid.cli.partition_input import input_layers, read_input
 from geogrid.cli.partition_repair import repair_parents
+from geogrid.cli.partition_straddles import straddling
 from geogrid.cli.partition_summary import (
     exemption_lines,
     household_lines,
@@ -93,6 +95,9 @@ def partition(
             "(default: a shapefile's .cpg, else UTF-8, then GB18030)"
         ),
     ] = None,
+    source_crs: SourceCrs = None,
+    map_: MapOption = None,
+    mapping_file: MappingFile = None,
     author: Annotated[str, typer.Option(help="Author of the stored draft plan.")] = "geogrid",
     note: Annotated[str, typer.Option(help="Note stored with the draft plan.")] = "",
     database_url: DatabaseUrl = None,
@@ -107,14 +112,12 @@ def partition(
     uses = _uses(dedicated)
     if input is not None and based_on is not None:
         raise InputError("--based-on names a stored plan; with an INPUT file use --redraw-from")
-    if input is None and repair:
-        raise InputError(
-            "--repair works on an INPUT file; the store's layers were repaired on import"
-        )
-    if input is None and encoding is not None:
-        raise InputError("--encoding works on an INPUT file; the store's text is UTF-8")
-    if input is None and redraw_from is not None:
-        raise InputError("--redraw-from works file to file; on the store use --based-on")
+    if input is None:
+        _refuse_file_options(
+            repair=repair, encoding=encoding, redraw_from=redraw_from, source_crs=source_crs,
+            mapping=bool(map_) or mapping_file is not None,
+        )  # fmt: skip
+    mapping = field_mapping(map_, mapping_file)
     sources = [p for p in (input, redraw_from) if p is not None]
     _check_target(out, "--out", suffix=".gpkg", sources=sources)
     _check_target(report, "--report", sources=[*sources, *([out] if out else [])])
@@ -138,7 +141,10 @@ def partition(
         else:
             try:
                 current = _read_plan_file(redraw_from) if redraw_from is not None else None
-                layers, estimate, notes = read_input(input, settings.households, encoding=encoding)
+                layers, estimate, notes = read_input(
+                    input, settings.households, encoding=encoding, source_crs=source_crs,
+                    mapping=mapping,
+                )  # fmt: skip
                 fixes: list[str] | None = None
                 if repair:
                     layers, fixes = repair_parents(layers, input)
@@ -158,6 +164,9 @@ def partition(
             if estimate is not None and "households" in plan_report:
                 plan_report["households"]["estimated"] = estimate
             plan_report["input_layers"] = input_layers(input) | {"notes": notes}
+            straddles = straddling(layers, plan.grids.get("basic"), str(input))
+            if straddles["buildings"]:
+                plan_report["input_layers"]["straddles_communities"] = straddles
             if fixes is not None:
                 plan_report["input_layers"]["repairs"] = fixes
             if out is not None:
@@ -185,6 +194,31 @@ def partition(
         console.print(f"{len(dedicated_grids)} dedicated institution grid(s)")
     if plan_id is not None:
         console.print(f"stored draft plan [bold]{plan_id}[/bold]")
+
+
+def _refuse_file_options(
+    *, repair: bool, encoding: str | None, redraw_from: Path | None, source_crs: str | None,
+    mapping: bool,
+) -> None:  # fmt: skip
+    """Options that read an INPUT file, given without one."""
+    if repair:
+        raise InputError(
+            "--repair works on an INPUT file; the store's layers were repaired on import"
+        )
+    if encoding is not None:
+        raise InputError("--encoding works on an INPUT file; the store's text is UTF-8")
+    if redraw_from is not None:
+        raise InputError("--redraw-from works file to file; on the store use --based-on")
+    if source_crs is not None:
+        raise InputError(
+            "--source-crs works on an INPUT file; the store's layers are WGS 84 (give it to "
+            "geogrid import)"
+        )
+    if mapping:
+        raise InputError(
+            "--map and --mapping work on an INPUT file; the store's layers were mapped on "
+            "import (give them to geogrid import)"
+        )
 
 
 def _write_report(path: Path, report: dict[str, Any]) -> None:

@@ -8,9 +8,11 @@ faults in the same words.
   as lon/lat, eastings with a Gauss-Krüger zone number the CRS lacks, lon/lat labelled as
   metres are refused in one line naming the layer and the CRS that fits, instead of turning
   into infinities and a plan of "duplicate footprints" or buildings "outside every parent".
-- Lon/lat layers shifted to GCJ-02 are refused (``_provenance``), values are checked as import
-  checks them (``io._values``), and buildings without a household count are estimated as
-  import estimates them.
+- Lon/lat layers shifted to GCJ-02 are refused (``_provenance``), values and codes are checked
+  as import checks them (``io._values``), and buildings without a household count are
+  estimated as import estimates them.
+- ``--source-crs`` and ``--map`` / ``--mapping`` mean what they mean to import, for every
+  layer, read by import's functions (``crs.to_storage_crs``, ``io.mapping.alias_columns``).
 """
 
 from __future__ import annotations
@@ -23,14 +25,15 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geogrid.crs import STORAGE_CRS, to_storage_crs
+from geogrid.cli.partition_parents import parent_notes
+from geogrid.crs import STORAGE_CRS, parse_source_crs, to_storage_crs
 from geogrid.errors import CRSError, InputError
 from geogrid.households import fill_households
 from geogrid.io._codes import as_text
 from geogrid.io._provenance import refuse_shifted_layers
 from geogrid.io._topology import far_from_parents
-from geogrid.io._values import check_values
-from geogrid.io.mapping import alias_columns, kind_by_name
+from geogrid.io._values import check_codes, check_values
+from geogrid.io.mapping import FieldMapping, alias_columns, kind_by_name
 from geogrid.io.readers import read_layers
 from geogrid.partition_jobs import FILE_LAYERS
 from geogrid.schema import LAYERS
@@ -42,16 +45,21 @@ _CODES = ("code", "parent_code", "street_code", "community_code")
 
 
 def read_input(
-    path: Path, households: HouseholdSettings, *, encoding: str | None = None
+    path: Path,
+    households: HouseholdSettings,
+    *,
+    encoding: str | None = None,
+    source_crs: str | None = None,
+    mapping: FieldMapping | None = None,
 ) -> tuple[Layers, dict[str, Any] | None, list[str]]:
     """The input layers, checked, buildings without a household count estimated as import does
     (with the assumptions made, or None when every building had a count), and notes on the
     columns taken for a field by another name (户数 for households), as import takes them.
-    The layers are read as import reads them (``io.readers.read_layers``, with ``encoding``).
+    The layers are read as import reads them (``io.readers.read_layers``, with ``encoding``);
+    ``source_crs`` and ``mapping`` are import's ``--source-crs`` and ``--map`` / ``--mapping``,
+    for every layer of the file.
 
     Raises InputError (CRSError) naming the file and the layer on the first fault found."""
-    import pyogrio
-
     if not path.exists():
         raise InputError("no such file", file=str(path))
     names = file_layer_names(path)
@@ -62,31 +70,22 @@ def read_input(
         [source] = read_layers(path, layer=name, encoding=encoding)
         layers[kind] = source.frame
         notes += [f"{name}: {note}" for note in source.notes]
-    found = ", ".join(sorted(name for name, _ in pyogrio.list_layers(path))) or "none"
-    hint = f"(layers here: {found}; rename one to it)"
-    if layers["buildings"] is None:
-        raise InputError(f"no 'buildings' layer {hint}", file=str(path))
-    if _empty(layers["communities"]) and _empty(layers["streets"]):
-        raise InputError(f"no 'communities' (or 'streets') layer to divide {hint}", file=str(path))
+    _refuse_missing_layers(layers, path)
     for kind, frame in layers.items():
         if frame is not None and not frame.empty:
-            _check_crs(frame, f"{path}, layer {names[kind]}")
+            layers[kind] = _in_crs(frame, path, names[kind], source_crs, notes)
     for kind, frame in layers.items():
         if frame is not None and kind in LAYERS:
-            layers[kind], said = alias_columns(frame, LAYERS[kind])
-            notes += [f"{names[kind]}: {note}" for note in said]
-    for kind in ("communities", "streets"):
-        frame = layers[kind]
-        if frame is not None and not frame.empty and "code" not in frame.columns:
-            columns = ", ".join(str(c) for c in frame.columns if c != frame.geometry.name)
-            raise InputError(
-                f"layer {names[kind]} has no code column (nor 社区代码 or another name for it); "
-                f"its columns: {columns or 'none'}",
-                file=str(path),
-            )
-    refuse_shifted_layers(layers, file=str(path))
+            where = f"{path}, layer {names[kind]}"
+            layers[kind], said = alias_columns(frame, LAYERS[kind], mapping, file=where)
+            # a file of several kinds: --map households=... would name communities' too
+            notes += [f"{names[kind]}: {n.replace('--map ', f'--map {kind}.')}" for n in said]
+    _refuse_missing_codes(layers, names, path)
+    if source_crs is None:  # the user's word on the CRS: no suspicion then, as in import
+        refuse_shifted_layers(layers, file=str(path))
     _refuse_far_buildings(layers, f"{path}, layer {names['buildings']}")
     layers = _checked_values(layers, path)
+    notes += parent_notes(layers, names, path)
     buildings = layers["buildings"]
     assert buildings is not None
     given = (
@@ -96,8 +95,45 @@ def read_input(
     )
     if not given.isna().any():
         return layers, None, notes
+    if "households" not in buildings.columns:
+        notes.append(f"{names['buildings']}: {_unread_counts(buildings)}")
     layers["buildings"], assumptions = fill_households(buildings, settings=households)
     return layers, assumptions, notes
+
+
+def _refuse_missing_layers(layers: Layers, path: Path) -> None:
+    import pyogrio
+
+    found = ", ".join(sorted(name for name, _ in pyogrio.list_layers(path))) or "none"
+    hint = f"(layers here: {found}; rename one to it)"
+    if layers["buildings"] is None:
+        raise InputError(f"no 'buildings' layer {hint}", file=str(path))
+    if _empty(layers["communities"]) and _empty(layers["streets"]):
+        raise InputError(f"no 'communities' (or 'streets') layer to divide {hint}", file=str(path))
+
+
+def _refuse_missing_codes(layers: Layers, names: dict[str, str], path: Path) -> None:
+    for kind in ("communities", "streets"):
+        frame = layers[kind]
+        if frame is not None and not frame.empty and "code" not in frame.columns:
+            columns = ", ".join(str(c) for c in frame.columns if c != frame.geometry.name)
+            raise InputError(
+                f"layer {names[kind]} has no code column (nor 社区代码 or another name for it); "
+                f"name it with --map {kind}.code=COLUMN; its columns: {columns or 'none'}",
+                file=str(path),
+            )
+
+
+def _unread_counts(buildings: gpd.GeoDataFrame) -> str:
+    """What a buildings layer without a household count says: the columns left unread (one may
+    be the count under a name no table knows: HH_CNT), as import's note says them."""
+    fields = set(LAYERS["buildings"].fields)
+    unread = [str(c) for c in buildings.columns if c != buildings.geometry.name and c not in fields]
+    listed = f"; columns not read: {', '.join(unread)}" if unread else ""
+    return (
+        f"no households column, every count estimated{listed} "
+        "(--map buildings.households=COLUMN reads one as the count)"
+    )
 
 
 def _refuse_far_buildings(layers: Layers, where: str) -> None:
@@ -129,19 +165,34 @@ def _refuse_far_buildings(layers: Layers, where: str) -> None:
         )
 
 
-def _check_crs(frame: gpd.GeoDataFrame, where: str) -> None:
-    """Refuse a layer whose coordinates cannot lie in its CRS, as import does, with what to do
-    here: the file carries each layer's CRS, there is no ``--source-crs``."""
+def _in_crs(
+    frame: gpd.GeoDataFrame, path: Path, name: str, source_crs: str | None, notes: list[str]
+) -> gpd.GeoDataFrame:
+    """The layer in the CRS it is in: its own, or ``source_crs`` (``--source-crs``) as import
+    reads it (``geogrid.crs.to_storage_crs``: a contradicting CRS refused unless only the
+    declared one fits); GCJ-02 / BD-09 converted to WGS 84. Coordinates that cannot lie in the
+    CRS are refused as import refuses them, with what to do here."""
+    said: list[str] = []
+    where = f"{path}, layer {name}"
     try:
-        to_storage_crs(frame, file=where)  # the result is dropped: the engine keeps the CRS
+        converted, _ = to_storage_crs(frame, source_crs=source_crs, file=where, notes=said)
     except CRSError as err:
-        message = err.message.replace("import again with --source-crs ", "set its CRS to ")
-        message = message.replace("declare it with --source-crs (", "declare its CRS (")
+        message = err.message.replace(
+            "import again with --source-crs", "run again with --source-crs"
+        )
         raise CRSError(
-            f"{message} (for partition FILE: set the layer's CRS in the file, e.g. "
-            "ogr2ogr -a_srs EPSG:NNNN, or bring it in with geogrid import --source-crs)",
+            f"{message} (--source-crs is for every layer; for this one alone set its CRS in "
+            "the file, e.g. ogr2ogr -a_srs EPSG:NNNN)",
             file=where,
         ) from err
+    notes += [f"{name}: {note}" for note in said]
+    declared = parse_source_crs(source_crs)
+    if declared is None:
+        return frame  # the engine keeps the layer's CRS (the plan is written in it)
+    if isinstance(declared, str):  # gcj02 / bd09: lon/lat shifted, now WGS 84
+        notes.append(f"{name}: converted from {declared} to WGS 84 (--source-crs)")
+        return converted
+    return frame.set_crs(declared, allow_override=True)
 
 
 def file_layer_names(path: Path) -> dict[str, str]:
@@ -188,7 +239,10 @@ def _checked_values(layers: Layers, path: Path) -> Layers:
             continue
         numeric = [c for c in _CODES if c in frame and pd.api.types.is_numeric_dtype(frame[c])]
         frame = frame.assign(**{c: as_text(frame[c]) for c in numeric})  # 370212001001.0
-        checked = check_values(frame, LayerFindings(report, name, str(path)), names=False)
+        findings = LayerFindings(report, name, str(path))
+        checked = check_values(frame, findings, names=False)
+        if "code" in checked.columns:  # codes under their parent's, as import checks them
+            checked = check_codes(checked, findings)
         # class values as written: the engine reads them through the same table and lists
         # those it does not know (the import's check leaves them empty)
         kept = [c for c in ("road_class", "waterway_class") if c in frame.columns]

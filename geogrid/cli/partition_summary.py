@@ -118,6 +118,15 @@ def layer_lines(report: dict[str, Any]) -> list[str]:
     repairs = layers.get("repairs")
     if repairs is not None:  # --repair was given
         lines += [f"  repaired {fix}" for fix in repairs] or ["  --repair: nothing to repair"]
+    straddles = layers.get("straddles_communities") or {}
+    if straddles.get("buildings"):
+        first = straddles["listed"][0]
+        lines.append(
+            f"  check: {straddles['buildings']:,} building(s) lie in two communities "
+            f"({straddles['households']:,} households; first: {first['building']}, counted in "
+            f"{first['parent'] or 'no grid'}): each is kept whole and counted once, in the "
+            "community holding its interior point"
+        )
     not_read = layers.get("not_read") or {}
     if not_read:
         listed = ", ".join(f"{name} ({n:,} features)" for name, n in not_read.items())

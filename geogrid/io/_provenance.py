@@ -237,6 +237,8 @@ def refuse_shifted_layers(layers: dict[str, gpd.GeoDataFrame | None], *, file: s
         raise InputError(
             f"layer '{name}' looks like GCJ-02 (AMap, Tencent) labelled as WGS 84 ({why}); "
             f"convert it first: `geogrid import {file} --layer {name} --source-layer {name} "
-            "--source-crs gcj02` stores it as WGS 84, then run `geogrid partition` on the store",
+            "--source-crs gcj02` stores it as WGS 84, then run `geogrid partition` on the store "
+            "(when every layer of the file is GCJ-02, run partition again with --source-crs "
+            "gcj02; if they are WGS 84 after all, with --source-crs EPSG:4326)",
             file=file,
         )

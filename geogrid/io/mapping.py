@@ -139,10 +139,10 @@ def apply_mapping(
     Raises :class:`InputError` naming every required field without a column, and the columns
     the file has.
     """
-    fields = {**(mapping or {}).get(ANY_LAYER, {}), **(mapping or {}).get(spec.name, {})}
+    fields = _fields_of(mapping, spec)
     lookup = _lookup(frame)
     notes: list[str] = []
-    chosen = _named(frame, spec, fields, lookup, file=file)
+    chosen = _named(frame, spec, fields, lookup, file=file, own=_own(mapping, spec))
     aliased = find_aliases(lookup.values(), spec, chosen)
     chosen.update(aliased.columns)
     notes.extend(aliased.notes)
@@ -186,18 +186,41 @@ def apply_mapping(
     return out[[*[f for f in spec.fields if f in out.columns], "geometry"]], notes
 
 
-def alias_columns(frame: gpd.GeoDataFrame, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """``frame`` with the columns named as files commonly name a field of ``spec`` renamed to
-    the field's name, and a note per field (or per field two columns look like, neither
-    renamed). A field that has a column of its own name (or Shapefile short name) keeps it.
+def alias_columns(
+    frame: gpd.GeoDataFrame,
+    spec: LayerSpec,
+    mapping: FieldMapping | None = None,
+    *,
+    file: str = "",
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """``frame`` with the columns a ``mapping`` names (``--map``, ``--mapping``) copied to
+    their field's name, and those named as files commonly name a field of ``spec`` renamed to
+    it, with a note per field (or per field two columns look like, neither renamed). A field
+    that has a column of its own name (or Shapefile short name) keeps it, unless the mapping
+    names another. The other columns stay.
 
     For readers that take a file's columns by the schema's names without :func:`apply_mapping`
-    (``geogrid partition FILE``); the same choice as :func:`apply_mapping` without a mapping.
+    (``geogrid partition FILE``); the same choice of columns as :func:`apply_mapping`, and the
+    same refusal of a mapping that names a column the file lacks (naming ``file``).
     """
+    fields = _fields_of(mapping, spec)
     lookup = _lookup(frame)
-    aliased = find_aliases(lookup.values(), spec, _named(frame, spec, {}, lookup, file=""))
+    chosen = _named(frame, spec, fields, lookup, file=file, own=_own(mapping, spec))
+    aliased = find_aliases(lookup.values(), spec, chosen)
     renamed = frame.rename(columns={column: name for name, column in aliased.columns.items()})
+    for name in (f for f in spec.fields if f in fields):  # copied: one column, two fields
+        renamed[name] = frame[chosen[name]].to_numpy()
     return renamed, aliased.notes
+
+
+def _fields_of(mapping: FieldMapping | None, spec: LayerSpec) -> dict[str, str]:
+    """Field -> column of ``mapping`` for the kind of ``spec``: its own over those of any kind."""
+    return {**(mapping or {}).get(ANY_LAYER, {}), **(mapping or {}).get(spec.name, {})}
+
+
+def _own(mapping: FieldMapping | None, spec: LayerSpec) -> frozenset[str]:
+    """The fields ``mapping`` maps for the kind of ``spec`` by name (``buildings.households``)."""
+    return frozenset((mapping or {}).get(spec.name, {}))
 
 
 def _lookup(frame: gpd.GeoDataFrame) -> dict[str, str]:
@@ -216,17 +239,23 @@ def _named(
     lookup: Mapping[str, str],
     *,
     file: str,
+    own: frozenset[str] = frozenset(),
 ) -> dict[str, str]:
     """Field -> column, as ``fields`` (the mapping) names it, else by the field's own name or
-    the short name a Shapefile gives it."""
+    the short name a Shapefile gives it. A mapped column the frame lacks is refused; when the
+    mapping named it for every kind (not in ``own``), saying how to name it for one."""
     chosen: dict[str, str] = {}
     for name in spec.fields:
         column = fields.get(name)
         if column is not None:
             if column not in frame.columns:
+                # --map households=HH_CNT on a file of communities and buildings: communities
+                # have a households field too
+                one = f" (a mapping for one layer kind only: --map KIND.{name}={column})"
                 raise InputError(
-                    f"the mapping names column {column!r} for field {name!r}, but the file has: "
-                    f"{', '.join(lookup.values()) or 'no columns'}",
+                    f"the mapping names column {column!r} for field {name!r}, but the "
+                    f"{spec.name} layer has: {', '.join(lookup.values()) or 'no columns'}"
+                    + ("" if name in own else one),
                     file=file,
                     field=name,
                 )
