@@ -202,6 +202,11 @@ def network_lines(report: dict[str, Any]) -> list[str]:
         return ["barrier lines: none; the grids follow no road, river or railway (add a 'roads' "
                 "layer of centre lines)"]  # fmt: skip
     lines = [f"barrier lines: {fixes.get('lines_in', 0):,} in; {made}"]
+    if fixes.get("along_outlines_removed_m"):
+        lines.append(
+            f"  {fixes['along_outlines_removed_m']:,.0f} m of lines running along a community's "
+            "edge (within 1 m) taken as that edge: they would cut strips of empty land"
+        )
     if fixes.get("empty_lines"):
         lines.append(
             f"  check: {fixes['empty_lines']:,} line(s) without length (null, empty or two "

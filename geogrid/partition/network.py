@@ -4,7 +4,8 @@ block), so the grids ignore it. Here, in the parents' metric CRS, vectorised wit
 approach of momepy's ``extend_lines``, which loops over a pandas frame per line and took
 seconds on a district; its import alone costs more than a partition's preparation):
 
-1. exact duplicate lines are dropped (``duplicates_removed``);
+1. exact duplicate lines are dropped (``duplicates_removed``), and the runs of lines along a
+   parent's outline, which it cuts already (``along_outlines_removed_m``, metres);
 2. each dangling end (touching no other line and no parent outline) is extended along its last
    segment to the first line or outline within ``snap_m`` (``dangles_extended``, per end);
 3. an end still dangling is joined to the nearest line or outline within ``snap_m / 2`` (a
@@ -37,6 +38,8 @@ SNAP_M: Final = 20.0  # default tolerance for dangling ends
 EXTENSION_M: Final = 0.01  # an extended end reaches this far past its target (a clean cut)
 EXACT_M: Final = 1e-6  # an end this close to another line meets it
 FIX_M: Final = 0.05  # a move shorter than this closes a digitising hair, not counted as a fix
+ALONG_M: Final = 1.0  # a line this close to a parent's outline runs along it ...
+RUN_M: Final = 30.0  # ... when it stays that close for this long
 
 
 @dataclass
@@ -73,6 +76,7 @@ def barrier_network(
         if frame is not None and (unknown := unknown_values(frame, layer))
     }
     lines, classes, fixes["duplicates_removed"] = _deduplicate(lines, classes)
+    lines, classes, fixes["along_outlines_removed_m"] = _off_outlines(lines, classes, outlines)
     if snap_m > 0 and len(lines):
         lines, fixes["gaps_closed"], fixes["dangles_extended"] = _snap(lines, outlines, snap_m)
     else:
@@ -164,6 +168,40 @@ def _deduplicate(
     _, first = np.unique(keys[order], return_index=True)
     keep = np.sort(order[first])
     return lines[keep], classes[keep], len(lines) - len(keep)
+
+
+def _off_outlines(
+    lines: NDArray[np.object_], classes: NDArray[np.int64], outlines: NDArray[np.object_]
+) -> tuple[NDArray[np.object_], NDArray[np.int64], float]:
+    """Lines without their runs along a parent's outline: a road digitised apart from the
+    community edge drawn along it runs up to a metre inside it, and would cut a strip of
+    empty land as long as the edge that one grid then takes as a thin arm. The outline cuts
+    there already. A run is a stretch within ``ALONG_M`` of an outline for ``RUN_M`` or more
+    (a road that crosses the outline has a few metres there and keeps them); the ends left
+    are dangles, extended back to the outline. Returns lines, classes and metres removed."""
+    if len(lines) == 0 or len(outlines) == 0:
+        return lines, classes, 0.0
+    band = shapely.buffer(shapely.union_all(np.asarray(outlines, dtype=object)), ALONG_M)
+    near = np.flatnonzero(shapely.intersects(lines, band))
+    inside = shapely.intersection(lines[near], band)
+    out_lines, out_classes, removed = list(lines), list(classes), 0.0
+    for i, piece in zip(near.tolist(), inside, strict=True):
+        runs = [p for p in shapely.get_parts(shapely.line_merge(piece)) if p.length >= RUN_M]
+        if not runs:
+            continue
+        removed += sum(p.length for p in runs)
+        out_lines[i] = shapely.difference(lines[i], shapely.buffer(shapely.union_all(runs), 0.01))
+    keep_lines, keep_classes = [], []
+    for line, cls in zip(out_lines, out_classes, strict=True):
+        for part in shapely.get_parts(line):
+            if not part.is_empty and part.length > 0:
+                keep_lines.append(part)
+                keep_classes.append(cls)
+    return (
+        np.asarray(keep_lines, dtype=object),
+        np.asarray(keep_classes, dtype=np.int64),
+        round(removed, 1),
+    )
 
 
 def _snap(
