@@ -84,7 +84,7 @@ def read_input(
                 f"its columns: {columns or 'none'}",
                 file=str(path),
             )
-    refuse_shifted_layers(layers, file=str(path))
+    notes += refuse_shifted_layers(layers, file=str(path))
     _refuse_far_buildings(layers, f"{path}, layer {names['buildings']}")
     layers = _checked_values(layers, path)
     buildings = layers["buildings"]
