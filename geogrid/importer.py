@@ -214,8 +214,7 @@ def _check_datum(item: _Prepared, context: Context, report: ValidationReport) ->
         for name in _CONTEXT_LAYERS
         if name not in (item.kind, parent)
     ]
-    references.append(("the embedded district boundaries (data/boundaries)", _seeds()))
-    found = _provenance.datum_check(item.frame, references)
+    found = _provenance.datum_check(item.frame, references, seeds=_seeds())
     if found is not None and found[0] == "suspected_gcj02":
         report.add("error", found[0], found[1], layer=item.kind, file=item.file)
     elif found is not None:

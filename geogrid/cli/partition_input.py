@@ -82,7 +82,7 @@ def read_input(
             notes += [f"{names[kind]}: {n.replace('--map ', f'--map {kind}.')}" for n in said]
     _refuse_missing_codes(layers, names, path)
     if source_crs is None:  # the user's word on the CRS: no suspicion then, as in import
-        refuse_shifted_layers(layers, file=str(path))
+        notes += refuse_shifted_layers(layers, file=str(path))
     _refuse_far_buildings(layers, f"{path}, layer {names['buildings']}")
     layers = _checked_values(layers, path)
     notes += parent_notes(layers, names, path)

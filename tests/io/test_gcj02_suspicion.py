@@ -132,8 +132,8 @@ def test_gcj02_communities_without_streets_are_caught_by_the_district_boundary(
     path = tmp_path / "communities.geojson"
     _communities(_laoshan_gcj02().geometry.iloc[0]).to_file(path, engine="pyogrio")
     [message] = _refusals(store, path)
-    assert message.startswith("read as WGS 84, ")
-    assert "of the vertices near the edge of the embedded district boundaries" in message
+    # judged against the seed district it lies in: its edge follows Laoshan's only as GCJ-02
+    assert message.startswith("its edge lies 269 m off the outline of Laoshan (370212) as WGS 84, 0 m off as GCJ-02 (39% of its vertices near that outline lie outside it as WGS 84, 0% as GCJ-02)")  # fmt: skip
     assert message.endswith(HINT)
     converted = import_file(store, path, ImportOptions(source_crs="gcj02"))
     assert converted.written == {
@@ -214,3 +214,85 @@ def test_roads_of_two_vertices_each_are_judged_along_their_length() -> None:
     found = datum_check(shifted, [("the communities", community)])
     assert found is not None and found[0] == "suspected_gcj02"
     assert "0% once converted from GCJ-02" in found[1]
+
+
+# --- judged against the seed district the layer lies in, both ways -----------------------------
+
+
+def _shahekou_edge(side: str) -> gpd.GeoDataFrame:
+    """Two communities (north and south halves) cut from Dalian Shahekou's (210204) true WGS 84
+    outline by a 1.5 x 1.1 km box at its westmost or eastmost vertex: their outer edge follows
+    the district's edge there, as a GIS delivers them."""
+    seed = districts().set_index("code").geometry.loc["210204"]
+    outline = max(shapely.get_parts(seed), key=lambda p: p.area)
+    xy = shapely.get_coordinates(outline.exterior)
+    vx, vy = xy[xy[:, 0].argmin()] if side == "west" else xy[xy[:, 0].argmax()]
+    x0, x1 = (vx - 0.001, vx + 0.014) if side == "west" else (vx - 0.014, vx + 0.001)
+    cut = outline.intersection(shapely.box(x0, vy - 0.005, x1, vy + 0.005))
+    area = max(shapely.get_parts(cut), key=lambda p: p.area)
+    minx, miny, maxx, maxy = area.bounds
+    mid = (miny + maxy) / 2
+    halves = [shapely.box(minx, miny, maxx, mid), shapely.box(minx, mid, maxx, maxy)]
+    return gpd.GeoDataFrame(
+        {"code": ["210204001001", "210204001002"], "name": ["甲社区", "乙社区"]},
+        geometry=[area.intersection(h) for h in halves],
+        crs="EPSG:4326",
+    )
+
+
+def _as_gcj02(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` as AMap gives it: shifted to GCJ-02, still labelled EPSG:4326."""
+    from geogrid.crs import wgs84_to_offset
+
+    return frame.set_geometry(wgs84_to_offset(frame.geometry, "gcj02"))
+
+
+def test_gcj02_shifted_into_the_neighbouring_seed_district_is_refused(
+    store: Store, tmp_path: Path
+) -> None:
+    # the east edge of Shahekou borders Xigang (210203), also a seed district: the GCJ-02
+    # shift puts two thirds of the communities in Xigang, all of them inside the seed
+    # districts' union, where a check against the union saw nothing
+    shifted = _as_gcj02(_shahekou_edge("east"))
+    seeds = districts().set_index("code").geometry
+    area = shifted.union_all()
+    assert area.intersection(seeds.loc["210203"]).area / area.area > 0.6
+    assert area.difference(seeds.union_all()).area == 0
+    path = tmp_path / "communities.geojson"
+    shifted.to_file(path, engine="pyogrio")
+    [message] = _refusals(store, path)
+    assert message == (
+        "its edge lies 198 m off the outline of Shahekou (210204) as WGS 84, 0 m off as GCJ-02 "
+        f"(45% of its vertices near that outline lie outside it as WGS 84, 0% as GCJ-02): {HINT}"
+    )
+    assert "--source-crs gcj02" in message
+    converted = import_file(store, path, ImportOptions(source_crs="gcj02"))
+    assert converted.written == {"communities": 2}
+    assert _datum_findings(converted) == []
+
+
+@pytest.mark.parametrize("side", ["east", "west"])
+def test_the_wgs84_original_at_the_district_edge_is_imported(
+    store: Store, tmp_path: Path, side: str
+) -> None:
+    path = tmp_path / "communities.geojson"
+    _shahekou_edge(side).to_file(path, engine="pyogrio")
+    result = import_file(store, path)
+    assert result.written == {"communities": 2}
+    assert _datum_findings(result) == []
+
+
+def test_gcj02_shifted_inward_is_refused(store: Store, tmp_path: Path) -> None:
+    # at the west edge the shift (some 500 m east) moves the communities into Shahekou: no
+    # vertex leaves it, but their edge no longer follows the district's outline, which it
+    # does once converted from GCJ-02
+    shifted = _as_gcj02(_shahekou_edge("west"))
+    seed = districts().set_index("code").geometry.loc["210204"]
+    assert shifted.union_all().difference(seed).area == 0
+    path = tmp_path / "communities.geojson"
+    shifted.to_file(path, engine="pyogrio")
+    [message] = _refusals(store, path)
+    assert message == (
+        "its edge lies 398 m off the outline of Shahekou (210204) as WGS 84, 0 m off as GCJ-02 "
+        f"(0% of its vertices near that outline lie outside it as WGS 84, 0% as GCJ-02): {HINT}"
+    )

@@ -476,3 +476,67 @@ def test_partition_file_refuses_buildings_in_the_wrong_zone(tmp_path: Path) -> N
         "puts it among them (in the file, with ogr2ogr -a_srs)"
     )
     assert not (tmp_path / "p.gpkg").exists()
+
+
+def test_partition_file_says_the_datum_was_not_checked_outside_the_seed_districts(
+    tmp_path: Path,
+) -> None:
+    # c15 moved to Wuhan (no seed district there, no street layer): nothing can tell WGS 84
+    # from GCJ-02, and partition FILE says so as import does, with what to do for a file
+    path = tmp_path / "in.gpkg"
+    for name in ("communities", "buildings", "roads"):
+        frame = gpd.read_file(CASE / f"{name}.geojson")
+        moved = frame.set_geometry(frame.geometry.translate(xoff=-6.2, yoff=-5.5))
+        pyogrio.write_dataframe(moved, path, layer=name, driver="GPKG")
+    report = tmp_path / "r.json"
+    done = run_geogrid("partition", str(path), "--out", str(tmp_path / "p.gpkg"),
+                       "--report", str(report))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    note = (
+        "layer 'communities': the datum could not be checked: no other layer of the file or "
+        "embedded district boundary has an edge near this layer's features; if the coordinates "
+        "come from AMap / Tencent (GCJ-02) or Baidu (BD-09), run partition again with "
+        "--source-crs gcj02 or bd09"
+    )
+    # the buildings and roads fit the communities: one note, on the layer nothing could judge
+    assert json.loads(report.read_text())["input_layers"]["notes"] == [note]
+    assert "layer 'communities': the datum could not be checked" in done.stdout
+
+
+def test_partition_file_refuses_communities_in_gcj02_at_a_seed_district_edge(
+    tmp_path: Path,
+) -> None:
+    # two communities at Shahekou's (Dalian) west edge as AMap gives them: shifted some 500 m
+    # east, into the district (no vertex outside it), their edge off its outline until read
+    # as GCJ-02
+    from geogrid.boundaries import districts
+    from geogrid.crs import wgs84_to_offset
+
+    seed = districts().set_index("code").geometry.loc["210204"]
+    outline = max(shapely.get_parts(seed), key=lambda p: p.area)
+    xy = shapely.get_coordinates(outline.exterior)
+    vx, vy = xy[xy[:, 0].argmin()]
+    cut = outline.intersection(shapely.box(vx - 0.001, vy - 0.005, vx + 0.014, vy + 0.005))
+    area = max(shapely.get_parts(cut), key=lambda p: p.area)
+    communities = gpd.GeoDataFrame({"code": ["210204001001"]}, geometry=[area], crs=4326)
+    x, y = area.representative_point().coords[0]
+    buildings = gpd.GeoDataFrame(
+        {"building_id": ["B1"], "households": [20]},
+        geometry=[shapely.box(x, y, x + 0.0002, y + 0.0001)],
+        crs=4326,
+    )
+    path = tmp_path / "in.gpkg"
+    for name, frame in (("communities", communities), ("buildings", buildings)):
+        shifted = frame.set_geometry(wgs84_to_offset(frame.geometry, "gcj02"))
+        pyogrio.write_dataframe(shifted, path, layer=name, driver="GPKG")
+    done = run_geogrid("partition", str(path), "--out", str(tmp_path / "p.gpkg"))
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        f"geogrid: error: file {path}: layer 'communities' looks like GCJ-02 (AMap, Tencent) "
+        "labelled as WGS 84 (its edge lies 398 m off the outline of Shahekou (210204) as WGS 84, "
+        "0 m off as GCJ-02 (0% of its vertices near that outline lie outside it as WGS 84, 0% as "
+        "GCJ-02)); convert it first: `geogrid import "
+    ), last
+    assert "--layer communities --source-layer communities --source-crs gcj02" in last
+    assert not (tmp_path / "p.gpkg").exists()
