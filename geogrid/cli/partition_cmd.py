@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,7 +20,7 @@ from geogrid.cli.partition_summary import (
     network_lines,
     summary_table,
 )
-from geogrid.errors import CRSError, InputError
+from geogrid.errors import CRSError, InputError, ValidationFailed
 from geogrid.partition.engine import ENGINE_LEVELS, Plan
 from geogrid.partition_jobs import partition_store, run_partition
 from geogrid.settings import Settings
@@ -146,7 +147,7 @@ def partition(
                     raise _in_file(err, input) from err
             except InputError as err:  # refused: the report says so, as the error line does
                 if report is not None:
-                    _write_report(report, {"refused": " ".join(str(err).split())})
+                    _write_report(report, refusal_report(err))
                 raise
             plan_report, plan_id = plan.report, None
             if estimate is not None and "households" in plan_report:
@@ -174,6 +175,15 @@ def partition(
         console.print(f"{len(dedicated_grids)} dedicated institution grid(s)")
     if plan_id is not None:
         console.print(f"stored draft plan [bold]{plan_id}[/bold]")
+
+
+def refusal_report(err: InputError) -> dict[str, Any]:
+    """The --report of a refused input: the error's line, and every finding when the checks
+    found more than one line can hold (each value that is not a number)."""
+    out: dict[str, Any] = {"refused": " ".join(str(err).split())}
+    if isinstance(err, ValidationFailed):
+        out["findings"] = [asdict(f) for f in err.report.findings]
+    return out
 
 
 def _write_report(path: Path, report: dict[str, Any]) -> None:
