@@ -23,7 +23,7 @@ from geogrid.errors import InputError
 from geogrid.households import HouseholdTotal, fill_households
 from geogrid.import_sources import choose_layer, kind_of, sources_of
 from geogrid.io import FieldMapping, SourceLayer, _provenance, apply_mapping
-from geogrid.io._checks import feature_label
+from geogrid.io._checks import feature_label, made_valid
 from geogrid.io.mapping import kind_by_name
 from geogrid.off_street import off_street
 from geogrid.schema import BARRIER_LAYERS, LAYERS, layer_spec
@@ -265,7 +265,8 @@ def _validate(
         fresh = item.frame
         if options.mode == "append" and stored is not None and len(stored):
             fresh = pd.concat([stored, fresh], ignore_index=True)
-        setattr(context, item.kind, gpd.GeoDataFrame(fresh, crs=item.frame.crs))
+        fresh = made_valid(gpd.GeoDataFrame(fresh, crs=item.frame.crs))  # a refused bow-tie
+        setattr(context, item.kind, fresh)
 
 
 def _households(

@@ -15,6 +15,10 @@ import numpy as np
 import shapely
 
 REPAIR_OVERLAP_WIDTH_M: Final = 30.0
+NOISE_WIDTH_M: Final = 0.1
+"""A gap, overlap or spill narrower than this everywhere is the noise of a boundary saved
+through another CRS (a street drawn in Gauss-Krüger, its communities in lon/lat: centimetres),
+accepted with a note: no grid, building or household can fall into it."""
 
 
 def inscribed_width(piece: shapely.Geometry) -> float:
@@ -32,3 +36,10 @@ def too_wide_to_repair(limit_m: float) -> str:
         f"wider than --repair gives away ({limit_m:g} m): two boundaries claim this land, so "
         "draw it into one of them in the source"
     )
+
+
+def is_noise(piece: shapely.Geometry) -> bool:
+    """Whether ``piece`` (a metric CRS) is narrower than ``NOISE_WIDTH_M`` everywhere: nothing
+    of it is left once its edges move in by half that (exact, unlike the inscribed circle's
+    half-metre tolerance)."""
+    return bool(shapely.is_empty(shapely.buffer(piece, -NOISE_WIDTH_M / 2)))

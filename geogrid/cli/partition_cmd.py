@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,7 +26,7 @@ from geogrid.cli.partition_summary import (
     summary_table,
     whole_lines,
 )
-from geogrid.errors import CRSError, InputError
+from geogrid.errors import CRSError, InputError, ValidationFailed
 from geogrid.partition.engine import ENGINE_LEVELS, Plan
 from geogrid.partition_jobs import partition_store, run_partition
 from geogrid.settings import Settings
@@ -158,7 +159,7 @@ def partition(
                     raise _in_file(err, input) from err
             except InputError as err:  # refused: the report says so, as the error line does
                 if report is not None:
-                    _write_report(report, {"refused": " ".join(str(err).split())})
+                    _write_report(report, refusal_report(err))
                 raise
             plan_report, plan_id = plan.report, None
             if estimate is not None and "households" in plan_report:
@@ -219,6 +220,15 @@ def _refuse_file_options(
             "--map and --mapping work on an INPUT file; the store's layers were mapped on "
             "import (give them to geogrid import)"
         )
+
+
+def refusal_report(err: InputError) -> dict[str, Any]:
+    """The --report of a refused input: the error's line, and every finding when the checks
+    found more than one line can hold (each value that is not a number)."""
+    out: dict[str, Any] = {"refused": " ".join(str(err).split())}
+    if isinstance(err, ValidationFailed):
+        out["findings"] = [asdict(f) for f in err.report.findings]
+    return out
 
 
 def _write_report(path: Path, report: dict[str, Any]) -> None:

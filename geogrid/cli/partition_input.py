@@ -30,9 +30,11 @@ from geogrid.crs import STORAGE_CRS, parse_source_crs, to_storage_crs
 from geogrid.errors import CRSError, InputError
 from geogrid.households import fill_households
 from geogrid.io._codes import as_text
+from geogrid.io._crossing import refuse_crossed_parents
 from geogrid.io._provenance import refuse_shifted_layers
+from geogrid.io._refusals import raise_first, refuse_missing_geometries
 from geogrid.io._topology import far_from_parents
-from geogrid.io._values import check_codes, check_values
+from geogrid.io._values import check_codes, check_values, value_notes
 from geogrid.io.mapping import FieldMapping, alias_columns, kind_by_name
 from geogrid.io.readers import read_layers
 from geogrid.partition_jobs import FILE_LAYERS
@@ -81,10 +83,13 @@ def read_input(
             # a file of several kinds: --map households=... would name communities' too
             notes += [f"{names[kind]}: {n.replace('--map ', f'--map {kind}.')}" for n in said]
     _refuse_missing_codes(layers, names, path)
+    refuse_missing_geometries(layers, file=str(path))
     if source_crs is None:  # the user's word on the CRS: no suspicion then, as in import
         notes += refuse_shifted_layers(layers, file=str(path))
+    refuse_crossed_parents(layers, file=str(path))
     _refuse_far_buildings(layers, f"{path}, layer {names['buildings']}")
-    layers = _checked_values(layers, path)
+    layers, said = _checked_values(layers, path)
+    notes += said
     notes += parent_notes(layers, names, path)
     buildings = layers["buildings"]
     assert buildings is not None
@@ -146,10 +151,7 @@ def _refuse_far_buildings(layers: Layers, where: str) -> None:
     if buildings is None or buildings.empty or parents is None or parents.empty:
         return
     b, p = buildings.to_crs(STORAGE_CRS), parents.to_crs(STORAGE_CRS)
-    b = b[b.geometry.notna() & ~b.geometry.is_empty]  # the geometry checks report those
-    if b.empty:
-        return
-    # a bow-tie parent is the overlap check's to refuse; the union needs valid polygons
+    # a harmless invalidity (a spike) is repaired later; the union needs valid polygons
     area = shapely.union_all(shapely.make_valid(p.geometry.to_numpy()))
     outside = ~b.intersects(area).to_numpy()
     report = ValidationReport()
@@ -227,10 +229,11 @@ def input_layers(path: Path) -> dict[str, Any]:
     }
 
 
-def _checked_values(layers: Layers, path: Path) -> Layers:
+def _checked_values(layers: Layers, path: Path) -> tuple[Layers, list[str]]:
     """The import's checks of values (``geogrid.io``): codes as text, counts that are whole
-    numbers (not '12户'), area types and road classes in any spelling import knows (农村 is
-    general_rural, with its band); the first error refuses the file in one line."""
+    numbers ('120户' and '８６' read, with a note), area types and road classes in any
+    spelling import knows (农村 is general_rural, with its band); the first error refuses the
+    file in one line, each value that is not a number listed in the report."""
     report = ValidationReport()
     out: Layers = {}
     for name, frame in layers.items():
@@ -247,12 +250,8 @@ def _checked_values(layers: Layers, path: Path) -> Layers:
         # those it does not know (the import's check leaves them empty)
         kept = [c for c in ("road_class", "waterway_class") if c in frame.columns]
         out[name] = checked.assign(**{c: frame[c] for c in kept})
-    if report.errors:
-        first, more = report.errors[0], len(report.errors) - 1
-        raise InputError(
-            f"partition refused: {first.line()}" + (f" (and {more} more)" if more else "")
-        )
-    return out
+    raise_first(report)  # ValidationFailed: its findings go to --report
+    return out, value_notes(report)
 
 
 def _empty(frame: gpd.GeoDataFrame | None) -> bool:

@@ -43,14 +43,20 @@ def repair_parents(
             continue
         parents = out.get("streets") if kind == "communities" else None
         before = len(report.repairs())
-        fixed = repair_coverage(
-            _lonlat(frame),
-            LayerFindings(report, kind, str(path)),
-            parents=_lonlat(parents) if parents is not None and not parents.empty else None,
-            gap_max_m2=limits.repair_gap_m2,
-            overlap_max_width_m=limits.repair_overlap_width_m,
-            gap_max_width_m=limits.repair_gap_width_m,
-        )
+        try:
+            fixed = repair_coverage(
+                _lonlat(frame),
+                LayerFindings(report, kind, str(path)),
+                parents=_lonlat(parents) if parents is not None and not parents.empty else None,
+                gap_max_m2=limits.repair_gap_m2,
+                overlap_max_width_m=limits.repair_overlap_width_m,
+                gap_max_width_m=limits.repair_gap_width_m,
+            )
+        except InputError as err:  # a clip GEOS cannot compute, in the file's words
+            raise InputError(
+                f"partition refused: file {path}, layer {kind}, feature {err.feature}, "
+                f"field geometry: {err.message}"
+            ) from err
         if len(report.repairs()) == before:
             continue  # nothing fixed: the layer as read, not its round trip's cut edges
         out[kind] = densified_to_crs(fixed, frame.crs) if frame.crs is not None else fixed

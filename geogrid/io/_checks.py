@@ -10,6 +10,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geogrid.io import _crossing
 from geogrid.schema import layer_spec
 
 if TYPE_CHECKING:
@@ -29,6 +30,11 @@ _TYPE_IDS: Final = {
     "MultiLineString": 5,
     "MultiPolygon": 6,
 }
+
+
+EMPTY_GEOMETRY: Final = (
+    "the geometry is empty (NULL or without coordinates): draw the feature or delete it"
+)
 
 
 def feature_label(frame: gpd.GeoDataFrame, layer: str) -> pd.Series:
@@ -56,9 +62,7 @@ def check_geometries(frame: gpd.GeoDataFrame, findings: LayerFindings) -> gpd.Ge
     for i, geom in enumerate(geoms):
         label = labels.iloc[i]
         if geom is None or geom.is_empty:
-            findings.add(
-                "error", "empty_geometry", "the geometry is empty", feature=label, field="geometry"
-            )
+            findings.add("error", "empty_geometry", EMPTY_GEOMETRY, feature=label, field="geometry")
             continue
         if geom.geom_type == "GeometryCollection":
             part = _family_part(geom, family)
@@ -83,7 +87,7 @@ def check_geometries(frame: gpd.GeoDataFrame, findings: LayerFindings) -> gpd.Ge
             findings.add(
                 "error",
                 "wrong_geometry_type",
-                f"the geometry is a {geom.geom_type}; {layer} need {' or '.join(allowed)}",
+                _wrong_type(geom.geom_type, layer),
                 feature=label,
                 field="geometry",
             )
@@ -105,6 +109,45 @@ def check_geometries(frame: gpd.GeoDataFrame, findings: LayerFindings) -> gpd.Ge
     return frame.set_geometry(gpd.GeoSeries(out, index=frame.index, crs=frame.crs))
 
 
+def points_in_lines(frame: gpd.GeoDataFrame, findings: LayerFindings) -> None:
+    """An error for each point (a bus stop, a surveyor's mark) in a line layer, as
+    :func:`check_geometries` finds it: ``geogrid partition FILE`` refuses them as import does.
+    Polygons among lines (road surfaces) are the engine's to refuse, with its own hint."""
+    layer = findings.layer
+    if layer_spec(layer).geometry != "line" or frame.empty:
+        return
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    points = np.isin(shapely.get_type_id(geoms), [_TYPE_IDS["Point"], _TYPE_IDS["MultiPoint"]])
+    labels = feature_label(frame, layer)
+    for i in np.flatnonzero(points).tolist():
+        findings.add(
+            "error",
+            "wrong_geometry_type",
+            _wrong_type(geoms[i].geom_type, layer),
+            feature=labels.iloc[i],
+            field="geometry",
+        )
+
+
+def _wrong_type(found: str, layer: str) -> str:
+    allowed = " or ".join(_FAMILY_TYPES[layer_spec(layer).geometry])
+    text = f"the geometry is a {found}; {layer} need {allowed}"
+    if found in ("Point", "MultiPoint") and layer_spec(layer).geometry == "line":
+        text += ": a point has no line to follow, delete it or move it to a layer of its own"
+    return text
+
+
+def empty_geometries(frame: gpd.GeoDataFrame, findings: LayerFindings) -> None:
+    """An error for each feature without a geometry (NULL or empty), as
+    :func:`check_geometries` finds them: ``geogrid partition FILE`` refuses them as import does."""
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    labels = feature_label(frame, findings.layer)
+    for i in np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms)).tolist():
+        findings.add(
+            "error", "empty_geometry", EMPTY_GEOMETRY, feature=labels.iloc[i], field="geometry"
+        )
+
+
 def usable(frame: gpd.GeoDataFrame, layer: str) -> pd.Series:
     """Which features the checks across features can take: a valid geometry of the layer's
     family. The others already carry an error from :func:`check_geometries`; GEOS operations on
@@ -115,6 +158,19 @@ def usable(frame: gpd.GeoDataFrame, layer: str) -> pd.Series:
     ok[ok] = np.isin(shapely.get_type_id(geoms[ok]), [_TYPE_IDS[name] for name in allowed])
     ok[ok] = shapely.is_valid(geoms[ok])
     return pd.Series(ok, index=frame.index)
+
+
+def made_valid(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` with the geometries left invalid (a refused bow-tie) made valid, for the checks
+    of the layers below it: GEOS cannot intersect an invalid polygon, and the refusal is made."""
+    geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    bad = np.flatnonzero(present & ~shapely.is_valid(geoms))
+    if not len(bad):
+        return frame
+    geoms = geoms.copy()
+    geoms[bad] = shapely.make_valid(geoms[bad])
+    return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
 
 
 def _repair(
@@ -131,6 +187,8 @@ def _repair(
             field="geometry",
         )
         return geom
+    if _crossing.add_if_lost(geom, fixed, findings, label=label):
+        return geom  # a bow-tie: make_valid would lose land, a person must fix the ring
     findings.add(
         "warning",
         "invalid_geometry",

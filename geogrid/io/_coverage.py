@@ -34,6 +34,7 @@ import shapely
 from pyproj import CRS
 
 from geogrid.crs import metric_crs
+from geogrid.errors import InputError
 from geogrid.io._checks import column_or_none
 from geogrid.io._gaps import gap_parts
 from geogrid.io._topology import area_m2, width_m
@@ -46,6 +47,7 @@ REPAIRABLE: Final = ("districts", "streets", "communities")
 PARENT_FIELD: Final = {"streets": "district_code", "communities": "street_code"}
 _MAX_CLIP_SHARE: Final = 0.5
 _MIN_REPORTED_M2: Final = 0.01
+_GRID_DEG: Final = 1e-9  # about 0.1 mm: the last resort of a clip GEOS cannot compute
 _CODE_LENGTH: Final = {"streets": 9, "communities": 12}
 
 
@@ -61,14 +63,17 @@ def repair_coverage(
     """Repair one boundary layer (EPSG:4326) into a valid coverage; every fix is a finding."""
     layer = findings.layer
     usable = ~(shapely.is_missing(_geoms(frame)) | shapely.is_empty(_geoms(frame)))
+    usable[usable] = shapely.is_valid(_geoms(frame)[usable])
     if not usable.all() or not len(frame):
-        return frame  # empty geometries are reported by validation; repair needs them all
+        # empty geometries and refused bow-ties are reported by validation; repair needs them all
+        return frame
     frame = frame.copy()
     crs = metric_crs(frame)
     frame = _renumber(frame, findings, crs)
     by_code = None
     if parents is not None and len(parents) and layer in PARENT_FIELD:
         by_code = parents.drop_duplicates("code").set_index("code").geometry
+        by_code = by_code.where(by_code.is_valid, by_code.make_valid())  # GEOS needs valid
         frame = _clip(frame, findings, by_code, crs)
     frame = _clean(frame, findings, crs, max_width_m=overlap_max_width_m)
     if layer in PARENT_FIELD:
@@ -145,13 +150,13 @@ def _clip(
         ):
             continue
         parent = by_code.loc[code]
-        spill = shapely.difference(geoms[i], parent)
-        if spill.is_empty:
+        spill = _robust(shapely.difference, geoms[i], parent, label=labels.iloc[i])
+        if shapely.is_empty(spill):
             continue
         spilled, whole = area_m2(np.asarray([spill, geoms[i]], dtype=object), crs)
         if spilled < _MIN_REPORTED_M2 or spilled > _MAX_CLIP_SHARE * whole:
             continue
-        geoms[i] = _polygonal(shapely.intersection(geoms[i], parent))
+        geoms[i] = _polygonal(_robust(shapely.intersection, geoms[i], parent, label=labels.iloc[i]))
         findings.add(
             "warning",
             "repair_spill",
@@ -162,6 +167,30 @@ def _clip(
             area_m2=spilled,
         )
     return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+
+
+def _robust(
+    op: Callable[..., shapely.Geometry], a: shapely.Geometry, b: shapely.Geometry, *, label: str
+) -> shapely.Geometry:
+    """``op(a, b)``, retried on a GEOS topology failure with both made valid, then on a grid of
+    about 0.1 mm; a pair beyond that is refused in one line naming the feature."""
+    try:
+        return op(a, b)
+    except shapely.errors.GEOSException:
+        a, b = shapely.make_valid(a), shapely.make_valid(b)
+    try:
+        return op(a, b)
+    except shapely.errors.GEOSException:
+        pass
+    try:
+        return op(a, b, grid_size=_GRID_DEG)
+    except shapely.errors.GEOSException as err:
+        raise InputError(
+            f"the geometry of {label} cannot be clipped to its parent ({err}); check that its "
+            "boundary and its parent's do not cross themselves (fix them in a GIS)",
+            feature=label,
+            field="geometry",
+        ) from err
 
 
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:

@@ -13,7 +13,7 @@ import shapely
 from numpy.typing import NDArray
 
 from geogrid.crs import metric_crs
-from geogrid.io._topology import _geoms, _slivers, area_m2, width_m
+from geogrid.io._topology import _geoms, _slivers, area_m2, noise_m, noise_note, width_m
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -32,13 +32,16 @@ def check_gaps(
         streets.set_index("code").geometry if streets is not None and len(streets) else None
     )
     codes = frame["street_code"].fillna("")
-    slivers = 0
+    slivers, noise = 0, []
     for code, group in frame.groupby(codes):
         covered = shapely.union_all(_geoms(group))
         parts = gap_parts(covered, street_geoms, code)
         for part, area in zip(parts, area_m2(parts, crs), strict=True):
             if area <= thresholds.gap_m2:
                 slivers += area > 0
+                continue
+            if noise_m(part, crs):
+                noise.append(float(area))
                 continue
             where = part.representative_point()
             width = width_m(part, crs)
@@ -52,6 +55,7 @@ def check_gaps(
                 field="geometry",
                 area_m2=area,
             )
+    noise_note(findings, "gap", noise)
     _slivers(findings, slivers, "gap", thresholds.gap_m2)
 
 

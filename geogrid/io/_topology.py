@@ -15,7 +15,7 @@ from pyproj import CRS, Geod
 
 from geogrid.crs import OFFSET_SYSTEMS, STORAGE_CRS, metric_crs, offset_to_wgs84
 from geogrid.io._checks import column_or_none, feature_label
-from geogrid.overlap_width import inscribed_width, too_wide_to_repair
+from geogrid.overlap_width import NOISE_WIDTH_M, inscribed_width, is_noise, too_wide_to_repair
 
 if TYPE_CHECKING:
     from geogrid.validation import Context, LayerFindings, Thresholds
@@ -104,6 +104,25 @@ def width_m(piece: shapely.Geometry, crs: CRS) -> float:
     return inscribed_width(metric)
 
 
+def noise_m(piece: shapely.Geometry, crs: CRS) -> bool:
+    """Whether a lon/lat ``piece`` is narrower than ``NOISE_WIDTH_M`` everywhere in ``crs``."""
+    [metric] = gpd.GeoSeries([piece], crs=STORAGE_CRS).to_crs(crs).to_numpy()
+    return is_noise(metric)
+
+
+def noise_note(findings: LayerFindings, kind: str, areas: list[float]) -> None:
+    """One note for the pieces of ``kind`` accepted as noise (narrower than NOISE_WIDTH_M)."""
+    if areas:
+        findings.add(
+            "info",
+            f"{kind}_noise",
+            f"{len(areas)} {kind}(s) of {sum(areas):,.1f} m² in all (largest {max(areas):,.1f} "
+            f"m²) accepted: narrower than {NOISE_WIDTH_M:g} m everywhere, the noise of a "
+            "boundary saved through another CRS",
+            area_m2=sum(areas),
+        )
+
+
 def check_overlaps(
     frame: gpd.GeoDataFrame, findings: LayerFindings, *, thresholds: Thresholds
 ) -> None:
@@ -117,8 +136,12 @@ def check_overlaps(
     left, right = left[keep], right[keep]
     areas = _area_m2(shapely.intersection(geoms[left], geoms[right]), crs)
     big = areas > thresholds.overlap_m2
+    noise: list[float] = []
     for i, j, area in zip(left[big], right[big], areas[big], strict=True):
         piece = shapely.intersection(geoms[i], geoms[j])
+        if noise_m(piece, crs):
+            noise.append(float(area))
+            continue
         width = width_m(piece, crs)
         if width <= thresholds.repair_overlap_width_m:
             what = (
@@ -137,6 +160,7 @@ def check_overlaps(
             field="geometry",
             area_m2=area,
         )
+    noise_note(findings, "overlap", noise)
     _slivers(findings, int(((areas > 0) & ~big).sum()), "overlap", thresholds.overlap_m2)
 
 
@@ -302,8 +326,14 @@ def _check_spills(
         return
     mine = _geoms(frame[known])
     theirs = _geoms(by_code.loc[codes[known]])
-    spills = _area_m2(shapely.difference(mine, theirs), metric_crs(frame))
+    crs = metric_crs(frame)
+    pieces = shapely.difference(mine, theirs)
+    spills = _area_m2(pieces, crs)
     big = spills > thresholds.spill_m2
+    noisy = np.zeros(len(big), dtype=bool)
+    noisy[big] = [noise_m(piece, crs) for piece in pieces[big]]
+    noise_note(findings, "spill", spills[noisy].tolist())
+    big &= ~noisy
     for label, code, area in zip(labels[known][big], codes[known][big], spills[big], strict=True):
         findings.add(
             "error",

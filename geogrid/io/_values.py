@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -14,13 +15,17 @@ from geogrid.io.mapping import value_aliases
 from geogrid.schema import AREA_TYPES, HOUSEHOLD_SOURCES, ROAD_CLASSES, layer_spec
 
 if TYPE_CHECKING:
-    from geogrid.validation import LayerFindings
+    from geogrid.validation import LayerFindings, ValidationReport
 
 _CODE_DIGITS: Final = {"districts": 6, "streets": 9, "communities": 12}
 _PARENT_CODE: Final = {"streets": ("district_code", 6), "communities": ("street_code", 9)}
 _COUNT_FIELDS: Final = ("levels", "households")
 # Above this a count is a damaged value (infinity, 1e30), and no 64-bit integer holds it anyway.
 _COUNT_MAX: Final = 1e9
+_FROM_TEXT: Final = "number_from_text"
+_LISTED: Final = 10  # values named in a refusal's line; the report lists them all
+_UNITS: Final = {"households": ("户数", "户"), "levels": ("层", "楼")}
+_NUMBER: Final = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
 def check_values(
@@ -63,14 +68,18 @@ def check_values(
 
 
 def _counts(values: pd.Series, name: str, labels: pd.Series, findings: LayerFindings) -> pd.Series:
-    numbers = pd.to_numeric(values, errors="coerce")
-    for label, raw in zip(
-        labels[values.notna() & numbers.isna()],
-        values[values.notna() & numbers.isna()],
-        strict=True,
-    ):
+    numbers, from_text = read_counts(values, name)
+    _refuse_not_numbers(values[values.notna() & numbers.isna() & ~_blank(values)], name,
+                        labels, findings)  # fmt: skip
+    if from_text.any():
+        seen = [f"{raw!r} as {number:g}" for raw, number in zip(values[from_text][:3],
+                numbers[from_text][:3], strict=True)]  # fmt: skip
         findings.add(
-            "error", "bad_value", f"{name} {raw!r} is not a number", feature=label, field=name
+            "info",
+            _FROM_TEXT,
+            f"{name} read as a number from text for {int(from_text.sum())} feature(s) "
+            f"(full-width digits or a unit after it: {', '.join(seen)})",
+            field=name,
         )
     for label, number in zip(labels[numbers < 0], numbers[numbers < 0], strict=True):
         findings.add(
@@ -93,6 +102,60 @@ def _counts(values: pd.Series, name: str, labels: pd.Series, findings: LayerFind
             field=name,
         )
     return numbers.round().astype("Int64")
+
+
+def value_notes(report: ValidationReport) -> list[str]:
+    """The notes of counts read from text ("buildings: households read as a number ..."),
+    for ``partition FILE``'s report, which keeps no findings."""
+    return [f"{f.layer}: {f.message}" for f in report.findings if f.check == _FROM_TEXT]
+
+
+def _refuse_not_numbers(
+    bad: pd.Series, name: str, labels: pd.Series, findings: LayerFindings
+) -> None:
+    """One error naming the first values that are not numbers (the line of a refusal), and
+    each of them as a note (the report lists them all)."""
+    if bad.empty:
+        return
+    listed = [f"{label} {raw!r}" for label, raw in zip(labels[bad.index], bad, strict=True)]
+    more = f", and {len(listed) - _LISTED} more" if len(listed) > _LISTED else ""
+    findings.add(
+        "error",
+        "bad_value",
+        f"{name} is not a number for {len(listed)} feature(s): {', '.join(listed[:_LISTED])}"
+        f"{more}; write a number (120, not 约120户), or leave it blank to have it estimated",
+        feature=labels[bad.index[0]],
+        field=name,
+    )
+    for label, raw in zip(labels[bad.index], bad, strict=True):
+        findings.add(
+            "info", "not_a_number", f"{name} {raw!r} is not a number", feature=label, field=name
+        )
+
+
+def read_counts(values: pd.Series, name: str) -> tuple[pd.Series, pd.Series]:
+    """The numbers of a count column as people write them, and how many were read from text
+    that is not a plain number (a mask): full-width digits ('８６', NFKC), a unit after the number
+    ('120户', '6层'), spaces around it. A blank is missing (estimated, as an empty cell)."""
+    plain = pd.to_numeric(values, errors="coerce")
+    text = values.notna() & plain.isna() & ~_blank(values)
+    read = values[text].map(lambda v: _number_in(str(v), _UNITS.get(name, ())))
+    numbers = plain.where(~text, pd.to_numeric(read, errors="coerce"))
+    return numbers, text & numbers.notna()
+
+
+def _number_in(text: str, units: tuple[str, ...]) -> str | None:
+    value = unicodedata.normalize("NFKC", text).strip()
+    for unit in units:  # longest first: 户数 before 户
+        if value.endswith(unit):
+            value = value[: -len(unit)].strip()
+            break
+    return value if _NUMBER.match(value) else None
+
+
+def _blank(values: pd.Series) -> pd.Series:
+    """Text cells with nothing but spaces (a DBF writes a missing value so)."""
+    return values.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
 
 
 def _area_types(

@@ -31,7 +31,13 @@ BAD_FILES: list[tuple[str, str, dict[str, Any], type[Exception], str]] = [
         "has no CRS; declare it with --source-crs",
     ),
     ("gcj02_declared_wgs84.geojson", "communities", {}, ValidationFailed, "--source-crs gcj02"),
-    ("self_intersecting_community.geojson", "communities", {}, ValidationFailed, "a gap of"),
+    (
+        "self_intersecting_community.geojson",
+        "communities",
+        {},
+        ValidationFailed,
+        "self-intersecting at 120.615000 36.110000",
+    ),
     (
         "overlapping_communities.geojson",
         "communities",

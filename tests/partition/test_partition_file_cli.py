@@ -180,7 +180,7 @@ def test_partition_file_refuses_an_output_it_cannot_write_before_it_runs(tmp_pat
 def test_partition_file_checks_values_as_import_does(tmp_path: Path) -> None:
     """The file route reads values the way import does: 农村 is general_rural (basic band
     150-350, not the urban 300-500), a code stored as a number keeps its twelve digits, and a
-    count written as text ('12户') is refused naming the building (not silently estimated)."""
+    count written as text ('约12户') is refused naming the building (not silently estimated)."""
     path = _input(tmp_path, drop_households=0)
     communities = gpd.read_file(path, layer="communities")
     code = str(communities["code"].iloc[0])
@@ -195,14 +195,16 @@ def test_partition_file_checks_values_as_import_does(tmp_path: Path) -> None:
     assert all(c.startswith(code) and len(c) == 15 for c in grids["code"])
     buildings = gpd.read_file(path, layer="buildings")
     buildings["households"] = buildings["households"].astype(str)
-    buildings.loc[buildings.index[3], "households"] = "12户"
+    buildings.loc[buildings.index[3], "households"] = "约12户"  # '12户' is read as 12
     pyogrio.write_dataframe(buildings, path, layer="buildings", driver="GPKG")
     done = run_geogrid("partition", str(path), "--out", str(tmp_path / "q.gpkg"))
     assert done.returncode == 1
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("geogrid: error: partition refused: file ")
-    assert last.endswith(f"feature {buildings['building_id'].iloc[3]}, field households: "
-                         "households '12户' is not a number")  # fmt: skip
+    b = buildings["building_id"].iloc[3]
+    assert last.endswith(f"feature {b}, field households: households is not a number for 1 "
+                         f"feature(s): {b} '约12户'; write a number (120, not 约120户), or leave "
+                         "it blank to have it estimated")  # fmt: skip
     assert not (tmp_path / "q.gpkg").exists()
 
 

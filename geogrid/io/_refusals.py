@@ -1,0 +1,36 @@
+"""Refusals of ``geogrid partition FILE`` made with the import's own checks, so that a file the
+import refuses is refused by the file route too, in the same words, with every finding for the
+``--report`` (:class:`~geogrid.errors.ValidationFailed` carries them)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+
+from geogrid.errors import ValidationFailed
+from geogrid.io._checks import empty_geometries, points_in_lines
+from geogrid.schema import BARRIER_LAYERS, LAYERS
+from geogrid.validation import LayerFindings, ValidationReport
+
+
+def refuse_missing_geometries(layers: dict[str, gpd.GeoDataFrame | None], *, file: str) -> None:
+    """Refuse buildings and parents without a geometry (NULL or empty), and points in a line
+    layer (bus stops among roads), as import does: the line names the first, the report lists
+    each. A road without length carries nothing: the engine leaves it out and counts it."""
+    report = ValidationReport()
+    for kind, frame in layers.items():
+        if frame is not None and kind in LAYERS and kind not in BARRIER_LAYERS:
+            empty_geometries(frame, LayerFindings(report, kind, file))
+    for kind, frame in layers.items():
+        if frame is not None and kind in LAYERS:
+            points_in_lines(frame, LayerFindings(report, kind, file))
+    raise_first(report)
+
+
+def raise_first(report: ValidationReport) -> None:
+    """Raise ValidationFailed with the first error's line and how many more there are."""
+    if report.errors:
+        first, more = report.errors[0], len(report.errors) - 1
+        raise ValidationFailed(
+            f"partition refused: {first.line()}" + (f" (and {more} more)" if more else ""),
+            report=report,
+        )
