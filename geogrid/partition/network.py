@@ -181,9 +181,22 @@ def _off_outlines(
     are dangles, extended back to the outline. Returns lines, classes and metres removed."""
     if len(lines) == 0 or len(outlines) == 0:
         return lines, classes, 0.0
-    band = shapely.buffer(shapely.union_all(np.asarray(outlines, dtype=object)), ALONG_M)
-    near = np.flatnonzero(shapely.intersects(lines, band))
-    inside = shapely.intersection(lines[near], band)
+    # the outlines come cut into 20 m pieces (geogrid.densify): their straight runs need no
+    # such vertices here, and the band around them costs by the vertex
+    edges = shapely.simplify(np.asarray(outlines, dtype=object), 0.01)
+    bands = shapely.buffer(edges, ALONG_M, quad_segs=2)
+    tree = shapely.STRtree(bands)
+    line_at, band_at = tree.query(lines, predicate="intersects")
+    order = np.argsort(line_at, kind="stable")
+    line_at, band_at = line_at[order], band_at[order]
+    if len(line_at) == 0:
+        return lines, classes, 0.0
+    near, first = np.unique(line_at, return_index=True)
+    groups = np.split(band_at, first[1:])
+    inside = [
+        shapely.intersection(lines[i], shapely.union_all(bands[g]))
+        for i, g in zip(near.tolist(), groups, strict=True)
+    ]
     out_lines, out_classes, removed = list(lines), list(classes), 0.0
     for i, piece in zip(near.tolist(), inside, strict=True):
         runs = [p for p in shapely.get_parts(shapely.line_merge(piece)) if p.length >= RUN_M]
