@@ -117,8 +117,10 @@ def prepare(
     placement = place_buildings(points, footprints, geoms, _owner(points, geoms), reach_m=reach_m)
     given_footprints = footprints
     owner, points, footprints = placement.owner, placement.points, placement.footprints
-    village = village_of(points, villages, metric)
-    compound = with_polygon_compounds(compound, village_of(points, compounds, metric, "compounds"))
+    village = polygon_holding(points, villages, metric)
+    compound = with_polygon_compounds(
+        compound, polygon_holding(points, compounds, metric, "compounds")
+    )
     network = barrier_network(barriers, shapely.boundary(geoms), metric, snap_m=snap_m)
     lines = network.lines
     # a zone or compound outline, the land of a road among the buildings is not kept whole
@@ -208,7 +210,7 @@ def _settlements(
     return out
 
 
-def village_of(
+def polygon_holding(
     points: NDArray[np.object_],
     villages: gpd.GeoDataFrame | None,
     metric: CRS,

@@ -192,20 +192,17 @@ def _off_outlines(
     if len(line_at) == 0:
         return lines, classes, 0.0
     near, first = np.unique(line_at, return_index=True)
-    groups = np.split(band_at, first[1:])
-    inside = [
-        shapely.intersection(lines[i], shapely.union_all(bands[g]))
-        for i, g in zip(near.tolist(), groups, strict=True)
-    ]
-    out_lines, out_classes, removed = list(lines), list(classes), 0.0
-    for i, piece in zip(near.tolist(), inside, strict=True):
+    out_lines, removed = list(lines), 0.0
+    for i, group in zip(near.tolist(), np.split(band_at, first[1:]), strict=True):
+        piece = shapely.intersection(lines[i], shapely.union_all(bands[group]))
         runs = [p for p in shapely.get_parts(shapely.line_merge(piece)) if p.length >= RUN_M]
-        if not runs:
-            continue
-        removed += sum(p.length for p in runs)
-        out_lines[i] = shapely.difference(lines[i], shapely.buffer(shapely.union_all(runs), 0.01))
+        if runs:
+            removed += sum(p.length for p in runs)
+            out_lines[i] = shapely.difference(
+                lines[i], shapely.buffer(shapely.union_all(runs), 0.01)
+            )
     keep_lines, keep_classes = [], []
-    for line, cls in zip(out_lines, out_classes, strict=True):
+    for line, cls in zip(out_lines, classes, strict=True):
         for part in shapely.get_parts(line):
             if not part.is_empty and part.length > 0:
                 keep_lines.append(part)
