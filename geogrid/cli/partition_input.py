@@ -32,7 +32,11 @@ from geogrid.households import fill_households
 from geogrid.io._codes import as_text
 from geogrid.io._crossing import refuse_crossed_parents
 from geogrid.io._provenance import refuse_shifted_layers
-from geogrid.io._refusals import raise_first, refuse_missing_geometries
+from geogrid.io._refusals import (
+    raise_first,
+    refuse_missing_geometries,
+    refuse_unnamed_buildings,
+)
 from geogrid.io._topology import far_from_parents
 from geogrid.io._values import check_codes, check_values, value_notes
 from geogrid.io.mapping import FieldMapping, alias_columns, kind_by_name
@@ -84,6 +88,7 @@ def read_input(
             notes += [f"{names[kind]}: {n.replace('--map ', f'--map {kind}.')}" for n in said]
     _refuse_missing_codes(layers, names, path)
     refuse_missing_geometries(layers, file=str(path))
+    refuse_unnamed_buildings(layers["buildings"], file=str(path))
     if source_crs is None:  # the user's word on the CRS: no suspicion then, as in import
         notes += refuse_shifted_layers(layers, file=str(path))
     refuse_crossed_parents(layers, file=str(path))

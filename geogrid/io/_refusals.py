@@ -7,7 +7,7 @@ from __future__ import annotations
 import geopandas as gpd
 
 from geogrid.errors import ValidationFailed
-from geogrid.io._checks import empty_geometries, points_in_lines
+from geogrid.io._checks import check_ids, empty_geometries, points_in_lines
 from geogrid.schema import BARRIER_LAYERS, LAYERS
 from geogrid.validation import LayerFindings, ValidationReport
 
@@ -23,6 +23,17 @@ def refuse_missing_geometries(layers: dict[str, gpd.GeoDataFrame | None], *, fil
     for kind, frame in layers.items():
         if frame is not None and kind in LAYERS:
             points_in_lines(frame, LayerFindings(report, kind, file))
+    raise_first(report)
+
+
+def refuse_unnamed_buildings(buildings: gpd.GeoDataFrame | None, *, file: str) -> None:
+    """Refuse a ``building_id`` column with a blank or a repeated id, as import does: the
+    report names buildings by it (unassigned, suspect, straddling), and a name shared by two
+    buildings points at neither. A layer without the column is named by row."""
+    if buildings is None or "building_id" not in buildings.columns:
+        return
+    report = ValidationReport()
+    check_ids(buildings, LayerFindings(report, "buildings", file), stored=set())
     raise_first(report)
 
 

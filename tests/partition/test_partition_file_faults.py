@@ -129,3 +129,33 @@ def test_points_in_the_roads_layer_are_refused_naming_them_as_import_does(tmp_pa
         "has no line to follow, delete it or move it to a layer of its own (and 1 more)"
     )
     assert [f["feature"] for f in report["findings"]] == ["BUS1", "BUS2"]
+
+
+def test_a_building_id_given_twice_or_blank_is_refused_as_import_refuses_it(
+    tmp_path: Path,
+) -> None:
+    # partition FILE took them, and its lists (unassigned, suspect, straddling) named two
+    # buildings by one id, where import refused the file
+    frame = buildings()
+    frame.loc[3, "building_id"] = "b02"
+    frame.loc[9, "building_id"] = None
+    path = write(tmp_path, buildings=frame)
+    code, last, report = _run(path, tmp_path)
+    assert code == 1
+    assert last == (
+        f"geogrid: error: partition refused: file {path}, layer buildings, feature row 10, "
+        "field building_id: the feature has no building_id (and 1 more)"
+    )
+    assert [(f["feature"], f["check"]) for f in report["findings"]] == [
+        ("row 10", "missing_id"),
+        ("b02", "duplicate_id"),
+    ]
+    assert "b02 appears 2 times in the file" in report["findings"][1]["message"]
+
+
+def test_a_buildings_layer_without_ids_is_divided(tmp_path: Path) -> None:
+    path = write(tmp_path, buildings=buildings().drop(columns="building_id"))
+    code, _, report = _run(path, tmp_path)
+    assert code == 0
+    assert report["households"]["in_grids"]["basic"] == 16 * HOUSEHOLDS
+    assert report["households"]["unassigned"] == []
