@@ -1,7 +1,11 @@
 """Households of buildings: keep the given counts, estimate the missing ones.
 
-estimate = footprint area (m²) × levels × residential share ÷ dwelling size, each a setting
-(:class:`geogrid.settings.HouseholdSettings`). Estimates may be scaled so that an area (a district
+estimate = floor area (m²) × residential share ÷ dwelling size, each a setting
+(:class:`geogrid.settings.HouseholdSettings`); the floor area is the building's own
+``floor_area`` (建筑面积) where it has one, else its footprint times its ``floor_area_ratio`` (a
+parcel's 容积率), else its footprint times its levels; times the building's use weight where it has a
+``use`` (:mod:`geogrid.building_uses`: 0 for a school, an office, a park's parcel; the mixed
+share for homes above shops; 1 for homes and for a use no table knows, which is listed). Estimates may be scaled so that an area (a district
 or street, or the whole file) adds up to a known total, such as its census households; the
 integers then add up exactly (largest remainder). Every figure is marked ``given`` or
 ``estimated`` and the assumptions travel with the data.
@@ -17,11 +21,15 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from geogrid.building_uses import canonical_use, residential_weight
 from geogrid.crs import metric_crs
 from geogrid.errors import InputError
 from geogrid.settings import HouseholdSettings
 
-METHOD = "footprint_m2 * levels * residential_share / dwelling_size_m2"
+METHOD = (
+    "floor_m2 (floor_area, else footprint_m2 * floor_area_ratio, else footprint_m2 * levels) "
+    "* residential_share * use_weight / dwelling_size_m2"
+)
 
 
 @dataclass(frozen=True)
@@ -41,9 +49,85 @@ def estimate_households(
     if buildings.empty:
         return pd.Series(dtype=float, index=buildings.index)
     area = buildings.to_crs(metric_crs(buildings)).geometry.area
-    levels = _levels(buildings, settings)
-    estimate = area * levels * settings.residential_share / settings.dwelling_size_m2
+    floor = _floor_source(buildings)
+    floor_m2 = (area * _levels(buildings, settings)).where(
+        floor == "levels", floor_m2_given(buildings, area)
+    )
+    weight = use_weights(buildings, mixed_share=settings.mixed_residential_share)
+    estimate = floor_m2 * settings.residential_share * weight / settings.dwelling_size_m2
     return estimate.where(area >= settings.min_footprint_m2, 0.0).astype(float)
+
+
+def _positive(buildings: gpd.GeoDataFrame, name: str) -> pd.Series:
+    """A column as positive numbers (NaN where absent, not a number, 0 or negative)."""
+    if name not in buildings.columns:
+        return pd.Series(np.nan, index=buildings.index)
+    values = pd.to_numeric(buildings[name], errors="coerce").astype(float)
+    return values.where(values > 0)
+
+
+def floor_m2_given(buildings: gpd.GeoDataFrame, area: pd.Series) -> pd.Series:
+    """Floor area (m²) a building's own fields give: its ``floor_area``, else its footprint
+    times its ``floor_area_ratio`` (a parcel's 容积率); NaN where neither does."""
+    return _positive(buildings, "floor_area").fillna(
+        area * _positive(buildings, "floor_area_ratio")
+    )
+
+
+def _unread_floor(buildings: gpd.GeoDataFrame) -> int:
+    """Buildings with a floor area or ratio written that is not a positive number (1,234 m²,
+    0): footprint times levels is used for them, and they are counted."""
+    written = pd.Series(False, index=buildings.index)
+    for name in ("floor_area", "floor_area_ratio"):
+        if name in buildings.columns:
+            text = buildings[name].map(lambda v: str(v).strip() if pd.notna(v) else "")
+            written |= (text != "") & _positive(buildings, name).isna()
+    return int((written & (_floor_source(buildings) == "levels")).sum())
+
+
+def _floor_source(buildings: gpd.GeoDataFrame) -> pd.Series:
+    """Where each building's floor area comes from: floor_area, floor_area_ratio or levels."""
+    source = pd.Series("levels", index=buildings.index, dtype=object)
+    source[_positive(buildings, "floor_area_ratio").notna()] = "floor_area_ratio"
+    source[_positive(buildings, "floor_area").notna()] = "floor_area"
+    return source
+
+
+def use_weights(buildings: gpd.GeoDataFrame, *, mixed_share: float) -> pd.Series:
+    """Each building's use weight (:func:`geogrid.building_uses.residential_weight`); 1 for
+    all when the frame has no ``use`` column."""
+    if "use" not in buildings.columns:
+        return pd.Series(1.0, index=buildings.index)
+    uses = buildings["use"].map(canonical_use)
+    return uses.map(lambda u: residential_weight(u, mixed_share=mixed_share)).astype(float)
+
+
+def use_account(buildings: gpd.GeoDataFrame, estimated: pd.Series) -> dict[str, Any]:
+    """Of the buildings estimated: where the floor area came from (its own floor area, a
+    parcel's ratio, or footprint times levels) when a building gave either, how many of each
+    use, and the use values no table knows (read as homes) with how many carry each."""
+    if not estimated.any():
+        return {}
+    sources = _floor_source(buildings)[estimated]
+    floor = (
+        {str(k): int(v) for k, v in sources.value_counts().sort_index().items()}
+        if (sources != "levels").any() or _unread_floor(buildings[estimated])
+        else {}
+    )
+    if _unread_floor(buildings[estimated]):
+        floor["not_a_positive_number"] = _unread_floor(buildings[estimated])
+    if "use" not in buildings.columns:
+        return {"floor_from": floor} if floor else {}
+    raw = buildings.loc[estimated, "use"]
+    uses = raw.map(canonical_use)
+    text = raw.map(lambda v: str(v).strip() if pd.notna(v) else "")
+    unknown = text[uses.isna() & (text != "")]
+    return ({"floor_from": floor} if floor else {}) | {
+        "by_use": {
+            str(k): int(v) for k, v in uses.fillna("none").value_counts().sort_index().items()
+        },
+        "unknown_uses": {str(k): int(v) for k, v in unknown.value_counts().sort_index().items()},
+    }
 
 
 def _levels(buildings: gpd.GeoDataFrame, settings: HouseholdSettings) -> pd.Series:
@@ -112,6 +196,7 @@ def fill_households(
         **settings.model_dump(),
         "given": int(has.sum()),
         "estimated": int((~has).sum()),
+        **use_account(out, ~has),
     }
     if total is not None:
         scope = in_scope if in_scope is not None else pd.Series(True, index=out.index)
@@ -164,3 +249,31 @@ def _scale_to_total(
         "scope": total.scope,
         "scale_factor": round(target / raw_sum, 6) if raw_sum else None,
     }
+
+
+def use_summary(assumptions: dict[str, Any]) -> str:
+    """The estimate's uses in words for a summary line ("" when no building had a use): how
+    many estimated buildings of a non-residential use hold 0 households, how many mixed, and
+    the values no table knows (estimated as homes; ``--map buildings.use=...`` or fix them)."""
+    by_use: dict[str, int] = assumptions.get("by_use") or {}
+    unknown: dict[str, int] = assumptions.get("unknown_uses") or {}
+    none = {u: n for u, n in by_use.items() if u not in ("residential", "mixed", "none")}
+    said = []
+    if none:
+        listed = ", ".join(f"{u} {n:,}" for u, n in sorted(none.items(), key=lambda x: -x[1]))
+        said.append(f"{sum(none.values()):,} of a non-residential use at 0: {listed}")
+    if by_use.get("mixed"):
+        share = assumptions.get("mixed_residential_share", 0.5)
+        said.append(f"{by_use['mixed']:,} mixed-use at {share:g} of their floor")
+    floor: dict[str, int] = assumptions.get("floor_from") or {}
+    if floor:
+        said.append(
+            "floor from "
+            + ", ".join(f"{k.replace('_', ' ')} {n:,}" for k, n in floor.items())
+            + (" (footprint x levels used)" if floor.get("not_a_positive_number") else "")
+        )
+    if unknown:
+        first = ", ".join(f"{v} {n:,}" for v, n in list(unknown.items())[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        said.append(f"use not known, estimated as homes: {first}{more}")
+    return "; ".join(said)

@@ -27,9 +27,18 @@ class LayerSpec:
     id_field: str
     required: tuple[str, ...] = ()
     optional: tuple[str, ...] = field(default_factory=tuple)
+    transient: tuple[str, ...] = ()
+    """Fields read on the way in and used there, not stored (a building's floor area, read to
+    estimate its households)."""
 
     @property
     def fields(self) -> tuple[str, ...]:
+        """Every field a file's column may be read as."""
+        return (*self.stored_fields, *self.transient)
+
+    @property
+    def stored_fields(self) -> tuple[str, ...]:
+        """The fields the store keeps (a column each), written back by export."""
         return (self.id_field, *self.required, *self.optional)
 
 
@@ -48,6 +57,9 @@ BUILDINGS = LayerSpec(
     "building_id",
     (),
     ("levels", "households", "households_source", "compound_id", "use", "synthetic"),
+    # gross floor area (建筑面积, m²) or a parcel's floor area ratio (容积率): the floor that
+    # holds households, when a delivery gives it instead of levels
+    transient=("floor_area", "floor_area_ratio"),
 )
 ROADS = LayerSpec("roads", "line", "road_id", (), ("road_class", "name", "synthetic"))
 WATERWAYS = LayerSpec(

@@ -51,6 +51,12 @@ class HouseholdSettings(BaseSettings):
     residential_share: float = Field(
         default=0.85, gt=0, le=1, description="Share of floor area that is residential"
     )
+    mixed_residential_share: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Share of a mixed-use building (homes above shops, 商住) counted as homes",
+    )
     default_levels: int = Field(default=1, ge=1, description="Levels when a building gives none")
     min_footprint_m2: float = Field(
         default=30.0, ge=0, description="Footprints smaller than this hold no households (sheds)"

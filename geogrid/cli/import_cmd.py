@@ -19,6 +19,7 @@ from geogrid.cli._common import (
 )
 from geogrid.cli._layer_options import MapOption, MappingFile, SourceCrs, field_mapping
 from geogrid.errors import CRSError, InputError, ValidationFailed
+from geogrid.households import use_summary
 from geogrid.importer import ImportOptions, ImportResult, import_file
 from geogrid.schema import LAYERS
 from geogrid.settings import HouseholdSettings
@@ -238,4 +239,5 @@ def _show_written(result: ImportResult) -> None:
                 if households.get("total") is not None
                 else ""
             )
+            + (f" ({use_summary(households)})" if use_summary(households) else "")
         )

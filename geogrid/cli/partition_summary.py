@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.table import Table
 
+from geogrid.households import use_summary
 from geogrid.partition.engine import ENGINE_LEVELS
 from geogrid.partition.suspects import ENCLOSES, MIN_M2_PER_HOUSEHOLD
 from geogrid.partition_jobs import FILE_LAYERS
@@ -71,7 +72,11 @@ def household_lines(report: dict[str, Any]) -> list[str]:
                 f"{n['households']:,} households"
             )
     if "estimated" in acc:
-        lines.append(f"  households estimated for {acc['estimated']['estimated']:,} buildings")
+        uses = use_summary(acc["estimated"])
+        lines.append(
+            f"  households estimated for {acc['estimated']['estimated']:,} buildings"
+            + (f" ({uses})" if uses else "")
+        )
     return lines + suspect_lines(acc.get("suspect") or {})
 
 

@@ -67,6 +67,8 @@ FIELD_ALIASES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "building_id": (
             "楼栋编号", "楼栋号", "楼栋id", "楼栋代码", "楼栋编码", "建筑编号", "建筑id",
             "建筑物编号", "建筑物id", "房屋编号", "building_no", "buildingid",
+            # land parcels given as buildings (a planning delivery's 地块)
+            "地块编号", "地块代码", "宗地编号", "宗地号", "parcel_id",
         ),
         # not 层高: that is a storey's height in metres
         "levels": (
@@ -75,7 +77,15 @@ FIELD_ALIASES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "num_floors", "floor_count",
         ),
         "compound_id": ("小区编号", "小区id", "小区代码", "小区编码", "所属小区编号", "所属小区id"),
-        "use": ("用途", "建筑用途", "使用性质", "房屋用途", "房屋性质", "建筑性质", "使用功能"),
+        # a land parcel's use (用地性质: a GB 50137 code such as R2, or its name) is its use
+        "use": (
+            "用途", "建筑用途", "使用性质", "房屋用途", "房屋性质", "建筑性质", "使用功能",
+            "用地性质", "用地类型", "用地分类", "用地代码", "土地用途", "地类名称", "landuse",
+            "land_use", "building_use",
+        ),
+        # not 面积 or 占地面积: those are the footprint's (or the parcel's) area
+        "floor_area": ("建筑面积", "总建筑面积", "房屋建筑面积", "建面", "gross_floor_area", "gfa"),
+        "floor_area_ratio": ("容积率", "plot_ratio", "far"),
     },
     "compounds": {
         "compound_id": ("小区编号", "小区id", "小区代码", "小区编码"),

@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from geogrid.building_uses import canonical_use
 from geogrid.densify import densified_to_crs
 from geogrid.errors import InputError, InvariantBroken
 from geogrid.partition.inputs import Prepared, prepare
@@ -295,10 +296,11 @@ def checked_account(prep: Prepared, in_grids: dict[str, int]) -> dict[str, Any]:
 
 
 def _dedicated(uses: Sequence[str], buildings: gpd.GeoDataFrame) -> tuple[str, ...]:
-    """The dedicated uses, normalised like the buildings' ``use`` (sorted, lower case)."""
+    """The dedicated uses, normalised like the buildings' ``use`` (sorted; canonical where
+    known, so 学校 asks for schools; else lower case)."""
     if isinstance(uses, str):
         raise InputError("dedicated_uses must be a sequence of uses, not one string", field="use")
-    wanted = tuple(sorted({u.strip().lower() for u in uses if u.strip()}))
+    wanted = tuple(sorted({canonical_use(u) or u.strip().lower() for u in uses if u.strip()}))
     if wanted and "use" not in buildings.columns:
         raise InputError(
             f"dedicated grids for {', '.join(wanted)} need a 'use' field on the buildings",

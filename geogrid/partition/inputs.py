@@ -12,6 +12,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
+from geogrid.building_uses import canonical_use
 from geogrid.crs import metric_crs
 from geogrid.densify import densified_to_crs
 from geogrid.errors import CRSError, InputError
@@ -339,10 +340,13 @@ def with_polygon_compounds(
 
 
 def _uses(bld: gpd.GeoDataFrame) -> NDArray[np.object_] | None:
-    """Each building's use (``""`` where unknown), or None when buildings carry no ``use``."""
+    """Each building's use (``""`` where none), or None when buildings carry no ``use``: the
+    canonical use where one is known (学校 and A33 are ``school``), else the value as written,
+    in lower case."""
     if "use" not in bld.columns:
         return None
-    return np.asarray(bld["use"].astype("string").fillna("").str.strip().str.lower(), dtype=object)
+    raw = bld["use"].astype("string").fillna("").str.strip()
+    return np.asarray([canonical_use(v) or v.lower() for v in raw], dtype=object)
 
 
 def _owner(points: NDArray[np.object_], parents: NDArray[np.object_]) -> NDArray[np.int64]:

@@ -61,7 +61,7 @@ def layer_columns(name: str) -> tuple[Table, dict[str, Any], tuple[Any, ...]]:
     spec = layer_spec(name)
     binding = _binding(name)
     table = binding.table
-    columns = {f: table.c[binding.rename.get(f, f)] for f in spec.fields}
+    columns = {f: table.c[binding.rename.get(f, f)] for f in spec.stored_fields}
     return table, columns, tuple(table.c[c] == v for c, v in binding.fixed.items())
 
 

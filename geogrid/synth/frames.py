@@ -63,7 +63,7 @@ def _frame(
     spec = LAYERS[name]
     data = pd.DataFrame(columns)
     data["synthetic"] = True
-    frame = gpd.GeoDataFrame(data[list(spec.fields)], geometry=list(geometry), crs=crs)  # type: ignore[call-overload]
+    frame = gpd.GeoDataFrame(data[list(spec.stored_fields)], geometry=list(geometry), crs=crs)  # type: ignore[call-overload]
     return frame.to_crs(STORAGE_CRS)
 
 

@@ -18,6 +18,7 @@ from geogrid.households import (
     estimate_households,
     fill_households,
     largest_remainder,
+    use_summary,
 )
 from geogrid.settings import HouseholdSettings
 
@@ -86,3 +87,50 @@ def test_total_below_the_given_counts_is_refused() -> None:
     frame = _buildings().assign(households=[300, None])
     with pytest.raises(InputError, match="exceed the total 100"):
         fill_households(frame, total=HouseholdTotal(100, "test"))
+
+
+def test_estimate_weighs_each_building_by_its_use() -> None:
+    # five 100 m x 90 m footprints of 2 levels on UTM 50N's central meridian at 36 N (no
+    # distortion to speak of): 18,000 m² of floor each, so
+    # 18,000 x 0.85 / 90 = 170 households for homes, 85 for a mixed building at half, 0 for a
+    # school (GB 50137's A33) and a park's parcel; a use no table knows is read as homes
+    geoms = [box(x, 3_990_000, x + 100, 3_990_090) for x in range(500_000, 501_000, 200)]
+    frame = gpd.GeoDataFrame(
+        {"levels": [2] * 5, "use": ["住宅", "商住楼", "A33", "G1", "yes"]},
+        geometry=geoms,
+        crs="EPSG:32650",
+    )
+    out, assumptions = fill_households(frame, settings=HouseholdSettings())
+    assert out["households"].tolist() == [170, 85, 0, 0, 170]
+    assert assumptions["by_use"] == {"green": 1, "mixed": 1, "none": 1, "residential": 1,
+                                     "school": 1}  # fmt: skip
+    assert assumptions["unknown_uses"] == {"yes": 1}
+    assert use_summary(assumptions) == (
+        "2 of a non-residential use at 0: green 1, school 1; 1 mixed-use at 0.5 of their "
+        "floor; use not known, estimated as homes: yes 1"
+    )
+
+
+def test_a_floor_area_or_a_parcels_ratio_gives_the_floor_before_levels() -> None:
+    # the same 100 m x 90 m footprints (9,000 m²): a floor area of 27,000 m² (建筑面积) is
+    # 27,000 x 0.85 / 90 = 255 households whatever the levels; a parcel's ratio (容积率) of
+    # 2.5 is 22,500 m², 212.5; a floor area written "1,200 m²" is not read: 3 levels, 255
+    geoms = [box(x, 3_990_000, x + 100, 3_990_090) for x in range(500_000, 500_600, 200)]
+    frame = gpd.GeoDataFrame(
+        {
+            "levels": [6, None, 3],
+            "floor_area": [27_000, None, "1,200 m²"],
+            "floor_area_ratio": [None, 2.5, None],
+        },
+        geometry=geoms,
+        crs="EPSG:32650",
+    )
+    estimate = estimate_households(frame, settings=HouseholdSettings())
+    assert estimate.round(3).tolist() == [255.0, 212.5, 255.0]
+    _, assumptions = fill_households(frame, settings=HouseholdSettings())
+    assert assumptions["floor_from"] == {"floor_area": 1, "floor_area_ratio": 1, "levels": 1,
+                                         "not_a_positive_number": 1}  # fmt: skip
+    assert use_summary(assumptions) == (
+        "floor from floor area 1, floor area ratio 1, levels 1, not a positive number 1 "
+        "(footprint x levels used)"
+    )

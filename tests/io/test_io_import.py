@@ -9,6 +9,7 @@ import geopandas as gpd
 import pytest
 import shapely
 from _corpus import CORPUS, LIECHTENSTEIN, load_base, snapshot
+from pyproj import Geod
 
 from geogrid.boundaries import census_households
 from geogrid.crs import metric_crs
@@ -222,3 +223,34 @@ def test_seed_district_outlines_from_gcj02(store: Store) -> None:
     crs = metric_crs(truth)
     distance = stored.to_crs(crs).geometry.hausdorff_distance(truth.to_crs(crs).geometry)
     assert distance.max() < 2.0
+
+
+def test_land_parcels_with_a_use_and_a_ratio_stand_for_buildings(
+    store: Store, tmp_path: Path
+) -> None:
+    """A planning delivery's parcels (地块编号, 用地性质 as GB 50137 codes, 容积率) without
+    counts: homes estimated from the parcel's floor (area x ratio), a school's and a park's
+    parcels hold none; the ratio is read, not stored."""
+    load_base(store)
+    base = gpd.read_file(CORPUS / "base_buildings.geojson")
+    parcels = gpd.GeoDataFrame(
+        {
+            "地块编号": [f"P{i:02d}" for i in range(len(base))],
+            "用地性质": ["R2", "A33", "G1"] * 4,
+            "容积率": [2.0] * len(base),
+        },
+        geometry=base.geometry,
+        crs=base.crs,
+    )
+    path = tmp_path / "parcels.geojson"
+    parcels.to_file(path)
+    result = import_file(store, path, ImportOptions(layer="buildings"))
+    stored = read_layer(store.engine, "buildings").set_index("building_id")
+    assert "floor_area_ratio" not in stored.columns
+    assert stored.loc[["P01", "P02", "P04", "P05"], "households"].tolist() == [0, 0, 0, 0]
+    homes = parcels.geometry[::3]
+    floor = sum(abs(Geod(ellps="WGS84").geometry_area_perimeter(g)[0]) * 2.0 for g in homes)
+    assert stored["households"].sum() == round(floor * 0.85 / 90)
+    account = result.assumptions["buildings"]["households"]
+    assert account["by_use"] == {"green": 4, "residential": 4, "school": 4}
+    assert account["floor_from"] == {"floor_area_ratio": 12}

@@ -11,6 +11,7 @@ import geopandas as gpd
 import shapely
 from _cli import run_geogrid
 from _street_file import HOUSEHOLDS, WEST, buildings, communities, write
+from pyproj import Geod
 
 # the western square with its 2nd and 3rd corners swapped: the ring crosses itself at the
 # square's centre; make_valid keeps two triangles, half the land, the rest in no community
@@ -159,3 +160,21 @@ def test_a_buildings_layer_without_ids_is_divided(tmp_path: Path) -> None:
     assert code == 0
     assert report["households"]["in_grids"]["basic"] == 16 * HOUSEHOLDS
     assert report["households"]["unassigned"] == []
+
+
+def test_buildings_of_a_non_residential_use_are_estimated_at_no_households(
+    tmp_path: Path,
+) -> None:
+    # a delivery's 用途 without counts: every school and shop was estimated from its floor area
+    # as homes, so a school block drew grids around it as if 400 families lived there
+    frame = buildings().drop(columns="households")
+    frame["用途"] = ["住宅", "学校"] * 4 + ["商业"] * 4 + ["住宅"] * 4
+    path = write(tmp_path, buildings=frame)
+    code, _, report = _run(path, tmp_path)
+    assert code == 0
+    homes = frame[frame["用途"] == "住宅"]
+    floor = sum(abs(Geod(ellps="WGS84").geometry_area_perimeter(g)[0]) for g in homes.geometry)
+    estimated = report["households"]
+    assert estimated["households_in"] == round(floor * 0.85 / 90)  # 1 level, the defaults
+    assert estimated["in_grids"]["basic"] == estimated["households_in"]
+    assert estimated["estimated"]["by_use"] == {"commercial": 4, "residential": 8, "school": 4}

@@ -14,7 +14,7 @@ from geogrid.synth import SYNTH_LAYERS, synth_city
 def test_layers_have_exactly_the_schema_fields(xigang: dict[str, gpd.GeoDataFrame]) -> None:
     assert tuple(xigang) == SYNTH_LAYERS
     for name, frame in xigang.items():
-        assert list(frame.columns) == [*LAYERS[name].fields, "geometry"], name
+        assert list(frame.columns) == [*LAYERS[name].stored_fields, "geometry"], name
         assert frame.crs == "EPSG:4326"
         assert len(frame) > 0, name
         assert frame[LAYERS[name].id_field].is_unique, name
