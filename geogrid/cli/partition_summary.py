@@ -225,6 +225,18 @@ def network_lines(report: dict[str, Any]) -> list[str]:
             f"({listed}; bridge, tunnel, layer, 高架, 隧道) are not barriers: no grid boundary "
             "follows them"
         )
+    for layer, blank in (fixes.get("unclassed") or {}).items():
+        default = "secondary roads" if layer == "roads" else "rivers"
+        why = (
+            "a blank class value"
+            if blank["column"]
+            else "no class column (road_class, 道路等级, highway; waterway_class, 水系等级)"
+        )
+        lines.append(
+            f"  {layer}: {blank['lines']:,} line(s) with {why}, taken as {default} "
+            f"(--map {layer}.{'road' if layer == 'roads' else 'waterway'}_class=COLUMN reads a "
+            "column as the class)"
+        )
     for layer, values in (fixes.get("unknown_classes") or {}).items():
         default = "secondary roads" if layer == "roads" else "rivers"
         listed = ", ".join(f"{v!r} ({n})" for v, n in list(values.items())[:8])

@@ -10,7 +10,7 @@ not required. The quality report gives the share of grid boundary on each class.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -65,6 +65,18 @@ def unknown_values(frame: gpd.GeoDataFrame, layer: int) -> dict[str, int]:
     known = _class_names(frame, layer).map(lambda n: isinstance(n, str))
     unknown = raw.map(lambda v: isinstance(v, str) and v != "") & ~known
     return {str(k): int(v) for k, v in raw[unknown].value_counts().sort_index().items()}
+
+
+def unclassed(frame: gpd.GeoDataFrame, layer: int) -> dict[str, Any]:
+    """Lines of a barrier frame without a class value (blank, or no class column at all),
+    taken as the default: ``{"lines": n, "column": name or None}``; empty when none."""
+    if layer == 2 or frame.empty:
+        return {}
+    columns = ("road_class", "highway") if layer == 0 else ("waterway_class", "waterway")
+    column = next((c for c in columns if c in frame.columns), None)
+    raw = _raw_values(frame, layer)
+    blank = int((raw.isna() | (raw == "")).sum())
+    return {"lines": blank, "column": column} if blank else {}
 
 
 def _raw_values(frame: gpd.GeoDataFrame, layer: int) -> pd.Series:

@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geogrid.building_uses import canonical_use
+from geogrid.building_uses import USES, canonical_use
 from geogrid.densify import densified_to_crs
 from geogrid.errors import InputError, InvariantBroken
 from geogrid.partition.inputs import Prepared, prepare
@@ -304,6 +304,14 @@ def _dedicated(uses: Sequence[str], buildings: gpd.GeoDataFrame) -> tuple[str, .
     if wanted and "use" not in buildings.columns:
         raise InputError(
             f"dedicated grids for {', '.join(wanted)} need a 'use' field on the buildings",
+            field="use",
+        )
+    held = {canonical_use(v) or str(v).strip().lower() for v in buildings.get("use", ()) if v == v}
+    unknown = [u for u in wanted if u not in USES and u not in held]
+    if unknown:  # a typing slip (schol) would give no dedicated grid and no word
+        raise InputError(
+            f"no building has the use {', '.join(map(repr, unknown))} asked for dedicated grids "
+            f"(uses known: {', '.join(USES[2:])}; or a value the buildings carry)",
             field="use",
         )
     return wanted

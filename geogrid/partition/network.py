@@ -32,7 +32,7 @@ from pyproj import CRS
 from geogrid.densify import densified_to_crs
 from geogrid.errors import CRSError, InputError
 from geogrid.off_street import off_street
-from geogrid.partition.barriers import CLASSES, line_classes, unknown_values
+from geogrid.partition.barriers import CLASSES, line_classes, unclassed, unknown_values
 
 SNAP_M: Final = 20.0  # default tolerance for dangling ends
 EXTENSION_M: Final = 0.01  # an extended end reaches this far past its target (a clean cut)
@@ -74,6 +74,11 @@ def barrier_network(
         name: unknown
         for name, frame, layer in zip(("roads", "waterways"), frames, (0, 1), strict=False)
         if frame is not None and (unknown := unknown_values(frame, layer))
+    }
+    fixes["unclassed"] = {  # blank: the default too, counted as the unknown are
+        name: blank
+        for name, frame, layer in zip(("roads", "waterways"), frames, (0, 1), strict=False)
+        if frame is not None and (blank := unclassed(frame, layer))
     }
     lines, classes, fixes["duplicates_removed"] = _deduplicate(lines, classes)
     lines, classes, fixes["along_outlines_removed_m"] = _off_outlines(lines, classes, outlines)

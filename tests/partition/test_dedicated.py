@@ -132,6 +132,23 @@ def test_without_the_option_nothing_changes(layers: dict[str, gpd.GeoDataFrame])
         assert a.geometry.to_wkb().tolist() == b.geometry.to_wkb().tolist()
 
 
+def test_a_use_no_building_has_and_no_table_knows_is_refused(
+    layers: dict[str, gpd.GeoDataFrame],
+) -> None:
+    # --dedicated schol ran, made no dedicated grid and said nothing
+    with pytest.raises(InputError, match="no building has the use 'schol' asked for dedicated"):
+        partition_plan(layers["communities"], layers["buildings"], dedicated_uses=["schol"])
+
+
+def test_a_use_in_chinese_asks_for_the_same_grids(layers: dict[str, gpd.GeoDataFrame]) -> None:
+    chinese = layers["buildings"].assign(use=layers["buildings"]["use"].replace("School ", "学校"))
+    english = _plan(layers, dedicated_uses=["school"]).report["basic"]["dedicated_grids"]
+    assert len(english) == SCHOOL_BUILDINGS
+    for asked in (["school"], ["学校"]):
+        plan = _plan(dict(layers, buildings=chinese), dedicated_uses=asked)
+        assert plan.report["basic"]["dedicated_grids"] == english
+
+
 def test_dedicated_uses_need_a_use_field(layers: dict[str, gpd.GeoDataFrame]) -> None:
     bare = layers["buildings"].drop(columns="use")
     with pytest.raises(InputError, match="'use' field"):

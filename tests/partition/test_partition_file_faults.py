@@ -178,3 +178,22 @@ def test_buildings_of_a_non_residential_use_are_estimated_at_no_households(
     assert estimated["households_in"] == round(floor * 0.85 / 90)  # 1 level, the defaults
     assert estimated["in_grids"]["basic"] == estimated["households_in"]
     assert estimated["estimated"]["by_use"] == {"commercial": 4, "residential": 8, "school": 4}
+
+
+def test_roads_without_a_class_are_counted_as_taken_for_secondary_roads(tmp_path: Path) -> None:
+    # a blank 道路等级 was taken as a secondary road without a word, where a value no table
+    # knows was listed
+    lines = [shapely.LineString([(120.500, y), (120.510, y)]) for y in (36.2030, 36.2035, 36.2040)]
+    roads = gpd.GeoDataFrame({"road_id": ["R1", "R2", "R3"], "道路等级": ["支路", "", None]},
+                             geometry=lines, crs="EPSG:4326")  # fmt: skip
+    path = write(tmp_path, roads=roads)
+    out, report = tmp_path / "p.gpkg", tmp_path / "r.json"
+    done = run_geogrid("partition", str(path), "--out", str(out), "--report", str(report))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(report.read_text())["network"]["unclassed"] == {
+        "roads": {"lines": 2, "column": "road_class"}
+    }
+    assert (
+        "roads: 2 line(s) with a blank class value, taken as secondary roads "
+        "(--map roads.road_class=COLUMN reads a column as the class)"
+    ) in " ".join(done.stdout.split())
