@@ -178,3 +178,14 @@ def test_liechtenstein_buildings_against_municipalities_as_communities(li_street
     )[0]
     assert len(outside) == len(out) - len(set(inside))
     assert len(outside) < 0.05 * len(out)
+
+
+def test_area_types_named_by_the_committee_that_runs_them() -> None:
+    # 居委会 / 村委会 were refused as "not one of urban_community, village, ..."
+    frame, _ = _load("base_communities.geojson", "communities")
+    frame = frame.iloc[:4].assign(area_type=["居委会", "村委会", "社区居委会", "村民委员会"])
+    checked, report = validate_layer(frame, "communities", file="c.geojson")
+    assert not [f for f in report.errors if f.field == "area_type"]
+    assert checked["area_type"].tolist() == [
+        "urban_community", "village", "urban_community", "village"
+    ]  # fmt: skip

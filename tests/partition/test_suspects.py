@@ -21,14 +21,17 @@ def _suspects(boxes: list[tuple[float, float, float, float]], households: list[i
 
 
 def test_a_footprint_given_again_shifted_by_half_its_width_is_named() -> None:
-    # 10 m squares: B1 is B0 moved 5 m east (50 of 100 m² shared: half, listed); B2 moved 6 m
-    # from B3 shares 40 m² (not listed); B4 is B0's very same footprint (counted once already)
-    boxes = [(0, 0, 10, 10), (5, 0, 15, 10), (100, 0, 110, 10), (106, 0, 116, 10), (0, 0, 10, 10)]
-    found = _suspects(boxes, [12, 12, 8, 8, 12], duplicate_of=[-1, -1, -1, -1, 0])
+    # 10 m squares: B1 is B0 moved 5 m east (50 of 100 m² shared, listed); B3 is B2 moved 6 m
+    # (40 m², listed: a copy shifted by a third of its width was not); B6 is B5 moved 9 m
+    # (10 m²: neighbours digitised over each other, not listed); B4 is B0's very same
+    # footprint (counted once already)
+    boxes = [(0, 0, 10, 10), (5, 0, 15, 10), (100, 0, 110, 10), (106, 0, 116, 10),
+             (0, 0, 10, 10), (200, 0, 210, 10), (209, 0, 219, 10)]  # fmt: skip
+    found = _suspects(boxes, [12, 12, 8, 8, 12, 5, 5], duplicate_of=[-1, -1, -1, -1, 0, -1, -1])
     assert found["overlapping_footprints"] == {
-        "pairs": 1,
-        "households": 24,
-        "first": [["B0", "B1"]],
+        "pairs": 2,
+        "households": 24 + 16,
+        "first": [["B0", "B1"], ["B2", "B3"]],
     }
 
 
