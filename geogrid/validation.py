@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -57,15 +58,18 @@ class Finding:
     feature: str | None = None
     field: str | None = None
     area_m2: float | None = None
+    column: str | None = None
+    """The file's column read as ``field`` when its name differs (户数 for households)."""
 
     def line(self) -> str:
+        field = f"{self.field} (column {self.column})" if self.column else self.field
         where = ", ".join(
             f"{label} {value}"
             for label, value in (
                 ("file", self.file),
                 ("layer", self.layer),
                 ("feature", self.feature),
-                ("field", self.field),
+                ("field", field),
             )
             if value is not None
         )
@@ -89,6 +93,7 @@ class ValidationReport:
         feature: object = None,
         field: str | None = None,
         area_m2: float | None = None,
+        column: str | None = None,
     ) -> None:
         self.findings.append(
             Finding(
@@ -100,6 +105,7 @@ class ValidationReport:
                 None if feature is None else str(feature),
                 field,
                 None if area_m2 is None else round(float(area_m2), 2),
+                column,
             )
         )
 
@@ -180,6 +186,8 @@ class LayerFindings:
     report: ValidationReport
     layer: str
     file: str
+    columns: Mapping[str, str] = field(default_factory=dict)
+    """Field -> the file's column read as it, where the names differ (``mapping``)."""
 
     def add(
         self,
@@ -200,6 +208,7 @@ class LayerFindings:
             feature=feature,
             field=field,
             area_m2=area_m2,
+            column=self.columns.get(field) if field else None,
         )
 
 
@@ -241,7 +250,7 @@ def validate_layer(
     :mod:`geogrid.io._coverage`), each fix a warning in the report.
     """
     report = ValidationReport()
-    findings = LayerFindings(report, layer, file)
+    findings = LayerFindings(report, layer, file, frame.attrs.get("columns", {}))
     context = context or Context()
     thresholds = thresholds or Thresholds()
     frame = _checks.check_geometries(frame, findings)

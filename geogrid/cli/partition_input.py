@@ -247,7 +247,7 @@ def _checked_values(layers: Layers, path: Path) -> tuple[Layers, list[str]]:
             continue
         numeric = [c for c in _CODES if c in frame and pd.api.types.is_numeric_dtype(frame[c])]
         frame = frame.assign(**{c: as_text(frame[c]) for c in numeric})  # 370212001001.0
-        findings = LayerFindings(report, name, str(path))
+        findings = LayerFindings(report, name, str(path), frame.attrs.get("columns", {}))
         checked = check_values(frame, findings, names=False)
         if "code" in checked.columns:  # codes under their parent's, as import checks them
             checked = check_codes(checked, findings)

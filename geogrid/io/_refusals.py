@@ -19,10 +19,10 @@ def refuse_missing_geometries(layers: dict[str, gpd.GeoDataFrame | None], *, fil
     report = ValidationReport()
     for kind, frame in layers.items():
         if frame is not None and kind in LAYERS and kind not in BARRIER_LAYERS:
-            empty_geometries(frame, LayerFindings(report, kind, file))
+            empty_geometries(frame, _findings(report, kind, file, frame))
     for kind, frame in layers.items():
         if frame is not None and kind in LAYERS:
-            points_in_lines(frame, LayerFindings(report, kind, file))
+            points_in_lines(frame, _findings(report, kind, file, frame))
     raise_first(report)
 
 
@@ -33,8 +33,15 @@ def refuse_unnamed_buildings(buildings: gpd.GeoDataFrame | None, *, file: str) -
     if buildings is None or "building_id" not in buildings.columns:
         return
     report = ValidationReport()
-    check_ids(buildings, LayerFindings(report, "buildings", file), stored=set())
+    check_ids(buildings, _findings(report, "buildings", file, buildings), stored=set())
     raise_first(report)
+
+
+def _findings(
+    report: ValidationReport, kind: str, file: str, frame: gpd.GeoDataFrame
+) -> LayerFindings:
+    """Findings about ``frame``, naming the file's column of a field read under another name."""
+    return LayerFindings(report, kind, file, frame.attrs.get("columns", {}))
 
 
 def raise_first(report: ValidationReport) -> None:

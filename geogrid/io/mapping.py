@@ -183,7 +183,15 @@ def apply_mapping(
     if spec.id_field not in out.columns:
         out[spec.id_field] = [str(i + 1) for i in range(len(out))]
         notes.append(f"the file has no {spec.id_field}: numbered the features 1..{len(out)}")
-    return out[[*[f for f in spec.fields if f in out.columns], "geometry"]], notes
+    out = out[[*[f for f in spec.fields if f in out.columns], "geometry"]]
+    return with_source_columns(out, chosen), notes
+
+
+def with_source_columns(frame: gpd.GeoDataFrame, chosen: Mapping[str, str]) -> gpd.GeoDataFrame:
+    """``frame`` remembering the file's column of each field read under another name (户数 for
+    households) in ``attrs["columns"]``, so that a finding names the column the user sees."""
+    frame.attrs["columns"] = {f: str(c) for f, c in chosen.items() if str(c) != f}
+    return frame
 
 
 def alias_columns(
@@ -210,7 +218,7 @@ def alias_columns(
     renamed = frame.rename(columns={column: name for name, column in aliased.columns.items()})
     for name in (f for f in spec.fields if f in fields):  # copied: one column, two fields
         renamed[name] = frame[chosen[name]].to_numpy()
-    return renamed, aliased.notes
+    return with_source_columns(renamed, {**aliased.columns, **chosen}), aliased.notes
 
 
 def _fields_of(mapping: FieldMapping | None, spec: LayerSpec) -> dict[str, str]:

@@ -197,3 +197,18 @@ def test_roads_without_a_class_are_counted_as_taken_for_secondary_roads(tmp_path
         "roads: 2 line(s) with a blank class value, taken as secondary roads "
         "(--map roads.road_class=COLUMN reads a column as the class)"
     ) in " ".join(done.stdout.split())
+
+
+def test_a_refusal_names_the_files_column_read_as_the_field(tmp_path: Path) -> None:
+    # it said "field households" of a file whose column is 户数: the user looked for it
+    frame = buildings().rename(columns={"households": "户数"})
+    frame["户数"] = frame["户数"].astype(object)
+    frame.loc[3, "户数"] = "20-30"
+    path = write(tmp_path, buildings=frame)
+    code, last, report = _run(path, tmp_path)
+    assert code == 1
+    assert last.startswith(
+        f"geogrid: error: partition refused: file {path}, layer buildings, feature b03, field "
+        "households (column 户数): households is not a number for 1 feature(s): b03 '20-30'"
+    )
+    assert [f["column"] for f in report["findings"] if f["severity"] == "error"] == ["户数"]
