@@ -109,7 +109,7 @@ def redraw_parent(
     if whole or not basic.codes or not _tiles(item.geometry, basic.geoms):
         _fresh(item, basic, out_b, out_m, seed=seed)
         return out_b, out_m
-    m_of = _locate(item.points, micro.geoms)
+    m_of = locate_points(item.points, micro.geoms)
     nb_m = np.bincount(m_of, minlength=len(micro.codes))
     hh_m = np.bincount(m_of, weights=item.households, minlength=len(micro.codes)).astype(np.int64)
     hh_b = np.bincount(micro_basic, weights=hh_m, minlength=len(basic.codes)).astype(np.int64)
@@ -327,7 +327,7 @@ def _straddled(
     return sorted(pairs)
 
 
-def _locate(points: ObjArray, grids: ObjArray) -> IntArray:
+def locate_points(points: ObjArray, grids: ObjArray) -> IntArray:
     """The grid holding each point (the lowest index on a shared edge; the nearest if none)."""
     out = np.full(len(points), -1, dtype=np.int64)
     if len(points) == 0:

@@ -22,9 +22,10 @@ from pyproj import CRS
 
 from geogrid.errors import InputError
 from geogrid.partition._geometry import coverage_error
-from geogrid.partition._redraw_parent import Grids, OldGrids, redraw_parent
+from geogrid.partition._redraw_parent import Grids, OldGrids, locate_points, redraw_parent
 from geogrid.partition.bands import band_for
 from geogrid.partition.engine import ENGINE_LEVELS, Plan, checked_account, grid_frame
+from geogrid.partition.exemptions import drawn_exemptions
 from geogrid.partition.inputs import prepare
 from geogrid.partition.parent import LevelResult, ParentInput
 from geogrid.partition.quality import level_report
@@ -221,7 +222,26 @@ def _result(item, grids, level, zone, *, inner):  # type: ignore[no-untyped-def]
         infeasible=list(grids.notes),
     )
     res.gap, res.overlap = coverage_error(item.geometry, geoms)
+    res.exempt_reason = _reasons(item, grids, res)
     return res
+
+
+def _reasons(item: ParentInput, grids: Grids, res: LevelResult) -> list[str]:
+    """Why each exempt grid is exempt, read from the grids as drawn (``drawn_exemptions``, as
+    the editor reads them: a first plan's reasons are not stored); "unclassified" where that
+    reading finds none (a grid the engine could not pack)."""
+    if not res.exempt.any():
+        return []
+    holder = locate_points(np.asarray(item.points, dtype=object), res.geoms)
+    largest = np.zeros(len(res.geoms), dtype=np.int64)
+    np.maximum.at(largest, holder, np.asarray(item.households, dtype=np.int64))
+    drawn = drawn_exemptions(
+        res.households, largest, lo=res.band[0], hi=res.band[1], parent=list(grids.parents)
+    )
+    return [
+        (why or "unclassified") if exempt else ""
+        for why, exempt in zip(drawn, res.exempt.tolist(), strict=True)
+    ]
 
 
 def _barrier_zone(item: ParentInput, tree: shapely.STRtree | None) -> shapely.Geometry | None:

@@ -133,3 +133,20 @@ def test_a_redraw_reports_its_household_account(
     assert (account["unassigned_households"], account["unassigned_buildings"]) == (37, 1)
     assert account["balanced"] is True
     assert next(iter(plan.report)) == "households"  # first, as in a first plan
+
+
+def test_a_redraw_with_nothing_changed_counts_exemptions_by_the_first_plans_reasons(
+    city: dict[str, gpd.GeoDataFrame], first: Plan
+) -> None:
+    # the redraw counted every exempt grid as "unclassified" (its grids carry no reason),
+    # where the first plan said why: a tower over the micro band is its own grid
+    plan = redraw_plan(first.grids, city["communities"], city["buildings"], roads=city["roads"])
+    assert plan.report["redraw"]["micro"]["kept_grid_share"] == 1.0
+    for level in ("basic", "micro"):
+        redrawn = {k: v for k, v in plan.report[level]["exemptions"].items() if v}
+        assert "unclassified" not in redrawn
+        assert set(redrawn) == {k for k, v in first.report[level]["exemptions"].items() if v}
+    # (the first plan exempts one in-band grid of an indivisible parent more: 12 against 11)
+    micro = plan.report["micro"]["exemptions"]
+    assert micro["single_over_band_building"] > 0
+    assert micro == first.report["micro"]["exemptions"]
