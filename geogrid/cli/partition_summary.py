@@ -11,6 +11,7 @@ from rich.table import Table
 
 from geogrid.households import use_summary
 from geogrid.partition.engine import ENGINE_LEVELS
+from geogrid.partition.intake import IN_HOLE
 from geogrid.partition.suspects import ENCLOSES, MIN_M2_PER_HOUSEHOLD
 from geogrid.partition_jobs import FILE_LAYERS
 
@@ -63,7 +64,7 @@ def household_lines(report: dict[str, Any]) -> list[str]:
     for reason, n in acc["unassigned_by_reason"].items():
         lines.append(
             f"  unassigned, {reason.replace('_', ' ')}: {n['buildings']:,} buildings, "
-            f"{n['households']:,} households"
+            f"{n['households']:,} households" + _first_in_hole(reason, acc["unassigned"])
         )
     for how, n in acc["placed_from_outside"].items():
         if n["buildings"]:
@@ -77,7 +78,33 @@ def household_lines(report: dict[str, Any]) -> list[str]:
             f"  households estimated for {acc['estimated']['estimated']:,} buildings"
             + (f" ({uses})" if uses else "")
         )
-    return lines + suspect_lines(acc.get("suspect") or {})
+    return (
+        lines
+        + divided_lines(acc.get("divided_buildings") or {})
+        + suspect_lines(acc.get("suspect") or {})
+    )
+
+
+def _first_in_hole(reason: str, rows: list[dict[str, Any]]) -> str:
+    """Which parent encloses them: a hole is the user's to draw into a community or to keep
+    (a military zone, an enclave outside every community), so name where."""
+    if reason != IN_HOLE:
+        return ""
+    first = next(row for row in rows if row["reason"] == reason)
+    return f" (first: {first['building']}, in a hole of {first['nearest_parent']})"
+
+
+def divided_lines(divided: dict[str, Any]) -> list[str]:
+    """Buildings drawn in parts apart, divided into one building per part (``pieces``)."""
+    if not divided.get("buildings"):
+        return []
+    first = divided["listed"][0]
+    return [
+        f"  {divided['buildings']:,} building(s) drawn in separate parts divided into "
+        f"{divided['into']:,}: first {first['building']} ({len(first['parts'])} parts "
+        f"{first['apart_m']:,.0f} m apart); households shared by area, each part its own "
+        "building"
+    ]
 
 
 def suspect_lines(suspect: dict[str, Any]) -> list[str]:

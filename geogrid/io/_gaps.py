@@ -68,7 +68,10 @@ def _gap_hint(area: float, width: float, thresholds: Thresholds) -> str:
     return (
         f"more than --repair fills, {gap_m2:g} m² or {gap_width:g} m wide: draw it into a "
         f"community, or if it is a strip between two boundaries, --repair "
-        f"--repair-gap-width-m {math.ceil(width * 10) / 10:g} gives it to a neighbour"
+        f"--repair-gap-width-m {math.ceil(width * 10) / 10:g} gives it to a neighbour; if it "
+        f"is a hole kept out of a community (a military zone), --gap-m2 {math.ceil(area):g} "
+        "lets it in and partition lists the buildings in it as unassigned, as 'partition FILE' "
+        "does"
     )
 
 

@@ -22,6 +22,7 @@ from geogrid.partition.inputs import Prepared, prepare
 from geogrid.partition.intake import REACH_M, household_account
 from geogrid.partition.network import SNAP_M
 from geogrid.partition.parent import LevelResult, ParentInput, ParentPlan, plan_parent
+from geogrid.partition.pieces import divided_report
 from geogrid.partition.pool import parent_pool, run_in_pool
 from geogrid.partition.quality import level_report, plan_road_proximity
 
@@ -150,6 +151,7 @@ def partition_plan(
     grids, levels_report = _collect(items, plans, metric, parents.crs, levels)
     report = {"households": _account(prep, plans), "network": prep.network, **levels_report}
     report["households"]["suspect"] = prep.suspects
+    report["households"]["divided_buildings"] = divided_report(prep.divided)
     if "basic" in report:  # shapes: internal basic boundary within 5 m of a road (quality)
         report["basic"].update(plan_road_proximity(plans, items, (roads, waterways), metric))
     between, outside = (

@@ -20,6 +20,7 @@ from geogrid.overlap_width import REPAIR_OVERLAP_WIDTH_M, inscribed_width, too_w
 from geogrid.partition.intake import REACH_M, Placement, place_buildings, unassigned_rows
 from geogrid.partition.network import SNAP_M, barrier_network
 from geogrid.partition.parent import ParentInput
+from geogrid.partition.pieces import divide_apart_parts
 from geogrid.partition.settlements import GAP_M, RURAL, settlements
 from geogrid.partition.suspects import (
     enclosing_footprints,
@@ -44,6 +45,7 @@ class Prepared:
     network: dict[str, Any] = field(default_factory=dict)  # fixes made to the line network
     parent_overlap_m2: float = 0.0  # parents overlap by this much (each pair within the limit)
     suspects: dict[str, Any] = field(default_factory=dict)  # buildings whose data look wrong
+    divided: list[dict[str, Any]] = field(default_factory=list)  # drawn in parts apart (pieces)
 
 
 def parent_items(
@@ -107,7 +109,7 @@ def prepare(
     area_types = (
         par["area_type"].to_numpy()[order] if "area_type" in par.columns else [None] * len(codes)
     )
-    bld = buildings.to_crs(metric)
+    bld, divided = divide_apart_parts(buildings.to_crs(metric))  # rows: one per building
     footprints = np.asarray(
         shapely.make_valid(shapely.force_2d(bld.geometry.to_numpy())), dtype=object
     )
@@ -191,6 +193,7 @@ def prepare(
         network=network.fixes,
         parent_overlap_m2=between,
         suspects=suspects,
+        divided=divided,
     )
 
 

@@ -2,9 +2,13 @@
 
 Nothing is lost: a building whose interior point lies in no parent goes to the parent its
 footprint overlaps most, else to the nearest parent within ``reach_m``; only what is left is
-listed as unassigned, each building with its reason. :func:`household_account` then checks
-that households in = households in grids + households listed, and the engine refuses a plan
-where they differ (:class:`geogrid.errors.InvariantBroken`).
+listed as unassigned, each building with its reason. A building in a hole of a parent (inside
+its outer boundary, its footprint on none of its land: a military zone, an enclave left out of
+the community) is not "near" that parent but enclosed by it: it is listed, not placed. Placed
+by nearest it was a point on the hole's edge, a cell without a footprint there, and micro
+grids drawn as slivers along the hole claimed households they did not hold.
+:func:`household_account` then checks that households in = households in grids + households
+listed, and the engine refuses a plan where they differ (:class:`geogrid.errors.InvariantBroken`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ BEYOND_REACH: Final = "outside_every_parent"
 NO_GEOMETRY: Final = "no_geometry"
 NOT_SELECTED: Final = "parent_not_divided"
 DUPLICATE: Final = "duplicate_footprint"
+IN_HOLE: Final = "in_a_hole_of_a_parent"
 
 
 @dataclass
@@ -35,7 +40,7 @@ class Placement:
     outside)."""
 
     owner: IntArray
-    how: ObjArray  # "inside", "overlap", "nearest" or "" (unassigned)
+    how: ObjArray  # "inside", "overlap", "nearest", "hole" (unassigned) or "" (unassigned)
     points: ObjArray
     footprints: ObjArray
     distance_m: NDArray[np.float64]  # to the nearest parent, for those left out
@@ -72,6 +77,9 @@ def place_buildings(
                 footprints[b] = inside
                 points[b] = shapely.point_on_surface(inside)
         rest = out[owner[out] < 0]
+        hole, enclosing = _in_holes(points[rest], parents)
+        nearest[rest[hole]], how[rest[hole]] = enclosing, "hole"
+        rest = rest[~hole]
         if len(rest):
             bi, pi = tree.query_nearest(footprints[rest], all_matches=False)
             d = shapely.distance(footprints[rest][bi], parents[pi])
@@ -82,6 +90,30 @@ def place_buildings(
                     points[b] = _inside_point(points[b], parents[p])
                     footprints[b] = points[b]  # its own ground lies outside every parent
     return Placement(owner, how, points, footprints, distance, nearest, duplicate_of)
+
+
+def _in_holes(points: ObjArray, parents: ObjArray) -> tuple[NDArray[np.bool_], IntArray]:
+    """Which ``points`` (of buildings on no parent's land) lie inside a parent's outer
+    boundary, and that parent (the first by index: parents are sorted by code)."""
+    hole = np.zeros(len(points), dtype=bool)
+    with_holes = np.flatnonzero(shapely.get_num_interior_rings(parents) > 0)
+    multi = np.flatnonzero(shapely.get_type_id(parents) == 6)  # a hole may be in any part
+    with_holes = np.union1d(with_holes, multi)
+    if len(points) == 0 or len(with_holes) == 0:
+        return hole, np.zeros(0, dtype=np.int64)
+    filled = np.asarray([_filled(parents[i]) for i in with_holes.tolist()], dtype=object)
+    pi, fi = shapely.STRtree(filled).query(points, predicate="intersects")
+    order = np.lexsort((fi, pi))
+    pi, fi = pi[order], fi[order]
+    first = np.r_[True, pi[1:] != pi[:-1]] if len(pi) else np.zeros(0, dtype=bool)
+    hole[pi[first]] = True
+    return hole, with_holes[fi[first]].astype(np.int64)
+
+
+def _filled(parent: shapely.Geometry) -> shapely.Geometry:
+    """The parent with its holes filled: the land within its outer rings."""
+    shells = shapely.polygons(shapely.get_exterior_ring(shapely.get_parts(parent)))
+    return shapely.union_all(shells)
 
 
 def duplicate_footprints(footprints: ObjArray) -> IntArray:
@@ -133,6 +165,13 @@ def unassigned_rows(
         if twin >= 0:
             text = f"the same footprint as building {ids[twin]}: its households counted once"
             rows.append(_row(ids[b], households[b], DUPLICATE, text, -1, codes, 0.0))
+            continue
+        if placement.how[b] == "hole":
+            text = (
+                f"in a hole of {codes[p]}: inside its outer boundary, not on its land "
+                "(an enclave such as a military zone); no grid holds this ground"
+            )
+            rows.append(_row(ids[b], households[b], IN_HOLE, text, p, codes, 0.0))
             continue
         if p < 0:
             reason, text = NO_GEOMETRY, "no usable footprint"
