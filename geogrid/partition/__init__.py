@@ -8,7 +8,9 @@ one parent at a time (``parent.plan_parent``), in the order a newcomer should re
    the nearest within ``reach_m``; the rest listed), clean the barrier line network
    (``network``: lines on a bridge or in a tunnel left out, duplicates, dangles, near-misses,
    false nodes) and class each line
-   (``barriers``: major / secondary / local, with their cut costs in one table).
+   (``barriers``: major / secondary / local, with their cut costs in one table). Buildings
+   and lines are taken in a canonical order, lines in one direction (``_canonical``): the
+   same data in another row order, or a road digitised the other way, gives the same plan.
 2. **tessellate** (``units.build_units``): blocks cut by the barrier lines, each block cut
    into one cell per building, so cells tile the parent exactly; large empty land is cut
    into lattice pieces (``_empty_land``).

@@ -17,6 +17,7 @@ from geogrid.crs import metric_crs
 from geogrid.densify import densified_to_crs
 from geogrid.errors import CRSError, InputError
 from geogrid.overlap_width import REPAIR_OVERLAP_WIDTH_M, inscribed_width, too_wide_to_repair
+from geogrid.partition._canonical import building_order, polygon_order
 from geogrid.partition.intake import REACH_M, Placement, place_buildings, unassigned_rows
 from geogrid.partition.network import SNAP_M, barrier_network
 from geogrid.partition.parent import ParentInput
@@ -39,13 +40,15 @@ class Prepared:
 
     items: list[ParentInput]
     metric: CRS
-    placement: Placement
-    households: NDArray[np.int64]  # per input building row
+    placement: Placement  # per building, in the canonical order (``rows``)
+    households: NDArray[np.int64]  # per building, in the canonical order (``rows``)
     unassigned: list[dict[str, Any]]  # buildings in no grid, with their reasons
     network: dict[str, Any] = field(default_factory=dict)  # fixes made to the line network
     parent_overlap_m2: float = 0.0  # parents overlap by this much (each pair within the limit)
     suspects: dict[str, Any] = field(default_factory=dict)  # buildings whose data look wrong
     divided: list[dict[str, Any]] = field(default_factory=list)  # drawn in parts apart (pieces)
+    # the input row of each building in the canonical order the engine takes them in
+    rows: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def parent_items(
@@ -113,10 +116,16 @@ def prepare(
     footprints = np.asarray(
         shapely.make_valid(shapely.force_2d(bld.geometry.to_numpy())), dtype=object
     )
+    ids = _ids(bld)
+    # from here on buildings are in a canonical order, not the rows' (see _canonical): the
+    # plan must not depend on it; ``rows`` names each building's input row
+    rows = building_order(footprints, ids)
+    footprints, ids = footprints[rows], ids[rows]
     points = np.asarray(shapely.point_on_surface(footprints), dtype=object)
-    households = _households(bld)
-    compound = _compounds(bld)
+    households = _households(bld)[rows]
+    compound = _compounds(bld)[rows]
     uses = _uses(bld)
+    uses = None if uses is None else uses[rows]
     placement = place_buildings(points, footprints, geoms, _owner(points, geoms), reach_m=reach_m)
     given_footprints = footprints
     owner, points, footprints = placement.owner, placement.points, placement.footprints
@@ -159,18 +168,14 @@ def prepare(
                     area_types[i], footprints[sel], settlement_gap_m, village[sel]
                 ),
                 uses=None if uses is None else uses[sel],
+                rows=rows[sel],
             )
         )
-    ids = (
-        bld["building_id"].to_numpy(dtype=object)
-        if "building_id" in bld.columns
-        else np.arange(len(bld)).astype(object)
-    )
     unassigned = unassigned_rows(
         placement, households=households, ids=ids, codes=codes, selected=selected, reach_m=reach_m
     )
     levels = (
-        pd.to_numeric(bld["levels"], errors="coerce").to_numpy(dtype=float)
+        pd.to_numeric(bld["levels"], errors="coerce").to_numpy(dtype=float)[rows]
         if "levels" in bld.columns
         else None
     )
@@ -194,6 +199,7 @@ def prepare(
         parent_overlap_m2=between,
         suspects=suspects,
         divided=divided,
+        rows=rows,
     )
 
 
@@ -221,7 +227,7 @@ def polygon_holding(
     what: str = "natural villages",
 ) -> NDArray[np.int64]:
     """Index of the polygon (a natural village, or ``what``) holding each building's point
-    (-1 in none or no layer)."""
+    (-1 in none or no layer), the polygons in their canonical order (``_canonical``)."""
     out = np.full(len(points), -1, dtype=np.int64)
     if villages is None or villages.empty or len(points) == 0:
         return out
@@ -229,7 +235,8 @@ def polygon_holding(
     geoms = np.asarray(
         shapely.make_valid(shapely.force_2d(densified_to_crs(villages, metric).geometry.to_numpy()))
     )
-    return _owner(points, geoms)
+    # numbered in a canonical order, not the rows' (the first of two overlapping holds)
+    return _owner(points, geoms[polygon_order(geoms)])
 
 
 def _refuse_overlaps(geoms: NDArray[np.object_], codes: NDArray[np.str_], limit: float) -> float:
@@ -301,6 +308,13 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
         return geom
     polys = [g for g in shapely.get_parts(geom) if g.geom_type in POLYGONAL]
     return shapely.union_all(polys) if polys else shapely.Polygon()
+
+
+def _ids(bld: gpd.GeoDataFrame) -> NDArray[np.object_]:
+    """Each building's id, or its row number in a frame without ``building_id``."""
+    if "building_id" in bld.columns:
+        return bld["building_id"].to_numpy(dtype=object)
+    return np.arange(len(bld)).astype(object)
 
 
 def _households(bld: gpd.GeoDataFrame) -> NDArray[np.int64]:

@@ -54,7 +54,8 @@ def place_buildings(
 ) -> Placement:
     """Place every building whose interior point lies in no parent (metric CRS). A building
     with the very footprint of an earlier one (delivered twice, under another id) is placed
-    nowhere: counted once, it is listed as a duplicate."""
+    nowhere: counted once, it is listed as a duplicate. Earlier in the buildings' canonical
+    order (``inputs.prepare``: by position, then id), so the rows' order does not decide it."""
     n = len(points)
     duplicate_of = duplicate_footprints(footprints)
     owner = np.where(duplicate_of >= 0, -1, owner)
@@ -124,7 +125,7 @@ def duplicate_footprints(footprints: ObjArray) -> IntArray:
     if len(ok) < 2:
         return out
     key, _ = pd.factorize(shapely.to_wkb(shapely.normalize(footprints[ok])))
-    _, at = np.unique(key, return_index=True)  # the first of each shape, in input order
+    _, at = np.unique(key, return_index=True)  # the first of each shape, in the given order
     first = at[key]
     dup = first != np.arange(len(ok))
     out[ok[dup]] = ok[first[dup]]

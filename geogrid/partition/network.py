@@ -32,6 +32,7 @@ from pyproj import CRS
 from geogrid.densify import densified_to_crs
 from geogrid.errors import CRSError, InputError
 from geogrid.off_street import off_street
+from geogrid.partition._canonical import line_order
 from geogrid.partition.barriers import CLASSES, line_classes, unclassed, unknown_values
 
 SNAP_M: Final = 20.0  # default tolerance for dangling ends
@@ -159,7 +160,10 @@ def _lines(
     lines = np.concatenate(geoms_all)
     classes = np.concatenate(classes_all)
     keep = np.isin(shapely.get_type_id(lines), (1, 2)) & (shapely.length(lines) > 0)
-    return np.asarray(lines[keep], dtype=object), classes[keep], empty
+    # every later step (duplicates, snapping, merging, the cuts) goes by array order and
+    # direction: one order and direction for the same lines, however the rows came (_canonical)
+    lines, classes = line_order(np.asarray(lines[keep], dtype=object), classes[keep])
+    return lines, classes, empty
 
 
 def _deduplicate(

@@ -66,6 +66,7 @@ class ParentInput:
     uses: NDArray[np.object_] | None = None  # building use (residential, school, ...)
     line_class: IntArray | None = None  # barrier class of each line (barriers.CLASSES)
     settlement: IntArray | None = None  # natural village of each building (rural parents)
+    rows: IntArray | None = None  # input row of each building (they come in canonical order)
 
 
 @dataclass

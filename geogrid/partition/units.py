@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from numpy.typing import NDArray
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 from geogrid.partition._empty_land import LARGE_M2, empty_land_lines
 from geogrid.partition._linework import (
@@ -232,7 +234,17 @@ def _groups(
     if footprints is not None and crossing.any():
         idx = np.flatnonzero(crossing)
         fi, bi = shapely.STRtree(footprints[idx]).query(reps, predicate="within")
-        group[fi] = bgroup[idx[bi]]
+        claim = bgroup[idx[bi]]
+        # a face two footprints overlap on binds both buildings into one group: given to one
+        # alone, the other's footprint was cut by a grid boundary whenever they parted (which
+        # one got it followed the input order)
+        by_face = np.lexsort((claim, fi))
+        fi, claim = fi[by_face], claim[by_face]
+        lead = claim[np.searchsorted(fi, fi)]  # the face's first claim
+        link = csr_matrix((np.ones(len(fi)), (claim, lead)), shape=(ngen, ngen))
+        _, joined = connected_components(link, directed=False)
+        group[building_unit] = joined[bgroup]
+        group[fi] = joined[claim]
     frag = np.flatnonzero(group < 0)
     group[frag] = ngen + np.arange(len(frag))
     _, dense = np.unique(group, return_inverse=True)

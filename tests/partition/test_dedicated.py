@@ -89,9 +89,9 @@ def _school_companions(layers: dict[str, gpd.GeoDataFrame]) -> np.ndarray:
     from geogrid.partition.units import build_units
 
     bld = layers["buildings"].reset_index(drop=True)
-    tagged = bld.assign(row=np.arange(len(bld)))
-    items, _ = parent_items(layers["communities"], tagged, [layers["roads"], layers["waterways"]])
-    rows = _rows_per_parent(layers, tagged)
+    items, _ = parent_items(layers["communities"], bld, [layers["roads"], layers["waterways"]])
+    # buildings reach the engine in a canonical order; each item names their input rows
+    rows = [item.rows for item in items]
     allowed = np.zeros(len(bld), dtype=bool)
     compound = bld["compound_id"].to_numpy()
     for item, row in zip(items, rows, strict=True):
@@ -106,19 +106,6 @@ def _school_companions(layers: dict[str, gpd.GeoDataFrame]) -> np.ndarray:
         allowed[row[mates]] = True
         allowed[row[np.isin(compound[row], list(kept))]] = True
     return allowed
-
-
-def _rows_per_parent(
-    layers: dict[str, gpd.GeoDataFrame], bld: gpd.GeoDataFrame
-) -> list[np.ndarray]:
-    """Row numbers of the buildings of each parent, in the order ``parent_items`` gives them."""
-    from geogrid.partition.inputs import _owner
-
-    parents = layers["communities"].sort_values("code", kind="stable").to_crs(bld.crs)
-    metric = "EPSG:32651"
-    points = shapely.point_on_surface(shapely.make_valid(bld.to_crs(metric).geometry.to_numpy()))
-    owner = _owner(points, parents.to_crs(metric).geometry.to_numpy())
-    return [np.flatnonzero(owner == i) for i in range(len(parents))]
 
 
 def test_without_the_option_nothing_changes(layers: dict[str, gpd.GeoDataFrame]) -> None:

@@ -306,20 +306,23 @@ def test_a_parent_without_geometry_is_refused_by_its_code() -> None:
 
 def test_a_footprint_delivered_twice_counts_once_and_is_listed() -> None:
     """The same house under a second id (and its ring drawn the other way round) holds its
-    households once; the copy is listed as a duplicate, naming the first."""
+    households once; the other is listed as a duplicate, naming the one kept. Which one is kept
+    does not follow the rows' order (buildings are taken in a canonical order: by position,
+    then id), so a re-export with the rows the other way lists the same building."""
     rows = _houses(6, 6, 10)  # 360 households
     first = rows[7][2]
-    rows.append(("COPY", 10, shapely.Polygon(list(first.exterior.coords)[::-1])))
-    plan = partition_plan(_community(), _buildings(rows))
-    acc = plan.report["households"]
-    assert acc["households_in"] == 370
-    assert acc["in_grids"]["basic"] == 360 == int(plan.grids["basic"]["households"].sum())
-    assert acc["unassigned_by_reason"] == {
-        "duplicate_footprint": {"buildings": 1, "households": 10}
-    }
-    [row] = acc["unassigned"]
-    assert row["building"] == "COPY"
-    assert row["detail"] == "the same footprint as building H1-1: its households counted once"
+    copy = ("COPY", 10, shapely.Polygon(list(first.exterior.coords)[::-1]))
+    for given in ([*rows, copy], [copy, *rows]):
+        plan = partition_plan(_community(), _buildings(given))
+        acc = plan.report["households"]
+        assert acc["households_in"] == 370
+        assert acc["in_grids"]["basic"] == 360 == int(plan.grids["basic"]["households"].sum())
+        assert acc["unassigned_by_reason"] == {
+            "duplicate_footprint": {"buildings": 1, "households": 10}
+        }
+        [row] = acc["unassigned"]
+        assert row["building"] == "H1-1"  # the same point: "COPY" comes first by id
+        assert row["detail"] == "the same footprint as building COPY: its households counted once"
 
 
 def test_a_crumb_of_a_community_joins_a_grid_instead_of_being_an_empty_one() -> None:
