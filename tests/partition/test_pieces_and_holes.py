@@ -92,9 +92,9 @@ def test_buildings_in_a_hole_of_a_community_are_listed_not_counted_in_grids() ->
     assert acc["unassigned_by_reason"] == {
         "in_a_hole_of_a_parent": {"buildings": 4, "households": 40}
     }
-    assert [(u["building"], u["nearest_parent"], u["distance_m"]) for u in acc["unassigned"]] == [
-        (f"Z{k}", CODE, 0.0) for k in range(4)
-    ]
+    assert sorted(
+        (u["building"], u["nearest_parent"], u["distance_m"]) for u in acc["unassigned"]
+    ) == [(f"Z{k}", CODE, 0.0) for k in range(4)]
     assert acc["unassigned"][0]["detail"].startswith(f"in a hole of {CODE}: inside its outer")
     # every micro grid holds the households it claims: no sliver along the hole
     micro = plan.grids["micro"].to_crs(UTM)
