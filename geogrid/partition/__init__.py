@@ -17,7 +17,9 @@ one parent at a time (``parent.plan_parent``), in the order a newcomer should re
 3. **build the graph** (``parent._graph``, ``balance.Graph``): one node per building group,
    weighted by households; each edge costs its length, a stretch on a barrier its class's cost.
 4. **split** (``divide.divide`` -> ``balance.split``, pymetis): into the band of the area type
-   (``bands``), over-band buildings and institutions apart.
+   (``bands``), over-band buildings and institutions apart, and each region bounded by major
+   barriers (``_graph.major_regions``) apart where each divides within the band alone (METIS's
+   balanced bisection does not follow a river that parts 14 grids from 5).
 5. **refine** (``balance.REFINEMENT``, one ordered list of moves, each keeping every grid
    connected and its band state no worse): connectivity and band (``_repair``; ``_local.mend``
    and the proofs of ``divide`` where METIS leaves grids out of band), then single units,

@@ -13,7 +13,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from geogrid.partition._geometry import point_hulls
-from geogrid.partition.barriers import OPEN_LAND_COST, class_costs
+from geogrid.partition.barriers import CLASSES, OPEN_LAND_COST, class_costs
 from geogrid.partition.units import Units
 
 IntArray = NDArray[np.int64]
@@ -83,6 +83,9 @@ class Graph:
     weight: IntArray
     block: IntArray | None = None  # the road block of each node (-1 none): pieces move whole
     places: Places | None = None  # where each node lies: the refinement's compactness term
+    # the land bounded by major barriers (railways, motorways, arterials, rivers) each node lies
+    # in: ``divide`` divides each such region apart where each can meet the band alone
+    region: IntArray | None = None
 
     @property
     def n(self) -> int:
@@ -98,6 +101,7 @@ class Graph:
             self.weight[nodes],
             None if self.block is None else self.block[nodes],
             None if self.places is None else self.places.take(nodes),
+            None if self.region is None else self.region[nodes],
         )
 
     def contract(self, group: IntArray) -> Graph:
@@ -114,8 +118,12 @@ class Graph:
             block = np.full(g, -1, dtype=np.int64)
             np.maximum.at(block, group, self.block)
         places = None if self.places is None else self.places.contract(group, g)
+        region = None
+        if self.region is not None:  # a group across a major line keeps one side's region
+            region = np.full(g, -1, dtype=np.int64)
+            np.maximum.at(region, group, self.region)
         return Graph(
-            m.indptr.astype(np.int64), m.indices.astype(np.int64), m.data, w, block, places
+            m.indptr.astype(np.int64), m.indices.astype(np.int64), m.data, w, block, places, region
         )
 
     def with_cost(self, cost: FloatArray, *, block: bool = True) -> Graph:
@@ -146,7 +154,23 @@ def unit_graph(units: Units, *, blocks: bool = True) -> Graph:
         units.households,
         units.block if blocks else None,
         face_places(units),
+        major_regions(units),
     )
+
+
+def major_regions(units: Units) -> IntArray | None:
+    """The region of each face: faces joined by edges that lie mostly off major barrier lines,
+    so a major line running across the parent parts its regions and one ending inside does not
+    (None without barrier classes)."""
+    if units.shared_by_class is None:
+        return None
+    src = np.repeat(np.arange(units.n), np.diff(units.indptr))
+    off = units.shared_by_class[:, CLASSES.index("major")] * 2.0 < units.shared
+    m = csr_matrix(
+        (np.ones(int(off.sum())), (src[off], units.indices[off])), shape=(units.n, units.n)
+    )
+    _, region = connected_components(m, directed=False)
+    return region.astype(np.int64)
 
 
 def face_places(units: Units) -> Places:

@@ -3,8 +3,8 @@ value falls in which class. The one place to change them.
 
 Cutting through a block (between two buildings with no line between them) costs 1 per metre;
 cutting along a barrier costs its class's weight per metre. Railways, motorways, arterials and
-rivers are nearly free to follow and so are not crossed wherever a division within the band
-allows; secondary roads are strongly preferred; local roads, lanes and paths are cheap cuts but
+rivers are nearly free to follow and are not crossed wherever a division within the band
+allows (``divide`` divides the regions they bound apart, ``_graph.major_regions``); secondary roads are strongly preferred; local roads, lanes and paths are cheap cuts but
 not required. The quality report gives the share of grid boundary on each class.
 """
 

@@ -1,0 +1,83 @@
+"""A river (or railway, motorway, arterial) is not crossed where each side divides within the
+band alone (issue 12), even when the sides hold unequal numbers of grids, which METIS's balanced
+bisection does not follow."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import shapely
+from _quality_helpers import item, lattice_buildings
+
+from geogrid.partition.barriers import CLASSES
+from geogrid.partition.parent import plan_parent
+
+RIVER_X = 420.0  # the river runs north-south at this x; 3 grids' land west, 1 east
+
+
+def _parent() -> tuple[shapely.Geometry, list[shapely.Geometry], np.ndarray]:
+    parent = shapely.box(0, 0, 600, 300)
+    river = shapely.LineString([(RIVER_X, -10), (RIVER_X + 10, 310)])
+    # local streets on a 60 m lattice: cheap cuts everywhere, so the river is not the only one
+    streets = [shapely.LineString([(x, -10), (x, 310)]) for x in (60, 120, 180, 240, 300, 360)]
+    streets += [shapely.LineString([(-10, y), (610, y)]) for y in (75, 150, 225)]
+    streets += [shapely.LineString([(x, -10), (x, 310)]) for x in (500, 550)]
+    lines = [river, *streets]
+    classes = np.asarray(
+        [CLASSES.index("major")] + [CLASSES.index("local")] * len(streets), dtype=np.int64
+    )
+    return parent, lines, classes
+
+
+def test_no_basic_grid_holds_buildings_on_both_banks() -> None:
+    parent, lines, classes = _parent()
+    land = shapely.difference(parent, shapely.union_all([line.buffer(4.0) for line in lines]))
+    foot = lattice_buildings(land, spacing=20.0, size=8.0, rng=np.random.default_rng(5))
+    centre = shapely.centroid(foot)
+    east = shapely.get_x(centre) > RIVER_X + shapely.get_y(centre) * 10.0 / 320.0
+    hh = np.zeros(len(foot), dtype=np.int64)
+    # 1,230 households west of the river (3 grids of 410) and 410 east (1 grid): 4 grids in
+    # all, which a balanced bisection halves into 820 and 820, across the river
+    hh[~east] = _spread(int((~east).sum()), 1230)
+    hh[east] = _spread(int(east.sum()), 410)
+    plan = plan_parent(replace(item(parent, foot, hh, lines=lines), line_class=classes))
+    basic = plan.levels["basic"]
+    holder = np.asarray([int(np.flatnonzero(shapely.contains(basic.geoms, c))[0]) for c in centre])
+    west_hh = np.bincount(holder[~east], weights=hh[~east], minlength=len(basic.codes))
+    east_hh = np.bincount(holder[east], weights=hh[east], minlength=len(basic.codes))
+    both = [
+        (code, int(w), int(e))
+        for code, w, e in zip(basic.codes, west_hh, east_hh, strict=True)
+        if w > 0 and e > 0
+    ]
+    # main put 270 + 225 and 168 + 185 households of either bank in two grids
+    assert both == [], f"grids with households on both banks (code, west, east): {both}"
+    # so 3 grids west (1,230 households, each 300-500) and 1 east (all 410)
+    assert sorted(east_hh[east_hh > 0].tolist()) == [410]
+    assert len(west_hh[west_hh > 0]) == 3 and west_hh.sum() == 1230
+    assert all(300 <= h <= 500 for h in basic.households.tolist())
+    assert basic.exempt.sum() == 0
+
+
+def test_a_bank_too_light_for_a_grid_joins_across_the_river() -> None:
+    parent, lines, classes = _parent()
+    land = shapely.difference(parent, shapely.union_all([line.buffer(4.0) for line in lines]))
+    foot = lattice_buildings(land, spacing=20.0, size=8.0, rng=np.random.default_rng(5))
+    centre = shapely.centroid(foot)
+    east = shapely.get_x(centre) > RIVER_X + shapely.get_y(centre) * 10.0 / 320.0
+    hh = np.zeros(len(foot), dtype=np.int64)
+    # 200 households east: no grid alone, so they join grids across; 1,430 in all are 4 grids
+    hh[~east] = _spread(int((~east).sum()), 1230)
+    hh[east] = _spread(int(east.sum()), 200)
+    plan = plan_parent(replace(item(parent, foot, hh, lines=lines), line_class=classes))
+    basic = plan.levels["basic"]
+    assert len(basic.codes) == 4
+    assert all(300 <= h <= 500 for h in basic.households.tolist())
+    assert basic.households.sum() == 1430
+
+
+def _spread(n: int, total: int) -> np.ndarray:
+    hh = np.full(n, total // n, dtype=np.int64)
+    hh[: total - int(hh.sum())] += 1
+    return hh
