@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from geogrid.errors import InputError
 from geogrid.io import SourceLayer, layer_for, read_layers
+from geogrid.io.kind_names import is_surface
 from geogrid.io.readers import layer_names
 from geogrid.schema import LAYERS
 
@@ -109,7 +110,15 @@ def _known_layers(
     # a layer named as the kind itself wins over others whose names only tell it
     # (roads beside roads_2019): those are listed, not imported
     exact = {s.name.lower() for s in sources if s.name.lower() in LAYERS}
-    second = [s for s in sources if kinds.get(s.name) in exact and s.name.lower() not in exact]
+    # and road centre lines over road surfaces (道路中心线 beside 道路面): surfaces alone are
+    # read, to be refused with the hint to derive centre lines from them
+    lines = {kinds[s.name] for s in sources if s.name in kinds and not is_surface(s.name)}
+    second = [
+        s
+        for s in sources
+        if (kinds.get(s.name) in exact and s.name.lower() not in exact)
+        or (is_surface(s.name) and kinds.get(s.name) in lines)
+    ]
     known = [s for s in sources if s.name in kinds and s not in second]
     if not known:
         names = ", ".join(s.name for s in unknown)
@@ -124,9 +133,13 @@ def _known_layers(
         for s in unknown
     )
     known[0].notes.extend(
-        f"layer {s.name} of the file ({len(s.frame):,} features) is not imported: layer "
-        f"{kinds[s.name]} is named as the kind (to import this one instead: --layer "
-        f"{s.name}:{kinds[s.name]})"
+        f"layer {s.name} of the file ({len(s.frame):,} features) is not imported: "
+        + (
+            "road surfaces beside a layer of centre lines"
+            if is_surface(s.name) and kinds[s.name] in lines
+            else f"layer {kinds[s.name]} is named as the kind"
+        )
+        + f" (to import this one instead: --layer {s.name}:{kinds[s.name]})"
         for s in second
     )
     return known

@@ -24,7 +24,7 @@ from geogrid.households import HouseholdTotal, fill_households
 from geogrid.import_sources import choose_layer, kind_of, sources_of
 from geogrid.io import FieldMapping, SourceLayer, _provenance, apply_mapping
 from geogrid.io._checks import feature_label, made_valid
-from geogrid.io.mapping import kind_by_name
+from geogrid.io.kind_names import kind_by_name
 from geogrid.off_street import off_street
 from geogrid.schema import BARRIER_LAYERS, LAYERS, layer_spec
 from geogrid.settings import HouseholdSettings

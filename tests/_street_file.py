@@ -3,6 +3,8 @@ communities side by side (lon/lat), 8 buildings of 20 households in each."""
 
 from __future__ import annotations
 
+import warnings
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,6 +14,8 @@ import shapely
 STREET = "370212001"
 WEST, EAST = f"{STREET}001", f"{STREET}002"
 HOUSEHOLDS = 20
+# a line through the buildings of both communities
+ROAD = shapely.LineString([(120.500, 36.2010), (120.510, 36.2010)])
 
 
 def communities(west: shapely.Geometry | None = None) -> gpd.GeoDataFrame:
@@ -46,4 +50,37 @@ def write(tmp_path: Path, **layers: gpd.GeoDataFrame) -> Path:
     frames = {"communities": communities(), "buildings": buildings()} | layers
     for name, frame in frames.items():
         pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
+    return path
+
+
+def roads() -> gpd.GeoDataFrame:
+    """One primary road, ``ROAD``."""
+    return gpd.GeoDataFrame({"road_class": ["primary"]}, geometry=[ROAD], crs="EPSG:4326")
+
+
+def zipped(tmp_path: Path, encoding: str) -> Path:
+    """Shapefiles 社区, 房屋 and 道路 zipped with their names in ``encoding`` and no UTF-8 flag
+    (Python's zipfile sets it for every name it cannot write in ASCII: the names are written
+    as ASCII placeholders of the same length, then replaced byte for byte)."""
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    frames = {"社区": communities(), "房屋": buildings(), "道路": roads()}
+    path = tmp_path / "delivery.zip"
+    swaps: dict[bytes, bytes] = {}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for number, (name, frame) in enumerate(frames.items()):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # GDAL cuts building_id to building_i
+                pyogrio.write_dataframe(frame, folder / f"l{number}.shp", encoding="UTF-8")
+            raw = name.encode(encoding)
+            placeholder = f"{chr(ord('Q') + number)}" * len(raw)
+            for part in sorted(folder.glob(f"l{number}.*")):
+                archive.write(part, placeholder + part.suffix)
+                swaps[(placeholder + part.suffix).encode()] = raw + part.suffix.encode()
+    data = path.read_bytes()
+    for placeholder_name, raw_name in swaps.items():
+        data = data.replace(placeholder_name, raw_name)
+    path.write_bytes(data)
+    with zipfile.ZipFile(path) as archive:  # the names as a Chinese Windows zip has them
+        assert not any(info.flag_bits & 0x800 for info in archive.infolist())
     return path

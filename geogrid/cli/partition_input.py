@@ -31,6 +31,7 @@ from geogrid.errors import CRSError, InputError
 from geogrid.households import fill_households
 from geogrid.io._codes import as_text
 from geogrid.io._crossing import refuse_crossed_parents
+from geogrid.io._ogr import feature_count, list_layers
 from geogrid.io._provenance import refuse_shifted_layers
 from geogrid.io._refusals import (
     raise_first,
@@ -39,7 +40,8 @@ from geogrid.io._refusals import (
 )
 from geogrid.io._topology import far_from_parents
 from geogrid.io._values import check_codes, check_values, value_notes
-from geogrid.io.mapping import FieldMapping, alias_columns, kind_by_name
+from geogrid.io.kind_names import is_surface, kind_by_name
+from geogrid.io.mapping import FieldMapping, alias_columns
 from geogrid.io.readers import read_layers
 from geogrid.partition_jobs import FILE_LAYERS
 from geogrid.schema import LAYERS
@@ -112,9 +114,7 @@ def read_input(
 
 
 def _refuse_missing_layers(layers: Layers, path: Path) -> None:
-    import pyogrio
-
-    found = ", ".join(sorted(name for name, _ in pyogrio.list_layers(path))) or "none"
+    found = ", ".join(sorted(name for name, _ in list_layers(path))) or "none"
     hint = f"(layers here: {found}; rename one to it)"
     if layers["buildings"] is None:
         raise InputError(f"no 'buildings' layer {hint}", file=str(path))
@@ -204,14 +204,13 @@ def _in_crs(
 
 def file_layer_names(path: Path) -> dict[str, str]:
     """The file's layer for each kind the engine reads, by name ignoring case (an exact name
-    first), else by a name that tells the kind (``io.mapping.kind_by_name``: 社区, buildings_2024)."""
-    import pyogrio
-
-    names = [str(name) for name, _ in pyogrio.list_layers(path)]
+    first), else by a name that tells the kind (``io.kind_names.kind_by_name``: 社区, 水系线)."""
+    names = [name for name, _ in list_layers(path)]
     out: dict[str, str] = {}
     for kind in FILE_LAYERS:
         same = [n for n in names if n == kind] or [n for n in names if n.lower() == kind]
-        same = same or [n for n in names if kind_by_name(n) == kind]
+        # centre lines (道路中心线) before surfaces (道路面), which are refused with a hint
+        same = same or sorted((n for n in names if kind_by_name(n) == kind), key=is_surface)
         if same:
             out[kind] = same[0]
     return out
@@ -220,17 +219,11 @@ def file_layer_names(path: Path) -> dict[str, str]:
 def input_layers(path: Path) -> dict[str, Any]:
     """The layers of an input file the engine reads, and those it does not with their
     feature counts: a land-use or parcel layer is not silently left out."""
-    import pyogrio
-
     read = set(file_layer_names(path).values())
-    names = [str(name) for name, _ in pyogrio.list_layers(path)]
+    names = [name for name, _ in list_layers(path)]
     return {
         "read": [name for name in names if name in read],
-        "not_read": {
-            name: int(pyogrio.read_info(path, layer=name)["features"])
-            for name in names
-            if name not in read
-        },
+        "not_read": {name: feature_count(path, name) for name in names if name not in read},
     }
 
 

@@ -110,14 +110,16 @@ def check_geometries(frame: gpd.GeoDataFrame, findings: LayerFindings) -> gpd.Ge
 
 
 def points_in_lines(frame: gpd.GeoDataFrame, findings: LayerFindings) -> None:
-    """An error for each point (a bus stop, a surveyor's mark) in a line layer, as
-    :func:`check_geometries` finds it: ``geogrid partition FILE`` refuses them as import does.
-    Polygons among lines (road surfaces) are the engine's to refuse, with its own hint."""
+    """An error for each point (a bus stop, a surveyor's mark) in a line layer, and each polygon
+    (a station) among railways, as :func:`check_geometries` finds it: ``geogrid partition
+    FILE`` refuses them as import does. Polygons among roads (road surfaces) are the engine's to
+    refuse, with its own hint; among waterways they are a river's banks, which it reads."""
     layer = findings.layer
     if layer_spec(layer).geometry != "line" or frame.empty:
         return
     geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
-    points = np.isin(shapely.get_type_id(geoms), [_TYPE_IDS["Point"], _TYPE_IDS["MultiPoint"]])
+    wrong = ["Point", "MultiPoint", *(["Polygon", "MultiPolygon"] if layer == "railways" else [])]
+    points = np.isin(shapely.get_type_id(geoms), [_TYPE_IDS[kind] for kind in wrong])
     labels = feature_label(frame, layer)
     for i in np.flatnonzero(points).tolist():
         findings.add(
@@ -134,6 +136,14 @@ def _wrong_type(found: str, layer: str) -> str:
     text = f"the geometry is a {found}; {layer} need {allowed}"
     if found in ("Point", "MultiPoint") and layer_spec(layer).geometry == "line":
         text += ": a point has no line to follow, delete it or move it to a layer of its own"
+    elif found in ("Polygon", "MultiPolygon") and layer == "waterways":
+        # the store holds waterways as lines; partition FILE takes an area's outline itself
+        text += ": a water area (水系面); store its outline as lines (QGIS: Polygons to lines)"
+    elif found in ("Polygon", "MultiPolygon") and layer == "railways":
+        # a station or yard drawn as an area: its outline is no track to divide along
+        text += (
+            ": a station or yard outline is no track, delete it or move it to a layer of its own"
+        )
     return text
 
 

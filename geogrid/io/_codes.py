@@ -20,6 +20,7 @@ from typing import Final
 import pandas as pd
 
 from geogrid.errors import InputError
+from geogrid.io._zipnames import open_zip
 
 DBF_FIELDS_ATTR: Final = "dbf_fields"
 """Key of ``frame.attrs`` where the Shapefile reader keeps the DBF's field definitions."""
@@ -42,7 +43,7 @@ def dbf_fields(shapefile: Path, member: str | None = None) -> dict[str, DbfField
     cannot be read (GDAL then says what is wrong)."""
     try:
         if shapefile.suffix.lower() == ".zip":
-            with zipfile.ZipFile(shapefile) as archive:
+            with open_zip(shapefile) as archive:
                 names = {name.lower(): name for name in archive.namelist()}
                 wanted = member[:-4].lower() + ".dbf" if member else None
                 dbfs = [

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import warnings
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ import pyogrio.raw
 import shapely
 
 from geogrid.errors import InputError
+from geogrid.io._zipnames import gdal_names, open_zip
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ def gdal_target(path: Path) -> str:
     if path.suffix.lower() != ".zip":
         return str(path)
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open_zip(path) as archive:
             names = archive.namelist()
     except (zipfile.BadZipFile, OSError) as exc:
         raise unreadable(path, exc) from exc
@@ -78,22 +81,49 @@ def gdal_target(path: Path) -> str:
     return f"/vsizip/{path.resolve()}/{gdbs[0]}" if gdbs else f"/vsizip/{path.resolve()}"
 
 
-def spatial_layers(path: Path, target: str) -> list[str]:
-    """The names of the layers of a source that have geometry."""
+@contextmanager
+def quiet(path: Path) -> Iterator[None]:
+    """GDAL opening ``path`` without warnings (M coordinates and open rings are noted and
+    repaired when a layer is read; a geometry type GDAL does not know is refused by name), a
+    zip's member names read as their maker meant them (``_zipnames``)."""
+    with gdal_names(path), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def list_layers(path: Path, target: str | None = None) -> list[tuple[str, str | None]]:
+    """Every layer of a source (``target``, else ``path``) and its geometry type (None for a
+    table without geometry, or with one GDAL does not know), without warnings."""
     try:
-        with warnings.catch_warnings():
-            # M and open rings: noted and repaired when the layer is read
-            warnings.simplefilter("ignore")
-            listing = pyogrio.list_layers(target)
+        with quiet(path):
+            listing = pyogrio.list_layers(target or path)
     except Exception as exc:
         raise unreadable(path, exc) from exc
-    return [str(name) for name, geom_type in listing if geom_type is not None]
+    return [(str(name), None if kind is None else str(kind)) for name, kind in listing]
+
+
+def feature_count(path: Path, layer: str) -> int:
+    """How many features a layer of ``path`` holds."""
+    with quiet(path):
+        return int(pyogrio.read_info(path, layer=layer)["features"])
+
+
+def spatial_layers(path: Path, target: str) -> list[str]:
+    """The names of the layers of a source that have geometry."""
+    return [name for name, geom_type in list_layers(path, target) if geom_type is not None]
 
 
 def choose_layers(path: Path, target: str, wanted: str | None) -> list[str]:
     """Every spatial layer, or only ``wanted``; a clear error when it is not there."""
     names = spatial_layers(path, target)
     if wanted is not None:
+        if wanted not in names and wanted in dict(list_layers(path, target)):
+            raise InputError(
+                f"layer {wanted!r} has no geometry GDAL can read (a table without one, or a "
+                "type GDAL does not know, such as a GeoPackage layer of LinearRings); write its "
+                "features as LineString or Polygon and read it again",
+                file=str(path),
+            )
         if wanted not in names:
             raise InputError(
                 f"no layer {wanted!r}; the file has: {', '.join(names) or 'no spatial layers'}",
@@ -112,7 +142,7 @@ def read_layer(
     kwargs: dict[str, Any] = {"layer": layer} if layer is not None else {}
     if encoding is not None:
         kwargs["encoding"] = encoding
-    with warnings.catch_warnings(record=True) as caught:
+    with gdal_names(path), warnings.catch_warnings(record=True) as caught:
         # GDAL warns about each open ring; they are repaired and reported below, by feature.
         # pyogrio drops M coordinates with a warning; it becomes a note below.
         warnings.simplefilter("always")

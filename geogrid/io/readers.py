@@ -22,6 +22,7 @@ from geogrid.errors import InputError
 from geogrid.io import _ogr
 from geogrid.io._codes import DBF_FIELDS_ATTR, DbfField, dbf_fields
 from geogrid.io._ogr import RawLayer, Repair
+from geogrid.io._zipnames import open_zip
 from geogrid.text_tables import DELIMITER_NAMES, csv_table, decode_bytes, plausible_gbk
 
 FALLBACK_ENCODINGS: Final = ("utf-8", "gb18030")
@@ -90,7 +91,7 @@ def read_route(path: Path) -> str:
 
 def _zip_has_shapefile(path: Path) -> bool:
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open_zip(path) as archive:
             return any(name.lower().endswith(".shp") for name in archive.namelist())
     except (zipfile.BadZipFile, OSError) as exc:
         raise _unreadable(path, exc) from exc
@@ -367,7 +368,7 @@ def _zipped_shapefile(path: Path, member: str | None = None) -> tuple[str, str]:
     """The one .shp member of a zip (or ``member``), and the text of its .cpg (empty when there
     is none)."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open_zip(path) as archive:
             names = archive.namelist()
             members = [member] if member else zipped_shapefiles(path)
             if len(members) != 1:
@@ -385,7 +386,7 @@ def _zipped_shapefile(path: Path, member: str | None = None) -> tuple[str, str]:
 def zipped_shapefiles(path: Path) -> list[str]:
     """The .shp members of a zip."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open_zip(path) as archive:
             return [name for name in archive.namelist() if name.lower().endswith(".shp")]
     except (zipfile.BadZipFile, OSError) as exc:
         raise _unreadable(path, exc) from exc

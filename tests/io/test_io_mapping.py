@@ -10,7 +10,7 @@ from shapely.geometry import box
 
 from geogrid.errors import InputError
 from geogrid.io import apply_mapping, load_mapping_file, merge_mappings, parse_map_options
-from geogrid.io.mapping import kind_by_name
+from geogrid.io.mapping import alias_columns, kind_by_name
 from geogrid.schema import layer_spec
 
 
@@ -111,6 +111,17 @@ def test_shapefile_short_names_are_read_back() -> None:
     assert out["building_id"].tolist() == ["a"]
 
 
+def test_alias_columns_reads_shapefile_short_names_as_apply_mapping_does() -> None:
+    """GDAL and QGIS cut building_id to building_i: partition FILE named buildings by row."""
+    frame = _frame(building_i=["OC1"], hh_source=["given"], HOUSEHOLDS=[3], other=[1])
+    out, notes = alias_columns(frame, layer_spec("buildings"), None, file="f.shp")
+    assert out["building_id"].tolist() == ["OC1"]
+    assert out["households_source"].tolist() == ["given"]
+    assert out["households"].tolist() == [3]
+    assert out["other"].tolist() == [1]
+    assert notes == []
+
+
 @pytest.mark.parametrize(
     ("name", "kind"),
     [
@@ -133,6 +144,19 @@ def test_shapefile_short_names_are_read_back() -> None:
         ("社区_服务中心", None),  # nor a Chinese word after a separator a version
         ("roads_v2", "roads"),
         ("学区边界", None),
+        # the usual surveying names (水系线 was "not read" and the river no barrier)
+        ("水系线", "waterways"),
+        ("河流线", "waterways"),
+        ("河道", "waterways"),
+        ("水系面", "waterways"),
+        ("河流面", "waterways"),
+        ("水域", "waterways"),
+        ("水面", "waterways"),
+        ("道路面", "roads"),
+        ("道路面层", "roads"),
+        ("村", "communities"),
+        ("社区界线", "communities"),
+        ("自然村", "natural_villages"),
     ],
 )
 def test_a_layer_name_tells_its_kind(name: str, kind: str | None) -> None:
