@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import shapely
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
@@ -21,6 +22,10 @@ RETRIES = 4
 STRANDED_MAX_NODES = 400  # the stranded-piece proof looks at graphs up to this size
 EXACT_UNITS = 32  # the packing proof places this many of the heaviest units exactly ...
 PACK_BUDGET = 200_000  # ... in at most this many steps (else it proves nothing)
+# a region between majors whose division has a grid this far from convex (area / hull area)
+# joins a neighbour: a strip between a river and the road along it made a grid of 0.38 in
+# Liechtenstein, where the report's figure counts grids under 0.5
+STRIP_CONVEXITY = 0.5
 # a detached piece of a parent smaller than this, without households, is a crumb (a sliver of
 # digitising, a corner cut off by a river's bank): it joins the nearest grid instead of being
 # an empty grid of its own (that grid is then in pieces, as its parent is)
@@ -140,7 +145,7 @@ def _divide_regions(
             sub = graph.subgraph(nodes)
             done[r] = _divide_piece(sub, band, seed=seed, prove=prove)
             part, feasible, _ = done[r]
-            if not feasible or violations(sub, part, band):
+            if not feasible or violations(sub, part, band) or _strips(sub, part):
                 failed = r
                 break
         if failed < 0 or not _join(graph, region, failed, done):
@@ -189,13 +194,35 @@ def _regions(graph: Graph) -> IntArray:
 
 
 def _unfit(graph: Graph, region: IntArray, band: Band) -> int:
-    """The lightest region whose households fit no whole number of grids, or -1."""
+    """The lightest region whose households fit no whole number of grids, or that would be
+    one grid in a strip (``STRIP_CONVEXITY``), or -1."""
     present = np.unique(region)
     if len(present) == 1:
         return -1
     weight = np.bincount(region, weights=graph.weight)
-    unfit = [int(r) for r in present if not choose_k(int(weight[r]), band).feasible]
-    return min(unfit, key=lambda r: (weight[r], r)) if unfit else -1
+
+    def unfit(r: int) -> bool:
+        division = choose_k(int(weight[r]), band)
+        return not division.feasible or (division.k == 1 and _strip(graph, region == r))
+
+    found = [int(r) for r in present if unfit(int(r))]
+    return min(found, key=lambda r: (weight[r], r)) if found else -1
+
+
+def _strips(graph: Graph, part: IntArray) -> bool:
+    """Whether a region's division holds a grid in a strip (``_strip``)."""
+    return any(_strip(graph, part == g) for g in range(int(part.max()) + 1))
+
+
+def _strip(graph: Graph, nodes: NDArray[np.bool_]) -> bool:
+    """Whether ``nodes`` are far from convex: their area over their hulls' hull's area
+    (``Places``: a union's hull is its nodes' hulls' hull) under ``STRIP_CONVEXITY``."""
+    if graph.places is None:
+        return False
+    hulls = [h for h in graph.places.hull[nodes] if h is not None]
+    hull_area = float(shapely.convex_hull(shapely.union_all(hulls)).area) if hulls else 0.0
+    area = float(graph.places.area[nodes].sum())
+    return hull_area > 0 and area < STRIP_CONVEXITY * hull_area
 
 
 def _join(

@@ -81,3 +81,31 @@ def _spread(n: int, total: int) -> np.ndarray:
     hh = np.full(n, total // n, dtype=np.int64)
     hh[: total - int(hh.sum())] += 1
     return hh
+
+
+def test_a_strip_between_majors_is_no_grid_of_its_own() -> None:
+    # an L of land 40 m wide between a river and the parent's edge, holding one grid's
+    # households: divided on its own it is one grid of convexity 0.32 (Liechtenstein's
+    # strip between the Rhine and its road made one of 0.38), so it joins the land beside it
+    parent = shapely.box(0, 0, 600, 300)
+    river = shapely.LineString([(40, 310), (40, 40), (610, 40)])
+    streets = [shapely.LineString([(x, 30), (x, 310)]) for x in (160, 280, 400, 520)]
+    lines = [river, *streets]
+    classes = np.asarray([CLASSES.index("major")] + [CLASSES.index("local")] * 4, dtype=np.int64)
+    land = shapely.difference(parent, shapely.union_all([line.buffer(4.0) for line in lines]))
+    foot = lattice_buildings(land, spacing=20.0, size=8.0, rng=np.random.default_rng(5))
+    centre = shapely.centroid(foot)
+    strip = (shapely.get_x(centre) < 40) | (shapely.get_y(centre) < 40)
+    hh = np.zeros(len(foot), dtype=np.int64)
+    hh[strip] = _spread(int(strip.sum()), 400)
+    hh[~strip] = _spread(int((~strip).sum()), 1200)
+    hull = shapely.Polygon([(0, 0), (600, 0), (600, 40), (40, 300), (0, 300)])
+    assert shapely.box(0, 0, 600, 300).difference(shapely.box(40, 40, 600, 300)).area < (
+        0.5 * hull.area
+    )  # the strip alone: 34,400 m² of a 107,200 m² hull, 0.32
+    plan = plan_parent(replace(item(parent, foot, hh, lines=lines), line_class=classes))
+    basic = plan.levels["basic"]
+    assert basic.households.sum() == 1600
+    assert all(300 <= h <= 500 for h in basic.households.tolist())
+    convexity = [g.area / g.convex_hull.area for g in basic.geoms]
+    assert min(convexity) >= 0.5, convexity
