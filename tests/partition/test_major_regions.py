@@ -11,7 +11,7 @@ import shapely
 from _quality_helpers import item, lattice_buildings
 
 from geogrid.partition.barriers import CLASSES
-from geogrid.partition.parent import plan_parent
+from geogrid.partition.parent import ParentPlan, plan_parent
 
 RIVER_X = 420.0  # the river runs north-south at this x; 3 grids' land west, 1 east
 
@@ -30,18 +30,25 @@ def _parent() -> tuple[shapely.Geometry, list[shapely.Geometry], np.ndarray]:
     return parent, lines, classes
 
 
-def test_no_basic_grid_holds_buildings_on_both_banks() -> None:
+def _banks(east_households: int) -> tuple[ParentPlan, np.ndarray, np.ndarray, np.ndarray]:
+    """The parent planned with 1,230 households west of the river and ``east_households``
+    east: the plan, each building's centre, whether it is east, its households."""
     parent, lines, classes = _parent()
     land = shapely.difference(parent, shapely.union_all([line.buffer(4.0) for line in lines]))
     foot = lattice_buildings(land, spacing=20.0, size=8.0, rng=np.random.default_rng(5))
     centre = shapely.centroid(foot)
     east = shapely.get_x(centre) > RIVER_X + shapely.get_y(centre) * 10.0 / 320.0
     hh = np.zeros(len(foot), dtype=np.int64)
+    hh[~east] = _spread(int((~east).sum()), 1230)
+    hh[east] = _spread(int(east.sum()), east_households)
+    plan = plan_parent(replace(item(parent, foot, hh, lines=lines), line_class=classes))
+    return plan, centre, east, hh
+
+
+def test_no_basic_grid_holds_buildings_on_both_banks() -> None:
     # 1,230 households west of the river (3 grids of 410) and 410 east (1 grid): 4 grids in
     # all, which a balanced bisection halves into 820 and 820, across the river
-    hh[~east] = _spread(int((~east).sum()), 1230)
-    hh[east] = _spread(int(east.sum()), 410)
-    plan = plan_parent(replace(item(parent, foot, hh, lines=lines), line_class=classes))
+    plan, centre, east, hh = _banks(410)
     basic = plan.levels["basic"]
     holder = np.asarray([int(np.flatnonzero(shapely.contains(basic.geoms, c))[0]) for c in centre])
     west_hh = np.bincount(holder[~east], weights=hh[~east], minlength=len(basic.codes))
@@ -61,16 +68,8 @@ def test_no_basic_grid_holds_buildings_on_both_banks() -> None:
 
 
 def test_a_bank_too_light_for_a_grid_joins_across_the_river() -> None:
-    parent, lines, classes = _parent()
-    land = shapely.difference(parent, shapely.union_all([line.buffer(4.0) for line in lines]))
-    foot = lattice_buildings(land, spacing=20.0, size=8.0, rng=np.random.default_rng(5))
-    centre = shapely.centroid(foot)
-    east = shapely.get_x(centre) > RIVER_X + shapely.get_y(centre) * 10.0 / 320.0
-    hh = np.zeros(len(foot), dtype=np.int64)
     # 200 households east: no grid alone, so they join grids across; 1,430 in all are 4 grids
-    hh[~east] = _spread(int((~east).sum()), 1230)
-    hh[east] = _spread(int(east.sum()), 200)
-    plan = plan_parent(replace(item(parent, foot, hh, lines=lines), line_class=classes))
+    plan, _, _, _ = _banks(200)
     basic = plan.levels["basic"]
     assert len(basic.codes) == 4
     assert all(300 <= h <= 500 for h in basic.households.tolist())
