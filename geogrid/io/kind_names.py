@@ -107,4 +107,21 @@ LAYER_NAMES: Final[dict[str, str]] = {
     "小区": "compounds",
     "natural_village": "natural_villages",
     "自然村": "natural_villages",
+    # the same in pinyin, as Chinese files are often named (shequ_zone40.shp), and the
+    # initials of 道路中心线 that surveying deliveries use
+    "quxian": "districts",
+    "jiedao": "streets",
+    "xiangzhen": "streets",
+    "shequ": "communities",
+    "cunju": "communities",
+    "fangwu": "buildings",
+    "jianzhu": "buildings",
+    "jianzhuwu": "buildings",
+    "daolu": "roads",
+    "dlzxx": "roads",
+    "shuixi": "waterways",
+    "heliu": "waterways",
+    "tielu": "railways",
+    "xiaoqu": "compounds",
+    "zirancun": "natural_villages",
 }

@@ -157,6 +157,13 @@ def test_alias_columns_reads_shapefile_short_names_as_apply_mapping_does() -> No
         ("村", "communities"),
         ("社区界线", "communities"),
         ("自然村", "natural_villages"),
+        # pinyin (../shared/cases c03's shequ_zone40.shp needed --layer communities)
+        ("shequ_zone40", "communities"),
+        ("Jiedao", "streets"),
+        ("fangwu_2023", "buildings"),
+        ("DLZXX", "roads"),
+        ("heliu", "waterways"),
+        ("shequfuwu", None),  # 社区服务: a word of its own, no separator
     ],
 )
 def test_a_layer_name_tells_its_kind(name: str, kind: str | None) -> None:
