@@ -114,8 +114,8 @@ def suspect_lines(suspect: dict[str, Any]) -> list[str]:
     if over.get("pairs"):
         a, b = over["first"][0]
         lines.append(
-            f"  check: {over['pairs']:,} pair(s) of footprints overlap by half the smaller or "
-            f"more (first: {a} and {b}), each counted: is a building there twice?"
+            f"  check: {over['pairs']:,} pair(s) of footprints overlap by a fifth of the smaller "
+            f"or more (first: {a} and {b}), each counted: is a building there twice?"
         )
     encl = suspect.get("enclosing_footprints") or {}
     if encl.get("buildings"):
