@@ -22,7 +22,7 @@ from typing import Final
 
 NON_RESIDENTIAL: Final = (
     "school", "hospital", "office", "commercial", "industrial", "warehouse", "public",
-    "religious", "utility", "parking", "green", "outbuilding",
+    "religious", "utility", "parking", "green", "farmland", "outbuilding", "non_residential",
 )  # fmt: skip
 USES: Final = ("residential", "mixed", *NON_RESIDENTIAL)
 
@@ -52,8 +52,16 @@ _WORDS: Final[dict[str, tuple[str, ...]]] = {
 # Chinese words found inside a value (住宅楼, 多层住宅, 商业用房), tried in this order: 商住 is
 # mixed before 住 and 商 are read apart; 宿舍 and 公寓 are homes
 _KEYWORDS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
+    ("non_residential", ("非住宅", "非居住")),  # before 住宅 is read as homes
     ("mixed", ("商住", "住商", "综合楼", "底商")),
-    ("residential", ("住宅", "居住", "住房", "民房", "民居", "宿舍", "公寓", "宅基地", "别墅", "平房")),
+    ("residential", (
+        "住宅", "居住", "住房", "民房", "民居", "宿舍", "公寓", "宅基地", "别墅", "平房",
+        "棚户", "棚改", "安置房",  # shanty and resettlement housing: homes, not sheds
+    )),
+    # the land classes of a land survey (GB/T 21010, 三调 地类名称): fields, ponds, roads
+    ("farmland", ("耕地", "旱地", "水田", "水浇地", "园地", "果园", "茶园", "草地", "农用地")),
+    ("utility", ("公路用地", "道路", "铁路用地", "交通", "沟渠", "水工")),
+    ("green", ("坑塘", "水库", "湖泊", "河流水面")),
     ("school", ("学校", "小学", "中学", "幼儿园", "教学", "学院", "大学", "教育")),
     ("hospital", ("医院", "卫生", "诊所", "医疗")),
     ("office", ("办公", "写字楼", "机关", "政府")),
@@ -76,7 +84,7 @@ _LAND_USE_FAMILY: Final[dict[str, str]] = {
 }  # fmt: skip
 _LAND_USE_SUB: Final[dict[str, str]] = {
     "A3": "school", "A5": "hospital", "A9": "religious", "A1": "office", "B2": "office",
-    "S4": "parking",
+    "S4": "parking", "H1": "residential",  # H14 村庄建设用地: a village's homes, mostly
 }  # fmt: skip
 
 _EXACT: Final[dict[str, str]] = {w: use for use, words in _WORDS.items() for w in words}
@@ -93,15 +101,19 @@ def canonical_use(value: object) -> str | None:
     exact = _EXACT.get(text.lower()) or (text.lower() if text.lower() in USES else None)
     if exact:
         return exact
-    codes = [_land_use(part) for part in re.split(r"[/、,+;]", text) if part.strip()]
-    if codes and all(codes):
-        uses = set(codes)
-        return uses.pop() if len(uses) == 1 else "mixed" if "residential" in uses else codes[0]
-    return next((use for use, keys in _KEYWORDS if any(k in text for k in keys)), None)
+    parts = [p.strip() for p in re.split(r"[/、,，+;；]", text) if p.strip()]
+    if len(parts) > 1:  # 商业/住宅, R2/B1: homes and something else are mixed
+        uses = [canonical_use(p) for p in parts]
+        if all(uses):
+            return "mixed" if "residential" in uses and len(set(uses)) > 1 else uses[0]
+        return None
+    return _land_use(text) or next(
+        (use for use, keys in _KEYWORDS if any(k in text for k in keys)), None
+    )
 
 
 def _land_use(code: str) -> str | None:
-    match = _LAND_USE.match(code.strip())
+    match = _LAND_USE.match(code.strip()[:1].upper() + code.strip()[1:])  # a33 as A33
     if match is None:
         return None
     letter, digits, suffix = match.groups()

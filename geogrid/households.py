@@ -13,8 +13,10 @@ integers then add up exactly (largest remainder). Every figure is marked ``given
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -55,15 +57,32 @@ def estimate_households(
     )
     weight = use_weights(buildings, mixed_share=settings.mixed_residential_share)
     estimate = floor_m2 * settings.residential_share * weight / settings.dwelling_size_m2
-    return estimate.where(area >= settings.min_footprint_m2, 0.0).astype(float)
+    # the minimum footprint tells sheds by their area alone; a floor area given is the word
+    return estimate.where((area >= settings.min_footprint_m2) | (floor != "levels"), 0.0)
+
+
+# a floor area ratio (容积率) above this is a typing slip (25 for 2.5): the densest towers
+# reach about 10-12; such a value is not read (counted, footprint x levels used)
+MAX_FLOOR_AREA_RATIO: Final = 15.0
+_UNIT = re.compile(r"(平方米|平米|㎡|m²|m2|sqm)$", re.IGNORECASE)
 
 
 def _positive(buildings: gpd.GeoDataFrame, name: str) -> pd.Series:
-    """A column as positive numbers (NaN where absent, not a number, 0 or negative)."""
+    """A column as positive finite numbers, read as people write them (1,234.5; 1234㎡;
+    full-width digits), NaN where absent, not a number, 0, negative, infinite, or a ratio
+    above ``MAX_FLOOR_AREA_RATIO``."""
     if name not in buildings.columns:
         return pd.Series(np.nan, index=buildings.index)
-    values = pd.to_numeric(buildings[name], errors="coerce").astype(float)
-    return values.where(values > 0)
+    values = pd.to_numeric(buildings[name].map(_number_text), errors="coerce").astype(float)
+    top = MAX_FLOOR_AREA_RATIO if name == "floor_area_ratio" else np.inf
+    return values.where((values > 0) & (values <= top) & np.isfinite(values))
+
+
+def _number_text(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    text = unicodedata.normalize("NFKC", value).strip().replace(",", "")
+    return _UNIT.sub("", text).strip()
 
 
 def floor_m2_given(buildings: gpd.GeoDataFrame, area: pd.Series) -> pd.Series:
@@ -75,8 +94,9 @@ def floor_m2_given(buildings: gpd.GeoDataFrame, area: pd.Series) -> pd.Series:
 
 
 def _unread_floor(buildings: gpd.GeoDataFrame) -> int:
-    """Buildings with a floor area or ratio written that is not a positive number (1,234 m²,
-    0): footprint times levels is used for them, and they are counted."""
+    """Buildings with a floor area or ratio written that is not read (not a positive finite
+    number, or a ratio over ``MAX_FLOOR_AREA_RATIO``): footprint times levels is used for
+    them, and they are counted."""
     written = pd.Series(False, index=buildings.index)
     for name in ("floor_area", "floor_area_ratio"):
         if name in buildings.columns:
@@ -115,7 +135,7 @@ def use_account(buildings: gpd.GeoDataFrame, estimated: pd.Series) -> dict[str, 
         else {}
     )
     if _unread_floor(buildings[estimated]):
-        floor["not_a_positive_number"] = _unread_floor(buildings[estimated])
+        floor["not_read"] = _unread_floor(buildings[estimated])
     if "use" not in buildings.columns:
         return {"floor_from": floor} if floor else {}
     raw = buildings.loc[estimated, "use"]
@@ -270,7 +290,12 @@ def use_summary(assumptions: dict[str, Any]) -> str:
         said.append(
             "floor from "
             + ", ".join(f"{k.replace('_', ' ')} {n:,}" for k, n in floor.items())
-            + (" (footprint x levels used)" if floor.get("not_a_positive_number") else "")
+            + (
+                " (not read: not a positive number, or a ratio over "
+                f"{MAX_FLOOR_AREA_RATIO:g}; footprint x levels used)"
+                if floor.get("not_read")
+                else ""
+            )
         )
     if unknown:
         first = ", ".join(f"{v} {n:,}" for v, n in list(unknown.items())[:5])

@@ -56,7 +56,9 @@ def small_city() -> dict[str, gpd.GeoDataFrame]:
     buildings["synthetic"] = True
     road = LineString([(WEST[0] - 0.001, 36.104), (EAST[2] + 0.001, 36.104)])
     roads = gpd.GeoDataFrame(
-        {"road_id": ["r1"], "road_class": ["primary"], "synthetic": [True]},
+        # a secondary road: an arterial would part each community into regions divided
+        # apart (2 + 2 grids of 480 in the west), and the draft tests want its 5 grids of 384
+        {"road_id": ["r1"], "road_class": ["secondary"], "synthetic": [True]},
         geometry=[road],
         crs=crs,
     )

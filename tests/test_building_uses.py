@@ -36,6 +36,21 @@ from geogrid.building_uses import canonical_use, residential_weight
         ("G1", "green"),
         ("M1", "industrial"),
         ("S42", "parking"),
+        # a tester's second round: 非住宅 is not homes, homes with something else are mixed,
+        # shanty housing is homes, a village's construction land (H14) is homes, a code in
+        # lower case is the code (--dedicated a33), a land survey's fields, ponds and roads
+        ("非住宅", "non_residential"),
+        ("商业/住宅", "mixed"),
+        ("住宅、商业", "mixed"),
+        ("B1/R2", "mixed"),
+        ("棚户区", "residential"),
+        ("棚改安置房", "residential"),
+        ("H14", "residential"),
+        ("a33", "school"),
+        ("旱地", "farmland"),
+        ("坑塘水面", "green"),
+        ("公路用地", "utility"),
+        ("农村道路", "utility"),
         # OSM's "yes", a building number, a typo: not a use
         ("yes", None),
         ("1号楼", None),

@@ -82,6 +82,8 @@ FIELD_ALIASES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "用途", "建筑用途", "使用性质", "房屋用途", "房屋性质", "建筑性质", "使用功能",
             "用地性质", "用地类型", "用地分类", "用地代码", "土地用途", "地类名称", "landuse",
             "land_use", "building_use",
+            # OSM's building=* (house, school, yes) as exports name the column
+            "building",
         ),
         # not 面积 or 占地面积: those are the footprint's (or the parcel's) area
         "floor_area": ("建筑面积", "总建筑面积", "房屋建筑面积", "建面", "gross_floor_area", "gfa"),

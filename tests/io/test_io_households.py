@@ -113,24 +113,25 @@ def test_estimate_weighs_each_building_by_its_use() -> None:
 
 def test_a_floor_area_or_a_parcels_ratio_gives_the_floor_before_levels() -> None:
     # the same 100 m x 90 m footprints (9,000 m²): a floor area of 27,000 m² (建筑面积) is
-    # 27,000 x 0.85 / 90 = 255 households whatever the levels; a parcel's ratio (容积率) of
-    # 2.5 is 22,500 m², 212.5; a floor area written "1,200 m²" is not read: 3 levels, 255
-    geoms = [box(x, 3_990_000, x + 100, 3_990_090) for x in range(500_000, 500_600, 200)]
+    # 27,000 x 0.85 / 90 = 255 households whatever the levels, written "２７,０００ ㎡" too; a
+    # parcel's ratio (容积率) of 2.5 is 22,500 m², 212.5; a floor area "约1200" is not read,
+    # nor a ratio of 25 (a slip for 2.5: 2,125 households) or an infinite one: 3 levels, 255
+    geoms = [box(x, 3_990_000, x + 100, 3_990_090) for x in range(500_000, 501_200, 200)]
     frame = gpd.GeoDataFrame(
         {
-            "levels": [6, None, 3],
-            "floor_area": [27_000, None, "1,200 m²"],
-            "floor_area_ratio": [None, 2.5, None],
+            "levels": [6, None, 3, 3, 3, 6],
+            "floor_area": [27_000, None, "约1200", None, None, "２７,０００ ㎡"],
+            "floor_area_ratio": [None, 2.5, None, 25, "inf", None],
         },
         geometry=geoms,
         crs="EPSG:32650",
     )
     estimate = estimate_households(frame, settings=HouseholdSettings())
-    assert estimate.round(3).tolist() == [255.0, 212.5, 255.0]
+    assert estimate.round(3).tolist() == [255.0, 212.5, 255.0, 255.0, 255.0, 255.0]
     _, assumptions = fill_households(frame, settings=HouseholdSettings())
-    assert assumptions["floor_from"] == {"floor_area": 1, "floor_area_ratio": 1, "levels": 1,
-                                         "not_a_positive_number": 1}  # fmt: skip
+    assert assumptions["floor_from"] == {"floor_area": 2, "floor_area_ratio": 1, "levels": 3,
+                                         "not_read": 3}  # fmt: skip
     assert use_summary(assumptions) == (
-        "floor from floor area 1, floor area ratio 1, levels 1, not a positive number 1 "
-        "(footprint x levels used)"
+        "floor from floor area 2, floor area ratio 1, levels 3, not read 3 (not read: not a "
+        "positive number, or a ratio over 15; footprint x levels used)"
     )
