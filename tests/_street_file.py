@@ -58,10 +58,11 @@ def roads() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"road_class": ["primary"]}, geometry=[ROAD], crs="EPSG:4326")
 
 
-def zipped(tmp_path: Path, encoding: str) -> Path:
+def zipped(tmp_path: Path, encoding: str, *, folder: str = "") -> Path:
     """Shapefiles 社区, 房屋 and 道路 zipped with their names in ``encoding`` and no UTF-8 flag
     (Python's zipfile sets it for every name it cannot write in ASCII: the names are written
-    as ASCII placeholders of the same length, then replaced byte for byte)."""
+    as ASCII placeholders of the same length, then replaced byte for byte), in ``folder`` of
+    the zip (an ASCII name; at its root when empty) as Windows zips a folder."""
     folder = tmp_path / "shp"
     folder.mkdir()
     frames = {"社区": communities(), "房屋": buildings(), "道路": roads()}
@@ -75,7 +76,7 @@ def zipped(tmp_path: Path, encoding: str) -> Path:
             raw = name.encode(encoding)
             placeholder = f"{chr(ord('Q') + number)}" * len(raw)
             for part in sorted(folder.glob(f"l{number}.*")):
-                archive.write(part, placeholder + part.suffix)
+                archive.write(part, f"{folder}/{placeholder}{part.suffix}".lstrip("/"))
                 swaps[(placeholder + part.suffix).encode()] = raw + part.suffix.encode()
     data = path.read_bytes()
     for placeholder_name, raw_name in swaps.items():

@@ -64,7 +64,9 @@ def unreadable(path: Path, exc: BaseException) -> InputError:
 
 
 def gdal_target(path: Path) -> str:
-    """What GDAL opens for ``path``: the file, or a File Geodatabase inside a zip."""
+    """What GDAL opens for ``path``: the file, a File Geodatabase inside a zip, or the one
+    folder of a zip that holds its shapefiles (Windows zips a folder with the folder in it;
+    GDAL lists only the shapefiles at a zip's root)."""
     if path.suffix.lower() != ".zip":
         return str(path)
     try:
@@ -78,7 +80,12 @@ def gdal_target(path: Path) -> str:
             f"the zip holds {len(gdbs)} File Geodatabases ({', '.join(gdbs)}); zip one",
             file=str(path),
         )
-    return f"/vsizip/{path.resolve()}/{gdbs[0]}" if gdbs else f"/vsizip/{path.resolve()}"
+    if gdbs:
+        return f"/vsizip/{path.resolve()}/{gdbs[0]}"
+    folders = {name.rpartition("/")[0] for name in names if name.lower().endswith(".shp")}
+    if len(folders) == 1 and (folder := folders.pop()):
+        return f"/vsizip/{path.resolve()}/{folder}"
+    return f"/vsizip/{path.resolve()}"
 
 
 @contextmanager
@@ -96,7 +103,7 @@ def list_layers(path: Path, target: str | None = None) -> list[tuple[str, str | 
     table without geometry, or with one GDAL does not know), without warnings."""
     try:
         with quiet(path):
-            listing = pyogrio.list_layers(target or path)
+            listing = pyogrio.list_layers(target or gdal_target(path))
     except Exception as exc:
         raise unreadable(path, exc) from exc
     return [(str(name), None if kind is None else str(kind)) for name, kind in listing]
@@ -105,7 +112,7 @@ def list_layers(path: Path, target: str | None = None) -> list[tuple[str, str | 
 def feature_count(path: Path, layer: str) -> int:
     """How many features a layer of ``path`` holds."""
     with quiet(path):
-        return int(pyogrio.read_info(path, layer=layer)["features"])
+        return int(pyogrio.read_info(gdal_target(path), layer=layer)["features"])
 
 
 def spatial_layers(path: Path, target: str) -> list[str]:

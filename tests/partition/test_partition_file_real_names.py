@@ -46,6 +46,18 @@ def test_a_zip_of_shapefiles_named_in_chinese_without_the_utf8_flag(
     assert int(grids["households"].sum()) == 16 * HOUSEHOLDS
 
 
+def test_a_zip_holding_a_folder_of_shapefiles(tmp_path: Path) -> None:
+    # Windows zips a folder with the folder in it: partition FILE said "GDAL does not
+    # recognise this as a vector format it can read", where import read it
+    path = zipped(tmp_path, "gbk", folder="delivery_2024")
+    assert file_layer_names(path) == {"communities": "社区", "buildings": "房屋", "roads": "道路"}
+    code, last, report = _run(path, tmp_path)
+    assert code == 0, last
+    assert report["input_layers"]["read"] == ["社区", "房屋", "道路"]
+    grids = gpd.read_file(tmp_path / "p.gpkg", layer="basic_grids")
+    assert int(grids["households"].sum()) == 16 * HOUSEHOLDS
+
+
 def test_water_and_road_layers_under_chinese_surveying_names(tmp_path: Path) -> None:
     river = gpd.GeoDataFrame(geometry=[RIVER], crs="EPSG:4326")
     surfaces = gpd.GeoDataFrame(geometry=[ROAD.buffer(0.0001)], crs="EPSG:4326")
