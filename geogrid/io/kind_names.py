@@ -107,6 +107,14 @@ LAYER_NAMES: Final[dict[str, str]] = {
     "小区": "compounds",
     "natural_village": "natural_villages",
     "自然村": "natural_villages",
+    # more surveying names a second tester's delivery used
+    "建筑面": "buildings",
+    "房屋面": "buildings",
+    "居民地": "buildings",
+    "行政村": "communities",
+    "村界": "communities",
+    "道路线": "roads",
+    "铁路线": "railways",
     # the same in pinyin, as Chinese files are often named (shequ_zone40.shp), and the
     # initials of 道路中心线 that surveying deliveries use
     "quxian": "districts",

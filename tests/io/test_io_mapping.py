@@ -164,6 +164,12 @@ def test_alias_columns_reads_shapefile_short_names_as_apply_mapping_does() -> No
         ("DLZXX", "roads"),
         ("heliu", "waterways"),
         ("shequfuwu", None),  # 社区服务: a word of its own, no separator
+        ("房屋面", "buildings"),
+        ("居民地", "buildings"),
+        ("行政村", "communities"),
+        ("村界", "communities"),
+        ("道路线", "roads"),
+        ("铁路线", "railways"),
     ],
 )
 def test_a_layer_name_tells_its_kind(name: str, kind: str | None) -> None:
