@@ -159,3 +159,22 @@ def test_the_store_route_gives_the_same_account(store: Store, tmp_path: Path) ->
     _assert_account(report["households"])
     for level in ("basic", "micro"):
         assert set(read_plan(store.engine, plan_id, level).geom_type) == {"Polygon"}
+
+
+def test_a_building_in_parts_in_two_communities_is_not_said_to_straddle(tmp_path: Path) -> None:
+    # the CLI said "1 building(s) lie in two communities ... kept whole and counted once" of a
+    # building drawn as two parts 20 m apart, one in each, which the engine then divided
+    frame = buildings()
+    west = shapely.box(120.5046, 36.2040, 120.5048, 36.2042)  # the communities meet at 120.505
+    east = shapely.box(120.5052, 36.2040, 120.5054, 36.2042)
+    span = gpd.GeoDataFrame({"building_id": ["SPAN"], "households": [40]},
+                            geometry=[shapely.MultiPolygon([west, east])], crs="EPSG:4326")  # fmt: skip
+    path = write(tmp_path, buildings=pd.concat([frame, span], ignore_index=True))
+    out, report = tmp_path / "p.gpkg", tmp_path / "r.json"
+    done = run_geogrid("partition", str(path), "--out", str(out), "--report", str(report))
+    assert done.returncode == 0, done.stderr
+    assert "two communities" not in done.stdout
+    data = json.loads(report.read_text())
+    assert "straddles_communities" not in data["input_layers"]
+    assert data["households"]["divided_buildings"]["buildings"] == 1
+    assert data["households"]["in_grids"]["basic"] == 16 * HOUSEHOLDS + 40
