@@ -4,6 +4,7 @@ loading, painting, locks, undo, conflicts, publishing and what the page says (th
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from _draft_store import set_micro_buildings
@@ -165,6 +166,16 @@ def test_a_stale_publish_says_the_draft_moved_on_without_an_empty_list(
     wang, li = _open(open_page, served_draft, 0), _open(open_page, served_draft, 1)
     _, point = _border_point(served_draft, B1, B2)
     _click_unit(wang, point, B2)
+    # the click returns before the edit lands: under load Li published first (a race)
+    wang.page.wait_for_function(
+        "() => !document.querySelector('#message') || "
+        "!document.querySelector('#message').classList.contains('busy')"
+    )
+    for _ in range(300):
+        if served_draft.get(f"/plans/{served_draft.draft}/draft")["version"] == 1:
+            break
+        time.sleep(0.1)
+    assert served_draft.get(f"/plans/{served_draft.draft}/draft")["version"] == 1
     page: Any = li.page  # Li still holds version 0 and publishes
     _publish(page)
     page.wait_for_selector("#message.conflict")
