@@ -112,6 +112,15 @@ def canonical_use(value: object) -> str | None:
     )
 
 
+def use_key(value: object) -> str:
+    """How buildings' uses and the uses asked for dedicated grids are compared: the canonical
+    use where one is known (学校 and A33 are ``school``), else the value as written in lower
+    case ("" for none)."""
+    if value is None or value != value:  # None or NaN
+        return ""
+    return canonical_use(value) or str(value).strip().lower()
+
+
 def _land_use(code: str) -> str | None:
     match = _LAND_USE.match(code.strip()[:1].upper() + code.strip()[1:])  # a33 as A33
     if match is None:

@@ -129,13 +129,14 @@ def use_account(buildings: gpd.GeoDataFrame, estimated: pd.Series) -> dict[str, 
     if not estimated.any():
         return {}
     sources = _floor_source(buildings)[estimated]
+    unread = _unread_floor(buildings[estimated])
     floor = (
         {str(k): int(v) for k, v in sources.value_counts().sort_index().items()}
-        if (sources != "levels").any() or _unread_floor(buildings[estimated])
+        if (sources != "levels").any() or unread
         else {}
     )
-    if _unread_floor(buildings[estimated]):
-        floor["not_read"] = _unread_floor(buildings[estimated])
+    if unread:
+        floor["not_read"] = unread
     if "use" not in buildings.columns:
         return {"floor_from": floor} if floor else {}
     raw = buildings.loc[estimated, "use"]

@@ -3,6 +3,7 @@ communities side by side (lon/lat), 8 buildings of 20 households in each."""
 
 from __future__ import annotations
 
+import json
 import warnings
 import zipfile
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 import shapely
+from _cli import run_geogrid
 
 STREET = "370212001"
 WEST, EAST = f"{STREET}001", f"{STREET}002"
@@ -85,3 +87,15 @@ def zipped(tmp_path: Path, encoding: str, *, folder: str = "") -> Path:
     with zipfile.ZipFile(path) as archive:  # the names as a Chinese Windows zip has them
         assert not any(info.flag_bits & 0x800 for info in archive.infolist())
     return path
+
+
+def run_partition(path: Path, tmp_path: Path, *more: str) -> tuple[int, str, dict]:
+    """``geogrid partition PATH`` as a process, writing p.gpkg and r.json in ``tmp_path``:
+    the exit code, the last line on stderr and the report. Nothing but the summary and the
+    error line on stderr (no traceback, no warning), and nothing written when refused."""
+    out, report = tmp_path / "p.gpkg", tmp_path / "r.json"
+    done = run_geogrid("partition", str(path), "--out", str(out), "--report", str(report), *more)
+    assert "Traceback" not in done.stderr and "Warning" not in done.stderr, done.stderr
+    if done.returncode:
+        assert not out.exists()
+    return done.returncode, done.stderr.strip().splitlines()[-1], json.loads(report.read_text())

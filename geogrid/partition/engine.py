@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geogrid.building_uses import USES, canonical_use
+from geogrid.building_uses import USES, use_key
 from geogrid.densify import densified_to_crs
 from geogrid.errors import InputError, InvariantBroken
 from geogrid.partition.inputs import Prepared, prepare
@@ -302,13 +302,13 @@ def _dedicated(uses: Sequence[str], buildings: gpd.GeoDataFrame) -> tuple[str, .
     known, so 学校 asks for schools; else lower case)."""
     if isinstance(uses, str):
         raise InputError("dedicated_uses must be a sequence of uses, not one string", field="use")
-    wanted = tuple(sorted({canonical_use(u) or u.strip().lower() for u in uses if u.strip()}))
+    wanted = tuple(sorted({use_key(u) for u in uses if u.strip()}))
     if wanted and "use" not in buildings.columns:
         raise InputError(
             f"dedicated grids for {', '.join(wanted)} need a 'use' field on the buildings",
             field="use",
         )
-    held = {canonical_use(v) or str(v).strip().lower() for v in buildings.get("use", ()) if v == v}
+    held = {use_key(v) for v in buildings.get("use", ())}
     unknown = [u for u in wanted if u not in USES and u not in held]
     if unknown:  # a typing slip (schol) would give no dedicated grid and no word
         raise InputError(

@@ -12,7 +12,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
-from geogrid.building_uses import canonical_use
+from geogrid.building_uses import use_key
 from geogrid.crs import metric_crs
 from geogrid.densify import densified_to_crs
 from geogrid.errors import CRSError, InputError
@@ -362,8 +362,7 @@ def _uses(bld: gpd.GeoDataFrame) -> NDArray[np.object_] | None:
     in lower case."""
     if "use" not in bld.columns:
         return None
-    raw = bld["use"].astype("string").fillna("").str.strip()
-    return np.asarray([canonical_use(v) or v.lower() for v in raw], dtype=object)
+    return np.asarray([use_key(v) for v in bld["use"]], dtype=object)
 
 
 def _owner(points: NDArray[np.object_], parents: NDArray[np.object_]) -> NDArray[np.int64]:

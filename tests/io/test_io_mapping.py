@@ -157,7 +157,7 @@ def test_alias_columns_reads_shapefile_short_names_as_apply_mapping_does() -> No
         ("村", "communities"),
         ("社区界线", "communities"),
         ("自然村", "natural_villages"),
-        # pinyin (../shared/cases c03's shequ_zone40.shp needed --layer communities)
+        # pinyin (a delivery's shequ_zone40.shp needed --layer communities)
         ("shequ_zone40", "communities"),
         ("Jiedao", "streets"),
         ("fangwu_2023", "buildings"),

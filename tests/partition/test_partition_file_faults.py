@@ -10,7 +10,7 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 from _cli import run_geogrid
-from _street_file import HOUSEHOLDS, WEST, buildings, communities, write
+from _street_file import HOUSEHOLDS, WEST, buildings, communities, run_partition, write
 from pyproj import Geod
 
 # the western square with its 2nd and 3rd corners swapped: the ring crosses itself at the
@@ -23,19 +23,10 @@ SPIKE = shapely.Polygon([(120.500, 36.200), (120.505, 36.200), (120.505, 36.2025
                          (120.500, 36.205)])  # fmt: skip
 
 
-def _run(path: Path, tmp_path: Path, *more: str) -> tuple[int, str, dict]:
-    out, report = tmp_path / "p.gpkg", tmp_path / "r.json"
-    done = run_geogrid("partition", str(path), "--out", str(out), "--report", str(report), *more)
-    assert "Traceback" not in done.stderr and "Warning" not in done.stderr, done.stderr
-    if done.returncode:
-        assert not out.exists()
-    return done.returncode, done.stderr.strip().splitlines()[-1], json.loads(report.read_text())
-
-
 def test_a_bow_tie_community_is_refused_naming_where_it_crosses_itself(tmp_path: Path) -> None:
     path = write(tmp_path, communities=communities(west=BOW_TIE))
     for more in ((), ("--repair",)):  # --repair failed in GEOS (side location conflict)
-        code, last, report = _run(path, tmp_path, *more)
+        code, last, report = run_partition(path, tmp_path, *more)
         assert code == 1
         assert last.startswith(
             f"geogrid: error: partition refused: file {path}, layer communities, feature {WEST}, "
@@ -52,7 +43,9 @@ def test_a_bow_tie_community_is_refused_naming_where_it_crosses_itself(tmp_path:
 def test_a_spike_out_and_back_is_repaired_and_every_household_is_in_a_grid(
     tmp_path: Path,
 ) -> None:
-    code, last, report = _run(write(tmp_path, communities=communities(west=SPIKE)), tmp_path)
+    code, last, report = run_partition(
+        write(tmp_path, communities=communities(west=SPIKE)), tmp_path
+    )
     assert code == 0, last
     acc = report["households"]
     assert acc["households_in"] == 16 * HOUSEHOLDS
@@ -65,7 +58,7 @@ def test_a_spike_out_and_back_is_repaired_and_every_household_is_in_a_grid(
 def test_household_counts_written_by_hand_are_read_as_import_reads_them(tmp_path: Path) -> None:
     values: list[object] = [str(HOUSEHOLDS)] * 16
     values[:4] = ["20户", "２０", "", "  "]  # a unit, full-width digits, two blanks
-    code, _, report = _run(write(tmp_path, buildings=buildings(values)), tmp_path)
+    code, _, report = run_partition(write(tmp_path, buildings=buildings(values)), tmp_path)
     assert code == 0
     acc = report["households"]
     # the two blanks are missing counts, estimated as import estimates them; none is lost
@@ -79,7 +72,7 @@ def test_household_counts_written_by_hand_are_read_as_import_reads_them(tmp_path
 def test_household_counts_that_are_not_numbers_are_all_listed(tmp_path: Path) -> None:
     values: list[object] = ["待核实"] * 12 + ["约30户"] + [str(HOUSEHOLDS)] * 3
     path = write(tmp_path, buildings=buildings(values))
-    code, last, report = _run(path, tmp_path)
+    code, last, report = run_partition(path, tmp_path)
     assert code == 1
     listed = ", ".join(f"b{i:02d} '待核实'" for i in range(10))
     assert last == (
@@ -101,7 +94,7 @@ def test_buildings_without_geometry_are_refused_as_import_refuses_them(tmp_path:
     frame.loc[0, "geometry"] = None
     frame.loc[5, "geometry"] = shapely.Polygon()
     path = write(tmp_path, buildings=frame)
-    code, last, report = _run(path, tmp_path)  # no 'Warning' on stderr either
+    code, last, report = run_partition(path, tmp_path)  # no 'Warning' on stderr either
     assert code == 1
     assert last == (
         f"geogrid: error: partition refused: file {path}, layer buildings, feature b00, field "
@@ -122,7 +115,7 @@ def test_points_in_the_roads_layer_are_refused_naming_them_as_import_does(tmp_pa
     roads = gpd.GeoDataFrame({"road_id": ["R1", "BUS1", "BUS2"]}, geometry=[road, *stops],
                              crs="EPSG:4326")  # fmt: skip
     path = write(tmp_path, roads=roads)
-    code, last, report = _run(path, tmp_path)
+    code, last, report = run_partition(path, tmp_path)
     assert code == 1
     assert last == (
         f"geogrid: error: partition refused: file {path}, layer roads, feature BUS1, field "
@@ -141,7 +134,7 @@ def test_a_building_id_given_twice_or_blank_is_refused_as_import_refuses_it(
     frame.loc[3, "building_id"] = "b02"
     frame.loc[9, "building_id"] = None
     path = write(tmp_path, buildings=frame)
-    code, last, report = _run(path, tmp_path)
+    code, last, report = run_partition(path, tmp_path)
     assert code == 1
     assert last == (
         f"geogrid: error: partition refused: file {path}, layer buildings, feature row 10, "
@@ -156,7 +149,7 @@ def test_a_building_id_given_twice_or_blank_is_refused_as_import_refuses_it(
 
 def test_a_buildings_layer_without_ids_is_divided(tmp_path: Path) -> None:
     path = write(tmp_path, buildings=buildings().drop(columns="building_id"))
-    code, _, report = _run(path, tmp_path)
+    code, _, report = run_partition(path, tmp_path)
     assert code == 0
     assert report["households"]["in_grids"]["basic"] == 16 * HOUSEHOLDS
     assert report["households"]["unassigned"] == []
@@ -170,7 +163,7 @@ def test_buildings_of_a_non_residential_use_are_estimated_at_no_households(
     frame = buildings().drop(columns="households")
     frame["用途"] = ["住宅", "学校"] * 4 + ["商业"] * 4 + ["住宅"] * 4
     path = write(tmp_path, buildings=frame)
-    code, _, report = _run(path, tmp_path)
+    code, _, report = run_partition(path, tmp_path)
     assert code == 0
     homes = frame[frame["用途"] == "住宅"]
     floor = sum(abs(Geod(ellps="WGS84").geometry_area_perimeter(g)[0]) for g in homes.geometry)
@@ -205,7 +198,7 @@ def test_a_refusal_names_the_files_column_read_as_the_field(tmp_path: Path) -> N
     frame["户数"] = frame["户数"].astype(object)
     frame.loc[3, "户数"] = "20-30"
     path = write(tmp_path, buildings=frame)
-    code, last, report = _run(path, tmp_path)
+    code, last, report = run_partition(path, tmp_path)
     assert code == 1
     assert last.startswith(
         f"geogrid: error: partition refused: file {path}, layer buildings, feature b03, field "

@@ -5,7 +5,6 @@ cannot read, roads with M coordinates, a station polygon among railways."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import struct
 from pathlib import Path
@@ -14,20 +13,12 @@ import geopandas as gpd
 import pyogrio
 import pytest
 import shapely
-from _cli import run_geogrid
-from _street_file import HOUSEHOLDS, ROAD, roads, write, zipped
+from _street_file import HOUSEHOLDS, ROAD, roads, run_partition, write, zipped
 
 from geogrid.cli.partition_input import file_layer_names, input_layers
 from geogrid.io import read_layers
 
 RIVER = shapely.LineString([(120.5005, 36.2005), (120.5005, 36.2045)])
-
-
-def _run(path: Path, tmp_path: Path) -> tuple[int, str, dict]:
-    out, report = tmp_path / "p.gpkg", tmp_path / "r.json"
-    done = run_geogrid("partition", str(path), "--out", str(out), "--report", str(report))
-    assert "Traceback" not in done.stderr and "Warning" not in done.stderr, done.stderr
-    return done.returncode, done.stderr.strip().splitlines()[-1], json.loads(report.read_text())
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "utf-8"])
@@ -38,7 +29,7 @@ def test_a_zip_of_shapefiles_named_in_chinese_without_the_utf8_flag(
     # the import's reader: the layers by the names they were given
     assert sorted(layer.name for layer in read_layers(path)) == ["房屋", "社区", "道路"]
     assert file_layer_names(path) == {"communities": "社区", "buildings": "房屋", "roads": "道路"}
-    code, last, report = _run(path, tmp_path)
+    code, last, report = run_partition(path, tmp_path)
     assert code == 0, last
     assert report["input_layers"]["read"] == ["社区", "房屋", "道路"]  # as zipped
     assert report["input_layers"]["not_read"] == {}
@@ -51,7 +42,7 @@ def test_a_zip_holding_a_folder_of_shapefiles(tmp_path: Path) -> None:
     # recognise this as a vector format it can read", where import read it
     path = zipped(tmp_path, "gbk", folder="delivery_2024")
     assert file_layer_names(path) == {"communities": "社区", "buildings": "房屋", "roads": "道路"}
-    code, last, report = _run(path, tmp_path)
+    code, last, report = run_partition(path, tmp_path)
     assert code == 0, last
     assert report["input_layers"]["read"] == ["社区", "房屋", "道路"]
     grids = gpd.read_file(tmp_path / "p.gpkg", layer="basic_grids")
@@ -80,7 +71,7 @@ def test_water_and_road_layers_under_chinese_surveying_names(tmp_path: Path) -> 
 
 def test_road_surfaces_alone_are_refused_with_the_hint(tmp_path: Path) -> None:
     surfaces = gpd.GeoDataFrame(geometry=[ROAD.buffer(0.0001)], crs="EPSG:4326")
-    code, last, _ = _run(write(tmp_path, 道路面层=surfaces), tmp_path)
+    code, last, _ = run_partition(write(tmp_path, 道路面层=surfaces), tmp_path)
     assert code == 1
     assert last.endswith(
         "roads must be lines (centre lines), found Polygon; derive centre lines from road "
@@ -105,7 +96,7 @@ def test_a_roads_layer_of_a_geometry_type_gdal_does_not_know(tmp_path: Path) -> 
                    "'http://www.geopackage.org/spec120/#extension_geometry_types', 'read-write')")  # fmt: skip
         blob = b"GP\x00\x01" + struct.pack("<i", 4326) + shapely.to_wkb(ring)
         db.execute("INSERT INTO roads (geom, road_class) VALUES (?, 'primary')", (blob,))
-    code, last, _ = _run(path, tmp_path)
+    code, last, _ = run_partition(path, tmp_path)
     assert code == 1
     assert last == (
         f"geogrid: error: file {path}: layer 'roads' has no geometry GDAL can read (a table "
@@ -122,7 +113,7 @@ def test_roads_with_m_coordinates_are_read_without_warnings(tmp_path: Path) -> N
     with sqlite3.connect(path) as db:
         db.execute("UPDATE roads SET geom = ?", (blob,))
         db.execute("UPDATE gpkg_geometry_columns SET m = 1 WHERE table_name = 'roads'")
-    code, last, report = _run(path, tmp_path)  # no UserWarning on stderr (3 were)
+    code, last, report = run_partition(path, tmp_path)  # no UserWarning on stderr (3 were)
     assert code == 0, last
     assert (
         "roads: dropped the M (measure) coordinate of 1 feature(s) (the layer is 'Measured "
@@ -137,7 +128,7 @@ def test_a_station_polygon_among_railways_is_refused_in_railway_words(tmp_path: 
         crs="EPSG:4326",
     )
     path = write(tmp_path, railways=railways)
-    code, last, _ = _run(path, tmp_path)
+    code, last, _ = run_partition(path, tmp_path)
     assert code == 1
     assert last == (
         f"geogrid: error: partition refused: file {path}, layer railways, feature S1, field "
